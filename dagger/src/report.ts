@@ -1,0 +1,113 @@
+/**
+ * The shapes of what one pipeline run found. `status.json` in the reports directory is a `CiStatus`
+ * serialized; summary.md and the pull-request comments are rendered from the same value, so the three
+ * never disagree. Plain data only: nothing here touches the engine.
+ */
+
+/** One ruff finding, as a reader needs it to jump to the line. */
+export type LintFinding = {
+  file: string;
+  line: number;
+  column: number;
+  code: string;
+  message: string;
+};
+
+export type LintStatus = {
+  passed: boolean;
+  /** ruff check findings */
+  findings: LintFinding[];
+  /** files `ruff format --check` would reformat */
+  unformatted: string[];
+  /** set when ruff itself could not run (bad config, crash): the lint then fails */
+  error?: string;
+};
+
+/** The outcome of the test suite on one Python version. */
+export type VersionStatus = {
+  version: string;
+  passed: boolean;
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+  /** line coverage percent of this version alone, when the coverage report could be read */
+  coverage?: number;
+  /** set when the run produced no usable report (install failure, crash, malformed junit) */
+  error?: string;
+};
+
+export type GateStatus = {
+  passed: boolean;
+  threshold: number;
+  /** combined coverage percent across every version; absent when no version produced coverage data */
+  coverage?: number;
+  message: string;
+};
+
+export type SeverityCounts = {
+  CRITICAL: number;
+  HIGH: number;
+  MEDIUM: number;
+  LOW: number;
+  UNKNOWN: number;
+};
+
+export type ScanStatus = {
+  passed: boolean;
+  counts: SeverityCounts;
+  /** the severity at or above which the scan fails; absent means report-only */
+  failOn?: string;
+  scanner: string;
+};
+
+export type ImageStatus = {
+  /** what the image is called: a pushed reference with digest, or a local name when nothing was pushed */
+  reference: string;
+  digest?: string;
+  published: boolean;
+  /** every tag the image was pushed under */
+  tags: string[];
+};
+
+export type SmokeStatus = {
+  passed: boolean;
+  command: string;
+  expected: string;
+  output: string;
+};
+
+export type CiStatus = {
+  passed: boolean;
+  lint: LintStatus;
+  tests: VersionStatus[];
+  gate: GateStatus;
+  image?: ImageStatus;
+  scan?: ScanStatus;
+  smoke?: SmokeStatus;
+  /** stages left out and why, e.g. "publish: no --github-token given" */
+  skipped: string[];
+  /** problems that do not change the verdict, e.g. "PR comment: token cannot write (403)" */
+  warnings: string[];
+  /** where the run can be seen, e.g. the GitHub Actions run page */
+  runUrl?: string;
+  /** the commit the run was for */
+  sha?: string;
+  branch?: string;
+};
+
+/** What `deploy` did, for its result and the CD comment. */
+export type DeployStatus = {
+  passed: boolean;
+  environment: string;
+  branch: string;
+  /** the reference that was pulled (tag or digest) */
+  image: string;
+  digest?: string;
+  command: string;
+  expected: string;
+  output: string;
+  warnings: string[];
+  runUrl?: string;
+  sha?: string;
+};
