@@ -1,0 +1,281 @@
+/**
+ * The pipeline's few GitHub calls: find the pull request of a commit and keep one sticky comment per marker
+ * on it. The Octokit instance is injected: the module builds one with {@link createOctokit}; tests aim one at
+ * a local server. Errors branch on the HTTP status, never on message text, and never carry the token.
+ */
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import { Octokit as RestOctokit } from "@octokit/rest";
+import { parseRepository } from "./tags.js";
+
+const PipelineOctokit = RestOctokit.plugin(retry, throttling);
+
+/** Octokit with the REST methods, pagination, retry (5xx) and throttling (rate limits) plugins. */
+export type Octokit = InstanceType<typeof PipelineOctokit>;
+
+export type CreateOctokitOptions = {
+  token: string;
+  /** API root; defaults to https://api.github.com (GitHub Enterprise: https://HOST/api/v3) */
+  baseUrl?: string;
+  userAgent?: string;
+  /** receives one line per warning (rate limits, retries); defaults to stderr */
+  log?: (msg: string) => void;
+  /** how many times a 5xx or a rate-limited request is retried; default 3 */
+  retries?: number;
+  /** milliseconds per second of back-off and of `retry-after`; default 1000 (tests may shrink it) */
+  retryAfterBaseMs?: number;
+  /**
+   * the throttling plugin spaces writes (1 s) and notification-triggering writes (3 s) per id, across every
+   * instance in the process; give unrelated clients (e.g. parallel tests) distinct ids
+   */
+  throttleId?: string;
+};
+
+/** A primary rate limit that resets later than this is reported, not waited out: CI minutes cost money. */
+const MAX_RATE_LIMIT_WAIT_SECONDS = 120;
+
+/** Builds the Octokit the module uses: retries 5xx, waits out secondary rate limits, logs without the token. */
+export function createOctokit(opts: CreateOctokitOptions): Octokit {
+  if (opts.token.trim() === "") {
+    throw new Error("A GitHub token is required. Pass one with --github-token=env:GITHUB_TOKEN.");
+  }
+  const retries = opts.retries ?? 3;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 10) {
+    throw new Error(`Invalid retries '${retries}'. Expected an integer from 0 to 10.`);
+  }
+  const log = opts.log ?? ((msg: string) => process.stderr.write(`${msg}\n`));
+  const base = opts.retryAfterBaseMs ?? 1000;
+  const onLimit =
+    (kind: string, maxWait: number) =>
+    (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+      const request = `${options.method} ${options.url}`;
+      if (retryCount < retries && retryAfter <= maxWait) {
+        log(
+          `warning: GitHub ${kind} on ${request}; retrying in ${retryAfter}s (${retryCount + 1}/${retries})`,
+        );
+        return true;
+      }
+      log(`warning: GitHub ${kind} on ${request}; giving up after ${retryCount} retries`);
+      return false;
+    };
+  return new PipelineOctokit({
+    auth: opts.token,
+    baseUrl: opts.baseUrl,
+    userAgent: opts.userAgent ?? "python-service-pipeline",
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (msg: string) => log(`warning: ${msg}`),
+      // request failures surface as thrown errors; logging them here as well would only repeat them
+      error: () => {},
+    },
+    retry: { retries, retryAfterBaseValue: base },
+    throttle: {
+      id: opts.throttleId ?? "python-service-pipeline",
+      retryAfterBaseValue: base,
+      onRateLimit: onLimit("rate limit", MAX_RATE_LIMIT_WAIT_SECONDS),
+      onSecondaryRateLimit: onLimit("secondary rate limit", Number.POSITIVE_INFINITY),
+    },
+  });
+}
+
+/** An error carrying an HTTP status, as Octokit's RequestError does (duck-typed: no extra dependency). */
+type WithStatus = Error & { status: number; response?: { headers?: Record<string, string | undefined> } };
+
+/** The innermost error with a status along the cause chain: Octokit's own, with the response headers. */
+function statusError(err: unknown): WithStatus | undefined {
+  let found: WithStatus | undefined;
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (typeof (e as Partial<WithStatus>).status === "number") found = e as WithStatus;
+  }
+  return found;
+}
+
+/** One line for a warning or an error message: what went wrong with a GitHub call, never the token. */
+export function describeGitHubError(err: unknown): string {
+  const e = statusError(err);
+  if (e === undefined) {
+    return err instanceof Error ? err.message : `unexpected error: ${String(err)}`;
+  }
+  const headers = e.response?.headers ?? {};
+  if ((e.status === 403 || e.status === 429) && headers["x-ratelimit-remaining"] === "0") {
+    return `the GitHub API rate limit is exhausted (${e.status})`;
+  }
+  switch (e.status) {
+    case 401:
+      return "the token was rejected (401): check that it is valid and not expired";
+    case 403:
+      return "the token cannot write to this repository (403; a fork's pull request gets a read-only token)";
+    case 404:
+      return "not found (404): check --repository and the token's access";
+    default:
+      return `GitHub API error ${e.status}`;
+  }
+}
+
+/** Adds context to a failed call, keeping the status (so callers can branch on it) and the cause. */
+function wrap(context: string, err: unknown): Error & { status?: number } {
+  const e = statusError(err);
+  const wrapped = new Error(`${context}: ${describeGitHubError(err)}`, { cause: err });
+  return e === undefined ? wrapped : Object.assign(wrapped, { status: e.status });
+}
+
+function checkRepository(owner: string, repo: string): void {
+  parseRepository(`${owner}/${repo}`);
+}
+
+type PullRef = { number: number; state?: string; head: { ref: string; sha: string } };
+
+function lowest(pulls: PullRef[]): number | undefined {
+  return pulls.length === 0 ? undefined : Math.min(...pulls.map((p) => p.number));
+}
+
+/**
+ * The open pull request whose head is exactly `sha`, or `undefined`.
+ *
+ * The commit endpoint comes first; it returns [] for a commit that exists only in a fork, so then (when
+ * `branch` is given) the open pull requests are searched, every page, for head ref `branch` AND head SHA `sha`.
+ * Only a PR whose head IS this commit is chosen: a PR that merely contains it has moved on, and a late run
+ * must not overwrite the newer run's comment. Several matches (one branch, two base branches): the lowest
+ * number, the oldest PR, so reruns pick the same one.
+ */
+export async function findPullRequest(
+  octokit: Octokit,
+  args: { owner: string; repo: string; sha: string; branch?: string },
+): Promise<number | undefined> {
+  const { owner, repo, branch } = args;
+  checkRepository(owner, repo);
+  if (!/^(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$/.test(args.sha)) {
+    throw new Error(`Invalid commit SHA '${args.sha.slice(0, 80)}'. Expected the full 40-hex commit id.`);
+  }
+  const sha = args.sha.toLowerCase();
+  const isHead = (pr: PullRef) => pr.head.sha.toLowerCase() === sha;
+
+  let associated: PullRef[] = [];
+  try {
+    const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+      owner,
+      repo,
+      commit_sha: sha,
+      per_page: 100,
+    });
+    associated = data;
+  } catch (err) {
+    // 404/422: GitHub does not know this commit (only a fork has it); the branch search below may still find it
+    const status = statusError(err)?.status;
+    if (status !== 404 && status !== 422) {
+      throw wrap(`Could not list the pull requests of commit ${sha} in ${owner}/${repo}`, err);
+    }
+  }
+  const found = lowest(associated.filter((pr) => pr.state === "open" && isHead(pr)));
+  if (found !== undefined || branch === undefined || branch === "") return found;
+
+  try {
+    const open = await octokit.paginate(octokit.rest.pulls.list, {
+      owner,
+      repo,
+      state: "open",
+      per_page: 100,
+    });
+    return lowest(open.filter((pr) => pr.state === "open" && pr.head.ref === branch && isHead(pr)));
+  } catch (err) {
+    throw wrap(`Could not list the open pull requests of ${owner}/${repo}`, err);
+  }
+}
+
+/** GitHub rejects a comment body over 65,536 characters; this leaves room to spare. */
+export const MAX_COMMENT_LENGTH = 65_000;
+
+/** The login of the Actions GITHUB_TOKEN's comments: that token cannot read GET /user. */
+export const ACTIONS_BOT_LOGIN = "github-actions[bot]";
+
+function truncationNote(omitted: number): string {
+  return `\n\n… (truncated: ${omitted} characters omitted; see the run's artifacts for the full report)`;
+}
+
+/**
+ * `text` if it fits in `limit` UTF-16 units; otherwise its start plus a visible note saying how much was cut.
+ * The cut never splits a surrogate pair, and an open code fence or `<details>` is closed so the note shows.
+ */
+export function capCommentBody(text: string, limit: number = MAX_COMMENT_LENGTH): string {
+  if (text.length <= limit) return text;
+  const slack = 64; // room for the closing fence / </details> below
+  let keep = Math.max(0, limit - truncationNote(text.length).length - slack);
+  const last = text.charCodeAt(keep - 1);
+  if (last >= 0xd800 && last <= 0xdbff) keep -= 1;
+  let head = text.slice(0, keep);
+  if ((head.match(/^\s*```/gm) ?? []).length % 2 === 1) head += "\n```";
+  const unclosed = (head.match(/<details>/g) ?? []).length - (head.match(/<\/details>/g) ?? []).length;
+  if (unclosed > 0) head += "\n</details>".repeat(Math.min(unclosed, 3));
+  return `${head}${truncationNote(text.length - keep)}`;
+}
+
+async function commentAuthor(octokit: Octokit): Promise<string> {
+  try {
+    const { data } = await octokit.rest.users.getAuthenticated();
+    return data.login;
+  } catch (err) {
+    const status = statusError(err)?.status;
+    // the Actions GITHUB_TOKEN (an installation token) gets 403 on /user; its comments are github-actions[bot]'s
+    if (status === 401 || status === 403 || status === 404) return ACTIONS_BOT_LOGIN;
+    throw wrap("Could not read the token's identity (GET /user)", err);
+  }
+}
+
+/**
+ * Creates or updates THE comment for `marker` on an issue or pull request: the body is the marker line then
+ * `body`, capped below GitHub's limit. Every page of comments is read; only comments that start with the
+ * marker AND were written by the token's own identity (GET /user, or github-actions[bot] for the Actions
+ * token) are candidates, so someone else's comment quoting the marker is never touched. Several of ours: the
+ * most recent is updated.
+ */
+export async function upsertComment(
+  octokit: Octokit,
+  args: { owner: string; repo: string; issueNumber: number; marker: string; body: string },
+): Promise<{ id: number; action: "created" | "updated" }> {
+  const { owner, repo, issueNumber, marker } = args;
+  checkRepository(owner, repo);
+  if (!/^<!--(?:(?!-->)[^\n])*-->$/.test(marker)) {
+    throw new Error(
+      `Invalid comment marker '${marker.slice(0, 80)}'. Expected one HTML comment on one line, e.g. <!-- pipeline:ci -->.`,
+    );
+  }
+  if (!Number.isSafeInteger(issueNumber) || issueNumber <= 0) {
+    throw new Error(`Invalid pull request number '${issueNumber}'. Expected a positive integer, e.g. 42.`);
+  }
+  const where = `${owner}/${repo}#${issueNumber}`;
+  const body = capCommentBody(`${marker}\n${args.body}`);
+
+  const author = (await commentAuthor(octokit)).toLowerCase();
+  let existing: { id: number; body?: string; user: { login: string } | null; created_at: string }[];
+  try {
+    existing = await octokit.paginate(octokit.rest.issues.listComments, {
+      owner,
+      repo,
+      issue_number: issueNumber,
+      per_page: 100,
+    });
+  } catch (err) {
+    throw wrap(`Could not list the comments of ${where}`, err);
+  }
+  const ours = existing
+    .filter((c) => c.user?.login.toLowerCase() === author && (c.body ?? "").trimStart().startsWith(marker))
+    .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
+  const latest = ours.at(-1);
+
+  try {
+    if (latest !== undefined) {
+      await octokit.rest.issues.updateComment({ owner, repo, comment_id: latest.id, body });
+      return { id: latest.id, action: "updated" };
+    }
+    const { data } = await octokit.rest.issues.createComment({
+      owner,
+      repo,
+      issue_number: issueNumber,
+      body,
+    });
+    return { id: data.id, action: "created" };
+  } catch (err) {
+    throw wrap(`Could not ${latest ? "update the" : "create a"} comment on ${where}`, err);
+  }
+}

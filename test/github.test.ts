@@ -1,0 +1,455 @@
+/**
+ * The real Octokit (createOctokit: retry + throttling plugins) against a local server that answers like
+ * api.github.com. No network: every request goes to 127.0.0.1.
+ */
+import { inspect } from "node:util";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  capCommentBody,
+  createOctokit,
+  describeGitHubError,
+  findPullRequest,
+  MAX_COMMENT_LENGTH,
+  type Octokit,
+  upsertComment,
+} from "../dagger/src/github.js";
+import { ACTIONS_BOT, FakeGitHub } from "./helpers/fake-github.js";
+
+const SHA = "3f2a9c1d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f";
+const OTHER_SHA = "0000000000000000000000000000000000000001";
+const MARKER = "<!-- pipeline:ci -->";
+
+let gh: FakeGitHub;
+let octokit: Octokit;
+let warnings: string[];
+let testId = 0;
+
+function client(token = gh.token): Octokit {
+  return createOctokit({
+    token,
+    baseUrl: gh.baseUrl,
+    log: (msg) => warnings.push(msg),
+    // a distinct id per client: the throttling plugin spaces writes per id across the whole process
+    throttleId: `test-${++testId}`,
+  });
+}
+
+const repo = () => ({ owner: gh.owner, repo: gh.repo });
+
+/** Runs `fn`, expecting it to throw, and returns the error. */
+async function failure(fn: () => Promise<unknown>): Promise<Error & { status?: number }> {
+  try {
+    await fn();
+  } catch (err) {
+    return err as Error & { status?: number };
+  }
+  throw new Error("expected a failure");
+}
+
+/** Every message along the cause chain, and the error as util.inspect shows it. */
+function everything(err: unknown): string {
+  const parts: string[] = [inspect(err, { depth: 6 })];
+  for (let e = err; e instanceof Error; e = e.cause) parts.push(e.message);
+  return parts.join("\n");
+}
+
+beforeEach(async () => {
+  gh = new FakeGitHub();
+  await gh.start();
+  warnings = [];
+  octokit = client();
+});
+
+afterEach(async () => {
+  await gh.close();
+});
+
+describe("findPullRequest", () => {
+  it("finds the open pull request whose head is the commit, through the commit endpoint", async () => {
+    gh.addPull({ number: 7, ref: "feature/login", sha: SHA });
+    gh.commitPulls.set(SHA, [7]);
+    expect(await findPullRequest(octokit, { ...repo(), sha: SHA, branch: "feature/login" })).toBe(7);
+    expect(gh.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET /repos/octo-org/my-service/commits/${SHA}/pulls`,
+    ]);
+    expect(gh.requests.every((r) => r.authorized)).toBe(true);
+  });
+
+  it("finds a fork's pull request by branch and head SHA when the commit endpoint returns []", async () => {
+    gh.addPull({ number: 3, ref: "feature/login", sha: OTHER_SHA, fork: "someone/my-service" });
+    gh.addPull({ number: 12, ref: "feature/login", sha: SHA, fork: "contributor/my-service" });
+    gh.addPull({ number: 13, ref: "other", sha: SHA, fork: "contributor/my-service" });
+    expect(await findPullRequest(octokit, { ...repo(), sha: SHA, branch: "feature/login" })).toBe(12);
+    expect(gh.calls("GET", /\/pulls$/).map((r) => r.query)).toEqual([
+      { per_page: "100" },
+      { state: "open", per_page: "100" },
+    ]);
+  });
+
+  it("pages through every open pull request in the fallback", async () => {
+    for (let n = 1; n <= 230; n++) {
+      // GitHub lists the newest first, so #5 is on the last of three pages
+      gh.addPull(
+        n === 5 ? { number: n, ref: "fork-branch", sha: SHA } : { number: n, ref: `b-${n}`, sha: OTHER_SHA },
+      );
+    }
+    expect(await findPullRequest(octokit, { ...repo(), sha: SHA, branch: "fork-branch" })).toBe(5);
+    const pages = gh.calls("GET", /\/pulls$/).filter((r) => r.query.state === "open");
+    expect(pages.map((r) => r.query.page ?? "1")).toEqual(["1", "2", "3"]);
+  });
+
+  it("returns undefined when no pull request matches", async () => {
+    gh.addPull({ number: 4, ref: "feature/login", sha: OTHER_SHA });
+    expect(await findPullRequest(octokit, { ...repo(), sha: SHA, branch: "feature/login" })).toBeUndefined();
+    expect(await findPullRequest(octokit, { ...repo(), sha: SHA })).toBeUndefined();
+  });
+
+  it("does not choose a closed pull request on the commit", async () => {
+    gh.addPull({ number: 5, ref: "feature/login", sha: SHA, state: "closed" });
+    gh.commitPulls.set(SHA, [5]);
+    expect(await findPullRequest(octokit, { ...repo(), sha: SHA, branch: "feature/login" })).toBeUndefined();
+  });
+
+  it("prefers the head match and, among several, the lowest number", async () => {
+    gh.addPull({ number: 20, ref: "feature/login", sha: SHA });
+    gh.addPull({ number: 9, ref: "feature/login", sha: SHA });
+    gh.addPull({ number: 2, ref: "older", sha: OTHER_SHA }); // contains the commit, head moved on
+    gh.commitPulls.set(SHA, [20, 9, 2]);
+    expect(await findPullRequest(octokit, { ...repo(), sha: SHA })).toBe(9);
+  });
+
+  it("treats an unknown commit (422) as no pull request and still tries the branch", async () => {
+    gh.unknownShas.add(SHA);
+    gh.addPull({ number: 8, ref: "fork-branch", sha: SHA });
+    expect(await findPullRequest(octokit, { ...repo(), sha: SHA, branch: "fork-branch" })).toBe(8);
+  });
+
+  it("propagates other errors with their status", async () => {
+    gh.faults.push({
+      method: "GET",
+      path: /\/commits\//,
+      status: 403,
+      message: "Resource not accessible by integration",
+    });
+    const err = await failure(() => findPullRequest(octokit, { ...repo(), sha: SHA, branch: "x" }));
+    expect(err.status).toBe(403);
+    expect(err.message).toContain("Could not list the pull requests of commit");
+  });
+
+  it("rejects a short or malformed SHA before calling GitHub", async () => {
+    await expect(findPullRequest(octokit, { ...repo(), sha: "abc1234" })).rejects.toThrow(
+      /Invalid commit SHA 'abc1234'/,
+    );
+    expect(gh.requests).toHaveLength(0);
+  });
+});
+
+describe("upsertComment", () => {
+  beforeEach(() => {
+    gh.addPull({ number: 7, ref: "feature/login", sha: SHA });
+  });
+
+  it("creates a comment starting with the marker when there is none", async () => {
+    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "hello" });
+    expect(result.action).toBe("created");
+    const [comment] = gh.comments.get(7) ?? [];
+    expect(comment).toMatchObject({ id: result.id, body: `${MARKER}\nhello`, user: { login: "octocat" } });
+  });
+
+  it("with a personal token, updates its own comment found through GET /user", async () => {
+    gh.identity = { login: "Release-Bot", type: "User" };
+    gh.addComment(7, { login: "release-bot", type: "User" }, `${MARKER}\nold`);
+    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "new" });
+    expect(result.action).toBe("updated");
+    expect(gh.comments.get(7)?.map((c) => c.body)).toEqual([`${MARKER}\nnew`]);
+  });
+
+  it("with the Actions GITHUB_TOKEN (GET /user is 403), updates github-actions[bot]'s comment", async () => {
+    gh.identity = null;
+    gh.addComment(7, { login: "octocat", type: "User" }, "LGTM");
+    const ours = gh.addComment(7, ACTIONS_BOT, `${MARKER}\nold`);
+    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "new" });
+    expect(result).toEqual({ id: ours.id, action: "updated" });
+    expect(gh.calls("GET", /^\/user$/)).toHaveLength(1);
+    expect(gh.calls("PATCH", /comments/)[0].path).toBe(
+      `/repos/octo-org/my-service/issues/comments/${ours.id}`,
+    );
+  });
+
+  it("finds our comment on page two of 150 and updates it instead of adding another", async () => {
+    for (let i = 0; i < 120; i++) gh.addComment(7, { login: "someone", type: "User" }, `comment ${i}`);
+    const ours = gh.addComment(7, { login: "octocat", type: "User" }, `${MARKER}\nold`);
+    for (let i = 0; i < 29; i++) gh.addComment(7, { login: "someone", type: "User" }, `later ${i}`);
+    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "new" });
+    expect(result).toEqual({ id: ours.id, action: "updated" });
+    expect(gh.comments.get(7)).toHaveLength(150);
+    expect(gh.calls("POST", /comments/)).toHaveLength(0);
+    const listed = gh.calls("GET", /\/issues\/7\/comments$/);
+    expect(listed.map((r) => [r.query.per_page, r.query.page ?? "1"])).toEqual([
+      ["100", "1"],
+      ["100", "2"],
+    ]);
+  });
+
+  it("updates the most recent of several of ours", async () => {
+    gh.addComment(7, { login: "octocat", type: "User" }, `${MARKER}\nfirst`);
+    const second = gh.addComment(7, { login: "octocat", type: "User" }, `${MARKER}\nsecond`);
+    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "third" });
+    expect(result).toEqual({ id: second.id, action: "updated" });
+    expect(gh.comments.get(7)?.map((c) => c.body)).toEqual([`${MARKER}\nfirst`, `${MARKER}\nthird`]);
+  });
+
+  it("never edits someone else's comment that carries our marker: it creates ours", async () => {
+    const theirs = gh.addComment(7, { login: "mallory", type: "User" }, `${MARKER}\nI quote your marker`);
+    gh.addComment(7, { login: "octocat", type: "User" }, "a comment of ours without the marker");
+    gh.addComment(7, { login: "octocat", type: "User" }, `the marker not first: ${MARKER}`);
+    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "ours" });
+    expect(result.action).toBe("created");
+    expect(result.id).not.toBe(theirs.id);
+    expect(theirs.body).toBe(`${MARKER}\nI quote your marker`);
+    expect(gh.calls("PATCH", /comments/)).toHaveLength(0);
+  });
+
+  it("keeps the CI and CD comments apart by marker", async () => {
+    await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "ci" });
+    // the CD job is another process with its own client (one client would space the two posts by 3 s)
+    const cd = await upsertComment(client(), {
+      ...repo(),
+      issueNumber: 7,
+      marker: "<!-- pipeline:cd -->",
+      body: "cd",
+    });
+    expect(cd.action).toBe("created");
+    expect(gh.comments.get(7)).toHaveLength(2);
+  });
+
+  it("surfaces a 403 on create with its status and a one-line explanation", async () => {
+    gh.faults.push({
+      method: "POST",
+      path: /comments$/,
+      status: 403,
+      message: "Resource not accessible by integration",
+    });
+    const err = await failure(() =>
+      upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" }),
+    );
+    expect(err.status).toBe(403);
+    expect(describeGitHubError(err)).toBe(
+      "the token cannot write to this repository (403; a fork's pull request gets a read-only token)",
+    );
+    expect(err.message).toMatchInlineSnapshot(
+      `"Could not create a comment on octo-org/my-service#7: the token cannot write to this repository (403; a fork's pull request gets a read-only token)"`,
+    );
+    expect(gh.calls("POST", /comments$/)).toHaveLength(1); // 403 is not retried
+  });
+
+  it("surfaces a 404 (unknown pull request or repository)", async () => {
+    const err = await failure(() =>
+      upsertComment(octokit, { ...repo(), issueNumber: 99, marker: MARKER, body: "x" }),
+    );
+    expect(err.status).toBe(404);
+    expect(describeGitHubError(err)).toBe("not found (404): check --repository and the token's access");
+    expect(err.message).toContain("octo-org/my-service#99");
+  });
+
+  it("retries a 500 and creates exactly one comment", async () => {
+    gh.faults.push({ method: "POST", path: /comments$/, status: 500, message: "Server Error" });
+    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" });
+    expect(result.action).toBe("created");
+    expect(gh.calls("POST", /comments$/)).toHaveLength(2);
+    expect(gh.comments.get(7)).toHaveLength(1);
+  });
+
+  it("gives up on a persistent 500 after the configured retries", async () => {
+    const quick = createOctokit({
+      token: gh.token,
+      baseUrl: gh.baseUrl,
+      retries: 2,
+      retryAfterBaseMs: 10,
+      throttleId: "t-500",
+    });
+    gh.faults.push({ method: "GET", path: /\/user$/, status: 502, message: "Bad Gateway", times: 10 });
+    const err = await failure(() =>
+      upsertComment(quick, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" }),
+    );
+    expect(err.status).toBe(502);
+    expect(describeGitHubError(err)).toBe("GitHub API error 502");
+    expect(gh.calls("GET", /^\/user$/)).toHaveLength(3);
+  });
+
+  it("waits out a secondary rate limit (retry-after: 1) and succeeds", async () => {
+    gh.faults.push({
+      method: "POST",
+      path: /comments$/,
+      status: 403,
+      message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+      headers: { "retry-after": "1" },
+    });
+    const started = Date.now();
+    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" });
+    const elapsed = Date.now() - started;
+    expect(result.action).toBe("created");
+    expect(gh.calls("POST", /comments$/)).toHaveLength(2);
+    expect(elapsed).toBeGreaterThanOrEqual(900);
+    expect(elapsed).toBeLessThan(5000);
+    expect(warnings).toEqual([
+      "warning: GitHub secondary rate limit on POST /repos/{owner}/{repo}/issues/{issue_number}/comments; retrying in 1s (1/3)",
+    ]);
+  });
+
+  it("waits for a primary rate limit that resets soon, and reports one that resets in an hour", async () => {
+    const quick = createOctokit({
+      token: gh.token,
+      baseUrl: gh.baseUrl,
+      retryAfterBaseMs: 10,
+      throttleId: "t-primary",
+      log: (msg) => warnings.push(msg),
+    });
+    const limited = (resetIn: number) => ({
+      method: "GET",
+      path: /\/issues\/7\/comments$/,
+      status: 403,
+      message: "API rate limit exceeded for installation ID 1.",
+      headers: {
+        "x-ratelimit-remaining": "0",
+        "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + resetIn),
+      },
+    });
+    gh.faults.push(limited(1));
+    expect(
+      (await upsertComment(quick, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" })).action,
+    ).toBe("created");
+    expect(warnings[0]).toMatch(/^warning: GitHub rate limit on GET .*; retrying in \d+s \(1\/3\)$/);
+
+    gh.faults.push(limited(3600));
+    const err = await failure(() =>
+      upsertComment(quick, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" }),
+    );
+    expect(err.status).toBe(403);
+    expect(describeGitHubError(err)).toBe("the GitHub API rate limit is exhausted (403)");
+    expect(warnings.at(-1)).toMatch(/giving up after 0 retries$/);
+  });
+
+  it("cuts an over-long body below GitHub's limit, keeps the marker and says so", async () => {
+    const body = "x".repeat(70_000);
+    await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body });
+    const [comment] = gh.comments.get(7) ?? [];
+    expect(comment.body.length).toBeLessThanOrEqual(MAX_COMMENT_LENGTH);
+    expect(comment.body.length).toBeLessThan(65_536);
+    expect(comment.body.startsWith(`${MARKER}\n`)).toBe(true);
+    expect(comment.body).toMatch(
+      /… \(truncated: \d+ characters omitted; see the run's artifacts for the full report\)$/,
+    );
+    const omitted = Number(/truncated: (\d+)/.exec(comment.body)?.[1]);
+    const kept = comment.body.indexOf("\n\n… (truncated");
+    expect(kept + omitted).toBe(MARKER.length + 1 + body.length);
+  });
+
+  it("rejects a bad marker or issue number before calling GitHub", async () => {
+    const args = { ...repo(), issueNumber: 7, marker: MARKER, body: "x" };
+    await expect(upsertComment(octokit, { ...args, marker: "pipeline:ci" })).rejects.toThrow(
+      /Invalid comment marker/,
+    );
+    await expect(upsertComment(octokit, { ...args, issueNumber: 0 })).rejects.toThrow(
+      /Invalid pull request number '0'/,
+    );
+    await expect(upsertComment(octokit, { ...args, issueNumber: 1.5 })).rejects.toThrow(/positive integer/);
+    await expect(upsertComment(octokit, { ...args, owner: "a/b" })).rejects.toThrow(
+      /Invalid repository 'a\/b\/my-service'/,
+    );
+    expect(gh.requests).toHaveLength(0);
+  });
+
+  it("never puts the token in an error, whatever fails", async () => {
+    const failures: Error[] = [];
+    failures.push(
+      await failure(() =>
+        upsertComment(client("ghp_wrongTokenValue999"), {
+          ...repo(),
+          issueNumber: 7,
+          marker: MARKER,
+          body: "x",
+        }),
+      ),
+    );
+    gh.faults.push({
+      method: "POST",
+      path: /comments$/,
+      status: 403,
+      message: "Resource not accessible by integration",
+    });
+    failures.push(
+      await failure(() => upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" })),
+    );
+    gh.faults.push({ method: "GET", path: /\/pulls$/, status: 404, message: "Not Found", times: 2 });
+    failures.push(await failure(() => findPullRequest(octokit, { ...repo(), sha: SHA, branch: "b" })));
+    const quick = createOctokit({ token: gh.token, baseUrl: gh.baseUrl, retries: 0, throttleId: "t-token" });
+    gh.faults.push({ method: "GET", path: /\/comments$/, status: 503, message: "Unavailable" });
+    failures.push(
+      await failure(() => upsertComment(quick, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" })),
+    );
+    expect(failures[0]).toMatchObject({ status: 401 });
+    for (const err of failures) {
+      const shown = everything(err);
+      expect(shown).not.toContain(gh.token);
+      expect(shown).not.toContain("ghp_wrongTokenValue999");
+      expect(describeGitHubError(err)).not.toContain(gh.token);
+    }
+    expect(warnings.join("\n")).not.toContain(gh.token);
+  });
+});
+
+describe("createOctokit", () => {
+  it("requires a token and a sane retry count", () => {
+    expect(() => createOctokit({ token: "" })).toThrow("A GitHub token is required");
+    expect(() => createOctokit({ token: "t", retries: -1 })).toThrow("Invalid retries '-1'");
+  });
+});
+
+describe("describeGitHubError", () => {
+  it("says what a status means, in one line, without the response", () => {
+    const err = (status: number, headers: Record<string, string> = {}) =>
+      Object.assign(new Error("GitHub said something long"), {
+        status,
+        response: { headers, data: { secret: 1 } },
+      });
+    expect(describeGitHubError(err(403))).toContain("cannot write");
+    expect(describeGitHubError(err(403, { "x-ratelimit-remaining": "0" }))).toBe(
+      "the GitHub API rate limit is exhausted (403)",
+    );
+    expect(describeGitHubError(err(401))).toContain("401");
+    expect(describeGitHubError(err(422))).toBe("GitHub API error 422");
+    expect(describeGitHubError(new Error("outer", { cause: err(404) }))).toContain("not found (404)");
+    expect(describeGitHubError(new Error("plain"))).toBe("plain");
+    expect(describeGitHubError("weird")).toBe("unexpected error: weird");
+  });
+});
+
+/** No lone surrogate (String.prototype.isWellFormed is ES2024, past our lib). */
+const wellFormed = (s: string) =>
+  !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
+describe("capCommentBody", () => {
+  it("leaves a body that fits alone", () => {
+    expect(capCommentBody("short", 100)).toBe("short");
+    const exact = "a".repeat(MAX_COMMENT_LENGTH);
+    expect(capCommentBody(exact)).toBe(exact);
+  });
+
+  it("never splits a surrogate pair", () => {
+    const body = "🚀".repeat(40_000);
+    const capped = capCommentBody(body);
+    expect(capped.length).toBeLessThanOrEqual(MAX_COMMENT_LENGTH);
+    expect(wellFormed(capped)).toBe(true);
+    for (let limit = 200; limit < 210; limit++) {
+      expect(wellFormed(capCommentBody(body, limit))).toBe(true);
+    }
+  });
+
+  it("closes a code fence and a <details> it cut through, so the note is visible", () => {
+    const body = `<details><summary>x</summary>\n\n\`\`\`\n${"line\n".repeat(20_000)}\`\`\`\n</details>`;
+    const capped = capCommentBody(body);
+    expect(capped.length).toBeLessThanOrEqual(MAX_COMMENT_LENGTH);
+    expect(capped).toMatch(/\n```\n<\/details>\n\n… \(truncated/);
+  });
+});

@@ -1,0 +1,282 @@
+/**
+ * A local stand-in for api.github.com, for the few endpoints the pipeline calls. It answers with GitHub's
+ * shapes: JSON bodies, status codes, `{ message, documentation_url }` errors, Link-header pagination that
+ * honours per_page and page, and rate-limit headers. Each test programs it (the token's identity, the pull
+ * requests and comments that exist, failures to inject) and reads its request log afterwards.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type FakeUser = { login: string; type: "User" | "Bot" };
+
+export type FakeComment = {
+  id: number;
+  body: string;
+  user: FakeUser;
+  created_at: string;
+  updated_at: string;
+  html_url: string;
+};
+
+export type FakePull = {
+  number: number;
+  state: "open" | "closed";
+  head: { ref: string; sha: string; repo: { full_name: string } };
+  base: { ref: string };
+  html_url: string;
+};
+
+export type LoggedRequest = {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** whether an Authorization header was sent (its value is never stored) */
+  authorized: boolean;
+  body?: unknown;
+};
+
+/** A failure the server returns instead of the normal answer, `times` times (default once). */
+export type Fault = {
+  method: string;
+  /** matched against the path without the query string */
+  path: RegExp;
+  status: number;
+  message: string;
+  headers?: Record<string, string>;
+  times?: number;
+};
+
+/** The identity GitHub attributes to the token. `null`: GET /user answers 403, as for the Actions GITHUB_TOKEN. */
+export type Identity = FakeUser | null;
+
+export const ACTIONS_BOT: FakeUser = { login: "github-actions[bot]", type: "Bot" };
+
+const DOCS = "https://docs.github.com/rest";
+const MAX_REQUESTS = 400;
+
+export class FakeGitHub {
+  readonly owner: string;
+  readonly repo: string;
+  /** requests with another `Authorization: token …` get 401 */
+  readonly token: string;
+  identity: Identity = { login: "octocat", type: "User" };
+  pulls: FakePull[] = [];
+  /** sha -> numbers of the pull requests GitHub associates with that commit */
+  commitPulls = new Map<string, number[]>();
+  /** shas GitHub does not know at all (the commit endpoint answers 422) */
+  unknownShas = new Set<string>();
+  comments = new Map<number, FakeComment[]>();
+  faults: Fault[] = [];
+  readonly requests: LoggedRequest[] = [];
+  private server: Server | undefined;
+  private nextId = 1000;
+  private remaining = 5000;
+  private clock = Date.parse("2026-01-01T00:00:00Z");
+  baseUrl = "";
+
+  constructor(opts: { owner?: string; repo?: string; token?: string } = {}) {
+    this.owner = opts.owner ?? "octo-org";
+    this.repo = opts.repo ?? "my-service";
+    this.token = opts.token ?? "ghp_fakeTokenValue1234567890abcdef";
+  }
+
+  async start(): Promise<string> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.send(res, error(500, `fake server bug: ${String(err)}`));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    this.server = server;
+    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.baseUrl;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  addPull(pull: {
+    number: number;
+    ref: string;
+    sha: string;
+    state?: "open" | "closed";
+    fork?: string;
+  }): FakePull {
+    const p: FakePull = {
+      number: pull.number,
+      state: pull.state ?? "open",
+      head: {
+        ref: pull.ref,
+        sha: pull.sha,
+        repo: { full_name: pull.fork ?? `${this.owner}/${this.repo}` },
+      },
+      base: { ref: "main" },
+      html_url: `https://github.com/${this.owner}/${this.repo}/pull/${pull.number}`,
+    };
+    this.pulls.push(p);
+    return p;
+  }
+
+  addComment(issue: number, user: FakeUser, body: string): FakeComment {
+    const stamp = this.tick();
+    const comment: FakeComment = {
+      id: this.nextId++,
+      body,
+      user,
+      created_at: stamp,
+      updated_at: stamp,
+      html_url: `https://github.com/${this.owner}/${this.repo}/pull/${issue}#issuecomment-${this.nextId - 1}`,
+    };
+    const list = this.comments.get(issue) ?? [];
+    list.push(comment);
+    this.comments.set(issue, list);
+    return comment;
+  }
+
+  /** Requests matching a method and a path pattern. */
+  calls(method: string, path: RegExp): LoggedRequest[] {
+    return this.requests.filter((r) => r.method === method && path.test(r.path));
+  }
+
+  private tick(): string {
+    this.clock += 1000;
+    return new Date(this.clock).toISOString();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", this.baseUrl);
+    const method = req.method ?? "GET";
+    const raw = await readBody(req);
+    const body = raw === "" ? undefined : (JSON.parse(raw) as unknown);
+    const auth = req.headers.authorization;
+    this.requests.push({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      authorized: auth !== undefined,
+      body,
+    });
+    this.send(res, this.answer(method, url, body, auth));
+  }
+
+  private answer(method: string, url: URL, body: unknown, auth: string | undefined): Reply {
+    if (this.requests.length > MAX_REQUESTS) {
+      return error(429, "fake server: too many requests in one test");
+    }
+    if (auth?.replace(/^(token|bearer) /i, "") !== this.token) return error(401, "Bad credentials");
+    const fault = this.faults.find((f) => f.method === method && f.path.test(url.pathname));
+    if (fault !== undefined) {
+      fault.times = (fault.times ?? 1) - 1;
+      if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+      return error(fault.status, fault.message, fault.headers);
+    }
+    return this.route(method, url, body);
+  }
+
+  private route(method: string, url: URL, body: unknown): Reply {
+    const path = url.pathname;
+    if (method === "GET" && path === "/user") {
+      if (this.identity === null) return error(403, "Resource not accessible by integration");
+      return { status: 200, body: { ...this.identity, id: 1 } };
+    }
+    const repoPrefix = `/repos/${this.owner}/${this.repo}/`;
+    if (!path.startsWith(repoPrefix)) return error(404, "Not Found");
+    const rest = path.slice(repoPrefix.length);
+    const text = (body as { body?: unknown } | undefined)?.body;
+
+    const commit = /^commits\/([^/]+)\/pulls$/.exec(rest);
+    if (method === "GET" && commit) {
+      const sha = commit[1];
+      if (this.unknownShas.has(sha)) return error(422, `No commit found for SHA: ${sha}`);
+      const numbers = this.commitPulls.get(sha) ?? [];
+      return this.page(
+        url,
+        this.pulls.filter((p) => numbers.includes(p.number)),
+      );
+    }
+    if (method === "GET" && rest === "pulls") {
+      const state = url.searchParams.get("state") ?? "open";
+      const pulls = this.pulls
+        .filter((p) => state === "all" || p.state === state)
+        .sort((a, b) => b.number - a.number);
+      return this.page(url, pulls);
+    }
+    const issue = /^issues\/(\d+)\/comments$/.exec(rest);
+    if (issue) {
+      const n = Number(issue[1]);
+      if (!this.pulls.some((p) => p.number === n)) return error(404, "Not Found");
+      if (method === "GET") return this.page(url, this.comments.get(n) ?? []);
+      if (method === "POST") {
+        if (typeof text !== "string") return error(422, 'Invalid request. "body" wasn\'t supplied.');
+        return { status: 201, body: this.addComment(n, this.identity ?? ACTIONS_BOT, text) };
+      }
+    }
+    const edit = /^issues\/comments\/(\d+)$/.exec(rest);
+    if (method === "PATCH" && edit) {
+      const id = Number(edit[1]);
+      const comment = [...this.comments.values()].flat().find((c) => c.id === id);
+      if (comment === undefined) return error(404, "Not Found");
+      if (typeof text !== "string") return error(422, 'Invalid request. "body" wasn\'t supplied.');
+      comment.body = text;
+      comment.updated_at = this.tick();
+      return { status: 200, body: comment };
+    }
+    return error(404, "Not Found");
+  }
+
+  /** One page of `items`, with GitHub's Link header (next, last, first, prev) when there is more than one. */
+  private page(url: URL, items: unknown[]): Reply {
+    const perPage = Math.min(Math.max(Number(url.searchParams.get("per_page") ?? 30) || 30, 1), 100);
+    const page = Math.max(Number(url.searchParams.get("page") ?? 1) || 1, 1);
+    const last = Math.max(Math.ceil(items.length / perPage), 1);
+    const at = (n: number) => {
+      const u = new URL(url.pathname, this.baseUrl);
+      for (const [k, v] of url.searchParams) if (k !== "page") u.searchParams.set(k, v);
+      u.searchParams.set("page", String(n));
+      return u.toString();
+    };
+    const links: string[] = [];
+    if (page < last) links.push(`<${at(page + 1)}>; rel="next"`, `<${at(last)}>; rel="last"`);
+    if (page > 1) links.push(`<${at(1)}>; rel="first"`, `<${at(page - 1)}>; rel="prev"`);
+    const headers: Record<string, string> = links.length === 0 ? {} : { link: links.join(", ") };
+    return { status: 200, body: items.slice((page - 1) * perPage, page * perPage), headers };
+  }
+
+  private send(res: ServerResponse, reply: Reply): void {
+    this.remaining = Math.max(this.remaining - 1, 0);
+    const json = JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(json),
+      "x-ratelimit-limit": "5000",
+      "x-ratelimit-remaining": String(this.remaining),
+      "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+      "x-ratelimit-used": String(5000 - this.remaining),
+      "x-ratelimit-resource": "core",
+      "x-github-api-version-selected": "2022-11-28",
+      ...reply.headers,
+    });
+    res.end(json);
+  }
+}
+
+type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+
+/** An error as GitHub sends it. */
+function error(status: number, message: string, headers: Record<string, string> = {}): Reply {
+  return { status, body: { message, documentation_url: DOCS, status: String(status) }, headers };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
