@@ -4,6 +4,10 @@
  */
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+// the module's own copies (dagger/node_modules): github.ts loads these at run time; tests are not introspected
+import { retry } from "../dagger/node_modules/@octokit/plugin-retry";
+import { throttling } from "../dagger/node_modules/@octokit/plugin-throttling";
+import { Octokit as RestOctokit } from "../dagger/node_modules/@octokit/rest";
 import {
   capCommentBody,
   createOctokit,
@@ -24,7 +28,7 @@ let octokit: Octokit;
 let warnings: string[];
 let testId = 0;
 
-function client(token = gh.token): Octokit {
+function client(token = gh.token): Promise<Octokit> {
   return createOctokit({
     token,
     baseUrl: gh.baseUrl,
@@ -57,7 +61,7 @@ beforeEach(async () => {
   gh = new FakeGitHub();
   await gh.start();
   warnings = [];
-  octokit = client();
+  octokit = await client();
 });
 
 afterEach(async () => {
@@ -213,7 +217,7 @@ describe("upsertComment", () => {
   it("keeps the CI and CD comments apart by marker", async () => {
     await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "ci" });
     // the CD job is another process with its own client (one client would space the two posts by 3 s)
-    const cd = await upsertComment(client(), {
+    const cd = await upsertComment(await client(), {
       ...repo(),
       issueNumber: 7,
       marker: "<!-- pipeline:cd -->",
@@ -261,7 +265,7 @@ describe("upsertComment", () => {
   });
 
   it("gives up on a persistent 500 after the configured retries", async () => {
-    const quick = createOctokit({
+    const quick = await createOctokit({
       token: gh.token,
       baseUrl: gh.baseUrl,
       retries: 2,
@@ -298,7 +302,7 @@ describe("upsertComment", () => {
   });
 
   it("waits for a primary rate limit that resets soon, and reports one that resets in an hour", async () => {
-    const quick = createOctokit({
+    const quick = await createOctokit({
       token: gh.token,
       baseUrl: gh.baseUrl,
       retryAfterBaseMs: 10,
@@ -362,9 +366,10 @@ describe("upsertComment", () => {
 
   it("never puts the token in an error, whatever fails", async () => {
     const failures: Error[] = [];
+    const wrongToken = await client("ghp_wrongTokenValue999");
     failures.push(
       await failure(() =>
-        upsertComment(client("ghp_wrongTokenValue999"), {
+        upsertComment(wrongToken, {
           ...repo(),
           issueNumber: 7,
           marker: MARKER,
@@ -383,7 +388,12 @@ describe("upsertComment", () => {
     );
     gh.faults.push({ method: "GET", path: /\/pulls$/, status: 404, message: "Not Found", times: 2 });
     failures.push(await failure(() => findPullRequest(octokit, { ...repo(), sha: SHA, branch: "b" })));
-    const quick = createOctokit({ token: gh.token, baseUrl: gh.baseUrl, retries: 0, throttleId: "t-token" });
+    const quick = await createOctokit({
+      token: gh.token,
+      baseUrl: gh.baseUrl,
+      retries: 0,
+      throttleId: "t-token",
+    });
     gh.faults.push({ method: "GET", path: /\/comments$/, status: 503, message: "Unavailable" });
     failures.push(
       await failure(() => upsertComment(quick, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" })),
@@ -400,9 +410,36 @@ describe("upsertComment", () => {
 });
 
 describe("createOctokit", () => {
-  it("requires a token and a sane retry count", () => {
-    expect(() => createOctokit({ token: "" })).toThrow("A GitHub token is required");
-    expect(() => createOctokit({ token: "t", retries: -1 })).toThrow("Invalid retries '-1'");
+  it("requires a token and a sane retry count", async () => {
+    await expect(createOctokit({ token: "" })).rejects.toThrow("A GitHub token is required");
+    await expect(createOctokit({ token: "t", retries: -1 })).rejects.toThrow("Invalid retries '-1'");
+  });
+
+  it("builds the real Octokit with the retry and throttling plugins, which fits the local Octokit type", async () => {
+    // compile time: the real client must stay assignable to github.ts's structural type (tsc -p tsconfig.json)
+    const PipelineOctokit = RestOctokit.plugin(retry, throttling);
+    const real: Octokit = new PipelineOctokit({
+      auth: gh.token,
+      baseUrl: gh.baseUrl,
+      throttle: { id: "t-shape", onRateLimit: () => false, onSecondaryRateLimit: () => false },
+    });
+    // run time: what createOctokit returns is that same client, with every member github.ts calls
+    const built = await createOctokit({ token: gh.token, baseUrl: gh.baseUrl, throttleId: "t-built" });
+    expect(built).toBeInstanceOf(RestOctokit);
+    for (const octo of [real, built]) {
+      expect(typeof octo.paginate).toBe("function");
+      expect(typeof octo.rest.repos.listPullRequestsAssociatedWithCommit).toBe("function");
+      expect(typeof octo.rest.pulls.list).toBe("function");
+      expect(typeof octo.rest.issues.listComments).toBe("function");
+      expect(typeof octo.rest.issues.createComment).toBe("function");
+      expect(typeof octo.rest.issues.updateComment).toBe("function");
+      expect(typeof octo.rest.users.getAuthenticated).toBe("function");
+    }
+    // the plugins are in: Octokit's retry plugin adds `retry`, and the client answers like the real one
+    expect(typeof (built as unknown as { retry?: { retryRequest?: unknown } }).retry?.retryRequest).toBe(
+      "function",
+    );
+    expect((await built.rest.users.getAuthenticated()).data.login).toBe("octocat");
   });
 });
 

@@ -3,15 +3,84 @@
  * on it. The Octokit instance is injected: the module builds one with {@link createOctokit}; tests aim one at
  * a local server. Errors branch on the HTTP status, never on message text, and never carry the token.
  */
-import { retry } from "@octokit/plugin-retry";
-import { throttling } from "@octokit/plugin-throttling";
-import { Octokit as RestOctokit } from "@octokit/rest";
 import { parseRepository } from "./tags.js";
 
-const PipelineOctokit = RestOctokit.plugin(retry, throttling);
+/*
+ * Octokit is loaded at run time, never imported statically (not even `import type`). The engine's TypeScript
+ * SDK introspector builds one program from every file in dagger/src and follows their imports: a static
+ * `@octokit/*` import drags Octokit's huge declarations (@octokit/openapi-types, ...) into it and adds
+ * seconds to every cold engine start. A specifier held in a variable is not resolved by TypeScript, so the
+ * program stays small; the local structural types below describe exactly what this file uses instead
+ * (test/github.test.ts checks that the real Octokit is assignable to them).
+ */
 
-/** Octokit with the REST methods, pagination, retry (5xx) and throttling (rate limits) plugins. */
-export type Octokit = InstanceType<typeof PipelineOctokit>;
+type Repo = { owner: string; repo: string };
+
+/** One REST endpoint method, as `octokit.rest.*.*` exposes it: only the parameters and fields read here. */
+type Endpoint<P, D> = (params: P) => Promise<{ data: D }>;
+
+type PullRef = { number: number; state?: string; head: { ref: string; sha: string } };
+
+type IssueComment = {
+  id: number;
+  body?: string;
+  user: { login: string; type?: string } | null;
+  created_at: string;
+};
+
+type ListPulls = Endpoint<Repo & { state?: "open" | "closed" | "all"; per_page?: number }, PullRef[]>;
+type ListComments = Endpoint<Repo & { issue_number: number; per_page?: number }, IssueComment[]>;
+
+/**
+ * The part of Octokit (REST methods, pagination, retry and throttling plugins) this file calls. Octokit's
+ * retry (5xx) and throttling (rate limits) live inside `request`, so they need no member here.
+ */
+export type Octokit = {
+  rest: {
+    repos: {
+      listPullRequestsAssociatedWithCommit: Endpoint<
+        Repo & { commit_sha: string; per_page?: number },
+        PullRef[]
+      >;
+    };
+    pulls: { list: ListPulls };
+    issues: {
+      listComments: ListComments;
+      createComment: Endpoint<Repo & { issue_number: number; body: string }, { id: number }>;
+      updateComment: Endpoint<Repo & { comment_id: number; body: string }, { id: number }>;
+    };
+    users: { getAuthenticated: () => Promise<{ data: { login: string } }> };
+  };
+  /** every page of a list endpoint, concatenated; the items are typed by the endpoint method */
+  paginate: <P, T>(route: Endpoint<P, T[]>, params: P) => Promise<T[]>;
+};
+
+/** `Octokit.plugin(retry, throttling)`: its options are Octokit's, read by the core and the two plugins. */
+type PipelineOctokitClass = new (options: Record<string, unknown>) => Octokit;
+
+/** The three module namespaces, as far as this file reads them. */
+type OctokitModules = [
+  { Octokit: { plugin: (...plugins: unknown[]) => PipelineOctokitClass } },
+  { retry: unknown },
+  { throttling: unknown },
+];
+
+let pipelineOctokit: Promise<PipelineOctokitClass> | undefined;
+
+/** Octokit with the retry and throttling plugins, loaded once; the specifiers are variables on purpose. */
+function loadOctokit(): Promise<PipelineOctokitClass> {
+  pipelineOctokit ??= (async () => {
+    const specifiers = ["@octokit/rest", "@octokit/plugin-retry", "@octokit/plugin-throttling"];
+    const [{ Octokit }, { retry }, { throttling }] = (await Promise.all(
+      specifiers.map((specifier) => import(specifier)),
+    )) as OctokitModules;
+    return Octokit.plugin(retry, throttling);
+  })().catch((err: unknown) => {
+    pipelineOctokit = undefined; // a failed load is not cached: the next call tries again
+    throw err;
+  });
+  return pipelineOctokit;
+}
 
 export type CreateOctokitOptions = {
   token: string;
@@ -34,8 +103,11 @@ export type CreateOctokitOptions = {
 /** A primary rate limit that resets later than this is reported, not waited out: CI minutes cost money. */
 const MAX_RATE_LIMIT_WAIT_SECONDS = 120;
 
-/** Builds the Octokit the module uses: retries 5xx, waits out secondary rate limits, logs without the token. */
-export function createOctokit(opts: CreateOctokitOptions): Octokit {
+/**
+ * Builds the Octokit the module uses: retries 5xx, waits out secondary rate limits, logs without the token.
+ * Async because Octokit is imported on first use; invalid options still reject before anything is loaded.
+ */
+export async function createOctokit(opts: CreateOctokitOptions): Promise<Octokit> {
   if (opts.token.trim() === "") {
     throw new Error("A GitHub token is required. Pass one with --github-token=env:GITHUB_TOKEN.");
   }
@@ -58,6 +130,7 @@ export function createOctokit(opts: CreateOctokitOptions): Octokit {
       log(`warning: GitHub ${kind} on ${request}; giving up after ${retryCount} retries`);
       return false;
     };
+  const PipelineOctokit = await loadOctokit();
   return new PipelineOctokit({
     auth: opts.token,
     baseUrl: opts.baseUrl,
@@ -123,8 +196,6 @@ function wrap(context: string, err: unknown): Error & { status?: number } {
 function checkRepository(owner: string, repo: string): void {
   parseRepository(`${owner}/${repo}`);
 }
-
-type PullRef = { number: number; state?: string; head: { ref: string; sha: string } };
 
 function lowest(pulls: PullRef[]): number | undefined {
   return pulls.length === 0 ? undefined : Math.min(...pulls.map((p) => p.number));

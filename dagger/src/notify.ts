@@ -1,0 +1,44 @@
+import type { Secret } from "@dagger.io/dagger";
+import { createOctokit, describeGitHubError, findPullRequest, upsertComment } from "./github.js";
+import { parseRepository } from "./tags.js";
+
+export type CommentTarget = {
+  repository: string;
+  sha: string;
+  branch?: string;
+  token: Secret;
+};
+
+/**
+ * Puts the sticky comment on the commit's pull request. Whatever goes wrong (no PR, a fork's read-only
+ * token, GitHub down after retries) comes back as a warning line: a comment never changes the verdict.
+ * The token is read here, handed to Octokit, and goes nowhere else.
+ */
+export async function commentOnPullRequest(
+  target: CommentTarget,
+  marker: string,
+  body: string,
+): Promise<{ warnings: string[]; pullRequest?: number }> {
+  const { owner, repo } = parseRepository(target.repository);
+  try {
+    const octokit = await createOctokit({
+      token: await target.token.plaintext(),
+      userAgent: "pipeline-dagger-module",
+    });
+    const pullRequest = await findPullRequest(octokit, {
+      owner,
+      repo,
+      sha: target.sha,
+      ...(target.branch ? { branch: target.branch } : {}),
+    });
+    if (pullRequest === undefined) {
+      return {
+        warnings: [`PR comment: no open pull request has head ${target.sha.slice(0, 7)}; nothing posted.`],
+      };
+    }
+    await upsertComment(octokit, { owner, repo, issueNumber: pullRequest, marker, body });
+    return { warnings: [], pullRequest };
+  } catch (err) {
+    return { warnings: [`PR comment: ${describeGitHubError(err)}`] };
+  }
+}
