@@ -1,0 +1,235 @@
+import { type Container, type Directory, dag, func, object, type Secret } from "@dagger.io/dagger";
+import { deployImage } from "./deploy.js";
+import { buildImages, type ImageLabels, smokeTest } from "./image.js";
+import { type LintResult, runLint } from "./lint.js";
+import { type MatrixResult, runMatrix } from "./matrix.js";
+import { commentOnPullRequest } from "./notify.js";
+import {
+  type PublishPlan,
+  pushImages,
+  REHEARSAL_REGISTRY,
+  type RegistryAuth,
+  rehearsalRegistry,
+} from "./publish.js";
+import { CI_MARKER, renderCiSummary } from "./render.js";
+import type { CiStatus, ImageStatus, ScanStatus, SmokeStatus } from "./report.js";
+import { runScan } from "./scan.js";
+import { errorText, type Severity } from "./settings.js";
+
+/** Everything one `ci` run was asked to do, validated before any container starts. */
+export type CiPlan = {
+  source: Directory;
+  app: string;
+  versions: string[];
+  threshold: number;
+  dockerfile: string;
+  smokeCommand: string;
+  smokeExpect: string;
+  severities: Severity[];
+  failOn?: Severity;
+  platforms: string[];
+  labels: ImageLabels;
+  /** where to push, when pushing: a real registry, or the in-engine one of a rehearsal */
+  publish?: { plan: PublishPlan; auth?: RegistryAuth; rehearsal: boolean };
+  /** why publish is not happening, when it is not */
+  publishSkipped?: string;
+  comment?: { repository: string; sha: string; branch?: string; token: Secret };
+  commentSkipped?: string;
+  runUrl?: string;
+  sha?: string;
+  branch?: string;
+  /** the name the image goes by when it is not pushed */
+  localName: string;
+};
+
+/** The outcome of `ci`: the verdict, a readable summary, and every report in one directory. */
+@object()
+export class CiRun {
+  /** true when every gate passed */
+  @func() passed: boolean;
+  /** the run as markdown (also summary.md) */
+  @func() summary: string;
+  /** the run as JSON (also status.json) */
+  @func() status: string;
+  /** junit and coverage per version, combined coverage, ruff, Trivy, SBOM, summary.md, status.json */
+  @func() reports: Directory;
+
+  constructor(passed: boolean, summary: string, status: string, reports: Directory) {
+    this.passed = passed;
+    this.summary = summary;
+    this.status = status;
+    this.reports = reports;
+  }
+}
+
+/** One line per failed gate, for the error `ci` ends with when it fails. */
+export function failureLines(status: CiStatus): string[] {
+  const lines: string[] = [];
+  if (!status.lint.passed) {
+    lines.push(
+      status.lint.error
+        ? `lint: ruff could not run: ${status.lint.error}`
+        : `lint: ${status.lint.findings.length} finding(s), ${status.lint.unformatted.length} file(s) to reformat`,
+    );
+  }
+  for (const t of status.tests.filter((t) => !t.passed)) {
+    lines.push(
+      t.error
+        ? `tests on Python ${t.version}: ${t.error}`
+        : `tests on Python ${t.version}: ${t.failures} failure(s), ${t.errors} error(s) of ${t.tests}`,
+    );
+  }
+  if (!status.gate.passed) lines.push(`coverage gate: ${status.gate.message}`);
+  if (status.smoke && !status.smoke.passed) {
+    lines.push(
+      `smoke run: '${status.smoke.command}' printed '${status.smoke.output}', expected '${status.smoke.expected}'`,
+    );
+  }
+  if (status.scan && !status.scan.passed) lines.push(`scan: findings at or above ${status.scan.failOn}`);
+  if (!status.image && status.skipped.some((s) => s.startsWith("build:")))
+    lines.push("build: the image did not build");
+  return lines;
+}
+
+async function settle<T>(work: Promise<T>, onError: (message: string) => T): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    return onError(errorText(err));
+  }
+}
+
+/**
+ * The whole pipeline. Lint, the matrix, and build -> (smoke, scan) run concurrently; the gate waits for the
+ * matrix; publish waits for every gate (nothing is pushed from a failing run); the PR comment comes last
+ * and only ever adds warnings. Every stage reports, even when another failed.
+ */
+export async function runCi(plan: CiPlan): Promise<{ status: CiStatus; reports: Directory }> {
+  const skipped: string[] = [];
+  const warnings: string[] = [];
+
+  const [variant, ...otherVariants] = buildImages(plan.source, plan.dockerfile, plan.platforms, plan.labels);
+  // Smoke and scan use a build for the engine's own platform: a foreign one could only run under emulation.
+  const native: Container =
+    plan.platforms.length === 0
+      ? (variant as Container)
+      : (buildImages(plan.source, plan.dockerfile, [], plan.labels)[0] as Container);
+  const built = settle(
+    native.sync().then(() => undefined as string | undefined),
+    (message) => message,
+  );
+
+  const lintP: Promise<LintResult> = runLint(plan.source, plan.app);
+  const matrixP: Promise<{ result: MatrixResult; warnings: string[] }> = runMatrix(
+    plan.source,
+    plan.app,
+    plan.versions,
+    plan.threshold,
+  );
+  const smokeP: Promise<SmokeStatus | undefined> = built.then((buildError) =>
+    buildError !== undefined
+      ? undefined
+      : settle(smokeTest(native, plan.smokeCommand, plan.smokeExpect), (message) => ({
+          passed: false,
+          command: plan.smokeCommand,
+          expected: plan.smokeExpect,
+          output: `the command failed: ${message}`,
+        })),
+  );
+  const scanP = built.then(async (buildError) => {
+    if (buildError !== undefined) return undefined;
+    try {
+      return await runScan(native, plan.severities, plan.failOn);
+    } catch (err) {
+      skipped.push(`scan: Trivy could not run: ${errorText(err)}`);
+      return undefined;
+    }
+  });
+
+  const [buildError, lint, matrix, smoke, scan] = await Promise.all([built, lintP, matrixP, smokeP, scanP]);
+  const tests = matrix.result.results;
+  const gate = matrix.result.gate();
+  warnings.push(...matrix.warnings);
+  if (buildError !== undefined) {
+    skipped.push(`build: the image did not build: ${buildError}`);
+    skipped.push("smoke: no image to run");
+    skipped.push("scan: no image to scan");
+  }
+
+  const scanStatus: ScanStatus | undefined = scan?.status();
+
+  const gatesPassed =
+    buildError === undefined &&
+    lint.passed &&
+    tests.every((t) => t.passed) &&
+    gate.passed &&
+    (smoke?.passed ?? false) &&
+    (scanStatus?.passed ?? true);
+
+  let image: ImageStatus | undefined =
+    buildError === undefined ? { reference: plan.localName, published: false, tags: [] } : undefined;
+  if (plan.publish && buildError === undefined) {
+    if (!gatesPassed) {
+      skipped.push("publish: a gate failed, so nothing was pushed");
+    } else {
+      const { plan: target, auth, rehearsal } = plan.publish;
+      const registryService = rehearsal ? rehearsalRegistry() : undefined;
+      try {
+        const variants =
+          plan.platforms.length === 0 ? [variant as Container] : [variant as Container, ...otherVariants];
+        const pushed = await pushImages(variants, target, auth, registryService);
+        if (rehearsal) {
+          // The deploy half of the rehearsal: pull back what was pushed, by digest, and run it.
+          const deployed = await deployImage(
+            pushed.reference,
+            plan.smokeCommand,
+            plan.smokeExpect,
+            undefined,
+            REHEARSAL_REGISTRY,
+            registryService,
+          );
+          if (!deployed.passed) throw new Error(`the rehearsal deploy printed '${deployed.output}'`);
+          warnings.push(
+            `rehearsal: pushed to and deployed from the in-engine registry ${REHEARSAL_REGISTRY}, which is gone when the run ends`,
+          );
+        }
+        image = pushed;
+      } catch (err) {
+        // A push that fails is a failed run: the image the branch promises is not there.
+        skipped.push(`publish: the push failed: ${errorText(err)}`);
+      }
+    }
+  } else if (plan.publishSkipped) {
+    skipped.push(`publish: ${plan.publishSkipped}`);
+  }
+  const publishFailed = plan.publish !== undefined && gatesPassed && !image?.published;
+
+  const status: CiStatus = {
+    passed: gatesPassed && !publishFailed,
+    lint: lint.status(),
+    tests: tests.map((t) => t.status()),
+    gate,
+    ...(image ? { image } : {}),
+    ...(scanStatus ? { scan: scanStatus } : {}),
+    ...(smoke ? { smoke } : {}),
+    skipped,
+    warnings,
+    ...(plan.runUrl ? { runUrl: plan.runUrl } : {}),
+    ...(plan.sha ? { sha: plan.sha } : {}),
+    ...(plan.branch ? { branch: plan.branch } : {}),
+  };
+
+  if (plan.comment) {
+    const result = await commentOnPullRequest(plan.comment, CI_MARKER, renderCiSummary(status));
+    warnings.push(...result.warnings);
+  } else if (plan.commentSkipped) {
+    skipped.push(`comment: ${plan.commentSkipped}`);
+  }
+
+  let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.result.reports);
+  if (scan) reports = reports.withDirectory(".", scan.reports);
+  reports = reports
+    .withNewFile("status.json", `${JSON.stringify(status, null, 2)}\n`)
+    .withNewFile("summary.md", renderCiSummary(status));
+  return { status, reports };
+}

@@ -1,0 +1,119 @@
+import type { LintFinding, SeverityCounts } from "./report.js";
+import { SEVERITIES, type Severity } from "./settings.js";
+
+function parseJson(text: string, what: string): unknown {
+  if (text.trim() === "") throw new Error(`${what}: the output is empty.`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${what}: it is not valid JSON (${(err as Error).message}).`, { cause: err });
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+
+/**
+ * `ruff check --output-format=json`: an array of diagnostics. Paths are made relative to `root` (ruff prints
+ * absolute paths inside the container) so a reader can open them.
+ */
+export function parseRuffJson(text: string, root: string): LintFinding[] {
+  const what = "Cannot read ruff's JSON output";
+  const data = parseJson(text, what);
+  if (!Array.isArray(data)) throw new Error(`${what}: expected a list of findings.`);
+  const prefix = root.endsWith("/") ? root : `${root}/`;
+  return data.map((item, i) => {
+    if (!isRecord(item) || !isRecord(item.location) || typeof item.filename !== "string") {
+      throw new Error(`${what}: finding #${i + 1} has no filename/location.`);
+    }
+    const file = item.filename.startsWith(prefix) ? item.filename.slice(prefix.length) : item.filename;
+    return {
+      file,
+      line: Number(item.location.row) || 0,
+      column: Number(item.location.column) || 0,
+      // Syntax errors have no rule code.
+      code: typeof item.code === "string" ? item.code : "syntax-error",
+      message: typeof item.message === "string" ? item.message : "",
+    };
+  });
+}
+
+/** `ruff format --check` names each file it would change on a "Would reformat: <path>" line. */
+export function parseRuffFormat(output: string, root: string): string[] {
+  const prefix = root.endsWith("/") ? root : `${root}/`;
+  return [...output.matchAll(/^Would reformat: (.+)$/gm)].map((m) => {
+    const file = (m[1] as string).trim();
+    return file.startsWith(prefix) ? file.slice(prefix.length) : file;
+  });
+}
+
+export function formatFinding(f: LintFinding): string {
+  return `${f.file}:${f.line}:${f.column}: ${f.code} ${f.message}`;
+}
+
+export type Vulnerability = {
+  id: string;
+  pkg: string;
+  installed: string;
+  fixed: string;
+  severity: Severity;
+  title: string;
+  target: string;
+};
+
+/** Every vulnerability of a Trivy JSON report (`--format json`); an unknown severity counts as UNKNOWN. */
+export function parseTrivyJson(text: string): Vulnerability[] {
+  const what = "Cannot read Trivy's JSON report";
+  const data = parseJson(text, what);
+  if (!isRecord(data) || Array.isArray(data)) throw new Error(`${what}: expected an object with Results.`);
+  if (data.Results === undefined || data.Results === null) return [];
+  if (!Array.isArray(data.Results)) throw new Error(`${what}: Results is not a list.`);
+  const vulns: Vulnerability[] = [];
+  for (const result of data.Results) {
+    if (!isRecord(result)) continue;
+    const list = result.Vulnerabilities;
+    if (!Array.isArray(list)) continue;
+    for (const v of list) {
+      if (!isRecord(v)) continue;
+      const severity = String(v.Severity ?? "UNKNOWN").toUpperCase();
+      vulns.push({
+        id: String(v.VulnerabilityID ?? "?"),
+        pkg: String(v.PkgName ?? "?"),
+        installed: String(v.InstalledVersion ?? ""),
+        fixed: String(v.FixedVersion ?? ""),
+        severity: (SEVERITIES as readonly string[]).includes(severity) ? (severity as Severity) : "UNKNOWN",
+        title: String(v.Title ?? ""),
+        target: String(result.Target ?? ""),
+      });
+    }
+  }
+  return vulns;
+}
+
+export function countBySeverity(vulns: readonly Vulnerability[]): SeverityCounts {
+  const counts: SeverityCounts = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
+  for (const v of vulns) counts[v.severity] += 1;
+  return counts;
+}
+
+/** With `failOn` HIGH, any HIGH or CRITICAL fails; without it the scan only reports. */
+export function scanPasses(counts: SeverityCounts, failOn: Severity | undefined): boolean {
+  if (failOn === undefined) return true;
+  const floor = SEVERITIES.indexOf(failOn);
+  return SEVERITIES.slice(floor).every((s) => counts[s] === 0);
+}
+
+/** A short plain-text table, worst first, for the function's result and logs. */
+export function severityTable(counts: SeverityCounts, vulns: readonly Vulnerability[], top = 10): string {
+  const lines = ["SEVERITY   COUNT", ...[...SEVERITIES].reverse().map((s) => `${s.padEnd(10)} ${counts[s]}`)];
+  const worst = [...vulns]
+    .sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity))
+    .slice(0, top);
+  if (worst.length > 0) {
+    lines.push("", "TOP FINDINGS");
+    for (const v of worst) {
+      const fix = v.fixed ? `fixed in ${v.fixed}` : "no fix yet";
+      lines.push(`${v.severity.padEnd(9)} ${v.id} ${v.pkg} ${v.installed} (${fix})`);
+    }
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,422 @@
+/**
+ * A portable CI/CD pipeline for uv/pyproject Python services: lint, tests on every supported Python in
+ * parallel, a combined coverage gate, a slim non-root image, a vulnerability scan, publish to a registry by
+ * branch, a smoke deploy, and pull-request comments. The same call runs on a laptop and in GitHub Actions.
+ */
+import {
+  argument,
+  type Container,
+  check,
+  type Directory,
+  type float,
+  func,
+  object,
+  type Secret,
+} from "@dagger.io/dagger";
+import { type CiPlan, CiRun, failureLines, runCi } from "./ci.js";
+import { Deployment, deployImage, parseDigest, pinnedReference } from "./deploy.js";
+import { buildImages } from "./image.js";
+import { type LintResult, runLint } from "./lint.js";
+import { type MatrixResult, runMatrix } from "./matrix.js";
+import { commentOnPullRequest } from "./notify.js";
+import { planPublish, pushImages, REHEARSAL_REGISTRY, requireAuth } from "./publish.js";
+import { CD_MARKER, renderDeploySummary } from "./render.js";
+import type { DeployStatus } from "./report.js";
+import { runScan, type ScanResult } from "./scan.js";
+import {
+  DEFAULT_PYTHON_VERSIONS,
+  DEFAULT_SEVERITIES,
+  InputError,
+  parseAppPath,
+  parseCommand,
+  parsePlatforms,
+  parsePythonVersions,
+  parseSeverities,
+  parseSeverity,
+  parseThreshold,
+  SOURCE_IGNORE,
+} from "./settings.js";
+import { branchTag, environmentFor, imageReference, parseRepository } from "./tags.js";
+import { runTests, type TestResult } from "./tests.js";
+
+/** CI/CD for a Python service: every stage on its own, or all of them with `ci`. */
+@object()
+export class Pipeline {
+  /** the repository the pipeline works on */
+  source: Directory;
+  /** the Python project's folder inside it */
+  app: string;
+  /** the test matrix */
+  pythonVersions: string[];
+  /** the coverage gate, percent */
+  threshold: float;
+  /** the container registry host */
+  registry: string;
+  /** the Dockerfile, relative to the repository root */
+  dockerfile: string;
+  /** the command the smoke run and deploy execute in the image */
+  smokeCommand: string;
+  /** what the smoke command must print */
+  smokeExpect: string;
+
+  constructor(
+    /** The repository to work on; defaults to the one `dagger call` runs in. */
+    @argument({ defaultPath: "/", ignore: SOURCE_IGNORE }) source: Directory,
+    /** The Python project's folder in the repository (holds pyproject.toml). */
+    app = "sample-app",
+    /** Python versions of the test matrix (3.10 to 3.14, and 3.14t, the free-threaded build). */
+    pythonVersions: string[] = DEFAULT_PYTHON_VERSIONS,
+    /** Combined coverage below this percent fails the gate (0 to 100). */
+    threshold: float = 90,
+    /** Container registry host to publish to and deploy from. */
+    registry = "ghcr.io",
+    /** Dockerfile of the service image, relative to the repository root. */
+    dockerfile = "Dockerfile",
+    /** Command the smoke run and deploy execute in the image (plain words, no shell). */
+    smokeCommand = "python -m sample_app 2 3",
+    /** Output the smoke command must print. */
+    smokeExpect = "5",
+  ) {
+    this.source = source;
+    this.app = parseAppPath(app);
+    this.pythonVersions = parsePythonVersions(pythonVersions);
+    this.threshold = parseThreshold(threshold);
+    this.registry = registry;
+    this.dockerfile = dockerfile;
+    parseCommand(smokeCommand);
+    this.smokeCommand = smokeCommand;
+    this.smokeExpect = smokeExpect;
+  }
+
+  /** Lint the app with ruff (check and format --check); fails listing every finding (file:line:col rule). */
+  @func()
+  async lint(): Promise<LintResult> {
+    const result = await runLint(this.source, this.app);
+    if (!result.passed) throw new Error(result.summary());
+    return result;
+  }
+
+  /** Run the app's tests with coverage on one Python version; the result reports failures instead of failing. */
+  @func()
+  async test(
+    /** e.g. 3.12, or 3.14t for the free-threaded build */
+    pythonVersion: string,
+  ): Promise<TestResult> {
+    const [version] = parsePythonVersions([pythonVersion]);
+    return runTests(this.source, this.app, version as string);
+  }
+
+  /** Run the tests on every Python version concurrently, combine coverage, and judge it against the threshold. */
+  @func()
+  async testMatrix(): Promise<MatrixResult> {
+    const { result } = await runMatrix(this.source, this.app, this.pythonVersions, this.threshold);
+    return result;
+  }
+
+  /** Build the service image from the Dockerfile, with OCI labels. */
+  @func()
+  build(
+    /** e.g. linux/arm64; empty builds for the engine's own platform */
+    platform = "",
+    /** owner/name, for the org.opencontainers.image.source label */
+    repository = "",
+    /** commit SHA, for the org.opencontainers.image.revision label */
+    revision = "",
+    /** RFC 3339 time, for the org.opencontainers.image.created label */
+    created = "",
+  ): Container {
+    const platforms = platform ? parsePlatforms([platform]) : [];
+    if (repository) parseRepository(repository);
+    return buildImages(this.source, this.dockerfile, platforms, {
+      source: repository ? `https://github.com/${repository}` : "",
+      revision,
+      created,
+    })[0] as Container;
+  }
+
+  /** Scan the image with Trivy: counts by severity, JSON/SARIF/table reports and a CycloneDX SBOM. */
+  @func()
+  async scan(
+    /** severities to report */
+    severity: string[] = DEFAULT_SEVERITIES,
+    /** fail when a finding at or above this severity exists (e.g. HIGH); empty only reports */
+    failOn = "",
+  ): Promise<ScanResult> {
+    const severities = parseSeverities(severity);
+    const floor = parseSeverity(failOn, "--fail-on");
+    const result = await runScan(this.build(), severities, floor);
+    if (!result.passed) throw new Error(`Scan failed: findings at or above ${floor}.\n${result.table}`);
+    return result;
+  }
+
+  /**
+   * The whole pipeline: lint, test matrix, coverage gate, image build, scan and smoke run, concurrently.
+   * With --publish and credentials it pushes the image and comments on the pull request; without them it
+   * says what it skipped. Fails when a gate fails, unless --exit-zero (then read `passed` or status.json).
+   */
+  @func({ cache: "never" })
+  async ci(
+    /** push the image when every gate passes */
+    publish = false,
+    /** push to an in-engine registry instead and deploy from it: a full rehearsal, no credentials needed */
+    rehearse = false,
+    /** owner/name on GitHub, e.g. octo-org/my-service */
+    repository = "",
+    /** the branch being built (image tag and PR lookup) */
+    branch = "",
+    /** the commit being built (sha-<7> tag, label, PR lookup) */
+    sha = "",
+    /** link to this run, shown in the summary and the PR comment */
+    runUrl = "",
+    /** token to comment on the pull request (and to push to GHCR when no registry password is given) */
+    githubToken?: Secret,
+    /** registry login; defaults to the repository owner */
+    registryUsername = "",
+    /** registry password or token */
+    registryPassword?: Secret,
+    /** platforms of the published image, e.g. linux/amd64,linux/arm64 */
+    platforms: string[] = [],
+    /** severities the scan reports */
+    severity: string[] = DEFAULT_SEVERITIES,
+    /** the scan fails at or above this severity; empty only reports */
+    failOn = "",
+    /** return the result (and its reports) even when a gate failed, instead of failing */
+    exitZero = false,
+  ): Promise<CiRun> {
+    const plan = this.planCi({
+      publish,
+      rehearse,
+      repository,
+      branch,
+      sha,
+      runUrl,
+      githubToken,
+      registryUsername,
+      registryPassword,
+      platforms,
+      severity,
+      failOn,
+    });
+    const { status, reports } = await runCi(plan);
+    if (!status.passed && !exitZero) {
+      throw new Error(
+        `CI failed:\n- ${failureLines(status).join("\n- ")}\nRerun with --exit-zero and chain \`reports export --path reports\` to keep every report.`,
+      );
+    }
+    return new CiRun(
+      status.passed,
+      await reports.file("summary.md").contents(),
+      JSON.stringify(status),
+      reports,
+    );
+  }
+
+  /** Build the image and push it to <registry>/<owner>/<repo>:<branch> and :sha-<7>; returns the pushed reference with its digest. */
+  @func({ cache: "never" })
+  async publish(
+    /** owner/name, e.g. octo-org/my-service (lowercased in the image name) */
+    repository: string,
+    /** the branch; its tag follows docker/metadata-action's rule */
+    branch: string,
+    /** the commit; adds the sha-<7> tag and the revision label */
+    sha = "",
+    /** registry login; defaults to the repository owner */
+    registryUsername = "",
+    /** registry password or token, e.g. env:GITHUB_TOKEN */
+    registryPassword?: Secret,
+    /** platforms, e.g. linux/amd64,linux/arm64 for a multi-arch image */
+    platforms: string[] = [],
+  ): Promise<string> {
+    const target = planPublish(this.registry, repository, branch, sha);
+    const auth = requireAuth(registryUsername || target.owner, registryPassword, this.registry);
+    if (!auth) {
+      throw new InputError(
+        `Missing --registry-password for ${this.registry}. Expected a secret, e.g. --registry-password=env:GITHUB_TOKEN.`,
+      );
+    }
+    const variants = buildImages(this.source, this.dockerfile, parsePlatforms(platforms), {
+      source: `https://github.com/${repository}`,
+      revision: sha,
+      created: new Date().toISOString(),
+    });
+    return (await pushImages(variants, target, auth)).reference;
+  }
+
+  /**
+   * Deploy a published image: pull <registry>/<owner>/<repo>:<branch tag> (or an exact digest), run the smoke
+   * command, comment on the pull request, and fail when the output is not the expected one.
+   */
+  @func({ cache: "never" })
+  async deploy(
+    /** the branch whose image to deploy; main -> production, develop -> staging, others -> preview */
+    branch: string,
+    /** owner/name, e.g. octo-org/my-service */
+    repository: string,
+    /** the commit, for the PR lookup and the comment */
+    sha = "",
+    /** deploy this exact digest (sha256:…) instead of the branch tag's current image */
+    digest = "",
+    /** override the environment the branch maps to */
+    environment = "",
+    /** link to this run, shown in the comment */
+    runUrl = "",
+    /** token to comment on the pull request */
+    githubToken?: Secret,
+    /** registry login; defaults to the repository owner */
+    registryUsername = "",
+    /** registry password or token, for private packages */
+    registryPassword?: Secret,
+  ): Promise<Deployment> {
+    const { owner, repo } = parseRepository(repository);
+    const env = environmentFor(branch, environment);
+    const tagged = imageReference(this.registry, owner, repo, branchTag(branch));
+    const reference = digest ? pinnedReference(tagged, parseDigest(digest)) : tagged;
+    const auth = registryPassword
+      ? requireAuth(registryUsername || owner, registryPassword, this.registry)
+      : undefined;
+
+    const run = await deployImage(reference, this.smokeCommand, this.smokeExpect, auth, this.registry);
+    const status: DeployStatus = {
+      passed: run.passed,
+      environment: env,
+      branch,
+      image: reference,
+      ...(run.digest ? { digest: run.digest } : {}),
+      command: this.smokeCommand,
+      expected: this.smokeExpect,
+      output: run.output,
+      warnings: [],
+      ...(runUrl ? { runUrl } : {}),
+      ...(sha ? { sha } : {}),
+    };
+    if (githubToken && sha) {
+      const result = await commentOnPullRequest(
+        { repository, sha, branch, token: githubToken },
+        CD_MARKER,
+        renderDeploySummary(status),
+      );
+      status.warnings.push(...result.warnings);
+    } else {
+      status.warnings.push(
+        githubToken
+          ? "PR comment: no --sha given, so no pull request to find"
+          : "PR comment: no --github-token given",
+      );
+    }
+    const summary = renderDeploySummary(status);
+    // The comment is posted first, so a failed deploy is reported on the PR before the call fails.
+    if (!status.passed) throw new Error(`Deploy to ${env} failed.\n${summary}`);
+    return Deployment.of(status, summary);
+  }
+
+  /** Lint, as a check for `dagger check`. */
+  @func()
+  @check()
+  async checkLint(): Promise<void> {
+    await this.lint();
+  }
+
+  /** Every Python version's tests pass, as a check for `dagger check`. */
+  @func()
+  @check()
+  async checkTests(): Promise<void> {
+    const result = await this.testMatrix();
+    const failed = result.results.filter((r) => !r.passed);
+    if (failed.length > 0) {
+      throw new Error(
+        `Tests failed on ${failed.map((r) => `Python ${r.version}${r.error ? ` (${r.error})` : ""}`).join(", ")}.`,
+      );
+    }
+  }
+
+  /** Combined coverage meets the threshold, as a check for `dagger check`. */
+  @func()
+  @check()
+  async checkCoverage(): Promise<void> {
+    const result = await this.testMatrix();
+    if (!result.gatePassed) throw new Error(result.gateMessage);
+  }
+
+  /** Read -> plan: every argument of `ci` validated and turned into a plan before any container starts. */
+  private planCi(args: {
+    publish: boolean;
+    rehearse: boolean;
+    repository: string;
+    branch: string;
+    sha: string;
+    runUrl: string;
+    githubToken?: Secret;
+    registryUsername: string;
+    registryPassword?: Secret;
+    platforms: string[];
+    severity: string[];
+    failOn: string;
+  }): CiPlan {
+    if (args.repository) parseRepository(args.repository);
+    const platforms = parsePlatforms(args.platforms);
+    const plan: CiPlan = {
+      source: this.source,
+      app: this.app,
+      versions: this.pythonVersions,
+      threshold: this.threshold,
+      dockerfile: this.dockerfile,
+      smokeCommand: this.smokeCommand,
+      smokeExpect: this.smokeExpect,
+      severities: parseSeverities(args.severity),
+      platforms,
+      labels: {
+        source: args.repository ? `https://github.com/${args.repository}` : "",
+        revision: args.sha,
+        created: args.publish || args.rehearse ? new Date().toISOString() : "",
+      },
+      localName: `${this.app.split("/").at(-1)}:${args.branch ? branchTag(args.branch) : "local"}`,
+      ...(args.runUrl ? { runUrl: args.runUrl } : {}),
+      ...(args.sha ? { sha: args.sha } : {}),
+      ...(args.branch ? { branch: args.branch } : {}),
+    };
+    const failOn = parseSeverity(args.failOn, "--fail-on");
+    if (failOn) plan.failOn = failOn;
+
+    if (args.publish && args.rehearse) {
+      throw new InputError("--publish and --rehearse exclude each other. Expected one of them.");
+    }
+    if (args.rehearse) {
+      const target = planPublish(
+        REHEARSAL_REGISTRY,
+        args.repository || "rehearsal/app",
+        args.branch || "rehearsal",
+        args.sha,
+      );
+      plan.publish = { plan: target, rehearsal: true };
+    } else if (args.publish) {
+      if (!args.repository) {
+        throw new InputError("--publish needs --repository. Expected owner/name, e.g. octo-org/my-service.");
+      }
+      const target = planPublish(this.registry, args.repository, args.branch, args.sha);
+      const password = args.registryPassword ?? args.githubToken;
+      const auth = requireAuth(args.registryUsername || target.owner, password, this.registry);
+      if (!auth) {
+        throw new InputError(
+          `--publish needs a credential for ${this.registry}. Expected --registry-password=env:NAME or --github-token=env:GITHUB_TOKEN.`,
+        );
+      }
+      plan.publish = { plan: target, auth, rehearsal: false };
+    } else {
+      plan.publishSkipped = "not requested (pass --publish with credentials, or --rehearse)";
+    }
+
+    if (args.githubToken && args.repository && args.sha) {
+      plan.comment = {
+        repository: args.repository,
+        sha: args.sha,
+        token: args.githubToken,
+        ...(args.branch ? { branch: args.branch } : {}),
+      };
+    } else {
+      plan.commentSkipped = args.githubToken
+        ? "needs --repository and --sha to find the pull request"
+        : "no --github-token given";
+    }
+    return plan;
+  }
+}
