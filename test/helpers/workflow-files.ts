@@ -1,0 +1,57 @@
+/** The repository's workflow files, read once, and broken copies of them for proving checks fail. */
+import { readFileSync } from "node:fs";
+import { stringify } from "yaml";
+import { loadWorkflow, type Mapping, type WorkflowFile } from "./workflow-model";
+
+const root = new URL("../../", import.meta.url);
+
+export function readRepoFile(path: string): string {
+  return readFileSync(new URL(path, root), "utf8");
+}
+
+export const WORKFLOW_PATHS = [".github/workflows/ci.yml", ".github/workflows/cd.yml"] as const;
+export type WorkflowPath = (typeof WORKFLOW_PATHS)[number];
+
+export function readWorkflow(path: WorkflowPath): WorkflowFile {
+  return loadWorkflow(path, readRepoFile(path));
+}
+
+/** `engineVersion` of dagger.json, e.g. "v0.21.8". */
+export function engineVersion(): string {
+  const config: unknown = JSON.parse(readRepoFile("dagger.json"));
+  const version = (config as { engineVersion?: unknown }).engineVersion;
+  if (typeof version !== "string") throw new Error("dagger.json has no engineVersion");
+  return version;
+}
+
+/**
+ * Replaces the `occurrence`-th (1-based) exact occurrence of `from`. Throws when it is absent, so a
+ * broken copy cannot silently stop being broken when the real workflow changes.
+ */
+export function replaceText(text: string, from: string, to: string, occurrence = 1): string {
+  let index = -1;
+  for (let n = 0; n < occurrence; n++) {
+    index = text.indexOf(from, index + 1);
+    if (index < 0) throw new Error(`occurrence ${occurrence} of ${JSON.stringify(from)} not found`);
+  }
+  return text.slice(0, index) + to + text.slice(index + from.length);
+}
+
+/** A broken copy: edit the text (keeps comments, for the pin rule) or the parsed document. */
+export type Breakage = { text: (text: string) => string } | { doc: (doc: Mapping) => void };
+
+export function breakWorkflow(wf: WorkflowFile, breakage: Breakage): WorkflowFile {
+  if ("text" in breakage) {
+    const text = breakage.text(wf.text);
+    if (text === wf.text) throw new Error("the breakage changed nothing");
+    return loadWorkflow(wf.name, text);
+  }
+  const doc = structuredClone(wf.doc);
+  breakage.doc(doc);
+  return loadWorkflow(wf.name, stringify(doc));
+}
+
+/** `${{ source }}`, the way a workflow writes an expression (spelled out to keep lint quiet). */
+export function expr(source: string): string {
+  return `\${{ ${source} }}`;
+}

@@ -1,0 +1,118 @@
+/**
+ * Loading a GitHub Actions workflow for policy checks: the parsed YAML (plain data, navigated
+ * defensively because a broken copy may have any shape) plus the raw text (for the `# vX.Y.Z`
+ * comments the parser drops), and an evaluator for `if:` expressions built on GitHub's own
+ * expression engine (@actions/expressions, shipped with @actions/workflow-parser).
+ */
+import { data, Evaluator, Lexer, Parser } from "@actions/expressions";
+import { truthy } from "@actions/expressions/result";
+import { parse } from "yaml";
+
+export type Mapping = Record<string, unknown>;
+
+export type WorkflowFile = {
+  /** Path relative to the repository root; it prefixes every violation. */
+  name: string;
+  text: string;
+  doc: Mapping;
+};
+
+export type Step = { where: string; step: Mapping };
+
+export type Job = { id: string; where: string; job: Mapping; steps: Step[] };
+
+export function isMapping(value: unknown): value is Mapping {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function loadWorkflow(name: string, text: string): WorkflowFile {
+  const doc: unknown = parse(text);
+  if (!isMapping(doc)) throw new Error(`${name}: expected a YAML mapping at the top level`);
+  return { name, text, doc };
+}
+
+export function jobsOf(wf: WorkflowFile): Job[] {
+  const jobs = wf.doc.jobs;
+  if (!isMapping(jobs)) return [];
+  return Object.entries(jobs).flatMap(([id, job]) => {
+    if (!isMapping(job)) return [];
+    const where = `${wf.name}: jobs.${id}`;
+    const steps = Array.isArray(job.steps) ? job.steps : [];
+    return [
+      {
+        id,
+        where,
+        job,
+        steps: steps.flatMap((step, i) =>
+          isMapping(step) ? [{ where: `${where}.steps[${i}]${label(step)}`, step }] : [],
+        ),
+      },
+    ];
+  });
+}
+
+function label(step: Mapping): string {
+  if (typeof step.name === "string") return ` "${step.name}"`;
+  if (typeof step.uses === "string") return ` (${step.uses.split("@")[0]})`;
+  return "";
+}
+
+/** The triggers of a workflow, whatever form `on:` takes (string, list or mapping). */
+export function triggersOf(wf: WorkflowFile): string[] {
+  const on = wf.doc.on;
+  if (typeof on === "string") return [on];
+  if (Array.isArray(on)) return on.filter((t): t is string => typeof t === "string");
+  if (isMapping(on)) return Object.keys(on);
+  return [];
+}
+
+/** `owner/repo` of a step's `uses:`, without a sub-path or ref; undefined for run steps. */
+export function actionOf(step: Mapping): string | undefined {
+  if (typeof step.uses !== "string") return undefined;
+  const [path = ""] = step.uses.split("@");
+  return path.split("/").slice(0, 2).join("/");
+}
+
+export function withOf(step: Mapping): Mapping {
+  return isMapping(step.with) ? step.with : {};
+}
+
+export function runOf(step: Mapping): string | undefined {
+  return typeof step.run === "string" ? step.run : undefined;
+}
+
+/** A YAML scalar as written, `${{ }}` wrapper kept: `if: false` and `if: "false"` compare equal. */
+export function scalarText(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (typeof value === "boolean" || typeof value === "number") return String(value);
+  return undefined;
+}
+
+/** The contexts an `if:` is evaluated with; only `github` matters to our rules. */
+export type ExpressionContext = { github: Mapping };
+
+/**
+ * Evaluates an expression (with or without `${{ }}`) the way the runner does and returns its value.
+ * Status functions (`success()`, `always()`, `!cancelled()`) evaluate as if every earlier step
+ * succeeded. Throws on an expression GitHub would reject.
+ */
+export function evaluateValue(expression: string, context: ExpressionContext): data.ExpressionData {
+  const source = expression.trim().replace(/^\$\{\{([\s\S]*)\}\}$/, "$1");
+  const { tokens } = new Lexer(source).lex();
+  const statusFunctions = ["success", "always", "failure", "cancelled"].map((name) => ({
+    name,
+    description: name,
+    minArgs: 0,
+    maxArgs: 0,
+    call: () => new data.BooleanData(name === "success" || name === "always"),
+  }));
+  const ast = new Parser(tokens, Object.keys(context), statusFunctions).parse();
+  const revived = JSON.parse(JSON.stringify(context), data.reviver) as data.Dictionary;
+  const functions = new Map(statusFunctions.map((f) => [f.name, f]));
+  return new Evaluator(ast, revived, functions).evaluate();
+}
+
+/** Whether an `if:` (or a boolean-valued expression such as `cancel-in-progress`) is true. */
+export function evaluate(expression: string | boolean, context: ExpressionContext): boolean {
+  return typeof expression === "boolean" ? expression : truthy(evaluateValue(expression, context));
+}
