@@ -6,15 +6,26 @@ import { type MatrixResult, runMatrix } from "./matrix.js";
 import { commentOnPullRequest } from "./notify.js";
 import {
   type PublishPlan,
+  planPublish,
   pushImages,
   REHEARSAL_REGISTRY,
   type RegistryAuth,
   rehearsalRegistry,
+  requireAuth,
 } from "./publish.js";
 import { CI_MARKER, renderCiSummary } from "./render.js";
 import type { CiStatus, ImageStatus, ScanStatus, SmokeStatus } from "./report.js";
 import { runScan } from "./scan.js";
-import { errorText, type Severity } from "./settings.js";
+import {
+  errorText,
+  InputError,
+  type PipelineSettings,
+  parsePlatforms,
+  parseSeverities,
+  parseSeverity,
+  type Severity,
+} from "./settings.js";
+import { branchTag, parseRepository } from "./tags.js";
 
 /** Everything one `ci` run was asked to do, validated before any container starts. */
 export type CiPlan = {
@@ -232,4 +243,90 @@ export async function runCi(plan: CiPlan): Promise<{ status: CiStatus; reports: 
     .withNewFile("status.json", `${JSON.stringify(status, null, 2)}\n`)
     .withNewFile("summary.md", renderCiSummary(status));
   return { status, reports };
+}
+
+/** Read -> plan: every argument of `ci` validated and turned into a plan before any container starts. */
+export function planCi(
+  settings: PipelineSettings,
+  args: {
+    publish: boolean;
+    rehearse: boolean;
+    repository: string;
+    branch: string;
+    sha: string;
+    runUrl: string;
+    githubToken?: Secret;
+    registryUsername: string;
+    registryPassword?: Secret;
+    platforms: string[];
+    severity: string[];
+    failOn: string;
+  },
+): CiPlan {
+  if (args.repository) parseRepository(args.repository);
+  const platforms = parsePlatforms(args.platforms);
+  const plan: CiPlan = {
+    source: settings.source,
+    app: settings.app,
+    versions: settings.versions,
+    threshold: settings.threshold,
+    dockerfile: settings.dockerfile,
+    smokeCommand: settings.smokeCommand,
+    smokeExpect: settings.smokeExpect,
+    severities: parseSeverities(args.severity),
+    platforms,
+    labels: {
+      source: args.repository ? `https://github.com/${args.repository}` : "",
+      revision: args.sha,
+      created: args.publish || args.rehearse ? new Date().toISOString() : "",
+    },
+    localName: `${settings.app.split("/").at(-1)}:${args.branch ? branchTag(args.branch) : "local"}`,
+    ...(args.runUrl ? { runUrl: args.runUrl } : {}),
+    ...(args.sha ? { sha: args.sha } : {}),
+    ...(args.branch ? { branch: args.branch } : {}),
+  };
+  const failOn = parseSeverity(args.failOn, "--fail-on");
+  if (failOn) plan.failOn = failOn;
+
+  if (args.publish && args.rehearse) {
+    throw new InputError("--publish and --rehearse exclude each other. Expected one of them.");
+  }
+  if (args.rehearse) {
+    const target = planPublish(
+      REHEARSAL_REGISTRY,
+      args.repository || "rehearsal/app",
+      args.branch || "rehearsal",
+      args.sha,
+    );
+    plan.publish = { plan: target, rehearsal: true };
+  } else if (args.publish) {
+    if (!args.repository) {
+      throw new InputError("--publish needs --repository. Expected owner/name, e.g. octo-org/my-service.");
+    }
+    const target = planPublish(settings.registry, args.repository, args.branch, args.sha);
+    const password = args.registryPassword ?? args.githubToken;
+    if (!password) {
+      throw new InputError(
+        `--publish needs a credential for ${settings.registry}. Expected --registry-password=env:NAME or --github-token=env:GITHUB_TOKEN.`,
+      );
+    }
+    const auth = requireAuth(args.registryUsername || target.owner, password, settings.registry);
+    plan.publish = { plan: target, ...(auth ? { auth } : {}), rehearsal: false };
+  } else {
+    plan.publishSkipped = "not requested (pass --publish with credentials, or --rehearse)";
+  }
+
+  if (args.githubToken && args.repository && args.sha) {
+    plan.comment = {
+      repository: args.repository,
+      sha: args.sha,
+      token: args.githubToken,
+      ...(args.branch ? { branch: args.branch } : {}),
+    };
+  } else {
+    plan.commentSkipped = args.githubToken
+      ? "needs --repository and --sha to find the pull request"
+      : "no --github-token given";
+  }
+  return plan;
 }

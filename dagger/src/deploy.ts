@@ -1,7 +1,10 @@
-import { dag, func, object, type Service } from "@dagger.io/dagger";
-import type { RegistryAuth } from "./publish.js";
+import { dag, func, object, type Secret, type Service } from "@dagger.io/dagger";
+import { commentOnPullRequest } from "./notify.js";
+import { type RegistryAuth, requireAuth } from "./publish.js";
+import { CD_MARKER, renderDeploySummary } from "./render.js";
 import type { DeployStatus } from "./report.js";
-import { errorText, InputError, parseCommand } from "./settings.js";
+import { errorText, InputError, type PipelineSettings, parseCommand } from "./settings.js";
+import { branchTag, environmentFor, imageReference, parseRepository } from "./tags.js";
 
 /** What `deploy` did: where, which image, what the smoke command printed. */
 @object()
@@ -78,4 +81,83 @@ export async function deployImage(
   } catch (err) {
     return { passed: false, output: `the deployment failed: ${errorText(err)}` };
   }
+}
+
+/** What `deploy` was asked, as typed. */
+export type DeployArgs = {
+  branch: string;
+  repository: string;
+  sha: string;
+  digest: string;
+  environment: string;
+  runUrl: string;
+  githubToken?: Secret;
+  registryUsername: string;
+  registryPassword?: Secret;
+};
+
+/**
+ * Validate, pull and run, comment, then judge. The comment is posted before a failed deploy fails, so the
+ * pull request says what happened either way.
+ */
+export async function runDeploy(settings: PipelineSettings, args: DeployArgs): Promise<Deployment> {
+  const {
+    branch,
+    repository,
+    sha,
+    digest,
+    environment,
+    runUrl,
+    githubToken,
+    registryUsername,
+    registryPassword,
+  } = args;
+  const { owner, repo } = parseRepository(repository);
+  const env = environmentFor(branch, environment);
+  const tagged = imageReference(settings.registry, owner, repo, branchTag(branch));
+  const reference = digest ? pinnedReference(tagged, parseDigest(digest)) : tagged;
+  // No credentials is a public pull; a username alone is a mistake worth naming.
+  const auth =
+    registryPassword || registryUsername
+      ? requireAuth(registryUsername || owner, registryPassword, settings.registry)
+      : undefined;
+
+  const run = await deployImage(
+    reference,
+    settings.smokeCommand,
+    settings.smokeExpect,
+    auth,
+    settings.registry,
+  );
+  const status: DeployStatus = {
+    passed: run.passed,
+    environment: env,
+    branch,
+    image: reference,
+    ...(run.digest ? { digest: run.digest } : {}),
+    command: settings.smokeCommand,
+    expected: settings.smokeExpect,
+    output: run.output,
+    warnings: [],
+    ...(runUrl ? { runUrl } : {}),
+    ...(sha ? { sha } : {}),
+  };
+  if (githubToken && sha) {
+    const result = await commentOnPullRequest(
+      { repository, sha, branch, token: githubToken },
+      CD_MARKER,
+      renderDeploySummary(status),
+    );
+    status.warnings.push(...result.warnings);
+  } else {
+    status.warnings.push(
+      githubToken
+        ? "PR comment: no --sha given, so no pull request to find"
+        : "PR comment: no --github-token given",
+    );
+  }
+  const summary = renderDeploySummary(status);
+  // The comment is posted first, so a failed deploy is reported on the PR before the call fails.
+  if (!status.passed) throw new Error(`Deploy to ${env} failed.\n${summary}`);
+  return Deployment.of(status, summary);
 }

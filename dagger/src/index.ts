@@ -13,20 +13,17 @@ import {
   object,
   type Secret,
 } from "@dagger.io/dagger";
-import { type CiPlan, CiRun, failureLines, runCi } from "./ci.js";
-import { Deployment, deployImage, parseDigest, pinnedReference } from "./deploy.js";
+import { CiRun, failureLines, planCi, runCi } from "./ci.js";
+import { type Deployment, runDeploy } from "./deploy.js";
 import { buildImages } from "./image.js";
 import { type LintResult, runLint } from "./lint.js";
 import { type MatrixResult, runMatrix } from "./matrix.js";
-import { commentOnPullRequest } from "./notify.js";
-import { planPublish, pushImages, REHEARSAL_REGISTRY, requireAuth } from "./publish.js";
-import { CD_MARKER, renderDeploySummary } from "./render.js";
-import type { DeployStatus } from "./report.js";
+import { planPublish, pushImages, requireAuth } from "./publish.js";
 import { runScan, type ScanResult } from "./scan.js";
 import {
   DEFAULT_PYTHON_VERSIONS,
   DEFAULT_SEVERITIES,
-  InputError,
+  type PipelineSettings,
   parseAppPath,
   parseCommand,
   parsePlatforms,
@@ -36,7 +33,7 @@ import {
   parseThreshold,
   SOURCE_IGNORE,
 } from "./settings.js";
-import { branchTag, environmentFor, imageReference, parseRepository } from "./tags.js";
+import { parseRepository } from "./tags.js";
 import { runTests, type TestResult } from "./tests.js";
 
 /** CI/CD for a Python service: every stage on its own, or all of them with `ci`. */
@@ -183,7 +180,7 @@ export class Pipeline {
     /** return the result (and its reports) even when a gate failed, instead of failing */
     exitZero = false,
   ): Promise<CiRun> {
-    const plan = this.planCi({
+    const plan = planCi(this.settings(), {
       publish,
       rehearse,
       repository,
@@ -228,12 +225,8 @@ export class Pipeline {
     platforms: string[] = [],
   ): Promise<string> {
     const target = planPublish(this.registry, repository, branch, sha);
+    // The username defaults to the owner, so a missing password is what requireAuth reports.
     const auth = requireAuth(registryUsername || target.owner, registryPassword, this.registry);
-    if (!auth) {
-      throw new InputError(
-        `Missing --registry-password for ${this.registry}. Expected a secret, e.g. --registry-password=env:GITHUB_TOKEN.`,
-      );
-    }
     const variants = buildImages(this.source, this.dockerfile, parsePlatforms(platforms), {
       source: `https://github.com/${repository}`,
       revision: sha,
@@ -267,46 +260,17 @@ export class Pipeline {
     /** registry password or token, for private packages */
     registryPassword?: Secret,
   ): Promise<Deployment> {
-    const { owner, repo } = parseRepository(repository);
-    const env = environmentFor(branch, environment);
-    const tagged = imageReference(this.registry, owner, repo, branchTag(branch));
-    const reference = digest ? pinnedReference(tagged, parseDigest(digest)) : tagged;
-    const auth = registryPassword
-      ? requireAuth(registryUsername || owner, registryPassword, this.registry)
-      : undefined;
-
-    const run = await deployImage(reference, this.smokeCommand, this.smokeExpect, auth, this.registry);
-    const status: DeployStatus = {
-      passed: run.passed,
-      environment: env,
+    return runDeploy(this.settings(), {
       branch,
-      image: reference,
-      ...(run.digest ? { digest: run.digest } : {}),
-      command: this.smokeCommand,
-      expected: this.smokeExpect,
-      output: run.output,
-      warnings: [],
-      ...(runUrl ? { runUrl } : {}),
-      ...(sha ? { sha } : {}),
-    };
-    if (githubToken && sha) {
-      const result = await commentOnPullRequest(
-        { repository, sha, branch, token: githubToken },
-        CD_MARKER,
-        renderDeploySummary(status),
-      );
-      status.warnings.push(...result.warnings);
-    } else {
-      status.warnings.push(
-        githubToken
-          ? "PR comment: no --sha given, so no pull request to find"
-          : "PR comment: no --github-token given",
-      );
-    }
-    const summary = renderDeploySummary(status);
-    // The comment is posted first, so a failed deploy is reported on the PR before the call fails.
-    if (!status.passed) throw new Error(`Deploy to ${env} failed.\n${summary}`);
-    return Deployment.of(status, summary);
+      repository,
+      sha,
+      digest,
+      environment,
+      runUrl,
+      githubToken,
+      registryUsername,
+      registryPassword,
+    });
   }
 
   /** Lint, as a check for `dagger check`. */
@@ -337,86 +301,17 @@ export class Pipeline {
     if (!result.gatePassed) throw new Error(result.gateMessage);
   }
 
-  /** Read -> plan: every argument of `ci` validated and turned into a plan before any container starts. */
-  private planCi(args: {
-    publish: boolean;
-    rehearse: boolean;
-    repository: string;
-    branch: string;
-    sha: string;
-    runUrl: string;
-    githubToken?: Secret;
-    registryUsername: string;
-    registryPassword?: Secret;
-    platforms: string[];
-    severity: string[];
-    failOn: string;
-  }): CiPlan {
-    if (args.repository) parseRepository(args.repository);
-    const platforms = parsePlatforms(args.platforms);
-    const plan: CiPlan = {
+  /** The settings every stage shares, as plain data for the stage files. */
+  private settings(): PipelineSettings {
+    return {
       source: this.source,
       app: this.app,
       versions: this.pythonVersions,
       threshold: this.threshold,
+      registry: this.registry,
       dockerfile: this.dockerfile,
       smokeCommand: this.smokeCommand,
       smokeExpect: this.smokeExpect,
-      severities: parseSeverities(args.severity),
-      platforms,
-      labels: {
-        source: args.repository ? `https://github.com/${args.repository}` : "",
-        revision: args.sha,
-        created: args.publish || args.rehearse ? new Date().toISOString() : "",
-      },
-      localName: `${this.app.split("/").at(-1)}:${args.branch ? branchTag(args.branch) : "local"}`,
-      ...(args.runUrl ? { runUrl: args.runUrl } : {}),
-      ...(args.sha ? { sha: args.sha } : {}),
-      ...(args.branch ? { branch: args.branch } : {}),
     };
-    const failOn = parseSeverity(args.failOn, "--fail-on");
-    if (failOn) plan.failOn = failOn;
-
-    if (args.publish && args.rehearse) {
-      throw new InputError("--publish and --rehearse exclude each other. Expected one of them.");
-    }
-    if (args.rehearse) {
-      const target = planPublish(
-        REHEARSAL_REGISTRY,
-        args.repository || "rehearsal/app",
-        args.branch || "rehearsal",
-        args.sha,
-      );
-      plan.publish = { plan: target, rehearsal: true };
-    } else if (args.publish) {
-      if (!args.repository) {
-        throw new InputError("--publish needs --repository. Expected owner/name, e.g. octo-org/my-service.");
-      }
-      const target = planPublish(this.registry, args.repository, args.branch, args.sha);
-      const password = args.registryPassword ?? args.githubToken;
-      const auth = requireAuth(args.registryUsername || target.owner, password, this.registry);
-      if (!auth) {
-        throw new InputError(
-          `--publish needs a credential for ${this.registry}. Expected --registry-password=env:NAME or --github-token=env:GITHUB_TOKEN.`,
-        );
-      }
-      plan.publish = { plan: target, auth, rehearsal: false };
-    } else {
-      plan.publishSkipped = "not requested (pass --publish with credentials, or --rehearse)";
-    }
-
-    if (args.githubToken && args.repository && args.sha) {
-      plan.comment = {
-        repository: args.repository,
-        sha: args.sha,
-        token: args.githubToken,
-        ...(args.branch ? { branch: args.branch } : {}),
-      };
-    } else {
-      plan.commentSkipped = args.githubToken
-        ? "needs --repository and --sha to find the pull request"
-        : "no --github-token given";
-    }
-    return plan;
   }
 }

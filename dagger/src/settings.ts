@@ -1,3 +1,5 @@
+import type { Directory } from "@dagger.io/dagger";
+
 /**
  * Pinned tool versions, defaults, and the validation of everything a user can type. Plain functions, no engine:
  * bad input is refused here, before any container starts.
@@ -61,6 +63,18 @@ export const SOURCE_IGNORE = [
   "**/*.egg-info",
   "reports",
 ];
+
+/** What every stage shares: the constructor's arguments, validated. */
+export type PipelineSettings = {
+  source: Directory;
+  app: string;
+  versions: string[];
+  threshold: number;
+  registry: string;
+  dockerfile: string;
+  smokeCommand: string;
+  smokeExpect: string;
+};
 
 export class InputError extends Error {
   override name = "InputError";

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { failureLines } from "../../dagger/src/ci.js";
-import { parseDigest, pinnedReference } from "../../dagger/src/deploy.js";
+import { parseDigest, pinnedReference, runDeploy } from "../../dagger/src/deploy.js";
 import { combiningVersion } from "../../dagger/src/matrix.js";
 import { planPublish, REHEARSAL_REGISTRY, requireAuth } from "../../dagger/src/publish.js";
 import type { CiStatus } from "../../dagger/src/report.js";
@@ -172,5 +172,36 @@ describe("failureLines", () => {
   it("reports a broken build", () => {
     const lines = failureLines(status({ smoke: undefined, skipped: ["build: the image did not build: x"] }));
     expect(lines).toEqual(["build: the image did not build"]);
+  });
+});
+
+describe("deploy refuses bad input before pulling anything", () => {
+  const settings = {
+    source: {} as never,
+    app: "sample-app",
+    versions: ["3.12"],
+    threshold: 90,
+    registry: "ghcr.io",
+    dockerfile: "Dockerfile",
+    smokeCommand: "python -m sample_app 2 3",
+    smokeExpect: "5",
+  };
+  const args = {
+    branch: "main",
+    repository: "o/r",
+    sha: "",
+    digest: "",
+    environment: "",
+    runUrl: "",
+    registryUsername: "",
+  };
+
+  it.each([
+    [{ repository: "o" }, "Invalid repository 'o'. Expected owner/name"],
+    [{ environment: "Prod!" }, "Invalid environment 'Prod!'"],
+    [{ digest: "sha256:1234" }, "Invalid digest 'sha256:1234'"],
+    [{ registryUsername: "octocat" }, "Missing --registry-password"],
+  ])("%j", async (overrides, message) => {
+    await expect(runDeploy(settings, { ...args, ...overrides })).rejects.toThrow(message);
   });
 });
