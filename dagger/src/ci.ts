@@ -258,8 +258,8 @@ export function planCi(
     githubToken?: Secret;
     registryUsername: string;
     registryPassword?: Secret;
-    platforms: string[];
-    severity: string[];
+    platforms: readonly string[];
+    severity: readonly string[];
     failOn: string;
   },
 ): CiPlan {
