@@ -19,6 +19,7 @@ import { buildImages } from "./image.js";
 import { type LintResult, runLint } from "./lint.js";
 import { type MatrixResult, runMatrix } from "./matrix.js";
 import { planPublish, pushImages, requireAuth } from "./publish.js";
+import { requireFiles } from "./python.js";
 import { runScan, type ScanResult } from "./scan.js";
 import {
   DEFAULT_PYTHON_VERSIONS,
@@ -88,6 +89,7 @@ export class Pipeline {
   /** Lint the app with ruff (check and format --check); fails listing every finding (file:line:col rule). */
   @func()
   async lint(): Promise<LintResult> {
+    await requireFiles(this.source, this.app);
     const result = await runLint(this.source, this.app);
     if (!result.passed) throw new Error(result.summary());
     return result;
@@ -100,12 +102,14 @@ export class Pipeline {
     pythonVersion: string,
   ): Promise<TestResult> {
     const [version] = parsePythonVersions([pythonVersion]);
+    await requireFiles(this.source, this.app);
     return runTests(this.source, this.app, version as string);
   }
 
   /** Run the tests on every Python version concurrently, combine coverage, and judge it against the threshold. */
   @func()
   async testMatrix(): Promise<MatrixResult> {
+    await requireFiles(this.source, this.app);
     const { result } = await runMatrix(this.source, this.app, this.pythonVersions, this.threshold);
     return result;
   }
@@ -141,6 +145,7 @@ export class Pipeline {
   ): Promise<ScanResult> {
     const severities = parseSeverities(severity);
     const floor = parseSeverity(failOn, "--fail-on");
+    await requireFiles(this.source, this.app, this.dockerfile);
     const result = await runScan(this.build(), severities, floor);
     if (!result.passed) throw new Error(`Scan failed: findings at or above ${floor}.\n${result.table}`);
     return result;
@@ -194,6 +199,7 @@ export class Pipeline {
       severity,
       failOn,
     });
+    await requireFiles(this.source, this.app, this.dockerfile);
     const { status, reports } = await runCi(plan);
     if (!status.passed && !exitZero) {
       throw new Error(
@@ -227,6 +233,7 @@ export class Pipeline {
     const target = planPublish(this.registry, repository, branch, sha);
     // The username defaults to the owner, so a missing password is what requireAuth reports.
     const auth = requireAuth(registryUsername || target.owner, registryPassword, this.registry);
+    await requireFiles(this.source, this.app, this.dockerfile);
     const variants = buildImages(this.source, this.dockerfile, parsePlatforms(platforms), {
       source: `https://github.com/${repository}`,
       revision: sha,

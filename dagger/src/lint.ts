@@ -56,7 +56,7 @@ export async function runLint(source: Directory, app: string): Promise<LintResul
   const root = `${SRC}/${app}`;
   const ruff = ["uv", "tool", "run", `ruff@${RUFF_VERSION}`];
   try {
-    const base = uvBase().withMountedDirectory(SRC, source).withWorkdir(root);
+    const base = uvBase().withMountedDirectory(root, source.directory(app)).withWorkdir(root);
     const check = base.withExec(
       [...ruff, "check", "--no-cache", "--output-format=json", "--exit-zero", "."],
       {

@@ -87,9 +87,11 @@ export async function pushImages(
     ...(rest.length > 0 ? { platformVariants: variants } : {}),
     ...(registryService ? { registryService } : {}),
   };
+  // The branch tag goes last: it is what deploy pulls, so a push that breaks halfway leaves at most the
+  // immutable sha-<7> tag behind, never a branch tag pointing at an image whose other tags are missing.
   const pushed: string[] = [];
-  for (const address of plan.addresses) {
-    pushed.push(await publisher.publish(address, opts));
+  for (const address of [...plan.addresses].reverse()) {
+    pushed.unshift(await publisher.publish(address, opts));
   }
   const reference = pushed[0] as string;
   const digest = reference.includes("@") ? reference.slice(reference.indexOf("@") + 1) : undefined;

@@ -1,5 +1,5 @@
 import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
-import { BASE_IMAGE, UV_IMAGE } from "./settings.js";
+import { BASE_IMAGE, InputError, UV_IMAGE } from "./settings.js";
 
 /** Where the source is mounted in every tool container. */
 export const SRC = "/src";
@@ -39,11 +39,35 @@ export function uvBase(): Container {
  */
 export function pythonEnv(source: Directory, app: string, version: string): Container {
   const workdir = `${SRC}/${app}`;
-  return uvBase()
-    .withEnvVariable("UV_PYTHON_PREFERENCE", "only-managed")
-    .withEnvVariable("UV_PYTHON", version)
-    .withEnvVariable("UV_PROJECT_ENVIRONMENT", `/venv/${version}`)
-    .withExec(["uv", "python", "install", version])
-    .withMountedDirectory(SRC, source)
-    .withWorkdir(workdir);
+  return (
+    uvBase()
+      .withEnvVariable("UV_PYTHON_PREFERENCE", "only-managed")
+      .withEnvVariable("UV_PYTHON", version)
+      .withEnvVariable("UV_PROJECT_ENVIRONMENT", `/venv/${version}`)
+      .withExec(["uv", "python", "install", version])
+      // Only the app's folder: an edit elsewhere in the repository (README, workflows) keeps the cache.
+      .withMountedDirectory(workdir, source.directory(app))
+      .withWorkdir(workdir)
+  );
+}
+
+/**
+ * The two files everything else assumes, checked first: a wrong --app or --dockerfile is named in one line
+ * instead of surfacing as a failed container minutes later. Reading a path in the uploaded source is cheap.
+ */
+export async function requireFiles(source: Directory, app: string, dockerfile?: string): Promise<void> {
+  const [hasProject, hasDockerfile] = await Promise.all([
+    source.exists(`${app}/pyproject.toml`),
+    dockerfile === undefined ? true : source.exists(dockerfile),
+  ]);
+  if (!hasProject) {
+    throw new InputError(
+      `No pyproject.toml in '${app}'. Expected --app to name the Python project's folder, e.g. sample-app.`,
+    );
+  }
+  if (!hasDockerfile) {
+    throw new InputError(
+      `No Dockerfile at '${dockerfile}'. Expected --dockerfile to name it, relative to the repository root.`,
+    );
+  }
 }
