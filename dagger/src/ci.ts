@@ -115,7 +115,9 @@ async function settle<T>(work: Promise<T>, onError: (message: string) => T): Pro
  * matrix; publish waits for every gate (nothing is pushed from a failing run); the PR comment comes last
  * and only ever adds warnings. Every stage reports, even when another failed.
  */
-export async function runCi(plan: CiPlan): Promise<{ status: CiStatus; reports: Directory }> {
+export async function runCi(
+  plan: CiPlan,
+): Promise<{ status: CiStatus; summary: string; reports: Directory }> {
   const skipped: string[] = [];
   const warnings: string[] = [];
 
@@ -239,10 +241,11 @@ export async function runCi(plan: CiPlan): Promise<{ status: CiStatus; reports: 
 
   let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.result.reports);
   if (scan) reports = reports.withDirectory(".", scan.reports);
+  const summary = renderCiSummary(status);
   reports = reports
     .withNewFile("status.json", `${JSON.stringify(status, null, 2)}\n`)
-    .withNewFile("summary.md", renderCiSummary(status));
-  return { status, reports };
+    .withNewFile("summary.md", summary);
+  return { status, summary, reports };
 }
 
 /** Read -> plan: every argument of `ci` validated and turned into a plan before any container starts. */

@@ -200,18 +200,13 @@ export class Pipeline {
       failOn,
     });
     await requireFiles(this.source, this.app, this.dockerfile);
-    const { status, reports } = await runCi(plan);
+    const { status, summary, reports } = await runCi(plan);
     if (!status.passed && !exitZero) {
       throw new Error(
         `CI failed:\n- ${failureLines(status).join("\n- ")}\nRerun with --exit-zero and chain \`reports export --path reports\` to keep every report.`,
       );
     }
-    return new CiRun(
-      status.passed,
-      await reports.file("summary.md").contents(),
-      JSON.stringify(status),
-      reports,
-    );
+    return new CiRun(status.passed, summary, JSON.stringify(status), reports);
   }
 
   /** Build the image and push it to <registry>/<owner>/<repo>:<branch> and :sha-<7>; returns the pushed reference with its digest. */
