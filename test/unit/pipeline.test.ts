@@ -1,0 +1,61 @@
+/**
+ * The module's entry object loads in plain Node with the real SDK (its decorators run at import, as in the
+ * engine) and refuses bad settings in its constructor: `dagger call --threshold 101 ci` fails before any
+ * container starts.
+ */
+import type { Directory } from "@dagger.io/dagger";
+import { describe, expect, it } from "vitest";
+import { Pipeline } from "../../dagger/src/index.js";
+
+const source = {} as Directory;
+const make = (overrides: Partial<Record<string, unknown>> = {}) => {
+  const a = {
+    app: "sample-app",
+    pythonVersions: ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"],
+    threshold: 90,
+    registry: "ghcr.io",
+    dockerfile: "Dockerfile",
+    smokeCommand: "python -m sample_app 2 3",
+    smokeExpect: "5",
+    ...overrides,
+  };
+  return new Pipeline(
+    source,
+    a.app as string,
+    a.pythonVersions as string[],
+    a.threshold as number,
+    a.registry as string,
+    a.dockerfile as string,
+    a.smokeCommand as string,
+    a.smokeExpect as string,
+  );
+};
+
+describe("Pipeline constructor", () => {
+  it("keeps validated settings", () => {
+    const p = make({ app: "sample-app/", pythonVersions: ["3.12", "3.12", "3.14t"] });
+    expect(p.app).toBe("sample-app");
+    expect(p.pythonVersions).toEqual(["3.12", "3.14t"]);
+    expect(p.threshold).toBe(90);
+  });
+
+  it.each([
+    [{ pythonVersions: ["3.9"] }, "Unknown Python version '3.9'"],
+    [{ pythonVersions: [] }, "No Python versions given"],
+    [{ threshold: 101 }, "Invalid coverage threshold '101'"],
+    [{ threshold: -5 }, "Invalid coverage threshold '-5'"],
+    [{ app: "../outside" }, "Invalid app folder '../outside'"],
+    [{ smokeCommand: "sh -c 'echo 5'" }, "Unsupported smoke command"],
+  ])("refuses %j", (overrides, message) => {
+    expect(() => make(overrides)).toThrow(message);
+  });
+
+  it("refuses a wrong Python version for a single test run before starting anything", async () => {
+    await expect(make().test("2.7")).rejects.toThrow("Unknown Python version '2.7'");
+  });
+
+  it("refuses bad ci flags before starting anything", async () => {
+    await expect(make().ci(true)).rejects.toThrow("--publish needs --repository");
+    await expect(make().ci(false, false, "nope")).rejects.toThrow("Invalid repository 'nope'");
+  });
+});
