@@ -195,6 +195,18 @@ describe("renderCiSummary", () => {
     expect(out).not.toContain("Run and artifacts");
   });
 
+  it("lists the stages that could not run, before what was skipped", () => {
+    const out = renderCiSummary({
+      ...ciPass,
+      passed: false,
+      errors: ["publish: denied: permission_denied: write_package"],
+      skipped: ["publish: the push failed: denied"],
+    });
+    expect(out).toContain("### Errors\n\n- publish: denied: permission\\_denied: write\\_package");
+    expect(out.indexOf("### Errors")).toBeLessThan(out.indexOf("### Skipped"));
+    expect(renderCiSummary(ciPass)).not.toContain("### Errors");
+  });
+
   it("lists at most ten findings and says how many more", () => {
     const out = renderCiSummary(ciFail);
     expect(out.match(/^- <code>src\/sample\\_app\/module/gm)).toHaveLength(10);

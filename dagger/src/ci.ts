@@ -99,6 +99,7 @@ export function failureLines(status: CiStatus): string[] {
   if (status.scan && !status.scan.passed) lines.push(`scan: findings at or above ${status.scan.failOn}`);
   if (!status.image && status.skipped.some((s) => s.startsWith("build:")))
     lines.push("build: the image did not build");
+  lines.push(...(status.errors ?? []));
   return lines;
 }
 
@@ -120,6 +121,7 @@ export async function runCi(
 ): Promise<{ status: CiStatus; summary: string; reports: Directory }> {
   const skipped: string[] = [];
   const warnings: string[] = [];
+  const errors: string[] = [];
 
   const [variant, ...otherVariants] = buildImages(plan.source, plan.dockerfile, plan.platforms, plan.labels);
   // Smoke and scan use a build for the engine's own platform: a foreign one could only run under emulation.
@@ -155,6 +157,8 @@ export async function runCi(
       return await runScan(native, plan.severities, plan.failOn);
     } catch (err) {
       skipped.push(`scan: Trivy could not run: ${errorText(err)}`);
+      // Report-only, a missing scan is a gap; with --fail-on, it is a verdict nobody could give.
+      if (plan.failOn) errors.push(`scan: --fail-on ${plan.failOn} needs a scan, and Trivy could not run`);
       return undefined;
     }
   });
@@ -177,7 +181,8 @@ export async function runCi(
     tests.every((t) => t.passed) &&
     gate.passed &&
     (smoke?.passed ?? false) &&
-    (scanStatus?.passed ?? true);
+    (scanStatus?.passed ?? true) &&
+    errors.length === 0;
 
   let image: ImageStatus | undefined =
     buildError === undefined ? { reference: plan.localName, published: false, tags: [] } : undefined;
@@ -210,15 +215,14 @@ export async function runCi(
       } catch (err) {
         // A push that fails is a failed run: the image the branch promises is not there.
         skipped.push(`publish: the push failed: ${errorText(err)}`);
+        errors.push(`publish: ${errorText(err)}`);
       }
     }
   } else if (plan.publishSkipped) {
     skipped.push(`publish: ${plan.publishSkipped}`);
   }
-  const publishFailed = plan.publish !== undefined && gatesPassed && !image?.published;
-
   const status: CiStatus = {
-    passed: gatesPassed && !publishFailed,
+    passed: gatesPassed && errors.length === 0,
     lint: lint.status(),
     tests: tests.map((t) => t.status()),
     gate,
@@ -227,6 +231,7 @@ export async function runCi(
     ...(smoke ? { smoke } : {}),
     skipped,
     warnings,
+    ...(errors.length > 0 ? { errors } : {}),
     ...(plan.runUrl ? { runUrl: plan.runUrl } : {}),
     ...(plan.sha ? { sha: plan.sha } : {}),
     ...(plan.branch ? { branch: plan.branch } : {}),

@@ -211,6 +211,7 @@ export function renderCiSummary(status: CiStatus): string {
     "",
     ...lintFindings(status.lint),
     ...(status.lint.findings.length + status.lint.unformatted.length > 0 ? [""] : []),
+    ...list("Errors", status.errors ?? []),
     ...list("Skipped", status.skipped),
     ...list("Warnings", status.warnings),
     ...footer(status.runUrl),

@@ -89,6 +89,8 @@ export type CiStatus = {
   skipped: string[];
   /** problems that do not change the verdict, e.g. "PR comment: token cannot write (403)" */
   warnings: string[];
+  /** stages that could not run and so fail the run, e.g. a push that failed, or a required scan that never ran */
+  errors?: string[];
   /** where the run can be seen, e.g. the GitHub Actions run page */
   runUrl?: string;
   /** the commit the run was for */

@@ -169,6 +169,18 @@ describe("failureLines", () => {
     ]);
   });
 
+  it("names the stages that could not run and so failed the run", () => {
+    const lines = failureLines(
+      status({
+        errors: ["publish: 403 denied", "scan: --fail-on HIGH needs a scan, and Trivy could not run"],
+      }),
+    );
+    expect(lines).toEqual([
+      "publish: 403 denied",
+      "scan: --fail-on HIGH needs a scan, and Trivy could not run",
+    ]);
+  });
+
   it("reports a broken build", () => {
     const lines = failureLines(status({ smoke: undefined, skipped: ["build: the image did not build: x"] }));
     expect(lines).toEqual(["build: the image did not build"]);
