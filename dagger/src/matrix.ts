@@ -1,6 +1,6 @@
 import { type Directory, dag, type float, func, object } from "@dagger.io/dagger";
 import { decideGate, parseCoverageXml } from "./coverage.js";
-import { pythonEnv } from "./python.js";
+import { pythonEnv, UV_SYNC } from "./python.js";
 import type { GateStatus } from "./report.js";
 import { errorText, versionSlug } from "./settings.js";
 import { runTests, type TestResult, testResult } from "./tests.js";
@@ -69,7 +69,7 @@ export async function combineCoverage(
   const version = combiningVersion(withData.map((r) => r.version));
   if (version === undefined) return undefined;
 
-  let ctr = pythonEnv(source, app, version).withExec(["uv", "sync", "--group", "dev"]);
+  let ctr = pythonEnv(source, app, version).withExec(["sh", "-c", UV_SYNC]);
   for (const r of withData) {
     const name = `.coverage.${versionSlug(r.version)}`;
     ctr = ctr.withFile(`/combine/${name}`, r.reports.file(name));

@@ -52,6 +52,12 @@ export function pythonEnv(source: Directory, app: string, version: string): Cont
 }
 
 /**
+ * `uv sync` of the dev group; with a committed uv.lock it must be current (`--locked`), so CI tests exactly the
+ * versions the lock names instead of quietly re-resolving.
+ */
+export const UV_SYNC = "uv sync --group dev $(test -f uv.lock && echo --locked)";
+
+/**
  * The two files everything else assumes, checked first: a wrong --app or --dockerfile is named in one line
  * instead of surfacing as a failed container minutes later. Reading a path in the uploaded source is cheap.
  */

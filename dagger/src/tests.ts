@@ -1,7 +1,7 @@
 import { type Directory, type File, type float, func, object, ReturnType } from "@dagger.io/dagger";
 import { parseCoverageXml } from "./coverage.js";
 import { parseJunit } from "./junit.js";
-import { pythonEnv } from "./python.js";
+import { pythonEnv, UV_SYNC } from "./python.js";
 import type { VersionStatus } from "./report.js";
 import { versionSlug } from "./settings.js";
 
@@ -78,7 +78,7 @@ export function testScript(version: string): string {
   return [
     "set -u",
     `mkdir -p ${OUT}`,
-    `if ! uv sync --group dev > ${OUT}/sync.log 2>&1; then cat ${OUT}/sync.log; echo "uv sync failed for Python ${version}"; exit 97; fi`,
+    `if ! ${UV_SYNC} > ${OUT}/sync.log 2>&1; then cat ${OUT}/sync.log; echo "uv sync failed for Python ${version}"; exit 97; fi`,
     `COVERAGE_FILE=${OUT}/.coverage.${v} uv run --no-sync pytest -p no:cacheprovider` +
       ` --junitxml=${OUT}/junit-${v}.xml -o junit_suite_name=python-${v}` +
       ` --cov --cov-report=xml:${OUT}/coverage-${v}.xml --cov-report=term --cov-fail-under=0`,

@@ -92,7 +92,7 @@ describe("combiningVersion", () => {
 describe("testScript", () => {
   it("syncs the dev group, then runs pytest with reports named by version and no per-version gate", () => {
     const script = testScript("3.14t");
-    expect(script).toContain("uv sync --group dev");
+    expect(script).toContain("uv sync --group dev $(test -f uv.lock && echo --locked)");
     expect(script).toContain("exit 97");
     expect(script).toContain("COVERAGE_FILE=/out/.coverage.3.14t uv run --no-sync pytest");
     expect(script).toContain("--junitxml=/out/junit-3.14t.xml");
