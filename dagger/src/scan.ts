@@ -11,6 +11,9 @@ import { countBySeverity, parseTrivyJson, scanPasses, severityTable } from "./fi
 import type { ScanStatus } from "./report.js";
 import { type Severity, TRIVY_IMAGE } from "./settings.js";
 
+/** The scanner as the summary names it: image and version, without the digest. */
+const SCANNER = TRIVY_IMAGE.slice(0, TRIVY_IMAGE.indexOf("@"));
+
 /** A Trivy scan of the image: counts by severity, the verdict, and the reports. */
 @object()
 export class ScanResult {
@@ -65,7 +68,7 @@ export class ScanResult {
         UNKNOWN: this.unknown,
       },
       ...(this.failOn ? { failOn: this.failOn } : {}),
-      scanner: TRIVY_IMAGE.split("@")[0] as string,
+      scanner: SCANNER,
     };
   }
 }
@@ -130,7 +133,7 @@ export async function runScan(
     passed: scanPasses(counts, failOn),
     counts,
     ...(failOn ? { failOn } : {}),
-    scanner: TRIVY_IMAGE.split("@")[0] as string,
+    scanner: SCANNER,
   };
   return ScanResult.of(status, severityTable(counts, vulns), reports);
 }
