@@ -1,0 +1,80 @@
+/**
+ * Calls the module's functions the way the engine does: the SDK's own entrypoint path
+ * (dist/src/module/entrypoint/entrypoint.js) is `scan` -> `load` -> `new Executor` -> `invoke` (which runs
+ * loadArgs, loadParentState, the function, loadResult) -> `JSON.stringify(result)`. Arguments and parent
+ * state arrive as JSON, objects as IDs. Only the transport around it differs: the engine reads the call from
+ * `dag.currentFunctionCall()` and returns through `returnValue`/`returnError`; here the caller passes the
+ * call in and gets the JSON (or the thrown error) back. Must run inside `engine.connect` (test/helpers/engine.ts).
+ */
+import { join } from "node:path";
+import { directoryId, type Engine } from "./engine.js";
+import { introspect, moduleFiles, ROOT } from "./introspect.js";
+
+const SDK = join(ROOT, "node_modules/@dagger.io/dagger/dist/src");
+
+export type FunctionCall = {
+  parentName?: string;
+  /** "" is the constructor */
+  fnName: string;
+  /** the parent object's serialized state (what the constructor or a previous call returned) */
+  parentArgs?: Record<string, unknown>;
+  /** argument name -> JSON value (Directory, Secret, ... as ID strings) */
+  fnArgs?: Record<string, unknown>;
+};
+
+type InvokeContext = Required<FunctionCall>;
+type Sdk = {
+  scanResult: unknown;
+  modules: unknown[];
+  Executor: new (modules: unknown[], scanResult: unknown) => unknown;
+  invoke: (executor: unknown, scanResult: unknown, ctx: InvokeContext) => Promise<unknown>;
+};
+
+let sdk: Promise<Sdk> | undefined;
+
+/** Scans once per test file (about a second) and loads the module files. */
+function loadSdk(): Promise<Sdk> {
+  sdk ??= (async () => {
+    const files = moduleFiles();
+    // scan(files + client.gen.ts, "pipeline", false): the entrypoint scans with loadModule=true, but the
+    // loaded modules are only stored by the introspector (introspector/index.js), never read.
+    const scanResult = await introspect(files);
+    // Stands in for the SDK's `load(files)` (entrypoint/load.js), which is just `import()` of each file:
+    // under vitest the .ts files must go through vite, so they are imported from here.
+    const modules: unknown[] = await Promise.all(files.map((file) => import(file)));
+    const { Executor } = (await import(join(SDK, "module/executor.js"))) as Pick<Sdk, "Executor">;
+    const { invoke } = (await import(join(SDK, "module/entrypoint/invoke.js"))) as Pick<Sdk, "invoke">;
+    return { scanResult, modules, Executor, invoke };
+  })();
+  return sdk;
+}
+
+/** Invokes one function as the entrypoint does; `json` is what it would send to the engine. */
+export async function invokeFunction(call: FunctionCall): Promise<{ json: string; value: unknown }> {
+  const { parentName = "Pipeline", fnName, parentArgs = {}, fnArgs = {} } = call;
+  const { scanResult, modules, Executor, invoke } = await loadSdk();
+  // What reaches the entrypoint is JSON: no live objects, no undefined.
+  const asJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+  const result = await invoke(new Executor(modules, scanResult), scanResult, {
+    parentName,
+    fnName,
+    parentArgs: asJson(parentArgs),
+    fnArgs: asJson(fnArgs),
+  });
+  const json = result !== undefined && result !== null ? JSON.stringify(result) : "null";
+  return { json, value: JSON.parse(json) };
+}
+
+/**
+ * Runs the constructor (source defaults to the ID of `host.directory("/repo")`) and returns the parent state
+ * the engine passes as `parentArgs` to the next call.
+ */
+export async function constructPipeline(
+  engine: Engine,
+  args: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  const { value } = await engine.connect(() =>
+    invokeFunction({ fnName: "", fnArgs: { source: directoryId(), ...args } }),
+  );
+  return value as Record<string, unknown>;
+}
