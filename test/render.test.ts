@@ -55,6 +55,8 @@ const ciPass: CiStatus = {
     passed: true,
     counts: { CRITICAL: 0, HIGH: 2, MEDIUM: 5, LOW: 11, UNKNOWN: 0 },
     scanner: "trivy 0.69.3",
+    dbUpdatedAt: "2026-11-26T06:12:40.123Z",
+    dbAgeHours: 5,
   },
   smoke: { passed: true, command: "python -m sample_app 2 3", expected: "5", output: "5\n" },
   skipped: [],
@@ -205,6 +207,46 @@ describe("renderCiSummary", () => {
     expect(out).toContain("### Errors\n\n- publish: denied: permission\\_denied: write\\_package");
     expect(out.indexOf("### Errors")).toBeLessThan(out.indexOf("### Skipped"));
     expect(renderCiSummary(ciPass)).not.toContain("### Errors");
+  });
+
+  it("names the interpreter each leg ran on, the GIL for 3.13+, and a flaky version as neither pass nor fail", () => {
+    const rows = tableRows(
+      renderCiSummary({
+        ...ciPass,
+        tests: [
+          { version: "3.12", passed: true, tests: 5, failures: 0, errors: 0, skipped: 0, python: "3.12.11" },
+          {
+            version: "3.14t",
+            passed: true,
+            tests: 5,
+            failures: 0,
+            errors: 0,
+            skipped: 0,
+            python: "3.14.0",
+            gil: false,
+          },
+          {
+            version: "3.13",
+            passed: true,
+            flaky: true,
+            tests: 5,
+            failures: 0,
+            errors: 0,
+            skipped: 0,
+            python: "3.13.5",
+            gil: true,
+            error: "failed on the first run (tests failed), passed on a fresh rerun",
+          },
+        ],
+      }),
+    );
+    expect(rows[3]).toBe(
+      "| Tests, Python 3.12 | ✅ pass | 5 tests, 0 failures, 0 errors, 0 skipped · CPython 3.12.11 |",
+    );
+    expect(rows[4]).toContain("· CPython 3.14.0, GIL off |");
+    expect(rows[5]).toMatch(
+      /^\| Tests, Python 3\.13 \| ⚠️ flaky \| .* · CPython 3\.13\.5, GIL on · failed on the first run/,
+    );
   });
 
   it("lists at most ten findings and says how many more", () => {

@@ -163,10 +163,25 @@ export async function runCi(
     }
   });
 
-  const [buildError, lint, matrix, smoke, scan] = await Promise.all([built, lintP, matrixP, smokeP, scanP]);
+  const locked = plan.source.exists(`${plan.app}/uv.lock`);
+  const [buildError, lint, matrix, smoke, scan, hasLock] = await Promise.all([
+    built,
+    lintP,
+    matrixP,
+    smokeP,
+    scanP,
+    locked,
+  ]);
   const tests = matrix.result.results;
   const gate = matrix.result.gate();
   warnings.push(...matrix.warnings);
+  if (!hasLock) {
+    warnings.push(
+      `no uv.lock: dependencies resolved at run time (run \`uv lock\` in ${plan.app} and commit uv.lock so every run tests the same versions)`,
+    );
+  }
+  for (const t of tests.filter((t) => t.flaky))
+    warnings.push(`tests on Python ${t.version} are flaky: ${t.error}`);
   if (buildError !== undefined) {
     skipped.push(`build: the image did not build: ${buildError}`);
     skipped.push("smoke: no image to run");
@@ -208,7 +223,7 @@ export async function runCi(
           );
           if (!deployed.passed) throw new Error(`the rehearsal deploy printed '${deployed.output}'`);
           warnings.push(
-            `rehearsal: pushed to and deployed from the in-engine registry ${REHEARSAL_REGISTRY}, which is gone when the run ends`,
+            `rehearsal: pushed to and deployed from the in-engine registry ${REHEARSAL_REGISTRY}; its storage is the engine cache volume pipeline-rehearsal-registry, which outlives the run`,
           );
         }
         image = pushed;
@@ -237,16 +252,24 @@ export async function runCi(
     ...(plan.branch ? { branch: plan.branch } : {}),
   };
 
+  if (!plan.comment && plan.commentSkipped) skipped.push(`comment: ${plan.commentSkipped}`);
+
+  // Rendered once, from the finished status: summary.md, the returned summary and the PR comment are one text.
+  const summary = renderCiSummary(status);
   if (plan.comment) {
-    const result = await commentOnPullRequest(plan.comment, CI_MARKER, renderCiSummary(status));
-    warnings.push(...result.warnings);
-  } else if (plan.commentSkipped) {
-    skipped.push(`comment: ${plan.commentSkipped}`);
+    const result = await commentOnPullRequest(plan.comment, CI_MARKER, summary);
+    const warning = result.warnings.join("; ");
+    status.comment = {
+      posted: result.pullRequest !== undefined && warning === "",
+      ...(result.pullRequest !== undefined ? { pullRequest: result.pullRequest } : {}),
+      ...(warning ? { warning } : {}),
+    };
+    // The comment cannot report its own failure: say it where the run's log is read.
+    if (warning) process.stderr.write(`warning: ${warning}\n`);
   }
 
   let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.result.reports);
   if (scan) reports = reports.withDirectory(".", scan.reports);
-  const summary = renderCiSummary(status);
   reports = reports
     .withNewFile("status.json", `${JSON.stringify(status, null, 2)}\n`)
     .withNewFile("summary.md", summary);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { dag, func, object, type Secret, type Service } from "@dagger.io/dagger";
 import { commentOnPullRequest } from "./notify.js";
 import { type RegistryAuth, requireAuth } from "./publish.js";
@@ -75,7 +76,11 @@ export async function deployImage(
     if (auth) base = base.withRegistryAuth(registry, auth.username, auth.password);
     const image = base.from(reference, registryService ? { registryService } : {});
     const resolved = await image.imageRef();
-    const output = (await image.withExec(args).stdout()).trim();
+    // `from` on a digest is keyed on the digest alone, so the same smoke exec would replay its cached output
+    // (engine at v0.21.8): a value that changes on every deploy makes it run for real.
+    const output = (
+      await image.withEnvVariable("PIPELINE_DEPLOY_RUN", randomUUID()).withExec(args).stdout()
+    ).trim();
     const digest = /@(sha256:[0-9a-f]{64})$/.exec(resolved)?.[1];
     return { passed: output === expected, output, ...(digest ? { digest } : {}) };
   } catch (err) {

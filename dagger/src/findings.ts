@@ -12,38 +12,50 @@ function parseJson(text: string, what: string): unknown {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 
+function relative(file: string, root: string): string {
+  const prefix = root.endsWith("/") ? root : `${root}/`;
+  return file.startsWith(prefix) ? file.slice(prefix.length) : file;
+}
+
 /**
- * `ruff check --output-format=json`: an array of diagnostics. Paths are made relative to `root` (ruff prints
- * absolute paths inside the container) so a reader can open them.
+ * The diagnostics of ruff's JSON output (`check` and, since 0.16, `format --check`), each one a finding.
+ * Since 0.16 `filename` and `location` may be null (a diagnostic about no particular file): such an entry is
+ * kept with an empty file and line 0, never a reason to throw away every other finding. Syntax errors carry the
+ * code `invalid-syntax` (older ruff: no code at all, kept as `invalid-syntax` too). Paths are made relative to
+ * `root` (ruff prints absolute paths inside the container) so a reader can open them.
  */
 export function parseRuffJson(text: string, root: string): LintFinding[] {
   const what = "Cannot read ruff's JSON output";
   const data = parseJson(text, what);
   if (!Array.isArray(data)) throw new Error(`${what}: expected a list of findings.`);
-  const prefix = root.endsWith("/") ? root : `${root}/`;
   return data.map((item, i) => {
-    if (!isRecord(item) || !isRecord(item.location) || typeof item.filename !== "string") {
-      throw new Error(`${what}: finding #${i + 1} has no filename/location.`);
-    }
-    const file = item.filename.startsWith(prefix) ? item.filename.slice(prefix.length) : item.filename;
+    if (!isRecord(item)) throw new Error(`${what}: finding #${i + 1} is not an object.`);
+    const location = isRecord(item.location) ? item.location : {};
     return {
-      file,
-      line: Number(item.location.row) || 0,
-      column: Number(item.location.column) || 0,
-      // Syntax errors have no rule code.
-      code: typeof item.code === "string" ? item.code : "syntax-error",
+      file: typeof item.filename === "string" ? relative(item.filename, root) : "",
+      line: Number(location.row) || 0,
+      column: Number(location.column) || 0,
+      code: typeof item.code === "string" && item.code !== "" ? item.code : "invalid-syntax",
       message: typeof item.message === "string" ? item.message : "",
     };
   });
 }
 
-/** `ruff format --check` names each file it would change on a "Would reformat: <path>" line. */
-export function parseRuffFormat(output: string, root: string): string[] {
-  const prefix = root.endsWith("/") ? root : `${root}/`;
-  return [...output.matchAll(/^Would reformat: (.+)$/gm)].map((m) => {
-    const file = (m[1] as string).trim();
-    return file.startsWith(prefix) ? file.slice(prefix.length) : file;
-  });
+/**
+ * `ruff format --check --output-format=json`: every file it would change is a diagnostic with the code
+ * `unformatted`; anything else (a file it cannot parse) is reported as a finding. Empty output is nothing
+ * reported: whether ruff itself failed is the exit code's to say (lint.ts `formatFailure`).
+ */
+export function parseRuffFormatJson(
+  text: string,
+  root: string,
+): { unformatted: string[]; other: LintFinding[] } {
+  // Nothing on stdout is nothing reported; the exit code says whether ruff itself failed (formatFailure).
+  const findings = text.trim() === "" ? [] : parseRuffJson(text, root);
+  return {
+    unformatted: findings.filter((f) => f.code === "unformatted").map((f) => f.file),
+    other: findings.filter((f) => f.code !== "unformatted"),
+  };
 }
 
 export function formatFinding(f: LintFinding): string {
@@ -87,6 +99,25 @@ export function parseTrivyJson(text: string): Vulnerability[] {
     }
   }
   return vulns;
+}
+
+/**
+ * When the vulnerability DB was built, from `trivy version --format json` (`VulnerabilityDB.UpdatedAt`), and
+ * its age in whole hours at `now`. A scan must say how old its knowledge is: `--fail-on` passing against a
+ * week-old DB is not the same verdict as against today's. Unreadable output gives nothing, not a guess.
+ */
+export function parseTrivyDb(text: string, now: Date): { dbUpdatedAt?: string; dbAgeHours?: number } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  const db = isRecord(data) && isRecord(data.VulnerabilityDB) ? data.VulnerabilityDB : undefined;
+  const updated = typeof db?.UpdatedAt === "string" ? db.UpdatedAt : undefined;
+  const time = updated === undefined ? Number.NaN : Date.parse(updated);
+  if (updated === undefined || Number.isNaN(time)) return {};
+  return { dbUpdatedAt: updated, dbAgeHours: Math.max(0, Math.floor((now.getTime() - time) / 3_600_000)) };
 }
 
 export function countBySeverity(vulns: readonly Vulnerability[]): SeverityCounts {

@@ -3,7 +3,7 @@ import { decideGate, parseCoverageXml } from "./coverage.js";
 import { pythonEnv, UV_SYNC } from "./python.js";
 import type { GateStatus } from "./report.js";
 import { errorText, versionSlug } from "./settings.js";
-import { runTests, type TestResult, testResult } from "./tests.js";
+import { brokenResult, runTests, type TestResult } from "./tests.js";
 
 /** The whole matrix: every version's result, the combined coverage and the gate's verdict on it. */
 @object()
@@ -69,17 +69,12 @@ export async function combineCoverage(
   const version = combiningVersion(withData.map((r) => r.version));
   if (version === undefined) return undefined;
 
-  let ctr = pythonEnv(source, app, version).withExec(["sh", "-c", UV_SYNC]);
+  let ctr = pythonEnv(source, app, version);
   for (const r of withData) {
     const name = `.coverage.${versionSlug(r.version)}`;
     ctr = ctr.withFile(`/combine/${name}`, r.reports.file(name));
   }
-  const coverage = ["uv", "run", "--no-sync", "coverage"];
-  ctr = ctr
-    .withEnvVariable("COVERAGE_FILE", "/combine/.coverage")
-    .withExec([...coverage, "combine", "--keep", "/combine"])
-    .withExec([...coverage, "xml", "-o", "/combine/coverage.xml", "--fail-under=0"])
-    .withExec([...coverage, "report", "--fail-under=0"], { redirectStdout: "/combine/coverage.txt" });
+  ctr = ctr.withEnvVariable("COVERAGE_FILE", "/combine/.coverage").withExec(["sh", "-c", combineScript()]);
   const reports = ctr
     .directory("/combine")
     .withoutFiles(withData.map((r) => `.coverage.${versionSlug(r.version)}`));
@@ -90,17 +85,30 @@ export async function combineCoverage(
   return { percent, reports };
 }
 
+/**
+ * Sync and combine in ONE exec: a venv synced by an earlier, cached exec may point at an interpreter that the
+ * shared `pipeline-uv-python` volume no longer holds after pruning; uv would then recreate an empty venv and
+ * `--no-sync` would find no coverage. Every report is written with fail_under off: the gate is ours.
+ */
+export function combineScript(): string {
+  const coverage = "uv run --no-sync coverage";
+  return [
+    "set -eu",
+    UV_SYNC,
+    `${coverage} combine --keep /combine`,
+    `${coverage} xml -o /combine/coverage.xml --fail-under=0`,
+    `${coverage} report --fail-under=0 > /combine/coverage.txt`,
+  ].join("\n");
+}
+
 /** Runs the matrix concurrently; a version that breaks in an unexpected way still reports, as failed. */
 async function runAll(source: Directory, app: string, versions: string[]): Promise<TestResult[]> {
   const settled = await Promise.allSettled(versions.map((v) => runTests(source, app, v)));
   return settled.map((s, i) =>
     s.status === "fulfilled"
       ? s.value
-      : testResult(
+      : brokenResult(
           versions[i] as string,
-          false,
-          { tests: 0, failures: 0, errors: 0, skipped: 0 },
-          -1,
           `the test container failed: ${errorText(s.reason)}`,
           "",
           dag.directory(),

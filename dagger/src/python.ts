@@ -33,16 +33,29 @@ export function uvBase(): Container {
 }
 
 /**
- * A container for one Python version with the app's source mounted and its dev group synced into a
- * virtualenv outside the source tree. Official images have no free-threaded tags, so every version,
- * 3.14t included, is a uv-managed interpreter (`only-managed`: the base image's own Python never stands in).
+ * The interpreter request uv resolves for a matrix version. uv 0.10.3 lets a plain `3.14` match a
+ * free-threaded interpreter ("For Python 3.14+, the free-threaded build ... can satisfy the default variant",
+ * `PythonVariant::matches_interpreter` in crates/uv-python/src/discovery.rs), and the matrix installs 3.14t
+ * into the same shared volume, so every GIL version asks for the `+gil` variant explicitly (parsed by
+ * `parse_variant` there); `3.14t` already means the free-threaded build.
+ */
+export function interpreterRequest(version: string): string {
+  return version.endsWith("t") ? version : `${version}+gil`;
+}
+
+/**
+ * A container for one Python version with the app's source mounted, ready for `uv sync` into a virtualenv
+ * outside the source tree. Official images have no free-threaded tags, so every version, 3.14t included, is
+ * a uv-managed interpreter (`only-managed`: the base image's own Python never stands in). The install names
+ * the plain version: a download's key has the default variant, which `+gil` would not match
+ * (`satisfied_by_key` in crates/uv-python/src/downloads.rs at 0.10.3), and the default download is the GIL build.
  */
 export function pythonEnv(source: Directory, app: string, version: string): Container {
   const workdir = `${SRC}/${app}`;
   return (
     uvBase()
       .withEnvVariable("UV_PYTHON_PREFERENCE", "only-managed")
-      .withEnvVariable("UV_PYTHON", version)
+      .withEnvVariable("UV_PYTHON", interpreterRequest(version))
       .withEnvVariable("UV_PROJECT_ENVIRONMENT", `/venv/${version}`)
       .withExec(["uv", "python", "install", version])
       // Only the app's folder: an edit elsewhere in the repository (README, workflows) keeps the cache.

@@ -92,11 +92,32 @@ function lintDetail(lint: LintStatus): string {
   return `${plural(lint.findings.length, "finding")}, ${plural(lint.unformatted.length, "file")} to reformat`;
 }
 
+function interpreter(t: VersionStatus): string {
+  if (t.python === undefined) return "";
+  const gil = t.gil === undefined ? "" : t.gil ? ", GIL on" : ", GIL off";
+  return ` · CPython ${text(t.python)}${gil}`;
+}
+
 function testDetail(t: VersionStatus): string {
   const counts = `${plural(t.tests, "test")}, ${plural(t.failures, "failure")}, ${plural(t.errors, "error")}, ${t.skipped} skipped`;
   const coverage = t.coverage === undefined ? "" : ` · coverage ${percent(t.coverage)}`;
   const error = t.error === undefined ? "" : ` · ${text(clip(t.error, MAX_OUTPUT))}`;
-  return `${counts}${coverage}${error}`;
+  return `${counts}${coverage}${interpreter(t)}${error}`;
+}
+
+function testVerdict(t: VersionStatus): string {
+  return t.flaky === true ? "⚠️ flaky" : verdict(t.passed);
+}
+
+function dbDetail(updatedAt: string | undefined, ageHours: number | undefined): string {
+  if (updatedAt === undefined) return " · DB age unknown";
+  const age =
+    ageHours === undefined
+      ? ""
+      : ageHours < 48
+        ? `, ${ageHours} h old`
+        : `, ${Math.floor(ageHours / 24)} days old`;
+  return ` · DB of ${text(updatedAt.slice(0, 16).replace("T", " "))} UTC${age}`;
 }
 
 function severityDetail(counts: SeverityCounts): string {
@@ -148,7 +169,7 @@ export function renderCiSummary(status: CiStatus): string {
   const rows = [row("Stage", "Result", "Detail"), row("---", "---", "---")];
   rows.push(row("Lint", verdict(status.lint.passed), lintDetail(status.lint)));
   for (const t of status.tests) {
-    rows.push(row(`Tests, Python ${text(t.version)}`, verdict(t.passed), testDetail(t)));
+    rows.push(row(`Tests, Python ${text(t.version)}`, testVerdict(t), testDetail(t)));
   }
   const gate = status.gate;
   rows.push(
@@ -185,7 +206,11 @@ export function renderCiSummary(status: CiStatus): string {
   } else {
     const policy = scan.failOn === undefined ? "report-only" : `fails on ${text(scan.failOn)} and above`;
     rows.push(
-      row(`Scan (${text(scan.scanner)})`, verdict(scan.passed), `${severityDetail(scan.counts)} · ${policy}`),
+      row(
+        `Scan (${text(scan.scanner)})`,
+        verdict(scan.passed),
+        `${severityDetail(scan.counts)} · ${policy}${dbDetail(scan.dbUpdatedAt, scan.dbAgeHours)}`,
+      ),
     );
   }
 

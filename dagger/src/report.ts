@@ -27,13 +27,21 @@ export type LintStatus = {
 export type VersionStatus = {
   version: string;
   passed: boolean;
+  /** the first run failed and a fresh rerun passed */
+  flaky?: boolean;
+  /** how many times pytest ran (2 when a failed run was rerun fresh); 0 when it never started */
+  attempts?: number;
   tests: number;
   failures: number;
   errors: number;
   skipped: number;
   /** line coverage percent of this version alone, when the coverage report could be read */
   coverage?: number;
-  /** set when the run produced no usable report (install failure, crash, malformed junit) */
+  /** the exact interpreter, e.g. 3.14.0 */
+  python?: string;
+  /** the GIL at the end of the test session (3.13 and later) */
+  gil?: boolean;
+  /** set when the run produced no usable report (install failure, crash, malformed junit), or why a flaky run first failed */
   error?: string;
 };
 
@@ -59,6 +67,12 @@ export type ScanStatus = {
   /** the severity at or above which the scan fails; absent means report-only */
   failOn?: string;
   scanner: string;
+  /** the severities the counts and reports show (the verdict is judged on every severity) */
+  shown?: string[];
+  /** when the vulnerability DB was built upstream (RFC 3339), when Trivy reported it */
+  dbUpdatedAt?: string;
+  /** the DB's age in hours at the time of the scan */
+  dbAgeHours?: number;
 };
 
 export type ImageStatus = {
@@ -93,6 +107,8 @@ export type CiStatus = {
   errors?: string[];
   /** where the run can be seen, e.g. the GitHub Actions run page */
   runUrl?: string;
+  /** what became of the pull-request comment (posted after summary.md was rendered, so not in it) */
+  comment?: { posted: boolean; pullRequest?: number; warning?: string };
   /** the commit the run was for */
   sha?: string;
   branch?: string;

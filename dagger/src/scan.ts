@@ -7,7 +7,7 @@ import {
   func,
   object,
 } from "@dagger.io/dagger";
-import { countBySeverity, parseTrivyJson, scanPasses, severityTable } from "./findings.js";
+import { countBySeverity, parseTrivyDb, parseTrivyJson, scanPasses, severityTable } from "./findings.js";
 import type { ScanStatus } from "./report.js";
 import { type Severity, TRIVY_IMAGE } from "./settings.js";
 
@@ -26,23 +26,33 @@ export class ScanResult {
   @func() unknown = 0;
   /** the severity that fails the scan, empty when report-only */
   @func() failOn = "";
+  /** when the vulnerability DB was built (RFC 3339); empty when Trivy did not say */
+  @func() dbUpdatedAt = "";
   /** a short table by severity, worst findings first */
   @func() table = "";
   /** trivy.json, trivy.sarif, trivy.txt and sbom.cdx.json (CycloneDX) */
   @func() reports!: Directory;
 
+  /** the severities shown, comma-separated, for status.json */
+  private shown = "";
+  /** the DB's age in whole hours at scan time; null when Trivy did not say */
+  private dbAgeHours: number | null = null;
+
   static of(status: ScanStatus, table: string, reports: Directory): ScanResult {
-    return Object.assign(new ScanResult(), {
-      passed: status.passed,
-      critical: status.counts.CRITICAL,
-      high: status.counts.HIGH,
-      medium: status.counts.MEDIUM,
-      low: status.counts.LOW,
-      unknown: status.counts.UNKNOWN,
-      failOn: status.failOn ?? "",
-      table,
-      reports,
-    });
+    const r = new ScanResult();
+    r.passed = status.passed;
+    r.critical = status.counts.CRITICAL;
+    r.high = status.counts.HIGH;
+    r.medium = status.counts.MEDIUM;
+    r.low = status.counts.LOW;
+    r.unknown = status.counts.UNKNOWN;
+    r.failOn = status.failOn ?? "";
+    r.dbUpdatedAt = status.dbUpdatedAt ?? "";
+    r.shown = (status.shown ?? []).join(",");
+    r.dbAgeHours = status.dbAgeHours ?? null;
+    r.table = table;
+    r.reports = reports;
+    return r;
   }
 
   /** The CycloneDX SBOM of the image. */
@@ -69,6 +79,9 @@ export class ScanResult {
       },
       ...(this.failOn ? { failOn: this.failOn } : {}),
       scanner: SCANNER,
+      ...(this.shown ? { shown: this.shown.split(",") } : {}),
+      ...(this.dbUpdatedAt ? { dbUpdatedAt: this.dbUpdatedAt } : {}),
+      ...(this.dbAgeHours !== null ? { dbAgeHours: this.dbAgeHours } : {}),
     };
   }
 }
@@ -85,19 +98,38 @@ function trivy(): Container {
     .withEnvVariable("TRIVY_NO_PROGRESS", "true");
 }
 
+/** How long one scan result may stand: the DB upstream is rebuilt every 6 hours. */
+const DB_SLOT_HOURS = 6;
+
 /**
- * One vulnerability scan of the image tarball, then the other formats converted from its JSON (no second
- * scan); the SBOM is a package listing, which needs no vulnerability DB. Trivy always exits 0 here: the
- * verdict is ours, from the counts, so every report is written even when the scan fails.
+ * The UTC date and 6-hour slot, e.g. `2026-11-26T12Z`. A cache volume's contents are not part of any cache
+ * key, and a plain run's image tarball is the same from run to run, so without this the engine would replay
+ * the scan exec with the DB of the day it first ran; with it, a scan is at most one slot old.
+ */
+export function dbSlot(now: Date): string {
+  const hour = Math.floor(now.getUTCHours() / DB_SLOT_HOURS) * DB_SLOT_HOURS;
+  return `${now.toISOString().slice(0, 10)}T${String(hour).padStart(2, "0")}Z`;
+}
+
+/**
+ * One vulnerability scan of the image tarball over EVERY severity (Trivy's JSON holds only the severities it
+ * was asked for, so a `--severity CRITICAL` scan could never see the HIGH finding `--fail-on HIGH` must fail
+ * on); `severities` only filter what the table and SARIF show. The other formats are converted from the JSON
+ * (no second scan); the SBOM is a package listing, which needs no vulnerability DB. Trivy exits 0 on findings
+ * here: the verdict is ours, from the counts, so every report is written even when the scan fails; a Trivy
+ * that cannot run (no DB) fails the exec, which is an error and never cached.
  */
 export async function runScan(
   image: Container,
   severities: Severity[],
   failOn: Severity | undefined,
+  now: Date = new Date(),
 ): Promise<ScanResult> {
+  const shown = severities.join(",");
   const ctr = trivy()
     .withFile("/work/image.tar", image.asTarball())
     .withWorkdir("/work/out")
+    .withEnvVariable("PIPELINE_TRIVY_DB_SLOT", dbSlot(now))
     .withExec([
       "trivy",
       "image",
@@ -105,8 +137,6 @@ export async function runScan(
       "/work/image.tar",
       "--scanners",
       "vuln",
-      "--severity",
-      severities.join(","),
       "--format",
       "json",
       "--output",
@@ -114,8 +144,32 @@ export async function runScan(
       "--exit-code",
       "0",
     ])
-    .withExec(["trivy", "convert", "--format", "sarif", "--output", "trivy.sarif", "trivy.json"])
-    .withExec(["trivy", "convert", "--format", "table", "--output", "trivy.txt", "trivy.json"])
+    .withExec(["trivy", "version", "--format", "json"], { redirectStdout: "/work/out/trivy-version.json" })
+    .withExec([
+      "trivy",
+      "convert",
+      "--format",
+      "sarif",
+      "--severity",
+      shown,
+      "--output",
+      "trivy.sarif",
+      "trivy.json",
+    ])
+    // Without --scanners vuln, `convert --format table` prints "No enabled scanners found".
+    .withExec([
+      "trivy",
+      "convert",
+      "--format",
+      "table",
+      "--scanners",
+      "vuln",
+      "--severity",
+      shown,
+      "--output",
+      "trivy.txt",
+      "trivy.json",
+    ])
     .withExec([
       "trivy",
       "image",
@@ -127,13 +181,27 @@ export async function runScan(
       "sbom.cdx.json",
     ]);
   const reports = ctr.directory("/work/out");
-  const vulns = parseTrivyJson(await reports.file("trivy.json").contents());
+  const [json, version] = await Promise.all([
+    reports.file("trivy.json").contents(),
+    reports.file("trivy-version.json").contents(),
+  ]);
+  const vulns = parseTrivyJson(json);
   const counts = countBySeverity(vulns);
+  const db = parseTrivyDb(version, now);
   const status: ScanStatus = {
     passed: scanPasses(counts, failOn),
     counts,
     ...(failOn ? { failOn } : {}),
     scanner: SCANNER,
+    shown: severities,
+    ...db,
   };
-  return ScanResult.of(status, severityTable(counts, vulns), reports);
+  return ScanResult.of(
+    status,
+    severityTable(
+      counts,
+      vulns.filter((v) => severities.includes(v.severity)),
+    ),
+    reports,
+  );
 }

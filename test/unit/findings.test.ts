@@ -1,59 +1,103 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   countBySeverity,
   formatFinding,
-  parseRuffFormat,
+  parseRuffFormatJson,
   parseRuffJson,
+  parseTrivyDb,
   parseTrivyJson,
   scanPasses,
   severityTable,
 } from "../../dagger/src/findings.js";
+import { formatFailure } from "../../dagger/src/lint.js";
+import { dbSlot } from "../../dagger/src/scan.js";
 
-const RUFF = JSON.stringify([
-  {
-    code: "F401",
-    message: "`os` imported but unused",
-    filename: "/src/sample-app/src/sample_app/cli.py",
-    location: { row: 3, column: 8 },
-    end_location: { row: 3, column: 10 },
-    fix: null,
-    url: "https://docs.astral.sh/ruff/rules/unused-import",
-  },
-  {
-    code: null,
-    message: "SyntaxError: Expected an expression",
-    filename: "/src/sample-app/tests/test_x.py",
-    location: { row: 1, column: 5 },
-  },
-]);
+/** Upstream fixtures (test/fixtures/upstream/SOURCES.md): ruff 0.16.4's own snapshots of its JSON output. */
+const upstream = (name: string) =>
+  readFileSync(join(import.meta.dirname, "../fixtures/upstream", name), "utf8");
+// The snapshots' insta filter writes the temporary folder as [TMP].
+const TMP = "[TMP]";
 
-describe("ruff output", () => {
-  it("turns JSON diagnostics into findings relative to the app", () => {
-    const findings = parseRuffJson(RUFF, "/src/sample-app");
-    expect(findings.map(formatFinding)).toEqual([
-      "src/sample_app/cli.py:3:8: F401 `os` imported but unused",
-      "tests/test_x.py:1:5: syntax-error SyntaxError: Expected an expression",
+describe("ruff check --output-format=json (ruff 0.16.4 snapshots)", () => {
+  it("turns every diagnostic into a finding relative to the app, syntax errors as invalid-syntax", () => {
+    expect(parseRuffJson(upstream("ruff-check.json"), TMP).map(formatFinding)).toEqual([
+      "input.py:1:8: F401 `os` imported but unused",
+      "input.py:2:5: F821 Undefined name `y`",
+      "input.py:3:1: invalid-syntax Cannot use `match` statement on Python 3.9 (syntax was added in Python 3.10)",
     ]);
+  });
+
+  it("keeps an entry whose filename and location are null instead of throwing every finding away", () => {
+    expect(parseRuffJson(upstream("ruff-check-missing-file.json"), TMP)).toEqual([
+      { file: "", line: 0, column: 0, code: "test-diagnostic", message: "main diagnostic message" },
+    ]);
+  });
+
+  it.each([
+    ["ruff-check-syntax-error.json", 2],
+    ["ruff-check-notebook.json", 3],
+    ["ruff-check-multi-file.json", 4],
+    ["ruff-check-stdin.json", 1],
+  ])("reads %s whole (%i findings)", (name, count) => {
+    const findings = parseRuffJson(upstream(name), "/");
+    expect(findings).toHaveLength(count);
+    for (const f of findings) expect(f.code).not.toBe("");
   });
 
   it("reads an empty list as no findings", () => {
     expect(parseRuffJson("[]", "/src/app")).toEqual([]);
   });
 
+  it("names a pre-0.16 syntax error (no code) invalid-syntax too", () => {
+    const old =
+      '[{"code":null,"message":"SyntaxError: x","filename":"/a/t.py","location":{"row":1,"column":5}}]';
+    expect(parseRuffJson(old, "/a").map(formatFinding)).toEqual(["t.py:1:5: invalid-syntax SyntaxError: x"]);
+  });
+
   it.each([
     ["", "empty"],
     ["error: unknown rule", "not valid JSON"],
     ['{"code": "F401"}', "expected a list"],
-    ['[{"code": "F401"}]', "finding #1 has no filename"],
+    ["[42]", "finding #1 is not an object"],
   ])("refuses %j", (text, message) => {
     expect(() => parseRuffJson(text, "/src/app")).toThrow(message);
   });
+});
 
-  it("lists the files ruff format would change", () => {
-    const out =
-      "Would reformat: /src/sample-app/src/sample_app/cli.py\nWould reformat: tests/a.py\n2 files would be reformatted, 3 files already formatted\n";
-    expect(parseRuffFormat(out, "/src/sample-app")).toEqual(["src/sample_app/cli.py", "tests/a.py"]);
-    expect(parseRuffFormat("5 files already formatted\n", "/src/sample-app")).toEqual([]);
+describe("ruff format --check --output-format=json (ruff 0.16.4 snapshot)", () => {
+  it("lists each file ruff would reformat (code `unformatted`), relative to the app", () => {
+    expect(parseRuffFormatJson(upstream("ruff-format-check.json"), TMP)).toEqual({
+      unformatted: ["input.py"],
+      other: [],
+    });
+  });
+
+  it("keeps a file ruff cannot parse as a finding, not as an unformatted file", () => {
+    const parsed = parseRuffFormatJson(upstream("ruff-check-syntax-error.json"), "/");
+    expect(parsed.unformatted).toEqual([]);
+    expect(parsed.other.map((f) => f.code)).toEqual(["invalid-syntax", "invalid-syntax"]);
+  });
+
+  it("reads empty output as nothing reported (the exit code decides whether ruff failed)", () => {
+    expect(parseRuffFormatJson("", "/")).toEqual({ unformatted: [], other: [] });
+  });
+});
+
+describe("formatFailure: ruff format's exit code", () => {
+  it.each([
+    [0, 0, "", undefined],
+    [1, 2, "", undefined],
+    [1, 0, "", "ruff format failed (exit 1)"],
+    [
+      2,
+      0,
+      "ruff failed\nCause: Failed to parse pyproject.toml",
+      "ruff format failed (exit 2): ruff failed Cause: Failed to parse pyproject.toml",
+    ],
+  ])("exit %i with %i unformatted", (exit, unformatted, stderr, expected) => {
+    expect(formatFailure(exit, unformatted, stderr)).toBe(expected);
   });
 });
 
@@ -134,5 +178,61 @@ describe("Trivy report", () => {
     ]);
     expect(table).toContain("CRITICAL  CVE-1 openssl 3.0.1 (fixed in 3.0.2)");
     expect(table.indexOf("CVE-1")).toBeLessThan(table.indexOf("CVE-3"));
+  });
+});
+
+describe("Trivy v0.69.3 golden reports (integration/testdata)", () => {
+  it("counts the alpine 3.9 image scan by severity", () => {
+    const vulns = parseTrivyJson(upstream("trivy-alpine-39.json.golden"));
+    expect(countBySeverity(vulns)).toEqual({ CRITICAL: 2, HIGH: 0, MEDIUM: 4, LOW: 0, UNKNOWN: 0 });
+  });
+
+  it("a --severity scan holds only the severities asked for: judging --fail-on on it would miss findings", () => {
+    // The same image scanned with --severity HIGH,CRITICAL: its 4 MEDIUM findings are not in the JSON at all
+    // (pkg/result/filter.go drops them). So a `--severity CRITICAL --fail-on HIGH` verdict taken from a filtered
+    // scan passes with HIGH findings present: the module scans every severity and filters only what it shows.
+    const filtered = countBySeverity(parseTrivyJson(upstream("trivy-alpine-39-high-critical.json.golden")));
+    const full = countBySeverity(parseTrivyJson(upstream("trivy-alpine-39.json.golden")));
+    expect(filtered.MEDIUM).toBe(0);
+    expect(scanPasses(filtered, "MEDIUM")).toBe(false); // CRITICAL still fails it
+    expect(scanPasses({ ...filtered, CRITICAL: 0 }, "MEDIUM")).toBe(true);
+    expect(scanPasses({ ...full, CRITICAL: 0 }, "MEDIUM")).toBe(false);
+  });
+
+  it.each([
+    ["trivy-alpine-39-skip.json.golden", 0],
+    ["trivy-sl-micro-rancher5.4.json.golden", 0],
+    ["trivy-debian-buster.json.golden", 2],
+  ])("reads %s (%i vulnerabilities)", (name, count) => {
+    expect(parseTrivyJson(upstream(name))).toHaveLength(count);
+  });
+});
+
+describe("the vulnerability DB's age (trivy version --format json)", () => {
+  it("reads VulnerabilityDB.UpdatedAt and the age in whole hours (pkg/commands/app_test.go's expected output)", () => {
+    const now = new Date("2022-03-03T08:30:00Z");
+    expect(parseTrivyDb(upstream("trivy-version.json"), now)).toEqual({
+      dbUpdatedAt: "2022-03-02T06:07:07.99504083Z",
+      dbAgeHours: 26,
+    });
+  });
+
+  it.each([
+    ['{"Version":"0.69.3"}', "no DB downloaded yet"],
+    ["FATAL", "not JSON"],
+    ['{"VulnerabilityDB":{"UpdatedAt":"yesterday"}}', "an unreadable time"],
+  ])("says nothing rather than guess for %j (%s)", (text) => {
+    expect(parseTrivyDb(text, new Date())).toEqual({});
+  });
+});
+
+describe("dbSlot: the scan's freshness key", () => {
+  it.each([
+    ["2026-11-26T00:00:00Z", "2026-11-26T00Z"],
+    ["2026-11-26T05:59:59Z", "2026-11-26T00Z"],
+    ["2026-11-26T06:00:00Z", "2026-11-26T06Z"],
+    ["2026-11-26T23:10:00Z", "2026-11-26T18Z"],
+  ])("%s -> %s", (at, slot) => {
+    expect(dbSlot(new Date(at))).toBe(slot);
   });
 });

@@ -1,0 +1,174 @@
+/**
+ * A scripted pipeline run for the stand-in engine (engine.ts): it answers the leaves the module reads with
+ * what the real tools would have left, taken from the upstream fixtures (test/fixtures/upstream), so the
+ * invocation and plan tests see realistic files: pytest's own junit, coverage.py's own XML, ruff's and
+ * Trivy's own JSON. Each test says what should differ (a failing version, a finding, a crash) and nothing else.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Chain, defaultLeaf, execError, execs, find, leafOf, type Resolver } from "./engine.js";
+
+export const upstream = (name: string): string =>
+  readFileSync(join(import.meta.dirname, "../fixtures/upstream", name), "utf8");
+
+/** How one version's pytest run goes. `flaky` fails on the first run and passes on the fresh rerun. */
+export type VersionScript = "pass" | "fail" | "flaky" | "segv" | "sync-fail" | "no-tests" | "gil-on";
+
+export type Scenario = {
+  /** by version, e.g. { "3.12": "fail" }; versions not named pass */
+  versions?: Record<string, VersionScript>;
+  /** ruff check's JSON (default `[]`) */
+  ruffCheck?: string;
+  /** ruff format --check: JSON stdout (default empty), exit code (default 0), stderr */
+  ruffFormat?: { stdout?: string; exit?: number; stderr?: string };
+  /** whether the app has a uv.lock (default false, like the sample app today) */
+  lock?: boolean;
+  /** the image build fails with this stderr */
+  buildFails?: string;
+  /** Trivy's JSON report (default: the v0.69.3 debian-buster golden: 1 LOW, 1 CRITICAL) */
+  trivy?: string;
+  /** `trivy version --format json` (default: the upstream expected output) */
+  trivyVersion?: string;
+  /** the trivy scan exec fails (no DB) with this stderr */
+  trivyFails?: string;
+  /** what the smoke command prints in the built image (default "5") */
+  smoke?: string;
+  /** what the smoke command prints in a deployed (pulled) image (default "5") */
+  deployed?: string;
+  /** a push fails with this message */
+  pushFails?: string;
+  /** the token's plaintext, when a test reads secrets (default a fake value) */
+  secret?: string;
+};
+
+/** The last value a chain set for an environment variable. */
+export function envOf(chain: Chain, name: string): string | undefined {
+  return find(chain, "withEnvVariable")
+    .filter((c) => c.args.name === name)
+    .map((c) => String(c.args.value))
+    .at(-1);
+}
+
+const isTestRun = (chain: Chain) =>
+  execs(chain).some((a) => a[0] === "sh" && (a[2] ?? "").includes("--junitxml"));
+const isCombine = (chain: Chain) => execs(chain).some((a) => (a[2] ?? "").includes("coverage combine"));
+const isTrivy = (chain: Chain) => execs(chain).some((a) => a[0] === "trivy");
+const ruffExec = (chain: Chain, verb: string) =>
+  execs(chain).some((a) => a[0]?.endsWith("ruff") && a[1] === verb);
+/** The matrix version a container is for, from UV_PYTHON (`3.12+gil` -> 3.12). */
+export const versionOf = (chain: Chain): string | undefined => envOf(chain, "UV_PYTHON")?.replace("+gil", "");
+
+function testFiles(version: string, script: VersionScript, rerun: boolean): Record<string, string> {
+  const v = version;
+  const ft = v.endsWith("t");
+  const minor = Number(v.split(".")[1]?.replace("t", ""));
+  const gil = minor >= 13 ? (ft ? script === "gil-on" : true) : undefined;
+  const probe = JSON.stringify({ python: `${v.replace("t", "")}.1`, gil: gil ?? null });
+  const green = {
+    "exit-code": "0\n",
+    [`junit-${v}.xml`]: upstream("pytest-junit-pass.xml"),
+    [`coverage-${v}.xml`]: upstream("coverage-real.xml"),
+    [`.coverage.${v}`]: "SQLite format 3",
+    [`python-${v}.json`]: probe,
+  };
+  switch (script) {
+    case "pass":
+    case "gil-on":
+      return green;
+    case "flaky":
+      return rerun
+        ? green
+        : { ...green, "exit-code": "1\n", [`junit-${v}.xml`]: upstream("pytest-junit-mixed.xml") };
+    case "fail":
+      return { ...green, "exit-code": "1\n", [`junit-${v}.xml`]: upstream("pytest-junit-mixed.xml") };
+    case "segv":
+      // pytest writes its junit at session end: a killed process leaves the coverage data file at most.
+      return { "exit-code": "139\n", [`.coverage.${v}`]: "SQLite format 3" };
+    case "no-tests":
+      return { "exit-code": "5\n", [`python-${v}.json`]: probe };
+    case "sync-fail":
+      return {};
+  }
+}
+
+/**
+ * What Trivy writes for the scan exec's flags: with `--severity`, only those severities
+ * (pkg/result/filter.go at v0.69.3: `case !slices.Contains(severities, vuln.Severity): continue`).
+ */
+function asTrivyWrites(report: string, chain: Chain): string {
+  const scan = execs(chain).find((a) => a[0] === "trivy" && a[1] === "image" && a.includes("json"));
+  const flag = scan?.indexOf("--severity") ?? -1;
+  if (!scan || flag < 0) return report;
+  const keep = (scan[flag + 1] ?? "").split(",");
+  const data = JSON.parse(report) as { Results?: { Vulnerabilities?: { Severity: string }[] }[] };
+  for (const r of data.Results ?? []) {
+    if (r.Vulnerabilities) r.Vulnerabilities = r.Vulnerabilities.filter((v) => keep.includes(v.Severity));
+  }
+  return JSON.stringify(data);
+}
+
+/** The resolver of a scripted run. */
+export function scenario(s: Scenario = {}): Resolver {
+  return (chain) => {
+    const { field, args } = leafOf(chain);
+
+    if (field === "exists") return String(args.path).endsWith("uv.lock") ? (s.lock ?? false) : true;
+    if (field === "plaintext") return s.secret ?? "fake-secret-value";
+
+    if (isTestRun(chain)) {
+      const version = versionOf(chain) ?? "?";
+      const script = s.versions?.[version] ?? "pass";
+      if (script === "sync-fail") {
+        throw execError({
+          exitCode: 97,
+          stdout: "",
+          stderr: `error: Failed to fetch: \`https://pypi.org/simple/pytest/\`\nuv sync failed for Python ${version}`,
+          cmd: ["sh", "-c", "…"],
+        });
+      }
+      const files = testFiles(version, script, envOf(chain, "PIPELINE_RERUN") !== undefined);
+      if (field === "entries") {
+        const removed = find(chain, "withoutFiles").flatMap((c) => c.args.paths as string[]);
+        return Object.keys(files).filter((f) => !removed.includes(f));
+      }
+      if (field === "contents") return files[String(find(chain, "file").at(-1)?.args.path)] ?? "";
+      if (field === "stdout") return script === "segv" ? upstream("pytest-crash-output.txt") : "5 passed";
+      return defaultLeaf(chain);
+    }
+
+    if (isCombine(chain) && field === "contents") {
+      const name = String(find(chain, "file").at(-1)?.args.path);
+      return name === "coverage.xml" ? upstream("coverage-real.xml") : "TOTAL 20 3 8 3 79%\n";
+    }
+
+    if (ruffExec(chain, "check") && field === "contents") return s.ruffCheck ?? "[]";
+    if (ruffExec(chain, "format")) {
+      if (field === "stdout") return s.ruffFormat?.stdout ?? "";
+      if (field === "stderr") return s.ruffFormat?.stderr ?? "";
+      if (field === "exitCode") return s.ruffFormat?.exit ?? 0;
+    }
+
+    if (isTrivy(chain)) {
+      if (s.trivyFails) throw execError({ exitCode: 1, stderr: s.trivyFails, cmd: ["trivy", "image"] });
+      if (field === "contents") {
+        const name = String(find(chain, "file").at(-1)?.args.path);
+        if (name === "trivy.json") {
+          return asTrivyWrites(s.trivy ?? upstream("trivy-debian-buster.json.golden"), chain);
+        }
+        if (name === "trivy-version.json") return s.trivyVersion ?? upstream("trivy-version.json");
+      }
+      return defaultLeaf(chain);
+    }
+
+    const built = find(chain, "dockerBuild").length > 0;
+    if (built && s.buildFails && (field === "sync" || field === "stdout")) {
+      throw execError({ exitCode: 1, stderr: s.buildFails, cmd: ["docker", "build"] });
+    }
+    if (field === "stdout" && execs(chain).length > 0) {
+      const pulled = find(chain, "from").length > 0 && !built;
+      return `${pulled ? (s.deployed ?? "5") : (s.smoke ?? "5")}\n`;
+    }
+    if (field === "publish" && s.pushFails) throw new Error(s.pushFails);
+    return defaultLeaf(chain);
+  };
+}

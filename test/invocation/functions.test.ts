@@ -1,0 +1,279 @@
+/**
+ * Every function of every object, called the way the engine calls it: the SDK's own scan -> invoke ->
+ * loadResult path (test/helpers/invoke.ts) against a stand-in engine session answering with the tools' real
+ * outputs (test/helpers/scenario.ts). A result the SDK refuses (`could not find result property`), an
+ * argument it cannot load, or a failure that does not fail is caught here, where no type check can see it.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { type Chain, chainOf, type Engine, type Resolver, secretId, startEngine } from "../helpers/engine.js";
+import { introspect } from "../helpers/introspect.js";
+import { constructPipeline, type FunctionCall, invokeFunction } from "../helpers/invoke.js";
+import { type Scenario, scenario, upstream } from "../helpers/scenario.js";
+
+let engines: Engine[] = [];
+afterEach(async () => {
+  await Promise.all(engines.map((e) => e.close()));
+  engines = [];
+});
+
+/** Every (object, function) this file invoked, checked against the module's surface at the end. */
+const invoked = new Set<string>();
+
+type Run = { engine: Engine; parentArgs: Record<string, unknown> };
+
+/** A stand-in engine for one scripted run and the Pipeline's constructed state (threshold 70: see scenario). */
+async function session(s: Scenario | Resolver = {}, ctor: Record<string, unknown> = {}): Promise<Run> {
+  const engine = await startEngine(typeof s === "function" ? s : scenario(s));
+  engines.push(engine);
+  invoked.add("Pipeline.");
+  // coverage-real.xml (coverage.py's own report) totals 78.57%: a 70% gate passes on it.
+  const parentArgs = await constructPipeline(engine, { threshold: 70, ...ctor });
+  return { engine, parentArgs };
+}
+
+async function call(run: Run, fnName: string, fnArgs: Record<string, unknown> = {}, parentName = "Pipeline") {
+  invoked.add(`${parentName}.${fnName}`);
+  const c: FunctionCall = { parentName, fnName, parentArgs: run.parentArgs, fnArgs };
+  return (await run.engine.connect(() => invokeFunction(c))).value as Record<string, unknown>;
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (err: unknown) => err as Error,
+  );
+}
+
+/** A chain's readable first calls, to check what a returned ID stands for. */
+const root = (id: unknown) => (chainOf(id) as Chain).map((c) => c.field);
+
+describe("Pipeline functions through the SDK's invocation path", () => {
+  it("lint: a clean app serializes a LintResult", async () => {
+    const run = await session();
+    expect(await call(run, "lint")).toMatchObject({ passed: true, findings: [], unformatted: [], error: "" });
+  });
+
+  it("lint: ruff's findings and unformatted files fail it, every one named (ruff 0.16.4 outputs)", async () => {
+    const run = await session({
+      ruffCheck: upstream("ruff-check.json"),
+      ruffFormat: { stdout: upstream("ruff-format-check.json"), exit: 1 },
+    });
+    const err = await failure(call(run, "lint"));
+    expect(err.message).toContain("[TMP]/input.py:1:8: F401 `os` imported but unused");
+    expect(err.message).toContain("invalid-syntax");
+    expect(err.message).toContain("[TMP]/input.py: would be reformatted (ruff format)");
+  });
+
+  it("lint: ruff format crashing (exit 2) is an error, never a pass", async () => {
+    const run = await session({ ruffFormat: { exit: 2, stderr: "ruff failed\nCause: TOML parse error" } });
+    const err = await failure(call(run, "lint"));
+    expect(err.message).toContain("ruff format failed (exit 2): ruff failed Cause: TOML parse error");
+  });
+
+  it("test: a green run serializes its TestResult with the interpreter and GIL it ran on", async () => {
+    const run = await session();
+    const result = await call(run, "test", { pythonVersion: "3.13" });
+    expect(result).toMatchObject({
+      version: "3.13",
+      passed: true,
+      flaky: false,
+      attempts: 1,
+      tests: 5,
+      failures: 0,
+      python: "3.13.1",
+      gil: "on",
+      error: "",
+    });
+    expect(result.coverage).toBeCloseTo(78.57, 2);
+  });
+
+  it("test: failing tests are reported, not thrown, after a fresh rerun confirmed them", async () => {
+    const run = await session({ versions: { "3.12": "fail" } });
+    expect(await call(run, "test", { pythonVersion: "3.12" })).toMatchObject({
+      passed: false,
+      flaky: false,
+      attempts: 2,
+      tests: 5,
+      failures: 1,
+      errors: 1,
+      skipped: 2,
+    });
+  });
+
+  it("test: failed then passed is flaky, not green and not red", async () => {
+    const run = await session({ versions: { "3.12": "flaky" } });
+    const result = await call(run, "test", { pythonVersion: "3.12" });
+    expect(result).toMatchObject({ passed: true, flaky: true, attempts: 2, failures: 0 });
+    expect(result.error).toContain("failed on the first run");
+  });
+
+  it("test: a segfault names the signal and keeps what was written", async () => {
+    const run = await session({ versions: { "3.14t": "segv" } });
+    const result = await call(run, "test", { pythonVersion: "3.14t" });
+    expect(result.passed).toBe(false);
+    expect(result.error).toContain("pytest was killed by signal 11 (segmentation fault)");
+    expect(result.output).toContain("Fatal Python error: Segmentation fault");
+  });
+
+  it("test: a failed uv sync says so with the resolver's words, and is not rerun", async () => {
+    const run = await session({ versions: { "3.11": "sync-fail" } });
+    const result = await call(run, "test", { pythonVersion: "3.11" });
+    expect(result).toMatchObject({ passed: false, attempts: 0 });
+    expect(result.error).toContain("uv sync failed for Python 3.11: error: Failed to fetch");
+  });
+
+  it("test: 3.14t with the GIL on fails, saying why", async () => {
+    const run = await session({ versions: { "3.14t": "gil-on" } });
+    const result = await call(run, "test", { pythonVersion: "3.14t" });
+    expect(result).toMatchObject({ passed: false, gil: "on" });
+    expect(result.error).toContain("a free-threaded leg must run with the GIL off");
+  });
+
+  it("test: an unknown version is refused before anything runs", async () => {
+    const run = await session();
+    const before = run.engine.queries.length;
+    await expect(call(run, "test", { pythonVersion: "3.9" })).rejects.toThrow("Unknown Python version '3.9'");
+    expect(run.engine.queries.length).toBe(before);
+  });
+
+  it("testMatrix: every version reports and the gate decides on the combined figure", async () => {
+    const run = await session({ versions: { "3.10": "fail" } });
+    const result = await call(run, "testMatrix");
+    const results = result.results as Record<string, unknown>[];
+    expect(results.map((r) => [r.version, r.passed])).toEqual([
+      ["3.10", false],
+      ["3.11", true],
+      ["3.12", true],
+      ["3.13", true],
+      ["3.14", true],
+      ["3.14t", true],
+    ]);
+    expect(result.gatePassed).toBe(true);
+    expect(result.gateMessage).toBe("Combined coverage 78.57% meets the 70% threshold.");
+  });
+
+  it("build: a Container from the Dockerfile", async () => {
+    const run = await session();
+    expect(root(await call(run, "build", { platform: "linux/arm64" }))).toContain("dockerBuild");
+  });
+
+  it("scan: report-only serializes counts, the DB's date and the reports", async () => {
+    const run = await session();
+    const result = await call(run, "scan");
+    expect(result).toMatchObject({ passed: true, critical: 1, low: 1, high: 0, failOn: "" });
+    expect(result.dbUpdatedAt).toBe("2022-03-02T06:07:07.99504083Z");
+  });
+
+  it("scan --severity LOW --fail-on HIGH fails on the CRITICAL finding it does not show", async () => {
+    // Trivy's JSON holds only the severities asked for; the verdict must come from a scan of all of them.
+    const run = await session();
+    const err = await failure(call(run, "scan", { severity: ["LOW"], failOn: "HIGH" }));
+    expect(err.message).toContain("Scan failed: findings at or above HIGH");
+  });
+
+  it("ci: a green run returns CiRun, whose summary is summary.md", async () => {
+    const run = await session();
+    const result = await call(run, "ci");
+    expect(result.passed).toBe(true);
+    expect(String(result.summary)).toContain("## ✅ CI passed");
+    expect(JSON.parse(String(result.status))).toMatchObject({ passed: true });
+    const reports = chainOf(result.reports) as Chain;
+    const summaryFile = reports.find((c) => c.field === "withNewFile" && c.args.path === "summary.md");
+    expect(summaryFile?.args.contents).toBe(result.summary);
+  });
+
+  it("ci: a failed gate fails the call with one line per failure and the words of the tool", async () => {
+    const run = await session({ versions: { "3.12": "segv", "3.11": "sync-fail" } });
+    const err = await failure(call(run, "ci"));
+    expect(err.message).toContain(
+      "tests on Python 3.12: pytest was killed by signal 11 (segmentation fault)",
+    );
+    expect(err.message).toContain(
+      "tests on Python 3.11: uv sync failed for Python 3.11: error: Failed to fetch",
+    );
+  });
+
+  it("ci --exit-zero: the failed run still returns every report", async () => {
+    const run = await session({ versions: { "3.12": "fail" } });
+    const result = await call(run, "ci", { exitZero: true });
+    expect(result.passed).toBe(false);
+    expect(String(result.summary)).toContain("## ❌ CI failed");
+  });
+
+  it("publish: pushes and returns the reference with its digest; the password stays a Secret", async () => {
+    const run = await session();
+    const ref = await call(run, "publish", {
+      repository: "Octo-Org/My-Service",
+      branch: "main",
+      sha: "3f2a9c1d00000000000000000000000000000000",
+      registryPassword: secretId("GITHUB_TOKEN"),
+    });
+    expect(String(ref)).toMatch(/^ghcr\.io\/octo-org\/my-service:main@sha256:[0-9a-f]{64}$/);
+  });
+
+  it("deploy: pulls, runs and serializes the Deployment; a wrong output fails the call", async () => {
+    const ok = await session();
+    const args = { branch: "develop", repository: "octo-org/my-service" };
+    expect(await call(ok, "deploy", args)).toMatchObject({
+      passed: true,
+      environment: "staging",
+      output: "5",
+    });
+    const bad = await session({ deployed: "6" });
+    const err = await failure(call(bad, "deploy", args));
+    expect(err.message).toContain("Deploy to staging failed");
+  });
+
+  it("checks: checkLint, checkTests and checkCoverage pass on a green run and fail on a red one", async () => {
+    const green = await session();
+    for (const fn of ["checkLint", "checkTests", "checkCoverage"]) {
+      await expect(call(green, fn)).resolves.toBeNull();
+    }
+    const red = await session(
+      { versions: { "3.12": "fail" }, ruffCheck: upstream("ruff-check.json") },
+      { threshold: 95 },
+    );
+    await expect(call(red, "checkLint")).rejects.toThrow("F401");
+    await expect(call(red, "checkTests")).rejects.toThrow("Python 3.12");
+    await expect(call(red, "checkCoverage")).rejects.toThrow("below the 95% threshold");
+  });
+});
+
+describe("the result objects' own functions", () => {
+  it("TestResult.junit and coverageXml; LintResult.report and summary; MatrixResult.passed; ScanResult.sbom and sarif", async () => {
+    const run = await session({ ruffCheck: upstream("ruff-check.json") });
+    const test = await call(run, "test", { pythonVersion: "3.12" });
+    const as = (parentArgs: Record<string, unknown>): Run => ({ engine: run.engine, parentArgs });
+    expect(root(await call(as(test), "junit", {}, "TestResult")).at(-1)).toBe("file");
+    expect(root(await call(as(test), "coverageXml", {}, "TestResult")).at(-1)).toBe("file");
+
+    const matrix = await call(run, "testMatrix");
+    expect(await call(as(matrix), "passed", {}, "MatrixResult")).toBe(true);
+
+    const ci = await call({ ...run, parentArgs: { ...run.parentArgs } }, "ci", { exitZero: true });
+    expect(ci.passed).toBe(false); // the lint finding
+
+    const clean = await session();
+    const lint = await call(clean, "lint");
+    expect(root(await call(as(lint), "report", {}, "LintResult")).at(-1)).toBe("file");
+    expect(await call(as(lint), "summary", {}, "LintResult")).toBe("ruff: no findings");
+
+    const scan = await call(clean, "scan");
+    expect(root(await call(as(scan), "sbom", {}, "ScanResult")).at(-1)).toBe("file");
+    expect(root(await call(as(scan), "sarif", {}, "ScanResult")).at(-1)).toBe("file");
+  });
+});
+
+// Last in the file: vitest runs a file's tests in order, so every call above is recorded by now.
+describe("coverage of the surface", () => {
+  it("invoked every function of every object the introspector registers", async () => {
+    const mod = await introspect();
+    const surface = Object.values(mod.objects).flatMap((o) =>
+      Object.keys(o.methods).map((m) => `${o.name}.${m}`),
+    );
+    expect(surface.length).toBeGreaterThan(15);
+    expect(surface.filter((fn) => !invoked.has(fn))).toEqual([]);
+  });
+});

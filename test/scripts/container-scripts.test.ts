@@ -1,0 +1,183 @@
+/**
+ * The shell scripts the module hands to containers, executed here under `dash` (Debian's /bin/sh, what the
+ * python:*-slim base runs) with a small `uv` stand-in that runs the host Python that has pytest and
+ * pytest-cov. They are judged by the files and exit codes they leave, then by the module's own judge
+ * (judgeAttempt): a killed test process, a failed sync and a passing run each end where a user would expect.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { combineScript } from "../../dagger/src/matrix.js";
+import { judgeAttempt, PROBE, SYNC_FAILED, testScript } from "../../dagger/src/tests.js";
+import { findPython } from "../helpers/python.js";
+
+const python = findPython(["pytest", "pytest_cov"]);
+const dash = spawnSync("dash", ["-c", "exit 0"]).status === 0;
+const skipReason = !python.ok ? python.reason : !dash ? "no dash on PATH (apt-get install dash)" : "";
+if (skipReason) console.warn(`container scripts: skipped: ${skipReason}`);
+else if (python.ok)
+  console.info(`container scripts: uv stand-in runs ${python.command} (Python ${python.version})`);
+
+let root = "";
+
+/** `uv` as the scripts call it: `sync` succeeds unless FAKE_UV_SYNC=fail; `run --no-sync X` runs the host's X. */
+function writeUv(bin: string, py: string): void {
+  writeFileSync(
+    join(bin, "uv"),
+    [
+      "#!/bin/sh",
+      'case "$1" in',
+      '  sync) if [ "$FAKE_UV_SYNC" = fail ]; then echo "error: Failed to fetch: https://pypi.org/simple/pytest/" >&2; exit 2; fi; echo "Resolved 5 packages"; exit 0 ;;',
+      `  run) shift; [ "$1" = --no-sync ] && shift; tool="$1"; shift; exec ${py} -m "$tool" "$@" ;;`,
+      '  *) echo "uv stand-in: unexpected $*" >&2; exit 64 ;;',
+      "esac",
+      "",
+    ].join("\n"),
+  );
+  chmodSync(join(bin, "uv"), 0o755);
+}
+
+/** A throwaway app whose one test does what `body` says. */
+function makeApp(name: string, body: string): string {
+  const app = join(root, name);
+  mkdirSync(join(app, "tests"), { recursive: true });
+  writeFileSync(join(app, "pyproject.toml"), '[project]\nname = "x"\nversion = "0"\n');
+  writeFileSync(join(app, "calc.py"), "def add(a, b):\n    return a + b\n");
+  writeFileSync(join(app, "tests", "test_calc.py"), `import os, signal\nimport calc\n\n${body}\n`);
+  return app;
+}
+
+function runScript(app: string, version: string, env: Record<string, string> = {}) {
+  const out = join(app, "out");
+  const probe = join(root, "probe");
+  const run = spawnSync("dash", ["-c", testScript(version, { out, probe })], {
+    cwd: app,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: {
+      PATH: `${join(root, "bin")}:/usr/bin:/bin`,
+      HOME: root,
+      PYTHONDONTWRITEBYTECODE: "1",
+      COVERAGE_RCFILE: join(app, "pyproject.toml"),
+      ...env,
+    },
+  });
+  const read = (f: string) => (existsSync(join(out, f)) ? readFileSync(join(out, f), "utf8") : undefined);
+  return { status: run.status, stderr: run.stderr, out, read };
+}
+
+function judge(version: string, r: ReturnType<typeof runScript>) {
+  const v = version;
+  const files: Parameters<typeof judgeAttempt>[1] = {};
+  const exitCode = r.read("exit-code");
+  const junit = r.read(`junit-${v}.xml`);
+  const coverageXml = r.read(`coverage-${v}.xml`);
+  const probe = r.read(`python-${v}.json`);
+  if (exitCode !== undefined) files.exitCode = exitCode;
+  if (junit !== undefined) files.junit = junit;
+  if (coverageXml !== undefined) files.coverageXml = coverageXml;
+  if (probe !== undefined) files.probe = probe;
+  return judgeAttempt(version, files);
+}
+
+beforeAll(() => {
+  if (skipReason || !python.ok) return;
+  root = mkdtempSync(join(tmpdir(), "container-scripts-"));
+  mkdirSync(join(root, "bin"));
+  mkdirSync(join(root, "probe"));
+  writeUv(join(root, "bin"), python.command);
+  writeFileSync(join(root, "probe", "pipeline_probe.py"), PROBE);
+});
+
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe.skipIf(skipReason !== "")("the per-version test script (testScript) under dash", () => {
+  it("a passing suite: exit 0 recorded, junit, coverage and the interpreter's version left behind", () => {
+    const r = runScript(makeApp("pass", "def test_add():\n    assert calc.add(2, 3) == 5"), "3.11");
+    expect(r.status).toBe(0);
+    expect(r.read("exit-code")?.trim()).toBe("0");
+    const verdict = judge("3.11", r);
+    expect(verdict).toMatchObject({ passed: true, error: "", counts: { tests: 1, failures: 0 } });
+    expect(verdict.python).toMatch(/^3\.\d+\.\d+/);
+    expect(verdict.coverage).toBeGreaterThan(0);
+  });
+
+  it("a failing test: the exec still succeeds (so files stay readable) and the failure is judged from them", () => {
+    const r = runScript(makeApp("fail", "def test_add():\n    assert calc.add(2, 3) == 6"), "3.11");
+    expect(r.status).toBe(0);
+    expect(r.read("exit-code")?.trim()).toBe("1");
+    expect(judge("3.11", r)).toMatchObject({ passed: false, error: "", counts: { tests: 1, failures: 1 } });
+  });
+
+  it("a test process killed by SIGSEGV: status 139 recorded, exec not failed, the signal named", () => {
+    const r = runScript(
+      makeApp(
+        "segv",
+        "def test_add():\n    assert calc.add(1, 1) == 2\n\ndef test_crash():\n    os.kill(os.getpid(), signal.SIGSEGV)",
+      ),
+      "3.11",
+    );
+    // 139 would be outside ReturnType.Any (0-127, 192-255): the engine would fail the exec and lose /out.
+    expect(r.status).toBe(0);
+    expect(r.read("exit-code")?.trim()).toBe("139");
+    const verdict = judge("3.11", r);
+    expect(verdict.passed).toBe(false);
+    expect(verdict.error).toContain("pytest was killed by signal 11 (segmentation fault)");
+  });
+
+  it("no tests collected is not a pass", () => {
+    const app = makeApp("empty", "");
+    rmSync(join(app, "tests", "test_calc.py"));
+    const r = runScript(app, "3.11");
+    expect(r.read("exit-code")?.trim()).toBe("5");
+    expect(judge("3.11", r)).toMatchObject({ passed: false, error: "pytest collected no tests" });
+  });
+
+  it("a failed uv sync fails the exec with its own code and the resolver's message on stderr", () => {
+    const r = runScript(makeApp("nosync", "def test_add():\n    pass"), "3.11", { FAKE_UV_SYNC: "fail" });
+    expect(r.status).toBe(SYNC_FAILED);
+    expect(r.stderr).toContain("Failed to fetch");
+    expect(r.stderr).toContain("uv sync failed for Python 3.11");
+    expect(r.read("exit-code")).toBeUndefined();
+  });
+});
+
+describe.skipIf(skipReason !== "")("the combine script (combineScript) under dash", () => {
+  it("fails as a whole when a step fails (set -e), so a broken combine is an error, not a cached result", () => {
+    const r = spawnSync("dash", ["-c", combineScript()], {
+      cwd: root,
+      encoding: "utf8",
+      env: { PATH: `${join(root, "bin")}:/usr/bin:/bin`, HOME: root, FAKE_UV_SYNC: "fail" },
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("Failed to fetch");
+  });
+
+  it("syncs, combines every version's data file, and writes coverage.xml and coverage.txt", () => {
+    if (!python.ok) return;
+    const app = makeApp("combine", "def test_add():\n    assert calc.add(2, 3) == 5");
+    const a = runScript(app, "3.11");
+    expect(a.read("exit-code")?.trim()).toBe("0");
+    const combine = join(root, "combine-out");
+    mkdirSync(combine, { recursive: true });
+    writeFileSync(join(combine, ".coverage.3.11"), readFileSync(join(a.out, ".coverage.3.11")));
+    const script = combineScript().replaceAll("/combine", combine);
+    const r = spawnSync("dash", ["-c", script], {
+      cwd: app,
+      encoding: "utf8",
+      env: {
+        PATH: `${join(root, "bin")}:/usr/bin:/bin`,
+        HOME: root,
+        COVERAGE_FILE: join(combine, ".coverage"),
+      },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(combine, "coverage.xml"), "utf8")).toContain("<coverage");
+    expect(readFileSync(join(combine, "coverage.txt"), "utf8")).toMatch(/TOTAL/);
+  });
+});
