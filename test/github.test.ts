@@ -15,9 +15,10 @@ import {
   findPullRequest,
   MAX_COMMENT_LENGTH,
   type Octokit,
+  parseGitHubApiUrl,
   upsertComment,
 } from "../dagger/src/github.js";
-import { ACTIONS_BOT, FakeGitHub } from "./helpers/fake-github.js";
+import { ACTIONS_BOT, FakeGitHub, type FakeUser, type Fault } from "./helpers/fake-github.js";
 
 const SHA = "3f2a9c1d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f";
 const OTHER_SHA = "0000000000000000000000000000000000000001";
@@ -38,7 +39,36 @@ function client(token = gh.token): Promise<Octokit> {
   });
 }
 
+/** A client that waits 10 ms per second of back-off or retry-after, so retries cost a test little time. */
+function quickClient(retries?: number): Promise<Octokit> {
+  return createOctokit({
+    token: gh.token,
+    baseUrl: gh.baseUrl,
+    log: (msg) => warnings.push(msg),
+    retryAfterBaseMs: 10,
+    throttleId: `test-${++testId}`,
+    ...(retries === undefined ? {} : { retries }),
+  });
+}
+
 const repo = () => ({ owner: gh.owner, repo: gh.repo });
+
+const APP_BOT: FakeUser = { login: "pipeline-app[bot]", type: "Bot" };
+
+/**
+ * GitHub's answer to a secondary rate limit: 403, the message the throttling plugin knows, and retry-after.
+ * On the comment listing, a read: the throttling plugin spaces writes (3 s for a POST comment) even on retries.
+ */
+function secondaryLimit(retryAfter: string, times = 1): Fault {
+  return {
+    method: "GET",
+    path: /\/issues\/7\/comments$/,
+    status: 403,
+    message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+    headers: { "retry-after": retryAfter },
+    times,
+  };
+}
 
 /** Runs `fn`, expecting it to throw, and returns the error. */
 async function failure(fn: () => Promise<unknown>): Promise<Error & { status?: number }> {
@@ -79,27 +109,65 @@ describe("findPullRequest", () => {
     expect(gh.requests.every((r) => r.authorized)).toBe(true);
   });
 
-  it("finds a fork's pull request by branch and head SHA when the commit endpoint returns []", async () => {
-    gh.addPull({ number: 3, ref: "feature/login", sha: OTHER_SHA, fork: "someone/my-service" });
+  it("finds a fork's pull request by head owner, branch and head SHA when the commit endpoint returns []", async () => {
+    gh.addPull({ number: 3, ref: "feature/login", sha: SHA, fork: "someone/my-service" });
     gh.addPull({ number: 12, ref: "feature/login", sha: SHA, fork: "contributor/my-service" });
     gh.addPull({ number: 13, ref: "other", sha: SHA, fork: "contributor/my-service" });
-    expect(await findPullRequest(octokit, { ...repo(), sha: SHA, branch: "feature/login" })).toBe(12);
+    const args = { ...repo(), sha: SHA, branch: "feature/login", headOwner: "contributor" };
+    expect(await findPullRequest(octokit, args)).toBe(12);
     expect(gh.calls("GET", /\/pulls$/).map((r) => r.query)).toEqual([
       { per_page: "100" },
-      { state: "open", per_page: "100" },
+      { state: "open", head: "contributor:feature/login", per_page: "100" },
     ]);
   });
 
-  it("pages through every open pull request in the fallback", async () => {
+  it("asks only for the open pull requests of owner:branch, not every open pull request", async () => {
     for (let n = 1; n <= 230; n++) {
-      // GitHub lists the newest first, so #5 is on the last of three pages
+      // GitHub lists the newest first: unfiltered, #5 would be on the last of three pages
       gh.addPull(
-        n === 5 ? { number: n, ref: "fork-branch", sha: SHA } : { number: n, ref: `b-${n}`, sha: OTHER_SHA },
+        n === 5
+          ? { number: n, ref: "fork-branch", sha: SHA, fork: "contributor/my-service" }
+          : { number: n, ref: `b-${n}`, sha: OTHER_SHA },
       );
     }
-    expect(await findPullRequest(octokit, { ...repo(), sha: SHA, branch: "fork-branch" })).toBe(5);
+    const args = { ...repo(), sha: SHA, branch: "fork-branch", headOwner: "Contributor" };
+    expect(await findPullRequest(octokit, args)).toBe(5);
+    const listed = gh.calls("GET", /\/pulls$/).filter((r) => r.query.state === "open");
+    expect(listed.map((r) => r.query)).toEqual([
+      { state: "open", head: "Contributor:fork-branch", per_page: "100" },
+    ]);
+  });
+
+  it("pages through every pull request the head filter returns", async () => {
+    // one head branch, 121 base branches: the match, #5, is the oldest, on page two
+    for (let n = 5; n <= 125; n++) {
+      gh.addPull({ number: n, ref: "fork-branch", sha: n === 5 ? SHA : OTHER_SHA, fork: "contributor/x" });
+    }
+    const args = { ...repo(), sha: SHA, branch: "fork-branch", headOwner: "contributor" };
+    expect(await findPullRequest(octokit, args)).toBe(5);
     const pages = gh.calls("GET", /\/pulls$/).filter((r) => r.query.state === "open");
-    expect(pages.map((r) => r.query.page ?? "1")).toEqual(["1", "2", "3"]);
+    expect(pages.map((r) => r.query.page ?? "1")).toEqual(["1", "2"]);
+  });
+
+  it("defaults the head owner to the repository's owner, which finds no fork's pull request", async () => {
+    gh.addPull({ number: 12, ref: "feature/login", sha: SHA, fork: "contributor/my-service" });
+    gh.addPull({ number: 14, ref: "same-repo", sha: SHA });
+    expect(await findPullRequest(octokit, { ...repo(), sha: SHA, branch: "feature/login" })).toBeUndefined();
+    expect(await findPullRequest(octokit, { ...repo(), sha: SHA, branch: "same-repo" })).toBe(14);
+    expect(
+      gh
+        .calls("GET", /\/pulls$/)
+        .map((r) => r.query.head)
+        .filter(Boolean),
+    ).toEqual(["octo-org:feature/login", "octo-org:same-repo"]);
+  });
+
+  it("rejects a malformed head owner before calling GitHub", async () => {
+    const args = { ...repo(), sha: SHA, branch: "b", headOwner: "evil:other" };
+    await expect(findPullRequest(octokit, args)).rejects.toThrowErrorMatchingInlineSnapshot(
+      `[Error: Invalid head owner 'evil:other'. Expected the GitHub user or organization that owns the pull request's head repository, e.g. octocat.]`,
+    );
+    expect(gh.requests).toHaveLength(0);
   });
 
   it("returns undefined when no pull request matches", async () => {
@@ -160,7 +228,7 @@ describe("upsertComment", () => {
     expect(comment).toMatchObject({ id: result.id, body: `${MARKER}\nhello`, user: { login: "octocat" } });
   });
 
-  it("with a personal token, updates its own comment found through GET /user", async () => {
+  it("with a personal token, updates its own comment (the GraphQL viewer, any case)", async () => {
     gh.identity = { login: "Release-Bot", type: "User" };
     gh.addComment(7, { login: "release-bot", type: "User" }, `${MARKER}\nold`);
     const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "new" });
@@ -180,6 +248,60 @@ describe("upsertComment", () => {
     );
   });
 
+  it("with a GitHub App installation token (GET /user is 403), updates <app-slug>[bot]'s comment: the GraphQL viewer", async () => {
+    gh.identity = null;
+    gh.viewer = { login: APP_BOT.login };
+    const actions = gh.addComment(7, ACTIONS_BOT, `${MARKER}\nanother workflow's, not ours`);
+    const ours = gh.addComment(7, APP_BOT, `${MARKER}\nold`);
+    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "new" });
+    expect(result).toEqual({ id: ours.id, action: "updated" });
+    expect(gh.comments.get(7)?.map((c) => c.body)).toEqual([actions.body, `${MARKER}\nnew`]);
+    expect(gh.calls("POST", /^\/graphql$/).map((r) => r.body)).toEqual([
+      { query: "query { viewer { login } }" },
+    ]);
+    expect(gh.calls("GET", /^\/user$/)).toHaveLength(0);
+    expect(gh.calls("POST", /comments$/)).toHaveLength(0);
+  });
+
+  it.each<{ graphql: string; refuse: () => void; identity: FakeUser | null; author: FakeUser }>([
+    {
+      graphql: "answers errors: FORBIDDEN",
+      refuse: () => (gh.viewer = "forbidden"),
+      identity: null,
+      author: ACTIONS_BOT,
+    },
+    {
+      graphql: "answers 403",
+      refuse: () =>
+        gh.faults.push({
+          method: "POST",
+          path: /^\/graphql$/,
+          status: 403,
+          message: "Resource not accessible by integration",
+        }),
+      identity: null,
+      author: ACTIONS_BOT,
+    },
+    {
+      graphql: "answers errors: FORBIDDEN",
+      refuse: () => (gh.viewer = "forbidden"),
+      identity: { login: "release-bot", type: "User" },
+      author: { login: "release-bot", type: "User" },
+    },
+  ])(
+    "when GraphQL $graphql, falls back to GET /user, then to github-actions[bot] ($author.login)",
+    async ({ refuse, identity, author }) => {
+      gh.identity = identity;
+      refuse();
+      const ours = gh.addComment(7, author, `${MARKER}\nold`);
+      const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "new" });
+      expect(result).toEqual({ id: ours.id, action: "updated" });
+      expect(ours.body).toBe(`${MARKER}\nnew`);
+      expect(gh.calls("POST", /^\/graphql$/)).toHaveLength(1);
+      expect(gh.calls("GET", /^\/user$/)).toHaveLength(1);
+    },
+  );
+
   it("finds our comment on page two of 150 and updates it instead of adding another", async () => {
     for (let i = 0; i < 120; i++) gh.addComment(7, { login: "someone", type: "User" }, `comment ${i}`);
     const ours = gh.addComment(7, { login: "octocat", type: "User" }, `${MARKER}\nold`);
@@ -195,12 +317,63 @@ describe("upsertComment", () => {
     ]);
   });
 
-  it("updates the most recent of several of ours", async () => {
-    gh.addComment(7, { login: "octocat", type: "User" }, `${MARKER}\nfirst`);
-    const second = gh.addComment(7, { login: "octocat", type: "User" }, `${MARKER}\nsecond`);
-    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "third" });
-    expect(result).toEqual({ id: second.id, action: "updated" });
-    expect(gh.comments.get(7)?.map((c) => c.body)).toEqual([`${MARKER}\nfirst`, `${MARKER}\nthird`]);
+  it("keeps the oldest of several of ours, gives it the body and deletes the others, never someone else's", async () => {
+    const octocat = { login: "octocat", type: "User" } as const;
+    const first = gh.addComment(7, octocat, `${MARKER}\nfirst`);
+    const theirs = gh.addComment(7, { login: "mallory", type: "User" }, `${MARKER}\nquoted`);
+    const second = gh.addComment(7, octocat, `${MARKER}\nsecond`);
+    gh.addComment(7, octocat, "<!-- pipeline:cd -->\nanother marker");
+    const third = gh.addComment(7, octocat, `${MARKER}\nthird`);
+    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "new" });
+    expect(result).toEqual({ id: first.id, action: "updated" });
+    expect(gh.comments.get(7)?.map((c) => c.body)).toEqual([
+      `${MARKER}\nnew`,
+      `${MARKER}\nquoted`,
+      "<!-- pipeline:cd -->\nanother marker",
+    ]);
+    expect(theirs.body).toBe(`${MARKER}\nquoted`);
+    expect(gh.calls("DELETE", /comments/).map((r) => r.path)).toEqual([
+      `/repos/octo-org/my-service/issues/comments/${second.id}`,
+      `/repos/octo-org/my-service/issues/comments/${third.id}`,
+    ]);
+  });
+
+  it("a create that landed but was answered 502 is retried; exactly one comment remains, the first", async () => {
+    const quick = await quickClient();
+    gh.faults.push({ method: "POST", path: /comments$/, status: 502, message: "Bad Gateway", landed: true });
+    const result = await upsertComment(quick, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" });
+    expect(gh.calls("POST", /comments$/)).toHaveLength(2); // Octokit retried the POST: GitHub created two
+    const left = gh.comments.get(7) ?? [];
+    expect(left.map((c) => c.body)).toEqual([`${MARKER}\nx`]);
+    expect(result).toEqual({ id: left[0].id, action: "created" });
+    const deleted = gh.calls("DELETE", /comments/).map((r) => Number(r.path.split("/").at(-1)));
+    expect(deleted).toHaveLength(1);
+    expect(deleted[0]).toBeGreaterThan(result.id); // the retry's copy went, the oldest stayed
+    expect(gh.calls("PATCH", /comments/)).toHaveLength(0); // it already had the body
+  });
+
+  it("two runs that create at once leave one comment: the oldest, which both report", async () => {
+    const [a, b] = await Promise.all([client(), client()]);
+    const run = (o: Octokit, body: string) =>
+      upsertComment(o, { ...repo(), issueNumber: 7, marker: MARKER, body });
+    const results = await Promise.all([run(a, "run a"), run(b, "run b")]);
+    expect(gh.calls("POST", /comments$/)).toHaveLength(2); // both saw none and created
+    const left = gh.comments.get(7) ?? [];
+    expect(left).toHaveLength(1);
+    expect(results.map((r) => r.id)).toEqual([left[0].id, left[0].id]);
+    expect([`${MARKER}\nrun a`, `${MARKER}\nrun b`]).toContain(left[0].body);
+  });
+
+  it("never deletes a comment that is not ours, even one that is older and carries the marker", async () => {
+    const quick = await quickClient();
+    const theirs = gh.addComment(7, { login: "mallory", type: "User" }, `${MARKER}\nolder, quoting`);
+    gh.faults.push({ method: "POST", path: /comments$/, status: 502, message: "Bad Gateway", landed: true });
+    await upsertComment(quick, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" });
+    expect(gh.comments.get(7)?.map((c) => c.user.login)).toEqual(["mallory", "octocat"]);
+    expect(theirs.body).toBe(`${MARKER}\nolder, quoting`);
+    expect(gh.calls("DELETE", /comments/).map((r) => r.path)).not.toContain(
+      `/repos/octo-org/my-service/issues/comments/${theirs.id}`,
+    );
   });
 
   it("never edits someone else's comment that carries our marker: it creates ours", async () => {
@@ -272,12 +445,15 @@ describe("upsertComment", () => {
       retryAfterBaseMs: 10,
       throttleId: "t-500",
     });
+    // the identity is asked twice (GraphQL, then GET /user); each is retried twice, then given up
+    gh.faults.push({ method: "POST", path: /^\/graphql$/, status: 502, message: "Bad Gateway", times: 10 });
     gh.faults.push({ method: "GET", path: /\/user$/, status: 502, message: "Bad Gateway", times: 10 });
     const err = await failure(() =>
       upsertComment(quick, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" }),
     );
     expect(err.status).toBe(502);
     expect(describeGitHubError(err)).toBe("GitHub API error 502");
+    expect(gh.calls("POST", /^\/graphql$/)).toHaveLength(3);
     expect(gh.calls("GET", /^\/user$/)).toHaveLength(3);
   });
 
@@ -299,6 +475,47 @@ describe("upsertComment", () => {
     expect(warnings).toEqual([
       "warning: GitHub secondary rate limit on POST /repos/{owner}/{repo}/issues/{issue_number}/comments; retrying in 1s (1/3)",
     ]);
+  });
+
+  it("gives up at once on a secondary rate limit that asks for more than 60 s", async () => {
+    const quick = await quickClient();
+    gh.faults.push(secondaryLimit("61"));
+    const err = await failure(() =>
+      upsertComment(quick, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" }),
+    );
+    expect(err.status).toBe(403);
+    expect(describeGitHubError(err)).toBe(
+      "GitHub's secondary rate limit was hit (403) and waiting it out was given up",
+    );
+    expect(gh.calls("GET", /comments$/)).toHaveLength(1);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^warning: GitHub secondary rate limit on GET \S+\/issues\/7\/comments\S*; a 61s wait is past the 60s limit, giving up after 0 retries$/,
+      ),
+    ]);
+  });
+
+  it("waits out secondary rate limits for 60 s at most over a client's life, then gives up", async () => {
+    const quick = await quickClient();
+    const args = { ...repo(), issueNumber: 7, marker: MARKER, body: "x" };
+    gh.faults.push(secondaryLimit("25", 3));
+    expect((await failure(() => upsertComment(quick, args))).status).toBe(403);
+    expect(gh.calls("GET", /comments$/)).toHaveLength(3); // the first try and two retries: 50 s waited
+    // later, the same client: 10 s are left, so an 11 s wait is refused outright
+    gh.faults.push(secondaryLimit("11"));
+    expect((await failure(() => upsertComment(quick, args))).status).toBe(403);
+    expect(gh.calls("GET", /comments$/)).toHaveLength(4);
+    expect(
+      warnings.map((w) => w.replace(/^warning: GitHub secondary rate limit on GET [^;]*; /, "")),
+    ).toEqual([
+      "retrying in 25s (1/3)",
+      "retrying in 25s (2/3)",
+      "a 25s wait would pass what this client may wait (10s left), giving up after 2 retries",
+      "a 11s wait would pass what this client may wait (10s left), giving up after 0 retries",
+    ]);
+    // another client (the next run) has its own 60 s
+    gh.faults.push(secondaryLimit("11"));
+    expect((await upsertComment(await quickClient(), args)).action).toBe("created");
   });
 
   it("waits for a primary rate limit that resets soon, and reports one that resets in an hour", async () => {
@@ -433,6 +650,8 @@ describe("createOctokit", () => {
       expect(typeof octo.rest.issues.listComments).toBe("function");
       expect(typeof octo.rest.issues.createComment).toBe("function");
       expect(typeof octo.rest.issues.updateComment).toBe("function");
+      expect(typeof octo.rest.issues.deleteComment).toBe("function");
+      expect(typeof octo.graphql).toBe("function");
       expect(typeof octo.rest.users.getAuthenticated).toBe("function");
     }
     // the plugins are in: Octokit's retry plugin adds `retry`, and the client answers like the real one
@@ -440,6 +659,91 @@ describe("createOctokit", () => {
       "function",
     );
     expect((await built.rest.users.getAuthenticated()).data.login).toBe("octocat");
+  });
+});
+
+describe("parseGitHubApiUrl", () => {
+  it.each([
+    ["https://api.github.com", "https://api.github.com"],
+    ["https://ghe.example.com/api/v3", "https://ghe.example.com/api/v3"],
+    ["https://ghe.example.com/api/v3/", "https://ghe.example.com/api/v3"],
+    ["https://api.octo.ghe.com", "https://api.octo.ghe.com"],
+    ["http://127.0.0.1:8080/api/v3", "http://127.0.0.1:8080/api/v3"],
+    ["http://localhost:3000", "http://localhost:3000"],
+  ])("accepts %s", (input, expected) => {
+    expect(parseGitHubApiUrl(input)).toBe(expected);
+  });
+
+  it.each([
+    "http://ghe.example.com/api/v3",
+    "ghe.example.com/api/v3",
+    "",
+    "ftp://ghe.example.com/api/v3",
+    "https://ghe.example.com/api/v3?x=1",
+    "https://ghe.example.com/api/v3#x",
+    "https://ghe.example.com/api/v3?",
+    "http://127.0.0.1.evil.example/api/v3",
+  ])("rejects '%s', naming it and the expected form", (bad) => {
+    expect(() => parseGitHubApiUrl(bad)).toThrow(`Invalid GitHub API URL '${bad}'. Expected an https URL`);
+    expect(() => parseGitHubApiUrl(bad)).toThrow("e.g. https://ghe.example.com/api/v3");
+  });
+
+  it("rejects credentials in the URL without repeating them", () => {
+    const err = (() => {
+      try {
+        parseGitHubApiUrl("https://x-access-token:ghs_secretValue123@ghe.example.com/api/v3");
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error("expected a failure");
+    })();
+    expect(err.message).not.toContain("ghs_secretValue123");
+    expect(err.message).toMatchInlineSnapshot(
+      `"Invalid GitHub API URL 'https://***@ghe.example.com/api/v3'. Expected an https URL without credentials, e.g. https://ghe.example.com/api/v3 (http only for 127.0.0.1 or localhost)."`,
+    );
+  });
+
+  it("is checked by createOctokit before anything is loaded", async () => {
+    await expect(createOctokit({ token: "t", baseUrl: "http://ghe.example.com/api/v3" })).rejects.toThrow(
+      "Invalid GitHub API URL 'http://ghe.example.com/api/v3'",
+    );
+  });
+});
+
+describe("GitHub Enterprise Server", () => {
+  it("asks GraphQL at /api/graphql and REST under /api/v3, from a baseUrl of https://HOST/api/v3", async () => {
+    const ghes = new FakeGitHub({ prefix: "/api/v3" });
+    await ghes.start();
+    try {
+      ghes.identity = null;
+      ghes.viewer = { login: APP_BOT.login };
+      ghes.addPull({ number: 7, ref: "feature/login", sha: SHA });
+      ghes.commitPulls.set(SHA, [7]);
+      const ours = ghes.addComment(7, APP_BOT, `${MARKER}\nold`);
+      const enterprise = await createOctokit({
+        token: ghes.token,
+        baseUrl: `${ghes.apiUrl}/`,
+        log: (msg) => warnings.push(msg),
+        throttleId: `test-${++testId}`,
+      });
+      const target = { owner: ghes.owner, repo: ghes.repo };
+      expect(await findPullRequest(enterprise, { ...target, sha: SHA })).toBe(7);
+      const result = await upsertComment(enterprise, {
+        ...target,
+        issueNumber: 7,
+        marker: MARKER,
+        body: "new",
+      });
+      expect(result).toEqual({ id: ours.id, action: "updated" });
+      expect(ghes.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        `GET /api/v3/repos/octo-org/my-service/commits/${SHA}/pulls`,
+        "POST /api/graphql",
+        "GET /api/v3/repos/octo-org/my-service/issues/7/comments",
+        `PATCH /api/v3/repos/octo-org/my-service/issues/comments/${ours.id}`,
+      ]);
+    } finally {
+      await ghes.close();
+    }
   });
 });
 
@@ -453,6 +757,9 @@ describe("describeGitHubError", () => {
     expect(describeGitHubError(err(403))).toContain("cannot write");
     expect(describeGitHubError(err(403, { "x-ratelimit-remaining": "0" }))).toBe(
       "the GitHub API rate limit is exhausted (403)",
+    );
+    expect(describeGitHubError(err(403, { "retry-after": "61" }))).toBe(
+      "GitHub's secondary rate limit was hit (403) and waiting it out was given up",
     );
     expect(describeGitHubError(err(401))).toContain("401");
     expect(describeGitHubError(err(422))).toBe("GitHub API error 422");

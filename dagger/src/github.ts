@@ -28,7 +28,10 @@ type IssueComment = {
   created_at: string;
 };
 
-type ListPulls = Endpoint<Repo & { state?: "open" | "closed" | "all"; per_page?: number }, PullRef[]>;
+type ListPulls = Endpoint<
+  Repo & { state?: "open" | "closed" | "all"; head?: string; per_page?: number },
+  PullRef[]
+>;
 type ListComments = Endpoint<Repo & { issue_number: number; per_page?: number }, IssueComment[]>;
 
 /**
@@ -48,9 +51,12 @@ export type Octokit = {
       listComments: ListComments;
       createComment: Endpoint<Repo & { issue_number: number; body: string }, { id: number }>;
       updateComment: Endpoint<Repo & { comment_id: number; body: string }, { id: number }>;
+      deleteComment: Endpoint<Repo & { comment_id: number }, unknown>;
     };
     users: { getAuthenticated: () => Promise<{ data: { login: string } }> };
   };
+  /** a GraphQL query's `data`; Octokit derives the GraphQL URL from baseUrl (GHES: /api/v3 -> /api/graphql) */
+  graphql: (query: string) => Promise<{ viewer?: { login?: string } | null }>;
   /** every page of a list endpoint, concatenated; the items are typed by the endpoint method */
   paginate: <P, T>(route: Endpoint<P, T[]>, params: P) => Promise<T[]>;
 };
@@ -84,7 +90,7 @@ function loadOctokit(): Promise<PipelineOctokitClass> {
 
 export type CreateOctokitOptions = {
   token: string;
-  /** API root; defaults to https://api.github.com (GitHub Enterprise: https://HOST/api/v3) */
+  /** REST API root; defaults to https://api.github.com (GitHub Enterprise Server: https://HOST/api/v3) */
   baseUrl?: string;
   userAgent?: string;
   /** receives one line per warning (rate limits, retries); defaults to stderr */
@@ -104,6 +110,33 @@ export type CreateOctokitOptions = {
 const MAX_RATE_LIMIT_WAIT_SECONDS = 120;
 
 /**
+ * Secondary rate limits: one wait, and all of them together over a client's life, stay within this. GitHub
+ * asks for a minute when it sends no retry-after; past that, a comment is not worth holding a CI runner.
+ */
+export const MAX_SECONDARY_WAIT_SECONDS = 60;
+
+/** `http:` is accepted only for these hosts: a test server on this machine, never a token over the network. */
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * The REST API root, checked: an https URL (api.github.com, GitHub Enterprise Server's https://HOST/api/v3,
+ * a GHE.com https://api.SUBDOMAIN.ghe.com), or http only on the loopback; no credentials, query or fragment.
+ * Returned without a trailing slash, as Octokit joins `baseUrl + path`.
+ */
+export function parseGitHubApiUrl(value: string): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  const secure =
+    url?.protocol === "https:" || (url?.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
+  if (url === undefined || !secure || url.username || url.password || /[?#]/.test(url.href)) {
+    const shown = value.replace(/\/\/[^@/]*@/, "//***@"); // credentials in the URL are not repeated
+    throw new Error(
+      `Invalid GitHub API URL '${shown.slice(0, 200)}'. Expected an https URL without credentials, e.g. https://ghe.example.com/api/v3 (http only for 127.0.0.1 or localhost).`,
+    );
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
+/**
  * Builds the Octokit the module uses: retries 5xx, waits out secondary rate limits, logs without the token.
  * Async because Octokit is imported on first use; invalid options still reject before anything is loaded.
  */
@@ -115,25 +148,31 @@ export async function createOctokit(opts: CreateOctokitOptions): Promise<Octokit
   if (!Number.isInteger(retries) || retries < 0 || retries > 10) {
     throw new Error(`Invalid retries '${retries}'. Expected an integer from 0 to 10.`);
   }
+  const baseUrl = opts.baseUrl === undefined ? undefined : parseGitHubApiUrl(opts.baseUrl);
   const log = opts.log ?? ((msg: string) => process.stderr.write(`${msg}\n`));
   const base = opts.retryAfterBaseMs ?? 1000;
+  /** `budget.left`: seconds this client may still wait, shared by every request it makes */
   const onLimit =
-    (kind: string, maxWait: number) =>
+    (kind: string, maxWait: number, budget: { left: number }) =>
     (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
       const request = `${options.method} ${options.url}`;
-      if (retryCount < retries && retryAfter <= maxWait) {
-        log(
-          `warning: GitHub ${kind} on ${request}; retrying in ${retryAfter}s (${retryCount + 1}/${retries})`,
-        );
-        return true;
+      const giveUp = (why: string) => {
+        log(`warning: GitHub ${kind} on ${request}; ${why}giving up after ${retryCount} retries`);
+        return false;
+      };
+      if (retryCount >= retries) return giveUp("");
+      if (retryAfter > maxWait) return giveUp(`a ${retryAfter}s wait is past the ${maxWait}s limit, `);
+      if (retryAfter > budget.left) {
+        return giveUp(`a ${retryAfter}s wait would pass what this client may wait (${budget.left}s left), `);
       }
-      log(`warning: GitHub ${kind} on ${request}; giving up after ${retryCount} retries`);
-      return false;
+      budget.left -= retryAfter;
+      log(`warning: GitHub ${kind} on ${request}; retrying in ${retryAfter}s (${retryCount + 1}/${retries})`);
+      return true;
     };
   const PipelineOctokit = await loadOctokit();
   return new PipelineOctokit({
     auth: opts.token,
-    baseUrl: opts.baseUrl,
+    baseUrl,
     userAgent: opts.userAgent ?? "python-service-pipeline",
     log: {
       debug: () => {},
@@ -146,8 +185,10 @@ export async function createOctokit(opts: CreateOctokitOptions): Promise<Octokit
     throttle: {
       id: opts.throttleId ?? "python-service-pipeline",
       retryAfterBaseValue: base,
-      onRateLimit: onLimit("rate limit", MAX_RATE_LIMIT_WAIT_SECONDS),
-      onSecondaryRateLimit: onLimit("secondary rate limit", Number.POSITIVE_INFINITY),
+      onRateLimit: onLimit("rate limit", MAX_RATE_LIMIT_WAIT_SECONDS, { left: Number.POSITIVE_INFINITY }),
+      onSecondaryRateLimit: onLimit("secondary rate limit", MAX_SECONDARY_WAIT_SECONDS, {
+        left: MAX_SECONDARY_WAIT_SECONDS,
+      }),
     },
   });
 }
@@ -173,6 +214,10 @@ export function describeGitHubError(err: unknown): string {
   const headers = e.response?.headers ?? {};
   if ((e.status === 403 || e.status === 429) && headers["x-ratelimit-remaining"] === "0") {
     return `the GitHub API rate limit is exhausted (${e.status})`;
+  }
+  // GitHub sends retry-after with a secondary rate limit; a plain permission 403 has none
+  if ((e.status === 403 || e.status === 429) && headers["retry-after"] !== undefined) {
+    return `GitHub's secondary rate limit was hit (${e.status}) and waiting it out was given up`;
   }
   switch (e.status) {
     case 401:
@@ -205,19 +250,32 @@ function lowest(pulls: PullRef[]): number | undefined {
  * The open pull request whose head is exactly `sha`, or `undefined`.
  *
  * The commit endpoint comes first; it returns [] for a commit that exists only in a fork, so then (when
- * `branch` is given) the open pull requests are searched, every page, for head ref `branch` AND head SHA `sha`.
+ * `branch` is given) GitHub is asked only for the open pull requests whose head is `headOwner:branch` (its
+ * `head` filter, every page), and of those only one whose head SHA is `sha` is taken.
+ *
+ * `headOwner` is the owner of the repository the pull request comes FROM: for a fork, the fork's owner
+ * (in a workflow, `github.event.pull_request.head.repo.owner.login` or
+ * `github.event.workflow_run.head_repository.owner.login`). A branch name alone does not say it, so it
+ * defaults to `owner`, which finds only same-repository pull requests: pass it for forks.
+ *
  * Only a PR whose head IS this commit is chosen: a PR that merely contains it has moved on, and a late run
  * must not overwrite the newer run's comment. Several matches (one branch, two base branches): the lowest
  * number, the oldest PR, so reruns pick the same one.
  */
 export async function findPullRequest(
   octokit: Octokit,
-  args: { owner: string; repo: string; sha: string; branch?: string },
+  args: { owner: string; repo: string; sha: string; branch?: string; headOwner?: string },
 ): Promise<number | undefined> {
   const { owner, repo, branch } = args;
   checkRepository(owner, repo);
   if (!/^(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$/.test(args.sha)) {
     throw new Error(`Invalid commit SHA '${args.sha.slice(0, 80)}'. Expected the full 40-hex commit id.`);
+  }
+  const headOwner = args.headOwner ?? owner;
+  if (!/^[A-Za-z0-9-]{1,39}$/.test(headOwner)) {
+    throw new Error(
+      `Invalid head owner '${headOwner.slice(0, 80)}'. Expected the GitHub user or organization that owns the pull request's head repository, e.g. octocat.`,
+    );
   }
   const sha = args.sha.toLowerCase();
   const isHead = (pr: PullRef) => pr.head.sha.toLowerCase() === sha;
@@ -241,16 +299,19 @@ export async function findPullRequest(
   const found = lowest(associated.filter((pr) => pr.state === "open" && isHead(pr)));
   if (found !== undefined || branch === undefined || branch === "") return found;
 
+  const head = `${headOwner}:${branch}`;
   try {
     const open = await octokit.paginate(octokit.rest.pulls.list, {
       owner,
       repo,
       state: "open",
+      head,
       per_page: 100,
     });
+    // GitHub filtered by head already; checking again costs nothing and does not trust the filter
     return lowest(open.filter((pr) => pr.state === "open" && pr.head.ref === branch && isHead(pr)));
   } catch (err) {
-    throw wrap(`Could not list the open pull requests of ${owner}/${repo}`, err);
+    throw wrap(`Could not list the open pull requests of ${owner}/${repo} with head ${head}`, err);
   }
 }
 
@@ -281,7 +342,23 @@ export function capCommentBody(text: string, limit: number = MAX_COMMENT_LENGTH)
   return `${head}${truncationNote(text.length - keep)}`;
 }
 
+/**
+ * The login the token's comments are written by, asked three ways, each failure falling through to the next:
+ * 1. GraphQL `viewer { login }`: a personal token's user, and a GitHub App installation token's
+ *    `<app-slug>[bot]` (such a token gets 403 on GET /user);
+ * 2. REST GET /user, for a token that may not use GraphQL;
+ * 3. github-actions[bot], when GET /user answers 401/403/404 as it does for the Actions GITHUB_TOKEN.
+ * Any failure of step 1 (an `errors` answer, a 403, a 5xx after retries) tries step 2; only an unexpected
+ * failure of step 2 (e.g. a 5xx after retries) is an error.
+ */
 async function commentAuthor(octokit: Octokit): Promise<string> {
+  try {
+    const data = await octokit.graphql("query { viewer { login } }");
+    const login = data.viewer?.login;
+    if (typeof login === "string" && login !== "") return login;
+  } catch {
+    // deliberately ignored: GET /user below is the next way to ask
+  }
   try {
     const { data } = await octokit.rest.users.getAuthenticated();
     return data.login;
@@ -296,9 +373,13 @@ async function commentAuthor(octokit: Octokit): Promise<string> {
 /**
  * Creates or updates THE comment for `marker` on an issue or pull request: the body is the marker line then
  * `body`, capped below GitHub's limit. Every page of comments is read; only comments that start with the
- * marker AND were written by the token's own identity (GET /user, or github-actions[bot] for the Actions
- * token) are candidates, so someone else's comment quoting the marker is never touched. Several of ours: the
- * most recent is updated.
+ * marker AND were written by the token's own identity (see commentAuthor) are ours, so someone else's
+ * comment quoting the marker is never touched.
+ *
+ * One comment per marker, even when a create lands twice (Octokit retries a POST answered with a 5xx that
+ * GitHub had carried out) or two runs create at once: after a create the comments are listed again, and
+ * whenever several of ours carry the marker the OLDEST (created_at, then id: every run picks the same one)
+ * gets the body and the others are deleted. `action` is "created" when none of ours existed beforehand.
  */
 export async function upsertComment(
   octokit: Octokit,
@@ -318,35 +399,60 @@ export async function upsertComment(
   const body = capCommentBody(`${marker}\n${args.body}`);
 
   const author = (await commentAuthor(octokit)).toLowerCase();
-  let existing: { id: number; body?: string; user: { login: string } | null; created_at: string }[];
-  try {
-    existing = await octokit.paginate(octokit.rest.issues.listComments, {
-      owner,
-      repo,
-      issue_number: issueNumber,
-      per_page: 100,
-    });
-  } catch (err) {
-    throw wrap(`Could not list the comments of ${where}`, err);
-  }
-  const ours = existing
-    .filter((c) => c.user?.login.toLowerCase() === author && (c.body ?? "").trimStart().startsWith(marker))
-    .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
-  const latest = ours.at(-1);
-
-  try {
-    if (latest !== undefined) {
-      await octokit.rest.issues.updateComment({ owner, repo, comment_id: latest.id, body });
-      return { id: latest.id, action: "updated" };
+  /** ours with the marker, oldest first */
+  const listOurs = async (context: string): Promise<IssueComment[]> => {
+    let all: IssueComment[];
+    try {
+      all = await octokit.paginate(octokit.rest.issues.listComments, {
+        owner,
+        repo,
+        issue_number: issueNumber,
+        per_page: 100,
+      });
+    } catch (err) {
+      throw wrap(context, err);
     }
-    const { data } = await octokit.rest.issues.createComment({
-      owner,
-      repo,
-      issue_number: issueNumber,
-      body,
-    });
-    return { id: data.id, action: "created" };
-  } catch (err) {
-    throw wrap(`Could not ${latest ? "update the" : "create a"} comment on ${where}`, err);
+    return all
+      .filter((c) => c.user?.login.toLowerCase() === author && (c.body ?? "").trimStart().startsWith(marker))
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
+  };
+
+  let ours = await listOurs(`Could not list the comments of ${where}`);
+  const action = ours.length === 0 ? "created" : "updated";
+  if (action === "created") {
+    let created: number;
+    try {
+      const { data } = await octokit.rest.issues.createComment({
+        owner,
+        repo,
+        issue_number: issueNumber,
+        body,
+      });
+      created = data.id;
+    } catch (err) {
+      throw wrap(`Could not create a comment on ${where}`, err);
+    }
+    ours = await listOurs(`Created comment ${created} on ${where}, but could not list the comments again`);
+    if (ours.length === 0) return { id: created, action }; // not listed yet: nothing to merge
   }
+
+  const [keep, ...duplicates] = ours; // oldest first; not empty here
+  if (keep.body !== body) {
+    try {
+      await octokit.rest.issues.updateComment({ owner, repo, comment_id: keep.id, body });
+    } catch (err) {
+      throw wrap(`Could not update comment ${keep.id} on ${where}`, err);
+    }
+  }
+  for (const duplicate of duplicates) {
+    try {
+      await octokit.rest.issues.deleteComment({ owner, repo, comment_id: duplicate.id });
+    } catch (err) {
+      // 404: already gone, deleted by a concurrent run that chose the same comment to keep
+      if (statusError(err)?.status !== 404) {
+        throw wrap(`Could not delete the duplicate comment ${duplicate.id} on ${where}`, err);
+      }
+    }
+  }
+  return { id: keep.id, action };
 }

@@ -3,6 +3,10 @@
  * shapes: JSON bodies, status codes, `{ message, documentation_url }` errors, Link-header pagination that
  * honours per_page and page, and rate-limit headers. Each test programs it (the token's identity, the pull
  * requests and comments that exist, failures to inject) and reads its request log afterwards.
+ *
+ * GraphQL answers one query, `{ viewer { login } }`, the way GitHub does: 200 with `data`, or 200 with
+ * `errors` (type FORBIDDEN) when the token may not read its viewer. With `prefix: "/api/v3"` it is laid out
+ * like GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,7 +25,8 @@ export type FakeComment = {
 export type FakePull = {
   number: number;
   state: "open" | "closed";
-  head: { ref: string; sha: string; repo: { full_name: string } };
+  /** `label` is `owner:ref`, the form GitHub's `head` filter matches */
+  head: { label: string; ref: string; sha: string; user: { login: string }; repo: { full_name: string } };
   base: { ref: string };
   html_url: string;
 };
@@ -44,10 +49,21 @@ export type Fault = {
   message: string;
   headers?: Record<string, string>;
   times?: number;
+  /**
+   * the request takes effect first and only its answer is lost (a 502 from a proxy after GitHub created the
+   * comment): what a client that retries the POST turns into a duplicate
+   */
+  landed?: boolean;
 };
 
 /** The identity GitHub attributes to the token. `null`: GET /user answers 403, as for the Actions GITHUB_TOKEN. */
 export type Identity = FakeUser | null;
+
+/**
+ * What GraphQL `viewer { login }` answers: a login (a GitHub App installation token gets `<app-slug>[bot]`), or
+ * "forbidden": HTTP 200 with `errors: [{ type: "FORBIDDEN" }]`. HTTP failures (403, 5xx): use `faults`.
+ */
+export type Viewer = { login: string } | "forbidden";
 
 export const ACTIONS_BOT: FakeUser = { login: "github-actions[bot]", type: "Bot" };
 
@@ -60,6 +76,8 @@ export class FakeGitHub {
   /** requests with another `Authorization: token …` get 401 */
   readonly token: string;
   identity: Identity = { login: "octocat", type: "User" };
+  /** unset: the identity's login, or "forbidden" when GET /user is refused (identity null) */
+  viewer: Viewer | undefined;
   pulls: FakePull[] = [];
   /** sha -> numbers of the pull requests GitHub associates with that commit */
   commitPulls = new Map<string, number[]>();
@@ -72,12 +90,26 @@ export class FakeGitHub {
   private nextId = 1000;
   private remaining = 5000;
   private clock = Date.parse("2026-01-01T00:00:00Z");
+  /** the REST root's path: "" as on api.github.com, "/api/v3" as on GitHub Enterprise Server */
+  readonly prefix: "" | "/api/v3";
+  /** the server's origin, without the prefix */
   baseUrl = "";
 
-  constructor(opts: { owner?: string; repo?: string; token?: string } = {}) {
+  constructor(opts: { owner?: string; repo?: string; token?: string; prefix?: "" | "/api/v3" } = {}) {
     this.owner = opts.owner ?? "octo-org";
     this.repo = opts.repo ?? "my-service";
     this.token = opts.token ?? "ghp_fakeTokenValue1234567890abcdef";
+    this.prefix = opts.prefix ?? "";
+  }
+
+  /** The REST API root a client is given: the origin plus the prefix. */
+  get apiUrl(): string {
+    return `${this.baseUrl}${this.prefix}`;
+  }
+
+  /** Where GraphQL is served: /graphql, or /api/graphql on GitHub Enterprise Server. */
+  get graphqlPath(): string {
+    return this.prefix === "/api/v3" ? "/api/graphql" : "/graphql";
   }
 
   async start(): Promise<string> {
@@ -100,6 +132,7 @@ export class FakeGitHub {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** A pull request; `fork` is the head repository's owner/name when it is not this repository. */
   addPull(pull: {
     number: number;
     ref: string;
@@ -107,13 +140,17 @@ export class FakeGitHub {
     state?: "open" | "closed";
     fork?: string;
   }): FakePull {
+    const headRepo = pull.fork ?? `${this.owner}/${this.repo}`;
+    const headOwner = headRepo.split("/")[0];
     const p: FakePull = {
       number: pull.number,
       state: pull.state ?? "open",
       head: {
+        label: `${headOwner}:${pull.ref}`,
         ref: pull.ref,
         sha: pull.sha,
-        repo: { full_name: pull.fork ?? `${this.owner}/${this.repo}` },
+        user: { login: headOwner },
+        repo: { full_name: headRepo },
       },
       base: { ref: "main" },
       html_url: `https://github.com/${this.owner}/${this.repo}/pull/${pull.number}`,
@@ -173,13 +210,57 @@ export class FakeGitHub {
     if (fault !== undefined) {
       fault.times = (fault.times ?? 1) - 1;
       if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+      if (fault.landed) this.route(method, url, body);
       return error(fault.status, fault.message, fault.headers);
     }
     return this.route(method, url, body);
   }
 
+  /** Who the token's comments are by: the GraphQL viewer when it is set, else the REST identity. */
+  private author(): FakeUser {
+    if (this.viewer !== undefined && this.viewer !== "forbidden") {
+      const { login } = this.viewer;
+      return { login, type: login.endsWith("[bot]") ? "Bot" : "User" };
+    }
+    return this.identity ?? ACTIONS_BOT;
+  }
+
+  private graphql(body: unknown): Reply {
+    const query = (body as { query?: unknown } | undefined)?.query;
+    if (typeof query !== "string" || !/^\s*(?:query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query)) {
+      // the fake knows one query; anything else is answered as GitHub answers a field it does not have
+      return {
+        status: 200,
+        body: { errors: [{ message: `fake server: unsupported query ${JSON.stringify(query)}` }] },
+      };
+    }
+    const viewer = this.viewer ?? (this.identity === null ? "forbidden" : { login: this.identity.login });
+    if (viewer === "forbidden") {
+      return {
+        status: 200,
+        body: {
+          data: { viewer: null },
+          errors: [
+            {
+              type: "FORBIDDEN",
+              path: ["viewer"],
+              extensions: { saml_failure: false },
+              locations: [{ line: 1, column: 9 }],
+              message: "Resource not accessible by integration",
+            },
+          ],
+        },
+      };
+    }
+    return { status: 200, body: { data: { viewer: { login: viewer.login } } } };
+  }
+
   private route(method: string, url: URL, body: unknown): Reply {
-    const path = url.pathname;
+    if (url.pathname === this.graphqlPath) {
+      return method === "POST" ? this.graphql(body) : error(404, "Not Found");
+    }
+    if (!url.pathname.startsWith(`${this.prefix}/`)) return error(404, "Not Found");
+    const path = url.pathname.slice(this.prefix.length);
     if (method === "GET" && path === "/user") {
       if (this.identity === null) return error(403, "Resource not accessible by integration");
       return { status: 200, body: { ...this.identity, id: 1 } };
@@ -201,8 +282,15 @@ export class FakeGitHub {
     }
     if (method === "GET" && rest === "pulls") {
       const state = url.searchParams.get("state") ?? "open";
+      // GitHub's `head` filter is `user:ref-name` (the user case-insensitive); without a ':' it is ignored
+      const head = /^([^:]+):(.+)$/.exec(url.searchParams.get("head") ?? "");
       const pulls = this.pulls
         .filter((p) => state === "all" || p.state === state)
+        .filter(
+          (p) =>
+            head === null ||
+            (p.head.user.login.toLowerCase() === head[1].toLowerCase() && p.head.ref === head[2]),
+        )
         .sort((a, b) => b.number - a.number);
       return this.page(url, pulls);
     }
@@ -213,14 +301,23 @@ export class FakeGitHub {
       if (method === "GET") return this.page(url, this.comments.get(n) ?? []);
       if (method === "POST") {
         if (typeof text !== "string") return error(422, 'Invalid request. "body" wasn\'t supplied.');
-        return { status: 201, body: this.addComment(n, this.identity ?? ACTIONS_BOT, text) };
+        return { status: 201, body: this.addComment(n, this.author(), text) };
       }
     }
     const edit = /^issues\/comments\/(\d+)$/.exec(rest);
-    if (method === "PATCH" && edit) {
+    if (edit && (method === "PATCH" || method === "DELETE")) {
       const id = Number(edit[1]);
       const comment = [...this.comments.values()].flat().find((c) => c.id === id);
       if (comment === undefined) return error(404, "Not Found");
+      if (method === "DELETE") {
+        for (const [issue, list] of this.comments) {
+          this.comments.set(
+            issue,
+            list.filter((c) => c.id !== id),
+          );
+        }
+        return { status: 204, body: undefined };
+      }
       if (typeof text !== "string") return error(422, 'Invalid request. "body" wasn\'t supplied.');
       comment.body = text;
       comment.updated_at = this.tick();
@@ -249,7 +346,7 @@ export class FakeGitHub {
 
   private send(res: ServerResponse, reply: Reply): void {
     this.remaining = Math.max(this.remaining - 1, 0);
-    const json = JSON.stringify(reply.body);
+    const json = reply.status === 204 ? "" : JSON.stringify(reply.body);
     res.writeHead(reply.status, {
       "content-type": "application/json; charset=utf-8",
       "content-length": Buffer.byteLength(json),
