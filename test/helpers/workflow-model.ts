@@ -92,11 +92,28 @@ export function scalarText(value: unknown): string | undefined {
 export type ExpressionContext = { github: Mapping };
 
 /**
+ * What the runner's workspace holds when an expression is evaluated, for `hashFiles()`: the paths
+ * (relative to the workspace) that exist. Patterns are compared as exact paths, which is all the
+ * workflows use; a glob would hash nothing here.
+ */
+export type Workspace = { files: readonly string[] };
+
+const EMPTY_WORKSPACE: Workspace = { files: [] };
+
+/** A stand-in for the hash of the matched files: any non-empty string, as the runner's is. */
+const SOME_HASH = "0".repeat(64);
+
+/**
  * Evaluates an expression (with or without `${{ }}`) the way the runner does and returns its value.
  * Status functions (`success()`, `always()`, `!cancelled()`) evaluate as if every earlier step
- * succeeded. Throws on an expression GitHub would reject.
+ * succeeded; `hashFiles()` is empty unless one of its arguments is a file of `workspace`. Throws on
+ * an expression GitHub would reject.
  */
-export function evaluateValue(expression: string, context: ExpressionContext): data.ExpressionData {
+export function evaluateValue(
+  expression: string,
+  context: ExpressionContext,
+  workspace: Workspace = EMPTY_WORKSPACE,
+): data.ExpressionData {
   const source = expression.trim().replace(/^\$\{\{([\s\S]*)\}\}$/, "$1");
   const { tokens } = new Lexer(source).lex();
   const statusFunctions = ["success", "always", "failure", "cancelled"].map((name) => ({
@@ -106,13 +123,29 @@ export function evaluateValue(expression: string, context: ExpressionContext): d
     maxArgs: 0,
     call: () => new data.BooleanData(name === "success" || name === "always"),
   }));
-  const ast = new Parser(tokens, Object.keys(context), statusFunctions).parse();
+  const hashFiles = {
+    name: "hashFiles",
+    description: "hashFiles",
+    minArgs: 1,
+    maxArgs: 255,
+    call: (...patterns: data.ExpressionData[]) => {
+      const found = patterns.some((p) => workspace.files.includes(p.coerceString()));
+      return new data.StringData(found ? SOME_HASH : "");
+    },
+  };
+  const extensions = [...statusFunctions, hashFiles];
+  const ast = new Parser(tokens, Object.keys(context), extensions).parse();
   const revived = JSON.parse(JSON.stringify(context), data.reviver) as data.Dictionary;
-  const functions = new Map(statusFunctions.map((f) => [f.name, f]));
+  // The evaluator looks functions up by their lower-cased name.
+  const functions = new Map(extensions.map((f) => [f.name.toLowerCase(), f]));
   return new Evaluator(ast, revived, functions).evaluate();
 }
 
 /** Whether an `if:` (or a boolean-valued expression such as `cancel-in-progress`) is true. */
-export function evaluate(expression: string | boolean, context: ExpressionContext): boolean {
-  return typeof expression === "boolean" ? expression : truthy(evaluateValue(expression, context));
+export function evaluate(
+  expression: string | boolean,
+  context: ExpressionContext,
+  workspace: Workspace = EMPTY_WORKSPACE,
+): boolean {
+  return typeof expression === "boolean" ? expression : truthy(evaluateValue(expression, context, workspace));
 }

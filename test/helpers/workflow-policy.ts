@@ -51,39 +51,63 @@ export function checkTopLevelPermissions(wf: WorkflowFile): string[] {
   return writeScopes(permissions).map((scope) => `${wf.name}: top-level permissions grant ${scope}`);
 }
 
-/** Fork scenarios for the triggers of a workflow: a job with write access must not run in any. */
-function forkScenarios(wf: WorkflowFile): [string, ExpressionContext][] {
-  const repository = "acme/service";
-  const fork = { full_name: "mallory/service" };
+const REPOSITORY = "acme/service";
+const FORK = { full_name: "mallory/service" };
+const SAME_REPO = { full_name: REPOSITORY };
+const PERSON = { login: "alice" };
+const BOT = { login: "dependabot[bot]" };
+
+/**
+ * The events a job holding write scopes or credentials must never run for: a fork's pull request,
+ * and a bot's (opened by a bot, or last pushed by one: a login ending in `[bot]`), for each trigger
+ * of the workflow that can bring one.
+ */
+function untrustedScenarios(wf: WorkflowFile): [string, ExpressionContext][] {
   const triggers = triggersOf(wf);
   const scenarios: [string, ExpressionContext][] = [];
   for (const event of ["pull_request", "pull_request_target"]) {
-    if (triggers.includes(event)) {
-      scenarios.push([
-        `a fork's ${event}`,
-        { github: { event_name: event, repository, event: { pull_request: { head: { repo: fork } } } } },
-      ]);
-    }
+    if (!triggers.includes(event)) continue;
+    const pr = (head: unknown, user: Mapping, actor: string): ExpressionContext => ({
+      github: { event_name: event, repository: REPOSITORY, actor, event: { pull_request: { head, user } } },
+    });
+    scenarios.push(
+      [`a fork's ${event}`, pr({ repo: FORK }, PERSON, PERSON.login)],
+      [`a deleted fork's ${event}`, pr({ repo: null }, PERSON, PERSON.login)],
+      [`a bot's ${event}`, pr({ repo: SAME_REPO }, BOT, BOT.login)],
+      [`a bot's ${event} last pushed by a person`, pr({ repo: SAME_REPO }, BOT, PERSON.login)],
+      [`a ${event} last pushed by a bot`, pr({ repo: SAME_REPO }, PERSON, BOT.login)],
+    );
   }
   if (triggers.includes("workflow_run")) {
-    scenarios.push([
-      "a workflow_run of a fork's pull request",
-      {
-        github: {
-          event_name: "workflow_run",
-          repository,
-          event: { workflow_run: { conclusion: "success", event: "pull_request", head_repository: fork } },
+    const run = (fields: Mapping): ExpressionContext => ({
+      github: {
+        event_name: "workflow_run",
+        repository: REPOSITORY,
+        event: {
+          workflow_run: {
+            conclusion: "success",
+            event: "pull_request",
+            path: CI_WORKFLOW_PATH,
+            repository: SAME_REPO,
+            head_repository: SAME_REPO,
+            actor: PERSON,
+            ...fields,
+          },
         },
       },
-    ]);
+    });
+    scenarios.push(
+      ["a workflow_run of a fork's pull request", run({ head_repository: FORK })],
+      ["a workflow_run of a bot's pull request", run({ actor: BOT })],
+    );
   }
   return scenarios;
 }
 
-/** The fork scenarios in which a job would run (its `if:` is true); unparseable counts as running. */
-function runsForForks(wf: WorkflowFile, job: Job): string[] {
+/** The untrusted scenarios in which a job would run (its `if:` is true); unparseable counts as running. */
+function runsForUntrusted(wf: WorkflowFile, job: Job): string[] {
   const condition = job.job.if;
-  return forkScenarios(wf)
+  return untrustedScenarios(wf)
     .filter(([, context]) => {
       if (typeof condition !== "string" && typeof condition !== "boolean") return true;
       try {
@@ -95,31 +119,116 @@ function runsForForks(wf: WorkflowFile, job: Job): string[] {
     .map(([name]) => name);
 }
 
+/** For each job id, the write scopes it may hold (e.g. `["packages", "id-token"]`). */
+export type WriteScopes = Readonly<Record<string, readonly string[]>>;
+
 /**
- * Write scopes only on the named jobs, and those jobs never run for a fork (their `if:` is
- * evaluated against a fork's event with GitHub's expression engine).
+ * Each write scope only on a job allowed to hold that scope, and those jobs never run for a fork or
+ * a bot (their `if:` is evaluated against such events with GitHub's expression engine).
  */
-export function checkWriteScopes(wf: WorkflowFile, allowedJobs: readonly string[]): string[] {
+export function checkWriteScopes(wf: WorkflowFile, allowed: WriteScopes): string[] {
   return jobsOf(wf).flatMap((job) => {
     const scopes = writeScopes(job.job.permissions);
     if (scopes.length === 0) return [];
-    if (!allowedJobs.includes(job.id)) return [`${job.where}: grants ${scopes.join(", ")}`];
-    return runsForForks(wf, job).map((s) => `${job.where}: has ${scopes.join(", ")} and runs for ${s}`);
+    const mayHold = (allowed[job.id] ?? []).map((scope) => `${scope}: write`);
+    const extra = scopes.filter((scope) => !mayHold.includes(scope));
+    if (extra.length > 0) return [`${job.where}: grants ${extra.join(", ")}`];
+    return runsForUntrusted(wf, job).map((s) => `${job.where}: has ${scopes.join(", ")} and runs for ${s}`);
   });
 }
 
-/** Publishing and tokens (`--publish`, `secrets.*`) only in jobs that never run for a fork. */
+/** What only a trusted job may do: publish, sign (with the OIDC token), or read a secret. */
+const CREDENTIAL_USES: [RegExp, string][] = [
+  [/--publish\b/, "--publish"],
+  [/--sign\b/, "--sign"],
+  [/\bACTIONS_ID_TOKEN_REQUEST_TOKEN\b/, "the OIDC request token"],
+];
+
+/** Publishing, signing and tokens (`secrets.*`) only in jobs that never run for a fork or a bot. */
 export function checkCredentialsOnlyForSameRepo(wf: WorkflowFile): string[] {
   return jobsOf(wf).flatMap((job) => {
     const uses = job.steps.flatMap(({ where, step }) => {
-      const found: string[] = [];
-      if (/--publish\b/.test(runOf(step) ?? "")) found.push(`${where}: --publish`);
+      const run = runOf(step) ?? "";
+      const found = CREDENTIAL_USES.filter(([re]) => re.test(run)).map(([, what]) => `${where}: ${what}`);
       if (/\bsecrets\./.test(JSON.stringify([step.env, step.with]))) found.push(`${where}: a secret`);
       return found;
     });
     if (/\bsecrets\./.test(JSON.stringify(job.job.env ?? null))) uses.push(`${job.where}.env: a secret`);
-    const forks = runsForForks(wf, job);
-    return forks.length === 0 ? [] : uses.map((u) => `${u} in a job that runs for ${forks.join(", ")}`);
+    const untrusted = runsForUntrusted(wf, job);
+    return untrusted.length === 0
+      ? []
+      : uses.map((u) => `${u} in a job that runs for ${untrusted.join(", ")}`);
+  });
+}
+
+/**
+ * Every event the workflow is triggered by (push or pull request; by a person or a bot; from this
+ * repository, a fork or a deleted fork) runs exactly one of `jobIds`: the jobs split the events
+ * between them, with no event left out and none run twice.
+ */
+export function checkJobsSplitEvents(wf: WorkflowFile, jobIds: readonly string[]): string[] {
+  if (jobIds.length === 0) return [];
+  const jobs = jobsOf(wf).filter((job) => jobIds.includes(job.id));
+  const missing = jobIds.filter((id) => !jobs.some((job) => job.id === id));
+  if (missing.length > 0) return missing.map((id) => `${wf.name}: no job ${id}`);
+  return eventScenarios(wf).flatMap(([name, context]) => {
+    const running: string[] = [];
+    for (const job of jobs) {
+      const condition = job.job.if;
+      if (condition === undefined) {
+        running.push(job.id);
+        continue;
+      }
+      if (typeof condition !== "string" && typeof condition !== "boolean")
+        return [`${job.where}: if: is not an expression`];
+      try {
+        if (evaluate(condition, context)) running.push(job.id);
+      } catch (error) {
+        return [`${job.where}: if: cannot be evaluated (${String(error)})`];
+      }
+    }
+    if (running.length === 1) return [];
+    const which =
+      running.length === 0 ? `none of ${jobIds.join(", ")} runs` : `${running.join(" and ")} all run`;
+    return [`${wf.name}: ${which} for ${name}`];
+  });
+}
+
+/** One context per kind of event each trigger brings (a trigger we do not model gets a bare one). */
+function eventScenarios(wf: WorkflowFile): [string, ExpressionContext][] {
+  return triggersOf(wf).flatMap((event): [string, ExpressionContext][] => {
+    if (event === "push") {
+      return [PERSON, BOT].map((actor) => [
+        `a push by ${actor.login}`,
+        { github: { event_name: event, repository: REPOSITORY, actor: actor.login, event: {} } },
+      ]);
+    }
+    if (event === "pull_request" || event === "pull_request_target") {
+      const scenarios: [string, ExpressionContext][] = [];
+      for (const [origin, repo] of [
+        ["this repository", SAME_REPO],
+        ["a fork", FORK],
+        ["a deleted fork", null],
+      ] as const) {
+        for (const author of [PERSON, BOT]) {
+          for (const actor of [PERSON, BOT]) {
+            scenarios.push([
+              `a ${event} from ${origin} opened by ${author.login}, pushed by ${actor.login}`,
+              {
+                github: {
+                  event_name: event,
+                  repository: REPOSITORY,
+                  actor: actor.login,
+                  event: { pull_request: { head: { repo }, user: author } },
+                },
+              },
+            ]);
+          }
+        }
+      }
+      return scenarios;
+    }
+    return [[`a ${event}`, { github: { event_name: event, repository: REPOSITORY, event: {} } }]];
   });
 }
 
@@ -271,13 +380,21 @@ export function checkNoTemplateInjection(wf: WorkflowFile): string[] {
 
 type RunScenario = { name: string; mustRun: boolean; run: Mapping };
 
-const SAME_REPO = { full_name: "acme/service" };
+/** The workflow whose runs CD follows; a workflow_run from any other file must not deploy. */
+export const CI_WORKFLOW_PATH = ".github/workflows/ci.yml";
+
 const WORKFLOW_RUN_SCENARIOS: RunScenario[] = [
-  { name: "CI succeeded on a push", mustRun: true, run: { conclusion: "success", event: "push" } },
+  { name: "CI succeeded on a push", mustRun: true, run: { event: "push" } },
+  { name: "CI succeeded on a same-repo PR", mustRun: true, run: { event: "pull_request" } },
   {
-    name: "CI succeeded on a same-repo PR",
+    name: "CI succeeded on a push a bot made (a merge, say)",
     mustRun: true,
-    run: { conclusion: "success", event: "pull_request" },
+    run: { event: "push", actor: { login: "github-actions[bot]" } },
+  },
+  {
+    name: "the run's path carries its ref, as in GitHub's REST reference",
+    mustRun: true,
+    run: { event: "push", path: `${CI_WORKFLOW_PATH}@refs/heads/main` },
   },
   { name: "CI failed", mustRun: false, run: { conclusion: "failure", event: "push" } },
   { name: "CI was cancelled", mustRun: false, run: { conclusion: "cancelled", event: "push" } },
@@ -285,14 +402,35 @@ const WORKFLOW_RUN_SCENARIOS: RunScenario[] = [
   {
     name: "CI succeeded on a fork's PR",
     mustRun: false,
-    run: { conclusion: "success", event: "pull_request", head_repository: { full_name: "mallory/service" } },
+    run: { event: "pull_request", head_repository: { full_name: "mallory/service" } },
   },
-  { name: "CI ran on a schedule", mustRun: false, run: { conclusion: "success", event: "schedule" } },
+  {
+    name: "CI succeeded on a bot's PR",
+    mustRun: false,
+    run: { event: "pull_request", actor: { login: "dependabot[bot]" } },
+  },
+  { name: "CI ran on a schedule", mustRun: false, run: { event: "schedule" } },
+  {
+    name: "another workflow named CI succeeded",
+    mustRun: false,
+    run: { event: "push", path: ".github/workflows/not-ci.yml" },
+  },
+  {
+    name: "a workflow whose file name only starts like CI's succeeded",
+    mustRun: false,
+    run: { event: "push", path: `${CI_WORKFLOW_PATH}.disabled` },
+  },
+  {
+    name: "the run belongs to another repository",
+    mustRun: false,
+    run: { event: "push", repository: { full_name: "mallory/service" } },
+  },
 ];
 
 /**
- * Every job of a workflow_run workflow runs only when CI succeeded, for this repository's own
- * branches, on push or pull_request: its `if:` is evaluated in each scenario.
+ * Every job of a workflow_run workflow runs only when CI (this repository's ci.yml) succeeded, for
+ * this repository's own branches, on a push or a person's pull request: its `if:` is evaluated in
+ * each scenario.
  */
 export function checkWorkflowRunGuard(wf: WorkflowFile): string[] {
   if (!triggersOf(wf).includes("workflow_run")) return [];
@@ -303,8 +441,17 @@ export function checkWorkflowRunGuard(wf: WorkflowFile): string[] {
       const context = {
         github: {
           event_name: "workflow_run",
-          repository: SAME_REPO.full_name,
-          event: { workflow_run: { head_repository: SAME_REPO, ...run } },
+          repository: REPOSITORY,
+          event: {
+            workflow_run: {
+              conclusion: "success",
+              path: CI_WORKFLOW_PATH,
+              repository: SAME_REPO,
+              head_repository: SAME_REPO,
+              actor: PERSON,
+              ...run,
+            },
+          },
         },
       };
       let runs: boolean;
@@ -355,8 +502,10 @@ export function checkNoUntrustedCheckout(wf: WorkflowFile): string[] {
 // Concurrency, timeouts
 
 /**
- * `concurrency` with a group, at the top or on every job. A push (a publish to main) is never
- * cancelled by a newer push, and a workflow_run (deploy) workflow never cancels a deploy.
+ * `concurrency` with a group, at the top or on every job. A running push (a publish to main) is not
+ * cancelled by a newer push, and a workflow_run (deploy) workflow never cancels a running deploy.
+ * (GitHub still cancels a run that is pending in the group when a newer one queues, whatever
+ * `cancel-in-progress` says: no setting here can prevent that.)
  */
 export function checkConcurrency(wf: WorkflowFile): string[] {
   const blocks: [string, unknown][] =
@@ -454,5 +603,147 @@ export function checkReportsBeforeVerdict(wf: WorkflowFile): string[] {
     if (verdict < 0) found.push(`${job.where}: no step fails the job on reports/status.json`);
     else if (verdict < upload) found.push(`${at(verdict).where}: the verdict comes before the upload`);
     return found;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing, module inputs, code scanning, runner image
+
+const CALL_CI = /\bcall\s+ci\b/;
+const CALL_MODULE = /\bcall\s+(ci|deploy)\b/;
+const OIDC_URL = '--oidc-request-url "$ACTIONS_ID_TOKEN_REQUEST_URL"';
+const OIDC_TOKEN = "--oidc-request-token env:ACTIONS_ID_TOKEN_REQUEST_TOKEN";
+
+function grants(job: Job, scope: string): boolean {
+  return writeScopes(job.job.permissions).includes(`${scope}: write`);
+}
+
+/**
+ * A job that publishes also signs (`--sign`, keyless): it hands the module the runner's OIDC request
+ * URL and token, the token as a Secret (`env:NAME`), and holds `id-token: write`, which the runner
+ * needs to set them. No other job holds `id-token: write`.
+ */
+export function checkSigning(wf: WorkflowFile): string[] {
+  return jobsOf(wf).flatMap((job) => {
+    const found: string[] = [];
+    let signs = false;
+    for (const { where, step } of job.steps) {
+      const run = runOf(step) ?? "";
+      if (CALL_CI.test(run) && /--publish\b/.test(run)) {
+        if (!/--sign\b/.test(run)) found.push(`${where}: publishes without --sign`);
+        if (!run.includes(OIDC_URL)) found.push(`${where}: publishes without ${OIDC_URL}`);
+        if (!run.includes(OIDC_TOKEN)) found.push(`${where}: publishes without ${OIDC_TOKEN}`);
+      }
+      const token = /--oidc-request-token[\s=]+(\S+)/.exec(run)?.[1];
+      if (token !== undefined && token !== "env:ACTIONS_ID_TOKEN_REQUEST_TOKEN") {
+        found.push(
+          `${where}: passes the OIDC request token as ${token}, not as env:ACTIONS_ID_TOKEN_REQUEST_TOKEN`,
+        );
+      }
+      if (/--sign\b/.test(run)) signs = true;
+    }
+    if (signs && !grants(job, "id-token")) found.push(`${job.where}: signs without id-token: write`);
+    if (!signs && grants(job, "id-token")) found.push(`${job.where}: has id-token: write but signs nothing`);
+    return found;
+  });
+}
+
+/**
+ * Every `dagger call ci` / `deploy` tells the module which event it serves (`--event "$EVENT"`, EVENT
+ * being `github.event_name`, or under workflow_run the triggering run's `workflow_run.event`: the
+ * module moves the main/develop tags and deploys to production/staging only for a push) and where
+ * the GitHub API is (`--github-api-url "$GITHUB_API_URL"`, for GitHub Enterprise Server).
+ */
+export function checkModuleInputs(wf: WorkflowFile): string[] {
+  const source = triggersOf(wf).includes("workflow_run")
+    ? "github.event.workflow_run.event"
+    : "github.event_name";
+  return jobsOf(wf).flatMap((job) =>
+    job.steps.flatMap(({ where, step }) => {
+      const run = runOf(step) ?? "";
+      if (!CALL_MODULE.test(run)) return [];
+      const found: string[] = [];
+      if (!run.includes('--event "$EVENT"')) found.push(`${where}: no --event "$EVENT"`);
+      if (!run.includes('--github-api-url "$GITHUB_API_URL"')) {
+        found.push(`${where}: no --github-api-url "$GITHUB_API_URL"`);
+      }
+      const env = isMapping(step.env) ? step.env : {};
+      const event = scalarText(env.EVENT)?.replace(/^\$\{\{\s*([\s\S]*?)\s*\}\}$/, "$1");
+      if (event !== source) found.push(`${where}: env.EVENT is ${JSON.stringify(event)}, expected ${source}`);
+      return found;
+    }),
+  );
+}
+
+const UPLOAD_SARIF = /^github\/codeql-action\/upload-sarif@/;
+export const SARIF_PATH = "reports/trivy.sarif";
+
+/** When the SARIF upload must run (`true`) and must not (`false`). */
+const SARIF_SCENARIOS: [string, boolean, ExpressionContext, string[]][] = [
+  ["a push", true, { github: { event_name: "push", repository: REPOSITORY } }, [SARIF_PATH]],
+  [
+    `a push whose scan left no ${SARIF_PATH}`,
+    false,
+    { github: { event_name: "push", repository: REPOSITORY } },
+    [],
+  ],
+  [
+    "a pull request",
+    false,
+    {
+      github: {
+        event_name: "pull_request",
+        repository: REPOSITORY,
+        event: { pull_request: { head: { repo: SAME_REPO }, user: PERSON } },
+      },
+    },
+    [SARIF_PATH],
+  ],
+];
+
+/**
+ * The publishing job sends the Trivy SARIF to code scanning with github/codeql-action/upload-sarif,
+ * after the pipeline ran, only on push runs, only when the file exists, and only from a job that holds
+ * `security-events: write` (which the scope table allows on that job alone).
+ */
+export function checkSarifUpload(wf: WorkflowFile): string[] {
+  return jobsOf(wf).flatMap((job) => {
+    const found: string[] = [];
+    const pipeline = job.steps.findIndex(({ step }) => CALL_CI.test(runOf(step) ?? ""));
+    const publishes = /--publish\b/.test(runOf(job.steps[pipeline]?.step ?? {}) ?? "");
+    const uploads = job.steps
+      .map((s, index) => ({ ...s, index }))
+      .filter(({ step }) => typeof step.uses === "string" && UPLOAD_SARIF.test(step.uses));
+    if (publishes && uploads.length === 0) {
+      found.push(`${job.where}: publishes but does not upload ${SARIF_PATH} to code scanning`);
+    }
+    for (const { where, step, index } of uploads) {
+      if (scalarText(withOf(step).sarif_file) !== SARIF_PATH)
+        found.push(`${where}: sarif_file is not ${SARIF_PATH}`);
+      if (!grants(job, "security-events"))
+        found.push(`${job.where}: uploads SARIF without security-events: write`);
+      if (pipeline < 0 || index < pipeline)
+        found.push(`${where}: runs before the pipeline wrote ${SARIF_PATH}`);
+      const condition = scalarText(step.if);
+      for (const [name, mustRun, context, files] of SARIF_SCENARIOS) {
+        let runs: boolean;
+        try {
+          runs = condition === undefined || evaluate(condition, context, { files });
+        } catch (error) {
+          found.push(`${where}: if: cannot be evaluated (${String(error)})`);
+          break;
+        }
+        if (runs !== mustRun) found.push(`${where}: ${runs ? "uploads" : "does not upload"} for ${name}`);
+      }
+    }
+    return found;
+  });
+}
+
+/** Every job runs on the pinned runner image (a `-latest` label moves under the workflow unannounced). */
+export function checkRunner(wf: WorkflowFile, label: string): string[] {
+  return jobsOf(wf).flatMap((job) => {
+    const runsOn = job.job["runs-on"];
+    return runsOn === label ? [] : [`${job.where}: runs-on ${JSON.stringify(runsOn)}, expected "${label}"`];
   });
 }

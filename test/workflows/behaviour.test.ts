@@ -21,16 +21,28 @@ function github(fields: Mapping): ExpressionContext {
   return { github: { repository: REPO, ...fields } };
 }
 
-function pullRequest(headRepo: string): ExpressionContext {
+function pullRequest(headRepo: string | null, author = "alice", actor = author): ExpressionContext {
   return github({
     event_name: "pull_request",
     ref: "refs/pull/7/merge",
     head_ref: "feature/x",
-    event: { pull_request: { head: { repo: { full_name: headRepo } } } },
+    actor,
+    event: {
+      pull_request: {
+        head: { repo: headRepo === null ? null : { full_name: headRepo } },
+        user: { login: author },
+      },
+    },
   });
 }
 
-const PUSH = github({ event_name: "push", ref: "refs/heads/main", ref_name: "main", event: {} });
+const PUSH = github({
+  event_name: "push",
+  ref: "refs/heads/main",
+  ref_name: "main",
+  actor: "alice",
+  event: {},
+});
 
 function jobsThatRun(context: ExpressionContext): string[] {
   return jobsOf(ci)
@@ -42,11 +54,38 @@ function get(value: unknown, ...keys: string[]): unknown {
   return keys.reduce<unknown>((v, k) => (isMapping(v) ? v[k] : undefined), value);
 }
 
+/** The lines of a `dagger call` that hand the module a credential or ask it to publish or sign. */
+const PRIVILEGED_FLAG =
+  /--(publish|sign|oidc-request-url|oidc-request-token|github-token|registry-username|registry-password)\b/;
+
+function pipelineRun(jobId: string): string {
+  const job = jobsOf(ci).find((j) => j.id === jobId);
+  const run = job?.steps
+    .map(({ step }) => step.run)
+    .find((r) => typeof r === "string" && /call ci\b/.test(r));
+  if (typeof run !== "string") throw new Error(`no dagger call ci in ${jobId}`);
+  return run;
+}
+
 describe("CI", () => {
   it.each([
     ["a push to main", PUSH, ["ci"]],
+    ["a push a bot made", github({ event_name: "push", actor: "github-actions[bot]", event: {} }), ["ci"]],
     ["a pull request from a branch of this repository", pullRequest(REPO), ["ci"]],
-    ["a pull request from a fork", pullRequest("mallory/service"), ["ci-fork"]],
+    ["a pull request from a fork", pullRequest("mallory/service"), ["ci-read-only"]],
+    ["a pull request whose fork was deleted", pullRequest(null), ["ci-read-only"]],
+    ["a Dependabot pull request", pullRequest(REPO, "dependabot[bot]"), ["ci-read-only"]],
+    [
+      "a Dependabot pull request a person pushed to",
+      pullRequest(REPO, "dependabot[bot]", "alice"),
+      ["ci-read-only"],
+    ],
+    [
+      "a person's pull request a bot pushed to",
+      pullRequest(REPO, "alice", "renovate[bot]"),
+      ["ci-read-only"],
+    ],
+    ["a pull request from a user whose name merely contains bot", pullRequest(REPO, "robotnik"), ["ci"]],
   ])("%s runs exactly %j", (_name, context, expected) => {
     expect(jobsThatRun(context)).toEqual(expected);
   });
@@ -56,42 +95,61 @@ describe("CI", () => {
     expect(get(ci.doc, "on", "pull_request", "branches")).toEqual(["main", "develop"]);
   });
 
-  it("cancels a superseded pull request run, never a push", () => {
+  it("cancels a superseded pull request run, never a running push", () => {
     const cancel = get(ci.doc, "concurrency", "cancel-in-progress");
     expect(typeof cancel).toBe("string");
     expect(evaluate(cancel as string, pullRequest(REPO))).toBe(true);
     expect(evaluate(cancel as string, PUSH)).toBe(false);
   });
 
-  it("gives the fork job only contents: read", () => {
-    expect(get(ci.doc, "jobs", "ci-fork", "permissions")).toEqual({ contents: "read" });
+  it("gives the read-only job only contents: read", () => {
+    expect(get(ci.doc, "jobs", "ci-read-only", "permissions")).toEqual({ contents: "read" });
   });
 
-  it("runs the same steps in both jobs, except publishing and its token", () => {
-    const [trusted, fork] = ["ci", "ci-fork"].map((id) => {
+  it("runs the same steps in both jobs, except the push-only code scanning upload", () => {
+    const [trusted, readOnly] = ["ci", "ci-read-only"].map((id) => {
       const job = jobsOf(ci).find((j) => j.id === id);
       // The trusted job checks out `head.sha || github.sha` (it also runs on push): ref aside, equal.
       return (
-        job?.steps.map(({ step }) => {
-          const { ref: _ref, ...inputs } = isMapping(step.with) ? step.with : {};
-          return { uses: step.uses ?? "run", if: step.if, with: inputs };
-        }) ?? []
+        job?.steps
+          .filter(({ step }) => !String(step.uses).startsWith("github/codeql-action/upload-sarif@"))
+          .map(({ step }) => {
+            const { ref: _ref, ...inputs } = isMapping(step.with) ? step.with : {};
+            return { uses: step.uses ?? "run", if: step.if, with: inputs };
+          }) ?? []
       );
     });
-    expect(fork).toEqual(trusted);
+    expect(readOnly).toEqual(trusted);
+  });
+
+  it("calls the module the same way in both jobs, minus publishing, signing and credentials", () => {
+    const withoutPrivilege = pipelineRun("ci")
+      .split("\n")
+      .filter((line) => !PRIVILEGED_FLAG.test(line));
+    expect(pipelineRun("ci-read-only").split("\n")).toEqual(withoutPrivilege);
   });
 
   it("calls the module with the CLI's flag names, secrets only as env:NAME", () => {
-    const run = jobsOf(ci)
-      .flatMap((j) => j.steps)
-      .map(({ step }) => step.run)
-      .find((r) => typeof r === "string" && r.includes("--publish"));
-    expect(run).toBeDefined();
-    for (const flag of ["--repository", "--branch", "--sha", "--run-url", "--registry-username"]) {
+    const run = pipelineRun("ci");
+    for (const flag of ["--event", "--repository", "--branch", "--sha", "--run-url", "--github-api-url"]) {
       expect(run).toContain(`${flag} "$`);
     }
+    expect(run).toContain('--registry-username "$GITHUB_ACTOR"');
+    expect(run).toContain("--publish \\\n");
+    expect(run).toContain("--sign \\\n");
+    expect(run).toContain('--oidc-request-url "$ACTIONS_ID_TOKEN_REQUEST_URL"');
+    expect(run).toContain("--oidc-request-token env:ACTIONS_ID_TOKEN_REQUEST_TOKEN");
     expect(run).toContain("--github-token env:GITHUB_TOKEN");
     expect(run).toContain("--registry-password env:GITHUB_TOKEN");
+  });
+
+  it("tells the module the event that triggered the run", () => {
+    for (const id of ["ci", "ci-read-only"]) {
+      const step = jobsOf(ci)
+        .find((j) => j.id === id)
+        ?.steps.find(({ step }) => typeof step.run === "string" && step.run.includes("call ci"));
+      expect(step?.step.env).toMatchObject({ EVENT: expr("github.event_name") });
+    }
   });
 });
 
@@ -103,27 +161,46 @@ describe("CD", () => {
   const environment = get(cd.doc, "jobs", "deploy", "environment", "name") as string;
 
   it.each([
-    ["main", "production"],
-    ["develop", "staging"],
-    ["feature/login", "preview"],
-    ["main' || 'production", "preview"],
-    ["", "preview"],
-  ])("maps branch %j to the %s environment", (branch, expected) => {
-    const context = github({ event: { workflow_run: { head_branch: branch } } });
+    ["push", "main", "production"],
+    ["push", "develop", "staging"],
+    ["push", "feature/login", "preview"],
+    ["pull_request", "main", "preview"],
+    ["pull_request", "develop", "preview"],
+    ["pull_request", "feature/login", "preview"],
+    ["workflow_dispatch", "main", "preview"],
+    ["schedule", "develop", "preview"],
+    ["push", "main' || 'production", "preview"],
+    // GitHub compares strings ignoring case, so a push of "Main" would go to production; CI runs
+    // only for pushes to main and develop (its on.push.branches), so no such run reaches CD.
+    ["push", "Main", "production"],
+    ["push", "", "preview"],
+    ["", "main", "preview"],
+  ])("maps a %j run of branch %j to the %s environment", (event, branch, expected) => {
+    const context = github({ event: { workflow_run: { event, head_branch: branch } } });
     const result = evaluateValue(environment, context);
     expect(result.coerceString()).toBe(expected);
   });
 
-  it("deploys with the triggering run's branch and SHA, through env:", () => {
+  it("names the environments in one place only, the deploy job's environment", () => {
+    const { environment: _environment, ...rest } = get(cd.doc, "jobs", "deploy") as Mapping;
+    const elsewhere = JSON.stringify({ ...cd.doc, jobs: { deploy: rest } });
+    expect(elsewhere).not.toMatch(/production|staging|preview/);
+  });
+
+  it("deploys with the triggering run's event, branch and SHA, through env:", () => {
     const deploy = jobsOf(cd).find((j) => j.id === "deploy");
     const step = deploy?.steps.find(
       ({ step }) => typeof step.run === "string" && step.run.includes("call deploy"),
     );
     expect(step?.step.env).toMatchObject({
+      EVENT: expr("github.event.workflow_run.event"),
       HEAD_BRANCH: expr("github.event.workflow_run.head_branch"),
       HEAD_SHA: expr("github.event.workflow_run.head_sha"),
     });
-    expect(step?.step.run).toMatch(/--branch "\$HEAD_BRANCH"[\s\\]+--sha "\$HEAD_SHA"/);
+    expect(step?.step.run).toMatch(
+      /--event "\$EVENT"[\s\\]+--branch "\$HEAD_BRANCH"[\s\\]+--sha "\$HEAD_SHA"/,
+    );
+    expect(step?.step.run).toContain('--github-api-url "$GITHUB_API_URL"');
     expect(step?.step.run).toMatch(/summary >> "\$GITHUB_STEP_SUMMARY"/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { readRepoFile, replaceText } from "../helpers/workflow-files";
+import { engineVersion, readRepoFile, replaceText } from "../helpers/workflow-files";
 import { isMapping } from "../helpers/workflow-model";
 
 // biome-ignore format: the schema's enum, compact
@@ -74,10 +74,18 @@ describe(".github/dependabot.yml", () => {
     expect(checkDependabot(text)).toEqual([]);
   });
 
-  it("keeps @dagger.io/dagger in step with dagger.json (no minor or major bumps)", () => {
+  it("proposes only patch releases of @dagger.io/dagger (its minor moves with dagger.json)", () => {
     expect(text).toMatch(
       /dependency-name: "@dagger\.io\/dagger"\n\s+update-types: \[version-update:semver-major, version-update:semver-minor\]/,
     );
+  });
+
+  it("keeps the SDK on the engine's minor version; the patch levels may differ", () => {
+    const pkg = JSON.parse(readRepoFile("package.json")) as { devDependencies: Record<string, string> };
+    const sdk = pkg.devDependencies["@dagger.io/dagger"] ?? "";
+    const minor = (version: string) => /^v?(\d+\.\d+)\.\d+$/.exec(version)?.[1];
+    expect(minor(sdk)).toBeDefined();
+    expect(minor(sdk)).toBe(minor(engineVersion()));
   });
 
   it.each([

@@ -19,22 +19,32 @@ import {
   checkConcurrency,
   checkCredentialsOnlyForSameRepo,
   checkDaggerVersion,
+  checkJobsSplitEvents,
+  checkModuleInputs,
   checkNoTemplateInjection,
   checkNoUntrustedCheckout,
   checkPinnedActions,
   checkReportsBeforeVerdict,
+  checkRunner,
+  checkSarifUpload,
+  checkSigning,
   checkTimeouts,
   checkTopLevelPermissions,
   checkWorkflowRunGuard,
   checkWriteScopes,
   type Pin,
+  type WriteScopes,
 } from "../helpers/workflow-policy";
 
 /**
  * The only action releases the workflows may use. Each SHA was resolved from a snapshot of the
- * action's own GitHub repository (the `fetch` tool) with `git rev-parse 'refs/tags/<tag>^{commit}'`;
- * all three tags are lightweight, so the tag object is the commit. The floating major tags (v7, v8)
- * pointed at the same commits; v8.4.1 is the newest tag of dagger-for-github.
+ * action's own GitHub repository (the `fetch` tool) with `git rev-parse 'refs/tags/<tag>^{commit}'`,
+ * which peels an annotated tag to its commit. checkout v7.0.1, upload-artifact v7.0.0 and
+ * dagger-for-github v8.4.1 are lightweight tags (the ref is the commit); codeql-action v4.36.2 is an
+ * annotated tag (tag object 1a818fd5f97ed0ee9a823421bd5b171add01227f), so the pin is the commit it
+ * peels to, never the tag object. The floating majors of checkout and upload-artifact (v7) and of
+ * codeql-action (v4) point at the same commits. dagger-for-github has no floating major tag (no v8):
+ * v8.4.1 is its newest tag.
  */
 const PINS: readonly Pin[] = [
   // https://github.com/actions/checkout/releases/tag/v7.0.1 (node24; refuses fork checkouts under workflow_run)
@@ -43,27 +53,53 @@ const PINS: readonly Pin[] = [
   { action: "dagger/dagger-for-github", tag: "v8.4.1", sha: "27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77" },
   // https://github.com/actions/upload-artifact/releases/tag/v7.0.0 (has include-hidden-files)
   { action: "actions/upload-artifact", tag: "v7.0.0", sha: "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f" },
+  // https://github.com/github/codeql-action/releases/tag/v4.36.2, the newest v3/v4 release tag of the
+  // snapshot (v3.36.2 is the same release for the v3 line); upload-sarif/action.yml there: node24,
+  // inputs sarif_file and category. Resolved: `git rev-parse 'v4.36.2^{commit}'`.
+  { action: "github/codeql-action", tag: "v4.36.2", sha: "8aad20d150bbac5944a9f9d289da16a4b0d87c1e" },
 ];
 
-/** The jobs allowed to hold write scopes: CI's publishing job and CD's deploy job. */
-const WRITERS: Record<WorkflowPath, readonly string[]> = {
-  ".github/workflows/ci.yml": ["ci"],
-  ".github/workflows/cd.yml": ["deploy"],
+/**
+ * The write scopes each job may hold: CI's publishing job (push images, comment, sign with its OIDC
+ * identity, upload SARIF) and CD's deploy job (comment). Every other job is read-only.
+ */
+const WRITE_SCOPES: Record<WorkflowPath, WriteScopes> = {
+  ".github/workflows/ci.yml": { ci: ["packages", "pull-requests", "id-token", "security-events"] },
+  ".github/workflows/cd.yml": { deploy: ["pull-requests"] },
 };
+
+/** Jobs that split the workflow's events between them: exactly one runs for each. */
+const SPLIT: Record<WorkflowPath, readonly string[]> = {
+  ".github/workflows/ci.yml": ["ci", "ci-read-only"],
+  ".github/workflows/cd.yml": [],
+};
+
+/** The runner image every job is pinned to (a `-latest` label moves to a new image by itself). */
+const RUNNER = "ubuntu-24.04";
 
 type Rule = (wf: WorkflowFile) => string[];
 
 const RULES: Record<string, Rule> = {
   "top-level permissions are {} or read-only": checkTopLevelPermissions,
-  "write scopes only on the publishing or deploy job, which never runs for a fork": (wf) =>
-    checkWriteScopes(wf, WRITERS[wf.name as WorkflowPath]),
-  "--publish and secrets only in jobs that never run for a fork": checkCredentialsOnlyForSameRepo,
+  "each write scope only on the job allowed it, which never runs for a fork or a bot": (wf) =>
+    checkWriteScopes(wf, WRITE_SCOPES[wf.name as WorkflowPath]),
+  "--publish, --sign, the OIDC token and secrets only in jobs that never run for a fork or a bot":
+    checkCredentialsOnlyForSameRepo,
+  "the publishing and read-only jobs split every event: exactly one runs": (wf) =>
+    checkJobsSplitEvents(wf, SPLIT[wf.name as WorkflowPath]),
+  "publishing signs, with the OIDC token as a Secret, and only the signing job has id-token: write":
+    checkSigning,
+  "every dagger call passes --event from the right context and --github-api-url": checkModuleInputs,
+  "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists":
+    checkSarifUpload,
+  "every job runs on the pinned runner image": (wf) => checkRunner(wf, RUNNER),
   "every uses: is pinned to the resolved SHA of the tag in its comment": (wf) => checkPinnedActions(wf, PINS),
   "every checkout has persist-credentials: false": checkCheckoutCredentials,
   "no expression in run: or in dagger-for-github's shell-pasted inputs": checkNoTemplateInjection,
-  "workflow_run jobs run only on CI success for this repository's push or PR": checkWorkflowRunGuard,
+  "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR":
+    checkWorkflowRunGuard,
   "workflow_run never checks out or fetches the triggering code": checkNoUntrustedCheckout,
-  "concurrency is set; pushes and deploys are never cancelled": checkConcurrency,
+  "concurrency is set; a running push or deploy is never cancelled": checkConcurrency,
   "every job has timeout-minutes": checkTimeouts,
   "dagger is installed at dagger.json's engine version before it runs": (wf) =>
     checkDaggerVersion(wf, engineVersion()),
@@ -91,9 +127,13 @@ function stepNamed(doc: Mapping, id: string, name: RegExp): Mapping {
   return step;
 }
 
-const CHECKOUT_PIN = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1";
+const CHECKOUT_SHA = "3d3c42e5aac5ba805825da76410c181273ba90b1";
+const CHECKOUT_PIN = `actions/checkout@${CHECKOUT_SHA} # v7.0.1`;
 const UPLOAD_SHA = "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f";
+const SARIF_PIN = "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2";
 const CD_SAME_REPO = "\n      && github.event.workflow_run.head_repository.full_name == github.repository";
+const READ_ONLY_PERMISSIONS = "      contents: read\n    steps:";
+const SARIF_IF = `if: ${expr("!cancelled() && github.event_name == 'push' && hashFiles('reports/trivy.sarif') != ''")}`;
 
 type Broken = { rule: keyof typeof RULES; file: WorkflowPath; breakage: Breakage; expected: string };
 
@@ -116,48 +156,199 @@ const BROKEN: Record<string, Broken> = {
     breakage: text("permissions: {}", "permissions: write-all"),
     expected: 'top-level permissions "write-all"',
   },
-  "pull-requests: write on the fork job": {
-    rule: "write scopes only on the publishing or deploy job, which never runs for a fork",
+  "pull-requests: write on the read-only job": {
+    rule: "each write scope only on the job allowed it, which never runs for a fork or a bot",
     file: CI,
-    breakage: text(
-      "      contents: read\n    steps:",
-      "      contents: read\n      pull-requests: write\n    steps:",
-    ),
-    expected: "jobs.ci-fork: grants pull-requests: write",
+    breakage: text(READ_ONLY_PERMISSIONS, "      contents: read\n      pull-requests: write\n    steps:"),
+    expected: "jobs.ci-read-only: grants pull-requests: write",
+  },
+  "id-token: write on the read-only job": {
+    rule: "each write scope only on the job allowed it, which never runs for a fork or a bot",
+    file: CI,
+    breakage: text(READ_ONLY_PERMISSIONS, "      contents: read\n      id-token: write\n    steps:"),
+    expected: "jobs.ci-read-only: grants id-token: write",
+  },
+  "security-events: write on the deploy job": {
+    rule: "each write scope only on the job allowed it, which never runs for a fork or a bot",
+    file: CD,
+    breakage: text("      pull-requests: write", "      pull-requests: write\n      security-events: write"),
+    expected: "jobs.deploy: grants security-events: write",
   },
   "the publishing job without its same-repo condition": {
-    rule: "write scopes only on the publishing or deploy job, which never runs for a fork",
+    rule: "each write scope only on the job allowed it, which never runs for a fork or a bot",
     file: CI,
-    breakage: text(
-      "github.event.pull_request.head.repo.full_name == github.repository\n",
-      "github.event_name == 'pull_request'\n",
-    ),
-    expected: "jobs.ci: has packages: write, pull-requests: write and runs for a fork's pull_request",
+    breakage: text("        && github.event.pull_request.head.repo.full_name == github.repository\n", ""),
+    expected: "id-token: write, security-events: write and runs for a fork's pull_request",
+  },
+  "the publishing job without its bot-author condition": {
+    rule: "each write scope only on the job allowed it, which never runs for a fork or a bot",
+    file: CI,
+    breakage: text("        && !endsWith(github.event.pull_request.user.login, '[bot]')\n", ""),
+    expected:
+      "jobs.ci: has packages: write, pull-requests: write, id-token: write, security-events: write and runs for a bot's pull_request last pushed by a person",
+  },
+  "the publishing job without its bot-actor condition": {
+    rule: "each write scope only on the job allowed it, which never runs for a fork or a bot",
+    file: CI,
+    breakage: text("\n        && !endsWith(github.actor, '[bot]'))", ")"),
+    expected: "runs for a pull_request last pushed by a bot",
   },
   "the deploy job without its same-repo condition": {
-    rule: "write scopes only on the publishing or deploy job, which never runs for a fork",
+    rule: "each write scope only on the job allowed it, which never runs for a fork or a bot",
     file: CD,
     breakage: text(CD_SAME_REPO, ""),
     expected: "runs for a workflow_run of a fork's pull request",
   },
-  "--publish in the fork job": {
-    rule: "--publish and secrets only in jobs that never run for a fork",
+  "--publish in the read-only job": {
+    rule: "--publish, --sign, the OIDC token and secrets only in jobs that never run for a fork or a bot",
     file: CI,
     breakage: text(
-      "call ci \\\n            --repository",
-      "call ci \\\n            --publish \\\n            --repository",
+      "            --exit-zero \\\n",
+      "            --publish \\\n            --exit-zero \\\n",
+      2,
     ),
     expected: "--publish in a job that runs for a fork's pull_request",
   },
-  "a token in the fork job": {
-    rule: "--publish and secrets only in jobs that never run for a fork",
+  "--sign in the read-only job": {
+    rule: "--publish, --sign, the OIDC token and secrets only in jobs that never run for a fork or a bot",
+    file: CI,
+    breakage: text("            --exit-zero \\\n", "            --sign \\\n            --exit-zero \\\n", 2),
+    expected:
+      "--sign in a job that runs for a fork's pull_request, a deleted fork's pull_request, a bot's pull_request",
+  },
+  "a token in the read-only job": {
+    rule: "--publish, --sign, the OIDC token and secrets only in jobs that never run for a fork or a bot",
     file: CI,
     breakage: {
       doc: (doc) => {
-        stepNamed(doc, "ci-fork", /^Run the pipeline/).env = { GITHUB_TOKEN: expr("secrets.GITHUB_TOKEN") };
+        stepNamed(doc, "ci-read-only", /^Run the pipeline/).env = {
+          GITHUB_TOKEN: expr("secrets.GITHUB_TOKEN"),
+        };
       },
     },
     expected: "a secret in a job that runs for a fork's pull_request",
+  },
+  "a bot's pull request that no job takes": {
+    rule: "the publishing and read-only jobs split every event: exactly one runs",
+    file: CI,
+    breakage: text("        || endsWith(github.event.pull_request.user.login, '[bot]')\n", ""),
+    expected:
+      "none of ci, ci-read-only runs for a pull_request from this repository opened by dependabot[bot], pushed by alice",
+  },
+  "a push that both jobs take": {
+    rule: "the publishing and read-only jobs split every event: exactly one runs",
+    file: CI,
+    breakage: text(
+      "      github.event_name == 'pull_request'\n      && (",
+      "      (github.event_name == 'push' || github.event_name == 'pull_request')\n      && (",
+    ),
+    expected: "ci and ci-read-only all run for a push by alice",
+  },
+  "a new trigger that no job takes": {
+    rule: "the publishing and read-only jobs split every event: exactly one runs",
+    file: CI,
+    breakage: text("on:\n  push:", "on:\n  workflow_dispatch:\n  push:"),
+    expected: "none of ci, ci-read-only runs for a workflow_dispatch",
+  },
+  "publishing without --sign": {
+    rule: "publishing signs, with the OIDC token as a Secret, and only the signing job has id-token: write",
+    file: CI,
+    breakage: text("            --sign \\\n", ""),
+    expected: '"Run the pipeline, publish, sign, comment": publishes without --sign',
+  },
+  "signing without id-token: write": {
+    rule: "publishing signs, with the OIDC token as a Secret, and only the signing job has id-token: write",
+    file: CI,
+    breakage: text(
+      "      id-token: write # the OIDC token cosign exchanges for a short-lived signing certificate\n",
+      "",
+    ),
+    expected: "jobs.ci: signs without id-token: write",
+  },
+  "the OIDC token as text on the command line": {
+    rule: "publishing signs, with the OIDC token as a Secret, and only the signing job has id-token: write",
+    file: CI,
+    breakage: text(
+      "--oidc-request-token env:ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+      '--oidc-request-token "$ACTIONS_ID_TOKEN_REQUEST_TOKEN"',
+    ),
+    expected: 'passes the OIDC request token as "$ACTIONS_ID_TOKEN_REQUEST_TOKEN"',
+  },
+  "publishing without the OIDC request URL": {
+    rule: "publishing signs, with the OIDC token as a Secret, and only the signing job has id-token: write",
+    file: CI,
+    breakage: text('            --oidc-request-url "$ACTIONS_ID_TOKEN_REQUEST_URL" \\\n', ""),
+    expected: 'publishes without --oidc-request-url "$ACTIONS_ID_TOKEN_REQUEST_URL"',
+  },
+  "CD telling the module its own event (workflow_run)": {
+    rule: "every dagger call passes --event from the right context and --github-api-url",
+    file: CD,
+    breakage: text(expr("github.event.workflow_run.event"), expr("github.event_name")),
+    expected: 'env.EVENT is "github.event_name", expected github.event.workflow_run.event',
+  },
+  "the read-only job without --event": {
+    rule: "every dagger call passes --event from the right context and --github-api-url",
+    file: CI,
+    breakage: text('            --event "$EVENT" \\\n', "", 2),
+    expected:
+      'jobs.ci-read-only.steps[2] "Run the pipeline (no publish, no signature, no comment)": no --event',
+  },
+  "CI without --github-api-url": {
+    rule: "every dagger call passes --event from the right context and --github-api-url",
+    file: CI,
+    breakage: text('            --github-api-url "$GITHUB_API_URL" \\\n', ""),
+    expected: 'jobs.ci.steps[2] "Run the pipeline, publish, sign, comment": no --github-api-url',
+  },
+  "a SARIF upload on pull requests": {
+    rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
+    file: CI,
+    breakage: text(SARIF_IF, `if: ${expr("!cancelled() && hashFiles('reports/trivy.sarif') != ''")}`),
+    expected: '"Upload the Trivy findings to code scanning": uploads for a pull request',
+  },
+  "a SARIF upload when the scan left no file": {
+    rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
+    file: CI,
+    breakage: text(SARIF_IF, `if: ${expr("!cancelled() && github.event_name == 'push'")}`),
+    expected: "uploads for a push whose scan left no reports/trivy.sarif",
+  },
+  "no SARIF upload": {
+    rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
+    file: CI,
+    breakage: {
+      doc: (doc) => {
+        const list = steps(doc, "ci");
+        list.splice(list.indexOf(stepNamed(doc, "ci", /code scanning/)), 1);
+      },
+    },
+    expected: "jobs.ci: publishes but does not upload reports/trivy.sarif to code scanning",
+  },
+  "a SARIF upload without security-events: write": {
+    rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
+    file: CI,
+    breakage: text(
+      "      security-events: write # upload the Trivy SARIF to code scanning (push runs only)\n",
+      "",
+    ),
+    expected: "jobs.ci: uploads SARIF without security-events: write",
+  },
+  "a SARIF upload before the pipeline": {
+    rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
+    file: CI,
+    breakage: {
+      doc: (doc) => {
+        const list = steps(doc, "ci");
+        const upload = stepNamed(doc, "ci", /code scanning/);
+        list.splice(list.indexOf(upload), 1);
+        list.splice(1, 0, upload);
+      },
+    },
+    expected: "runs before the pipeline wrote reports/trivy.sarif",
+  },
+  "a job on ubuntu-latest": {
+    rule: "every job runs on the pinned runner image",
+    file: CD,
+    breakage: text("runs-on: ubuntu-24.04", "runs-on: ubuntu-latest"),
+    expected: 'jobs.deploy: runs-on "ubuntu-latest", expected "ubuntu-24.04"',
   },
   "a tag instead of a SHA": {
     rule: "every uses: is pinned to the resolved SHA of the tag in its comment",
@@ -170,6 +361,21 @@ const BROKEN: Record<string, Broken> = {
     file: CD,
     breakage: text(CHECKOUT_PIN, `actions/checkout@${UPLOAD_SHA} # v7.0.1`),
     expected: `actions/checkout@${UPLOAD_SHA} is not the commit of v7.0.1`,
+  },
+  "upload-sarif pinned to another action's commit": {
+    rule: "every uses: is pinned to the resolved SHA of the tag in its comment",
+    file: CI,
+    breakage: text(SARIF_PIN, `github/codeql-action/upload-sarif@${CHECKOUT_SHA} # v4.36.2`),
+    expected: `github/codeql-action@${CHECKOUT_SHA} is not the commit of v4.36.2`,
+  },
+  "upload-sarif pinned to the annotated tag's object instead of its commit": {
+    rule: "every uses: is pinned to the resolved SHA of the tag in its comment",
+    file: CI,
+    breakage: text(
+      SARIF_PIN,
+      "github/codeql-action/upload-sarif@1a818fd5f97ed0ee9a823421bd5b171add01227f # v4.36.2",
+    ),
+    expected: "is not the commit of v4.36.2 (8aad20d150bbac5944a9f9d289da16a4b0d87c1e)",
   },
   "a SHA without its version comment": {
     rule: "every uses: is pinned to the resolved SHA of the tag in its comment",
@@ -187,7 +393,8 @@ const BROKEN: Record<string, Broken> = {
     rule: "every checkout has persist-credentials: false",
     file: CI,
     breakage: text("          persist-credentials: false\n", "", 2),
-    expected: 'jobs.ci-fork.steps[0] "Check out the commit under test": persist-credentials is not false',
+    expected:
+      'jobs.ci-read-only.steps[0] "Check out the commit under test": persist-credentials is not false',
   },
   "a checkout opted into fork code": {
     rule: "every checkout has persist-credentials: false",
@@ -245,25 +452,25 @@ const BROKEN: Record<string, Broken> = {
     expected: "with.call interpolates attacker-controlled github.event.pull_request.title",
   },
   "a deploy without the fork guard": {
-    rule: "workflow_run jobs run only on CI success for this repository's push or PR",
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
     file: CD,
     breakage: text(CD_SAME_REPO, ""),
     expected: "jobs.deploy: runs when CI succeeded on a fork's PR",
   },
   "a deploy without the success guard": {
-    rule: "workflow_run jobs run only on CI success for this repository's push or PR",
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
     file: CD,
     breakage: text("github.event.workflow_run.conclusion == 'success'\n      && ", ""),
     expected: "jobs.deploy: runs when CI failed",
   },
   "a deploy whose guards are or-ed": {
-    rule: "workflow_run jobs run only on CI success for this repository's push or PR",
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
     file: CD,
     breakage: text(CD_SAME_REPO, CD_SAME_REPO.replace("&&", "||")),
     expected: "jobs.deploy: runs when CI succeeded on a fork's PR",
   },
   "a deploy for any triggering event": {
-    rule: "workflow_run jobs run only on CI success for this repository's push or PR",
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
     file: CD,
     breakage: {
       doc: (doc) => {
@@ -273,8 +480,35 @@ const BROKEN: Record<string, Broken> = {
     },
     expected: "jobs.deploy: runs when CI ran on a schedule",
   },
+  "a deploy after any workflow named CI": {
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
+    file: CD,
+    breakage: text(
+      "\n      && (github.event.workflow_run.path == '.github/workflows/ci.yml'\n        || startsWith(github.event.workflow_run.path, '.github/workflows/ci.yml@'))",
+      "",
+    ),
+    expected: "jobs.deploy: runs when another workflow named CI succeeded",
+  },
+  "a path check that takes any file name starting with ci.yml": {
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
+    file: CD,
+    breakage: text("'.github/workflows/ci.yml@'", "'.github/workflows/ci.yml'"),
+    expected: "jobs.deploy: runs when a workflow whose file name only starts like CI's succeeded",
+  },
+  "a deploy for another repository's run": {
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
+    file: CD,
+    breakage: text("\n      && github.event.workflow_run.repository.full_name == github.repository", ""),
+    expected: "jobs.deploy: runs when the run belongs to another repository",
+  },
+  "a deploy for a bot's pull request": {
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
+    file: CD,
+    breakage: text("\n          && !endsWith(github.event.workflow_run.actor.login, '[bot]')", ""),
+    expected: "jobs.deploy: runs when CI succeeded on a bot's PR",
+  },
   "a deploy with no if at all": {
-    rule: "workflow_run jobs run only on CI success for this repository's push or PR",
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
     file: CD,
     breakage: { doc: (doc) => void delete job(doc, "deploy").if },
     expected: "jobs.deploy: no if: guard on a workflow_run job",
@@ -307,13 +541,13 @@ const BROKEN: Record<string, Broken> = {
     expected: "run fetches or checks out code",
   },
   "CI without concurrency": {
-    rule: "concurrency is set; pushes and deploys are never cancelled",
+    rule: "concurrency is set; a running push or deploy is never cancelled",
     file: CI,
     breakage: { doc: (doc) => void delete doc.concurrency },
     expected: "jobs.ci.concurrency: no concurrency group",
   },
   "CI cancelling pushes": {
-    rule: "concurrency is set; pushes and deploys are never cancelled",
+    rule: "concurrency is set; a running push or deploy is never cancelled",
     file: CI,
     breakage: text(
       `cancel-in-progress: ${expr("github.event_name == 'pull_request'")}`,
@@ -322,13 +556,13 @@ const BROKEN: Record<string, Broken> = {
     expected: "cancel-in-progress is true for pushes",
   },
   "CD cancelling a running deploy": {
-    rule: "concurrency is set; pushes and deploys are never cancelled",
+    rule: "concurrency is set; a running push or deploy is never cancelled",
     file: CD,
     breakage: text("cancel-in-progress: false", "cancel-in-progress: true"),
     expected: "jobs.deploy.concurrency: cancel-in-progress is set on a deploy workflow",
   },
   "CD without concurrency": {
-    rule: "concurrency is set; pushes and deploys are never cancelled",
+    rule: "concurrency is set; a running push or deploy is never cancelled",
     file: CD,
     breakage: { doc: (doc) => void delete job(doc, "deploy").concurrency },
     expected: "jobs.deploy.concurrency: no concurrency group",
@@ -366,7 +600,7 @@ const BROKEN: Record<string, Broken> = {
     rule: "reports are summarised and uploaded even on failure, before the verdict",
     file: CI,
     breakage: text("          include-hidden-files: true # .coverage\n", "", 2),
-    expected: 'jobs.ci-fork.steps[4] "Upload the reports": include-hidden-files is not true',
+    expected: 'jobs.ci-read-only.steps[4] "Upload the reports": include-hidden-files is not true',
   },
   "a summary only on success": {
     rule: "reports are summarised and uploaded even on failure, before the verdict",
@@ -389,14 +623,15 @@ const BROKEN: Record<string, Broken> = {
   "no verdict step": {
     rule: "reports are summarised and uploaded even on failure, before the verdict",
     file: CI,
-    breakage: { doc: (doc) => void steps(doc, "ci-fork").pop() },
-    expected: "jobs.ci-fork: no step fails the job on reports/status.json",
+    breakage: { doc: (doc) => void steps(doc, "ci-read-only").pop() },
+    expected: "jobs.ci-read-only: no step fails the job on reports/status.json",
   },
   "a failed gate that exports nothing": {
     rule: "reports are summarised and uploaded even on failure, before the verdict",
     file: CI,
     breakage: text("            --exit-zero \\\n", "", 2),
-    expected: 'jobs.ci-fork.steps[2] "Run the pipeline (no publish, no comment)": no --exit-zero',
+    expected:
+      'jobs.ci-read-only.steps[2] "Run the pipeline (no publish, no signature, no comment)": no --exit-zero',
   },
   "reports not exported": {
     rule: "reports are summarised and uploaded even on failure, before the verdict",
@@ -430,7 +665,12 @@ describe("each rule reports a broken copy of a workflow", () => {
 describe("the pin table", () => {
   it("is used in full: every pinned release appears in a workflow", () => {
     const used = WORKFLOW_PATHS.flatMap((p) => readWorkflow(p).text);
-    for (const pin of PINS) expect(used.join("\n")).toContain(`${pin.action}@${pin.sha} # ${pin.tag}`);
+    for (const pin of PINS) {
+      // `owner/repo@sha` or, for an action in a sub-folder, `owner/repo/path@sha`.
+      const literal = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const uses = new RegExp(`${literal(pin.action)}(/[\\w./-]+)?@${pin.sha} # ${literal(pin.tag)}\\n`);
+      expect(used.join("\n")).toMatch(uses);
+    }
   });
 
   it("lists each action once", () => {
