@@ -9,93 +9,121 @@ import {
   shaTag,
 } from "../dagger/src/tags.js";
 
-const long = "a".repeat(300);
-
 describe("branchTag", () => {
   it.each([
     ["main", "main"],
-    ["develop", "develop"],
-    ["feature/login", "feature-login"],
-    ["refs/heads/feature/login", "feature-login"],
     ["refs/heads/main", "main"],
-    // metadata-action keeps a '-' that was already there and turns '#' into another one
-    ["banner-utils-test-#5", "banner-utils-test--5"],
-    ["dependabot/npm_and_yarn/vite-5.0.1", "dependabot-npm_and_yarn-vite-5.0.1"],
-    ["renovate/@types-node-20.x", "renovate-types-node-20.x"],
-    // a run of invalid characters becomes ONE '-' (metadata-action's regex has '+')
-    ["feature//x", "feature-x"],
-    ["a / b", "a-b"],
-    ["user/ÜMLAUT", "user-MLAUT"],
-    ["fix/ça-marche", "fix-a-marche"],
-    ["feat/🚀-launch", "feat--launch"],
-    ["..hidden", "hidden"],
-    ["-dash", "dash"],
-    ["._-.x", "_-.x"],
-    ["/leading-slash", "leading-slash"],
-    ["trailing/", "trailing-"],
+    ["develop", "develop"],
     ["v1.2.3", "v1.2.3"],
     ["UPPER_case", "UPPER_case"],
-    ["refs/heads/refs/heads/x", "refs-heads-x"],
-    ["refs/tags/v1", "refs-tags-v1"],
-    [long, "a".repeat(128)],
-    [`-${long}`, "a".repeat(128)],
-  ])("%j -> %j", (branch, tag) => {
+    ["release-2026.11", "release-2026.11"],
+    ["a".repeat(128), "a".repeat(128)],
+  ])("%j is already a tag nothing else can become: kept as %j", (branch, tag) => {
     expect(branchTag(branch)).toBe(tag);
   });
 
+  // Expected values computed outside this code: metadata-action's rule, then "-" and the first 8 hex of
+  // sha256(name) (python3 -c 'import hashlib; print(hashlib.sha256(b"!main").hexdigest()[:8])').
   it.each([
-    ["", "branch-e3b0c44298fc"],
-    ["#", "branch-334359b90efe"],
-    ["🚀", "branch-ebbc0b2870eb"],
-    ["..", "branch-5ec1f7e700f3"],
-    ["refs/heads/", "branch-e3b0c44298fc"],
-  ])("%j has nothing valid left: the fallback %j (sha256 of the name)", (branch, tag) => {
+    ["feature/login", "feature-login-df7c7aeb"],
+    ["refs/heads/feature/login", "feature-login-df7c7aeb"],
+    ["banner-utils-test-#5", "banner-utils-test--5-6760d846"],
+    ["dependabot/npm_and_yarn/vite-5.0.1", "dependabot-npm_and_yarn-vite-5.0.1-afa078c7"],
+    ["feature//x", "feature-x-3b0d3308"],
+    ["user/ÜMLAUT", "user-MLAUT-bed7d2f8"],
+    ["..hidden", "hidden-27b2a250"],
+    ["-dash", "dash-b693fbbf"],
+    ["trailing/", "trailing--09ab9de6"],
+    // valid git branch names the rule alone would turn into the protected tags
+    ["!main", "main-2d1ba685"],
+    ["#main", "main-512ba51f"],
+    ["@develop", "develop-f9c75278"],
+    // the sha- prefix is reserved for commit tags; a name shaped like a derived tag is derived again
+    ["sha-3f2a9c1", "sha-3f2a9c1-f4d1c5b5"],
+    ["main-1a2b3c4d", "main-1a2b3c4d-5b3c064a"],
+    ["", "branch-e3b0c442"],
+    ["#", "branch-334359b9"],
+    ["🚀", "branch-ebbc0b28"],
+    ["refs/heads/", "branch-e3b0c442"],
+    ["a".repeat(300), `${"a".repeat(119)}-9835fa6b`],
+  ])("%j is changed by the rule: %j", (branch, tag) => {
     expect(branchTag(branch)).toBe(tag);
     expect(tag).toMatch(OCI_TAG);
-  });
-
-  it("gives distinct fallbacks to distinct all-invalid names", () => {
-    expect(new Set(["#", "##", "🚀", "ü", "", "-", "."].map(branchTag)).size).toBe(7);
-  });
-
-  it("cuts a 300-character name with invalid characters to 128, still valid", () => {
-    const tag = branchTag(`feature/${"ü/x".repeat(100)}`);
-    expect(tag).toHaveLength(128);
-    expect(tag).toMatch(OCI_TAG);
-    expect(tag.startsWith("feature-x-x-")).toBe(true);
   });
 
   const anyString = fc.string({ unit: "binary", maxLength: 400 });
   const branchy = fc.string({
-    unit: fc.constantFrom(..."aZ09._-/#@ü🚀 \t".split("").concat(["🚀", "refs/heads/"])),
+    unit: fc.constantFrom(..."aZ09._-/#@!ü🚀 \t".split("").concat(["🚀", "refs/heads/", "main", "sha-"])),
     maxLength: 200,
   });
+  // A branch name reaches the module as UTF-8 text: lone UTF-16 surrogates cannot occur (and would all hash
+  // as U+FFFD), so the generators keep to well-formed strings.
+  const names = fc
+    .oneof(anyString, branchy)
+    .filter((s) => !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, "")));
+  /** Two spellings of one branch: `x` and `refs/heads/x`. */
+  const branchOf = (s: string) => (s.startsWith("refs/heads/") ? s.slice("refs/heads/".length) : s);
 
   it("always yields a valid OCI tag of at most 128 characters (any unicode)", () => {
-    for (const arb of [anyString, branchy]) {
-      fc.assert(
-        fc.property(arb, (s) => {
-          const tag = branchTag(s);
-          expect(tag).toMatch(OCI_TAG);
-          expect(tag.length).toBeLessThanOrEqual(128);
-        }),
-        { numRuns: 2000 },
-      );
-    }
-  });
-
-  it("is deterministic and idempotent on its own output", () => {
     fc.assert(
-      fc.property(fc.oneof(anyString, branchy), (s) => {
-        expect(branchTag(s)).toBe(branchTag(s));
-        expect(branchTag(branchTag(s))).toBe(branchTag(s));
+      fc.property(names, (s) => {
+        const tag = branchTag(s);
+        expect(tag).toMatch(OCI_TAG);
+        expect(tag.length).toBeLessThanOrEqual(128);
       }),
-      { numRuns: 2000 },
+      { numRuns: 3000 },
     );
   });
 
-  it("leaves an already-valid tag that does not start with '.' or '-' unchanged", () => {
-    const validTag = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/);
+  it("never gives two different branch names one tag", () => {
+    fc.assert(
+      fc.property(names, names, (a, b) => {
+        fc.pre(branchOf(a) !== branchOf(b));
+        expect(branchTag(a)).not.toBe(branchTag(b));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("gives `main` only to main and `develop` only to develop, and a commit tag to no branch", () => {
+    fc.assert(
+      fc.property(names, (s) => {
+        const tag = branchTag(s);
+        if (tag === "main") expect(branchOf(s)).toBe("main");
+        if (tag === "develop") expect(branchOf(s)).toBe("develop");
+        expect(tag).not.toMatch(/^sha-[0-9a-f]{7}$/);
+      }),
+      { numRuns: 5000 },
+    );
+    for (const near of [
+      "!main",
+      "main!",
+      "_main",
+      "ma/in",
+      "main ",
+      "Main",
+      ".main",
+      "-main",
+      "main/",
+      "refs/heads/!main",
+    ]) {
+      expect(branchTag(near), near).not.toBe("main");
+    }
+  });
+
+  it("is deterministic", () => {
+    fc.assert(
+      fc.property(names, (s) => {
+        expect(branchTag(s)).toBe(branchTag(String(s)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("keeps every valid tag that is not reserved and not shaped like a derived one", () => {
+    const validTag = fc
+      .stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/)
+      .filter((t) => !t.startsWith("sha-") && !/-[0-9a-f]{8}$/.test(t));
     fc.assert(
       fc.property(validTag, (tag) => {
         expect(branchTag(tag)).toBe(tag);
@@ -181,19 +209,23 @@ describe("imageReference", () => {
 
 describe("environmentFor", () => {
   it.each([
-    ["main", "production"],
-    ["refs/heads/main", "production"],
-    ["develop", "staging"],
-    ["feature/login", "preview"],
-    ["Main", "preview"],
-    ["", "preview"],
-  ])("%j -> %s", (branch, env) => {
-    expect(environmentFor(branch)).toBe(env);
+    ["main", "push", "production"],
+    ["refs/heads/main", "push", "production"],
+    ["develop", "push", "staging"],
+    ["feature/login", "push", "preview"],
+    ["Main", "push", "preview"],
+    ["", "push", "preview"],
+    // production and staging come from push runs only: a pull request from a branch called main is a preview
+    ["main", "pull_request", "preview"],
+    ["develop", "pull_request", "preview"],
+    ["main", "", "preview"],
+  ])("%j on %j -> %s", (branch, event, env) => {
+    expect(environmentFor(branch, undefined, event)).toBe(env);
   });
 
   it("takes an explicit environment over the mapping; an empty one counts as none", () => {
-    expect(environmentFor("main", "qa-2")).toBe("qa-2");
-    expect(environmentFor("main", "")).toBe("production");
+    expect(environmentFor("main", "qa-2", "pull_request")).toBe("qa-2");
+    expect(environmentFor("main", "", "push")).toBe("production");
   });
 
   it.each(["Prod", "prod env", "prod_1", "a".repeat(64)])("rejects the environment %j", (env) => {

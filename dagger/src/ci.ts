@@ -1,11 +1,13 @@
 import { type Container, type Directory, dag, func, object, type Secret } from "@dagger.io/dagger";
 import { deployImage } from "./deploy.js";
+import { parseGitHubApiUrl } from "./github.js";
 import { buildImages, type ImageLabels, smokeTest } from "./image.js";
 import { type LintResult, runLint } from "./lint.js";
 import { type MatrixResult, runMatrix } from "./matrix.js";
-import { commentOnPullRequest } from "./notify.js";
+import { type CommentTarget, commentOnPullRequest } from "./notify.js";
 import {
   type PublishPlan,
+  pinned,
   planPublish,
   pushImages,
   REHEARSAL_REGISTRY,
@@ -25,7 +27,8 @@ import {
   parseSeverity,
   type Severity,
 } from "./settings.js";
-import { branchTag, parseRepository } from "./tags.js";
+import { planSigner, type Signer, signImage } from "./sign.js";
+import { branchTag, parseEvent, parseRepository } from "./tags.js";
 
 /** Everything one `ci` run was asked to do, validated before any container starts. */
 export type CiPlan = {
@@ -41,10 +44,10 @@ export type CiPlan = {
   platforms: string[];
   labels: ImageLabels;
   /** where to push, when pushing: a real registry, or the in-engine one of a rehearsal */
-  publish?: { plan: PublishPlan; auth?: RegistryAuth; rehearsal: boolean };
+  publish?: { plan: PublishPlan; auth?: RegistryAuth; rehearsal: boolean; signer?: Signer };
   /** why publish is not happening, when it is not */
   publishSkipped?: string;
-  comment?: { repository: string; sha: string; branch?: string; token: Secret };
+  comment?: CommentTarget;
   commentSkipped?: string;
   runUrl?: string;
   sha?: string;
@@ -205,12 +208,24 @@ export async function runCi(
     if (!gatesPassed) {
       skipped.push("publish: a gate failed, so nothing was pushed");
     } else {
-      const { plan: target, auth, rehearsal } = plan.publish;
+      const { plan: target, auth, rehearsal, signer } = plan.publish;
       const registryService = rehearsal ? rehearsalRegistry() : undefined;
+      if (target.held) warnings.push(`publish: ${target.held}`);
       try {
         const variants =
           plan.platforms.length === 0 ? [variant as Container] : [variant as Container, ...otherVariants];
-        const pushed = await pushImages(variants, target, auth, registryService);
+        // Signed (with the SBOM attested) on the immutable sha-<7> digest before any branch tag moves.
+        const sbom = scan ? scan.sbom() : undefined;
+        if (signer && !sbom)
+          warnings.push("sign: no SBOM to attest (the scan did not run); the image is signed without it");
+        const signFirst = signer
+          ? (image: string) => signImage(image, sbom, signer, target.registry, auth)
+          : undefined;
+        const pushed = await pushImages(variants, target, auth, registryService, signFirst);
+        if (signer)
+          warnings.push(
+            `sign: ${pinned(pushed.reference)} signed with cosign${sbom ? ", SBOM attested" : ""}`,
+          );
         if (rehearsal) {
           // The deploy half of the rehearsal: pull back what was pushed, by digest, and run it.
           const deployed = await deployImage(
@@ -292,9 +307,26 @@ export function planCi(
     platforms: readonly string[];
     severity: readonly string[];
     failOn: string;
+    event?: string;
+    githubApiUrl?: string;
+    sign?: boolean;
+    oidcRequestUrl?: string;
+    oidcRequestToken?: Secret;
+    cosignKey?: Secret;
+    cosignPassword?: Secret;
   },
 ): CiPlan {
   if (args.repository) parseRepository(args.repository);
+  const event = parseEvent(args.event ?? "");
+  const apiUrl = args.githubApiUrl ? parseGitHubApiUrl(args.githubApiUrl) : undefined;
+  const signer = planSigner({
+    sign: args.sign ?? false,
+    publish: args.publish,
+    oidcRequestUrl: args.oidcRequestUrl ?? "",
+    ...(args.oidcRequestToken ? { oidcRequestToken: args.oidcRequestToken } : {}),
+    ...(args.cosignKey ? { cosignKey: args.cosignKey } : {}),
+    ...(args.cosignPassword ? { cosignPassword: args.cosignPassword } : {}),
+  });
   const platforms = parsePlatforms(args.platforms);
   const plan: CiPlan = {
     source: settings.source,
@@ -328,13 +360,15 @@ export function planCi(
       args.repository || "rehearsal/app",
       args.branch || "rehearsal",
       args.sha,
+      // The in-engine registry serves no one else: no tag in it is protected.
+      "push",
     );
     plan.publish = { plan: target, rehearsal: true };
   } else if (args.publish) {
     if (!args.repository) {
       throw new InputError("--publish needs --repository. Expected owner/name, e.g. octo-org/my-service.");
     }
-    const target = planPublish(settings.registry, args.repository, args.branch, args.sha);
+    const target = planPublish(settings.registry, args.repository, args.branch, args.sha, event);
     const password = args.registryPassword ?? args.githubToken;
     if (!password) {
       throw new InputError(
@@ -342,7 +376,12 @@ export function planCi(
       );
     }
     const auth = requireAuth(args.registryUsername || target.owner, password, settings.registry);
-    plan.publish = { plan: target, ...(auth ? { auth } : {}), rehearsal: false };
+    plan.publish = {
+      plan: target,
+      ...(auth ? { auth } : {}),
+      rehearsal: false,
+      ...(signer ? { signer } : {}),
+    };
   } else {
     plan.publishSkipped = "not requested (pass --publish with credentials, or --rehearse)";
   }
@@ -353,6 +392,7 @@ export function planCi(
       sha: args.sha,
       token: args.githubToken,
       ...(args.branch ? { branch: args.branch } : {}),
+      ...(apiUrl ? { apiUrl } : {}),
     };
   } else {
     plan.commentSkipped = args.githubToken

@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { dag, func, object, type Secret, type Service } from "@dagger.io/dagger";
+import { dag, type File, func, object, type Secret, type Service } from "@dagger.io/dagger";
+import { parseGitHubApiUrl } from "./github.js";
 import { commentOnPullRequest } from "./notify.js";
 import { type RegistryAuth, requireAuth } from "./publish.js";
 import { CD_MARKER, renderDeploySummary } from "./render.js";
 import type { DeployStatus } from "./report.js";
 import { errorText, InputError, type PipelineSettings, parseCommand } from "./settings.js";
-import { branchTag, environmentFor, imageReference, parseRepository } from "./tags.js";
+import { signingIdentity, type Verifier, verifyImage } from "./sign.js";
+import { environmentFor, imageReference, parseEvent, parseRepository, shaTag } from "./tags.js";
 
 /** What `deploy` did: where, which image, what the smoke command printed. */
 @object()
@@ -18,23 +20,26 @@ export class Deployment {
   @func() image = "";
   /** the image's digest, sha256:… */
   @func() digest = "";
-  /** what the smoke command printed (trimmed) */
+  /** what the smoke command printed (trimmed), or why the image was refused */
   @func() output = "";
+  /** what the signature check established, e.g. "signed by ^https://github.com/o/r/... (issuer ...)" */
+  @func() signature = "";
   /** problems that did not change the verdict, e.g. a PR comment that could not be posted */
   @func() warnings: string[] = [];
   /** the deployment as markdown (the CD comment's body) */
   @func() summary = "";
 
   static of(status: DeployStatus, summary: string): Deployment {
-    return Object.assign(new Deployment(), {
-      passed: status.passed,
-      environment: status.environment,
-      image: status.image,
-      digest: status.digest ?? "",
-      output: status.output,
-      warnings: status.warnings,
-      summary,
-    });
+    const d = new Deployment();
+    d.passed = status.passed;
+    d.environment = status.environment;
+    d.image = status.image;
+    d.digest = status.digest ?? "";
+    d.output = status.output;
+    d.signature = status.signature ?? "";
+    d.warnings = status.warnings;
+    d.summary = summary;
+    return d;
   }
 }
 
@@ -57,10 +62,29 @@ export function pinnedReference(address: string, digest: string): string {
   return `${repository}@${parseDigest(digest)}`;
 }
 
+/** What must hold before a pulled image may run: its signature, and the commit its label names. */
+export type DeployChecks = {
+  /** verify the signature this way; absent: not verified (a rehearsal, or --allow-unsigned) */
+  verifier?: Verifier;
+  /** the full commit SHA the image's org.opencontainers.image.revision label must carry */
+  revision?: string;
+};
+
+export type DeployRun = {
+  passed: boolean;
+  output: string;
+  digest?: string;
+  /** what the signature check established, or why there was none */
+  signature?: string;
+  /** the revision label the image carries */
+  revision?: string;
+};
+
 /**
- * Pulls the image and runs the smoke command in it, exactly as a user of the image would. A pull or run
- * failure is a failed deployment with the reason as its output, not an exception: the CD comment still says
- * what happened.
+ * Pulls the image, resolves it to its digest, and only then checks it (signature, revision label) and runs the
+ * smoke command in it by that digest, exactly as a user of the image would. A refused image never runs. A pull,
+ * check or run failure is a failed deployment with the reason as its output, not an exception: the CD comment
+ * still says what happened.
  */
 export async function deployImage(
   reference: string,
@@ -69,24 +93,56 @@ export async function deployImage(
   auth: RegistryAuth | undefined,
   registry: string,
   registryService?: Service,
-): Promise<{ passed: boolean; output: string; digest?: string }> {
+  checks: DeployChecks = {},
+): Promise<DeployRun> {
   const args = parseCommand(command);
+  const facts: Omit<DeployRun, "passed" | "output"> = {};
   try {
     let base = dag.container();
     if (auth) base = base.withRegistryAuth(registry, auth.username, auth.password);
-    const image = base.from(reference, registryService ? { registryService } : {});
-    const resolved = await image.imageRef();
+    const resolved = await base.from(reference, registryService ? { registryService } : {}).imageRef();
+    const digest = /@(sha256:[0-9a-f]{64})$/.exec(resolved)?.[1];
+    if (digest) facts.digest = digest;
+    // Everything below is about this digest: a tag that moves meanwhile changes nothing.
+    const exact = digest ? pinnedReference(reference, digest) : reference;
+    if (checks.verifier) {
+      try {
+        facts.signature = await verifyImage(exact, checks.verifier, registry, auth);
+      } catch (err) {
+        return {
+          passed: false,
+          output: `refused: the signature of ${exact} does not verify: ${errorText(err)}`,
+          ...facts,
+        };
+      }
+    } else {
+      facts.signature = "not verified";
+    }
+    const image = base.from(exact, registryService ? { registryService } : {});
+    if (checks.revision !== undefined) {
+      const label = (await image.label(REVISION_LABEL)).trim();
+      facts.revision = label;
+      if (label.toLowerCase() !== checks.revision.toLowerCase()) {
+        return {
+          passed: false,
+          output: `refused: ${exact} was built from ${label ? `commit ${label}` : "an unknown commit (no revision label)"}, not ${checks.revision}`,
+          ...facts,
+        };
+      }
+    }
     // `from` on a digest is keyed on the digest alone, so the same smoke exec would replay its cached output
     // (engine at v0.21.8): a value that changes on every deploy makes it run for real.
     const output = (
       await image.withEnvVariable("PIPELINE_DEPLOY_RUN", randomUUID()).withExec(args).stdout()
     ).trim();
-    const digest = /@(sha256:[0-9a-f]{64})$/.exec(resolved)?.[1];
-    return { passed: output === expected, output, ...(digest ? { digest } : {}) };
+    return { passed: output === expected, output, ...facts };
   } catch (err) {
-    return { passed: false, output: `the deployment failed: ${errorText(err)}` };
+    return { passed: false, output: `the deployment failed: ${errorText(err)}`, ...facts };
   }
 }
+
+/** The label CI's build writes from the commit it built (Dockerfile ARG REVISION). */
+export const REVISION_LABEL = "org.opencontainers.image.revision";
 
 /** What `deploy` was asked, as typed. */
 export type DeployArgs = {
@@ -95,51 +151,82 @@ export type DeployArgs = {
   sha: string;
   digest: string;
   environment: string;
+  event: string;
   runUrl: string;
+  githubApiUrl: string;
   githubToken?: Secret;
   registryUsername: string;
   registryPassword?: Secret;
+  allowUnsigned: boolean;
+  cosignPublicKey?: File;
 };
 
-/**
- * Validate, pull and run, comment, then judge. The comment is posted before a failed deploy fails, so the
- * pull request says what happened either way.
- */
-export async function runDeploy(settings: PipelineSettings, args: DeployArgs): Promise<Deployment> {
-  const {
-    branch,
-    repository,
-    sha,
-    digest,
-    environment,
-    runUrl,
-    githubToken,
-    registryUsername,
-    registryPassword,
-  } = args;
-  const { owner, repo } = parseRepository(repository);
-  const env = environmentFor(branch, environment);
-  const tagged = imageReference(settings.registry, owner, repo, branchTag(branch));
-  const reference = digest ? pinnedReference(tagged, parseDigest(digest)) : tagged;
+/** Read -> plan: what to pull and what must hold, every argument checked before anything is pulled. */
+export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
+  const { owner, repo } = parseRepository(args.repository);
+  const event = parseEvent(args.event);
+  const environment = environmentFor(args.branch, args.environment, event);
+  if (args.sha === "" && args.digest === "") {
+    throw new InputError(
+      "deploy needs the commit CI built. Expected --sha <40-hex commit> (the image CI pushed as sha-<7>), or --digest sha256:<64 hex>.",
+    );
+  }
+  if (args.sha !== "" && !/^[0-9a-fA-F]{40}$/.test(args.sha)) {
+    throw new InputError(
+      `Invalid --sha '${args.sha.slice(0, 80)}'. Expected the full 40-hex commit id, e.g. "$(git rev-parse HEAD)": the image's revision label is compared with it.`,
+    );
+  }
+  const name = `${settings.registry}/${owner.toLowerCase()}/${repo.toLowerCase()}`;
+  const reference = args.digest
+    ? `${name}@${parseDigest(args.digest)}`
+    : imageReference(settings.registry, owner, repo, shaTag(args.sha));
   // No credentials is a public pull; a username alone is a mistake worth naming.
   const auth =
-    registryPassword || registryUsername
-      ? requireAuth(registryUsername || owner, registryPassword, settings.registry)
+    args.registryPassword || args.registryUsername
+      ? requireAuth(args.registryUsername || owner, args.registryPassword, settings.registry)
       : undefined;
+  const apiUrl = args.githubApiUrl === "" ? undefined : parseGitHubApiUrl(args.githubApiUrl);
+  const verifier: Verifier | undefined = args.allowUnsigned
+    ? undefined
+    : args.cosignPublicKey
+      ? { kind: "key", publicKey: args.cosignPublicKey }
+      : {
+          kind: "keyless",
+          ...signingIdentity({
+            repository: args.repository,
+            branch: args.branch,
+            event,
+            ...(apiUrl ? { apiUrl } : {}),
+          }),
+        };
+  return { environment, reference, auth, apiUrl, verifier, event };
+}
 
+/**
+ * Validate, pull, verify and run, comment, then judge. The summary is rendered once: it is the comment's body
+ * and the result's summary. The comment is posted before a failed deploy fails, so the pull request says what
+ * happened either way.
+ */
+export async function runDeploy(settings: PipelineSettings, args: DeployArgs): Promise<Deployment> {
+  const { branch, repository, sha, runUrl, githubToken } = args;
+  const plan = planDeploy(settings, args);
   const run = await deployImage(
-    reference,
+    plan.reference,
     settings.smokeCommand,
     settings.smokeExpect,
-    auth,
+    plan.auth,
     settings.registry,
+    undefined,
+    { ...(plan.verifier ? { verifier: plan.verifier } : {}), ...(sha ? { revision: sha } : {}) },
   );
   const status: DeployStatus = {
     passed: run.passed,
-    environment: env,
+    environment: plan.environment,
     branch,
-    image: reference,
+    image: plan.reference,
     ...(run.digest ? { digest: run.digest } : {}),
+    signature: args.allowUnsigned ? "not verified (--allow-unsigned)" : (run.signature ?? "not verified"),
+    ...(run.revision !== undefined ? { revision: run.revision } : {}),
     command: settings.smokeCommand,
     expected: settings.smokeExpect,
     output: run.output,
@@ -147,22 +234,20 @@ export async function runDeploy(settings: PipelineSettings, args: DeployArgs): P
     ...(runUrl ? { runUrl } : {}),
     ...(sha ? { sha } : {}),
   };
+  if (!githubToken) status.warnings.push("PR comment: no --github-token given");
+  else if (!sha) status.warnings.push("PR comment: no --sha given, so no pull request to find");
+  const summary = renderDeploySummary(status);
   if (githubToken && sha) {
     const result = await commentOnPullRequest(
-      { repository, sha, branch, token: githubToken },
+      { repository, sha, branch, token: githubToken, ...(plan.apiUrl ? { apiUrl: plan.apiUrl } : {}) },
       CD_MARKER,
-      renderDeploySummary(status),
+      summary,
     );
+    // The comment cannot report its own failure: it goes to the result's warnings and the log.
     status.warnings.push(...result.warnings);
-  } else {
-    status.warnings.push(
-      githubToken
-        ? "PR comment: no --sha given, so no pull request to find"
-        : "PR comment: no --github-token given",
-    );
+    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
   }
-  const summary = renderDeploySummary(status);
   // The comment is posted first, so a failed deploy is reported on the PR before the call fails.
-  if (!status.passed) throw new Error(`Deploy to ${env} failed.\n${summary}`);
+  if (!status.passed) throw new Error(`Deploy to ${plan.environment} failed: ${run.output}\n${summary}`);
   return Deployment.of(status, summary);
 }

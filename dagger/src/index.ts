@@ -8,6 +8,7 @@ import {
   type Container,
   check,
   type Directory,
+  type File,
   type float,
   func,
   object,
@@ -34,7 +35,8 @@ import {
   parseThreshold,
   SOURCE_IGNORE,
 } from "./settings.js";
-import { parseRepository } from "./tags.js";
+import { planSigner, signImage } from "./sign.js";
+import { parseEvent, parseRepository } from "./tags.js";
 import { runTests, type TestResult } from "./tests.js";
 
 /** CI/CD for a Python service: every stage on its own, or all of them with `ci`. */
@@ -184,6 +186,20 @@ export class Pipeline {
     failOn = "",
     /** return the result (and its reports) even when a gate failed, instead of failing */
     exitZero = false,
+    /** the GitHub event of this run (github.event_name): only a push run moves the main and develop tags */
+    event = "",
+    /** the GitHub API root (GITHUB_API_URL); empty means api.github.com */
+    githubApiUrl = "",
+    /** sign the pushed digest with cosign and attach the SBOM as a signed attestation (needs --publish) */
+    sign = false,
+    /** keyless signing on GitHub Actions: the runner's ACTIONS_ID_TOKEN_REQUEST_URL */
+    oidcRequestUrl = "",
+    /** keyless signing on GitHub Actions: env:ACTIONS_ID_TOKEN_REQUEST_TOKEN (job permission id-token: write) */
+    oidcRequestToken?: Secret,
+    /** sign with this cosign private key instead, e.g. env:COSIGN_KEY */
+    cosignKey?: Secret,
+    /** the cosign private key's password, e.g. env:COSIGN_PASSWORD */
+    cosignPassword?: Secret,
   ): Promise<CiRun> {
     const plan = planCi(this.settings(), {
       publish,
@@ -198,6 +214,13 @@ export class Pipeline {
       platforms,
       severity,
       failOn,
+      event,
+      githubApiUrl,
+      sign,
+      oidcRequestUrl,
+      oidcRequestToken,
+      cosignKey,
+      cosignPassword,
     });
     await requireFiles(this.source, this.app, this.dockerfile);
     const { status, summary, reports } = await runCi(plan);
@@ -209,12 +232,15 @@ export class Pipeline {
     return new CiRun(status.passed, summary, JSON.stringify(status), reports);
   }
 
-  /** Build the image and push it to <registry>/<owner>/<repo>:<branch> and :sha-<7>; returns the pushed reference with its digest. */
+  /**
+   * Build the image and push it to <registry>/<owner>/<repo>:sha-<7> and :<branch tag> (main and develop only on
+   * --event push), optionally signed; returns the pushed reference with its digest.
+   */
   @func({ cache: "never" })
   async publish(
     /** owner/name, e.g. octo-org/my-service (lowercased in the image name) */
     repository: string,
-    /** the branch; its tag follows docker/metadata-action's rule */
+    /** the branch; its tag follows docker/metadata-action's rule, made injective */
     branch: string,
     /** the commit; adds the sha-<7> tag and the revision label */
     sha = "",
@@ -224,34 +250,59 @@ export class Pipeline {
     registryPassword?: Secret,
     /** platforms, e.g. linux/amd64,linux/arm64 for a multi-arch image */
     platforms: string[] = [],
+    /** the GitHub event (push moves the main and develop tags; anything else leaves them) */
+    event = "",
+    /** sign the pushed digest with cosign (keyless needs the OIDC flags, else --cosign-key) */
+    sign = false,
+    /** keyless signing on GitHub Actions: the runner's ACTIONS_ID_TOKEN_REQUEST_URL */
+    oidcRequestUrl = "",
+    /** keyless signing on GitHub Actions: env:ACTIONS_ID_TOKEN_REQUEST_TOKEN */
+    oidcRequestToken?: Secret,
+    /** sign with this cosign private key, e.g. env:COSIGN_KEY */
+    cosignKey?: Secret,
+    /** the cosign private key's password, e.g. env:COSIGN_PASSWORD */
+    cosignPassword?: Secret,
   ): Promise<string> {
-    const target = planPublish(this.registry, repository, branch, sha);
+    const target = planPublish(this.registry, repository, branch, sha, parseEvent(event));
     // The username defaults to the owner, so a missing password is what requireAuth reports.
     const auth = requireAuth(registryUsername || target.owner, registryPassword, this.registry);
+    const signer = planSigner({
+      sign,
+      publish: true,
+      oidcRequestUrl,
+      oidcRequestToken,
+      cosignKey,
+      cosignPassword,
+    });
     await requireFiles(this.source, this.app, this.dockerfile);
     const variants = buildImages(this.source, this.dockerfile, parsePlatforms(platforms), {
       source: `https://github.com/${repository}`,
       revision: sha,
       created: new Date().toISOString(),
     });
-    return (await pushImages(variants, target, auth)).reference;
+    const signFirst = signer
+      ? (image: string) => signImage(image, undefined, signer, this.registry, auth)
+      : undefined;
+    return (await pushImages(variants, target, auth, undefined, signFirst)).reference;
   }
 
   /**
-   * Deploy a published image: pull <registry>/<owner>/<repo>:<branch tag> (or an exact digest), run the smoke
-   * command, comment on the pull request, and fail when the output is not the expected one.
+   * Deploy what CI built for a commit: pull <registry>/<owner>/<repo>:sha-<7> (or an exact digest), resolve it to
+   * its digest, verify its cosign signature (CI's workflow identity, or --cosign-public-key) and that its
+   * revision label is the commit, then run the smoke command, comment on the pull request, and fail when
+   * anything did not hold. A refused image never runs.
    */
   @func({ cache: "never" })
   async deploy(
-    /** the branch whose image to deploy; main -> production, develop -> staging, others -> preview */
+    /** the branch CI built; with --event push, main -> production and develop -> staging; else preview */
     branch: string,
     /** owner/name, e.g. octo-org/my-service */
     repository: string,
-    /** the commit, for the PR lookup and the comment */
+    /** the full commit SHA CI built: its sha-<7> image is deployed and its revision label must match */
     sha = "",
-    /** deploy this exact digest (sha256:…) instead of the branch tag's current image */
+    /** deploy this exact digest (sha256:…) instead of resolving sha-<7> */
     digest = "",
-    /** override the environment the branch maps to */
+    /** override the environment the branch and event map to */
     environment = "",
     /** link to this run, shown in the comment */
     runUrl = "",
@@ -261,6 +312,14 @@ export class Pipeline {
     registryUsername = "",
     /** registry password or token, for private packages */
     registryPassword?: Secret,
+    /** the GitHub event of the CI run that built the image (workflow_run.event): push or pull_request */
+    event = "",
+    /** the GitHub API root (GITHUB_API_URL); empty means api.github.com */
+    githubApiUrl = "",
+    /** run an image whose signature was not verified (a laptop image nobody signed); said in the summary */
+    allowUnsigned = false,
+    /** verify with this cosign public key instead of CI's keyless identity */
+    cosignPublicKey?: File,
   ): Promise<Deployment> {
     return runDeploy(this.settings(), {
       branch,
@@ -268,10 +327,14 @@ export class Pipeline {
       sha,
       digest,
       environment,
+      event,
       runUrl,
+      githubApiUrl,
       githubToken,
       registryUsername,
       registryPassword,
+      allowUnsigned,
+      ...(cosignPublicKey ? { cosignPublicKey } : {}),
     });
   }
 

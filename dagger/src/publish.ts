@@ -1,7 +1,7 @@
 import { type Container, dag, type Secret, type Service } from "@dagger.io/dagger";
 import type { ImageStatus } from "./report.js";
 import { InputError } from "./settings.js";
-import { branchTag, imageReference, parseRepository, shaTag } from "./tags.js";
+import { branchTag, imageReference, PROTECTED_TAGS, parseRepository, shaTag } from "./tags.js";
 
 /**
  * An ephemeral registry inside the engine, for rehearsals: build -> publish -> deploy with no credentials and
@@ -25,24 +25,48 @@ export type PublishPlan = {
   registry: string;
   owner: string;
   repo: string;
-  /** branch tag first: it is the one deploy pulls */
+  /** branch tag first (it is the one a branch's users pull), then sha-<7> */
   tags: string[];
   addresses: string[];
+  /** a protected tag (main, develop) this run may not move, with why */
+  held?: string;
 };
 
-/** Where the image goes: `<registry>/<owner>/<repo>:<branch tag>` and `:sha-<7>`, owner and repo lowercased. */
-export function planPublish(registry: string, repository: string, branch: string, sha: string): PublishPlan {
+/**
+ * Where the image goes: `<registry>/<owner>/<repo>:<branch tag>` and `:sha-<7>`, owner and repo lowercased.
+ * The `main` and `develop` tags move only on a push run (`event` push): a pull request whose branch is called
+ * `develop` keeps its sha-<7> tag and leaves `:develop` to what was merged.
+ */
+export function planPublish(
+  registry: string,
+  repository: string,
+  branch: string,
+  sha: string,
+  event = "",
+): PublishPlan {
   const { owner, repo } = parseRepository(repository);
   if (branch.trim() === "") {
     throw new InputError("Missing --branch. Expected the branch being built, e.g. main.");
   }
-  const tags = [branchTag(branch), ...(sha.trim() ? [shaTag(sha)] : [])];
+  const branchTagName = branchTag(branch);
+  const held = PROTECTED_TAGS.includes(branchTagName) && event !== "push";
+  const tags = [...(held ? [] : [branchTagName]), ...(sha.trim() ? [shaTag(sha)] : [])];
+  if (tags.length === 0) {
+    throw new InputError(
+      `Nothing to push: the '${branchTagName}' tag moves only on a push run (--event push), and no --sha was given for the sha-<7> tag. Expected --sha, or --event push.`,
+    );
+  }
   return {
     registry,
     owner,
     repo,
     tags,
     addresses: tags.map((tag) => imageReference(registry, owner, repo, tag)),
+    ...(held
+      ? {
+          held: `'${branchTagName}' not moved: only a push run of ${branchTagName} moves it (event: ${event || "none"})`,
+        }
+      : {}),
   };
 }
 
@@ -69,14 +93,17 @@ export function requireAuth(
 }
 
 /**
- * Pushes every variant under every tag of the plan and returns the branch tag's address with its digest. The
- * password only ever travels as a Secret through withRegistryAuth.
+ * Pushes every variant under every tag of the plan and returns the first tag's address with its digest. The
+ * password only ever travels as a Secret through withRegistryAuth. The immutable sha-<7> tag is pushed first and
+ * `beforeMovingTags` (signing) runs on its digest before any branch tag moves: a push or a signature that fails
+ * halfway leaves at most an unsigned sha-<7> tag behind, never a branch tag that CD would pull.
  */
 export async function pushImages(
   variants: Container[],
   plan: PublishPlan,
   auth: RegistryAuth | undefined,
   registryService?: Service,
+  beforeMovingTags?: (pinned: string) => Promise<void>,
 ): Promise<ImageStatus> {
   const [first, ...rest] = variants;
   if (!first) throw new Error("Nothing to publish: no image was built.");
@@ -87,13 +114,23 @@ export async function pushImages(
     ...(rest.length > 0 ? { platformVariants: variants } : {}),
     ...(registryService ? { registryService } : {}),
   };
-  // The branch tag goes last: it is what deploy pulls, so a push that breaks halfway leaves at most the
-  // immutable sha-<7> tag behind, never a branch tag pointing at an image whose other tags are missing.
+  const order = [...plan.addresses].reverse(); // sha-<7> (when there is one) first, the branch tag last
   const pushed: string[] = [];
-  for (const address of [...plan.addresses].reverse()) {
+  for (const [i, address] of order.entries()) {
     pushed.unshift(await publisher.publish(address, opts));
+    if (i === 0 && beforeMovingTags) await beforeMovingTags(pinned(pushed[0] as string));
   }
   const reference = pushed[0] as string;
   const digest = reference.includes("@") ? reference.slice(reference.indexOf("@") + 1) : undefined;
   return { reference, ...(digest ? { digest } : {}), published: true, tags: plan.tags };
+}
+
+/** `ghcr.io/o/r:tag@sha256:…` -> `ghcr.io/o/r@sha256:…`: what a signature is attached to. */
+export function pinned(reference: string): string {
+  const at = reference.indexOf("@");
+  if (at < 0) throw new Error(`The registry returned '${reference}' without a digest.`);
+  const name = reference.slice(0, at);
+  const slash = name.lastIndexOf("/");
+  const colon = name.lastIndexOf(":");
+  return `${colon > slash ? name.slice(0, colon) : name}${reference.slice(at)}`;
 }

@@ -259,6 +259,8 @@ export function renderDeploySummary(status: DeployStatus): string {
     ...(status.sha === undefined || status.sha === "" ? [] : [row("Commit", code(shortSha(status.sha)))]),
     row("Image", code(status.image)),
     row("Digest", status.digest === undefined ? "n/a" : code(status.digest)),
+    ...(status.signature === undefined ? [] : [row("Signature", text(status.signature))]),
+    ...(status.revision === undefined ? [] : [row("Revision label", code(status.revision || "(none)"))]),
     row("Command", code(status.command)),
     row("Expected output", code(status.expected)),
     row("Actual output", `${code(output)} ${matched ? "(matches)" : "(differs)"}`),

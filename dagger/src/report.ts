@@ -122,6 +122,10 @@ export type DeployStatus = {
   /** the reference that was pulled (tag or digest) */
   image: string;
   digest?: string;
+  /** what the signature check established, or that there was none */
+  signature?: string;
+  /** the commit the image's revision label names */
+  revision?: string;
   command: string;
   expected: string;
   output: string;

@@ -4,6 +4,7 @@
  * to the same tag and the CD job pulls what CI pushed.
  */
 import { createHash } from "node:crypto";
+import { InputError } from "./settings.js";
 
 /** The OCI distribution spec's tag grammar: what a registry accepts after the `:`. */
 export const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -19,33 +20,43 @@ function stripHeads(ref: string): string {
   return ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : ref;
 }
 
+/** Tags that only a push run of the branch of that name may move: what CD deploys to staging and production. */
+export const PROTECTED_TAGS: readonly string[] = ["main", "develop"];
+
+/** A tag the rule had to derive ends in `-` and 8 hex; a name kept as it is never does. */
+const DERIVED = /-[0-9a-f]{8}$/;
+
 /**
- * The image tag for a branch, as docker/metadata-action's `type=ref,event=branch` makes it, made always valid.
+ * The image tag for a branch: docker/metadata-action's `type=ref,event=branch` rule, made injective.
  *
  * metadata-action (src/meta.ts, `sanitizeTag`) strips `refs/heads/` and applies
- * `replace(/[^a-zA-Z0-9._-]+/g, '-')`: the `+` means a RUN of invalid characters becomes ONE `-`
- * (`feature//x` -> `feature-x`, `a/ü/b` -> `a-b`), while `-` already in the name is kept as is
- * (`banner-utils-test-#5` -> `banner-utils-test--5`). We do exactly that, then add what the action leaves out
- * so the result always matches {@link OCI_TAG}: leading `.` and `-` are dropped, the tag is cut to 128
- * characters, and a name with nothing valid left (``, `#`, `🚀`, `..`) becomes `branch-<12 hex>`, the
- * start of the SHA-256 of the branch name (UTF-8, after `refs/heads/` is stripped): deterministic, and distinct
- * names almost never share a tag.
+ * `replace(/[^a-zA-Z0-9._-]+/g, '-')`. That rule maps different names onto one tag: `!main`, `#main` and
+ * `@develop` (all valid git branch names) would become `main` and `develop`, and a PR from `!main` would push
+ * unreviewed code as `:main`. So a name is used as it is only when it is already a valid tag that the rule
+ * leaves alone, does not start with the reserved `sha-` (the immutable commit tags) and does not end like a
+ * derived tag. Every other name gets the rule's result (or `branch` when nothing valid is left), cut to leave
+ * room, plus `-` and the first 8 hex of the SHA-256 of the name (UTF-8, after `refs/heads/`): `!main` ->
+ * `main-<8 hex>`, `feature/login` -> `feature-login-<8 hex>`. Kept and derived tags never meet, and two
+ * derived tags meet only if 32 bits of SHA-256 do. Deterministic: a rerun pushes to the same tag.
  */
 export function branchTag(branch: string): string {
   const name = stripHeads(branch);
-  const tag = name
-    .replace(/[^A-Za-z0-9._-]+/g, "-")
-    .replace(/^[.-]+/, "")
-    .slice(0, MAX_TAG_LENGTH);
-  if (tag !== "") return tag;
-  const digest = createHash("sha256").update(name, "utf8").digest("hex");
-  return `branch-${digest.slice(0, 12)}`;
+  const sanitized = name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[.-]+/, "");
+  const kept =
+    sanitized === name &&
+    name !== "" &&
+    name.length <= MAX_TAG_LENGTH &&
+    !name.startsWith("sha-") &&
+    !DERIVED.test(name);
+  if (kept) return name;
+  const hash = createHash("sha256").update(name, "utf8").digest("hex").slice(0, 8);
+  return `${(sanitized || "branch").slice(0, MAX_TAG_LENGTH - 9)}-${hash}`;
 }
 
 /** `sha-<first 7 hex, lowercase>`, metadata-action's `type=sha` tag. */
 export function shaTag(sha: string): string {
   if (!/^[0-9A-Fa-f]{7,40}$/.test(sha)) {
-    throw new Error(
+    throw new InputError(
       `Invalid commit SHA ${quote(sha)}. Expected 7 to 40 hexadecimal characters, e.g. 3f2a9c1.`,
     );
   }
@@ -59,7 +70,7 @@ export function shaTag(sha: string): string {
 export function parseRepository(repository: string): { owner: string; repo: string } {
   const match = /^([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100})$/.exec(repository);
   if (!match || match[2] === "." || match[2] === "..") {
-    throw new Error(
+    throw new InputError(
       `Invalid repository ${quote(repository)}. Expected owner/name, e.g. octo-org/my-service.`,
     );
   }
@@ -79,7 +90,7 @@ const OCI_PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
  */
 export function imageReference(registry: string, owner: string, repo: string, tag: string): string {
   if (!REGISTRY_HOST.test(registry)) {
-    throw new Error(
+    throw new InputError(
       `Invalid registry ${quote(registry)}. Expected a host with an optional port and no scheme or trailing slash, e.g. ghcr.io or localhost:5000.`,
     );
   }
@@ -88,13 +99,13 @@ export function imageReference(registry: string, owner: string, repo: string, ta
     ["repository name", repo],
   ] as const) {
     if (!OCI_PATH_COMPONENT.test(value.toLowerCase())) {
-      throw new Error(
+      throw new InputError(
         `Invalid image ${what} ${quote(value)}. Expected lowercase letters and digits separated by single '.', '_', '__' or '-' runs, e.g. my-service.`,
       );
     }
   }
   if (!OCI_TAG.test(tag)) {
-    throw new Error(
+    throw new InputError(
       `Invalid image tag ${quote(tag)}. Expected up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-', e.g. main.`,
     );
   }
@@ -102,18 +113,21 @@ export function imageReference(registry: string, owner: string, repo: string, ta
 }
 
 /**
- * The deployment environment for a branch: `main` -> production, `develop` -> staging, anything else -> preview.
- * An explicit `override` (e.g. from `--environment`) wins; an empty override counts as none.
+ * The deployment environment: a PUSH to `main` -> production, a push to `develop` -> staging, anything else
+ * (pull requests whatever their branch is called, local runs) -> preview. An explicit `override` (e.g. from
+ * `--environment`) wins; an empty override counts as none. The same mapping as cd.yml's `environment.name`,
+ * which test/workflows/behaviour.test.ts evaluates against the same table.
  */
-export function environmentFor(branch: string, override?: string): string {
+export function environmentFor(branch: string, override?: string, event = ""): string {
   if (override !== undefined && override !== "") {
     if (!/^[a-z0-9-]{1,63}$/.test(override)) {
-      throw new Error(
+      throw new InputError(
         `Invalid environment ${quote(override)}. Expected lowercase letters, digits and '-', e.g. staging.`,
       );
     }
     return override;
   }
+  if (event !== "push") return "preview";
   switch (stripHeads(branch)) {
     case "main":
       return "production";
@@ -122,4 +136,14 @@ export function environmentFor(branch: string, override?: string): string {
     default:
       return "preview";
   }
+}
+
+/** A GitHub event name as workflows pass it (`github.event_name`), or empty for a run outside GitHub. */
+export function parseEvent(event: string): string {
+  if (event !== "" && !/^[a-z_]{1,64}$/.test(event)) {
+    throw new InputError(
+      `Invalid event ${quote(event)}. Expected a GitHub event name, e.g. push or pull_request.`,
+    );
+  }
+  return event;
 }

@@ -39,7 +39,19 @@ export type Scenario = {
   pushFails?: string;
   /** the token's plaintext, when a test reads secrets (default a fake value) */
   secret?: string;
+  /** the image's org.opencontainers.image.revision label (default SCENARIO_SHA) */
+  revisionLabel?: string;
+  /** cosign verify fails: the image is not signed by the expected identity */
+  unsigned?: boolean;
+  /** cosign sign fails with this stderr */
+  signFails?: string;
 };
+
+/** The commit a scenario's images were built from. */
+export const SCENARIO_SHA = "3f2a9c1d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f";
+
+const cosignExec = (chain: Chain, verb: string) =>
+  execs(chain).some((a) => a[0] === "sh" && (a[2] ?? "").includes(`cosign ${verb}`));
 
 /** The last value a chain set for an environment variable. */
 export function envOf(chain: Chain, name: string): string | undefined {
@@ -159,6 +171,19 @@ export function scenario(s: Scenario = {}): Resolver {
       }
       return defaultLeaf(chain);
     }
+
+    if (cosignExec(chain, "verify") && s.unsigned) {
+      throw execError({
+        exitCode: 1,
+        stderr: "Error: no signatures found\nmain.go:74: error during command execution: no signatures found",
+        cmd: ["sh", "-c", "…"],
+      });
+    }
+    if (cosignExec(chain, "sign") && s.signFails) {
+      throw execError({ exitCode: 1, stderr: s.signFails, cmd: ["sh", "-c", "…"] });
+    }
+    if (field === "label")
+      return args.name === "org.opencontainers.image.revision" ? (s.revisionLabel ?? SCENARIO_SHA) : "";
 
     const built = find(chain, "dockerBuild").length > 0;
     if (built && s.buildFails && (field === "sync" || field === "stdout")) {

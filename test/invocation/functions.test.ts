@@ -5,10 +5,18 @@
  * argument it cannot load, or a failure that does not fail is caught here, where no type check can see it.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { type Chain, chainOf, type Engine, type Resolver, secretId, startEngine } from "../helpers/engine.js";
+import {
+  type Chain,
+  chainOf,
+  type Engine,
+  execs,
+  type Resolver,
+  secretId,
+  startEngine,
+} from "../helpers/engine.js";
 import { introspect } from "../helpers/introspect.js";
 import { constructPipeline, type FunctionCall, invokeFunction } from "../helpers/invoke.js";
-import { type Scenario, scenario, upstream } from "../helpers/scenario.js";
+import { SCENARIO_SHA, type Scenario, scenario, upstream } from "../helpers/scenario.js";
 
 let engines: Engine[] = [];
 afterEach(async () => {
@@ -202,28 +210,81 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(String(result.summary)).toContain("## ❌ CI failed");
   });
 
-  it("publish: pushes and returns the reference with its digest; the password stays a Secret", async () => {
+  it("publish: pushes and returns the reference with its digest; main moves only on a push run", async () => {
     const run = await session();
-    const ref = await call(run, "publish", {
+    const args = {
       repository: "Octo-Org/My-Service",
       branch: "main",
-      sha: "3f2a9c1d00000000000000000000000000000000",
+      sha: SCENARIO_SHA,
       registryPassword: secretId("GITHUB_TOKEN"),
-    });
-    expect(String(ref)).toMatch(/^ghcr\.io\/octo-org\/my-service:main@sha256:[0-9a-f]{64}$/);
+    };
+    const pushed = await call(run, "publish", { ...args, event: "push" });
+    expect(String(pushed)).toMatch(/^ghcr\.io\/octo-org\/my-service:main@sha256:[0-9a-f]{64}$/);
+    const pr = await call(run, "publish", { ...args, event: "pull_request" });
+    expect(String(pr)).toMatch(/^ghcr\.io\/octo-org\/my-service:sha-3f2a9c1@sha256:/);
   });
 
-  it("deploy: pulls, runs and serializes the Deployment; a wrong output fails the call", async () => {
-    const ok = await session();
-    const args = { branch: "develop", repository: "octo-org/my-service" };
-    expect(await call(ok, "deploy", args)).toMatchObject({
-      passed: true,
-      environment: "staging",
-      output: "5",
+  it("publish --sign: a failed signature fails the call, and the branch tag is never pushed", async () => {
+    const run = await session({
+      signFails: "Error: signing: getting signer: fetching ambient OIDC credentials",
     });
-    const bad = await session({ deployed: "6" });
-    const err = await failure(call(bad, "deploy", args));
-    expect(err.message).toContain("Deploy to staging failed");
+    const err = await failure(
+      call(run, "publish", {
+        repository: "o/r",
+        branch: "feature/x",
+        sha: SCENARIO_SHA,
+        registryPassword: secretId("GITHUB_TOKEN"),
+        sign: true,
+        cosignKey: secretId("COSIGN_KEY"),
+      }),
+    );
+    expect(err.message).toContain("fetching ambient OIDC credentials");
+    const published = run.engine.queries
+      .filter((q) => q.at(-1)?.field === "publish")
+      .map((q) => q.at(-1)?.args.address);
+    expect(published).toEqual(["ghcr.io/o/r:sha-3f2a9c1"]);
+  });
+
+  const deployArgs = {
+    branch: "develop",
+    repository: "octo-org/my-service",
+    sha: SCENARIO_SHA,
+    event: "push",
+  };
+
+  it("deploy: verifies, checks the revision, runs and serializes the Deployment", async () => {
+    const ok = await session();
+    const result = await call(ok, "deploy", deployArgs);
+    expect(result).toMatchObject({ passed: true, environment: "staging", output: "5" });
+    expect(result.signature).toContain(
+      "signed by ^https://github\\.com/octo-org/my-service/\\.github/workflows/ci\\.yml@refs/heads/develop$",
+    );
+    expect(result.image).toBe("ghcr.io/octo-org/my-service:sha-3f2a9c1");
+  });
+
+  it.each([
+    [{ deployed: "6" }, "Deploy to staging failed: 6"],
+    [{ unsigned: true }, "refused: the signature of ghcr.io/octo-org/my-service@sha256:"],
+    [{ revisionLabel: "0".repeat(40) }, `was built from commit ${"0".repeat(40)}, not ${SCENARIO_SHA}`],
+    [{ revisionLabel: "" }, "an unknown commit (no revision label)"],
+  ])("deploy fails, saying why, when %j", async (s, message) => {
+    const run = await session(s);
+    const err = await failure(call(run, "deploy", deployArgs));
+    expect(err.message).toContain(message);
+  });
+
+  it("deploy: a refused image never runs", async () => {
+    const run = await session({ unsigned: true });
+    await failure(call(run, "deploy", deployArgs));
+    const ran = run.engine.queries.filter((q) => execs(q).some((a) => a[0] === "python"));
+    expect(ran).toEqual([]);
+  });
+
+  it("deploy: a pull request's image goes to preview, whatever its branch is called", async () => {
+    const run = await session();
+    const result = await call(run, "deploy", { ...deployArgs, branch: "main", event: "pull_request" });
+    expect(result.environment).toBe("preview");
+    expect(result.signature).toContain("@refs/pull/[0-9]+/merge$");
   });
 
   it("checks: checkLint, checkTests and checkCoverage pass on a green run and fail on a red one", async () => {

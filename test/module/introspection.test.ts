@@ -126,6 +126,13 @@ describe("module surface (SDK introspector)", () => {
       "severity",
       "failOn",
       "exitZero",
+      "event",
+      "githubApiUrl",
+      "sign",
+      "oidcRequestUrl",
+      "oidcRequestToken",
+      "cosignKey",
+      "cosignPassword",
     ]);
     // No required argument: `dagger call ci` works as it is.
     for (const [name, a] of Object.entries(ci)) {
@@ -133,6 +140,10 @@ describe("module surface (SDK introspector)", () => {
     }
     expect(ci.githubToken?.kind).toBe("Secret");
     expect(ci.registryPassword?.kind).toBe("Secret");
+    expect(ci.oidcRequestToken?.kind).toBe("Secret");
+    expect(ci.cosignKey?.kind).toBe("Secret");
+    expect(ci.cosignPassword?.kind).toBe("Secret");
+    expect(ci.sign?.default).toBe(false);
     expect(ci.publish?.default).toBe(false);
     expect(ci.exitZero?.default).toBe(false);
     expect(pipeline.methods.ci?.returnType.name).toBe("CiRun");
@@ -154,14 +165,20 @@ describe("module surface (SDK introspector)", () => {
       "githubToken",
       "registryUsername",
       "registryPassword",
+      "event",
+      "githubApiUrl",
+      "allowUnsigned",
+      "cosignPublicKey",
     ]);
+    expect(deploy.allowUnsigned?.default).toBe(false);
+    expect(deploy.cosignPublicKey?.kind).toBe("File");
     expect(deploy.githubToken?.kind).toBe("Secret");
     expect(deploy.registryPassword?.kind).toBe("Secret");
     expect(pipeline.methods.deploy?.returnType.name).toBe("Deployment");
     // Nothing that looks like a credential is a plain string anywhere in the surface.
     for (const fn of Object.values(pipeline.methods)) {
       for (const a of Object.values(fn.arguments)) {
-        if (/token|password|secret/i.test(a.name))
+        if (/token|password|secret|cosignKey/i.test(a.name))
           expect(a.type.name, `${fn.name} --${a.name}`).toBe("Secret");
       }
     }

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   allChains,
   type Chain,
+  chainOf,
   containersWith,
   type Engine,
   execs,
@@ -16,8 +17,9 @@ import {
   secretId,
   startEngine,
 } from "../helpers/engine.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
 import { constructPipeline, invokeFunction } from "../helpers/invoke.js";
-import { envOf, type Scenario, scenario, versionOf } from "../helpers/scenario.js";
+import { envOf, SCENARIO_SHA, type Scenario, scenario, versionOf } from "../helpers/scenario.js";
 
 let engines: Engine[] = [];
 afterEach(async () => {
@@ -153,6 +155,141 @@ describe("ci's plan", () => {
   });
 });
 
+describe("ci --publish --sign", () => {
+  const publish = {
+    publish: true,
+    sign: true,
+    event: "push",
+    repository: "octo-org/my-service",
+    branch: "main",
+    sha: SCENARIO_SHA,
+    registryUsername: "octocat",
+    registryPassword: secretId("GITHUB_TOKEN"),
+    oidcRequestUrl: "https://pipelines.actions.githubusercontent.example/idtoken?api-version=2.0",
+    oidcRequestToken: secretId("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+  };
+  const leaf = (q: Chain) => q.at(-1);
+  const isSign = (q: Chain) => execs(q).some((a) => (a[2] ?? "").includes("cosign sign"));
+
+  it("pushes sha-<7>, signs and attests that digest, and only then moves the branch tag", async () => {
+    const { engine, run } = await runCi({ secret: "ghp_plaintextThatMustNotLeak0000" }, publish);
+    const order = engine.queries
+      .map((q) =>
+        leaf(q)?.field === "publish" ? `publish ${String(leaf(q)?.args.address)}` : isSign(q) ? "sign" : "",
+      )
+      .filter(Boolean);
+    expect(order).toEqual([
+      "publish ghcr.io/octo-org/my-service:sha-3f2a9c1",
+      "sign",
+      "publish ghcr.io/octo-org/my-service:main",
+    ]);
+    const [signing] = engine.queries.filter(isSign) as Chain[];
+    const script = execs(signing as Chain).at(-1)?.[2] ?? "";
+    expect(script).toContain('cosign sign --yes "$IMAGE"');
+    expect(script).toContain('cosign attest --yes --type cyclonedx --predicate /work/sbom.cdx.json "$IMAGE"');
+    expect(envOf(signing as Chain, "IMAGE")).toMatch(/^ghcr\.io\/octo-org\/my-service@sha256:[0-9a-f]{64}$/);
+    expect(envOf(signing as Chain, "PIPELINE_SIGN_RUN")).toMatch(/^[0-9a-f-]{36}$/);
+    // the OIDC request token and the registry password reach cosign as Secrets, never as text
+    const secrets = find(signing as Chain, "withSecretVariable");
+    expect(secrets.map((c) => c.args.name).sort()).toEqual([
+      "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+      "REGISTRY_PASSWORD",
+    ]);
+    for (const c of secrets) expect(isSecret(c.args.secret)).toBe(true);
+    expect(JSON.stringify(allChains(engine))).not.toContain("ghp_plaintextThatMustNotLeak0000");
+    // the SBOM attested is the scan's
+    const sbom = find(signing as Chain, "withFile").find((c) => c.args.path === "/work/sbom.cdx.json");
+    expect(JSON.stringify(sbom?.args.source)).toContain("sbom.cdx.json");
+    expect(JSON.parse(run.status).passed).toBe(true);
+  });
+
+  it("a failed signature fails the run and leaves the branch tag where it was", async () => {
+    const { engine, run } = await runCi({ signFails: "Error: getting signer: no OIDC token" }, publish);
+    const pushed = engine.queries
+      .filter((q) => leaf(q)?.field === "publish")
+      .map((q) => leaf(q)?.args.address);
+    expect(pushed).toEqual(["ghcr.io/octo-org/my-service:sha-3f2a9c1"]);
+    const status = JSON.parse(run.status);
+    expect(status.passed).toBe(false);
+    expect(status.errors.join("\n")).toContain("cosign could not sign ghcr.io/octo-org/my-service@sha256:");
+    expect(status.errors.join("\n")).toContain("no OIDC token");
+  });
+
+  it("a gate that failed pushes and signs nothing", async () => {
+    const { engine } = await runCi({ versions: { "3.12": "fail" } }, publish);
+    expect(engine.queries.filter((q) => leaf(q)?.field === "publish" || isSign(q))).toEqual([]);
+  });
+});
+
+describe("ci's summary is rendered once", () => {
+  it("the PR comment, summary.md and the returned summary are the same text", async () => {
+    const gh = new FakeGitHub({ token: "ghp_fakeTokenValue1234567890abcdef" });
+    await gh.start();
+    try {
+      gh.addPull({ number: 7, ref: "feature/login", sha: SCENARIO_SHA });
+      gh.commitPulls.set(SCENARIO_SHA, [7]);
+      const { run } = await runCi(
+        { secret: gh.token, versions: { "3.13": "flaky" } },
+        {
+          repository: "octo-org/my-service",
+          branch: "feature/login",
+          sha: SCENARIO_SHA,
+          githubToken: secretId("GITHUB_TOKEN"),
+          githubApiUrl: gh.apiUrl,
+        },
+      );
+      const posted = gh.comments.get(7)?.map((c) => c.body) ?? [];
+      expect(posted).toEqual([`<!-- pipeline:ci -->\n${run.summary}`]);
+      const reports = chainOf(run.reports) as Chain;
+      const summaryMd = reports.find((c) => c.field === "withNewFile" && c.args.path === "summary.md");
+      expect(summaryMd?.args.contents).toBe(run.summary);
+      expect(JSON.parse(run.status).comment).toEqual({ posted: true, pullRequest: 7 });
+    } finally {
+      await gh.close();
+    }
+  });
+});
+
+describe("ci's summary when the comment cannot be posted", () => {
+  it("the body GitHub refused is the summary; the refusal goes to status.json, not into a second text", async () => {
+    const gh = new FakeGitHub({ token: "ghp_fakeTokenValue1234567890abcdef" });
+    await gh.start();
+    try {
+      gh.addPull({ number: 7, ref: "feature/login", sha: SCENARIO_SHA });
+      gh.commitPulls.set(SCENARIO_SHA, [7]);
+      gh.faults.push({
+        method: "POST",
+        path: /\/issues\/7\/comments$/,
+        status: 403,
+        message: "Resource not accessible by integration",
+        times: 10,
+      });
+      const { run } = await runCi(
+        { secret: gh.token },
+        {
+          repository: "octo-org/my-service",
+          branch: "feature/login",
+          sha: SCENARIO_SHA,
+          githubToken: secretId("GITHUB_TOKEN"),
+          githubApiUrl: gh.apiUrl,
+        },
+      );
+      const attempted = gh.requests.filter(
+        (r) => r.method === "POST" && r.path.endsWith("/issues/7/comments"),
+      );
+      expect(attempted.length).toBeGreaterThan(0);
+      for (const r of attempted)
+        expect((r.body as { body: string }).body).toBe(`<!-- pipeline:ci -->\n${run.summary}`);
+      const comment = JSON.parse(run.status).comment;
+      expect(comment.posted).toBe(false);
+      expect(comment.warning).toContain("403");
+      expect(run.summary).not.toContain("403");
+    } finally {
+      await gh.close();
+    }
+  });
+});
+
 describe("deploy's plan", () => {
   it("really runs the smoke command on every deploy: a new value in the exec's definition each time", async () => {
     const runs: string[] = [];
@@ -164,7 +301,7 @@ describe("deploy's plan", () => {
         invokeFunction({
           fnName: "deploy",
           parentArgs,
-          fnArgs: { branch: "main", repository: "octo-org/my-service" },
+          fnArgs: { branch: "main", repository: "octo-org/my-service", sha: SCENARIO_SHA, event: "push" },
         }),
       );
       const [smoke] = containersWith(

@@ -56,7 +56,7 @@ describe("planCi", () => {
       githubToken: token,
     });
     expect(plan.publish?.plan.addresses).toEqual([
-      "ghcr.io/octo-org/my-service:feature-login",
+      "ghcr.io/octo-org/my-service:feature-login-df7c7aeb",
       "ghcr.io/octo-org/my-service:sha-3f2a9c1",
     ]);
     expect(plan.publish?.auth).toEqual({ username: "Octo-Org", password: token });
@@ -77,18 +77,58 @@ describe("planCi", () => {
       publish: true,
       repository: "o/r",
       branch: "main",
+      event: "push",
       registryUsername: "octocat",
       registryPassword: password,
       githubToken: token,
     });
     expect(plan.publish?.auth).toEqual({ username: "octocat", password });
+    expect(plan.publish?.plan.tags).toEqual(["main"]);
+  });
+
+  it("moves main and develop only on a push run: a pull request from 'develop' gets its sha tag alone", () => {
+    const pr = { ...none, publish: true, repository: "o/r", branch: "develop", sha: SHA, githubToken: token };
+    const plan = planCi(settings, { ...pr, event: "pull_request" });
+    expect(plan.publish?.plan.tags).toEqual(["sha-3f2a9c1"]);
+    expect(plan.publish?.plan.held).toBe(
+      "'develop' not moved: only a push run of develop moves it (event: pull_request)",
+    );
+    expect(planCi(settings, { ...pr, event: "push" }).publish?.plan.tags).toEqual(["develop", "sha-3f2a9c1"]);
+    expect(() => planCi(settings, { ...pr, sha: "", event: "pull_request" })).toThrow(
+      "Nothing to push: the 'develop' tag moves only on a push run (--event push)",
+    );
+  });
+
+  it("plans keyless signing from the runner's OIDC request, or a key; refuses half of either", () => {
+    const pub = { ...none, publish: true, repository: "o/r", branch: "x", sha: SHA, githubToken: token };
+    const oidc = { oidcRequestUrl: "https://pipelines.actions.example/idtoken?x=1", oidcRequestToken: token };
+    expect(planCi(settings, { ...pub, sign: true, ...oidc }).publish?.signer).toEqual({
+      kind: "keyless",
+      requestUrl: oidc.oidcRequestUrl,
+      requestToken: token,
+    });
+    expect(planCi(settings, { ...pub, sign: true, cosignKey: password }).publish?.signer).toEqual({
+      kind: "key",
+      key: password,
+    });
+    expect(() => planCi(settings, { ...pub, sign: true })).toThrow("--sign needs a way to sign");
+    expect(() =>
+      planCi(settings, { ...pub, sign: true, oidcRequestUrl: "http://x", oidcRequestToken: token }),
+    ).toThrow("Invalid --oidc-request-url 'http://x'");
+    expect(() => planCi(settings, { ...none, sign: true, ...oidc })).toThrow("--sign needs --publish");
+    expect(planCi(settings, pub).publish?.signer).toBeUndefined();
+  });
+
+  it("refuses an event or API URL it cannot use, naming the value", () => {
+    expect(() => planCi(settings, { ...none, event: "Push!" })).toThrow("Invalid event 'Push!'");
+    expect(() => planCi(settings, { ...none, githubApiUrl: "ftp://ghe" })).toThrow("ftp://ghe");
   });
 
   it("rehearses against the in-engine registry with no credentials", () => {
     const plan = planCi(settings, { ...none, rehearse: true, branch: "feature/login" });
     expect(plan.publish?.rehearsal).toBe(true);
     expect(plan.publish?.auth).toBeUndefined();
-    expect(plan.publish?.plan.addresses).toEqual(["localhost:5000/rehearsal/app:feature-login"]);
+    expect(plan.publish?.plan.addresses).toEqual(["localhost:5000/rehearsal/app:feature-login-df7c7aeb"]);
   });
 
   it("explains a token without the repository and commit needed to find the PR", () => {
@@ -99,7 +139,10 @@ describe("planCi", () => {
 
   it.each([
     [{ publish: true }, "--publish needs --repository. Expected owner/name"],
-    [{ publish: true, repository: "o/r", branch: "main" }, "--publish needs a credential for ghcr.io"],
+    [
+      { publish: true, repository: "o/r", branch: "main", sha: SHA },
+      "--publish needs a credential for ghcr.io",
+    ],
     [{ publish: true, repository: "o/r", githubToken: token }, "Missing --branch"],
     [{ publish: true, rehearse: true }, "--publish and --rehearse exclude each other"],
     [{ repository: "not-a-repo" }, "Invalid repository 'not-a-repo'. Expected owner/name"],

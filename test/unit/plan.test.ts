@@ -18,13 +18,16 @@ describe("planPublish", () => {
       registry: "ghcr.io",
       owner: "Octo-Org",
       repo: "My-Service",
-      tags: ["feature-login", "sha-3f2a9c1"],
-      addresses: ["ghcr.io/octo-org/my-service:feature-login", "ghcr.io/octo-org/my-service:sha-3f2a9c1"],
+      tags: ["feature-login-df7c7aeb", "sha-3f2a9c1"],
+      addresses: [
+        "ghcr.io/octo-org/my-service:feature-login-df7c7aeb",
+        "ghcr.io/octo-org/my-service:sha-3f2a9c1",
+      ],
     });
   });
 
   it("publishes the branch tag alone when no commit is given", () => {
-    expect(planPublish(REHEARSAL_REGISTRY, "rehearsal/app", "main", "").addresses).toEqual([
+    expect(planPublish(REHEARSAL_REGISTRY, "rehearsal/app", "main", "", "push").addresses).toEqual([
       "localhost:5000/rehearsal/app:main",
     ]);
   });
@@ -39,7 +42,7 @@ describe("planPublish", () => {
   });
 
   it("refuses a registry with a scheme", () => {
-    expect(() => planPublish("https://ghcr.io", "o/r", "main", "")).toThrow(
+    expect(() => planPublish("https://ghcr.io", "o/r", "main", "", "push")).toThrow(
       "Invalid registry 'https://ghcr.io'",
     );
   });
@@ -201,11 +204,14 @@ describe("deploy refuses bad input before pulling anything", () => {
   const args = {
     branch: "main",
     repository: "o/r",
-    sha: "",
+    sha: SHA,
     digest: "",
     environment: "",
+    event: "push",
     runUrl: "",
+    githubApiUrl: "",
     registryUsername: "",
+    allowUnsigned: false,
   };
 
   it.each([
@@ -213,6 +219,10 @@ describe("deploy refuses bad input before pulling anything", () => {
     [{ environment: "Prod!" }, "Invalid environment 'Prod!'"],
     [{ digest: "sha256:1234" }, "Invalid digest 'sha256:1234'"],
     [{ registryUsername: "octocat" }, "Missing --registry-password"],
+    [{ sha: "" }, "deploy needs the commit CI built. Expected --sha <40-hex commit>"],
+    [{ sha: "3f2a9c1" }, "Invalid --sha '3f2a9c1'. Expected the full 40-hex commit id"],
+    [{ event: "Push" }, "Invalid event 'Push'"],
+    [{ githubApiUrl: "ghe.example.com" }, "ghe.example.com"],
   ])("%j", async (overrides, message) => {
     await expect(runDeploy(settings, { ...args, ...overrides })).rejects.toThrow(message);
   });
