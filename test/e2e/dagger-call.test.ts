@@ -103,7 +103,7 @@ describe.skipIf(skipReason !== undefined)(
       const status = JSON.parse(run.stdout) as { image: { reference: string; published: boolean } };
       expect(status.image.published).toBe(true);
       expect(status.image.reference).toMatch(
-        /^localhost:5000\/rehearsal\/app:feature-login@sha256:[0-9a-f]{64}$/,
+        /^localhost:5000\/rehearsal\/app:feature-login-df7c7aeb@sha256:[0-9a-f]{64}$/,
       );
     });
   },

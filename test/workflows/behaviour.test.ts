@@ -3,6 +3,7 @@
  * with GitHub's expression engine: which CI job runs, what is cancelled, where CD deploys.
  */
 import { describe, expect, it } from "vitest";
+import { environmentFor } from "../../dagger/src/tags.js";
 import { expr, readWorkflow } from "../helpers/workflow-files";
 import {
   type ExpressionContext,
@@ -179,6 +180,28 @@ describe("CD", () => {
     const context = github({ event: { workflow_run: { event, head_branch: branch } } });
     const result = evaluateValue(environment, context);
     expect(result.coerceString()).toBe(expected);
+  });
+
+  it("agrees with the module's environmentFor, which names the environment in the deploy summary", () => {
+    const table: [string, string][] = [
+      ["push", "main"],
+      ["push", "develop"],
+      ["push", "feature/login"],
+      ["pull_request", "main"],
+      ["pull_request", "develop"],
+      ["workflow_dispatch", "main"],
+      ["push", "main' || 'production"],
+      ["push", ""],
+      ["", "main"],
+    ];
+    // ("push", "Main") is left out: GitHub's == ignores case and the module's does not; CI never runs for
+    // a push to "Main" (on.push.branches), so the difference cannot be reached.
+    for (const [event, branch] of table) {
+      const context = github({ event: { workflow_run: { event, head_branch: branch } } });
+      expect(environmentFor(branch, undefined, event), `${event} ${branch}`).toBe(
+        evaluateValue(environment, context).coerceString(),
+      );
+    }
   });
 
   it("names the environments in one place only, the deploy job's environment", () => {
