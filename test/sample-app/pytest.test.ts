@@ -7,9 +7,10 @@ import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse, type TomlTable } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPython, PYTEST_FIX, SAMPLE_APP, sampleAppEnv } from "../helpers/python";
-import { parseToml, type TomlTable, tableAt } from "../helpers/python-toml";
+import { tableAt } from "../helpers/toml-table";
 
 interface PytestRun {
   result: SpawnSyncReturns<string>;
@@ -137,7 +138,7 @@ describe("sample-app pytest suite on the host Python", () => {
 });
 
 describe("sample-app pyproject.toml test configuration", () => {
-  const pyproject: TomlTable = parseToml(readFileSync(join(SAMPLE_APP, "pyproject.toml"), "utf8"));
+  const pyproject: TomlTable = parse(readFileSync(join(SAMPLE_APP, "pyproject.toml"), "utf8"));
 
   it("configures pytest for the oldest supported runner (Debian 12's pytest 7.2)", () => {
     const pytest = tableAt(pyproject, "tool", "pytest", "ini_options");

@@ -10,13 +10,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Diagnostic, PositionEncoding, Workspace } from "@astral-sh/ruff-wasm-nodejs";
+import { parse, type TomlTable, type TomlValue } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import { pythonFiles, SAMPLE_APP } from "../helpers/python";
-import { parseToml, type TomlTable, type TomlValue, tableAt } from "../helpers/python-toml";
+import { isTable, tableAt } from "../helpers/toml-table";
 
 const RUFF_VERSION = "0.17.4";
 
-const pyproject = parseToml(readFileSync(join(SAMPLE_APP, "pyproject.toml"), "utf8"));
+const pyproject = parse(readFileSync(join(SAMPLE_APP, "pyproject.toml"), "utf8"));
 
 function ruffTable(): TomlTable {
   const table = tableAt(pyproject, "tool", "ruff");
@@ -54,7 +55,7 @@ function globToRegExp(glob: string): RegExp {
 function perFileIgnores(lint: TomlTable, file: string): string[] {
   const table = lint["per-file-ignores"];
   if (table === undefined) return [];
-  if (typeof table !== "object" || Array.isArray(table)) throw new Error("per-file-ignores must be a table");
+  if (!isTable(table)) throw new Error("per-file-ignores must be a table");
   const base = file.split("/").pop() ?? file;
   return Object.entries(table).flatMap(([pattern, codes]) => {
     const target = pattern.includes("/") ? file : base;
@@ -64,7 +65,7 @@ function perFileIgnores(lint: TomlTable, file: string): string[] {
 
 /** A Workspace with the project's settings, as they apply to `file`. */
 function workspaceFor(file: string, settings: TomlTable = ruffTable()): Workspace {
-  const lint = (tableAt(settings, "lint") ?? {}) as TomlTable;
+  const lint = tableAt(settings, "lint") ?? {};
   const extra = perFileIgnores(lint, file);
   const { "per-file-ignores": _matchedHere, ...rest } = lint;
   const options = {
