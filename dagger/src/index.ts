@@ -14,30 +14,31 @@ import {
   object,
   type Secret,
 } from "@dagger.io/dagger";
-import { CiRun, failureLines, planCi, runCi } from "./ci.js";
-import { type Deployment, runDeploy } from "./deploy.js";
-import { buildImages } from "./image.js";
-import { type LintResult, runLint } from "./lint.js";
-import { type MatrixResult, runMatrix } from "./matrix.js";
-import { planPublish, pushImages, requireAuth } from "./publish.js";
-import { requireFiles } from "./python.js";
-import { runScan, type ScanResult } from "./scan.js";
+import { runCi } from "./pipeline/ci.js";
+import { runDeploy } from "./pipeline/deploy.js";
+import { failureLines } from "./pipeline/judge.js";
+import { planCi } from "./pipeline/plan.js";
+import { runPublish } from "./pipeline/publish.js";
+import { CiRun, Deployment, LintResult, MatrixResult, ScanResult, TestResult } from "./results.js";
+import { DEFAULT_PYTHON_VERSIONS, DEFAULT_SEVERITIES, SOURCE_IGNORE } from "./settings/defaults.js";
+import { parseRepository } from "./settings/tags.js";
 import {
-  DEFAULT_PYTHON_VERSIONS,
-  DEFAULT_SEVERITIES,
   type PipelineSettings,
   parseAppPath,
   parseCommand,
   parsePlatforms,
+  parsePythonVersion,
   parsePythonVersions,
   parseSeverities,
   parseSeverity,
   parseThreshold,
-  SOURCE_IGNORE,
-} from "./settings.js";
-import { planSigner, signImage } from "./sign.js";
-import { parseEvent, parseRepository } from "./tags.js";
-import { runTests, type TestResult } from "./tests.js";
+} from "./settings/validate.js";
+import { buildImage } from "./stages/image.js";
+import { runLint } from "./stages/lint.js";
+import { runMatrix } from "./stages/matrix.js";
+import { requireFiles } from "./stages/python.js";
+import { runScan } from "./stages/scan.js";
+import { runTests } from "./stages/tests.js";
 
 /** CI/CD for a Python service: every stage on its own, or all of them with `ci`. */
 @object()
@@ -92,7 +93,8 @@ export class Pipeline {
   @func()
   async lint(): Promise<LintResult> {
     await requireFiles(this.source, this.app);
-    const result = await runLint(this.source, this.app);
+    const { status, reports } = await runLint(this.source, this.app);
+    const result = LintResult.from(status, reports);
     if (!result.passed) throw new Error(result.summary());
     return result;
   }
@@ -103,17 +105,22 @@ export class Pipeline {
     /** e.g. 3.12, or 3.14t for the free-threaded build */
     pythonVersion: string,
   ): Promise<TestResult> {
-    const [version] = parsePythonVersions([pythonVersion]);
+    const version = parsePythonVersion(pythonVersion);
     await requireFiles(this.source, this.app);
-    return runTests(this.source, this.app, version as string);
+    return TestResult.from(await runTests(this.source, this.app, version));
   }
 
   /** Run the tests on every Python version concurrently, combine coverage, and judge it against the threshold. */
   @func()
   async testMatrix(): Promise<MatrixResult> {
     await requireFiles(this.source, this.app);
-    const { result } = await runMatrix(this.source, this.app, this.pythonVersions, this.threshold);
-    return result;
+    const { runs, gate, reports } = await runMatrix(
+      this.source,
+      this.app,
+      this.pythonVersions,
+      this.threshold,
+    );
+    return MatrixResult.from(runs, gate, reports);
   }
 
   /** Build the service image from the Dockerfile, with OCI labels. */
@@ -128,13 +135,13 @@ export class Pipeline {
     /** RFC 3339 time, for the org.opencontainers.image.created label */
     created = "",
   ): Container {
-    const platforms = platform ? parsePlatforms([platform]) : [];
+    const [target] = platform ? parsePlatforms([platform]) : [];
     if (repository) parseRepository(repository);
-    return buildImages(this.source, this.dockerfile, platforms, {
+    return buildImage(this.source, this.dockerfile, target, {
       source: repository ? `https://github.com/${repository}` : "",
       revision,
       created,
-    })[0] as Container;
+    });
   }
 
   /** Scan the image with Trivy: counts by severity, JSON/SARIF/table reports and a CycloneDX SBOM. */
@@ -148,7 +155,8 @@ export class Pipeline {
     const severities = parseSeverities(severity);
     const floor = parseSeverity(failOn, "--fail-on");
     await requireFiles(this.source, this.app, this.dockerfile);
-    const result = await runScan(this.build(), severities, floor);
+    const { status, table, reports } = await runScan(this.build(), severities, floor);
+    const result = ScanResult.from(status, table, reports);
     if (!result.passed) throw new Error(`Scan failed: findings at or above ${floor}.\n${result.table}`);
     return result;
   }
@@ -229,7 +237,7 @@ export class Pipeline {
         `CI failed:\n- ${failureLines(status).join("\n- ")}\nRerun with --exit-zero and chain \`reports export --path reports\` to keep every report.`,
       );
     }
-    return new CiRun(status.passed, summary, JSON.stringify(status), reports);
+    return CiRun.from(status.passed, summary, JSON.stringify(status), reports);
   }
 
   /**
@@ -263,27 +271,20 @@ export class Pipeline {
     /** the cosign private key's password, e.g. env:COSIGN_PASSWORD */
     cosignPassword?: Secret,
   ): Promise<string> {
-    const target = planPublish(this.registry, repository, branch, sha, parseEvent(event));
-    // The username defaults to the owner, so a missing password is what requireAuth reports.
-    const auth = requireAuth(registryUsername || target.owner, registryPassword, this.registry);
-    const signer = planSigner({
+    return runPublish(this.settings(), {
+      repository,
+      branch,
+      sha,
+      registryUsername,
+      platforms,
+      event,
       sign,
-      publish: true,
       oidcRequestUrl,
-      oidcRequestToken,
-      cosignKey,
-      cosignPassword,
+      ...(registryPassword ? { registryPassword } : {}),
+      ...(oidcRequestToken ? { oidcRequestToken } : {}),
+      ...(cosignKey ? { cosignKey } : {}),
+      ...(cosignPassword ? { cosignPassword } : {}),
     });
-    await requireFiles(this.source, this.app, this.dockerfile);
-    const variants = buildImages(this.source, this.dockerfile, parsePlatforms(platforms), {
-      source: `https://github.com/${repository}`,
-      revision: sha,
-      created: new Date().toISOString(),
-    });
-    const signFirst = signer
-      ? (image: string) => signImage(image, undefined, signer, this.registry, auth)
-      : undefined;
-    return (await pushImages(variants, target, auth, undefined, signFirst)).reference;
   }
 
   /**
@@ -321,7 +322,7 @@ export class Pipeline {
     /** verify with this cosign public key instead of CI's keyless identity */
     cosignPublicKey?: File,
   ): Promise<Deployment> {
-    return runDeploy(this.settings(), {
+    const { status, summary } = await runDeploy(this.settings(), {
       branch,
       repository,
       sha,
@@ -336,6 +337,7 @@ export class Pipeline {
       allowUnsigned,
       ...(cosignPublicKey ? { cosignPublicKey } : {}),
     });
+    return Deployment.from(status, summary);
   }
 
   /** Lint, as a check for `dagger check`. */

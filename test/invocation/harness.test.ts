@@ -6,7 +6,7 @@
 import { dag, type SecretID } from "@dagger.io/dagger";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Pipeline } from "../../dagger/src/index.js";
-import { TestResult } from "../../dagger/src/tests.js";
+import { TestResult } from "../../dagger/src/results.js";
 import {
   type Chain,
   chainOf,

@@ -9,8 +9,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { combineScript } from "../../dagger/src/matrix.js";
-import { judgeAttempt, PROBE, SYNC_FAILED, testScript } from "../../dagger/src/tests.js";
+import { judgeAttempt } from "../../dagger/src/report/pytest.js";
+import { combineScript } from "../../dagger/src/stages/matrix.js";
+import { PROBE, SYNC_FAILED, testScript } from "../../dagger/src/stages/tests.js";
 import { findPython } from "../helpers/python.js";
 
 const python = findPython(["pytest", "pytest_cov"]);

@@ -3,7 +3,7 @@
  * with GitHub's expression engine: which CI job runs, what is cancelled, where CD deploys.
  */
 import { describe, expect, it } from "vitest";
-import { environmentFor } from "../../dagger/src/tags.js";
+import { environmentFor } from "../../dagger/src/settings/tags.js";
 import { expr, readWorkflow } from "../helpers/workflow-files";
 import {
   type ExpressionContext,

@@ -1,0 +1,54 @@
+import type { Secret } from "@dagger.io/dagger";
+import { parseRepository } from "../settings/tags.js";
+import { createOctokit, describeGitHubError, parseGitHubApiUrl } from "./client.js";
+import { upsertComment } from "./comments.js";
+import { findPullRequest } from "./pulls.js";
+
+export type CommentTarget = {
+  repository: string;
+  sha: string;
+  branch?: string;
+  /** owner of the pull request's head repository (a fork's owner); defaults to the repository's owner */
+  headOwner?: string;
+  /** REST API root, the workflow's GITHUB_API_URL; GitHub Enterprise Server: https://HOST/api/v3 */
+  apiUrl?: string;
+  token: Secret;
+};
+
+/**
+ * Puts the sticky comment on the commit's pull request. Whatever goes wrong (no PR, a fork's read-only
+ * token, GitHub down after retries or rate-limited past the wait budget) comes back as a warning line: a
+ * comment never changes the verdict. A malformed repository or API URL is an error, thrown before the token
+ * is read. The token is read here, handed to Octokit, and goes nowhere else.
+ */
+export async function commentOnPullRequest(
+  target: CommentTarget,
+  marker: string,
+  body: string,
+): Promise<{ warnings: string[]; pullRequest?: number }> {
+  const { owner, repo } = parseRepository(target.repository);
+  const baseUrl = target.apiUrl === undefined ? undefined : parseGitHubApiUrl(target.apiUrl);
+  try {
+    const octokit = await createOctokit({
+      token: await target.token.plaintext(),
+      userAgent: "pipeline-dagger-module",
+      baseUrl,
+    });
+    const pullRequest = await findPullRequest(octokit, {
+      owner,
+      repo,
+      sha: target.sha,
+      ...(target.branch ? { branch: target.branch } : {}),
+      ...(target.headOwner ? { headOwner: target.headOwner } : {}),
+    });
+    if (pullRequest === undefined) {
+      return {
+        warnings: [`PR comment: no open pull request has head ${target.sha.slice(0, 7)}; nothing posted.`],
+      };
+    }
+    await upsertComment(octokit, { owner, repo, issueNumber: pullRequest, marker, body });
+    return { warnings: [], pullRequest };
+  } catch (err) {
+    return { warnings: [`PR comment: ${describeGitHubError(err)}`] };
+  }
+}

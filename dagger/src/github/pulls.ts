@@ -1,0 +1,74 @@
+import { checkRepository, type Octokit, type PullRef, statusError, wrap } from "./client.js";
+
+function lowest(pulls: PullRef[]): number | undefined {
+  return pulls.length === 0 ? undefined : Math.min(...pulls.map((p) => p.number));
+}
+
+/**
+ * The open pull request whose head is exactly `sha`, or `undefined`.
+ *
+ * The commit endpoint comes first; it returns [] for a commit that exists only in a fork, so then (when
+ * `branch` is given) GitHub is asked only for the open pull requests whose head is `headOwner:branch` (its
+ * `head` filter, every page), and of those only one whose head SHA is `sha` is taken.
+ *
+ * `headOwner` is the owner of the repository the pull request comes FROM: for a fork, the fork's owner
+ * (in a workflow, `github.event.pull_request.head.repo.owner.login` or
+ * `github.event.workflow_run.head_repository.owner.login`). A branch name alone does not say it, so it
+ * defaults to `owner`, which finds only same-repository pull requests: pass it for forks.
+ *
+ * Only a PR whose head IS this commit is chosen: a PR that merely contains it has moved on, and a late run
+ * must not overwrite the newer run's comment. Several matches (one branch, two base branches): the lowest
+ * number, the oldest PR, so reruns pick the same one.
+ */
+export async function findPullRequest(
+  octokit: Octokit,
+  args: { owner: string; repo: string; sha: string; branch?: string; headOwner?: string },
+): Promise<number | undefined> {
+  const { owner, repo, branch } = args;
+  checkRepository(owner, repo);
+  if (!/^(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$/.test(args.sha)) {
+    throw new Error(`Invalid commit SHA '${args.sha.slice(0, 80)}'. Expected the full 40-hex commit id.`);
+  }
+  const headOwner = args.headOwner ?? owner;
+  if (!/^[A-Za-z0-9-]{1,39}$/.test(headOwner)) {
+    throw new Error(
+      `Invalid head owner '${headOwner.slice(0, 80)}'. Expected the GitHub user or organization that owns the pull request's head repository, e.g. octocat.`,
+    );
+  }
+  const sha = args.sha.toLowerCase();
+  const isHead = (pr: PullRef) => pr.head.sha.toLowerCase() === sha;
+
+  let associated: PullRef[] = [];
+  try {
+    const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+      owner,
+      repo,
+      commit_sha: sha,
+      per_page: 100,
+    });
+    associated = data;
+  } catch (err) {
+    // 404/422: GitHub does not know this commit (only a fork has it); the branch search below may still find it
+    const status = statusError(err)?.status;
+    if (status !== 404 && status !== 422) {
+      throw wrap(`Could not list the pull requests of commit ${sha} in ${owner}/${repo}`, err);
+    }
+  }
+  const found = lowest(associated.filter((pr) => pr.state === "open" && isHead(pr)));
+  if (found !== undefined || branch === undefined || branch === "") return found;
+
+  const head = `${headOwner}:${branch}`;
+  try {
+    const open = await octokit.paginate(octokit.rest.pulls.list, {
+      owner,
+      repo,
+      state: "open",
+      head,
+      per_page: 100,
+    });
+    // GitHub filtered by head already; checking again costs nothing and does not trust the filter
+    return lowest(open.filter((pr) => pr.state === "open" && pr.head.ref === branch && isHead(pr)));
+  } catch (err) {
+    throw wrap(`Could not list the open pull requests of ${owner}/${repo} with head ${head}`, err);
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * `ci`: gather (every stage, concurrently, on the engine) -> judge (pure) -> publish (I/O, only when every
+ * gate passed) -> render once -> comment (I/O). Each step takes the previous one's plain data and returns new
+ * data; nothing is mutated after it was rendered, so summary.md, the returned summary and the PR comment are
+ * one text.
+ */
+import { type Container, type Directory, dag } from "@dagger.io/dagger";
+import { commentOnPullRequest } from "../github/notify.js";
+import { CI_MARKER, renderCiSummary } from "../report/render.js";
+import type { CiStatus, ImageStatus, SmokeStatus } from "../report/types.js";
+import { errorText } from "../settings/errors.js";
+import { deployImage } from "../stages/deploy.js";
+import { buildImage, buildImages, smokeTest } from "../stages/image.js";
+import { runLint } from "../stages/lint.js";
+import { runMatrix } from "../stages/matrix.js";
+import { pinned, pushImages, REHEARSAL_REGISTRY, rehearsalRegistry } from "../stages/publish.js";
+import { runScan, type ScanRun } from "../stages/scan.js";
+import { signImage } from "../stages/sign.js";
+import { type Gathered, judge } from "./judge.js";
+import type { CiPlan } from "./plan.js";
+
+async function settle<T>(work: Promise<T>, onError: (message: string) => T): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    return onError(errorText(err));
+  }
+}
+
+/** The built image: every platform's variant, and one for the engine's own platform to smoke-test and scan. */
+type Built = { variants: Container[]; native: Container };
+
+/**
+ * Lint, the matrix, and build -> (smoke, scan) run concurrently; every stage reports, even when another
+ * failed. Smoke and scan use a build for the engine's own platform: a foreign one could only run emulated.
+ */
+async function gather(
+  plan: CiPlan,
+): Promise<{ gathered: Gathered; built: Built; scan?: ScanRun; reports: Directory }> {
+  const variants = buildImages(plan.source, plan.dockerfile, plan.platforms, plan.labels);
+  const native =
+    plan.platforms.length === 0
+      ? variants[0]
+      : buildImage(plan.source, plan.dockerfile, undefined, plan.labels);
+  if (!native) throw new Error("No image to build.");
+  const buildError = settle(
+    native.sync().then((): string | undefined => undefined),
+    (message) => message,
+  );
+  const smoke = buildError.then((failed) =>
+    failed !== undefined
+      ? undefined
+      : settle<SmokeStatus>(smokeTest(native, plan.smokeCommand, plan.smokeExpect), (message) => ({
+          passed: false,
+          command: plan.smokeCommand,
+          expected: plan.smokeExpect,
+          output: `the command failed: ${message}`,
+        })),
+  );
+  type Scanned = { run?: ScanRun; error?: string };
+  const scan = buildError.then((failed): Scanned | Promise<Scanned> =>
+    failed !== undefined
+      ? {}
+      : settle<Scanned>(
+          runScan(native, plan.severities, plan.failOn).then((run) => ({ run })),
+          (error) => ({ error }),
+        ),
+  );
+  const [failed, lint, matrix, smoked, scanned, locked] = await Promise.all([
+    buildError,
+    runLint(plan.source, plan.app),
+    runMatrix(plan.source, plan.app, plan.versions, plan.threshold),
+    smoke,
+    scan,
+    plan.source.exists(`${plan.app}/uv.lock`),
+  ]);
+  let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.reports);
+  if (scanned.run) reports = reports.withDirectory(".", scanned.run.reports);
+  const gathered: Gathered = {
+    lint: lint.status,
+    tests: matrix.runs.map((r) => r.status),
+    gate: matrix.gate,
+    ...(failed !== undefined ? { buildError: failed } : {}),
+    ...(smoked ? { smoke: smoked } : {}),
+    ...(scanned.run ? { scan: scanned.run.status } : {}),
+    ...(scanned.error !== undefined ? { scanError: scanned.error } : {}),
+    locked,
+    warnings: matrix.warnings,
+  };
+  return { gathered, built: { variants, native }, ...(scanned.run ? { scan: scanned.run } : {}), reports };
+}
+
+/**
+ * Pushes (and signs) when every gate passed; returns the status with the image, and with what went wrong. A
+ * push or signature that fails is a failed run: the image the branch promises is not there.
+ */
+async function publish(
+  plan: CiPlan,
+  status: CiStatus,
+  gatesPassed: boolean,
+  built: Built,
+  scan?: ScanRun,
+): Promise<CiStatus> {
+  const local: ImageStatus = { reference: plan.localName, published: false, tags: [] };
+  if (status.skipped.some((s) => s.stage === "build")) return status;
+  if (!plan.publish) {
+    const skipped = plan.publishSkipped ? [{ stage: "publish", reason: plan.publishSkipped }] : [];
+    return { ...status, image: local, skipped: [...status.skipped, ...skipped] };
+  }
+  if (!gatesPassed) {
+    return {
+      ...status,
+      image: local,
+      skipped: [...status.skipped, { stage: "publish", reason: "a gate failed, so nothing was pushed" }],
+    };
+  }
+  const { plan: target, auth, rehearsal, signer } = plan.publish;
+  const warnings = [...status.warnings, ...(target.held ? [`publish: ${target.held}`] : [])];
+  const registryService = rehearsal ? rehearsalRegistry() : undefined;
+  const sbom = scan?.reports.file("sbom.cdx.json");
+  if (signer && !sbom)
+    warnings.push("sign: no SBOM to attest (the scan did not run); the image is signed without it");
+  try {
+    // Signed (the SBOM attested) on the immutable sha-<7> digest before any branch tag moves.
+    const signFirst = signer
+      ? (image: string) => signImage(image, sbom, signer, target.registry, auth)
+      : undefined;
+    const pushed = await pushImages(built.variants, target, auth, registryService, signFirst);
+    if (rehearsal) {
+      // The deploy half of the rehearsal: pull back what was pushed, by digest, and run it.
+      const deployed = await deployImage(
+        pinned(pushed.reference),
+        plan.smokeCommand,
+        plan.smokeExpect,
+        undefined,
+        REHEARSAL_REGISTRY,
+        registryService,
+      );
+      if (!deployed.passed) throw new Error(`the rehearsal deploy printed '${deployed.output}'`);
+      warnings.push(
+        `rehearsal: pushed to and deployed from the in-engine registry ${REHEARSAL_REGISTRY}; its storage is the engine cache volume pipeline-rehearsal-registry, which outlives the run`,
+      );
+    }
+    const image: ImageStatus = signer
+      ? { ...pushed, signed: true, ...(sbom ? { sbomAttested: true } : {}) }
+      : pushed;
+    return { ...status, image, warnings };
+  } catch (err) {
+    return {
+      ...status,
+      passed: false,
+      image: local,
+      warnings,
+      skipped: [...status.skipped, { stage: "publish", reason: `the push failed: ${errorText(err)}` }],
+      errors: [...(status.errors ?? []), `publish: ${errorText(err)}`],
+    };
+  }
+}
+
+/** The whole pipeline, as plain data: the final status, its one rendering, and every report. */
+export async function runCi(
+  plan: CiPlan,
+): Promise<{ status: CiStatus; summary: string; reports: Directory }> {
+  const { gathered, built, scan, reports } = await gather(plan);
+  const judged = judge(gathered, plan);
+  let status = await publish(plan, judged.status, judged.gatesPassed, built, scan);
+  if (!plan.comment && plan.commentSkipped) {
+    status = { ...status, skipped: [...status.skipped, { stage: "comment", reason: plan.commentSkipped }] };
+  }
+
+  const summary = renderCiSummary(status);
+  if (plan.comment) {
+    const result = await commentOnPullRequest(plan.comment, CI_MARKER, summary);
+    const warning = result.warnings.join("; ");
+    status = {
+      ...status,
+      comment: {
+        posted: result.pullRequest !== undefined && warning === "",
+        ...(result.pullRequest !== undefined ? { pullRequest: result.pullRequest } : {}),
+        ...(warning ? { warning } : {}),
+      },
+    };
+    // The comment cannot report its own failure: say it where the run's log is read.
+    if (warning) process.stderr.write(`warning: ${warning}\n`);
+  }
+  return {
+    status,
+    summary,
+    reports: reports
+      .withNewFile("status.json", `${JSON.stringify(status, null, 2)}\n`)
+      .withNewFile("summary.md", summary),
+  };
+}

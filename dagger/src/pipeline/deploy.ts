@@ -1,0 +1,122 @@
+import type { File, Secret } from "@dagger.io/dagger";
+import { parseGitHubApiUrl } from "../github/client.js";
+import { commentOnPullRequest } from "../github/notify.js";
+import { CD_MARKER, renderDeploySummary } from "../report/render.js";
+import type { DeployStatus } from "../report/types.js";
+import { InputError } from "../settings/errors.js";
+import { environmentFor, imageReference, parseEvent, parseRepository, shaTag } from "../settings/tags.js";
+import type { PipelineSettings } from "../settings/validate.js";
+import { deployImage, parseDigest } from "../stages/deploy.js";
+import { requireAuth } from "../stages/publish.js";
+import { signingIdentity, type Verifier } from "../stages/sign.js";
+
+/** What `deploy` was asked, as typed. */
+export type DeployArgs = {
+  branch: string;
+  repository: string;
+  sha: string;
+  digest: string;
+  environment: string;
+  event: string;
+  runUrl: string;
+  githubApiUrl: string;
+  githubToken?: Secret;
+  registryUsername: string;
+  registryPassword?: Secret;
+  allowUnsigned: boolean;
+  cosignPublicKey?: File;
+};
+
+/** Read -> plan: what to pull and what must hold, every argument checked before anything is pulled. */
+export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
+  const { owner, repo } = parseRepository(args.repository);
+  const event = parseEvent(args.event);
+  const environment = environmentFor(args.branch, args.environment, event);
+  if (args.sha === "" && args.digest === "") {
+    throw new InputError(
+      "deploy needs the commit CI built. Expected --sha <40-hex commit> (the image CI pushed as sha-<7>), or --digest sha256:<64 hex>.",
+    );
+  }
+  if (args.sha !== "" && !/^[0-9a-fA-F]{40}$/.test(args.sha)) {
+    throw new InputError(
+      `Invalid --sha '${args.sha.slice(0, 80)}'. Expected the full 40-hex commit id, e.g. "$(git rev-parse HEAD)": the image's revision label is compared with it.`,
+    );
+  }
+  const name = `${settings.registry}/${owner.toLowerCase()}/${repo.toLowerCase()}`;
+  const reference = args.digest
+    ? `${name}@${parseDigest(args.digest)}`
+    : imageReference(settings.registry, owner, repo, shaTag(args.sha));
+  // No credentials is a public pull; a username alone is a mistake worth naming.
+  const auth =
+    args.registryPassword || args.registryUsername
+      ? requireAuth(args.registryUsername || owner, args.registryPassword, settings.registry)
+      : undefined;
+  const apiUrl = args.githubApiUrl === "" ? undefined : parseGitHubApiUrl(args.githubApiUrl);
+  const verifier: Verifier | undefined = args.allowUnsigned
+    ? undefined
+    : args.cosignPublicKey
+      ? { kind: "key", publicKey: args.cosignPublicKey }
+      : {
+          kind: "keyless",
+          ...signingIdentity({
+            repository: args.repository,
+            branch: args.branch,
+            event,
+            ...(apiUrl ? { apiUrl } : {}),
+          }),
+        };
+  return { environment, reference, auth, apiUrl, verifier, event };
+}
+
+/**
+ * Validate, pull, verify and run, comment, then judge. The summary is rendered once: it is the comment's body
+ * and the result's summary. The comment is posted before a failed deploy fails, so the pull request says what
+ * happened either way.
+ */
+export async function runDeploy(
+  settings: PipelineSettings,
+  args: DeployArgs,
+): Promise<{ status: DeployStatus; summary: string }> {
+  const { branch, repository, sha, runUrl, githubToken } = args;
+  const plan = planDeploy(settings, args);
+  const run = await deployImage(
+    plan.reference,
+    settings.smokeCommand,
+    settings.smokeExpect,
+    plan.auth,
+    settings.registry,
+    undefined,
+    { ...(plan.verifier ? { verifier: plan.verifier } : {}), ...(sha ? { revision: sha } : {}) },
+  );
+  const status: DeployStatus = {
+    passed: run.passed,
+    environment: plan.environment,
+    branch,
+    image: plan.reference,
+    ...(run.digest ? { digest: run.digest } : {}),
+    signature: args.allowUnsigned ? "not verified (--allow-unsigned)" : (run.signature ?? "not verified"),
+    ...(run.revision !== undefined ? { revision: run.revision } : {}),
+    command: settings.smokeCommand,
+    expected: settings.smokeExpect,
+    output: run.output,
+    warnings: [],
+    ...(runUrl ? { runUrl } : {}),
+    ...(sha ? { sha } : {}),
+  };
+  if (!githubToken) status.warnings.push("PR comment: no --github-token given");
+  else if (!sha) status.warnings.push("PR comment: no --sha given, so no pull request to find");
+  const summary = renderDeploySummary(status);
+  if (githubToken && sha) {
+    const result = await commentOnPullRequest(
+      { repository, sha, branch, token: githubToken, ...(plan.apiUrl ? { apiUrl: plan.apiUrl } : {}) },
+      CD_MARKER,
+      summary,
+    );
+    // The comment cannot report its own failure: it goes to the result's warnings and the log.
+    status.warnings.push(...result.warnings);
+    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+  }
+  // The comment is posted first, so a failed deploy is reported on the PR before the call fails.
+  if (!status.passed) throw new Error(`Deploy to ${plan.environment} failed: ${run.output}\n${summary}`);
+  return { status, summary };
+}

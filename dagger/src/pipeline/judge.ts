@@ -1,0 +1,118 @@
+/**
+ * The judge: from what the stages gathered to the run's status, before anything is pushed. Pure, so every
+ * combination of outcomes is a table test (test/pipeline/judge.test.ts).
+ */
+import type {
+  CiStatus,
+  GateStatus,
+  LintStatus,
+  ScanStatus,
+  Skip,
+  SmokeStatus,
+  VersionStatus,
+} from "../report/types.js";
+
+/** What the concurrent stages produced, as plain data. */
+export type Gathered = {
+  lint: LintStatus;
+  tests: VersionStatus[];
+  gate: GateStatus;
+  /** why the image did not build; absent when it built */
+  buildError?: string;
+  smoke?: SmokeStatus;
+  scan?: ScanStatus;
+  /** why Trivy could not run; absent when it ran (or was not attempted) */
+  scanError?: string;
+  /** whether the app commits a uv.lock */
+  locked: boolean;
+  /** the matrix's own warnings, e.g. a combine that failed */
+  warnings: string[];
+};
+
+/** The judged run: its status (no image yet) and whether every gate passed, so publishing may happen. */
+export type Judged = { status: CiStatus; gatesPassed: boolean };
+
+/**
+ * Every gate, and what was skipped or is worth a warning. A failed build skips smoke and scan; a scan that could
+ * not run is a gap when report-only and an error under `--fail-on` (a verdict nobody could give).
+ */
+export function judge(
+  g: Gathered,
+  run: { app: string; failOn?: string; runUrl?: string; sha?: string; branch?: string },
+): Judged {
+  const skipped: Skip[] = [];
+  const errors: string[] = [];
+  const warnings = [...g.warnings];
+  if (!g.locked) {
+    warnings.push(
+      `no uv.lock: dependencies resolved at run time (run \`uv lock\` in ${run.app} and commit uv.lock so every run tests the same versions)`,
+    );
+  }
+  for (const t of g.tests.filter((t) => t.flaky)) {
+    warnings.push(`tests on Python ${t.version} are flaky: ${t.error ?? "failed once"}`);
+  }
+  if (g.buildError !== undefined) {
+    skipped.push(
+      { stage: "build", reason: `the image did not build: ${g.buildError}` },
+      { stage: "smoke", reason: "no image to run" },
+      { stage: "scan", reason: "no image to scan" },
+    );
+  }
+  if (g.scanError !== undefined) {
+    skipped.push({ stage: "scan", reason: `Trivy could not run: ${g.scanError}` });
+    if (run.failOn) errors.push(`scan: --fail-on ${run.failOn} needs a scan, and Trivy could not run`);
+  }
+  const gatesPassed =
+    g.buildError === undefined &&
+    g.lint.passed &&
+    g.tests.every((t) => t.passed) &&
+    g.gate.passed &&
+    (g.smoke?.passed ?? false) &&
+    (g.scan?.passed ?? true) &&
+    errors.length === 0;
+  const status: CiStatus = {
+    passed: gatesPassed,
+    lint: g.lint,
+    tests: g.tests,
+    gate: g.gate,
+    ...(g.scan ? { scan: g.scan } : {}),
+    ...(g.smoke ? { smoke: g.smoke } : {}),
+    skipped,
+    warnings,
+    ...(errors.length > 0 ? { errors } : {}),
+    ...(run.runUrl ? { runUrl: run.runUrl } : {}),
+    ...(run.sha ? { sha: run.sha } : {}),
+    ...(run.branch ? { branch: run.branch } : {}),
+  };
+  return { status, gatesPassed };
+}
+
+/** One line per failed gate, for the error `ci` ends with when it fails. */
+export function failureLines(status: CiStatus): string[] {
+  const lines: string[] = [];
+  if (!status.lint.passed) {
+    lines.push(
+      status.lint.error
+        ? `lint: ruff could not run: ${status.lint.error}`
+        : `lint: ${status.lint.findings.length} finding(s), ${status.lint.unformatted.length} file(s) to reformat`,
+    );
+  }
+  for (const t of status.tests.filter((t) => !t.passed)) {
+    lines.push(
+      t.error
+        ? `tests on Python ${t.version}: ${t.error}`
+        : `tests on Python ${t.version}: ${t.failures} failure(s), ${t.errors} error(s) of ${t.tests}`,
+    );
+  }
+  if (!status.gate.passed) lines.push(`coverage gate: ${status.gate.message}`);
+  if (status.smoke && !status.smoke.passed) {
+    lines.push(
+      `smoke run: '${status.smoke.command}' printed '${status.smoke.output}', expected '${status.smoke.expected}'`,
+    );
+  }
+  if (status.scan && !status.scan.passed) lines.push(`scan: findings at or above ${status.scan.failOn}`);
+  if (!status.image && status.skipped.some((s) => s.stage === "build"))
+    lines.push("build: the image did not build");
+  lines.push(...(status.errors ?? []));
+  return lines;
+}

@@ -1,0 +1,158 @@
+import type { Directory, Secret } from "@dagger.io/dagger";
+import { parseGitHubApiUrl } from "../github/client.js";
+import type { CommentTarget } from "../github/notify.js";
+import type { Severity } from "../settings/defaults.js";
+import { InputError } from "../settings/errors.js";
+import { branchTag, parseEvent, parseRepository } from "../settings/tags.js";
+import {
+  type PipelineSettings,
+  parsePlatforms,
+  parseSeverities,
+  parseSeverity,
+} from "../settings/validate.js";
+import type { ImageLabels } from "../stages/image.js";
+import {
+  type PublishPlan,
+  planPublish,
+  REHEARSAL_REGISTRY,
+  type RegistryAuth,
+  requireAuth,
+} from "../stages/publish.js";
+import { planSigner, type Signer } from "../stages/sign.js";
+
+/** Everything one `ci` run was asked to do, validated before any container starts. */
+export type CiPlan = {
+  source: Directory;
+  app: string;
+  versions: string[];
+  threshold: number;
+  dockerfile: string;
+  smokeCommand: string;
+  smokeExpect: string;
+  severities: Severity[];
+  failOn?: Severity;
+  platforms: string[];
+  labels: ImageLabels;
+  /** where to push, when pushing: a real registry, or the in-engine one of a rehearsal */
+  publish?: { plan: PublishPlan; auth?: RegistryAuth; rehearsal: boolean; signer?: Signer };
+  /** why publish is not happening, when it is not */
+  publishSkipped?: string;
+  comment?: CommentTarget;
+  commentSkipped?: string;
+  runUrl?: string;
+  sha?: string;
+  branch?: string;
+  /** the name the image goes by when it is not pushed */
+  localName: string;
+};
+
+/** Read -> plan: every argument of `ci` validated and turned into a plan before any container starts. */
+export function planCi(
+  settings: PipelineSettings,
+  args: {
+    publish: boolean;
+    rehearse: boolean;
+    repository: string;
+    branch: string;
+    sha: string;
+    runUrl: string;
+    githubToken?: Secret;
+    registryUsername: string;
+    registryPassword?: Secret;
+    platforms: readonly string[];
+    severity: readonly string[];
+    failOn: string;
+    event?: string;
+    githubApiUrl?: string;
+    sign?: boolean;
+    oidcRequestUrl?: string;
+    oidcRequestToken?: Secret;
+    cosignKey?: Secret;
+    cosignPassword?: Secret;
+  },
+): CiPlan {
+  if (args.repository) parseRepository(args.repository);
+  const event = parseEvent(args.event ?? "");
+  const apiUrl = args.githubApiUrl ? parseGitHubApiUrl(args.githubApiUrl) : undefined;
+  const signer = planSigner({
+    sign: args.sign ?? false,
+    publish: args.publish,
+    oidcRequestUrl: args.oidcRequestUrl ?? "",
+    ...(args.oidcRequestToken ? { oidcRequestToken: args.oidcRequestToken } : {}),
+    ...(args.cosignKey ? { cosignKey: args.cosignKey } : {}),
+    ...(args.cosignPassword ? { cosignPassword: args.cosignPassword } : {}),
+  });
+  const platforms = parsePlatforms(args.platforms);
+  const plan: CiPlan = {
+    source: settings.source,
+    app: settings.app,
+    versions: settings.versions,
+    threshold: settings.threshold,
+    dockerfile: settings.dockerfile,
+    smokeCommand: settings.smokeCommand,
+    smokeExpect: settings.smokeExpect,
+    severities: parseSeverities(args.severity),
+    platforms,
+    labels: {
+      source: args.repository ? `https://github.com/${args.repository}` : "",
+      revision: args.sha,
+      created: args.publish || args.rehearse ? new Date().toISOString() : "",
+    },
+    localName: `${settings.app.split("/").at(-1)}:${args.branch ? branchTag(args.branch) : "local"}`,
+    ...(args.runUrl ? { runUrl: args.runUrl } : {}),
+    ...(args.sha ? { sha: args.sha } : {}),
+    ...(args.branch ? { branch: args.branch } : {}),
+  };
+  const failOn = parseSeverity(args.failOn, "--fail-on");
+  if (failOn) plan.failOn = failOn;
+
+  if (args.publish && args.rehearse) {
+    throw new InputError("--publish and --rehearse exclude each other. Expected one of them.");
+  }
+  if (args.rehearse) {
+    const target = planPublish(
+      REHEARSAL_REGISTRY,
+      args.repository || "rehearsal/app",
+      args.branch || "rehearsal",
+      args.sha,
+      // The in-engine registry serves no one else: no tag in it is protected.
+      "push",
+    );
+    plan.publish = { plan: target, rehearsal: true };
+  } else if (args.publish) {
+    if (!args.repository) {
+      throw new InputError("--publish needs --repository. Expected owner/name, e.g. octo-org/my-service.");
+    }
+    const target = planPublish(settings.registry, args.repository, args.branch, args.sha, event);
+    const password = args.registryPassword ?? args.githubToken;
+    if (!password) {
+      throw new InputError(
+        `--publish needs a credential for ${settings.registry}. Expected --registry-password=env:NAME or --github-token=env:GITHUB_TOKEN.`,
+      );
+    }
+    const auth = requireAuth(args.registryUsername || target.owner, password, settings.registry);
+    plan.publish = {
+      plan: target,
+      ...(auth ? { auth } : {}),
+      rehearsal: false,
+      ...(signer ? { signer } : {}),
+    };
+  } else {
+    plan.publishSkipped = "not requested (pass --publish with credentials, or --rehearse)";
+  }
+
+  if (args.githubToken && args.repository && args.sha) {
+    plan.comment = {
+      repository: args.repository,
+      sha: args.sha,
+      token: args.githubToken,
+      ...(args.branch ? { branch: args.branch } : {}),
+      ...(apiUrl ? { apiUrl } : {}),
+    };
+  } else {
+    plan.commentSkipped = args.githubToken
+      ? "needs --repository and --sha to find the pull request"
+      : "no --github-token given";
+  }
+  return plan;
+}

@@ -1,0 +1,50 @@
+import type { Secret } from "@dagger.io/dagger";
+import { parseEvent } from "../settings/tags.js";
+import { type PipelineSettings, parsePlatforms } from "../settings/validate.js";
+import { buildImages } from "../stages/image.js";
+import { planPublish, pushImages, requireAuth } from "../stages/publish.js";
+import { requireFiles } from "../stages/python.js";
+import { planSigner, signImage } from "../stages/sign.js";
+
+/** What `publish` was asked, as typed. */
+export type PublishArgs = {
+  repository: string;
+  branch: string;
+  sha: string;
+  registryUsername: string;
+  registryPassword?: Secret;
+  platforms: string[];
+  event: string;
+  sign: boolean;
+  oidcRequestUrl: string;
+  oidcRequestToken?: Secret;
+  cosignKey?: Secret;
+  cosignPassword?: Secret;
+};
+
+/**
+ * `publish` on its own: every argument checked, then build, push sha-<7>, sign it when asked, and only then move
+ * the branch tag. Returns the pushed reference with its digest.
+ */
+export async function runPublish(settings: PipelineSettings, args: PublishArgs): Promise<string> {
+  const target = planPublish(
+    settings.registry,
+    args.repository,
+    args.branch,
+    args.sha,
+    parseEvent(args.event),
+  );
+  // The username defaults to the owner, so a missing password is what requireAuth reports.
+  const auth = requireAuth(args.registryUsername || target.owner, args.registryPassword, settings.registry);
+  const signer = planSigner({ ...args, publish: true });
+  await requireFiles(settings.source, settings.app, settings.dockerfile);
+  const variants = buildImages(settings.source, settings.dockerfile, parsePlatforms(args.platforms), {
+    source: `https://github.com/${args.repository}`,
+    revision: args.sha,
+    created: new Date().toISOString(),
+  });
+  const signFirst = signer
+    ? (image: string) => signImage(image, undefined, signer, settings.registry, auth)
+    : undefined;
+  return (await pushImages(variants, target, auth, undefined, signFirst)).reference;
+}

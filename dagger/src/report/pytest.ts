@@ -1,0 +1,173 @@
+import { errorText } from "../settings/errors.js";
+import { versionSlug } from "../settings/validate.js";
+import { parseCoverageXml } from "./coverage.js";
+import { parseJunit } from "./junit.js";
+import type { VersionStatus } from "./types.js";
+
+/**
+ * Judging one version's pytest run from the files it left: pure, so every way a run can end is a table test.
+ */
+
+/** What one pytest run on one version amounts to, judged from the files it left. Plain data. */
+export type Attempt = {
+  passed: boolean;
+  counts: { tests: number; failures: number; errors: number; skipped: number };
+  /** this version's coverage percent, when its coverage.xml could be read */
+  coverage?: number;
+  python?: string;
+  /** the GIL at the end of the test session; absent before 3.13 or when the probe did not report */
+  gil?: boolean;
+  /** "" when nothing is wrong beyond the failure counts */
+  error: string;
+};
+
+const NO_COUNTS = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+
+const SIGNALS: Record<number, string> = {
+  4: "illegal instruction",
+  6: "abort",
+  7: "bus error",
+  8: "floating-point exception",
+  9: "killed; out of memory?",
+  11: "segmentation fault",
+  15: "terminated",
+};
+
+/** pytest's own exit codes (pytest.ExitCode), and a shell's 128+N for a process killed by signal N. */
+export function describeExit(code: number): string {
+  if (code > 128 && code < 160) {
+    const signal = code - 128;
+    return `pytest was killed by signal ${signal}${SIGNALS[signal] ? ` (${SIGNALS[signal]})` : ""}`;
+  }
+  switch (code) {
+    case 0:
+      return "all tests passed";
+    case 1:
+      return "tests failed";
+    case 2:
+      return "pytest was interrupted";
+    case 3:
+      return "pytest hit an internal error";
+    case 4:
+      return "pytest was called wrongly (usage error)";
+    case 5:
+      return "pytest collected no tests";
+    default:
+      return `pytest exited ${code}`;
+  }
+}
+
+/** The files one run left in its output folder, by name; absent when not written. */
+export type AttemptFiles = {
+  exitCode?: string;
+  junit?: string;
+  coverageXml?: string;
+  probe?: string;
+};
+
+/**
+ * Judges one run from what it left. Never claims more than ran: no junit is no result, zero tests is not a
+ * pass, a killed process is named with its signal, and a leg on the wrong kind of interpreter fails (3.14t
+ * with the GIL on proves nothing about free threading; a GIL version on a free-threaded build is not the
+ * interpreter asked for).
+ */
+export function judgeAttempt(version: string, files: AttemptFiles): Attempt {
+  const v = versionSlug(version);
+  const raw = files.exitCode?.trim() ?? "";
+  const exit = /^\d+$/.test(raw) ? Number(raw) : undefined;
+  const errors: string[] = [];
+  if (exit === undefined) errors.push("the test script recorded no exit status");
+  else if (exit !== 0 && exit !== 1) errors.push(describeExit(exit));
+
+  let counts = NO_COUNTS;
+  if (files.junit === undefined) {
+    if (exit !== 5) errors.push("pytest wrote no junit report");
+  } else {
+    try {
+      const parsed = parseJunit(files.junit, `junit-${v}.xml`);
+      counts = {
+        tests: parsed.tests,
+        failures: parsed.failures,
+        errors: parsed.errors,
+        skipped: parsed.skipped,
+      };
+    } catch (err) {
+      errors.push(errorText(err));
+    }
+  }
+  if (exit === 0 && files.junit !== undefined && counts.tests === 0 && errors.length === 0) {
+    errors.push(describeExit(5));
+  }
+
+  let coverage: number | undefined;
+  if (files.coverageXml !== undefined) {
+    try {
+      coverage = parseCoverageXml(files.coverageXml, `coverage-${v}.xml`).percent;
+    } catch (err) {
+      errors.push(errorText(err));
+    }
+  }
+
+  let python: string | undefined;
+  let gil: boolean | undefined;
+  if (files.probe !== undefined) {
+    try {
+      const info = JSON.parse(files.probe) as { python?: unknown; gil?: unknown };
+      if (typeof info.python === "string") python = info.python;
+      if (typeof info.gil === "boolean") gil = info.gil;
+    } catch {
+      errors.push(`python-${v}.json is not the probe's JSON`);
+    }
+  }
+  const freeThreaded = version.endsWith("t");
+  if (freeThreaded && gil === true) {
+    errors.push("the GIL was on at the end of the run: a free-threaded leg must run with the GIL off");
+  }
+  if (!freeThreaded && gil === false) {
+    errors.push("the tests ran on a free-threaded interpreter, not the GIL build asked for");
+  }
+
+  const passed = exit === 0 && errors.length === 0 && counts.tests > 0;
+  return {
+    passed,
+    counts,
+    ...(coverage !== undefined ? { coverage } : {}),
+    ...(python !== undefined ? { python } : {}),
+    ...(gil !== undefined ? { gil } : {}),
+    error: errors.join("; "),
+  };
+}
+
+/**
+ * A version's status from its final run: a first run that failed and a fresh rerun that passed is flaky (it
+ * passes, with the first run's reason kept); a version that never got to run pytest carries only its reason.
+ */
+export function versionStatus(
+  version: string,
+  result: Attempt,
+  runs: { attempts: number; flaky?: boolean; firstError?: string },
+): VersionStatus {
+  const flaky = runs.flaky === true;
+  const error = flaky
+    ? `failed on the first run (${runs.firstError || "tests failed"}), passed on a fresh rerun`
+    : result.error;
+  return {
+    version,
+    passed: result.passed,
+    ...(flaky ? { flaky } : {}),
+    attempts: runs.attempts,
+    tests: result.counts.tests,
+    failures: result.counts.failures,
+    errors: result.counts.errors,
+    skipped: result.counts.skipped,
+    ...(result.coverage !== undefined ? { coverage: result.coverage } : {}),
+    ...(result.python !== undefined ? { python: result.python } : {}),
+    ...(result.gil !== undefined ? { gil: result.gil } : {}),
+    ...(error ? { error } : {}),
+  };
+}
+
+/** A version that never got to run pytest (a failed sync, a container error). */
+export function brokenStatus(version: string, error: string): VersionStatus {
+  return versionStatus(version, { passed: false, counts: NO_COUNTS, error }, { attempts: 0 });
+}

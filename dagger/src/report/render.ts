@@ -1,0 +1,203 @@
+/**
+ * Markdown for people: the CI summary (summary.md, the job summary and the CI pull-request comment) and the
+ * deploy summary (the CD comment). Pure and deterministic: the same status renders byte for byte the same.
+ *
+ * Everything that comes from a report (test names, ruff messages, command output, branch names) goes through
+ * {@link text}: it cannot end a table cell, open HTML, start a code span or emphasis, or mention someone.
+ */
+import {
+  clip,
+  code,
+  commitLine,
+  footer,
+  list,
+  percent,
+  plural,
+  row,
+  shortSha,
+  text,
+  verdict,
+} from "./markdown.js";
+import type { CiStatus, DeployStatus, LintStatus, SeverityCounts, Skip, VersionStatus } from "./types.js";
+
+/** Marks the pipeline's CI comment on a pull request (see upsertComment). */
+export const CI_MARKER = "<!-- pipeline:ci -->";
+/** Marks the pipeline's deploy comment on a pull request. */
+export const CD_MARKER = "<!-- pipeline:cd -->";
+
+/** How many ruff findings (and unformatted files) the summary lists; the full list is in the artifacts. */
+const MAX_FINDINGS = 10;
+/** Command output longer than this is cut in the summary (the full text is in the reports). */
+const MAX_OUTPUT = 500;
+
+/** The reason recorded in `skipped` for a stage, e.g. "publish: no --github-token given" -> its reason. */
+function skipReason(skipped: Skip[], ...stages: string[]): string | undefined {
+  return skipped.find((s) => stages.includes(s.stage))?.reason;
+}
+
+function lintDetail(lint: LintStatus): string {
+  if (lint.error !== undefined) return `ruff could not run: ${text(clip(lint.error, MAX_OUTPUT))}`;
+  return `${plural(lint.findings.length, "finding")}, ${plural(lint.unformatted.length, "file")} to reformat`;
+}
+
+function interpreter(t: VersionStatus): string {
+  if (t.python === undefined) return "";
+  const gil = t.gil === undefined ? "" : t.gil ? ", GIL on" : ", GIL off";
+  return ` · CPython ${text(t.python)}${gil}`;
+}
+
+function testDetail(t: VersionStatus): string {
+  const counts = `${plural(t.tests, "test")}, ${plural(t.failures, "failure")}, ${plural(t.errors, "error")}, ${t.skipped} skipped`;
+  const coverage = t.coverage === undefined ? "" : ` · coverage ${percent(t.coverage)}`;
+  const error = t.error === undefined ? "" : ` · ${text(clip(t.error, MAX_OUTPUT))}`;
+  return `${counts}${coverage}${interpreter(t)}${error}`;
+}
+
+function testVerdict(t: VersionStatus): string {
+  return t.flaky === true ? "⚠️ flaky" : verdict(t.passed);
+}
+
+function dbDetail(updatedAt: string | undefined, ageHours: number | undefined): string {
+  if (updatedAt === undefined) return " · DB age unknown";
+  const age =
+    ageHours === undefined
+      ? ""
+      : ageHours < 48
+        ? `, ${ageHours} h old`
+        : `, ${Math.floor(ageHours / 24)} days old`;
+  return ` · DB of ${text(updatedAt.slice(0, 16).replace("T", " "))} UTC${age}`;
+}
+
+function severityDetail(counts: SeverityCounts): string {
+  const order = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"] as const;
+  return order.map((s) => `${counts[s]} ${s.toLowerCase()}`).join(", ");
+}
+
+function lintFindings(lint: LintStatus): string[] {
+  if (lint.findings.length === 0 && lint.unformatted.length === 0) return [];
+  const lines = [`<details><summary>Lint findings (${lint.findings.length})</summary>`, ""];
+  for (const f of lint.findings.slice(0, MAX_FINDINGS)) {
+    lines.push(`- ${code(`${f.file}:${f.line}:${f.column}`)} ${code(f.code)} ${text(f.message)}`);
+  }
+  if (lint.findings.length > MAX_FINDINGS) {
+    lines.push(`- … and ${lint.findings.length - MAX_FINDINGS} more in the ruff report (artifacts)`);
+  }
+  if (lint.unformatted.length > 0) {
+    lines.push("", "Files `ruff format` would reformat:", "");
+    for (const file of lint.unformatted.slice(0, MAX_FINDINGS)) lines.push(`- ${code(file)}`);
+    if (lint.unformatted.length > MAX_FINDINGS) {
+      lines.push(`- … and ${lint.unformatted.length - MAX_FINDINGS} more`);
+    }
+  }
+  lines.push("", "</details>");
+  return lines;
+}
+
+export function renderCiSummary(status: CiStatus): string {
+  const rows = [row("Stage", "Result", "Detail"), row("---", "---", "---")];
+  rows.push(row("Lint", verdict(status.lint.passed), lintDetail(status.lint)));
+  for (const t of status.tests) {
+    rows.push(row(`Tests, Python ${text(t.version)}`, testVerdict(t), testDetail(t)));
+  }
+  const gate = status.gate;
+  rows.push(
+    row(
+      "Coverage gate",
+      verdict(gate.passed),
+      `${percent(gate.coverage)} combined, ${gate.threshold}% required: ${text(gate.message)}`,
+    ),
+  );
+
+  const image = status.image;
+  if (image === undefined) {
+    const why = skipReason(status.skipped, "build", "image");
+    rows.push(row("Image", "➖ skipped", why === undefined ? "not built" : text(why)));
+  } else {
+    const digest =
+      image.digest === undefined || image.reference.endsWith(`@${image.digest}`)
+        ? ""
+        : ` ${code(image.digest)}`;
+    const tags = image.tags.length === 0 ? "" : ` · tags ${image.tags.map(code).join(", ")}`;
+    const signed = image.signed ? (image.sbomAttested ? " · signed, SBOM attested" : " · signed") : "";
+    if (image.published) {
+      rows.push(row("Image", "✅ published", `${code(image.reference)}${digest}${tags}${signed}`));
+    } else {
+      const why = skipReason(status.skipped, "publish", "push");
+      const reason = why === undefined ? "" : `: ${text(why)}`;
+      rows.push(row("Image", "➖ built", `${code(image.reference)}${digest} · not published${reason}`));
+    }
+  }
+
+  const scan = status.scan;
+  if (scan === undefined) {
+    const why = skipReason(status.skipped, "scan");
+    rows.push(row("Scan", "➖ skipped", why === undefined ? "not run" : text(why)));
+  } else {
+    const policy = scan.failOn === undefined ? "report-only" : `fails on ${text(scan.failOn)} and above`;
+    rows.push(
+      row(
+        `Scan (${text(scan.scanner)})`,
+        verdict(scan.passed),
+        `${severityDetail(scan.counts)} · ${policy}${dbDetail(scan.dbUpdatedAt, scan.dbAgeHours)}`,
+      ),
+    );
+  }
+
+  const smoke = status.smoke;
+  if (smoke === undefined) {
+    const why = skipReason(status.skipped, "smoke");
+    rows.push(row("Smoke run", "➖ skipped", why === undefined ? "not run" : text(why)));
+  } else {
+    rows.push(
+      row(
+        "Smoke run",
+        verdict(smoke.passed),
+        `${code(smoke.command)} printed ${code(clip(smoke.output.trim(), MAX_OUTPUT))}, expected ${code(smoke.expected)}`,
+      ),
+    );
+  }
+
+  const lines = [
+    `## ${status.passed ? "✅ CI passed" : "❌ CI failed"}`,
+    "",
+    ...commitLine(status.branch, status.sha),
+    ...rows,
+    "",
+    ...lintFindings(status.lint),
+    ...(status.lint.findings.length + status.lint.unformatted.length > 0 ? [""] : []),
+    ...list("Errors", status.errors ?? []),
+    ...list(
+      "Skipped",
+      status.skipped.map((s) => `${s.stage}: ${s.reason}`),
+    ),
+    ...list("Warnings", status.warnings),
+    ...footer(status.runUrl),
+  ];
+  return `${lines.join("\n").trimEnd()}\n`;
+}
+
+/** The deploy as markdown: where, which image, what ran, what it printed against what was expected. */
+export function renderDeploySummary(status: DeployStatus): string {
+  const heading = status.passed
+    ? `## ✅ Deployed to ${text(status.environment)}`
+    : `## ❌ Deploy to ${text(status.environment)} failed`;
+  const output = clip(status.output.trim(), MAX_OUTPUT);
+  const matched = status.output.trim() === status.expected.trim();
+  const rows = [
+    row("Deploy", ""),
+    row("---", "---"),
+    row("Environment", text(status.environment)),
+    row("Branch", code(status.branch)),
+    ...(status.sha === undefined || status.sha === "" ? [] : [row("Commit", code(shortSha(status.sha)))]),
+    row("Image", code(status.image)),
+    row("Digest", status.digest === undefined ? "n/a" : code(status.digest)),
+    ...(status.signature === undefined ? [] : [row("Signature", text(status.signature))]),
+    ...(status.revision === undefined ? [] : [row("Revision label", code(status.revision || "(none)"))]),
+    row("Command", code(status.command)),
+    row("Expected output", code(status.expected)),
+    row("Actual output", `${code(output)} ${matched ? "(matches)" : "(differs)"}`),
+    row("Status", verdict(status.passed)),
+  ];
+  const lines = [heading, "", ...rows, "", ...list("Warnings", status.warnings), ...footer(status.runUrl)];
+  return `${lines.join("\n").trimEnd()}\n`;
+}

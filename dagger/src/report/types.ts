@@ -1,0 +1,141 @@
+/**
+ * The shapes of what one pipeline run found. `status.json` in the reports directory is a `CiStatus`
+ * serialized; summary.md and the pull-request comments are rendered from the same value, so the three
+ * never disagree. Plain data only: nothing here touches the engine.
+ */
+
+/** One ruff finding, as a reader needs it to jump to the line. */
+export type LintFinding = {
+  file: string;
+  line: number;
+  column: number;
+  code: string;
+  message: string;
+};
+
+export type LintStatus = {
+  passed: boolean;
+  /** ruff check findings */
+  findings: LintFinding[];
+  /** files `ruff format --check` would reformat */
+  unformatted: string[];
+  /** set when ruff itself could not run (bad config, crash): the lint then fails */
+  error?: string;
+};
+
+/** The outcome of the test suite on one Python version. */
+export type VersionStatus = {
+  version: string;
+  passed: boolean;
+  /** the first run failed and a fresh rerun passed */
+  flaky?: boolean;
+  /** how many times pytest ran (2 when a failed run was rerun fresh); 0 when it never started */
+  attempts?: number;
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+  /** line coverage percent of this version alone, when the coverage report could be read */
+  coverage?: number;
+  /** the exact interpreter, e.g. 3.14.0 */
+  python?: string;
+  /** the GIL at the end of the test session (3.13 and later) */
+  gil?: boolean;
+  /** set when the run produced no usable report (install failure, crash, malformed junit), or why a flaky run first failed */
+  error?: string;
+};
+
+export type GateStatus = {
+  passed: boolean;
+  threshold: number;
+  /** combined coverage percent across every version; absent when no version produced coverage data */
+  coverage?: number;
+  message: string;
+};
+
+export type SeverityCounts = {
+  CRITICAL: number;
+  HIGH: number;
+  MEDIUM: number;
+  LOW: number;
+  UNKNOWN: number;
+};
+
+export type ScanStatus = {
+  passed: boolean;
+  counts: SeverityCounts;
+  /** the severity at or above which the scan fails; absent means report-only */
+  failOn?: string;
+  scanner: string;
+  /** the severities the counts and reports show (the verdict is judged on every severity) */
+  shown?: string[];
+  /** when the vulnerability DB was built upstream (RFC 3339), when Trivy reported it */
+  dbUpdatedAt?: string;
+  /** the DB's age in hours at the time of the scan */
+  dbAgeHours?: number;
+};
+
+export type ImageStatus = {
+  /** what the image is called: a pushed reference with digest, or a local name when nothing was pushed */
+  reference: string;
+  digest?: string;
+  published: boolean;
+  /** every tag the image was pushed under */
+  tags: string[];
+  /** cosign signed the digest; sbomAttested: the CycloneDX SBOM is attached as a signed attestation */
+  signed?: boolean;
+  sbomAttested?: boolean;
+};
+
+export type SmokeStatus = {
+  passed: boolean;
+  command: string;
+  expected: string;
+  output: string;
+};
+
+/** A stage that did not run, and why: the summary shows it as "stage: reason". */
+export type Skip = { stage: string; reason: string };
+
+export type CiStatus = {
+  passed: boolean;
+  lint: LintStatus;
+  tests: VersionStatus[];
+  gate: GateStatus;
+  image?: ImageStatus;
+  scan?: ScanStatus;
+  smoke?: SmokeStatus;
+  /** stages left out and why, e.g. { stage: "publish", reason: "no --github-token given" } */
+  skipped: Skip[];
+  /** problems that do not change the verdict, e.g. "PR comment: token cannot write (403)" */
+  warnings: string[];
+  /** stages that could not run and so fail the run, e.g. a push that failed, or a required scan that never ran */
+  errors?: string[];
+  /** where the run can be seen, e.g. the GitHub Actions run page */
+  runUrl?: string;
+  /** what became of the pull-request comment (posted after summary.md was rendered, so not in it) */
+  comment?: { posted: boolean; pullRequest?: number; warning?: string };
+  /** the commit the run was for */
+  sha?: string;
+  branch?: string;
+};
+
+/** What `deploy` did, for its result and the CD comment. */
+export type DeployStatus = {
+  passed: boolean;
+  environment: string;
+  branch: string;
+  /** the reference that was pulled (tag or digest) */
+  image: string;
+  digest?: string;
+  /** what the signature check established, or that there was none */
+  signature?: string;
+  /** the commit the image's revision label names */
+  revision?: string;
+  command: string;
+  expected: string;
+  output: string;
+  warnings: string[];
+  runUrl?: string;
+  sha?: string;
+};

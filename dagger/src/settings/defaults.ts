@@ -1,0 +1,39 @@
+/**
+ * What the module's arguments default to and accept. Literals the SDK's introspector reads from the source
+ * text stay literals here.
+ */
+
+/** Versions `uv python install` can provide; 3.14t is the free-threaded build. */
+export const SUPPORTED_PYTHON_VERSIONS: readonly string[] = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"];
+/** A literal, not a copy of the list above: the SDK's introspector reads defaults from the source text. */
+export const DEFAULT_PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"];
+export const DEFAULT_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
+
+export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const SUPPORTED_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+
+/**
+ * What never goes into the engine with the source: the upload stays small and cache keys stay stable.
+ * The `source` argument is not filtered by .gitignore, so this list is the only filter.
+ */
+export const SOURCE_IGNORE = [
+  "**/node_modules",
+  ".git",
+  "dagger/sdk",
+  "**/.venv",
+  "**/venv",
+  "**/__pycache__",
+  "**/.pytest_cache",
+  "**/.ruff_cache",
+  "**/.mypy_cache",
+  "**/.coverage",
+  "**/.coverage.*",
+  "**/coverage.xml",
+  "**/htmlcov",
+  "**/dist",
+  "**/build",
+  "**/*.egg-info",
+  "reports",
+];

@@ -1,0 +1,35 @@
+/**
+ * Every tool the pipeline runs, pinned to an exact version and digest. A bump is a reviewed change here, and
+ * test/sample-app/dockerfile.test.ts holds the Dockerfile's FROM lines to the same pins.
+ */
+
+/** uv, pinned by version and digest (the same pin as the Dockerfile's builder). */
+export const UV_IMAGE =
+  "ghcr.io/astral-sh/uv:0.10.3@sha256:7a88d4c4e6f44200575000638453a5a381db0ae31ad5c3a51b14f8687c9d93a3";
+
+/** The Debian base the uv-managed Pythons run on; same pin as the Dockerfile's runtime. */
+export const BASE_IMAGE =
+  "python:3.14-slim@sha256:486b8092bfb12997e10d4920897213a06563449c951c5506c2a2cfaf591c599f";
+
+/**
+ * Trivy 0.69.3, pinned by digest. 0.69.4 was a malicious release (CVE-2026-33634, GHSA-69fq-xp46-6x23):
+ * never move to it.
+ */
+export const TRIVY_IMAGE =
+  "aquasec/trivy:0.69.3@sha256:bcc376de8d77cfe086a917230e818dc9f8528e3c852f7b1aff648949b6258d1c";
+
+/** ruff, installed with `uv tool install`; the same version the repository's own checks use (ruff-wasm-nodejs). */
+export const RUFF_VERSION = "0.17.4";
+
+/**
+ * cosign, pinned by digest. The same `v2.4.1@sha256:b03690aa…` pin stands in several unrelated public
+ * repositories' Dockerfiles and scripts; confirm with `crane digest ghcr.io/sigstore/cosign/cosign:v2.4.1`
+ * before bumping. The image is ko-built (no shell), so its binary (/ko-app/cosign) is copied into the pinned
+ * Debian base, which has the shell and base64 the registry login in stages/sign.ts needs.
+ */
+export const COSIGN_IMAGE =
+  "ghcr.io/sigstore/cosign/cosign:v2.4.1@sha256:b03690aa52bfe94054187142fba24dc54137650682810633901767d8a3e15b31";
+
+/** The registry of `ci --rehearse`; the same pin stands in several public repositories (confirm before bumping). */
+export const REGISTRY_IMAGE =
+  "registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373";

@@ -1,0 +1,123 @@
+import type { Directory } from "@dagger.io/dagger";
+import { SEVERITIES, type Severity, SUPPORTED_PLATFORMS, SUPPORTED_PYTHON_VERSIONS } from "./defaults.js";
+import { InputError } from "./errors.js";
+
+/**
+ * The validation of everything a user can type. Plain functions, no engine: bad input is refused here, with the
+ * bad value and the expected form, before any container starts.
+ */
+
+/** What every stage shares: the constructor's arguments, validated. */
+export type PipelineSettings = {
+  source: Directory;
+  app: string;
+  versions: string[];
+  threshold: number;
+  registry: string;
+  dockerfile: string;
+  smokeCommand: string;
+  smokeExpect: string;
+};
+
+/** "3.12" and "3.14t" are accepted; a version outside the supported list is named with the list. */
+export function parsePythonVersions(versions: readonly string[]): string[] {
+  if (versions.length === 0) {
+    throw new InputError(
+      `No Python versions given. Expected one or more of: ${SUPPORTED_PYTHON_VERSIONS.join(", ")}.`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const raw of versions) {
+    const version = raw.trim();
+    if (!SUPPORTED_PYTHON_VERSIONS.includes(version)) {
+      throw new InputError(
+        `Unknown Python version '${raw}'. Expected one of: ${SUPPORTED_PYTHON_VERSIONS.join(", ")}.`,
+      );
+    }
+    seen.add(version);
+  }
+  return [...seen];
+}
+
+/** One version, e.g. for `test --python-version`. */
+export function parsePythonVersion(version: string): string {
+  const [parsed] = parsePythonVersions([version]);
+  if (parsed === undefined) throw new InputError(`Unknown Python version '${version}'.`);
+  return parsed;
+}
+
+export function parseThreshold(threshold: number): number {
+  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) {
+    throw new InputError(
+      `Invalid coverage threshold '${threshold}'. Expected a number from 0 to 100, e.g. 90.`,
+    );
+  }
+  return threshold;
+}
+
+/** `high`, `HIGH` or ` High ` name the same severity; "" means none (report only). */
+export function parseSeverity(value: string, flag: string): Severity | undefined {
+  const normalized = value.trim().toUpperCase();
+  if (normalized === "" || normalized === "NONE") return undefined;
+  if (!(SEVERITIES as readonly string[]).includes(normalized)) {
+    throw new InputError(`Invalid ${flag} '${value}'. Expected one of: ${SEVERITIES.join(", ")} (or none).`);
+  }
+  return normalized as Severity;
+}
+
+export function parseSeverities(values: readonly string[]): Severity[] {
+  const parsed = values.map((v) => parseSeverity(v, "--severity")).filter((s) => s !== undefined);
+  if (parsed.length === 0) {
+    throw new InputError(`No severities given. Expected one or more of: ${SEVERITIES.join(", ")}.`);
+  }
+  return [...new Set(parsed)];
+}
+
+export function parsePlatforms(platforms: readonly string[]): string[] {
+  for (const p of platforms) {
+    if (!(SUPPORTED_PLATFORMS as readonly string[]).includes(p)) {
+      throw new InputError(
+        `Unsupported platform '${p}'. Expected one of: ${SUPPORTED_PLATFORMS.join(", ")}.`,
+      );
+    }
+  }
+  return [...new Set(platforms)];
+}
+
+/** A folder inside the source: relative, no `..`, no leading slash. */
+export function parseAppPath(app: string): string {
+  const cleaned = app.trim().replace(/\/+$/, "");
+  if (
+    cleaned === "" ||
+    cleaned.startsWith("/") ||
+    cleaned.split("/").some((part) => part === ".." || part === "") ||
+    !/^[A-Za-z0-9._/-]+$/.test(cleaned)
+  ) {
+    throw new InputError(
+      `Invalid app folder '${app}'. Expected a relative path inside the repository, e.g. sample-app.`,
+    );
+  }
+  return cleaned;
+}
+
+/**
+ * The smoke command is split on whitespace and run without a shell, so nothing in it is interpreted.
+ * Quoting is not supported; say so rather than guess.
+ */
+export function parseCommand(command: string): string[] {
+  if (/["'`$\\|;&<>]/.test(command)) {
+    throw new InputError(
+      `Unsupported smoke command '${command}'. Expected plain words separated by spaces (no quotes or shell syntax), e.g. python -m sample_app 2 3.`,
+    );
+  }
+  const args = command.trim().split(/\s+/).filter(Boolean);
+  if (args.length === 0) {
+    throw new InputError("Empty smoke command. Expected e.g. python -m sample_app 2 3.");
+  }
+  return args;
+}
+
+/** The file-name-safe form of a version, for report names: 3.14t -> 3.14t, kept readable. */
+export function versionSlug(version: string): string {
+  return version.replace(/[^A-Za-z0-9.]/g, "-");
+}

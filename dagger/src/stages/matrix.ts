@@ -1,0 +1,101 @@
+import { type Directory, dag } from "@dagger.io/dagger";
+import { decideGate, parseCoverageXml } from "../report/coverage.js";
+import { brokenStatus } from "../report/pytest.js";
+import type { GateStatus } from "../report/types.js";
+import { errorText } from "../settings/errors.js";
+import { versionSlug } from "../settings/validate.js";
+import { pythonEnv, UV_SYNC } from "./python.js";
+import { runTests, type VersionRun } from "./tests.js";
+
+/** The matrix as plain data: every version's run, the gate on the combined figure, and every report. */
+export type MatrixRun = { runs: VersionRun[]; gate: GateStatus; reports: Directory; warnings: string[] };
+
+/**
+ * The Python that combines the matrix's data: the newest GIL build that produced data (its coverage.py reads
+ * every 7.x data file), else whatever did.
+ */
+export function combiningVersion(versions: string[]): string | undefined {
+  const gil = versions.filter((v) => !v.endsWith("t"));
+  return gil.at(-1) ?? versions.at(-1);
+}
+
+/**
+ * `coverage combine` over every version's data file, then one coverage.xml and a text report. Paths match
+ * across versions because the app's coverage config sets relative_files. Undefined when no version left data.
+ */
+export async function combineCoverage(
+  source: Directory,
+  app: string,
+  runs: VersionRun[],
+): Promise<{ percent: number; reports: Directory } | undefined> {
+  const dataFile = (r: VersionRun) => `.coverage.${versionSlug(r.status.version)}`;
+  const withData: VersionRun[] = [];
+  for (const r of runs) {
+    const names = await r.reports.entries().catch(() => [] as string[]);
+    if (names.includes(dataFile(r))) withData.push(r);
+  }
+  const version = combiningVersion(withData.map((r) => r.status.version));
+  if (version === undefined) return undefined;
+
+  let ctr = pythonEnv(source, app, version);
+  for (const r of withData) ctr = ctr.withFile(`/combine/${dataFile(r)}`, r.reports.file(dataFile(r)));
+  ctr = ctr.withEnvVariable("COVERAGE_FILE", "/combine/.coverage").withExec(["sh", "-c", combineScript()]);
+  const reports = ctr.directory("/combine").withoutFiles(withData.map(dataFile));
+  const percent = parseCoverageXml(
+    await reports.file("coverage.xml").contents(),
+    "combined coverage.xml",
+  ).percent;
+  return { percent, reports };
+}
+
+/**
+ * Sync and combine in ONE exec: a venv synced by an earlier, cached exec may point at an interpreter that the
+ * shared `pipeline-uv-python` volume no longer holds after pruning; uv would then recreate an empty venv and
+ * `--no-sync` would find no coverage. Every report is written with fail_under off: the gate is ours.
+ */
+export function combineScript(): string {
+  const coverage = "uv run --no-sync coverage";
+  return [
+    "set -eu",
+    UV_SYNC,
+    `${coverage} combine --keep /combine`,
+    `${coverage} xml -o /combine/coverage.xml --fail-under=0`,
+    `${coverage} report --fail-under=0 > /combine/coverage.txt`,
+  ].join("\n");
+}
+
+/** Runs the matrix concurrently; a version that breaks in an unexpected way still reports, as failed. */
+async function runAll(source: Directory, app: string, versions: string[]): Promise<VersionRun[]> {
+  const settled = await Promise.allSettled(versions.map((v) => runTests(source, app, v)));
+  return settled.map((s, i) =>
+    s.status === "fulfilled"
+      ? s.value
+      : {
+          status: brokenStatus(versions[i] ?? "?", `the test container failed: ${errorText(s.reason)}`),
+          output: "",
+          reports: dag.directory(),
+        },
+  );
+}
+
+/**
+ * The matrix, then the gate on the combined figure. A combine that breaks leaves the gate without data,
+ * which fails it, saying so; the per-version results still stand.
+ */
+export async function runMatrix(
+  source: Directory,
+  app: string,
+  versions: string[],
+  threshold: number,
+): Promise<MatrixRun> {
+  const runs = await runAll(source, app, versions);
+  const warnings: string[] = [];
+  const combined = await combineCoverage(source, app, runs).catch((err: unknown) => {
+    warnings.push(`coverage combine failed: ${errorText(err)}`);
+    return undefined;
+  });
+  let reports = dag.directory();
+  for (const r of runs) reports = reports.withDirectory(".", r.reports, { exclude: ["sync.log"] });
+  if (combined) reports = reports.withDirectory(".", combined.reports);
+  return { runs, gate: decideGate(combined?.percent, threshold), reports, warnings };
+}

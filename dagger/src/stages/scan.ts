@@ -1,0 +1,131 @@
+import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
+import { countBySeverity, parseTrivyDb, parseTrivyJson, scanPasses, severityTable } from "../report/trivy.js";
+import type { ScanStatus } from "../report/types.js";
+import type { Severity } from "../settings/defaults.js";
+import { TRIVY_IMAGE } from "../settings/pins.js";
+
+/** The scanner as the summary names it: image and version, without the digest. */
+const SCANNER = TRIVY_IMAGE.slice(0, TRIVY_IMAGE.indexOf("@"));
+
+/** The scan as plain data: the verdict and counts, a short table, and Trivy's reports. */
+export type ScanRun = { status: ScanStatus; table: string; reports: Directory };
+
+/** Trivy with its vulnerability DB in a cache volume: the DB download is the slow part of a cold scan. */
+function trivy(): Container {
+  return dag
+    .container()
+    .from(TRIVY_IMAGE)
+    .withMountedCache("/root/.cache/trivy", dag.cacheVolume("pipeline-trivy-cache"), {
+      sharing: CacheSharingMode.Locked,
+    })
+    .withEnvVariable("TRIVY_CACHE_DIR", "/root/.cache/trivy")
+    .withEnvVariable("TRIVY_NO_PROGRESS", "true");
+}
+
+/** How long one scan result may stand: the DB upstream is rebuilt every 6 hours. */
+const DB_SLOT_HOURS = 6;
+
+/**
+ * The UTC date and 6-hour slot, e.g. `2026-11-26T12Z`. A cache volume's contents are not part of any cache
+ * key, and a plain run's image tarball is the same from run to run, so without this the engine would replay
+ * the scan exec with the DB of the day it first ran; with it, a scan is at most one slot old.
+ */
+export function dbSlot(now: Date): string {
+  const hour = Math.floor(now.getUTCHours() / DB_SLOT_HOURS) * DB_SLOT_HOURS;
+  return `${now.toISOString().slice(0, 10)}T${String(hour).padStart(2, "0")}Z`;
+}
+
+/**
+ * One vulnerability scan of the image tarball over EVERY severity (Trivy's JSON holds only the severities it
+ * was asked for, so a `--severity CRITICAL` scan could never see the HIGH finding `--fail-on HIGH` must fail
+ * on); `severities` only filter what the table and SARIF show. The other formats are converted from the JSON
+ * (no second scan); the SBOM is a package listing, which needs no vulnerability DB. Trivy exits 0 on findings
+ * here: the verdict is ours, from the counts, so every report is written even when the scan fails; a Trivy
+ * that cannot run (no DB) fails the exec, which is an error and never cached.
+ */
+export async function runScan(
+  image: Container,
+  severities: Severity[],
+  failOn: Severity | undefined,
+  now: Date = new Date(),
+): Promise<ScanRun> {
+  const shown = severities.join(",");
+  const ctr = trivy()
+    .withFile("/work/image.tar", image.asTarball())
+    .withWorkdir("/work/out")
+    .withEnvVariable("PIPELINE_TRIVY_DB_SLOT", dbSlot(now))
+    .withExec([
+      "trivy",
+      "image",
+      "--input",
+      "/work/image.tar",
+      "--scanners",
+      "vuln",
+      "--format",
+      "json",
+      "--output",
+      "trivy.json",
+      "--exit-code",
+      "0",
+    ])
+    .withExec(["trivy", "version", "--format", "json"], { redirectStdout: "/work/out/trivy-version.json" })
+    .withExec([
+      "trivy",
+      "convert",
+      "--format",
+      "sarif",
+      "--severity",
+      shown,
+      "--output",
+      "trivy.sarif",
+      "trivy.json",
+    ])
+    // Without --scanners vuln, `convert --format table` prints "No enabled scanners found".
+    .withExec([
+      "trivy",
+      "convert",
+      "--format",
+      "table",
+      "--scanners",
+      "vuln",
+      "--severity",
+      shown,
+      "--output",
+      "trivy.txt",
+      "trivy.json",
+    ])
+    .withExec([
+      "trivy",
+      "image",
+      "--input",
+      "/work/image.tar",
+      "--format",
+      "cyclonedx",
+      "--output",
+      "sbom.cdx.json",
+    ]);
+  const reports = ctr.directory("/work/out");
+  const [json, version] = await Promise.all([
+    reports.file("trivy.json").contents(),
+    reports.file("trivy-version.json").contents(),
+  ]);
+  const vulns = parseTrivyJson(json);
+  const counts = countBySeverity(vulns);
+  const db = parseTrivyDb(version, now);
+  const status: ScanStatus = {
+    passed: scanPasses(counts, failOn),
+    counts,
+    ...(failOn ? { failOn } : {}),
+    scanner: SCANNER,
+    shown: severities,
+    ...db,
+  };
+  return {
+    status,
+    table: severityTable(
+      counts,
+      vulns.filter((v) => severities.includes(v.severity)),
+    ),
+    reports,
+  };
+}

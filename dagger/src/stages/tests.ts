@@ -1,0 +1,130 @@
+import { randomUUID } from "node:crypto";
+import { type Container, type Directory, dag } from "@dagger.io/dagger";
+import {
+  type Attempt,
+  type AttemptFiles,
+  brokenStatus,
+  judgeAttempt,
+  versionStatus,
+} from "../report/pytest.js";
+import type { VersionStatus } from "../report/types.js";
+import { isExecError, lastLines } from "../settings/errors.js";
+import { versionSlug } from "../settings/validate.js";
+import { pythonEnv, UV_SYNC } from "./python.js";
+
+/** One version's tests as plain data: the verdict, pytest's output (tail) and the files it wrote. */
+export type VersionRun = { status: VersionStatus; output: string; reports: Directory };
+
+const OUT = "/out";
+/** The test script's exit code when `uv sync` failed: the exec then fails, and failed execs are never cached. */
+export const SYNC_FAILED = 97;
+const PROBE_DIR = "/opt/pipeline-probe";
+
+/**
+ * A pytest plugin (`-p pipeline_probe`) that records, as the test session ends, the interpreter's exact version
+ * and whether the GIL is on: the state after coverage.py and every test import ran, which is what a
+ * free-threaded leg must prove. `sys._is_gil_enabled` exists from 3.13 on.
+ */
+export const PROBE = `import json, os, platform, sys
+
+
+def pytest_sessionfinish(session, exitstatus):
+    probe = getattr(sys, "_is_gil_enabled", None)
+    info = {"python": platform.python_version(), "gil": None if probe is None else bool(probe())}
+    with open(os.environ["PIPELINE_PROBE_OUT"], "w") as out:
+        json.dump(info, out)
+`;
+
+/**
+ * pytest with coverage on one version, sync and run in one exec (a venv synced in an earlier, cached exec may
+ * point at an interpreter the shared volume no longer holds). Every file name carries the version so the
+ * matrix's reports sit side by side; the per-version fail_under is off: the gate decides on the combined figure.
+ *
+ * The script, not the engine, judges pytest: it records pytest's status in `exit-code` and exits 0, so a
+ * process killed by a signal (134, 137, 139, outside what `ReturnType.Any` accepts: 0-127 and 192-255,
+ * core/container.go at v0.21.8) still leaves every file it wrote. Only a failed `uv sync` fails the exec,
+ * with {@link SYNC_FAILED}: a failed exec is an error, never a cached result, so the next run tries again.
+ */
+export function testScript(version: string, dirs = { out: OUT, probe: PROBE_DIR }): string {
+  const v = versionSlug(version);
+  const { out, probe } = dirs;
+  return [
+    "set -u",
+    `mkdir -p ${out}`,
+    `if ! ${UV_SYNC} > ${out}/sync.log 2>&1; then cat ${out}/sync.log >&2; echo "uv sync failed for Python ${version}" >&2; exit ${SYNC_FAILED}; fi`,
+    `PYTHONPATH=${probe}\${PYTHONPATH:+:$PYTHONPATH} PIPELINE_PROBE_OUT=${out}/python-${v}.json` +
+      ` COVERAGE_FILE=${out}/.coverage.${v} uv run --no-sync pytest -p no:cacheprovider -p pipeline_probe` +
+      ` --junitxml=${out}/junit-${v}.xml -o junit_suite_name=python-${v}` +
+      ` --cov --cov-report=xml:${out}/coverage-${v}.xml --cov-report=term --cov-fail-under=0`,
+    `echo $? > ${out}/exit-code`,
+    "exit 0",
+  ].join("\n");
+}
+
+/** One run of the test script in `ctr`: the verdict, the output tail and the output folder. */
+async function attempt(
+  ctr: Container,
+  version: string,
+): Promise<{ attempt: Attempt; output: string; reports: Directory }> {
+  const v = versionSlug(version);
+  const run = ctr.withExec(["sh", "-c", testScript(version)]);
+  const out = run.directory(OUT);
+  const [stdout, stderr, names] = await Promise.all([run.stdout(), run.stderr(), out.entries()]);
+  const read = (name: string) => (names.includes(name) ? out.file(name).contents() : undefined);
+  const [exitCode, junit, coverageXml, probe] = await Promise.all([
+    read("exit-code"),
+    read(`junit-${v}.xml`),
+    read(`coverage-${v}.xml`),
+    read(`python-${v}.json`),
+  ]);
+  const files: AttemptFiles = {};
+  if (exitCode !== undefined) files.exitCode = exitCode;
+  if (junit !== undefined) files.junit = junit;
+  if (coverageXml !== undefined) files.coverageXml = coverageXml;
+  if (probe !== undefined) files.probe = probe;
+  return {
+    attempt: judgeAttempt(version, files),
+    output: tail(`${stdout}\n${stderr}`.trim(), 4000),
+    reports: out.withoutFiles(["sync.log", "exit-code"]),
+  };
+}
+
+/**
+ * The tests of one version. A failed run is executed once more with a value that changes every time in its
+ * definition, so it really runs instead of replaying a failure the engine persisted (exec results are cached,
+ * accepted failures included: engineutil/executor.go and `IsPersistable` in core/schema/container.go at
+ * v0.21.8). A green first run replays from cache as it should; red then green is reported as flaky.
+ */
+export async function runTests(source: Directory, app: string, version: string): Promise<VersionRun> {
+  let env = pythonEnv(source, app, version).withNewFile(`${PROBE_DIR}/pipeline_probe.py`, PROBE);
+  // sysmon is coverage.py's default core from 3.14 on; naming it keeps the measurement the same whatever
+  // coverage version the app locks. coverage still imports its C tracer, and on 3.14t the GIL stays off only
+  // because that extension declares it does not need the GIL: the probe checks that, it is not assumed.
+  if (version.startsWith("3.14")) env = env.withEnvVariable("COVERAGE_CORE", "sysmon");
+  try {
+    const first = await attempt(env, version);
+    if (first.attempt.passed) {
+      return { status: versionStatus(version, first.attempt, { attempts: 1 }), ...first };
+    }
+    const fresh = await attempt(env.withEnvVariable("PIPELINE_RERUN", randomUUID()), version);
+    const status = versionStatus(version, fresh.attempt, {
+      attempts: 2,
+      flaky: fresh.attempt.passed,
+      firstError: first.attempt.error,
+    });
+    return { status, output: fresh.output, reports: fresh.reports };
+  } catch (err) {
+    if (isExecError(err) && err.exitCode === SYNC_FAILED) {
+      return {
+        status: brokenStatus(version, `uv sync failed for Python ${version}: ${lastLines(err.stderr, 6)}`),
+        output: tail(`${err.stdout}\n${err.stderr}`.trim(), 4000),
+        reports: dag.directory(),
+      };
+    }
+    throw err;
+  }
+}
+
+function tail(text: string, max: number): string {
+  return text.length <= max ? text : `…${text.slice(text.length - max)}`;
+}

@@ -1,0 +1,103 @@
+/**
+ * commentOnPullRequest, the module's one call into github.ts: the real Octokit against the local fake GitHub,
+ * configured only through the CommentTarget the module builds from its arguments.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { type CommentTarget, commentOnPullRequest } from "../../dagger/src/github/notify.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
+
+const SHA = "3f2a9c1d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f";
+const MARKER = "<!-- pipeline:ci -->";
+
+/** A stand-in for a Dagger Secret: only plaintext() is called, and each read is counted. */
+function secret(value: string): { token: CommentTarget["token"]; reads: () => number } {
+  let reads = 0;
+  const token = {
+    plaintext: async () => {
+      reads++;
+      return value;
+    },
+  } as unknown as CommentTarget["token"];
+  return { token, reads: () => reads };
+}
+
+let servers: FakeGitHub[] = [];
+
+async function fake(opts: { prefix?: "" | "/api/v3" } = {}): Promise<FakeGitHub> {
+  const gh = new FakeGitHub(opts);
+  await gh.start();
+  servers.push(gh);
+  return gh;
+}
+
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+describe("commentOnPullRequest", () => {
+  it("talks to the API root given as apiUrl: GitHub Enterprise Server's https://HOST/api/v3", async () => {
+    const gh = await fake({ prefix: "/api/v3" });
+    gh.addPull({ number: 7, ref: "feature/login", sha: SHA });
+    gh.commitPulls.set(SHA, [7]);
+    const { token } = secret(gh.token);
+    const target = { repository: "octo-org/my-service", sha: SHA, apiUrl: gh.apiUrl, token };
+    expect(await commentOnPullRequest(target, MARKER, "all green")).toEqual({ warnings: [], pullRequest: 7 });
+    expect(gh.comments.get(7)?.map((c) => c.body)).toEqual([`${MARKER}\nall green`]);
+    expect(gh.requests.every((r) => r.path.startsWith("/api/v3/") || r.path === "/api/graphql")).toBe(true);
+    expect(gh.calls("POST", /^\/api\/graphql$/)).toHaveLength(1);
+  });
+
+  it.each(["http://ghe.example.com/api/v3", "ghe.example.com", ""])(
+    "rejects apiUrl '%s' before reading the token",
+    async (apiUrl) => {
+      const { token, reads } = secret("ghp_neverRead");
+      const target = { repository: "octo-org/my-service", sha: SHA, apiUrl, token };
+      await expect(commentOnPullRequest(target, MARKER, "x")).rejects.toThrow(
+        `Invalid GitHub API URL '${apiUrl}'. Expected an https URL without credentials, e.g. https://ghe.example.com/api/v3`,
+      );
+      expect(reads()).toBe(0);
+    },
+  );
+
+  it("finds a fork's pull request through headOwner", async () => {
+    const gh = await fake();
+    gh.addPull({ number: 12, ref: "feature/login", sha: SHA, fork: "contributor/my-service" });
+    const { token } = secret(gh.token);
+    const target = {
+      repository: "octo-org/my-service",
+      sha: SHA,
+      branch: "feature/login",
+      headOwner: "contributor",
+      apiUrl: gh.apiUrl,
+      token,
+    };
+    expect(await commentOnPullRequest(target, MARKER, "x")).toEqual({ warnings: [], pullRequest: 12 });
+    expect(gh.calls("GET", /\/pulls$/).at(-1)?.query.head).toBe("contributor:feature/login");
+  });
+
+  it("turns a secondary rate limit past the wait budget into a warning, without waiting", async () => {
+    const gh = await fake();
+    gh.addPull({ number: 7, ref: "feature/login", sha: SHA });
+    gh.commitPulls.set(SHA, [7]);
+    gh.faults.push({
+      method: "POST",
+      path: /\/issues\/7\/comments$/,
+      status: 403,
+      message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+      headers: { "retry-after": "600" },
+    });
+    const { token } = secret(gh.token);
+    const started = Date.now();
+    const result = await commentOnPullRequest(
+      { repository: "octo-org/my-service", sha: SHA, apiUrl: gh.apiUrl, token },
+      MARKER,
+      "x",
+    );
+    expect(result).toEqual({
+      warnings: ["PR comment: GitHub's secondary rate limit was hit (403) and waiting it out was given up"],
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(gh.comments.get(7) ?? []).toHaveLength(0);
+  });
+});

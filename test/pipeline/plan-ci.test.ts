@@ -1,0 +1,165 @@
+/**
+ * `ci`'s read -> plan step: every flag is checked and turned into a plan before any container starts, and
+ * what will not happen is recorded with the reason the summary shows.
+ */
+import type { Directory, Secret } from "@dagger.io/dagger";
+import { describe, expect, it } from "vitest";
+import { planCi } from "../../dagger/src/pipeline/plan.js";
+import type { PipelineSettings } from "../../dagger/src/settings/validate.js";
+
+const settings: PipelineSettings = {
+  source: { marker: "source" } as unknown as Directory,
+  app: "sample-app",
+  versions: ["3.12", "3.14t"],
+  threshold: 90,
+  registry: "ghcr.io",
+  dockerfile: "Dockerfile",
+  smokeCommand: "python -m sample_app 2 3",
+  smokeExpect: "5",
+};
+const token = { marker: "token" } as unknown as Secret;
+const password = { marker: "password" } as unknown as Secret;
+const SHA = "3f2a9c1d0e4b5a69788796a5b4c3d2e1f0a9b8c7";
+
+const none = {
+  publish: false,
+  rehearse: false,
+  repository: "",
+  branch: "",
+  sha: "",
+  runUrl: "",
+  registryUsername: "",
+  platforms: [] as string[],
+  severity: ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"],
+  failOn: "",
+};
+
+describe("planCi", () => {
+  it("with no arguments runs every check and says why it neither publishes nor comments", () => {
+    const plan = planCi(settings, none);
+    expect(plan.publish).toBeUndefined();
+    expect(plan.publishSkipped).toBe("not requested (pass --publish with credentials, or --rehearse)");
+    expect(plan.comment).toBeUndefined();
+    expect(plan.commentSkipped).toBe("no --github-token given");
+    expect(plan.localName).toBe("sample-app:local");
+    expect(plan.labels).toEqual({ source: "", revision: "", created: "" });
+    expect(plan.versions).toEqual(["3.12", "3.14t"]);
+  });
+
+  it("publishes to <registry>/<owner>/<repo> with the GitHub token when no registry password is given", () => {
+    const plan = planCi(settings, {
+      ...none,
+      publish: true,
+      repository: "Octo-Org/My-Service",
+      branch: "feature/login",
+      sha: SHA,
+      githubToken: token,
+    });
+    expect(plan.publish?.plan.addresses).toEqual([
+      "ghcr.io/octo-org/my-service:feature-login-df7c7aeb",
+      "ghcr.io/octo-org/my-service:sha-3f2a9c1",
+    ]);
+    expect(plan.publish?.auth).toEqual({ username: "Octo-Org", password: token });
+    expect(plan.comment).toEqual({
+      repository: "Octo-Org/My-Service",
+      sha: SHA,
+      branch: "feature/login",
+      token,
+    });
+    expect(plan.labels.source).toBe("https://github.com/Octo-Org/My-Service");
+    expect(plan.labels.revision).toBe(SHA);
+    expect(plan.labels.created).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it("prefers the registry password and username when given", () => {
+    const plan = planCi(settings, {
+      ...none,
+      publish: true,
+      repository: "o/r",
+      branch: "main",
+      event: "push",
+      registryUsername: "octocat",
+      registryPassword: password,
+      githubToken: token,
+    });
+    expect(plan.publish?.auth).toEqual({ username: "octocat", password });
+    expect(plan.publish?.plan.tags).toEqual(["main"]);
+  });
+
+  it("moves main and develop only on a push run: a pull request from 'develop' gets its sha tag alone", () => {
+    const pr = { ...none, publish: true, repository: "o/r", branch: "develop", sha: SHA, githubToken: token };
+    const plan = planCi(settings, { ...pr, event: "pull_request" });
+    expect(plan.publish?.plan.tags).toEqual(["sha-3f2a9c1"]);
+    expect(plan.publish?.plan.held).toBe(
+      "'develop' not moved: only a push run of develop moves it (event: pull_request)",
+    );
+    expect(planCi(settings, { ...pr, event: "push" }).publish?.plan.tags).toEqual(["develop", "sha-3f2a9c1"]);
+    expect(() => planCi(settings, { ...pr, sha: "", event: "pull_request" })).toThrow(
+      "Nothing to push: the 'develop' tag moves only on a push run (--event push)",
+    );
+  });
+
+  it("plans keyless signing from the runner's OIDC request, or a key; refuses half of either", () => {
+    const pub = { ...none, publish: true, repository: "o/r", branch: "x", sha: SHA, githubToken: token };
+    const oidc = { oidcRequestUrl: "https://pipelines.actions.example/idtoken?x=1", oidcRequestToken: token };
+    expect(planCi(settings, { ...pub, sign: true, ...oidc }).publish?.signer).toEqual({
+      kind: "keyless",
+      requestUrl: oidc.oidcRequestUrl,
+      requestToken: token,
+    });
+    expect(planCi(settings, { ...pub, sign: true, cosignKey: password }).publish?.signer).toEqual({
+      kind: "key",
+      key: password,
+    });
+    expect(() => planCi(settings, { ...pub, sign: true })).toThrow("--sign needs a way to sign");
+    expect(() =>
+      planCi(settings, { ...pub, sign: true, oidcRequestUrl: "http://x", oidcRequestToken: token }),
+    ).toThrow("Invalid --oidc-request-url 'http://x'");
+    expect(() => planCi(settings, { ...none, sign: true, ...oidc })).toThrow("--sign needs --publish");
+    expect(planCi(settings, pub).publish?.signer).toBeUndefined();
+  });
+
+  it("refuses an event or API URL it cannot use, naming the value", () => {
+    expect(() => planCi(settings, { ...none, event: "Push!" })).toThrow("Invalid event 'Push!'");
+    expect(() => planCi(settings, { ...none, githubApiUrl: "ftp://ghe" })).toThrow("ftp://ghe");
+  });
+
+  it("rehearses against the in-engine registry with no credentials", () => {
+    const plan = planCi(settings, { ...none, rehearse: true, branch: "feature/login" });
+    expect(plan.publish?.rehearsal).toBe(true);
+    expect(plan.publish?.auth).toBeUndefined();
+    expect(plan.publish?.plan.addresses).toEqual(["localhost:5000/rehearsal/app:feature-login-df7c7aeb"]);
+  });
+
+  it("explains a token without the repository and commit needed to find the PR", () => {
+    expect(planCi(settings, { ...none, githubToken: token }).commentSkipped).toBe(
+      "needs --repository and --sha to find the pull request",
+    );
+  });
+
+  it.each([
+    [{ publish: true }, "--publish needs --repository. Expected owner/name"],
+    [
+      { publish: true, repository: "o/r", branch: "main", sha: SHA },
+      "--publish needs a credential for ghcr.io",
+    ],
+    [{ publish: true, repository: "o/r", githubToken: token }, "Missing --branch"],
+    [{ publish: true, rehearse: true }, "--publish and --rehearse exclude each other"],
+    [{ repository: "not-a-repo" }, "Invalid repository 'not-a-repo'. Expected owner/name"],
+    [{ platforms: ["linux/s390x"] }, "Unsupported platform 'linux/s390x'"],
+    [{ failOn: "severe" }, "Invalid --fail-on 'severe'"],
+    [{ severity: ["bad"] }, "Invalid --severity 'bad'"],
+    [
+      { publish: true, repository: "o/r", branch: "main", sha: "xyz", githubToken: token },
+      "Invalid commit SHA 'xyz'",
+    ],
+  ] as const)("refuses %j before any work", (overrides, message) => {
+    expect(() => planCi(settings, { ...none, ...overrides })).toThrow(message);
+  });
+
+  it("keeps the fail-on severity and a multi-arch platform list", () => {
+    const plan = planCi(settings, { ...none, failOn: "high", platforms: ["linux/amd64", "linux/arm64"] });
+    expect(plan.failOn).toBe("HIGH");
+    expect(plan.platforms).toEqual(["linux/amd64", "linux/arm64"]);
+  });
+});

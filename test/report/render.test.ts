@@ -1,0 +1,370 @@
+/**
+ * The summaries against golden files in test/report/golden/. After an intended change, rewrite them with
+ * `UPDATE_GOLDEN=1 npx vitest run test/report/render.test.ts` and review the diff.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { code, text } from "../../dagger/src/report/markdown.js";
+import {
+  CD_MARKER,
+  CI_MARKER,
+  renderCiSummary,
+  renderDeploySummary,
+} from "../../dagger/src/report/render.js";
+import type { CiStatus, DeployStatus } from "../../dagger/src/report/types.js";
+
+const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "golden");
+
+function golden(name: string, actual: string): void {
+  const file = join(GOLDEN, name);
+  if (process.env.UPDATE_GOLDEN === "1" || !existsSync(file)) {
+    if (process.env.CI && !existsSync(file)) throw new Error(`golden file ${name} is missing`);
+    mkdirSync(GOLDEN, { recursive: true });
+    writeFileSync(file, actual);
+  }
+  expect(actual).toBe(readFileSync(file, "utf8"));
+}
+
+const SHA = "3f2a9c1d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f";
+const RUN = "https://github.com/octo-org/my-service/actions/runs/123456789";
+const DIGEST = "sha256:0d5c2f9b8a7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c";
+
+const ciPass: CiStatus = {
+  passed: true,
+  lint: { passed: true, findings: [], unformatted: [] },
+  tests: ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"].map((version, i) => ({
+    version,
+    passed: true,
+    tests: 42,
+    failures: 0,
+    errors: 0,
+    skipped: i === 5 ? 1 : 0,
+    coverage: 96.4 - i * 0.1,
+  })),
+  gate: { passed: true, threshold: 90, coverage: 96.2, message: "coverage 96.2% meets the 90% threshold" },
+  image: {
+    reference: `ghcr.io/octo-org/my-service:main@${DIGEST}`,
+    digest: DIGEST,
+    published: true,
+    tags: ["main", "sha-3f2a9c1"],
+  },
+  scan: {
+    passed: true,
+    counts: { CRITICAL: 0, HIGH: 2, MEDIUM: 5, LOW: 11, UNKNOWN: 0 },
+    scanner: "trivy 0.69.3",
+    dbUpdatedAt: "2026-11-26T06:12:40.123Z",
+    dbAgeHours: 5,
+  },
+  smoke: { passed: true, command: "python -m sample_app 2 3", expected: "5", output: "5\n" },
+  skipped: [],
+  warnings: [],
+  runUrl: RUN,
+  sha: SHA,
+  branch: "main",
+};
+
+const ciFail: CiStatus = {
+  passed: false,
+  lint: {
+    passed: false,
+    findings: Array.from({ length: 12 }, (_, i) => ({
+      file: `src/sample_app/module_${i}.py`,
+      line: i + 1,
+      column: 5,
+      code: i % 2 === 0 ? "F401" : "E501",
+      message: i % 2 === 0 ? "`os` imported but unused" : "Line too long (121 > 100)",
+    })),
+    unformatted: ["src/sample_app/cli.py"],
+  },
+  tests: [
+    { version: "3.12", passed: true, tests: 42, failures: 0, errors: 0, skipped: 0, coverage: 84.2 },
+    { version: "3.13", passed: false, tests: 42, failures: 2, errors: 1, skipped: 0, coverage: 83.9 },
+    {
+      version: "3.14t",
+      passed: false,
+      tests: 0,
+      failures: 0,
+      errors: 0,
+      skipped: 0,
+      error: "uv sync failed: no wheel for pydantic-core on cp314t",
+    },
+  ],
+  gate: {
+    passed: false,
+    threshold: 90,
+    coverage: 84.6,
+    message: "coverage 84.6% is below the 90% threshold",
+  },
+  image: { reference: "ghcr.io/octo-org/my-service:feature-login", published: false, tags: [] },
+  scan: {
+    passed: false,
+    counts: { CRITICAL: 1, HIGH: 3, MEDIUM: 0, LOW: 0, UNKNOWN: 2 },
+    failOn: "HIGH",
+    scanner: "trivy 0.69.3",
+  },
+  skipped: [
+    { stage: "publish", reason: "no --github-token given" },
+    { stage: "smoke", reason: "the image was not published" },
+  ],
+  warnings: ["PR comment: the token cannot write to this repository (403)"],
+  runUrl: RUN,
+  sha: SHA,
+  branch: "feature/login",
+};
+
+const cdPass: DeployStatus = {
+  passed: true,
+  environment: "production",
+  branch: "main",
+  image: "ghcr.io/octo-org/my-service:main",
+  digest: DIGEST,
+  command: "python -m sample_app 2 3",
+  expected: "5",
+  output: "5\n",
+  warnings: [],
+  runUrl: RUN,
+  sha: SHA,
+};
+
+const cdFail: DeployStatus = {
+  ...cdPass,
+  passed: false,
+  environment: "staging",
+  branch: "develop",
+  image: "ghcr.io/octo-org/my-service:develop",
+  digest: undefined,
+  output:
+    "Traceback (most recent call last):\n  ...\nValueError: invalid literal for int() with base 10: '2'\n",
+  warnings: ["image digest unknown: pulled by tag"],
+};
+
+/** A report written by an attacker: test names, findings and output that try to break out. */
+const hostile =
+  "x | y `code` <img src=x onerror=alert(1)> <!-- pipeline:ci --> @octo-org/admins **bold** [l](http://e)";
+const ciHostile: CiStatus = {
+  ...ciFail,
+  lint: {
+    passed: false,
+    findings: [{ file: "a|b`.py", line: 1, column: 1, code: "X|1", message: hostile }],
+    unformatted: ["</details><script>alert(1)</script>"],
+  },
+  tests: [
+    {
+      version: "3.12 | injected",
+      passed: false,
+      tests: 1,
+      failures: 1,
+      errors: 0,
+      skipped: 0,
+      error: hostile,
+    },
+  ],
+  gate: { ...ciFail.gate, message: `${hostile}\n| new | row |` },
+  smoke: { passed: false, command: "echo ``` | cat", expected: "5", output: `${hostile}\n\n# heading` },
+  skipped: [
+    { stage: "# not a heading", reason: "x" },
+    { stage: "1. not a list", reason: "x" },
+    { stage: `- ${hostile}`, reason: "x" },
+  ],
+  warnings: [hostile],
+  runUrl: "javascript:alert(1)",
+  branch: "x`<b>y</b>`|@here",
+};
+
+describe("renderCiSummary", () => {
+  it("a passing run (golden)", () => {
+    golden("ci-summary-pass.md", renderCiSummary(ciPass));
+  });
+
+  it("a failing run (golden)", () => {
+    golden("ci-summary-fail.md", renderCiSummary(ciFail));
+  });
+
+  it("hostile report text (golden)", () => {
+    golden("ci-summary-hostile.md", renderCiSummary(ciHostile));
+  });
+
+  it("a local run with nothing published, scanned or smoke-tested says why", () => {
+    const out = renderCiSummary({
+      ...ciPass,
+      image: undefined,
+      scan: undefined,
+      smoke: undefined,
+      runUrl: undefined,
+      sha: undefined,
+      branch: undefined,
+      skipped: [
+        { stage: "build", reason: "no Dockerfile found" },
+        { stage: "scan", reason: "nothing to scan" },
+      ],
+    });
+    expect(out).toContain("| Image | ➖ skipped | no Dockerfile found |");
+    expect(out).toContain("| Scan | ➖ skipped | nothing to scan |");
+    expect(out).toContain("| Smoke run | ➖ skipped | not run |");
+    expect(out).not.toContain("Run and artifacts");
+  });
+
+  it("lists the stages that could not run, before what was skipped", () => {
+    const out = renderCiSummary({
+      ...ciPass,
+      passed: false,
+      errors: ["publish: denied: permission_denied: write_package"],
+      skipped: [{ stage: "publish", reason: "the push failed: denied" }],
+    });
+    expect(out).toContain("### Errors\n\n- publish: denied: permission\\_denied: write\\_package");
+    expect(out.indexOf("### Errors")).toBeLessThan(out.indexOf("### Skipped"));
+    expect(renderCiSummary(ciPass)).not.toContain("### Errors");
+  });
+
+  it("names the interpreter each leg ran on, the GIL for 3.13+, and a flaky version as neither pass nor fail", () => {
+    const rows = tableRows(
+      renderCiSummary({
+        ...ciPass,
+        tests: [
+          { version: "3.12", passed: true, tests: 5, failures: 0, errors: 0, skipped: 0, python: "3.12.11" },
+          {
+            version: "3.14t",
+            passed: true,
+            tests: 5,
+            failures: 0,
+            errors: 0,
+            skipped: 0,
+            python: "3.14.0",
+            gil: false,
+          },
+          {
+            version: "3.13",
+            passed: true,
+            flaky: true,
+            tests: 5,
+            failures: 0,
+            errors: 0,
+            skipped: 0,
+            python: "3.13.5",
+            gil: true,
+            error: "failed on the first run (tests failed), passed on a fresh rerun",
+          },
+        ],
+      }),
+    );
+    expect(rows[3]).toBe(
+      "| Tests, Python 3.12 | ✅ pass | 5 tests, 0 failures, 0 errors, 0 skipped · CPython 3.12.11 |",
+    );
+    expect(rows[4]).toContain("· CPython 3.14.0, GIL off |");
+    expect(rows[5]).toMatch(
+      /^\| Tests, Python 3\.13 \| ⚠️ flaky \| .* · CPython 3\.13\.5, GIL on · failed on the first run/,
+    );
+  });
+
+  it("lists at most ten findings and says how many more", () => {
+    const out = renderCiSummary(ciFail);
+    expect(out.match(/^- <code>src\/sample\\_app\/module/gm)).toHaveLength(10);
+    expect(out).toContain("- … and 2 more in the ruff report (artifacts)");
+  });
+
+  it("is deterministic", () => {
+    expect(renderCiSummary(ciFail)).toBe(renderCiSummary(structuredClone(ciFail)));
+  });
+});
+
+describe("renderDeploySummary", () => {
+  it("a passing deploy (golden)", () => {
+    golden("cd-summary-pass.md", renderDeploySummary(cdPass));
+  });
+
+  it("a failing deploy (golden)", () => {
+    golden("cd-summary-fail.md", renderDeploySummary(cdFail));
+  });
+});
+
+describe("docs/pr-comments.md", () => {
+  it.each([
+    "ci-summary-pass.md",
+    "ci-summary-fail.md",
+    "ci-summary-hostile.md",
+    "cd-summary-pass.md",
+    "cd-summary-fail.md",
+  ])("shows the current %s (its heading one level down)", (name) => {
+    const docs = readFileSync(join(GOLDEN, "..", "..", "..", "docs", "pr-comments.md"), "utf8");
+    const shown = readFileSync(join(GOLDEN, name), "utf8").replace(/^## /gm, "### ");
+    expect(docs).toContain(shown.trimEnd());
+  });
+});
+
+/** Table rows of a rendered summary: the lines starting with `|`. */
+function tableRows(markdown: string): string[] {
+  return markdown.split("\n").filter((line) => line.startsWith("|"));
+}
+
+/** Cell separators as GFM sees them: `|` not preceded by a backslash. */
+function cells(row: string): number {
+  return row.split(/(?<!\\)\|/).length - 2;
+}
+
+describe("escaping hostile report text", () => {
+  const ci = renderCiSummary(ciHostile);
+  const cd = renderDeploySummary({ ...cdFail, output: hostile, command: "a | b", branch: "<b>x</b>" });
+
+  it("cannot add or split table cells", () => {
+    for (const row of tableRows(ci)) expect(cells(row), row).toBe(3);
+    for (const row of tableRows(cd)) expect(cells(row), row).toBe(2);
+  });
+
+  it("cannot open HTML, a comment that hides the rest, or our marker", () => {
+    for (const out of [ci, cd]) {
+      expect(out).not.toMatch(/<(img|script|b|!--)/i);
+      expect(out).not.toContain("</details><script>");
+      expect(out).not.toContain(CI_MARKER);
+      expect(out).not.toContain(CD_MARKER);
+    }
+    // our own tags are the only raw HTML left
+    const tags = new Set(ci.match(/<\/?[a-z]+/g));
+    expect([...tags].sort()).toEqual(["</code", "</details", "</summary", "<code", "<details", "<summary"]);
+  });
+
+  it("cannot mention anyone, start a code span, emphasis, a link, a heading or a list", () => {
+    expect(ci.replace(/<code>.*?<\/code>/g, "")).not.toMatch(/@[a-z]/i);
+    expect(ci.replace("`ruff format`", "")).not.toMatch(/(?<!\\)`/); // the only backticks are ours
+    expect(ci).not.toMatch(/(?<!\\)\*\*/);
+    expect(ci).not.toMatch(/(?<!\\)\[l(?<!\\)\]/);
+    expect(ci).not.toMatch(/^- #/m);
+    expect(ci).toContain("- \\# not a heading");
+    expect(ci).toContain("- 1\\. not a list");
+    expect(ci).toContain("- \\- x");
+  });
+
+  it("does not link a URL that is not http(s)", () => {
+    expect(ci).toContain("Run and artifacts: javascript:alert(1)");
+    expect(ci).not.toContain("<javascript:");
+  });
+
+  it.each([
+    ["a|b", "a&#124;b"],
+    ["<b>", "&lt;b&gt;"],
+    ["&lt;", "&amp;lt;"],
+    ["`x`", "\\`x\\`"],
+    ["*a* _b_ ~c~", "\\*a\\* \\_b\\_ \\~c\\~"],
+    ["[a](b)", "\\[a\\](b)"],
+    ["back\\slash", "back\\\\slash"],
+    ["@user", "@&#8203;user"],
+    ["line\nbreak\r\nx", "line break x"],
+    ["# h", "\\# h"],
+    ["- item", "\\- item"],
+    ["--flag", "--flag"],
+    ["3.12", "3.12"],
+    ["+ item", "\\+ item"],
+    ["12. item", "12\\. item"],
+    ["plain text 1.5", "plain text 1.5"],
+  ])("text(%j) is %j", (input, output) => {
+    expect(text(input)).toBe(output);
+  });
+
+  it("code() wraps escaped text and shows an empty value", () => {
+    expect(code("a|`b`")).toBe("<code>a&#124;\\`b\\`</code>");
+    // no zero-width space in code: GitHub does not mention inside <code>, and a reference must copy exactly
+    expect(code("img@sha256:ab @me")).toBe("<code>img@sha256:ab @me</code>");
+    expect(code("")).toBe("<em>(empty)</em>");
+  });
+});

@@ -1,0 +1,81 @@
+/** Bad input is refused with the bad value and the expected form, before any container starts. */
+import { describe, expect, it } from "vitest";
+import { TRIVY_IMAGE } from "../../dagger/src/settings/pins.js";
+import {
+  parseAppPath,
+  parseCommand,
+  parsePlatforms,
+  parsePythonVersions,
+  parseSeverities,
+  parseSeverity,
+  parseThreshold,
+} from "../../dagger/src/settings/validate.js";
+
+describe("input validation", () => {
+  it("accepts the supported Python versions, trimmed and deduplicated", () => {
+    expect(parsePythonVersions(["3.12", " 3.14t ", "3.12"])).toEqual(["3.12", "3.14t"]);
+  });
+
+  it.each([["3.9"], ["3.15"], ["python3.12"], ["3.12.1"], ["latest"], [""]])("rejects Python %j", (v) => {
+    expect(() => parsePythonVersions([v])).toThrow(
+      `Unknown Python version '${v}'. Expected one of: 3.10, 3.11, 3.12, 3.13, 3.14, 3.14t.`,
+    );
+  });
+
+  it("rejects an empty matrix", () => {
+    expect(() => parsePythonVersions([])).toThrow("No Python versions given");
+  });
+
+  it.each([0, 90, 100, 87.5])("accepts threshold %d", (t) => {
+    expect(parseThreshold(t)).toBe(t);
+  });
+
+  it.each([-1, 100.1, Number.NaN, Number.POSITIVE_INFINITY])("rejects threshold %d", (t) => {
+    expect(() => parseThreshold(t)).toThrow(
+      `Invalid coverage threshold '${t}'. Expected a number from 0 to 100`,
+    );
+  });
+
+  it("normalizes severities and rejects unknown ones", () => {
+    expect(parseSeverity(" high ", "--fail-on")).toBe("HIGH");
+    expect(parseSeverity("", "--fail-on")).toBeUndefined();
+    expect(parseSeverity("none", "--fail-on")).toBeUndefined();
+    expect(() => parseSeverity("severe", "--fail-on")).toThrow(
+      "Invalid --fail-on 'severe'. Expected one of: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL (or none).",
+    );
+    expect(parseSeverities(["critical", "HIGH", "high"])).toEqual(["CRITICAL", "HIGH"]);
+    expect(() => parseSeverities([])).toThrow("No severities given");
+  });
+
+  it("accepts the two image platforms only", () => {
+    expect(parsePlatforms(["linux/amd64", "linux/arm64", "linux/amd64"])).toEqual([
+      "linux/amd64",
+      "linux/arm64",
+    ]);
+    expect(() => parsePlatforms(["windows/amd64"])).toThrow("Unsupported platform 'windows/amd64'");
+  });
+
+  it.each([["sample-app"], ["services/api"], ["sample-app/"]])("accepts app folder %j", (app) => {
+    expect(parseAppPath(app)).toBe(app.replace(/\/$/, ""));
+  });
+
+  it.each([["../elsewhere"], ["/etc"], [""], ["a//b"], ["a b"], ["a/../b"]])(
+    "rejects app folder %j",
+    (app) => {
+      expect(() => parseAppPath(app)).toThrow(`Invalid app folder '${app}'`);
+    },
+  );
+
+  it("splits the smoke command into plain words and refuses shell syntax", () => {
+    expect(parseCommand(" python  -m sample_app 2 3 ")).toEqual(["python", "-m", "sample_app", "2", "3"]);
+    for (const bad of ["python -c 'print(5)'", "echo 5; rm -rf /", "echo $HOME", "a | b", "a && b"]) {
+      expect(() => parseCommand(bad), bad).toThrow("Expected plain words");
+    }
+    expect(() => parseCommand("   ")).toThrow("Empty smoke command");
+  });
+
+  it("never pins the Trivy release named in the supply-chain advisory", () => {
+    expect(TRIVY_IMAGE).not.toMatch(/0\.69\.4/);
+    expect(TRIVY_IMAGE).toMatch(/^aquasec\/trivy:\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
+  });
+});

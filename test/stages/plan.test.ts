@@ -1,0 +1,232 @@
+/**
+ * The plain parts of the stages that do I/O: where an image goes, what a failed run says, which Python combines
+ * coverage, what each test container runs. No engine: these are the decisions, not the containers.
+ */
+import { describe, expect, it } from "vitest";
+import { runDeploy } from "../../dagger/src/pipeline/deploy.js";
+import { failureLines } from "../../dagger/src/pipeline/judge.js";
+import type { CiStatus } from "../../dagger/src/report/types.js";
+import { parseDigest, pinnedReference } from "../../dagger/src/stages/deploy.js";
+import { combiningVersion } from "../../dagger/src/stages/matrix.js";
+import { planPublish, REHEARSAL_REGISTRY, requireAuth } from "../../dagger/src/stages/publish.js";
+import { testScript } from "../../dagger/src/stages/tests.js";
+
+const SHA = "3f2a9c1d0e4b5a69788796a5b4c3d2e1f0a9b8c7";
+
+describe("planPublish", () => {
+  it("tags by branch and by commit, owner and repository lowercased", () => {
+    expect(planPublish("ghcr.io", "Octo-Org/My-Service", "feature/login", SHA)).toEqual({
+      registry: "ghcr.io",
+      owner: "Octo-Org",
+      repo: "My-Service",
+      tags: ["feature-login-df7c7aeb", "sha-3f2a9c1"],
+      addresses: [
+        "ghcr.io/octo-org/my-service:feature-login-df7c7aeb",
+        "ghcr.io/octo-org/my-service:sha-3f2a9c1",
+      ],
+    });
+  });
+
+  it("publishes the branch tag alone when no commit is given", () => {
+    expect(planPublish(REHEARSAL_REGISTRY, "rehearsal/app", "main", "", "push").addresses).toEqual([
+      "localhost:5000/rehearsal/app:main",
+    ]);
+  });
+
+  it.each([
+    ["octo-org", "main", SHA, "Invalid repository 'octo-org'. Expected owner/name"],
+    ["https://github.com/o/r", "main", SHA, "Invalid repository"],
+    ["o/r", "", SHA, "Missing --branch"],
+    ["o/r", "main", "not-a-sha", "Invalid commit SHA 'not-a-sha'"],
+  ])("refuses %j %j %j before building anything", (repository, branch, sha, message) => {
+    expect(() => planPublish("ghcr.io", repository, branch, sha)).toThrow(message);
+  });
+
+  it("refuses a registry with a scheme", () => {
+    expect(() => planPublish("https://ghcr.io", "o/r", "main", "", "push")).toThrow(
+      "Invalid registry 'https://ghcr.io'",
+    );
+  });
+});
+
+describe("requireAuth", () => {
+  const secret = { id: "a-secret" } as never;
+
+  it("is none when neither part is given, and both when both are", () => {
+    expect(requireAuth("", undefined, "ghcr.io")).toBeUndefined();
+    expect(requireAuth("octocat", secret, "ghcr.io")).toEqual({ username: "octocat", password: secret });
+  });
+
+  it("names the missing half", () => {
+    expect(() => requireAuth("octocat", undefined, "ghcr.io")).toThrow(
+      "Missing --registry-password for ghcr.io. Expected a secret, e.g. --registry-password=env:GITHUB_TOKEN.",
+    );
+    expect(() => requireAuth("", secret, "ghcr.io")).toThrow("Missing --registry-username for ghcr.io");
+  });
+});
+
+describe("deploy by digest", () => {
+  const digest = `sha256:${"ab".repeat(32)}`;
+
+  it("pins the tagged reference to the digest", () => {
+    expect(pinnedReference("ghcr.io/o/r:main", digest)).toBe(`ghcr.io/o/r@${digest}`);
+    expect(pinnedReference("localhost:5000/o/r:main", digest)).toBe(`localhost:5000/o/r@${digest}`);
+    expect(pinnedReference("localhost:5000/o/r", digest)).toBe(`localhost:5000/o/r@${digest}`);
+  });
+
+  it.each([["sha256:abc"], ["ABCDEF"], [`sha512:${"a".repeat(128)}`], [`sha256:${"G".repeat(64)}`]])(
+    "refuses digest %j",
+    (bad) => {
+      expect(() => parseDigest(bad)).toThrow(`Invalid digest '${bad}'. Expected sha256: followed by 64`);
+    },
+  );
+});
+
+describe("combiningVersion", () => {
+  it.each([
+    [["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"], "3.14"],
+    [["3.14t"], "3.14t"],
+    [["3.10", "3.14t"], "3.10"],
+    [[], undefined],
+  ])("combines %j on %s", (versions, expected) => {
+    expect(combiningVersion(versions)).toBe(expected);
+  });
+});
+
+describe("testScript", () => {
+  it("syncs the dev group, then runs pytest with reports named by version and no per-version gate", () => {
+    const script = testScript("3.14t");
+    expect(script).toContain("uv sync --group dev $(test -f uv.lock && echo --locked)");
+    expect(script).toContain("exit 97");
+    expect(script).toContain("COVERAGE_FILE=/out/.coverage.3.14t uv run --no-sync pytest");
+    expect(script).toContain("--junitxml=/out/junit-3.14t.xml");
+    expect(script).toContain("--cov-report=xml:/out/coverage-3.14t.xml");
+    expect(script).toContain("--cov-fail-under=0");
+  });
+});
+
+function status(overrides: Partial<CiStatus>): CiStatus {
+  return {
+    passed: false,
+    lint: { passed: true, findings: [], unformatted: [] },
+    tests: [{ version: "3.12", passed: true, tests: 10, failures: 0, errors: 0, skipped: 0, coverage: 95 }],
+    gate: {
+      passed: true,
+      threshold: 90,
+      coverage: 95,
+      message: "Combined coverage 95.00% meets the 90% threshold.",
+    },
+    smoke: { passed: true, command: "python -m sample_app 2 3", expected: "5", output: "5" },
+    skipped: [],
+    warnings: [],
+    ...overrides,
+  };
+}
+
+describe("failureLines", () => {
+  it("says nothing for a run where every gate passed", () => {
+    expect(failureLines(status({ passed: true }))).toEqual([]);
+  });
+
+  it("names every failed gate with its figures", () => {
+    const lines = failureLines(
+      status({
+        lint: {
+          passed: false,
+          findings: [{ file: "a.py", line: 1, column: 1, code: "F401", message: "unused" }],
+          unformatted: ["b.py"],
+        },
+        tests: [
+          { version: "3.12", passed: false, tests: 10, failures: 2, errors: 1, skipped: 0 },
+          {
+            version: "3.14t",
+            passed: false,
+            tests: 0,
+            failures: 0,
+            errors: 0,
+            skipped: 0,
+            error: "uv sync failed",
+          },
+        ],
+        gate: {
+          passed: false,
+          threshold: 90,
+          coverage: 80,
+          message: "Combined coverage 80.00% is below the 90% threshold.",
+        },
+        smoke: { passed: false, command: "python -m sample_app 2 3", expected: "5", output: "6" },
+        scan: {
+          passed: false,
+          counts: { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 },
+          failOn: "HIGH",
+          scanner: "aquasec/trivy:0.69.3",
+        },
+      }),
+    );
+    expect(lines).toEqual([
+      "lint: 1 finding(s), 1 file(s) to reformat",
+      "tests on Python 3.12: 2 failure(s), 1 error(s) of 10",
+      "tests on Python 3.14t: uv sync failed",
+      "coverage gate: Combined coverage 80.00% is below the 90% threshold.",
+      "smoke run: 'python -m sample_app 2 3' printed '6', expected '5'",
+      "scan: findings at or above HIGH",
+    ]);
+  });
+
+  it("names the stages that could not run and so failed the run", () => {
+    const lines = failureLines(
+      status({
+        errors: ["publish: 403 denied", "scan: --fail-on HIGH needs a scan, and Trivy could not run"],
+      }),
+    );
+    expect(lines).toEqual([
+      "publish: 403 denied",
+      "scan: --fail-on HIGH needs a scan, and Trivy could not run",
+    ]);
+  });
+
+  it("reports a broken build", () => {
+    const lines = failureLines(
+      status({ smoke: undefined, skipped: [{ stage: "build", reason: "the image did not build: x" }] }),
+    );
+    expect(lines).toEqual(["build: the image did not build"]);
+  });
+});
+
+describe("deploy refuses bad input before pulling anything", () => {
+  const settings = {
+    source: {} as never,
+    app: "sample-app",
+    versions: ["3.12"],
+    threshold: 90,
+    registry: "ghcr.io",
+    dockerfile: "Dockerfile",
+    smokeCommand: "python -m sample_app 2 3",
+    smokeExpect: "5",
+  };
+  const args = {
+    branch: "main",
+    repository: "o/r",
+    sha: SHA,
+    digest: "",
+    environment: "",
+    event: "push",
+    runUrl: "",
+    githubApiUrl: "",
+    registryUsername: "",
+    allowUnsigned: false,
+  };
+
+  it.each([
+    [{ repository: "o" }, "Invalid repository 'o'. Expected owner/name"],
+    [{ environment: "Prod!" }, "Invalid environment 'Prod!'"],
+    [{ digest: "sha256:1234" }, "Invalid digest 'sha256:1234'"],
+    [{ registryUsername: "octocat" }, "Missing --registry-password"],
+    [{ sha: "" }, "deploy needs the commit CI built. Expected --sha <40-hex commit>"],
+    [{ sha: "3f2a9c1" }, "Invalid --sha '3f2a9c1'. Expected the full 40-hex commit id"],
+    [{ event: "Push" }, "Invalid event 'Push'"],
+    [{ githubApiUrl: "ghe.example.com" }, "ghe.example.com"],
+  ])("%j", async (overrides, message) => {
+    await expect(runDeploy(settings, { ...args, ...overrides })).rejects.toThrow(message);
+  });
+});
