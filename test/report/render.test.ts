@@ -2,7 +2,7 @@
  * The summaries against golden files in test/report/golden/. After an intended change, rewrite them with
  * `UPDATE_GOLDEN=1 npx vitest run test/report/render.test.ts` and review the diff.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -14,17 +14,12 @@ import {
   renderDeploySummary,
 } from "../../dagger/src/report/render.js";
 import type { CiStatus, DeployStatus } from "../../dagger/src/report/types.js";
+import { expectGolden } from "../helpers/golden.js";
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "golden");
 
 function golden(name: string, actual: string): void {
-  const file = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === "1" || !existsSync(file)) {
-    if (process.env.CI && !existsSync(file)) throw new Error(`golden file ${name} is missing`);
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, actual);
-  }
-  expect(actual).toBe(readFileSync(file, "utf8"));
+  expectGolden(join(GOLDEN, name), actual);
 }
 
 const SHA = "3f2a9c1d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f";

@@ -1,0 +1,116 @@
+/**
+ * The judge, table-driven: from what the stages gathered to the verdict that decides whether anything is
+ * pushed. Each row changes one thing from a green run and says what a user must see.
+ */
+import { describe, expect, it } from "vitest";
+import { type Gathered, judge } from "../../dagger/src/pipeline/judge.js";
+
+const green: Gathered = {
+  lint: { passed: true, findings: [], unformatted: [] },
+  tests: [
+    { version: "3.12", passed: true, tests: 5, failures: 0, errors: 0, skipped: 0 },
+    { version: "3.14t", passed: true, tests: 5, failures: 0, errors: 0, skipped: 0, gil: false },
+  ],
+  gate: {
+    passed: true,
+    threshold: 90,
+    coverage: 95,
+    message: "Combined coverage 95.00% meets the 90% threshold.",
+  },
+  smoke: { passed: true, command: "python -m sample_app 2 3", expected: "5", output: "5" },
+  scan: {
+    passed: true,
+    counts: { CRITICAL: 0, HIGH: 0, MEDIUM: 1, LOW: 0, UNKNOWN: 0 },
+    scanner: "aquasec/trivy:0.69.3",
+  },
+  locked: true,
+  warnings: [],
+};
+const run = { app: "sample-app" };
+
+describe("judge", () => {
+  it("passes a green run, with nothing skipped and nothing to warn about", () => {
+    const { status, gatesPassed } = judge(green, run);
+    expect(gatesPassed).toBe(true);
+    expect(status).toMatchObject({ passed: true, skipped: [], warnings: [] });
+    expect(status.errors).toBeUndefined();
+  });
+
+  it.each<[string, Partial<Gathered>]>([
+    ["a lint finding", { lint: { passed: false, findings: [], unformatted: ["a.py"] } }],
+    [
+      "a failed version",
+      { tests: [{ version: "3.12", passed: false, tests: 5, failures: 1, errors: 0, skipped: 0 }] },
+    ],
+    ["the coverage gate", { gate: { passed: false, threshold: 90, coverage: 80, message: "below" } }],
+    ["a wrong smoke output", { smoke: { passed: false, command: "x", expected: "5", output: "6" } }],
+    ["no smoke run at all", { smoke: undefined }],
+    [
+      "a scan at or above --fail-on",
+      {
+        scan: {
+          passed: false,
+          counts: { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 },
+          failOn: "HIGH",
+          scanner: "t",
+        },
+      },
+    ],
+    [
+      "an image that did not build",
+      { buildError: "exit code: 1: COPY failed", smoke: undefined, scan: undefined },
+    ],
+  ])("fails on %s, so nothing is pushed", (_, change) => {
+    const { status, gatesPassed } = judge({ ...green, ...change }, run);
+    expect(gatesPassed).toBe(false);
+    expect(status.passed).toBe(false);
+  });
+
+  it("a failed build skips the smoke run and the scan, saying why", () => {
+    const { status } = judge({ ...green, buildError: "COPY failed", smoke: undefined, scan: undefined }, run);
+    expect(status.skipped).toEqual([
+      { stage: "build", reason: "the image did not build: COPY failed" },
+      { stage: "smoke", reason: "no image to run" },
+      { stage: "scan", reason: "no image to scan" },
+    ]);
+  });
+
+  it("a scanner that could not run is a gap when report-only, and an error under --fail-on", () => {
+    const gap = judge({ ...green, scan: undefined, scanError: "DB download failed" }, run);
+    expect(gap.gatesPassed).toBe(true);
+    expect(gap.status.skipped).toEqual([
+      { stage: "scan", reason: "Trivy could not run: DB download failed" },
+    ]);
+    const required = judge(
+      { ...green, scan: undefined, scanError: "DB download failed" },
+      { ...run, failOn: "HIGH" },
+    );
+    expect(required.gatesPassed).toBe(false);
+    expect(required.status.errors).toEqual(["scan: --fail-on HIGH needs a scan, and Trivy could not run"]);
+  });
+
+  it("a flaky version passes with a warning; a missing uv.lock is said", () => {
+    const flaky = {
+      version: "3.13",
+      passed: true,
+      flaky: true,
+      tests: 5,
+      failures: 0,
+      errors: 0,
+      skipped: 0,
+      error: "x",
+    };
+    const { status, gatesPassed } = judge({ ...green, tests: [flaky], locked: false }, run);
+    expect(gatesPassed).toBe(true);
+    expect(status.warnings).toEqual([
+      "no uv.lock: dependencies resolved at run time (run `uv lock` in sample-app and commit uv.lock so every run tests the same versions)",
+      "tests on Python 3.13 are flaky: x",
+    ]);
+  });
+
+  it("carries the run's link, commit and branch, and nothing it was not given", () => {
+    const { status } = judge(green, { ...run, runUrl: "https://x/1", sha: "abc", branch: "main" });
+    expect(status).toMatchObject({ runUrl: "https://x/1", sha: "abc", branch: "main" });
+    expect("image" in judge(green, run).status).toBe(false);
+  });
+});
