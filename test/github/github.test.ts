@@ -4,7 +4,7 @@
  */
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-// the module's own copies (dagger/node_modules): github.ts loads these at run time; tests are not introspected
+// the module's own copies (dagger/node_modules): github/client.ts loads these at run time; tests are not introspected
 import { retry } from "../../dagger/node_modules/@octokit/plugin-retry";
 import { throttling } from "../../dagger/node_modules/@octokit/plugin-throttling";
 import { Octokit as RestOctokit } from "../../dagger/node_modules/@octokit/rest";
@@ -631,14 +631,14 @@ describe("createOctokit", () => {
   });
 
   it("builds the real Octokit with the retry and throttling plugins, which fits the local Octokit type", async () => {
-    // compile time: the real client must stay assignable to github.ts's structural type (tsc -p tsconfig.json)
+    // compile time: the real client must stay assignable to github/client.ts's structural type (tsc -p tsconfig.json)
     const PipelineOctokit = RestOctokit.plugin(retry, throttling);
     const real: Octokit = new PipelineOctokit({
       auth: gh.token,
       baseUrl: gh.baseUrl,
       throttle: { id: "t-shape", onRateLimit: () => false, onSecondaryRateLimit: () => false },
     });
-    // run time: what createOctokit returns is that same client, with every member github.ts calls
+    // run time: what createOctokit returns is that same client, with every member github/ calls
     const built = await createOctokit({ token: gh.token, baseUrl: gh.baseUrl, throttleId: "t-built" });
     expect(built).toBeInstanceOf(RestOctokit);
     for (const octo of [real, built]) {

@@ -1,5 +1,5 @@
 /**
- * commentOnPullRequest, the module's one call into github.ts: the real Octokit against the local fake GitHub,
+ * commentOnPullRequest, the module's one call into dagger/src/github/: the real Octokit against the local fake GitHub,
  * configured only through the CommentTarget the module builds from its arguments.
  */
 import { afterEach, describe, expect, it } from "vitest";

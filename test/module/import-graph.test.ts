@@ -2,7 +2,7 @@
  * What the engine's TypeScript SDK introspector loads when it registers the module: it builds one TypeScript
  * program from every file in dagger/src and follows their imports. Octokit's declarations
  * (@octokit/openapi-types and friends) cost seconds on every cold engine start, so no `@octokit/*` module
- * may be reachable from dagger/src: github.ts loads Octokit at run time with a specifier TypeScript cannot see.
+ * may be reachable from dagger/src: github/client.ts loads Octokit at run time with a specifier TypeScript cannot see.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -33,7 +33,7 @@ export function parseRuffJson(text: string, root: string): LintFinding[] {
 /**
  * `ruff format --check --output-format=json`: every file it would change is a diagnostic with the code
  * `unformatted`; anything else (a file it cannot parse) is reported as a finding. Empty output is nothing
- * reported: whether ruff itself failed is the exit code's to say (lint.ts `formatFailure`).
+ * reported: whether ruff itself failed is the exit code's to say (stages/lint.ts `formatFailure`).
  */
 export function parseRuffFormatJson(
   text: string,
