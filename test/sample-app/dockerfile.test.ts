@@ -6,17 +6,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { BASE_IMAGE, UV_IMAGE as PINNED_UV_IMAGE } from "../../dagger/src/settings/pins.js";
 import { checkDockerfile, OCI_LABELS, type RuleId, stagesOf } from "../helpers/dockerfile-rules";
 import { REPO_ROOT } from "../helpers/python";
 
 const DOCKERFILE = readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8");
 const DOCKERIGNORE = readFileSync(join(REPO_ROOT, ".dockerignore"), "utf8");
 
-// The exact pins taken from the dagger/dagger repository.
-const UV_IMAGE =
-  "ghcr.io/astral-sh/uv:0.10.3@sha256:7a88d4c4e6f44200575000638453a5a381db0ae31ad5c3a51b14f8687c9d93a3";
-const PYTHON_IMAGE =
-  "python:3.14-slim@sha256:486b8092bfb12997e10d4920897213a06563449c951c5506c2a2cfaf591c599f";
+// The module's own pins (taken from the dagger/dagger repository): the image and the pipeline's tool
+// containers use the same uv and the same Python base, so what the tests ran on is what ships.
+const UV_IMAGE = PINNED_UV_IMAGE;
+const PYTHON_IMAGE = BASE_IMAGE;
 
 /** The real Dockerfile with `from` replaced by `to`; fails loudly if `from` is not in it (a stale test). */
 function mutate(from: string | RegExp, to: string): string {
@@ -50,7 +50,7 @@ describe("Dockerfile (parsed, not built: no Docker daemon here)", () => {
     expect(checkDockerfile(DOCKERFILE)).toEqual([]);
   });
 
-  it("uses exactly the uv and python pins taken from dagger/dagger, python with its comment", () => {
+  it("uses exactly the module's uv and python pins (settings/pins.ts), python with its comment", () => {
     const images = stages.map((stage) => stage.from.getImage());
     expect(images).toContain(UV_IMAGE);
     expect(images).toContain(PYTHON_IMAGE);

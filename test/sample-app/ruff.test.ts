@@ -12,10 +12,9 @@ import { join } from "node:path";
 import { type Diagnostic, PositionEncoding, Workspace } from "@astral-sh/ruff-wasm-nodejs";
 import { parse, type TomlTable, type TomlValue } from "smol-toml";
 import { describe, expect, it } from "vitest";
+import { RUFF_VERSION } from "../../dagger/src/settings/pins.js";
 import { pythonFiles, SAMPLE_APP } from "../helpers/python";
 import { isTable, tableAt } from "../helpers/toml-table";
-
-const RUFF_VERSION = "0.17.4";
 
 const pyproject = parse(readFileSync(join(SAMPLE_APP, "pyproject.toml"), "utf8"));
 
