@@ -9,7 +9,11 @@ export function readRepoFile(path: string): string {
   return readFileSync(new URL(path, root), "utf8");
 }
 
-export const WORKFLOW_PATHS = [".github/workflows/ci.yml", ".github/workflows/cd.yml"] as const;
+export const WORKFLOW_PATHS = [
+  ".github/workflows/ci.yml",
+  ".github/workflows/cd.yml",
+  ".github/workflows/checks.yml",
+] as const;
 export type WorkflowPath = (typeof WORKFLOW_PATHS)[number];
 
 export function readWorkflow(path: WorkflowPath): WorkflowFile {
@@ -22,6 +26,16 @@ export function engineVersion(): string {
   const version = (config as { engineVersion?: unknown }).engineVersion;
   if (typeof version !== "string") throw new Error("dagger.json has no engineVersion");
   return version;
+}
+
+/** The floor of package.json's `engines.node` (">=20.19" gives "20.19"); throws on any other form. */
+export function nodeEnginesFloor(): string {
+  const pkg: unknown = JSON.parse(readRepoFile("package.json"));
+  const range = (pkg as { engines?: { node?: unknown } }).engines?.node;
+  const floor = typeof range === "string" ? /^>=\s*(\d+\.\d+(?:\.\d+)?)$/.exec(range)?.[1] : undefined;
+  if (floor === undefined)
+    throw new Error(`package.json engines.node ${JSON.stringify(range)} is not ">=X.Y"`);
+  return floor;
 }
 
 /**

@@ -747,3 +747,218 @@ export function checkRunner(wf: WorkflowFile, label: string): string[] {
     return runsOn === label ? [] : [`${job.where}: runs-on ${JSON.stringify(runsOn)}, expected "${label}"`];
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// The repository's own checks (checks.yml)
+
+const SETUP_NODE_ACTION = "actions/setup-node";
+
+/** The steps a self-check job may have besides its one command: check out the code, set up Node. */
+const SETUP_ACTIONS = [CHECKOUT_ACTION, SETUP_NODE_ACTION];
+
+/** A step or job setting that can turn a failed command into a green (or skipped) check. */
+function mayPassOnFailure(where: string, block: Mapping): string[] {
+  const found: string[] = [];
+  if (block.if !== undefined) found.push(`${where}: has an if: (a skipped check shows as passed)`);
+  const keepGoing = block["continue-on-error"];
+  if (keepGoing !== undefined && keepGoing !== false) {
+    found.push(`${where}: continue-on-error is ${JSON.stringify(keepGoing)} (a failure shows as passed)`);
+  }
+  return found;
+}
+
+/**
+ * One job that runs `command` and nothing else of substance: its only `run:` step is exactly the
+ * command, the only actions are checkout and setup-node (both before it), and nothing can skip it,
+ * let it fail quietly (`if:`, `continue-on-error`) or change what it does (`env:`, `shell:`,
+ * `working-directory:`, at any level).
+ */
+export function checkRunsOnly(wf: WorkflowFile, command: string): string[] {
+  const jobs = jobsOf(wf);
+  const found: string[] = [];
+  if (jobs.length !== 1) found.push(`${wf.name}: ${jobs.length} jobs, expected one`);
+  if (wf.doc.env !== undefined) found.push(`${wf.name}: sets env: at the top`);
+  for (const job of jobs) {
+    found.push(...mayPassOnFailure(job.where, job.job));
+    if (job.job.env !== undefined) found.push(`${job.where}: sets env:`);
+    const seen = new Set<string>();
+    let runs = 0;
+    for (const { where, step } of job.steps) {
+      const action = actionOf(step);
+      const run = runOf(step);
+      if (action !== undefined) {
+        if (SETUP_ACTIONS.includes(action)) seen.add(action);
+        else found.push(`${where}: uses ${action}; only ${SETUP_ACTIONS.join(" and ")} may run here`);
+      }
+      if (run === undefined) continue;
+      if (run.trim() !== command) {
+        found.push(`${where}: runs ${JSON.stringify(run.trim())}; only "${command}" may run here`);
+        continue;
+      }
+      runs++;
+      found.push(...mayPassOnFailure(where, step));
+      for (const key of ["env", "shell", "working-directory"]) {
+        if (step[key] !== undefined) found.push(`${where}: sets ${key}:`);
+      }
+      for (const action of SETUP_ACTIONS.filter((a) => !seen.has(a))) {
+        found.push(`${where}: runs "${command}" before ${action}`);
+      }
+    }
+    if (runs !== 1) found.push(`${job.where}: runs "${command}" ${runs} times, expected once`);
+  }
+  return found;
+}
+
+const PRIVILEGED_TRIGGERS = ["pull_request_target", "workflow_run"];
+const SECRET_REFERENCE = /\bsecrets\b|\bgithub\.token\b/;
+
+/** Every string in a parsed YAML value, with where it is. */
+function stringsOf(value: unknown, where: string): [string, string][] {
+  if (typeof value === "string") return [[where, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => stringsOf(v, `${where}[${i}]`));
+  if (isMapping(value)) return Object.entries(value).flatMap(([k, v]) => stringsOf(v, `${where}.${k}`));
+  return [];
+}
+
+/**
+ * Read-only and secret-free: `permissions: {}` at the top, exactly `contents: read` on each job, no
+ * `secrets.*` or `github.token` in any expression, no `secrets: inherit`, and no trigger that runs
+ * with a write token and the repository's secrets whoever opened the pull request.
+ */
+export function checkReadOnlyNoSecrets(wf: WorkflowFile): string[] {
+  const found: string[] = [];
+  const top = wf.doc.permissions;
+  if (!isMapping(top) || Object.keys(top).length > 0) {
+    found.push(`${wf.name}: top-level permissions are ${JSON.stringify(top ?? null)}, expected {}`);
+  }
+  for (const job of jobsOf(wf)) {
+    const { permissions } = job.job;
+    const readOnly =
+      isMapping(permissions) && Object.keys(permissions).length === 1 && permissions.contents === "read";
+    if (!readOnly) {
+      found.push(
+        `${job.where}: permissions are ${JSON.stringify(permissions ?? null)}, expected contents: read`,
+      );
+    }
+    if (job.job.secrets !== undefined) found.push(`${job.where}: passes secrets`);
+  }
+  for (const trigger of triggersOf(wf).filter((t) => PRIVILEGED_TRIGGERS.includes(t))) {
+    found.push(`${wf.name}: on: ${trigger} runs with a write token and the repository's secrets`);
+  }
+  for (const [where, text] of stringsOf(wf.doc, "")) {
+    for (const source of expressions(text).filter((e) => SECRET_REFERENCE.test(e))) {
+      found.push(`${wf.name}: ${where.slice(1)}: reads a secret ("\${{ ${source} }}")`);
+    }
+  }
+  return found;
+}
+
+/**
+ * A GitHub Actions path filter pattern as a regular expression: `**` any path, `*` any name
+ * (no `/`); patterns are relative to the repository root. Returns undefined for the syntax the
+ * workflows do not use (`?`, `+`, `[...]`), so a rule reports it instead of guessing.
+ */
+function filterPattern(pattern: string): RegExp | undefined {
+  if (/[?+[\]]/.test(pattern)) return undefined;
+  const source = pattern
+    .split(/(\*\*\/|\*\*|\*)/)
+    .map((part) => {
+      if (part === "**/") return "(?:.*/)?";
+      if (part === "**") return ".*";
+      if (part === "*") return "[^/]*";
+      return part.replace(/[.^${}()|\\]/g, "\\$&");
+    })
+    .join("");
+  return new RegExp(`^${source}$`);
+}
+
+/** Whether a change to `file` alone triggers the event, under its `paths:` / `paths-ignore:`. */
+function triggersFor(filter: Mapping, file: string, problems: Set<string>): boolean {
+  const matches = (patterns: unknown[]): boolean | undefined => {
+    // The last pattern that matches decides; a `!pattern` excludes what earlier ones included.
+    let verdict: boolean | undefined;
+    for (const raw of patterns) {
+      const pattern = String(raw);
+      const negated = pattern.startsWith("!");
+      const re = filterPattern(negated ? pattern.slice(1) : pattern);
+      if (!re) problems.add(`pattern ${JSON.stringify(pattern)} uses syntax this rule does not model`);
+      else if (re.test(file)) verdict = !negated;
+    }
+    return verdict;
+  };
+  const { paths } = filter;
+  const ignore = filter["paths-ignore"];
+  if (Array.isArray(paths)) return matches(paths) === true;
+  if (Array.isArray(ignore)) return matches(ignore) !== true;
+  return true;
+}
+
+/**
+ * Each of `events` triggers the workflow, and a change to any one of `files` (one file of each kind
+ * the checks read) triggers it for each event; the events filter the same paths. No filter at all
+ * triggers on everything, which passes.
+ */
+export function checkPathsFilter(
+  wf: WorkflowFile,
+  events: readonly string[],
+  files: readonly string[],
+): string[] {
+  const triggers = triggersOf(wf);
+  const on = isMapping(wf.doc.on) ? wf.doc.on : {};
+  const found: string[] = [];
+  const filters: [string, Mapping][] = [];
+  for (const event of events) {
+    if (!triggers.includes(event)) {
+      found.push(`${wf.name}: does not run on ${event}`);
+      continue;
+    }
+    const filter = isMapping(on[event]) ? on[event] : {};
+    filters.push([event, filter]);
+    const problems = new Set<string>();
+    const missed = files.filter((file) => !triggersFor(filter, file, problems));
+    found.push(...[...problems].map((p) => `${wf.name}: on.${event}: ${p}`));
+    found.push(
+      ...missed.map((file) => `${wf.name}: on.${event}: a change to ${file} does not run the checks`),
+    );
+  }
+  const [first, ...rest] = filters;
+  const sameAs = (a: Mapping, b: Mapping) =>
+    JSON.stringify([a.paths, a["paths-ignore"]]) === JSON.stringify([b.paths, b["paths-ignore"]]);
+  for (const [event, filter] of rest) {
+    if (first && !sameAs(first[1], filter)) {
+      found.push(`${wf.name}: on.${event} filters other paths than on.${first[0]}`);
+    }
+  }
+  return found;
+}
+
+/**
+ * Node comes from actions/setup-node at `version` (package.json's engines floor, as a fixed line,
+ * never a range or a version file read as one), with the npm cache keyed on exactly `lockfiles`.
+ */
+export function checkNodeSetup(wf: WorkflowFile, version: string, lockfiles: readonly string[]): string[] {
+  const setups = jobsOf(wf).flatMap((job) =>
+    job.steps.filter(({ step }) => actionOf(step) === SETUP_NODE_ACTION),
+  );
+  if (setups.length === 0) return [`${wf.name}: no ${SETUP_NODE_ACTION} step`];
+  return setups.flatMap(({ where, step }) => {
+    const inputs = withOf(step);
+    const found: string[] = [];
+    const nodeVersion = scalarText(inputs["node-version"]);
+    if (nodeVersion !== version) {
+      found.push(`${where}: node-version is ${JSON.stringify(nodeVersion)}, expected "${version}"`);
+    }
+    if (inputs["node-version-file"] !== undefined) found.push(`${where}: sets node-version-file`);
+    if (scalarText(inputs.cache) !== "npm") found.push(`${where}: cache is not npm`);
+    const keyed = (scalarText(inputs["cache-dependency-path"]) ?? "")
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line !== "");
+    if (JSON.stringify([...keyed].sort()) !== JSON.stringify([...lockfiles].sort())) {
+      found.push(
+        `${where}: cache-dependency-path is ${JSON.stringify(keyed)}, expected ${JSON.stringify(lockfiles)}`,
+      );
+    }
+    return found;
+  });
+}
