@@ -35,7 +35,7 @@ export class TestResult {
   @func() error = "";
   /** pytest's output (tail) */
   @func() output = "";
-  /** a directory with junit-<v>.xml, coverage-<v>.xml and .coverage.<v>, whichever were written */
+  /** junit-<v>.xml, coverage-<v>.xml, coverage-<v>.json (coverage.py's own reports) and .coverage.<v>, whichever were written */
   @func() reports!: Directory;
 
   static from(run: VersionRun): TestResult {
@@ -82,7 +82,7 @@ export class MatrixResult {
   @func() gatePassed = false;
   /** the gate's verdict, with the figure and the threshold */
   @func() gateMessage = "";
-  /** every version's junit/coverage files plus the combined coverage.xml, .coverage and coverage.txt */
+  /** every version's junit/coverage files plus the combined coverage.xml, coverage.json, .coverage and coverage.txt */
   @func() reports!: Directory;
 
   static from(runs: VersionRun[], gate: GateStatus, reports: Directory): MatrixResult {

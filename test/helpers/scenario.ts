@@ -1,8 +1,9 @@
 /**
  * A scripted pipeline run for the stand-in engine (engine.ts): it answers the leaves the module reads with
  * what the real tools would have left, taken from the upstream fixtures (test/fixtures/upstream), so the
- * invocation and plan tests see realistic files: pytest's own junit, coverage.py's own XML, ruff's and
- * Trivy's own JSON. Each test says what should differ (a failing version, a finding, a crash) and nothing else.
+ * invocation and plan tests see realistic files: pytest's own junit, coverage.py's own XML and JSON (the JSON
+ * of coverage 7.15.4: 78.57% at the fixture project's precision 2), ruff's and Trivy's own JSON. Each test says
+ * what should differ (a failing version, a finding, a crash) and nothing else.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -37,6 +38,11 @@ export type Scenario = {
   deployed?: string;
   /** a push fails with this message */
   pushFails?: string;
+  /**
+   * whose run the green versions report: "fixtures" (default: the small upstream suites, 5 tests, 78.57%) or
+   * "sample-app" (the sample app's own suite as run here: 97 tests, 100%; see SOURCES.md)
+   */
+  suite?: "fixtures" | "sample-app";
   /** the token's plaintext, when a test reads secrets (default a fake value) */
   secret?: string;
   /** the image's org.opencontainers.image.revision label (default SCENARIO_SHA) */
@@ -61,6 +67,9 @@ export function envOf(chain: Chain, name: string): string | undefined {
     .at(-1);
 }
 
+const coverageJson = (suite: Scenario["suite"]) =>
+  suite === "sample-app" ? "sample-app-coverage.json" : "coverage-real-7.json";
+
 const isTestRun = (chain: Chain) =>
   execs(chain).some((a) => a[0] === "sh" && (a[2] ?? "").includes("--junitxml"));
 const isCombine = (chain: Chain) => execs(chain).some((a) => (a[2] ?? "").includes("coverage combine"));
@@ -70,7 +79,12 @@ const ruffExec = (chain: Chain, verb: string) =>
 /** The matrix version a container is for, from UV_PYTHON (`3.12+gil` -> 3.12). */
 export const versionOf = (chain: Chain): string | undefined => envOf(chain, "UV_PYTHON")?.replace("+gil", "");
 
-function testFiles(version: string, script: VersionScript, rerun: boolean): Record<string, string> {
+function testFiles(
+  version: string,
+  script: VersionScript,
+  rerun: boolean,
+  suite: Scenario["suite"],
+): Record<string, string> {
   const v = version;
   const ft = v.endsWith("t");
   const minor = Number(v.split(".")[1]?.replace("t", ""));
@@ -78,8 +92,9 @@ function testFiles(version: string, script: VersionScript, rerun: boolean): Reco
   const probe = JSON.stringify({ python: `${v.replace("t", "")}.1`, gil: gil ?? null });
   const green = {
     "exit-code": "0\n",
-    [`junit-${v}.xml`]: upstream("pytest-junit-pass.xml"),
+    [`junit-${v}.xml`]: upstream(suite === "sample-app" ? "sample-app-junit.xml" : "pytest-junit-pass.xml"),
     [`coverage-${v}.xml`]: upstream("coverage-real.xml"),
+    [`coverage-${v}.json`]: upstream(coverageJson(suite)),
     [`.coverage.${v}`]: "SQLite format 3",
     [`python-${v}.json`]: probe,
   };
@@ -138,7 +153,7 @@ export function scenario(s: Scenario = {}): Resolver {
           cmd: ["sh", "-c", "…"],
         });
       }
-      const files = testFiles(version, script, envOf(chain, "PIPELINE_RERUN") !== undefined);
+      const files = testFiles(version, script, envOf(chain, "PIPELINE_RERUN") !== undefined, s.suite);
       if (field === "entries") {
         const removed = find(chain, "withoutFiles").flatMap((c) => c.args.paths as string[]);
         return Object.keys(files).filter((f) => !removed.includes(f));
@@ -150,12 +165,15 @@ export function scenario(s: Scenario = {}): Resolver {
 
     if (isCombine(chain) && field === "contents") {
       const name = String(find(chain, "file").at(-1)?.args.path);
-      return name === "coverage.xml" ? upstream("coverage-real.xml") : "TOTAL 20 3 8 3 79%\n";
+      if (name === "coverage.json") return upstream(coverageJson(s.suite));
+      return name === "coverage.xml" ? upstream("coverage-real.xml") : "TOTAL 20 3 8 3 78.57%\n";
     }
 
-    if (ruffExec(chain, "check") && field === "contents") return s.ruffCheck ?? "[]";
+    // ruff's snapshots write the folder ruff ran in as [TMP] (an insta filter): here that folder is the app's.
+    const inApp = (json: string) => json.replaceAll("[TMP]", "/src/sample-app");
+    if (ruffExec(chain, "check") && field === "contents") return inApp(s.ruffCheck ?? "[]");
     if (ruffExec(chain, "format")) {
-      if (field === "stdout") return s.ruffFormat?.stdout ?? "";
+      if (field === "stdout") return inApp(s.ruffFormat?.stdout ?? "");
       if (field === "stderr") return s.ruffFormat?.stderr ?? "";
       if (field === "exitCode") return s.ruffFormat?.exit ?? 0;
     }

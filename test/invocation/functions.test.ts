@@ -69,9 +69,9 @@ describe("Pipeline functions through the SDK's invocation path", () => {
       ruffFormat: { stdout: upstream("ruff-format-check.json"), exit: 1 },
     });
     const err = await failure(call(run, "lint"));
-    expect(err.message).toContain("[TMP]/input.py:1:8: F401 `os` imported but unused");
+    expect(err.message).toContain("input.py:1:8: F401 `os` imported but unused");
     expect(err.message).toContain("invalid-syntax");
-    expect(err.message).toContain("[TMP]/input.py: would be reformatted (ruff format)");
+    expect(err.message).toContain("\ninput.py: would be reformatted (ruff format)");
   });
 
   it("lint: ruff format crashing (exit 2) is an error, never a pass", async () => {
@@ -201,6 +201,31 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(err.message).toContain(
       "tests on Python 3.11: uv sync failed for Python 3.11: error: Failed to fetch",
     );
+  });
+
+  it("ci: the smoke output must match exactly, not merely contain what is expected", async () => {
+    const run = await session({ smoke: "15" });
+    const err = await failure(call(run, "ci"));
+    expect(err.message).toContain("smoke run: 'python -m sample_app 2 3' printed '15', expected '5'");
+  });
+
+  it("ci --publish: a push that fails fails the run, and says so", async () => {
+    const run = await session({ pushFails: "denied: permission_denied: write_package" });
+    const args = {
+      publish: true,
+      event: "push",
+      repository: "octo-org/my-service",
+      branch: "main",
+      sha: SCENARIO_SHA,
+      registryPassword: secretId("GITHUB_TOKEN"),
+    };
+    const err = await failure(call(run, "ci", args));
+    expect(err.message).toContain("publish: denied: permission_denied: write_package");
+    const kept = await call(run, "ci", { ...args, exitZero: true });
+    expect(kept.passed).toBe(false);
+    expect(JSON.parse(String(kept.status)).errors).toEqual([
+      "publish: denied: permission_denied: write_package",
+    ]);
   });
 
   it("ci --exit-zero: the failed run still returns every report", async () => {

@@ -43,6 +43,21 @@ const has = (chain: Chain, field: string, args: Record<string, unknown> = {}) =>
 const JUNIT = `<testsuites><testsuite name="x" tests="3" failures="0" errors="0" skipped="0"></testsuite></testsuites>`;
 const COVERAGE = `<?xml version="1.0" ?>
 <coverage version="7.6.1" line-rate="0.95" branch-rate="0" lines-covered="19" lines-valid="20" branches-covered="0" branches-valid="0"></coverage>`;
+/** The same run as coverage.py's JSON report (the file the module reads its figure from), precision 0. */
+const COVERAGE_JSON = JSON.stringify({
+  meta: { format: 3, version: "7.15.4", branch_coverage: false, show_contexts: false },
+  files: {},
+  totals: {
+    covered_lines: 19,
+    num_statements: 20,
+    percent_covered: 95,
+    percent_covered_display: "95",
+    missing_lines: 1,
+    excluded_lines: 0,
+    percent_statements_covered: 95,
+    percent_statements_covered_display: "95",
+  },
+});
 
 describe("the stand-in engine", () => {
   it("records one chain per query and decodes IDs passed as arguments", async () => {
@@ -149,11 +164,19 @@ describe("invoking module functions as the engine does", () => {
     const { field } = leafOf(chain);
     const file = (name: string) => field === "contents" && has(chain, "file", { path: name });
     if (field === "entries" && has(chain, "directory", { path: "/out" })) {
-      return ["exit-code", "junit-3.12.xml", "coverage-3.12.xml", ".coverage.3.12", "python-3.12.json"];
+      return [
+        "exit-code",
+        "junit-3.12.xml",
+        "coverage-3.12.xml",
+        "coverage-3.12.json",
+        ".coverage.3.12",
+        "python-3.12.json",
+      ];
     }
     if (file("exit-code")) return "0\n";
     if (file("junit-3.12.xml")) return JUNIT;
     if (file("coverage-3.12.xml")) return COVERAGE;
+    if (file("coverage-3.12.json")) return COVERAGE_JSON;
     if (file("python-3.12.json")) return `{"python": "3.12.11", "gil": true}`;
     if (field === "stdout") return "3 passed";
     return defaultLeaf(chain);

@@ -101,6 +101,7 @@ describe("ci's plan", () => {
       "set -eu",
       "uv sync --group dev $(test -f uv.lock && echo --locked)",
       "uv run --no-sync coverage combine --keep /combine",
+      "uv run --no-sync coverage json -o /combine/coverage.json --fail-under=0",
       "uv run --no-sync coverage xml -o /combine/coverage.xml --fail-under=0",
       "uv run --no-sync coverage report --fail-under=0 > /combine/coverage.txt",
     ]);

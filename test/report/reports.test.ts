@@ -1,13 +1,28 @@
 /** The report readers: what a reader of status.json and summary.md is told comes from these. */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decideGate, formatPercent, parseCoverageXml } from "../../dagger/src/report/coverage.js";
+import {
+  type CoverageTotal,
+  decideGate,
+  displayCovered,
+  parseCoverageJson,
+  pyFixed,
+  pyRound,
+  shouldFailUnder,
+} from "../../dagger/src/report/coverage.js";
 import { parseJunit } from "../../dagger/src/report/junit.js";
+import { findPython } from "../helpers/python.js";
+
+const upstream = (name: string): string =>
+  readFileSync(join(import.meta.dirname, "../fixtures/upstream", name), "utf8");
 
 const PYTEST_JUNIT = `<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="python-3.12" errors="1" failures="2" skipped="3" tests="20" time="0.5" timestamp="2026-11-25T10:00:00" hostname="x"><testcase classname="tests.test_cli" name="test_ok" time="0.001" /><testcase classname="tests.test_cli" name="test_bad[a&gt;b]" time="0.1"><failure message="assert 1 == 2">trace</failure></testcase><testcase classname="tests.test_add" name="test_err" time="0.1"><error message="boom">x</error></testcase><testcase classname="tests.test_add" name="test_skip"><skipped message="later" /></testcase></testsuite></testsuites>`;
 
 describe("parseJunit", () => {
-  it("sums pytest's report and names the failed tests", () => {
-    expect(parseJunit(PYTEST_JUNIT)).toEqual({
+  it("sums pytest's report and names the failed tests", async () => {
+    expect(await parseJunit(PYTEST_JUNIT)).toEqual({
       tests: 20,
       failures: 2,
       errors: 1,
@@ -16,23 +31,33 @@ describe("parseJunit", () => {
     });
   });
 
-  it("sums several suites and accepts a bare <testsuite> root", () => {
+  it("sums several suites and accepts a bare <testsuite> root", async () => {
     const two = `<testsuites><testsuite tests="2" failures="1"></testsuite><testsuite tests="3" errors="1"/></testsuites>`;
-    expect(parseJunit(two)).toMatchObject({ tests: 5, failures: 1, errors: 1, skipped: 0 });
-    expect(parseJunit(`<testsuite tests="4" failures="0"></testsuite>`)).toMatchObject({ tests: 4 });
+    expect(await parseJunit(two)).toMatchObject({ tests: 5, failures: 1, errors: 1, skipped: 0 });
+    expect(await parseJunit(`<testsuite tests="4" failures="0"></testsuite>`)).toMatchObject({ tests: 4 });
   });
 
-  it("reads attributes in either quote style and with a '>' inside a value", () => {
+  it("reads attributes in either quote style and with a '>' inside a value", async () => {
     const xml = `<testsuites><testsuite name='a>b' tests='7' failures="0"></testsuite></testsuites>`;
-    expect(parseJunit(xml).tests).toBe(7);
+    expect((await parseJunit(xml)).tests).toBe(7);
   });
 
-  it("caps the list of failed names", () => {
+  it("keeps single-quoted test names, entities and character references decoded once", async () => {
+    const xml = `<testsuites><testsuite tests='2' failures='2'><testcase classname='tests.test_cli' name='test_bad[it&apos;s]'><failure message='x'/></testcase><testcase classname="t" name="a&amp;#65;&#x42;&#67;"><failure/></testcase></testsuite></testsuites>`;
+    expect((await parseJunit(xml)).failed).toEqual(["tests.test_cli::test_bad[it's]", "t::a&#65;BC"]);
+  });
+
+  it("does not count a commented-out <testsuite>, nor one inside CDATA", async () => {
+    const xml = `<testsuites><!-- <testsuite tests='9' failures='9'/> --><testsuite tests="3" failures="1"><testcase name="t"><failure><![CDATA[<testsuite tests="5"/>]]></failure></testcase></testsuite></testsuites>`;
+    expect(await parseJunit(xml)).toEqual({ tests: 3, failures: 1, errors: 0, skipped: 0, failed: ["t"] });
+  });
+
+  it("caps the list of failed names", async () => {
     const cases = Array.from({ length: 30 }, (_, i) => `<testcase name="t${i}"><failure/></testcase>`).join(
       "",
     );
     const xml = `<testsuites><testsuite tests="30" failures="30">${cases}</testsuite></testsuites>`;
-    expect(parseJunit(xml, "junit.xml", 5).failed).toEqual(["t0", "t1", "t2", "t3", "t4"]);
+    expect((await parseJunit(xml, "junit.xml", 5)).failed).toEqual(["t0", "t1", "t2", "t3", "t4"]);
   });
 
   it.each([
@@ -44,55 +69,199 @@ describe("parseJunit", () => {
     ['<testsuites><testsuite failures="0"></testsuite></testsuites>', "has no tests attribute"],
     ['<testsuites><testsuite tests="three"></testsuite></testsuites>', 'tests="three"'],
     ['<testsuites><testsuite tests="3" failures="-1"></testsuite></testsuites>', 'failures="-1"'],
-  ])("refuses %j: %s", (xml, message) => {
-    expect(() => parseJunit(xml, "junit-3.12.xml")).toThrow(message);
-    expect(() => parseJunit(xml, "junit-3.12.xml")).toThrow("junit-3.12.xml");
+    // unclosed nesting: the old reader counted 3 tests here
+    [
+      '<testsuites><testsuite tests="3"><testcase name="a"></testsuite></testsuites>',
+      "Expected closing tag 'testcase'",
+    ],
+    ['<testsuites><testsuite tests="3"/>', "truncated: <testsuites> is never closed"],
+    ['<testsuites><testsuite tests="3"></testsuite></testsuites', "not well-formed XML (line 1"],
+    ['<testsuites><testsuite tests="3" tests="4"></testsuite></testsuites>', "'tests' is repeated"],
+    ["<testsuites><testsuite tests=3></testsuite></testsuites>", "not well-formed XML"],
+    ['<testsuite tests="3"/><testsuite tests="4"/>', "2 root elements"],
+    // fast-xml-parser's validator lets a self-closing second root through; readXml does not
+    ['<testsuites><testsuite tests="3"/></testsuites><testsuites/>', "2 root elements"],
+    ["<testsuites></testsuites>", "no <testsuite> element"],
+    ['<report><testsuite tests="3"/></report>', "its root element is <report>"],
+  ])("refuses %j: %s", async (xml, message) => {
+    await expect(parseJunit(xml, "junit-3.12.xml")).rejects.toThrow(message);
+    await expect(parseJunit(xml, "junit-3.12.xml")).rejects.toThrow("junit-3.12.xml");
   });
-});
 
-const COBERTURA = (attrs: string) =>
-  `<?xml version="1.0" ?><coverage version="7.6.1" timestamp="1" ${attrs}><sources><source>/src</source></sources><packages/></coverage>`;
+  describe("on pytest's own reports (test/fixtures/upstream)", () => {
+    const mixed = {
+      tests: 5,
+      failures: 1,
+      errors: 1,
+      skipped: 2,
+      failed: ["test_mixed::test_fails", "test_mixed::test_errors_in_fixture"],
+    };
+    const pass = { tests: 5, failures: 0, errors: 0, skipped: 0, failed: [] };
+    it.each([
+      ["pytest-junit-mixed.xml", mixed],
+      ["pytest-junit-mixed-pytest9.xml", mixed],
+      ["pytest-junit-pass.xml", pass],
+      ["pytest-junit-pass-pytest9.xml", pass],
+    ])("%s", async (name, expected) => {
+      expect(await parseJunit(upstream(name), name)).toEqual(expected);
+    });
 
-describe("parseCoverageXml", () => {
-  it("computes coverage.py's total from lines and branches", () => {
-    const xml = COBERTURA(
-      'lines-valid="80" lines-covered="76" line-rate="0.95" branches-valid="20" branches-covered="14" branch-rate="0.7"',
-    );
-    expect(parseCoverageXml(xml)).toEqual({
-      percent: 90,
-      linesCovered: 76,
-      linesValid: 80,
-      branchesCovered: 14,
-      branchesValid: 20,
+    it("refuses every truncation of a real report, naming the file", async () => {
+      const xml = upstream("pytest-junit-mixed.xml").trimEnd();
+      for (let end = 0; end < xml.length; end += 7) {
+        await expect(parseJunit(xml.slice(0, end), "junit-3.12.xml")).rejects.toThrow("junit-3.12.xml");
+      }
+      await expect(parseJunit(xml.slice(0, -1), "junit-3.12.xml")).rejects.toThrow("junit-3.12.xml");
     });
   });
+});
+
+/** coverage.py's JSON report, from a real one (coverage 7.15.4) with `totals` changed as given. */
+const COVERAGE_JSON = (totals: Record<string, unknown>, meta?: Record<string, unknown>): string => {
+  const report = JSON.parse(upstream("coverage-real-7.json")) as Record<string, Record<string, unknown>>;
+  return JSON.stringify({
+    ...report,
+    meta: { ...report.meta, ...meta },
+    totals: { ...report.totals, ...totals },
+  });
+};
+
+describe("parseCoverageJson", () => {
+  it.each([
+    // coverage 7.15.4 (format 3) and 6.5.0 (no meta.format) on the same project: branch coverage, precision 2
+    ["coverage-real-7.json", { percent: 78.57142857142857, display: "78.57", precision: 2, format: 3 }],
+    ["coverage-real.json", { percent: 78.57142857142857, display: "78.57", precision: 2 }],
+    // the same data with precision unset (coverage.py's default 0)
+    [
+      "coverage-real-7-precision0.json",
+      { percent: 78.57142857142857, display: "79", precision: 0, format: 3 },
+    ],
+  ])(
+    "reads coverage.py's own total from %s, unrounded, with the precision its display shows",
+    (name, total) => {
+      expect(parseCoverageJson(upstream(name), name)).toEqual(total);
+    },
+  );
 
   it("works without branch data", () => {
-    expect(parseCoverageXml(COBERTURA('lines-valid="50" lines-covered="50"')).percent).toBe(100);
+    const totals = {
+      covered_lines: 50,
+      num_statements: 50,
+      percent_covered: 100,
+      percent_covered_display: "100.00",
+      num_branches: undefined,
+      covered_branches: undefined,
+    };
+    expect(parseCoverageJson(COVERAGE_JSON(totals)).percent).toBe(100);
   });
 
   it.each([
-    ["", "empty"],
-    ["<coverage lines-valid='1' lines-covered='1'>", "truncated"],
-    ["<testsuites></testsuites>", "no <coverage> element"],
-    [COBERTURA('line-rate="1"'), "lacks lines-valid"],
-    [COBERTURA('lines-valid="0" lines-covered="0"'), "measured no lines"],
-    [COBERTURA('lines-valid="10" lines-covered="11"'), "more lines or branches covered"],
-    [COBERTURA('lines-valid="ten" lines-covered="1"'), 'lines-valid="ten"'],
-  ])("refuses %j: %s", (xml, message) => {
-    expect(() => parseCoverageXml(xml)).toThrow(message);
+    ["", "the file is empty"],
+    [" \n", "the file is empty"],
+    [upstream("coverage-real-7.json").slice(0, 400), "not JSON, or it is truncated"],
+    [upstream("coverage-real.xml"), "not JSON"],
+    ["[]", "not a JSON object"],
+    [upstream("trivy-version.json"), 'no "totals" object'],
+    [COVERAGE_JSON({ percent_covered: undefined }), "percent_covered is undefined, not a percentage"],
+    [COVERAGE_JSON({ percent_covered: "78.57" }), 'percent_covered is "78.57", not a percentage'],
+    [COVERAGE_JSON({ percent_covered: 100.5 }), "not a percentage"],
+    [COVERAGE_JSON({ percent_covered: -1 }), "not a percentage"],
+    [COVERAGE_JSON({ percent_covered_display: undefined }), "percent_covered_display is undefined"],
+    [COVERAGE_JSON({ percent_covered_display: "78,57" }), 'percent_covered_display is "78,57"'],
+    [COVERAGE_JSON({ percent_covered_display: "78.58" }), "is not how coverage.py shows 78.57142857142857"],
+    [COVERAGE_JSON({ num_statements: "20" }), 'totals.num_statements is "20", not a count'],
+    [COVERAGE_JSON({ num_statements: undefined }), "lacks num_statements"],
+    [
+      COVERAGE_JSON({
+        num_statements: 0,
+        covered_lines: 0,
+        percent_covered: 100,
+        percent_covered_display: "100.00",
+      }),
+      "measured no statements",
+    ],
+    [COVERAGE_JSON({ covered_lines: 21 }), "more statements or branches covered"],
+    [COVERAGE_JSON({ covered_branches: 9 }), "more statements or branches covered"],
+    [COVERAGE_JSON({}, { format: "3" }), 'meta.format is "3"'],
+  ])("refuses %#: %s", (json, message) => {
+    expect(() => parseCoverageJson(json, "coverage-3.12.json")).toThrow(message);
+    expect(() => parseCoverageJson(json, "coverage-3.12.json")).toThrow("coverage-3.12.json");
+  });
+
+  it("shows every figure of coverage.py's real reports exactly as coverage.py did", () => {
+    // each `*_display` next to its number, in totals, files and regions, at precision 2 and 0 (where 62.5%
+    // of branches shows as "62": Python rounds ties to even)
+    for (const [name, precision] of [
+      ["coverage-real-7.json", 2],
+      ["coverage-real-7-precision0.json", 0],
+      ["coverage-real.json", 2],
+    ] as const) {
+      const pairs: [number, string][] = [];
+      const walk = (node: unknown): void => {
+        if (typeof node !== "object" || node === null) return;
+        const record = node as Record<string, unknown>;
+        for (const [key, value] of Object.entries(record)) {
+          const shown = record[`${key}_display`];
+          if (typeof value === "number" && typeof shown === "string") pairs.push([value, shown]);
+          walk(value);
+        }
+      };
+      walk(JSON.parse(upstream(name)));
+      expect(pairs.length).toBeGreaterThanOrEqual(3);
+      for (const [value, shown] of pairs) expect(displayCovered(value, precision), name).toBe(shown);
+    }
+    expect(displayCovered(62.5, 0)).toBe("62");
   });
 });
 
-describe("the coverage gate", () => {
+/** A total as `coverage json` would report it at `precision`. */
+const total = (percent: number, precision: number): CoverageTotal => ({
+  percent,
+  precision,
+  display: displayCovered(percent, precision),
+});
+
+describe("the coverage gate, as coverage.py's fail_under decides", () => {
+  // coverage/results.py at 7.15.4, should_fail_under:
+  //   if fail_under == 100.0 and total != 100.0: return True
+  //   return round(total, precision) < fail_under
+  // and display_covered: near0 = 1.0 / 10**precision; 0 < pc < near0 -> near0; 100 - near0 < pc < 100 ->
+  // 100 - near0; else round(pc, precision); f"{pc:.{precision}f}". Every row was checked with those functions.
   it.each([
-    [95, 90, true, "Combined coverage 95.00% meets the 90% threshold."],
-    [90, 90, true, "Combined coverage 90.00% meets the 90% threshold."],
-    [89.999, 90, false, "Combined coverage 89.99% is below the 90% threshold."],
-    [0, 0, true, "Combined coverage 0.00% meets the 0% threshold."],
-    [99.5, 100, false, "Combined coverage 99.50% is below the 100% threshold."],
-  ])("%d%% against %d%%", (coverage, threshold, passed, message) => {
-    expect(decideGate(coverage, threshold)).toEqual({ passed, threshold, coverage, message });
+    // [total, precision, threshold, passes, coverage.py's display]
+    [89.996, 2, 90, true, "90.00"], // round(89.996, 2) == 90.0
+    [89.996, 3, 90, false, "89.996"],
+    [89.994, 2, 90, false, "89.99"],
+    [89.995, 2, 90, true, "90.00"], // the double is 89.99500000000000454..., above the tie
+    [89.5, 0, 90, true, "90"], // an exact tie: to even, 90
+    [90.5, 0, 91, false, "90"], // an exact tie: to even, 90 (rounding half up would pass it as 91)
+    [88.5, 0, 89, false, "88"],
+    [89.4, 0, 90, false, "89"],
+    [78.125, 2, 78.13, false, "78.12"], // an exact tie at 2 decimals: to even
+    [2.675, 2, 2.68, false, "2.67"], // the double is 2.67499999..., below the tie
+    [99.999, 0, 100, false, "99"], // 100 must be exactly 100; never displayed as "100" either
+    [99.999, 2, 100, false, "99.99"],
+    [100, 0, 100, true, "100"],
+    [0, 0, 0, true, "0"],
+    [0.001, 2, 0, true, "0.01"], // never displayed as "0" unless it is 0
+    [78.57142857142857, 2, 78.57, true, "78.57"],
+    [78.57142857142857, 2, 78.58, false, "78.57"],
+    [78.57142857142857, 0, 79, true, "79"],
+    [78.57142857142857, 0, 80, false, "79"],
+  ])("%s at precision %s against %s%%", (percent, precision, threshold, passed, display) => {
+    const t = total(percent, precision);
+    expect(t.display).toBe(display);
+    const message = passed
+      ? `Combined coverage ${display}% meets the ${threshold}% threshold.`
+      : `Combined coverage ${display}% is below the ${threshold}% threshold.`;
+    expect(decideGate(t, threshold)).toEqual({ passed, threshold, coverage: percent, display: t.display, message });
+    expect(shouldFailUnder(percent, threshold, precision)).toBe(!passed);
+  });
+
+  it("judges the real report's figure with the real report's display", () => {
+    const real = parseCoverageJson(upstream("coverage-real-7.json"));
+    expect(decideGate(real, 70).message).toBe("Combined coverage 78.57% meets the 70% threshold.");
+    expect(decideGate(real, 90).message).toBe("Combined coverage 78.57% is below the 90% threshold.");
   });
 
   it("fails without data, saying why", () => {
@@ -102,8 +271,70 @@ describe("the coverage gate", () => {
     expect(gate.coverage).toBeUndefined();
   });
 
-  it("never displays a failing figure rounded up to the threshold", () => {
-    expect(formatPercent(89.999)).toBe("89.99%");
-    expect(formatPercent(100)).toBe("100.00%");
+  it("refuses a fail_under coverage.py would refuse", () => {
+    expect(() => shouldFailUnder(50, 101, 0)).toThrow("fail_under=101 is invalid");
+    expect(() => shouldFailUnder(50, -1, 0)).toThrow("fail_under=-1 is invalid");
+  });
+});
+
+describe("Python's rounding", () => {
+  it.each([
+    [0.5, 0, 0],
+    [1.5, 0, 2],
+    [2.5, 0, 2],
+    [0.125, 2, 0.12],
+    [0.375, 2, 0.38],
+    [2.675, 2, 2.67],
+    [1.005, 2, 1], // 1.00499999999999989...
+    [89.996, 2, 90],
+    [100, 2, 100],
+  ])("round(%s, %s) == %s", (x, digits, rounded) => {
+    expect(pyRound(x, digits)).toBe(rounded);
+  });
+
+  it.each([
+    [2.5, 0, "2"],
+    [0.125, 2, "0.12"],
+    [78.57142857142857, 2, "78.57"],
+    [90, 3, "90.000"],
+    [0.001, 2, "0.00"],
+  ])('f"{%s:.%sf}" == %s', (x, digits, text) => {
+    expect(pyFixed(x, digits)).toBe(text);
+  });
+
+  // The same functions in the host's coverage.py (7.x: module functions; 6.5: Numbers.display_covered), and
+  // Python's own round() and format(), over ties, real totals (100.0 * n / d) and random values.
+  const python = findPython(["coverage.results"]);
+  it.skipIf(!python.ok)("matches the host's Python and coverage.py on thousands of values", () => {
+    if (!python.ok) return;
+    const script = `
+import json, random
+import coverage.results as r
+def display(pc, p):
+    if hasattr(r, "display_covered"):
+        return r.display_covered(pc, p)
+    return r.Numbers(precision=p).display_covered(pc)
+random.seed(11)
+values = sorted({k / 8 for k in range(801)} | {100.0 * n / d for d in range(1, 70) for n in range(d + 1)}
+                | {random.uniform(0, 100) for _ in range(2000)} | {89.996, 99.999, 0.001, 2.675})
+rows = []
+for v in values:
+    for p in range(5):
+        rows.append([v, p, round(v, p), f"{v:.{p}f}", display(v, p),
+                     [r.should_fail_under(v, fu, p) for fu in (0, 50, 78.57, 90, 99.99, 100)]])
+print(json.dumps(rows))
+`;
+    const run = spawnSync(python.command, ["-c", script], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    expect(run.status, run.stderr).toBe(0);
+    const rows = JSON.parse(run.stdout) as [number, number, number, string, string, boolean[]][];
+    expect(rows.length).toBeGreaterThan(10_000);
+    const wrong = rows.filter(
+      ([v, p, rounded, fixed, shown, fails]) =>
+        pyRound(v, p) !== rounded ||
+        pyFixed(v, p) !== fixed ||
+        displayCovered(v, p) !== shown ||
+        [0, 50, 78.57, 90, 99.99, 100].some((fu, i) => shouldFailUnder(v, fu, p) !== fails[i]),
+    );
+    expect(wrong.slice(0, 5)).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseCoverageJson } from "../../dagger/src/report/coverage.js";
 import { judgeAttempt } from "../../dagger/src/report/pytest.js";
 import { combineScript } from "../../dagger/src/stages/matrix.js";
 import { PROBE, SYNC_FAILED, testScript } from "../../dagger/src/stages/tests.js";
@@ -74,11 +75,11 @@ function judge(version: string, r: ReturnType<typeof runScript>) {
   const files: Parameters<typeof judgeAttempt>[1] = {};
   const exitCode = r.read("exit-code");
   const junit = r.read(`junit-${v}.xml`);
-  const coverageXml = r.read(`coverage-${v}.xml`);
+  const coverageJson = r.read(`coverage-${v}.json`);
   const probe = r.read(`python-${v}.json`);
   if (exitCode !== undefined) files.exitCode = exitCode;
   if (junit !== undefined) files.junit = junit;
-  if (coverageXml !== undefined) files.coverageXml = coverageXml;
+  if (coverageJson !== undefined) files.coverageJson = coverageJson;
   if (probe !== undefined) files.probe = probe;
   return judgeAttempt(version, files);
 }
@@ -97,24 +98,56 @@ afterAll(() => {
 });
 
 describe.skipIf(skipReason !== "")("the per-version test script (testScript) under dash", () => {
-  it("a passing suite: exit 0 recorded, junit, coverage and the interpreter's version left behind", () => {
+  it("a passing suite: exit 0 recorded, junit, coverage and the interpreter's version left behind", async () => {
     const r = runScript(makeApp("pass", "def test_add():\n    assert calc.add(2, 3) == 5"), "3.11");
     expect(r.status).toBe(0);
     expect(r.read("exit-code")?.trim()).toBe("0");
-    const verdict = judge("3.11", r);
+    const verdict = await judge("3.11", r);
     expect(verdict).toMatchObject({ passed: true, error: "", counts: { tests: 1, failures: 0 } });
     expect(verdict.python).toMatch(/^3\.\d+\.\d+/);
     expect(verdict.coverage).toBeGreaterThan(0);
+    // coverage.py's JSON report, written by `coverage json` whatever pytest-cov the app has, beside the XML
+    expect(r.read("coverage-3.11.xml")).toContain("<coverage");
+    const json = parseCoverageJson(r.read("coverage-3.11.json") ?? "", "coverage-3.11.json");
+    expect(json.percent).toBe(verdict.coverage);
   });
 
-  it("a failing test: the exec still succeeds (so files stay readable) and the failure is judged from them", () => {
+  it("asks coverage.py, not pytest-cov, for the JSON report: pytest-cov < 4.1 would refuse the whole run", () => {
+    expect(testScript("3.11")).not.toContain("--cov-report=json");
+    expect(testScript("3.11")).toContain("coverage json -o /out/coverage-3.11.json --fail-under=0");
+    if (!python.ok) return;
+    // what `--cov-report=json:` does with the host's pytest-cov (Debian 12: 4.0.0, json came in 4.1.0)
+    const app = makeApp("covjson", "def test_add():\n    assert calc.add(2, 3) == 5");
+    const run = spawnSync(
+      python.command,
+      ["-m", "pytest", "--cov", `--cov-report=json:${join(app, "c.json")}`],
+      {
+        cwd: app,
+        encoding: "utf8",
+        env: { PATH: "/usr/bin:/bin", HOME: root, PYTHONDONTWRITEBYTECODE: "1" },
+      },
+    );
+    const refused = run.status === 4 && /invalid choice/.test(run.stderr);
+    console.info(
+      `container scripts: the host's pytest-cov ${refused ? "refuses" : "accepts"} --cov-report=json`,
+    );
+    if (refused) expect(existsSync(join(app, "c.json"))).toBe(false);
+    else expect(run.status, run.stderr).toBe(0);
+  });
+
+  it("a failing test: the exec still succeeds (so files stay readable) and the failure is judged from them", async () => {
     const r = runScript(makeApp("fail", "def test_add():\n    assert calc.add(2, 3) == 6"), "3.11");
     expect(r.status).toBe(0);
     expect(r.read("exit-code")?.trim()).toBe("1");
-    expect(judge("3.11", r)).toMatchObject({ passed: false, error: "", counts: { tests: 1, failures: 1 } });
+    expect(await judge("3.11", r)).toMatchObject({
+      passed: false,
+      error: "",
+      counts: { tests: 1, failures: 1 },
+    });
+    expect(r.read("coverage-3.11.json")).toBeDefined();
   });
 
-  it("a test process killed by SIGSEGV: status 139 recorded, exec not failed, the signal named", () => {
+  it("a test process killed by SIGSEGV: status 139 recorded, exec not failed, the signal named", async () => {
     const r = runScript(
       makeApp(
         "segv",
@@ -125,17 +158,20 @@ describe.skipIf(skipReason !== "")("the per-version test script (testScript) und
     // 139 would be outside ReturnType.Any (0-127, 192-255): the engine would fail the exec and lose /out.
     expect(r.status).toBe(0);
     expect(r.read("exit-code")?.trim()).toBe("139");
-    const verdict = judge("3.11", r);
+    const verdict = await judge("3.11", r);
     expect(verdict.passed).toBe(false);
     expect(verdict.error).toContain("pytest was killed by signal 11 (segmentation fault)");
+    // no data file, so `coverage json` reports nothing and leaves no file (not an empty one)
+    expect(r.read("coverage-3.11.json")).toBeUndefined();
+    expect(verdict.error).not.toContain("coverage-3.11.json");
   });
 
-  it("no tests collected is not a pass", () => {
+  it("no tests collected is not a pass", async () => {
     const app = makeApp("empty", "");
     rmSync(join(app, "tests", "test_calc.py"));
     const r = runScript(app, "3.11");
     expect(r.read("exit-code")?.trim()).toBe("5");
-    expect(judge("3.11", r)).toMatchObject({ passed: false, error: "pytest collected no tests" });
+    expect(await judge("3.11", r)).toMatchObject({ passed: false, error: "pytest collected no tests" });
   });
 
   it("a failed uv sync fails the exec with its own code and the resolver's message on stderr", () => {
@@ -158,7 +194,7 @@ describe.skipIf(skipReason !== "")("the combine script (combineScript) under das
     expect(r.stderr).toContain("Failed to fetch");
   });
 
-  it("syncs, combines every version's data file, and writes coverage.xml and coverage.txt", () => {
+  it("syncs, combines every version's data file, and writes coverage.json, coverage.xml and coverage.txt", () => {
     if (!python.ok) return;
     const app = makeApp("combine", "def test_add():\n    assert calc.add(2, 3) == 5");
     const a = runScript(app, "3.11");
@@ -178,6 +214,8 @@ describe.skipIf(skipReason !== "")("the combine script (combineScript) under das
     });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
+    const combined = parseCoverageJson(readFileSync(join(combine, "coverage.json"), "utf8"), "coverage.json");
+    expect(combined.percent).toBe(parseCoverageJson(a.read("coverage-3.11.json") ?? "").percent);
     expect(readFileSync(join(combine, "coverage.xml"), "utf8")).toContain("<coverage");
     expect(readFileSync(join(combine, "coverage.txt"), "utf8")).toMatch(/TOTAL/);
   });

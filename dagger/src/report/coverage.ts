@@ -1,72 +1,202 @@
 import type { GateStatus } from "./types.js";
-import { findTags, intAttr } from "./xml.js";
 
-export type CoverageSummary = {
-  /** percent, as coverage.py computes its total: (lines + branches covered) / (lines + branches) */
+/**
+ * Coverage as coverage.py itself reports and judges it (coverage/results.py and coverage/jsonreport.py at
+ * 7.15.4; the same logic in 6.5): the figure is read from its JSON report, never recomputed, and the gate
+ * decides exactly as its `fail_under` does, rounding the way Python does.
+ */
+
+/** The total of one coverage.py JSON report (`coverage json`). */
+export type CoverageTotal = {
+  /** `totals.percent_covered`: unrounded, statements and branches together, the figure fail_under checks */
   percent: number;
-  linesCovered: number;
-  linesValid: number;
-  branchesCovered: number;
-  branchesValid: number;
+  /** `totals.percent_covered_display`: what coverage.py shows, with exactly `precision` decimals */
+  display: string;
+  /**
+   * The app's `[tool.coverage.report] precision` (coverage.py's default 0). The JSON report does not carry it
+   * (jsonreport.py writes meta = format, version, timestamp, branch_coverage, show_contexts), but every
+   * `*_display` figure is `f"{pc:.{precision}f}"` (results.py display_covered), so its decimals are it.
+   */
+  precision: number;
+  /** `meta.format`: 2 from coverage 7.4.1, 3 (regions) from 7.6.0; absent in older reports */
+  format?: number;
 };
 
-/** The total of a Cobertura coverage.xml written by coverage.py (`coverage xml`, `--cov-report=xml`). */
-export function parseCoverageXml(xml: string, source = "coverage.xml"): CoverageSummary {
-  const what = `Cannot read ${source} as a coverage.py XML report`;
-  if (xml.trim() === "") throw new Error(`${what}: the file is empty.`);
-  const [root] = findTags(xml, "coverage");
-  if (!root) throw new Error(`${what}: it has no <coverage> element.`);
-  if (!/<\/coverage>\s*$/.test(xml)) throw new Error(`${what}: the document is truncated (no </coverage>).`);
-  const linesValid = intAttr(root, "lines-valid", what, Number.NaN);
-  const linesCovered = intAttr(root, "lines-covered", what, Number.NaN);
-  if (Number.isNaN(linesValid) || Number.isNaN(linesCovered)) {
-    throw new Error(`${what}: <coverage> lacks lines-valid/lines-covered.`);
-  }
-  const branchesValid = intAttr(root, "branches-valid", what);
-  const branchesCovered = intAttr(root, "branches-covered", what);
-  const total = linesValid + branchesValid;
-  if (total === 0) {
-    throw new Error(
-      `${what}: it measured no lines. Check [tool.coverage.run] source in the app's pyproject.toml.`,
-    );
-  }
-  if (linesCovered > linesValid || branchesCovered > branchesValid) {
-    throw new Error(`${what}: more lines or branches covered than exist.`);
-  }
-  return {
-    percent: ((linesCovered + branchesCovered) / total) * 100,
-    linesCovered,
-    linesValid,
-    branchesCovered,
-    branchesValid,
-  };
-}
-
-/** coverage.py's own display: two decimals, never rounding a failing figure up to a passing one. */
-export function formatPercent(percent: number): string {
-  return `${(Math.floor(percent * 100) / 100).toFixed(2)}%`;
+/** The exact value of a finite double: `mantissa * 2 ** exponent`, mantissa a non-negative integer. */
+function exactly(x: number): { negative: boolean; mantissa: bigint; exponent: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & 0xfffffffffffffn;
+  return biased === 0
+    ? { negative: bits >> 63n === 1n, mantissa: fraction, exponent: -1074 }
+    : { negative: bits >> 63n === 1n, mantissa: fraction | (1n << 52n), exponent: biased - 1075 };
 }
 
 /**
- * The gate decides on the combined figure, like coverage.py's fail_under: a total below the threshold fails,
- * and no coverage at all (every version failed to report) fails too, saying so.
+ * `x * 10 ** digits` rounded to an integer, on the double's exact value, ties to even: what CPython does for
+ * `round(x, digits)` and `format(x, f".{digits}f")` (both go through `_Py_dg_dtoa`, correctly rounded,
+ * round-half-even). Only exact ties go to even: 2.675 is really 2.67499999999999982236431605997495353221893310546875.
  */
-export function decideGate(coverage: number | undefined, threshold: number): GateStatus {
-  if (coverage === undefined) {
+function scaledHalfEven(x: number, digits: number): { negative: boolean; scaled: bigint } {
+  const { negative, mantissa, exponent } = exactly(x);
+  const numerator = mantissa * 10n ** BigInt(digits);
+  if (exponent >= 0) return { negative, scaled: numerator << BigInt(exponent) };
+  const denominator = 1n << BigInt(-exponent);
+  let scaled = numerator / denominator;
+  const twice = 2n * (numerator % denominator);
+  if (twice > denominator || (twice === denominator && scaled % 2n === 1n)) scaled += 1n;
+  return { negative, scaled };
+}
+
+function checkDigits(digits: number): void {
+  if (!Number.isInteger(digits) || digits < 0 || digits > 100) {
+    throw new Error(`Invalid precision '${digits}'. Expected a whole number of decimals from 0 to 100.`);
+  }
+}
+
+/** Python's `round(x, digits)` on a float, for `digits` >= 0. */
+export function pyRound(x: number, digits: number): number {
+  checkDigits(digits);
+  if (!Number.isFinite(x) || x === 0) return x;
+  const { negative, scaled } = scaledHalfEven(x, digits);
+  const value = Number(`${scaled}e-${digits}`); // the nearest double to the decimal, as CPython's strtod
+  return negative ? -value : value;
+}
+
+/** Python's `f"{x:.{digits}f}"` for a finite float. */
+export function pyFixed(x: number, digits: number): string {
+  checkDigits(digits);
+  const { negative, scaled } = scaledHalfEven(x, digits);
+  const text = scaled.toString().padStart(digits + 1, "0");
+  const whole = text.slice(0, text.length - digits);
+  const decimals = digits === 0 ? "" : `.${text.slice(text.length - digits)}`;
+  return `${negative ? "-" : ""}${whole}${decimals}`;
+}
+
+/**
+ * coverage.py's display of a total (coverage/results.py `display_covered`): `precision` decimals, and never
+ * "0" or "100" unless the value really is 0 or 100 (99.999 at precision 0 shows as "99").
+ */
+export function displayCovered(pc: number, precision: number): string {
+  const near0 = 1.0 / 10 ** precision;
+  let shown: number;
+  if (pc > 0 && pc < near0) shown = near0;
+  else if (pc > 100.0 - near0 && pc < 100) shown = 100.0 - near0;
+  else shown = pyRound(pc, precision);
+  return pyFixed(shown, precision);
+}
+
+/**
+ * coverage.py's fail_under verdict (coverage/results.py `should_fail_under`): the total is compared after
+ * rounding to `precision`, except that fail_under = 100 needs exactly 100.
+ */
+export function shouldFailUnder(total: number, failUnder: number, precision: number): boolean {
+  if (!(failUnder >= 0 && failUnder <= 100)) {
+    throw new Error(`fail_under=${failUnder} is invalid. Must be between 0 and 100.`);
+  }
+  if (failUnder === 100 && total !== 100) return true;
+  return pyRound(total, precision) < failUnder;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function count(totals: Record<string, unknown>, key: string, what: string): number | undefined {
+  const value = totals[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+    throw new Error(`${what}: totals.${key} is ${JSON.stringify(value)}, not a count.`);
+  }
+  return value;
+}
+
+/**
+ * The total of a coverage.py JSON report (`coverage json`) of coverage.py 6.0 or newer: `percent_covered_display`
+ * came in 6.0 (coveragepy commit c4fc3833), and without it the app's precision is unknown.
+ * Empty, truncated, foreign or inconsistent reports are errors naming the file: a report we cannot read
+ * never passes as a figure.
+ */
+export function parseCoverageJson(json: string, source = "coverage.json"): CoverageTotal {
+  const what = `Cannot read ${source} as a coverage.py JSON report`;
+  if (json.trim() === "") throw new Error(`${what}: the file is empty.`);
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`${what}: it is not JSON, or it is truncated (${(err as Error).message}).`);
+  }
+  if (!isRecord(data)) throw new Error(`${what}: it is not a JSON object.`);
+  const totals = data.totals;
+  if (!isRecord(totals)) throw new Error(`${what}: it has no "totals" object.`);
+
+  const percent = totals.percent_covered;
+  if (typeof percent !== "number" || !Number.isFinite(percent) || percent < 0 || percent > 100) {
+    throw new Error(`${what}: totals.percent_covered is ${JSON.stringify(percent)}, not a percentage.`);
+  }
+  const display = totals.percent_covered_display;
+  if (typeof display !== "string" || !/^\d{1,3}(\.\d+)?$/.test(display)) {
+    throw new Error(
+      `${what}: totals.percent_covered_display is ${JSON.stringify(display)}, not a figure like "78.57" (coverage.py 6.0 or newer writes it).`,
+    );
+  }
+  const precision = display.includes(".") ? display.length - display.indexOf(".") - 1 : 0;
+  if (displayCovered(percent, precision) !== display) {
+    throw new Error(
+      `${what}: totals.percent_covered_display "${display}" is not how coverage.py shows ${percent} at ${precision} decimals.`,
+    );
+  }
+
+  const statements = count(totals, "num_statements", what);
+  const covered = count(totals, "covered_lines", what);
+  const branches = count(totals, "num_branches", what) ?? 0;
+  const coveredBranches = count(totals, "covered_branches", what) ?? 0;
+  if (statements === undefined || covered === undefined) {
+    throw new Error(`${what}: totals lacks num_statements/covered_lines.`);
+  }
+  if (statements === 0) {
+    throw new Error(
+      `${what}: it measured no statements. Check [tool.coverage.run] source in the app's pyproject.toml.`,
+    );
+  }
+  if (covered > statements || coveredBranches > branches) {
+    throw new Error(`${what}: more statements or branches covered than exist.`);
+  }
+
+  const meta = data.meta;
+  let format: number | undefined;
+  if (isRecord(meta) && meta.format !== undefined) {
+    if (typeof meta.format !== "number" || !Number.isInteger(meta.format) || meta.format < 1) {
+      throw new Error(`${what}: meta.format is ${JSON.stringify(meta.format)}, not a format number.`);
+    }
+    format = meta.format;
+  }
+  return { percent, display, precision, ...(format !== undefined ? { format } : {}) };
+}
+
+/**
+ * The gate decides on the combined figure exactly as coverage.py's fail_under would with the app's precision
+ * ({@link shouldFailUnder}), and shows coverage.py's own figure; no coverage at all (every version failed to
+ * report) fails, saying so.
+ */
+export function decideGate(total: CoverageTotal | undefined, threshold: number): GateStatus {
+  if (total === undefined) {
     return {
       passed: false,
       threshold,
       message: `No coverage data: no Python version produced a readable report, so the ${threshold}% gate cannot pass.`,
     };
   }
-  const passed = coverage >= threshold;
-  const figure = formatPercent(coverage);
+  const passed = !shouldFailUnder(total.percent, threshold, total.precision);
   return {
     passed,
     threshold,
-    coverage,
+    coverage: total.percent,
+    display: total.display,
     message: passed
-      ? `Combined coverage ${figure} meets the ${threshold}% threshold.`
-      : `Combined coverage ${figure} is below the ${threshold}% threshold.`,
+      ? `Combined coverage ${total.display}% meets the ${threshold}% threshold.`
+      : `Combined coverage ${total.display}% is below the ${threshold}% threshold.`,
   };
 }

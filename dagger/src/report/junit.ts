@@ -1,4 +1,4 @@
-import { decodeEntities, findTags, intAttr } from "./xml.js";
+import { descendants, intAttr, readXml, type XmlElement } from "./xml.js";
 
 export type JunitSummary = {
   tests: number;
@@ -9,19 +9,33 @@ export type JunitSummary = {
   failed: string[];
 };
 
+/** The suites whose counts are summed: the root <testsuite>, or the <testsuite> children of <testsuites>. */
+function topSuites(root: XmlElement, what: string): XmlElement[] {
+  if (root.name === "testsuite") return [root];
+  if (root.name !== "testsuites") {
+    throw new Error(`${what}: it has no <testsuite> element (its root element is <${root.name}>).`);
+  }
+  const suites = root.children.filter((child) => child.name === "testsuite");
+  if (suites.length === 0) throw new Error(`${what}: it has no <testsuite> element.`);
+  return suites;
+}
+
 /**
- * Totals of a JUnit XML report (pytest's `--junitxml`): the sum over every <testsuite>. An empty, truncated or
- * foreign file is an error naming what is wrong: a report we cannot read must never pass as "0 failures".
+ * Totals of a JUnit XML report (pytest's `--junitxml`): the sum over the top-level <testsuite> elements (the
+ * root one, or each child of <testsuites>). The document is read by fast-xml-parser after its validator
+ * accepted it, so an empty, truncated, mis-nested or foreign file is an error naming the file and what is
+ * wrong: a report we cannot read must never pass as "0 failures". Async because the parser is loaded on use.
  */
-export function parseJunit(xml: string, source = "junit.xml", maxFailed = 20): JunitSummary {
+export async function parseJunit(xml: string, source = "junit.xml", maxFailed = 20): Promise<JunitSummary> {
   const what = `Cannot read ${source} as a JUnit report`;
   if (xml.trim() === "") throw new Error(`${what}: the file is empty.`);
-  const suites = findTags(xml, "testsuite");
-  if (suites.length === 0) throw new Error(`${what}: it has no <testsuite> element.`);
-
-  const closesRoot =
-    findTags(xml, "testsuites").length > 0 ? /<\/testsuites>\s*$/ : /(<\/testsuite>|\/>)\s*$/;
-  if (!closesRoot.test(xml)) throw new Error(`${what}: the document is truncated (no closing root tag).`);
+  const reading = await readXml(xml);
+  if ("problem" in reading) {
+    // a file with no sign of a suite at all is most likely something else entirely (an HTML error page, JSON)
+    const foreign = /<testsuite[\s/>]/.test(xml) ? "" : "it has no <testsuite> element: ";
+    throw new Error(`${what}: ${foreign}${reading.problem}.`);
+  }
+  const suites = topSuites(reading.root, what);
 
   const summary: JunitSummary = { tests: 0, failures: 0, errors: 0, skipped: 0, failed: [] };
   for (const suite of suites) {
@@ -32,15 +46,12 @@ export function parseJunit(xml: string, source = "junit.xml", maxFailed = 20): J
   }
   if (Number.isNaN(summary.tests)) throw new Error(`${what}: a <testsuite> has no tests attribute.`);
 
-  const cases = /<testcase\b((?:[^>"']|"[^"]*"|'[^']*')*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
-  for (const match of xml.matchAll(cases)) {
-    const inner = match[3] ?? "";
-    if (!/<(failure|error)\b/.test(inner)) continue;
+  for (const testcase of suites.flatMap((suite) => descendants(suite, "testcase"))) {
     if (summary.failed.length >= maxFailed) break;
-    const attrs = match[1] ?? "";
-    const classname = /\bclassname\s*=\s*"([^"]*)"/.exec(attrs)?.[1] ?? "";
-    const name = /\bname\s*=\s*"([^"]*)"/.exec(attrs)?.[1] ?? "?";
-    summary.failed.push(decodeEntities(classname ? `${classname}::${name}` : name));
+    if (!testcase.children.some((child) => child.name === "failure" || child.name === "error")) continue;
+    const classname = testcase.attrs.classname ?? "";
+    const name = testcase.attrs.name ?? "?";
+    summary.failed.push(classname ? `${classname}::${name}` : name);
   }
   return summary;
 }

@@ -1,6 +1,6 @@
 import { errorText } from "../settings/errors.js";
 import { versionSlug } from "../settings/validate.js";
-import { parseCoverageXml } from "./coverage.js";
+import { parseCoverageJson } from "./coverage.js";
 import { parseJunit } from "./junit.js";
 import type { VersionStatus } from "./types.js";
 
@@ -12,8 +12,10 @@ import type { VersionStatus } from "./types.js";
 export type Attempt = {
   passed: boolean;
   counts: { tests: number; failures: number; errors: number; skipped: number };
-  /** this version's coverage percent, when its coverage.xml could be read */
+  /** this version's coverage percent (coverage.py's unrounded total), when its coverage JSON could be read */
   coverage?: number;
+  /** that figure as coverage.py shows it, with the app's precision */
+  coverageDisplay?: string;
   python?: string;
   /** the GIL at the end of the test session; absent before 3.13 or when the probe did not report */
   gil?: boolean;
@@ -61,7 +63,8 @@ export function describeExit(code: number): string {
 export type AttemptFiles = {
   exitCode?: string;
   junit?: string;
-  coverageXml?: string;
+  /** coverage.py's JSON report of this version (`coverage json`) */
+  coverageJson?: string;
   probe?: string;
 };
 
@@ -69,9 +72,9 @@ export type AttemptFiles = {
  * Judges one run from what it left. Never claims more than ran: no junit is no result, zero tests is not a
  * pass, a killed process is named with its signal, and a leg on the wrong kind of interpreter fails (3.14t
  * with the GIL on proves nothing about free threading; a GIL version on a free-threaded build is not the
- * interpreter asked for).
+ * interpreter asked for). Pure; async only because the JUnit parser is loaded on first use.
  */
-export function judgeAttempt(version: string, files: AttemptFiles): Attempt {
+export async function judgeAttempt(version: string, files: AttemptFiles): Promise<Attempt> {
   const v = versionSlug(version);
   const raw = files.exitCode?.trim() ?? "";
   const exit = /^\d+$/.test(raw) ? Number(raw) : undefined;
@@ -81,10 +84,11 @@ export function judgeAttempt(version: string, files: AttemptFiles): Attempt {
 
   let counts = NO_COUNTS;
   if (files.junit === undefined) {
-    if (exit !== 5) errors.push("pytest wrote no junit report");
+    // pytest writes its junit at the end of the session: a killed or empty run is already explained
+    if (exit === undefined || exit <= 4) errors.push("pytest wrote no junit report");
   } else {
     try {
-      const parsed = parseJunit(files.junit, `junit-${v}.xml`);
+      const parsed = await parseJunit(files.junit, `junit-${v}.xml`);
       counts = {
         tests: parsed.tests,
         failures: parsed.failures,
@@ -100,9 +104,12 @@ export function judgeAttempt(version: string, files: AttemptFiles): Attempt {
   }
 
   let coverage: number | undefined;
-  if (files.coverageXml !== undefined) {
+  let coverageDisplay: string | undefined;
+  if (files.coverageJson !== undefined) {
     try {
-      coverage = parseCoverageXml(files.coverageXml, `coverage-${v}.xml`).percent;
+      const total = parseCoverageJson(files.coverageJson, `coverage-${v}.json`);
+      coverage = total.percent;
+      coverageDisplay = total.display;
     } catch (err) {
       errors.push(errorText(err));
     }
@@ -132,6 +139,7 @@ export function judgeAttempt(version: string, files: AttemptFiles): Attempt {
     passed,
     counts,
     ...(coverage !== undefined ? { coverage } : {}),
+    ...(coverageDisplay !== undefined ? { coverageDisplay } : {}),
     ...(python !== undefined ? { python } : {}),
     ...(gil !== undefined ? { gil } : {}),
     error: errors.join("; "),
@@ -142,6 +150,13 @@ export function judgeAttempt(version: string, files: AttemptFiles): Attempt {
  * A version's status from its final run: a first run that failed and a fresh rerun that passed is flaky (it
  * passes, with the first run's reason kept); a version that never got to run pytest carries only its reason.
  */
+/** Why a run failed, in one line: its own error, else its counts. */
+export function failureReason(attempt: Attempt): string {
+  if (attempt.error) return attempt.error;
+  const { tests, failures, errors } = attempt.counts;
+  return `${failures} failure(s), ${errors} error(s) of ${tests}`;
+}
+
 export function versionStatus(
   version: string,
   result: Attempt,
@@ -161,6 +176,7 @@ export function versionStatus(
     errors: result.counts.errors,
     skipped: result.counts.skipped,
     ...(result.coverage !== undefined ? { coverage: result.coverage } : {}),
+    ...(result.coverageDisplay !== undefined ? { coverageDisplay: result.coverageDisplay } : {}),
     ...(result.python !== undefined ? { python: result.python } : {}),
     ...(result.gil !== undefined ? { gil: result.gil } : {}),
     ...(error ? { error } : {}),

@@ -48,7 +48,8 @@ function interpreter(t: VersionStatus): string {
 
 function testDetail(t: VersionStatus): string {
   const counts = `${plural(t.tests, "test")}, ${plural(t.failures, "failure")}, ${plural(t.errors, "error")}, ${t.skipped} skipped`;
-  const coverage = t.coverage === undefined ? "" : ` · coverage ${percent(t.coverage)}`;
+  const shown = t.coverageDisplay === undefined ? percent(t.coverage) : `${text(t.coverageDisplay)}%`;
+  const coverage = t.coverage === undefined ? "" : ` · coverage ${shown}`;
   const error = t.error === undefined ? "" : ` · ${text(clip(t.error, MAX_OUTPUT))}`;
   return `${counts}${coverage}${interpreter(t)}${error}`;
 }
@@ -104,7 +105,7 @@ export function renderCiSummary(status: CiStatus): string {
     row(
       "Coverage gate",
       verdict(gate.passed),
-      `${percent(gate.coverage)} combined, ${gate.threshold}% required: ${text(gate.message)}`,
+      `${gate.display === undefined ? percent(gate.coverage) : `${text(gate.display)}%`} combined, ${gate.threshold}% required: ${text(gate.message)}`,
     ),
   );
 

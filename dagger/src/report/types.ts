@@ -35,8 +35,10 @@ export type VersionStatus = {
   failures: number;
   errors: number;
   skipped: number;
-  /** line coverage percent of this version alone, when the coverage report could be read */
+  /** this version's coverage percent alone (coverage.py's unrounded total of statements and branches) */
   coverage?: number;
+  /** that figure as coverage.py shows it, with the app's precision */
+  coverageDisplay?: string;
   /** the exact interpreter, e.g. 3.14.0 */
   python?: string;
   /** the GIL at the end of the test session (3.13 and later) */
@@ -50,6 +52,8 @@ export type GateStatus = {
   threshold: number;
   /** combined coverage percent across every version; absent when no version produced coverage data */
   coverage?: number;
+  /** that figure as coverage.py shows it (percent_covered_display, the app's precision) */
+  display?: string;
   message: string;
 };
 

@@ -1,5 +1,5 @@
 import { type Directory, dag } from "@dagger.io/dagger";
-import { decideGate, parseCoverageXml } from "../report/coverage.js";
+import { type CoverageTotal, decideGate, parseCoverageJson } from "../report/coverage.js";
 import { brokenStatus } from "../report/pytest.js";
 import type { GateStatus } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
@@ -20,14 +20,15 @@ export function combiningVersion(versions: string[]): string | undefined {
 }
 
 /**
- * `coverage combine` over every version's data file, then one coverage.xml and a text report. Paths match
- * across versions because the app's coverage config sets relative_files. Undefined when no version left data.
+ * `coverage combine` over every version's data file, then coverage.json (the figure the gate reads, with the
+ * app's precision in its display), coverage.xml and a text report. Paths match across versions because the
+ * app's coverage config sets relative_files. Undefined when no version left data.
  */
 export async function combineCoverage(
   source: Directory,
   app: string,
   runs: VersionRun[],
-): Promise<{ percent: number; reports: Directory } | undefined> {
+): Promise<{ total: CoverageTotal; reports: Directory } | undefined> {
   const dataFile = (r: VersionRun) => `.coverage.${versionSlug(r.status.version)}`;
   const withData: VersionRun[] = [];
   for (const r of runs) {
@@ -41,11 +42,8 @@ export async function combineCoverage(
   for (const r of withData) ctr = ctr.withFile(`/combine/${dataFile(r)}`, r.reports.file(dataFile(r)));
   ctr = ctr.withEnvVariable("COVERAGE_FILE", "/combine/.coverage").withExec(["sh", "-c", combineScript()]);
   const reports = ctr.directory("/combine").withoutFiles(withData.map(dataFile));
-  const percent = parseCoverageXml(
-    await reports.file("coverage.xml").contents(),
-    "combined coverage.xml",
-  ).percent;
-  return { percent, reports };
+  const total = parseCoverageJson(await reports.file("coverage.json").contents(), "combined coverage.json");
+  return { total, reports };
 }
 
 /**
@@ -59,6 +57,7 @@ export function combineScript(): string {
     "set -eu",
     UV_SYNC,
     `${coverage} combine --keep /combine`,
+    `${coverage} json -o /combine/coverage.json --fail-under=0`,
     `${coverage} xml -o /combine/coverage.xml --fail-under=0`,
     `${coverage} report --fail-under=0 > /combine/coverage.txt`,
   ].join("\n");
@@ -97,5 +96,5 @@ export async function runMatrix(
   let reports = dag.directory();
   for (const r of runs) reports = reports.withDirectory(".", r.reports, { exclude: ["sync.log"] });
   if (combined) reports = reports.withDirectory(".", combined.reports);
-  return { runs, gate: decideGate(combined?.percent, threshold), reports, warnings };
+  return { runs, gate: decideGate(combined?.total, threshold), reports, warnings };
 }

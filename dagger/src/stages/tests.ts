@@ -4,6 +4,7 @@ import {
   type Attempt,
   type AttemptFiles,
   brokenStatus,
+  failureReason,
   judgeAttempt,
   versionStatus,
 } from "../report/pytest.js";
@@ -40,6 +41,12 @@ def pytest_sessionfinish(session, exitstatus):
  * point at an interpreter the shared volume no longer holds). Every file name carries the version so the
  * matrix's reports sit side by side; the per-version fail_under is off: the gate decides on the combined figure.
  *
+ * coverage.py's JSON report (`coverage-<v>.json`, the figure the module reads) is written by `coverage json`
+ * from the same data file right after pytest, not by `--cov-report=json:`: pytest-cov has that choice only from
+ * 4.1.0, and an app that locks an older one (Debian 12 ships 4.0.0) would get a usage error (exit 4) for the
+ * whole run. `coverage json` exists in every coverage.py the module can read (6.0 on). When pytest left no data
+ * (a killed process), it writes no file: coverage.py deletes a report it could not finish.
+ *
  * The script, not the engine, judges pytest: it records pytest's status in `exit-code` and exits 0, so a
  * process killed by a signal (134, 137, 139, outside what `ReturnType.Any` accepts: 0-127 and 192-255,
  * core/container.go at v0.21.8) still leaves every file it wrote. Only a failed `uv sync` fails the exec,
@@ -57,6 +64,7 @@ export function testScript(version: string, dirs = { out: OUT, probe: PROBE_DIR 
       ` --junitxml=${out}/junit-${v}.xml -o junit_suite_name=python-${v}` +
       ` --cov --cov-report=xml:${out}/coverage-${v}.xml --cov-report=term --cov-fail-under=0`,
     `echo $? > ${out}/exit-code`,
+    `COVERAGE_FILE=${out}/.coverage.${v} uv run --no-sync coverage json -o ${out}/coverage-${v}.json --fail-under=0`,
     "exit 0",
   ].join("\n");
 }
@@ -71,19 +79,19 @@ async function attempt(
   const out = run.directory(OUT);
   const [stdout, stderr, names] = await Promise.all([run.stdout(), run.stderr(), out.entries()]);
   const read = (name: string) => (names.includes(name) ? out.file(name).contents() : undefined);
-  const [exitCode, junit, coverageXml, probe] = await Promise.all([
+  const [exitCode, junit, coverageJson, probe] = await Promise.all([
     read("exit-code"),
     read(`junit-${v}.xml`),
-    read(`coverage-${v}.xml`),
+    read(`coverage-${v}.json`),
     read(`python-${v}.json`),
   ]);
   const files: AttemptFiles = {};
   if (exitCode !== undefined) files.exitCode = exitCode;
   if (junit !== undefined) files.junit = junit;
-  if (coverageXml !== undefined) files.coverageXml = coverageXml;
+  if (coverageJson !== undefined) files.coverageJson = coverageJson;
   if (probe !== undefined) files.probe = probe;
   return {
-    attempt: judgeAttempt(version, files),
+    attempt: await judgeAttempt(version, files),
     output: tail(`${stdout}\n${stderr}`.trim(), 4000),
     reports: out.withoutFiles(["sync.log", "exit-code"]),
   };
@@ -110,7 +118,7 @@ export async function runTests(source: Directory, app: string, version: string):
     const status = versionStatus(version, fresh.attempt, {
       attempts: 2,
       flaky: fresh.attempt.passed,
-      firstError: first.attempt.error,
+      firstError: failureReason(first.attempt),
     });
     return { status, output: fresh.output, reports: fresh.reports };
   } catch (err) {
