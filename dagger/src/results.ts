@@ -33,6 +33,8 @@ export class TestResult {
   @func() gil = "";
   /** why the run failed or produced no usable report; for a flaky version, why its first run failed */
   @func() error = "";
+  /** the failed and errored tests (first 20), each as "path::test: first line of its message" */
+  @func() failedTests: string[] = [];
   /** pytest's output (tail) */
   @func() output = "";
   /** junit-<v>.xml, coverage-<v>.xml, coverage-<v>.json (coverage.py's own reports) and .coverage.<v>, whichever were written */
@@ -53,6 +55,7 @@ export class TestResult {
     r.python = status.python ?? "";
     r.gil = status.gil === undefined ? "" : status.gil ? "on" : "off";
     r.error = status.error ?? "";
+    r.failedTests = (status.failedTests ?? []).map((f) => (f.message ? `${f.test}: ${f.message}` : f.test));
     r.output = run.output;
     r.reports = run.reports;
     return r;

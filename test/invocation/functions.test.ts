@@ -107,6 +107,10 @@ describe("Pipeline functions through the SDK's invocation path", () => {
       failures: 1,
       errors: 1,
       skipped: 2,
+      failedTests: [
+        "test_mixed::test_fails: assert [1, 2, 3] == [1, 2, 4]",
+        'test_mixed::test_errors_in_fixture: failed on setup with "RuntimeError: fixture setup failed"',
+      ],
     });
   });
 

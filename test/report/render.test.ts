@@ -244,6 +244,33 @@ describe("renderCiSummary", () => {
     );
   });
 
+  it("names each failed test once, with the versions it failed on and its message, at most ten", () => {
+    const failing = (version: string, names: string[]) => ({
+      version,
+      passed: false,
+      tests: 20,
+      failures: names.length,
+      errors: 0,
+      skipped: 0,
+      failedTests: names.map((test) => ({ test, message: `assert ${test} | <b>` })),
+    });
+    const many = Array.from({ length: 12 }, (_, i) => `tests/test_x.py::test_${i}`);
+    const out = renderCiSummary({
+      ...ciFail,
+      tests: [
+        failing("3.12", ["tests/test_a.py::test_one"]),
+        failing("3.14t", ["tests/test_a.py::test_one", ...many]),
+      ],
+    });
+    const start = out.indexOf("### Failed tests");
+    const section = out.slice(start, out.indexOf("\n\n<details>", start));
+    expect(section).toContain(
+      "- <code>tests/test\\_a.py::test\\_one</code> (3.12, 3.14t): assert tests/test\\_a.py::test\\_one &#124; &lt;b&gt;",
+    );
+    expect(section.match(/^- <code>/gm)).toHaveLength(10);
+    expect(section).toContain("- … and 3 more in the junit reports (artifacts)");
+  });
+
   it("lists at most ten findings and says how many more", () => {
     const out = renderCiSummary(ciFail);
     expect(out.match(/^- <code>src\/sample\\_app\/module/gm)).toHaveLength(10);

@@ -27,7 +27,10 @@ describe("parseJunit", () => {
       failures: 2,
       errors: 1,
       skipped: 3,
-      failed: ["tests.test_cli::test_bad[a>b]", "tests.test_add::test_err"],
+      failed: [
+        { test: "tests.test_cli::test_bad[a>b]", message: "assert 1 == 2" },
+        { test: "tests.test_add::test_err", message: "boom" },
+      ],
     });
   });
 
@@ -44,12 +47,21 @@ describe("parseJunit", () => {
 
   it("keeps single-quoted test names, entities and character references decoded once", async () => {
     const xml = `<testsuites><testsuite tests='2' failures='2'><testcase classname='tests.test_cli' name='test_bad[it&apos;s]'><failure message='x'/></testcase><testcase classname="t" name="a&amp;#65;&#x42;&#67;"><failure/></testcase></testsuite></testsuites>`;
-    expect((await parseJunit(xml)).failed).toEqual(["tests.test_cli::test_bad[it's]", "t::a&#65;BC"]);
+    expect((await parseJunit(xml)).failed.map((f) => f.test)).toEqual([
+      "tests.test_cli::test_bad[it's]",
+      "t::a&#65;BC",
+    ]);
   });
 
   it("does not count a commented-out <testsuite>, nor one inside CDATA", async () => {
     const xml = `<testsuites><!-- <testsuite tests='9' failures='9'/> --><testsuite tests="3" failures="1"><testcase name="t"><failure><![CDATA[<testsuite tests="5"/>]]></failure></testcase></testsuite></testsuites>`;
-    expect(await parseJunit(xml)).toEqual({ tests: 3, failures: 1, errors: 0, skipped: 0, failed: ["t"] });
+    expect(await parseJunit(xml)).toEqual({
+      tests: 3,
+      failures: 1,
+      errors: 0,
+      skipped: 0,
+      failed: [{ test: "t", message: "" }],
+    });
   });
 
   it("caps the list of failed names", async () => {
@@ -57,7 +69,13 @@ describe("parseJunit", () => {
       "",
     );
     const xml = `<testsuites><testsuite tests="30" failures="30">${cases}</testsuite></testsuites>`;
-    expect((await parseJunit(xml, "junit.xml", 5)).failed).toEqual(["t0", "t1", "t2", "t3", "t4"]);
+    expect((await parseJunit(xml, "junit.xml", 5)).failed.map((f) => f.test)).toEqual([
+      "t0",
+      "t1",
+      "t2",
+      "t3",
+      "t4",
+    ]);
   });
 
   it.each([
@@ -94,7 +112,13 @@ describe("parseJunit", () => {
       failures: 1,
       errors: 1,
       skipped: 2,
-      failed: ["test_mixed::test_fails", "test_mixed::test_errors_in_fixture"],
+      failed: [
+        { test: "test_mixed::test_fails", message: "assert [1, 2, 3] == [1, 2, 4]" },
+        {
+          test: "test_mixed::test_errors_in_fixture",
+          message: 'failed on setup with "RuntimeError: fixture setup failed"',
+        },
+      ],
     };
     const pass = { tests: 5, failures: 0, errors: 0, skipped: 0, failed: [] };
     it.each([
@@ -254,7 +278,13 @@ describe("the coverage gate, as coverage.py's fail_under decides", () => {
     const message = passed
       ? `Combined coverage ${display}% meets the ${threshold}% threshold.`
       : `Combined coverage ${display}% is below the ${threshold}% threshold.`;
-    expect(decideGate(t, threshold)).toEqual({ passed, threshold, coverage: percent, display: t.display, message });
+    expect(decideGate(t, threshold)).toEqual({
+      passed,
+      threshold,
+      coverage: percent,
+      display: t.display,
+      message,
+    });
     expect(shouldFailUnder(percent, threshold, precision)).toBe(!passed);
   });
 

@@ -1,12 +1,17 @@
 import { descendants, intAttr, readXml, type XmlElement } from "./xml.js";
 
+export type FailedTest = { test: string; message: string };
+
 export type JunitSummary = {
   tests: number;
   failures: number;
   errors: number;
   skipped: number;
-  /** `classname::name` of failed or errored test cases, in report order, at most `maxFailed` */
-  failed: string[];
+  /**
+   * failed or errored test cases in report order, at most `maxFailed`: `classname::name`, and the first line
+   * of the failure's message (pytest puts the assertion there)
+   */
+  failed: FailedTest[];
 };
 
 /** The suites whose counts are summed: the root <testsuite>, or the <testsuite> children of <testsuites>. */
@@ -48,10 +53,12 @@ export async function parseJunit(xml: string, source = "junit.xml", maxFailed = 
 
   for (const testcase of suites.flatMap((suite) => descendants(suite, "testcase"))) {
     if (summary.failed.length >= maxFailed) break;
-    if (!testcase.children.some((child) => child.name === "failure" || child.name === "error")) continue;
+    const failure = testcase.children.find((child) => child.name === "failure" || child.name === "error");
+    if (failure === undefined) continue;
     const classname = testcase.attrs.classname ?? "";
     const name = testcase.attrs.name ?? "?";
-    summary.failed.push(classname ? `${classname}::${name}` : name);
+    const message = (failure.attrs.message ?? "").split("\n")[0]?.trim() ?? "";
+    summary.failed.push({ test: classname ? `${classname}::${name}` : name, message });
   }
   return summary;
 }

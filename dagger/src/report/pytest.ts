@@ -1,7 +1,7 @@
 import { errorText } from "../settings/errors.js";
 import { versionSlug } from "../settings/validate.js";
 import { parseCoverageJson } from "./coverage.js";
-import { parseJunit } from "./junit.js";
+import { type FailedTest, parseJunit } from "./junit.js";
 import type { VersionStatus } from "./types.js";
 
 /**
@@ -12,6 +12,8 @@ import type { VersionStatus } from "./types.js";
 export type Attempt = {
   passed: boolean;
   counts: { tests: number; failures: number; errors: number; skipped: number };
+  /** the failed and errored tests, with the first line of each message (at most 20) */
+  failed?: FailedTest[];
   /** this version's coverage percent (coverage.py's unrounded total), when its coverage JSON could be read */
   coverage?: number;
   /** that figure as coverage.py shows it, with the app's precision */
@@ -83,6 +85,7 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
   else if (exit !== 0 && exit !== 1) errors.push(describeExit(exit));
 
   let counts = NO_COUNTS;
+  let failed: FailedTest[] | undefined;
   if (files.junit === undefined) {
     // pytest writes its junit at the end of the session: a killed or empty run is already explained
     if (exit === undefined || exit <= 4) errors.push("pytest wrote no junit report");
@@ -95,6 +98,7 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
         errors: parsed.errors,
         skipped: parsed.skipped,
       };
+      if (parsed.failed.length > 0) failed = parsed.failed;
     } catch (err) {
       errors.push(errorText(err));
     }
@@ -140,6 +144,7 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
     counts,
     ...(coverage !== undefined ? { coverage } : {}),
     ...(coverageDisplay !== undefined ? { coverageDisplay } : {}),
+    ...(failed !== undefined ? { failed } : {}),
     ...(python !== undefined ? { python } : {}),
     ...(gil !== undefined ? { gil } : {}),
     error: errors.join("; "),
@@ -177,6 +182,7 @@ export function versionStatus(
     skipped: result.counts.skipped,
     ...(result.coverage !== undefined ? { coverage: result.coverage } : {}),
     ...(result.coverageDisplay !== undefined ? { coverageDisplay: result.coverageDisplay } : {}),
+    ...(result.failed !== undefined && !result.passed ? { failedTests: result.failed } : {}),
     ...(result.python !== undefined ? { python: result.python } : {}),
     ...(result.gil !== undefined ? { gil: result.gil } : {}),
     ...(error ? { error } : {}),

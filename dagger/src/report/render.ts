@@ -74,6 +74,34 @@ function severityDetail(counts: SeverityCounts): string {
   return order.map((s) => `${counts[s]} ${s.toLowerCase()}`).join(", ");
 }
 
+/** How many failed tests the summary names; every one is in the junit reports. */
+const MAX_FAILED_TESTS = 10;
+
+/**
+ * Each failed test once, with the versions it failed on and the first line of its message: a test failing on
+ * all six versions is one line, not six.
+ */
+function failedTests(tests: VersionStatus[]): string[] {
+  const byTest = new Map<string, { versions: string[]; message: string }>();
+  for (const t of tests) {
+    for (const f of t.failedTests ?? []) {
+      const seen = byTest.get(f.test);
+      if (seen) seen.versions.push(t.version);
+      else byTest.set(f.test, { versions: [t.version], message: f.message });
+    }
+  }
+  if (byTest.size === 0) return [];
+  const lines = ["### Failed tests", ""];
+  for (const [test, { versions, message }] of [...byTest].slice(0, MAX_FAILED_TESTS)) {
+    const why = message === "" ? "" : `: ${text(clip(message, 200))}`;
+    lines.push(`- ${code(test)} (${versions.map(text).join(", ")})${why}`);
+  }
+  if (byTest.size > MAX_FAILED_TESTS) {
+    lines.push(`- … and ${byTest.size - MAX_FAILED_TESTS} more in the junit reports (artifacts)`);
+  }
+  return [...lines, ""];
+}
+
 function lintFindings(lint: LintStatus): string[] {
   if (lint.findings.length === 0 && lint.unformatted.length === 0) return [];
   const lines = [`<details><summary>Lint findings (${lint.findings.length})</summary>`, ""];
@@ -164,6 +192,7 @@ export function renderCiSummary(status: CiStatus): string {
     ...commitLine(status.branch, status.sha),
     ...rows,
     "",
+    ...failedTests(status.tests),
     ...lintFindings(status.lint),
     ...(status.lint.findings.length + status.lint.unformatted.length > 0 ? [""] : []),
     ...list("Errors", status.errors ?? []),

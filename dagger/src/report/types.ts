@@ -39,6 +39,8 @@ export type VersionStatus = {
   coverage?: number;
   /** that figure as coverage.py shows it, with the app's precision */
   coverageDisplay?: string;
+  /** the tests that failed or errored (first 20), each with the first line of its message */
+  failedTests?: { test: string; message: string }[];
   /** the exact interpreter, e.g. 3.14.0 */
   python?: string;
   /** the GIL at the end of the test session (3.13 and later) */
