@@ -69,6 +69,18 @@ function pipelineRun(jobId: string): string {
 }
 
 describe("CI", () => {
+  it("prints the module's annotations in both jobs, fork and bot runs included, after the pipeline ran", () => {
+    for (const job of ["ci", "ci-read-only"]) {
+      const steps = get(ci.doc, "jobs", job, "steps") as Mapping[];
+      const step = steps.find((st) => String(st.run ?? "").includes("cat reports/annotations.txt"));
+      expect(step, job).toBeDefined();
+      expect(step?.if, job).toBe(expr("!cancelled()"));
+      expect(steps.indexOf(step as Mapping), job).toBeGreaterThan(
+        steps.findIndex((st) => String(st.run ?? "").includes("dagger")),
+      );
+    }
+  });
+
   it.each([
     ["a push to main", PUSH, ["ci"]],
     ["a push a bot made", github({ event_name: "push", actor: "github-actions[bot]", event: {} }), ["ci"]],

@@ -6,6 +6,7 @@
  */
 import { type Container, type Directory, dag } from "@dagger.io/dagger";
 import { commentOnPullRequest } from "../github/notify.js";
+import { renderAnnotations } from "../report/annotations.js";
 import { CI_MARKER, renderCiSummary } from "../report/render.js";
 import type { CiStatus, ImageStatus, SmokeStatus } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
@@ -188,6 +189,7 @@ export async function runCi(
     summary,
     reports: reports
       .withNewFile("status.json", `${JSON.stringify(status, null, 2)}\n`)
-      .withNewFile("summary.md", summary),
+      .withNewFile("summary.md", summary)
+      .withNewFile("annotations.txt", renderAnnotations(status, plan.app)),
   };
 }

@@ -1,0 +1,123 @@
+/**
+ * Workflow annotations for ruff findings and failed tests. Names and messages come from the pull request's
+ * code, so the escaping is the security boundary: whatever they contain, each annotation stays one line, one
+ * command, with its own properties.
+ */
+import { describe, expect, it } from "vitest";
+import { escapeData, escapeProperty, renderAnnotations } from "../../dagger/src/report/annotations.js";
+import type { CiStatus } from "../../dagger/src/report/types.js";
+
+const status = (over: Partial<CiStatus> = {}): CiStatus => ({
+  passed: false,
+  lint: { passed: true, findings: [], unformatted: [] },
+  tests: [],
+  gate: { passed: true, threshold: 90, message: "" },
+  skipped: [],
+  warnings: [],
+  ...over,
+});
+
+const failing = (version: string, test: string, message: string) => ({
+  version,
+  passed: false,
+  tests: 3,
+  failures: 1,
+  errors: 0,
+  skipped: 0,
+  failedTests: [{ test, message }],
+});
+
+describe("escaping (as @actions/core command.ts does)", () => {
+  it.each([
+    ["50% done", "50%25 done", "50%25 done"],
+    ["a\nb\r\nc", "a%0Ab%0D%0Ac", "a%0Ab%0D%0Ac"],
+    ["x:y,z", "x:y,z", "x%3Ay%2Cz"],
+    ["%0A already", "%250A already", "%250A already"],
+  ])("%j -> data %j, property %j", (raw, data, property) => {
+    expect(escapeData(raw)).toBe(data);
+    expect(escapeProperty(raw)).toBe(property);
+  });
+});
+
+describe("renderAnnotations", () => {
+  it("annotates ruff findings at their file, line and column, relative to the repository root", () => {
+    const out = renderAnnotations(
+      status({
+        lint: {
+          passed: false,
+          findings: [
+            { file: "src/app/cli.py", line: 3, column: 8, code: "F401", message: "`os` imported but unused" },
+          ],
+          unformatted: ["tests/test_x.py"],
+        },
+      }),
+      "sample-app",
+    );
+    expect(out).toBe(
+      [
+        "::error file=sample-app/src/app/cli.py,line=3,col=8,title=ruff F401::`os` imported but unused",
+        "::error file=sample-app/tests/test_x.py,title=ruff format::File would be reformatted",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("annotates each failed test once, at its module, with the versions it failed on", () => {
+    const out = renderAnnotations(
+      status({
+        tests: [
+          failing("3.12", "tests.test_cli::test_bad[a]", "assert 1 == 2"),
+          failing("3.13", "tests.test_cli::test_bad[a]", "assert 1 == 2"),
+          failing("3.13", "tests.test_calc.TestAdd::test_x", ""),
+        ],
+      }),
+      "app",
+    );
+    expect(out.split("\n").filter(Boolean)).toEqual([
+      "::error file=app/tests/test_cli.py,title=tests.test_cli%3A%3Atest_bad[a] failed on Python 3.12%2C 3.13::assert 1 == 2",
+      "::error file=app/tests/test_calc.py,title=tests.test_calc.TestAdd%3A%3Atest_x failed on Python 3.13::failed",
+    ]);
+  });
+
+  it("keeps hostile names and messages inside one command each", () => {
+    const hostile = "x\n::warning file=/etc/passwd::owned\r\n::add-mask::%0A::stop-commands::t";
+    const out = renderAnnotations(
+      status({
+        lint: {
+          passed: false,
+          findings: [{ file: `a,b:c\n::error::x.py`, line: 1, column: 1, code: "E1", message: hostile }],
+          unformatted: [],
+        },
+        tests: [failing("3.12", `t.m::${hostile}`, hostile)],
+      }),
+      "app",
+    );
+    const lines = out.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line.startsWith("::error ")).toBe(true);
+      // the only "::" are the command's own: after "::error" and before the message
+      const properties = line.slice("::error ".length, line.indexOf("::", "::error ".length));
+      expect(properties).not.toMatch(/[\r\n]/);
+      expect(line).not.toMatch(/[\r\n]/);
+    }
+    expect(out).not.toContain("\n::warning");
+    expect(out).not.toContain("\n::add-mask");
+    expect(lines[0]).toContain("file=app/a%2Cb%3Ac%0A%3A%3Aerror%3A%3Ax.py");
+  });
+
+  it("gives no file to a path outside the app, and writes nothing when there is nothing to say", () => {
+    const out = renderAnnotations(
+      status({
+        lint: {
+          passed: false,
+          findings: [{ file: "../../etc/passwd", line: 1, column: 1, code: "E1", message: "m" }],
+          unformatted: [],
+        },
+      }),
+      "app",
+    );
+    expect(out).toBe("::error line=1,col=1,title=ruff E1::m\n");
+    expect(renderAnnotations(status(), "app")).toBe("");
+  });
+});
