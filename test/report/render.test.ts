@@ -271,6 +271,20 @@ describe("renderCiSummary", () => {
     expect(section).toContain("- … and 3 more in the junit reports (artifacts)");
   });
 
+  it("folds the least-covered files, with paths a reader can open and the missing lines", () => {
+    const out = renderCiSummary({
+      ...ciFail,
+      app: "sample-app",
+      gate: {
+        ...ciFail.gate,
+        leastCovered: [{ file: "src/app/cli.py", display: "61.54", missing: "10-12, 40" }],
+      },
+    });
+    expect(out).toContain("<details><summary>Least-covered files (1)</summary>");
+    expect(out).toContain("| <code>sample-app/src/app/cli.py</code> | 61.54% | 10-12, 40 |");
+    expect(out).toContain("All files: coverage.txt in the reports.");
+  });
+
   it("lists at most ten findings and says how many more", () => {
     const out = renderCiSummary(ciFail);
     expect(out.match(/^- <code>src\/sample\\_app\/module/gm)).toHaveLength(10);

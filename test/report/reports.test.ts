@@ -7,6 +7,8 @@ import {
   type CoverageTotal,
   decideGate,
   displayCovered,
+  leastCovered,
+  lineRanges,
   parseCoverageJson,
   pyFixed,
   pyRound,
@@ -366,5 +368,40 @@ print(json.dumps(rows))
         [0, 50, 78.57, 90, 99.99, 100].some((fu, i) => shouldFailUnder(v, fu, p) !== fails[i]),
     );
     expect(wrong.slice(0, 5)).toEqual([]);
+  });
+});
+
+describe("per-file coverage (coverage.py's own per-file figures)", () => {
+  it.each([
+    [[], ""],
+    [[7], "7"],
+    [[3, 4, 5, 9], "3-5, 9"],
+    [[9, 3, 5, 4, 4, 11, 12], "3-5, 9, 11-12"],
+  ])("%j -> %j", (lines, ranges) => {
+    expect(lineRanges(lines)).toBe(ranges);
+  });
+
+  it("lists the least-covered files of a real report, worst first, leaving out fully covered ones", () => {
+    expect(leastCovered(upstream("coverage-real-7.json"))).toEqual([
+      { file: "src/tinypkg/calc.py", display: "78.57", missing: "10, 18, 28" },
+    ]);
+    expect(leastCovered(upstream("sample-app-coverage.json"))).toEqual([]);
+  });
+
+  it("caps the list, and reads nothing from a report it cannot read", () => {
+    const files = Object.fromEntries(
+      Array.from({ length: 15 }, (_, i) => [
+        `m${String(i).padStart(2, "0")}.py`,
+        {
+          summary: { percent_covered: 50 + i, percent_covered_display: `${50 + i}` },
+          missing_lines: [i + 1],
+        },
+      ]),
+    );
+    const worst = leastCovered(JSON.stringify({ files }));
+    expect(worst).toHaveLength(10);
+    expect(worst[0]).toEqual({ file: "m00.py", display: "50", missing: "1" });
+    expect(leastCovered("not json")).toEqual([]);
+    expect(leastCovered("{}")).toEqual([]);
   });
 });

@@ -80,6 +80,7 @@ export function judge(
     skipped,
     warnings,
     ...(errors.length > 0 ? { errors } : {}),
+    app: run.app,
     ...(run.runUrl ? { runUrl: run.runUrl } : {}),
     ...(run.sha ? { sha: run.sha } : {}),
     ...(run.branch ? { branch: run.branch } : {}),

@@ -176,12 +176,61 @@ export function parseCoverageJson(json: string, source = "coverage.json"): Cover
   return { percent, display, precision, ...(format !== undefined ? { format } : {}) };
 }
 
+/** `[3, 4, 5, 9]` -> `3-5, 9`: missing lines as a reader scans them. */
+export function lineRanges(lines: readonly number[]): string {
+  const sorted = [...new Set(lines)].filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] ?? 0) + 1) j++;
+    parts.push(j === i ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(", ");
+}
+
+/**
+ * The `limit` least-covered files of a coverage.py JSON report (its own per-file figures and missing lines),
+ * worst first, ties by name; fully covered files are left out. A report without a readable `files` object
+ * gives none: the total stands on its own.
+ */
+export function leastCovered(json: string, limit = 10): FileCoverage[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!isRecord(data) || !isRecord(data.files)) return [];
+  const files: (FileCoverage & { percent: number })[] = [];
+  for (const [file, entry] of Object.entries(data.files)) {
+    if (!isRecord(entry) || !isRecord(entry.summary)) continue;
+    const { percent_covered: percent, percent_covered_display: display } = entry.summary;
+    if (typeof percent !== "number" || typeof display !== "string" || percent >= 100) continue;
+    const missing = Array.isArray(entry.missing_lines)
+      ? entry.missing_lines.filter((n) => typeof n === "number")
+      : [];
+    files.push({ file, percent, display, missing: lineRanges(missing) });
+  }
+  return files
+    .sort((a, b) => a.percent - b.percent || a.file.localeCompare(b.file))
+    .slice(0, limit)
+    .map(({ file, display, missing }) => ({ file, display, missing }));
+}
+
+/** One file of the coverage report, as the summary lists it. */
+export type FileCoverage = { file: string; display: string; missing: string };
+
 /**
  * The gate decides on the combined figure exactly as coverage.py's fail_under would with the app's precision
  * ({@link shouldFailUnder}), and shows coverage.py's own figure; no coverage at all (every version failed to
  * report) fails, saying so.
  */
-export function decideGate(total: CoverageTotal | undefined, threshold: number): GateStatus {
+export function decideGate(
+  total: CoverageTotal | undefined,
+  threshold: number,
+  files: FileCoverage[] = [],
+): GateStatus {
   if (total === undefined) {
     return {
       passed: false,
@@ -195,6 +244,7 @@ export function decideGate(total: CoverageTotal | undefined, threshold: number):
     threshold,
     coverage: total.percent,
     display: total.display,
+    ...(files.length > 0 ? { leastCovered: files } : {}),
     message: passed
       ? `Combined coverage ${total.display}% meets the ${threshold}% threshold.`
       : `Combined coverage ${total.display}% is below the ${threshold}% threshold.`,

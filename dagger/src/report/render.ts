@@ -102,6 +102,27 @@ function failedTests(tests: VersionStatus[]): string[] {
   return [...lines, ""];
 }
 
+/** The least-covered files, folded: the complete per-file table is coverage.txt in the reports. */
+function coverageFiles(gate: CiStatus["gate"], app: string | undefined): string[] {
+  const files = gate.leastCovered ?? [];
+  if (files.length === 0) return [];
+  const prefix = app && app !== "." ? `${app}/` : "";
+  return [
+    `<details><summary>Least-covered files (${files.length})</summary>`,
+    "",
+    row("File", "Coverage", "Missing lines"),
+    row("---", "---", "---"),
+    ...files.map((f) =>
+      row(code(`${prefix}${f.file}`), `${text(f.display)}%`, f.missing ? text(f.missing) : "branches only"),
+    ),
+    "",
+    "All files: coverage.txt in the reports.",
+    "",
+    "</details>",
+    "",
+  ];
+}
+
 function lintFindings(lint: LintStatus): string[] {
   if (lint.findings.length === 0 && lint.unformatted.length === 0) return [];
   const lines = [`<details><summary>Lint findings (${lint.findings.length})</summary>`, ""];
@@ -193,6 +214,7 @@ export function renderCiSummary(status: CiStatus): string {
     ...rows,
     "",
     ...failedTests(status.tests),
+    ...coverageFiles(status.gate, status.app),
     ...lintFindings(status.lint),
     ...(status.lint.findings.length + status.lint.unformatted.length > 0 ? [""] : []),
     ...list("Errors", status.errors ?? []),

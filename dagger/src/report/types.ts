@@ -56,6 +56,8 @@ export type GateStatus = {
   coverage?: number;
   /** that figure as coverage.py shows it (percent_covered_display, the app's precision) */
   display?: string;
+  /** the ten least-covered files (paths relative to the app), with coverage.py's figure and missing lines */
+  leastCovered?: { file: string; display: string; missing: string }[];
   message: string;
 };
 
@@ -117,6 +119,8 @@ export type CiStatus = {
   warnings: string[];
   /** stages that could not run and so fail the run, e.g. a push that failed, or a required scan that never ran */
   errors?: string[];
+  /** the app's folder in the repository, for paths a reader can open */
+  app?: string;
   /** where the run can be seen, e.g. the GitHub Actions run page */
   runUrl?: string;
   /** what became of the pull-request comment (posted after summary.md was rendered, so not in it) */

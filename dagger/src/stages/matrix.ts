@@ -1,5 +1,11 @@
 import { type Directory, dag } from "@dagger.io/dagger";
-import { type CoverageTotal, decideGate, parseCoverageJson } from "../report/coverage.js";
+import {
+  type CoverageTotal,
+  decideGate,
+  type FileCoverage,
+  leastCovered,
+  parseCoverageJson,
+} from "../report/coverage.js";
 import { brokenStatus } from "../report/pytest.js";
 import type { GateStatus } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
@@ -28,7 +34,7 @@ export async function combineCoverage(
   source: Directory,
   app: string,
   runs: VersionRun[],
-): Promise<{ total: CoverageTotal; reports: Directory } | undefined> {
+): Promise<{ total: CoverageTotal; files: FileCoverage[]; reports: Directory } | undefined> {
   const dataFile = (r: VersionRun) => `.coverage.${versionSlug(r.status.version)}`;
   const withData: VersionRun[] = [];
   for (const r of runs) {
@@ -42,8 +48,8 @@ export async function combineCoverage(
   for (const r of withData) ctr = ctr.withFile(`/combine/${dataFile(r)}`, r.reports.file(dataFile(r)));
   ctr = ctr.withEnvVariable("COVERAGE_FILE", "/combine/.coverage").withExec(["sh", "-c", combineScript()]);
   const reports = ctr.directory("/combine").withoutFiles(withData.map(dataFile));
-  const total = parseCoverageJson(await reports.file("coverage.json").contents(), "combined coverage.json");
-  return { total, reports };
+  const json = await reports.file("coverage.json").contents();
+  return { total: parseCoverageJson(json, "combined coverage.json"), files: leastCovered(json), reports };
 }
 
 /**
@@ -96,5 +102,5 @@ export async function runMatrix(
   let reports = dag.directory();
   for (const r of runs) reports = reports.withDirectory(".", r.reports, { exclude: ["sync.log"] });
   if (combined) reports = reports.withDirectory(".", combined.reports);
-  return { runs, gate: decideGate(combined?.total, threshold), reports, warnings };
+  return { runs, gate: decideGate(combined?.total, threshold, combined?.files), reports, warnings };
 }
