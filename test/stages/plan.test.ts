@@ -8,7 +8,12 @@ import { failureLines } from "../../dagger/src/pipeline/judge.js";
 import type { CiStatus } from "../../dagger/src/report/types.js";
 import { parseDigest, pinnedReference } from "../../dagger/src/stages/deploy.js";
 import { combiningVersion } from "../../dagger/src/stages/matrix.js";
-import { planPublish, REHEARSAL_REGISTRY, requireAuth } from "../../dagger/src/stages/publish.js";
+import {
+  packagePage,
+  planPublish,
+  REHEARSAL_REGISTRY,
+  requireAuth,
+} from "../../dagger/src/stages/publish.js";
 import { testScript } from "../../dagger/src/stages/tests.js";
 
 const SHA = "3f2a9c1d0e4b5a69788796a5b4c3d2e1f0a9b8c7";
@@ -46,6 +51,15 @@ describe("planPublish", () => {
     expect(() => planPublish("https://ghcr.io", "o/r", "main", "", "push")).toThrow(
       "Invalid registry 'https://ghcr.io'",
     );
+  });
+});
+
+describe("packagePage", () => {
+  it("links GHCR's package page of the repository, and nothing for another registry", () => {
+    expect(packagePage(planPublish("ghcr.io", "Octo-Org/My-Service", "main", SHA, "push"))).toBe(
+      "https://github.com/Octo-Org/My-Service/pkgs/container/my-service",
+    );
+    expect(packagePage(planPublish("registry.example.com", "o/r", "main", SHA, "push"))).toBeUndefined();
   });
 });
 

@@ -14,7 +14,7 @@ import { deployImage } from "../stages/deploy.js";
 import { buildImage, buildImages, smokeTest } from "../stages/image.js";
 import { runLint } from "../stages/lint.js";
 import { runMatrix } from "../stages/matrix.js";
-import { pinned, pushImages, REHEARSAL_REGISTRY, rehearsalRegistry } from "../stages/publish.js";
+import { packagePage, pinned, pushImages, REHEARSAL_REGISTRY, rehearsalRegistry } from "../stages/publish.js";
 import { runScan, type ScanRun } from "../stages/scan.js";
 import { signImage } from "../stages/sign.js";
 import { type Gathered, judge } from "./judge.js";
@@ -142,9 +142,12 @@ async function publish(
         `rehearsal: pushed to and deployed from the in-engine registry ${REHEARSAL_REGISTRY}; its storage is the engine cache volume pipeline-rehearsal-registry, which outlives the run`,
       );
     }
-    const image: ImageStatus = signer
-      ? { ...pushed, signed: true, ...(sbom ? { sbomAttested: true } : {}) }
-      : pushed;
+    const page = rehearsal ? undefined : packagePage(target);
+    const image: ImageStatus = {
+      ...pushed,
+      ...(signer ? { signed: true, ...(sbom ? { sbomAttested: true } : {}) } : {}),
+      ...(page ? { page } : {}),
+    };
     return { ...status, image, warnings };
   } catch (err) {
     return {

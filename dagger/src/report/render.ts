@@ -10,6 +10,7 @@ import {
   code,
   commitLine,
   footer,
+  link,
   list,
   percent,
   plural,
@@ -170,7 +171,8 @@ export function renderCiSummary(status: CiStatus): string {
     const tags = image.tags.length === 0 ? "" : ` · tags ${image.tags.map(code).join(", ")}`;
     const signed = image.signed ? (image.sbomAttested ? " · signed, SBOM attested" : " · signed") : "";
     if (image.published) {
-      rows.push(row("Image", "✅ published", `${code(image.reference)}${digest}${tags}${signed}`));
+      const page = image.page ? ` · package: ${link(image.page)}` : "";
+      rows.push(row("Image", "✅ published", `${code(image.reference)}${digest}${tags}${signed}${page}`));
     } else {
       const why = skipReason(status.skipped, "publish", "push");
       const reason = why === undefined ? "" : `: ${text(why)}`;

@@ -93,6 +93,8 @@ export type ImageStatus = {
   /** cosign signed the digest; sbomAttested: the CycloneDX SBOM is attached as a signed attestation */
   signed?: boolean;
   sbomAttested?: boolean;
+  /** the package's page on GitHub, when the registry is GHCR */
+  page?: string;
 };
 
 export type SmokeStatus = {

@@ -126,6 +126,13 @@ export async function pushImages(
   return { reference, ...(digest ? { digest } : {}), published: true, tags: plan.tags };
 }
 
+/** GHCR's page of the package a repository publishes (GitHub redirects it to the owner's package page). */
+export function packagePage(plan: PublishPlan): string | undefined {
+  if (plan.registry !== "ghcr.io") return undefined;
+  const repo = plan.repo.toLowerCase();
+  return `https://github.com/${plan.owner}/${plan.repo}/pkgs/container/${encodeURIComponent(repo)}`;
+}
+
 /** `ghcr.io/o/r:tag@sha256:…` -> `ghcr.io/o/r@sha256:…`: what a signature is attached to. */
 export function pinned(reference: string): string {
   const at = reference.indexOf("@");
