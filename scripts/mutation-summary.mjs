@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+// Reads Stryker's JSON report (mutation-testing-report-schema), prints the mutation score per file and overall,
+// and holds them to the targets: at least 85% overall and no file under 70%. Survivors listed in
+// test/mutation/equivalent.json (judged equivalent: no test can tell them from the original) count as killed;
+// a listed one that no longer matches a surviving mutant is warned about, so the list does not rot.
+// Exit code: 0 targets met, 1 a target missed, 2 the report or the list is missing or malformed.
+// Usage: node scripts/mutation-summary.mjs [--report FILE] [--equivalent FILE] [--survivors]
+import { existsSync, readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const TARGET_OVERALL = 85;
+const TARGET_FILE = 70;
+
+// Stryker's own scoring: timeouts count as detected; compile and runtime errors and ignored mutants are not
+// valid mutants and count nowhere.
+const DETECTED = new Set(["Killed", "Timeout"]);
+const UNDETECTED = new Set(["Survived", "NoCoverage"]);
+
+const { values: args } = parseArgs({
+  options: {
+    report: { type: "string", default: "reports/mutation/mutation.json" },
+    equivalent: { type: "string", default: "test/mutation/equivalent.json" },
+    survivors: { type: "boolean", default: false },
+  },
+});
+
+function fail(message) {
+  console.error(`mutation-summary: ${message}`);
+  process.exit(2);
+}
+
+function readJson(file, what) {
+  if (!existsSync(file))
+    fail(`${what} '${file}' does not exist${what === "report" ? " (run `npm run mutation`)" : ""}`);
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    fail(`${what} '${file}' is not valid JSON: ${error.message}`);
+  }
+}
+
+/** One line of replacement text, whitespace runs collapsed, so a listed entry survives reformatting. */
+const squash = (text) => String(text).replace(/\s+/g, " ").trim();
+
+function readEquivalents(file) {
+  if (!existsSync(file)) return [];
+  const list = readJson(file, "equivalent list");
+  if (!Array.isArray(list))
+    fail(`'${file}' must hold an array of { file, mutator, line, replacement, reason }`);
+  return list.map((entry, i) => {
+    const where = `'${file}' entry ${i}`;
+    if (entry === null || typeof entry !== "object") fail(`${where} is not an object`);
+    const { file: path, mutator, line, replacement, reason } = entry;
+    if (typeof path !== "string" || path === "")
+      fail(`${where}: "file" must be a path such as dagger/src/x.ts`);
+    if (typeof mutator !== "string" || mutator === "")
+      fail(`${where}: "mutator" must name a Stryker mutator`);
+    if (!Number.isInteger(line) || line < 1)
+      fail(`${where}: "line" must be a line number, got ${JSON.stringify(line)}`);
+    if (typeof replacement !== "string")
+      fail(`${where}: "replacement" must be the mutated code as Stryker shows it`);
+    if (typeof reason !== "string" || reason.trim() === "" || /\n/.test(reason)) {
+      fail(`${where}: "reason" must be one line saying why no test can tell the mutant from the original`);
+    }
+    return { file: path, mutator, line, replacement: squash(replacement), reason };
+  });
+}
+
+/** The report's file keys are relative to its projectRoot; make them relative to this repository. */
+function reportFiles(report) {
+  if (!report || typeof report.files !== "object" || report.files === null) {
+    fail("the report has no 'files': is it Stryker's JSON report (mutation-testing-report-schema)?");
+  }
+  const base = typeof report.projectRoot === "string" ? report.projectRoot : ROOT;
+  return Object.entries(report.files).map(([name, file]) => ({
+    name: relative(ROOT, resolve(base, name)).replaceAll("\\", "/"),
+    mutants: Array.isArray(file.mutants) ? file.mutants : [],
+  }));
+}
+
+/** Marks the undetected mutants that the list calls equivalent; returns warnings for entries that match none. */
+function applyEquivalents(files, equivalents) {
+  const warnings = [];
+  const byFile = new Map(files.map((f) => [f.name, f]));
+  const claimed = new Set();
+  for (const entry of equivalents) {
+    const label = `${entry.file}:${entry.line} ${entry.mutator} -> ${entry.replacement}`;
+    const file = byFile.get(entry.file);
+    if (!file) {
+      warnings.push(`equivalent ${label}: the report has no such file; remove or update the entry`);
+      continue;
+    }
+    const same = (m) => m.mutatorName === entry.mutator && squash(m.replacement) === entry.replacement;
+    const exact = file.mutants.filter((m) => same(m) && m.location?.start?.line === entry.line);
+    const undetected = (m) => UNDETECTED.has(m.status) && !claimed.has(m);
+    let match = exact.find(undetected);
+    if (!match) {
+      if (exact.some((m) => DETECTED.has(m.status))) {
+        warnings.push(`equivalent ${label}: a test kills it now, so it is not equivalent; remove the entry`);
+        continue;
+      }
+      // The code moved: accept the one undetected mutant of that kind elsewhere in the file, and say so.
+      const moved = file.mutants.filter((m) => same(m) && undetected(m));
+      if (moved.length === 1) {
+        match = moved[0];
+        warnings.push(`equivalent ${label}: now at line ${match.location.start.line}; update the entry`);
+      } else {
+        warnings.push(
+          `equivalent ${label}: no surviving mutant matches it any more; remove or update the entry`,
+        );
+        continue;
+      }
+    }
+    claimed.add(match);
+    match.equivalent = entry.reason;
+  }
+  return warnings;
+}
+
+function tally(mutants) {
+  const t = { killed: 0, survived: 0, noCoverage: 0, equivalent: 0, invalid: 0 };
+  for (const m of mutants) {
+    if (m.equivalent) t.equivalent++;
+    else if (DETECTED.has(m.status)) t.killed++;
+    else if (m.status === "Survived") t.survived++;
+    else if (m.status === "NoCoverage") t.noCoverage++;
+    else t.invalid++;
+  }
+  t.valid = t.killed + t.equivalent + t.survived + t.noCoverage;
+  t.score = t.valid === 0 ? undefined : (100 * (t.killed + t.equivalent)) / t.valid;
+  return t;
+}
+
+const pct = (score) => (score === undefined ? "n/a" : `${score.toFixed(2)}%`);
+
+function table(rows) {
+  const header = ["file", "score", "killed", "equiv", "survived", "no cov", "valid"];
+  const body = rows.map((r) => [
+    r.name,
+    pct(r.t.score),
+    r.t.killed,
+    r.t.equivalent,
+    r.t.survived,
+    r.t.noCoverage,
+    r.t.valid,
+  ]);
+  const all = [header, ...body].map((cells) => cells.map(String));
+  const widths = header.map((_, i) => Math.max(...all.map((cells) => cells[i].length)));
+  return all
+    .map((cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "))
+    .join("\n");
+}
+
+const report = readJson(resolve(ROOT, args.report), "report");
+const files = reportFiles(report).sort((a, b) => a.name.localeCompare(b.name));
+const warnings = applyEquivalents(files, readEquivalents(resolve(ROOT, args.equivalent)));
+
+const rows = files.map((f) => ({ name: f.name, t: tally(f.mutants) }));
+const overall = tally(files.flatMap((f) => f.mutants));
+console.log(table([...rows, { name: "all files", t: overall }]));
+
+if (args.survivors) {
+  for (const f of files) {
+    const left = f.mutants.filter((m) => UNDETECTED.has(m.status) && !m.equivalent);
+    if (left.length === 0) continue;
+    console.log(`\n${f.name}`);
+    for (const m of left.sort((a, b) => a.location.start.line - b.location.start.line)) {
+      const status = m.status === "NoCoverage" ? " (no coverage)" : "";
+      console.log(`  ${m.location.start.line}: ${m.mutatorName} -> ${squash(m.replacement)}${status}`);
+    }
+  }
+}
+
+for (const w of warnings) console.warn(`warning: ${w}`);
+
+const missed = [];
+if (overall.score === undefined) missed.push("the report holds no valid mutant");
+else if (overall.score < TARGET_OVERALL)
+  missed.push(`overall ${pct(overall.score)} is under ${TARGET_OVERALL}%`);
+for (const r of rows) {
+  if (r.t.score !== undefined && r.t.score < TARGET_FILE)
+    missed.push(`${r.name} ${pct(r.t.score)} is under ${TARGET_FILE}%`);
+}
+if (missed.length > 0) {
+  console.error(`\nmutation targets missed (overall >= ${TARGET_OVERALL}%, every file >= ${TARGET_FILE}%):`);
+  for (const m of missed) console.error(`  ${m}`);
+  process.exit(1);
+}
+console.log(
+  `\nmutation targets met: overall ${pct(overall.score)} >= ${TARGET_OVERALL}%, every file >= ${TARGET_FILE}%`,
+);
