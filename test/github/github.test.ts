@@ -163,7 +163,7 @@ describe("findPullRequest", () => {
   it("rejects a malformed head owner before calling GitHub", async () => {
     const args = { ...repo(), sha: SHA, branch: "b", headOwner: "evil:other" };
     await expect(findPullRequest(octokit, args)).rejects.toThrowErrorMatchingInlineSnapshot(
-      `[Error: Invalid head owner 'evil:other'. Expected the GitHub user or organization that owns the pull request's head repository, e.g. octocat.]`,
+      `[InputError: Invalid head owner 'evil:other'. Expected the GitHub user or organization that owns the pull request's head repository, e.g. octocat.]`,
     );
     expect(gh.requests).toHaveLength(0);
   });

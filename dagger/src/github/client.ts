@@ -5,6 +5,7 @@
  * sticky comment per marker on it, notify.ts ties them to the module's arguments. The Octokit instance is
  * injected: the module builds one with {@link createOctokit}; tests aim one at a local server.
  */
+import { InputError } from "../settings/errors.js";
 import { parseRepository } from "../settings/tags.js";
 
 /*
@@ -131,7 +132,7 @@ export function parseGitHubApiUrl(value: string): string {
     url?.protocol === "https:" || (url?.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
   if (url === undefined || !secure || url.username || url.password || /[?#]/.test(url.href)) {
     const shown = value.replace(/\/\/[^@/]*@/, "//***@"); // credentials in the URL are not repeated
-    throw new Error(
+    throw new InputError(
       `Invalid GitHub API URL '${shown.slice(0, 200)}'. Expected an https URL without credentials, e.g. https://ghe.example.com/api/v3 (http only for 127.0.0.1 or localhost).`,
     );
   }
@@ -148,7 +149,7 @@ export async function createOctokit(opts: CreateOctokitOptions): Promise<Octokit
   }
   const retries = opts.retries ?? 3;
   if (!Number.isInteger(retries) || retries < 0 || retries > 10) {
-    throw new Error(`Invalid retries '${retries}'. Expected an integer from 0 to 10.`);
+    throw new InputError(`Invalid retries '${retries}'. Expected an integer from 0 to 10.`);
   }
   const baseUrl = opts.baseUrl === undefined ? undefined : parseGitHubApiUrl(opts.baseUrl);
   const log = opts.log ?? ((msg: string) => process.stderr.write(`${msg}\n`));

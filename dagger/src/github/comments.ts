@@ -1,3 +1,4 @@
+import { InputError } from "../settings/errors.js";
 import { checkRepository, type IssueComment, type Octokit, statusError, wrap } from "./client.js";
 
 /** GitHub rejects a comment body over 65,536 characters; this leaves room to spare. */
@@ -73,12 +74,14 @@ export async function upsertComment(
   const { owner, repo, issueNumber, marker } = args;
   checkRepository(owner, repo);
   if (!/^<!--(?:(?!-->)[^\n])*-->$/.test(marker)) {
-    throw new Error(
+    throw new InputError(
       `Invalid comment marker '${marker.slice(0, 80)}'. Expected one HTML comment on one line, e.g. <!-- pipeline:ci -->.`,
     );
   }
   if (!Number.isSafeInteger(issueNumber) || issueNumber <= 0) {
-    throw new Error(`Invalid pull request number '${issueNumber}'. Expected a positive integer, e.g. 42.`);
+    throw new InputError(
+      `Invalid pull request number '${issueNumber}'. Expected a positive integer, e.g. 42.`,
+    );
   }
   const where = `${owner}/${repo}#${issueNumber}`;
   const body = capCommentBody(`${marker}\n${args.body}`);

@@ -1,3 +1,4 @@
+import { InputError } from "../settings/errors.js";
 import { checkRepository, type Octokit, type PullRef, statusError, wrap } from "./client.js";
 
 function lowest(pulls: PullRef[]): number | undefined {
@@ -27,11 +28,13 @@ export async function findPullRequest(
   const { owner, repo, branch } = args;
   checkRepository(owner, repo);
   if (!/^(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$/.test(args.sha)) {
-    throw new Error(`Invalid commit SHA '${args.sha.slice(0, 80)}'. Expected the full 40-hex commit id.`);
+    throw new InputError(
+      `Invalid commit SHA '${args.sha.slice(0, 80)}'. Expected the full 40-hex commit id.`,
+    );
   }
   const headOwner = args.headOwner ?? owner;
   if (!/^[A-Za-z0-9-]{1,39}$/.test(headOwner)) {
-    throw new Error(
+    throw new InputError(
       `Invalid head owner '${headOwner.slice(0, 80)}'. Expected the GitHub user or organization that owns the pull request's head repository, e.g. octocat.`,
     );
   }

@@ -1,3 +1,4 @@
+import { errorText } from "../settings/errors.js";
 import type { GateStatus } from "./types.js";
 
 /**
@@ -126,7 +127,7 @@ export function parseCoverageJson(json: string, source = "coverage.json"): Cover
   try {
     data = JSON.parse(json);
   } catch (err) {
-    throw new Error(`${what}: it is not JSON, or it is truncated (${(err as Error).message}).`);
+    throw new Error(`${what}: it is not JSON, or it is truncated (${errorText(err)}).`);
   }
   if (!isRecord(data)) throw new Error(`${what}: it is not a JSON object.`);
   const totals = data.totals;
