@@ -6,12 +6,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { code, text } from "../../dagger/src/report/markdown.js";
-import {
-  CD_MARKER,
-  CI_MARKER,
-  renderCiSummary,
-  renderDeploySummary,
-} from "../../dagger/src/report/render.js";
+import { CI_MARKER, renderCiSummary } from "../../dagger/src/report/render.js";
+import { CD_MARKER, renderDeploySummary } from "../../dagger/src/report/render-deploy.js";
 import type { CiStatus, DeployStatus } from "../../dagger/src/report/types.js";
 import { expectGolden } from "../helpers/golden.js";
 

@@ -10,11 +10,10 @@ import {
   leastCovered,
   lineRanges,
   parseCoverageJson,
-  pyFixed,
-  pyRound,
   shouldFailUnder,
 } from "../../dagger/src/report/coverage.js";
 import { parseJunit } from "../../dagger/src/report/junit.js";
+import { pyFixed, pyRound } from "../../dagger/src/report/python-float.js";
 import { findPython } from "../helpers/python.js";
 
 const upstream = (name: string): string =>

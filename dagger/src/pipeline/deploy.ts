@@ -1,7 +1,7 @@
 import type { File, Secret } from "@dagger.io/dagger";
 import { parseGitHubApiUrl } from "../github/client.js";
 import { commentOnPullRequest } from "../github/notify.js";
-import { CD_MARKER, renderDeploySummary } from "../report/render.js";
+import { CD_MARKER, renderDeploySummary } from "../report/render-deploy.js";
 import type { DeployStatus } from "../report/types.js";
 import { InputError } from "../settings/errors.js";
 import { environmentFor, imageReference, parseEvent, parseRepository, shaTag } from "../settings/tags.js";

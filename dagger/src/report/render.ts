@@ -15,16 +15,13 @@ import {
   percent,
   plural,
   row,
-  shortSha,
   text,
   verdict,
 } from "./markdown.js";
-import type { CiStatus, DeployStatus, LintStatus, SeverityCounts, Skip, VersionStatus } from "./types.js";
+import type { CiStatus, LintStatus, SeverityCounts, Skip, VersionStatus } from "./types.js";
 
 /** Marks the pipeline's CI comment on a pull request (see upsertComment). */
 export const CI_MARKER = "<!-- pipeline:ci -->";
-/** Marks the pipeline's deploy comment on a pull request. */
-export const CD_MARKER = "<!-- pipeline:cd -->";
 
 /** How many ruff findings (and unformatted files) the summary lists; the full list is in the artifacts. */
 const MAX_FINDINGS = 10;
@@ -227,31 +224,5 @@ export function renderCiSummary(status: CiStatus): string {
     ...list("Warnings", status.warnings),
     ...footer(status.runUrl),
   ];
-  return `${lines.join("\n").trimEnd()}\n`;
-}
-
-/** The deploy as markdown: where, which image, what ran, what it printed against what was expected. */
-export function renderDeploySummary(status: DeployStatus): string {
-  const heading = status.passed
-    ? `## ✅ Deployed to ${text(status.environment)}`
-    : `## ❌ Deploy to ${text(status.environment)} failed`;
-  const output = clip(status.output.trim(), MAX_OUTPUT);
-  const matched = status.output.trim() === status.expected.trim();
-  const rows = [
-    row("Deploy", ""),
-    row("---", "---"),
-    row("Environment", text(status.environment)),
-    row("Branch", code(status.branch)),
-    ...(status.sha === undefined || status.sha === "" ? [] : [row("Commit", code(shortSha(status.sha)))]),
-    row("Image", code(status.image)),
-    row("Digest", status.digest === undefined ? "n/a" : code(status.digest)),
-    ...(status.signature === undefined ? [] : [row("Signature", text(status.signature))]),
-    ...(status.revision === undefined ? [] : [row("Revision label", code(status.revision || "(none)"))]),
-    row("Command", code(status.command)),
-    row("Expected output", code(status.expected)),
-    row("Actual output", `${code(output)} ${matched ? "(matches)" : "(differs)"}`),
-    row("Status", verdict(status.passed)),
-  ];
-  const lines = [heading, "", ...rows, "", ...list("Warnings", status.warnings), ...footer(status.runUrl)];
   return `${lines.join("\n").trimEnd()}\n`;
 }

@@ -1,0 +1,35 @@
+/** The deploy summary: the CD comment's body and the Deployment's summary. Pure, like render.ts. */
+import { clip, code, footer, list, row, shortSha, text, verdict } from "./markdown.js";
+import type { DeployStatus } from "./types.js";
+
+/** Marks the pipeline's deploy comment on a pull request. */
+export const CD_MARKER = "<!-- pipeline:cd -->";
+
+/** Command output longer than this is cut in the summary. */
+const MAX_OUTPUT = 500;
+
+/** The deploy as markdown: where, which image, what ran, what it printed against what was expected. */
+export function renderDeploySummary(status: DeployStatus): string {
+  const heading = status.passed
+    ? `## ✅ Deployed to ${text(status.environment)}`
+    : `## ❌ Deploy to ${text(status.environment)} failed`;
+  const output = clip(status.output.trim(), MAX_OUTPUT);
+  const matched = status.output.trim() === status.expected.trim();
+  const rows = [
+    row("Deploy", ""),
+    row("---", "---"),
+    row("Environment", text(status.environment)),
+    row("Branch", code(status.branch)),
+    ...(status.sha === undefined || status.sha === "" ? [] : [row("Commit", code(shortSha(status.sha)))]),
+    row("Image", code(status.image)),
+    row("Digest", status.digest === undefined ? "n/a" : code(status.digest)),
+    ...(status.signature === undefined ? [] : [row("Signature", text(status.signature))]),
+    ...(status.revision === undefined ? [] : [row("Revision label", code(status.revision || "(none)"))]),
+    row("Command", code(status.command)),
+    row("Expected output", code(status.expected)),
+    row("Actual output", `${code(output)} ${matched ? "(matches)" : "(differs)"}`),
+    row("Status", verdict(status.passed)),
+  ];
+  const lines = [heading, "", ...rows, "", ...list("Warnings", status.warnings), ...footer(status.runUrl)];
+  return `${lines.join("\n").trimEnd()}\n`;
+}
