@@ -6,11 +6,13 @@
  * resolver for every other leaf. IDs passed back as arguments, or selected with `node(id:)`, are decoded into
  * the chain they stand for, so a test sees what the module asked for, not opaque strings.
  */
+
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connection } from "@dagger.io/dagger";
 import { Kind, parse, type SelectionSetNode, valueFromASTUntyped } from "graphql";
+import { afterEach } from "vitest";
 
 export type Call = { field: string; args: Record<string, unknown> };
 export type Chain = Call[];
@@ -277,4 +279,21 @@ export function describe(chain: Chain, max = 40): string {
       return values.length ? `${field}(${values.map(show).join(", ")})` : field;
     })
     .join(".");
+}
+
+/**
+ * A file's engines: each one `start` gives is closed after the test that started it (one already closed by
+ * the test is fine), so no test leaks a server or the session's environment into the next.
+ */
+export function enginesPerTest(): (resolve?: Resolver) => Promise<Engine> {
+  let started: Engine[] = [];
+  afterEach(async () => {
+    await Promise.allSettled(started.map((e) => e.close()));
+    started = [];
+  });
+  return async (resolve = defaultLeaf) => {
+    const engine = await startEngine(resolve);
+    started.push(engine);
+    return engine;
+  };
 }

@@ -4,25 +4,21 @@
  * outputs (test/helpers/scenario.ts). A result the SDK refuses (`could not find result property`), an
  * argument it cannot load, or a failure that does not fail is caught here, where no type check can see it.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type Chain,
   chainOf,
   type Engine,
+  enginesPerTest,
   execs,
   type Resolver,
   secretId,
-  startEngine,
 } from "../helpers/engine.js";
 import { introspect } from "../helpers/introspect.js";
 import { constructPipeline, type FunctionCall, invokeFunction } from "../helpers/invoke.js";
 import { SCENARIO_SHA, type Scenario, scenario, upstream } from "../helpers/scenario.js";
 
-let engines: Engine[] = [];
-afterEach(async () => {
-  await Promise.all(engines.map((e) => e.close()));
-  engines = [];
-});
+const startEngine = enginesPerTest();
 
 /** Every (object, function) this file invoked, checked against the module's surface at the end. */
 const invoked = new Set<string>();
@@ -32,7 +28,6 @@ type Run = { engine: Engine; parentArgs: Record<string, unknown> };
 /** A stand-in engine for one scripted run and the Pipeline's constructed state (threshold 70: see scenario). */
 async function session(s: Scenario | Resolver = {}, ctor: Record<string, unknown> = {}): Promise<Run> {
   const engine = await startEngine(typeof s === "function" ? s : scenario(s));
-  engines.push(engine);
   invoked.add("Pipeline.");
   // coverage-real.xml (coverage.py's own report) totals 78.57%: a 70% gate passes on it.
   const parentArgs = await constructPipeline(engine, { threshold: 70, ...ctor });

@@ -4,7 +4,7 @@
  * the engine for is read back from the recorded query chains.
  */
 import { dag, type SecretID } from "@dagger.io/dagger";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Pipeline } from "../../dagger/src/index.js";
 import { TestResult } from "../../dagger/src/results.js";
 import {
@@ -13,7 +13,7 @@ import {
   containersWith,
   defaultLeaf,
   directoryId,
-  type Engine,
+  enginesPerTest,
   execError,
   execs,
   find,
@@ -22,20 +22,10 @@ import {
   describe as line,
   type Resolver,
   secretId,
-  startEngine,
 } from "../helpers/engine.js";
 import { constructPipeline, invokeFunction } from "../helpers/invoke.js";
 
-let engines: Engine[] = [];
-afterEach(async () => {
-  await Promise.all(engines.map((e) => e.close()));
-  engines = [];
-});
-async function engine(resolve: Resolver = defaultLeaf): Promise<Engine> {
-  const e = await startEngine(resolve);
-  engines.push(e);
-  return e;
-}
+const engine = enginesPerTest();
 
 const has = (chain: Chain, field: string, args: Record<string, unknown> = {}) =>
   find(chain, field).some((c) => Object.entries(args).every(([k, v]) => c.args[k] === v));
@@ -106,7 +96,6 @@ describe("the stand-in engine", () => {
     await e.connect(async () => expect(process.env.DAGGER_SESSION_PORT).toBe(String(e.port)));
     expect(process.env.DAGGER_SESSION_PORT).toBe(before);
     await e.close();
-    engines = [];
     await expect(fetch(url, { method: "POST", body: "{}" })).rejects.toThrow();
   });
 });

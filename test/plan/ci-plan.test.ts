@@ -4,32 +4,27 @@
  * behaviour a type check cannot see: which execs exist, what is in their definitions (and so in their cache
  * keys), what runs in one exec, and that secrets travel only as Secrets.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   allChains,
   type Chain,
   chainOf,
   containersWith,
   type Engine,
+  enginesPerTest,
   execs,
   find,
   isSecret,
   secretId,
-  startEngine,
 } from "../helpers/engine.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { constructPipeline, invokeFunction } from "../helpers/invoke.js";
 import { envOf, SCENARIO_SHA, type Scenario, scenario, versionOf } from "../helpers/scenario.js";
 
-let engines: Engine[] = [];
-afterEach(async () => {
-  await Promise.all(engines.map((e) => e.close()));
-  engines = [];
-});
+const startEngine = enginesPerTest();
 
 async function runCi(s: Scenario = {}, args: Record<string, unknown> = {}) {
   const engine = await startEngine(scenario(s));
-  engines.push(engine);
   const parentArgs = await constructPipeline(engine, { threshold: 70 });
   const { value } = await engine.connect(() =>
     invokeFunction({ fnName: "ci", parentArgs, fnArgs: { exitZero: true, ...args } }),
@@ -296,7 +291,6 @@ describe("deploy's plan", () => {
     const runs: string[] = [];
     for (let i = 0; i < 2; i++) {
       const engine = await startEngine(scenario());
-      engines.push(engine);
       const parentArgs = await constructPipeline(engine);
       await engine.connect(() =>
         invokeFunction({
