@@ -210,3 +210,39 @@ describe.skipIf(skipReason !== undefined)("dagger call on a failing app (generat
     COLD,
   );
 });
+
+describe.skipIf(skipReason !== undefined)(
+  "the module called from another project (--source, --app .)",
+  () => {
+    let project = "";
+
+    beforeAll(() => {
+      // A second project, generated: the sample app's files at its root, and a Dockerfile that copies from there.
+      project = mkdtempSync(join(tmpdir(), "second-project-"));
+      cpSync(join(ROOT, "sample-app"), project, { recursive: true });
+      const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8").replaceAll("sample-app/", "./");
+      writeFileSync(join(project, "Dockerfile"), dockerfile);
+    });
+
+    afterAll(() => {
+      if (project) rmSync(project, { recursive: true, force: true });
+    });
+
+    it(
+      "lints, tests, builds and smoke-runs it, exactly as for this repository",
+      () => {
+        const { run, status, dir } = exportReports(["--source", project, "--app", "."]);
+        try {
+          expect(run.code, run.stderr).toBe(0);
+          expect(status.lint.passed).toBe(true);
+          expect(status.tests.every((t) => t.passed && t.tests > 90)).toBe(true);
+          expect(status.smoke).toMatchObject({ passed: true, output: "5" });
+          expect(status.passed).toBe(true);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+      COLD,
+    );
+  },
+);

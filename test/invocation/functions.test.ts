@@ -227,6 +227,19 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     ]);
   });
 
+  it("ci on an app at the repository root (--app .): the same stages, paths without a folder", async () => {
+    const run = await session({}, { app: "." });
+    const result = await call(run, "ci", { exitZero: true });
+    expect(JSON.parse(String(result.status)).image.reference).toBe("app:local");
+    const asked = run.engine.queries
+      .filter((q) => q.at(-1)?.field === "exists")
+      .map((q) => q.at(-1)?.args.path);
+    expect(asked).toEqual(expect.arrayContaining(["pyproject.toml", "Dockerfile", "uv.lock"]));
+    const mounts = run.engine.queries.flatMap((q) => q.filter((c) => c.field === "withMountedDirectory"));
+    expect(mounts.length).toBeGreaterThan(0);
+    for (const m of mounts) expect(m.args.path).toBe("/src");
+  });
+
   it("ci --exit-zero: the failed run still returns every report", async () => {
     const run = await session({ versions: { "3.12": "fail" } });
     const result = await call(run, "ci", { exitZero: true });

@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { TRIVY_IMAGE } from "../../dagger/src/settings/pins.js";
 import {
+  appName,
+  inApp,
   parseAppPath,
   parseCommand,
   parsePlatforms,
@@ -77,5 +79,16 @@ describe("input validation", () => {
   it("never pins the Trivy release named in the supply-chain advisory", () => {
     expect(TRIVY_IMAGE).not.toMatch(/0\.69\.4/);
     expect(TRIVY_IMAGE).toMatch(/^aquasec\/trivy:\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe("an app at the repository root (--app .)", () => {
+  it("names its files without a folder, and its unpushed image 'app'", () => {
+    expect(inApp(".", "pyproject.toml")).toBe("pyproject.toml");
+    expect(inApp("services/api", "uv.lock")).toBe("services/api/uv.lock");
+    expect(appName(".")).toBe("app");
+    expect(appName("services/api")).toBe("api");
+    expect(appName("Sample_App")).toBe("app");
+    expect(parseAppPath(".")).toBe(".");
   });
 });

@@ -10,6 +10,7 @@ import { renderAnnotations } from "../report/annotations.js";
 import { CI_MARKER, renderCiSummary } from "../report/render.js";
 import type { CiStatus, ImageStatus, SmokeStatus } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
+import { inApp } from "../settings/validate.js";
 import { deployImage } from "../stages/deploy.js";
 import { buildImage, buildImages, smokeTest } from "../stages/image.js";
 import { runLint } from "../stages/lint.js";
@@ -73,7 +74,7 @@ async function gather(
     runMatrix(plan.source, plan.app, plan.versions, plan.threshold),
     smoke,
     scan,
-    plan.source.exists(`${plan.app}/uv.lock`),
+    plan.source.exists(inApp(plan.app, "uv.lock")),
   ]);
   let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.reports);
   if (scanned.run) reports = reports.withDirectory(".", scanned.run.reports);

@@ -5,6 +5,7 @@ import type { Severity } from "../settings/defaults.js";
 import { InputError } from "../settings/errors.js";
 import { branchTag, parseEvent, parseRepository } from "../settings/tags.js";
 import {
+  appName,
   type PipelineSettings,
   parsePlatforms,
   parseSeverities,
@@ -98,7 +99,7 @@ export function planCi(
       revision: args.sha,
       created: args.publish || args.rehearse ? new Date().toISOString() : "",
     },
-    localName: `${settings.app.split("/").at(-1)}:${args.branch ? branchTag(args.branch) : "local"}`,
+    localName: `${appName(settings.app)}:${args.branch ? branchTag(args.branch) : "local"}`,
     ...(args.runUrl ? { runUrl: args.runUrl } : {}),
     ...(args.sha ? { sha: args.sha } : {}),
     ...(args.branch ? { branch: args.branch } : {}),

@@ -100,6 +100,17 @@ export function parseAppPath(app: string): string {
   return cleaned;
 }
 
+/** A file of the app, as a path in the source: `pyproject.toml` for an app at the root (`--app .`). */
+export function inApp(app: string, file: string): string {
+  return app === "." ? file : `${app}/${file}`;
+}
+
+/** The name an unpushed image goes by: the app folder's last part, or `app` for an app at the root. */
+export function appName(app: string): string {
+  const last = app.split("/").at(-1) ?? "";
+  return /^[a-z0-9][a-z0-9._-]*$/.test(last) ? last : "app";
+}
+
 /**
  * The smoke command is split on whitespace and run without a shell, so nothing in it is interpreted.
  * Quoting is not supported; say so rather than guess.

@@ -16,7 +16,7 @@ export type LintRun = { status: LintStatus; reports: Directory };
 const RUFF = "/opt/ruff/bin/ruff";
 
 function ruffBase(source: Directory, app: string): Container {
-  const root = `${SRC}/${app}`;
+  const root = app === "." ? SRC : `${SRC}/${app}`;
   return (
     uvBase()
       .withEnvVariable("UV_TOOL_DIR", "/opt/ruff/tools")
@@ -35,7 +35,7 @@ function ruffBase(source: Directory, app: string): Container {
  * `Would reformat: <path>` lines, and `--output-format=json` is the stable way to read them.
  */
 export async function runLint(source: Directory, app: string): Promise<LintRun> {
-  const root = `${SRC}/${app}`;
+  const root = app === "." ? SRC : `${SRC}/${app}`;
   try {
     const base = ruffBase(source, app);
     const check = base.withExec([RUFF, "check", "--no-cache", "--output-format=json", "--exit-zero", "."], {

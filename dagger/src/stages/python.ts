@@ -1,6 +1,7 @@
 import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
 import { InputError } from "../settings/errors.js";
 import { BASE_IMAGE, UV_IMAGE } from "../settings/pins.js";
+import { inApp } from "../settings/validate.js";
 
 /** Where the source is mounted in every tool container. */
 export const SRC = "/src";
@@ -52,7 +53,7 @@ export function interpreterRequest(version: string): string {
  * (`satisfied_by_key` in crates/uv-python/src/downloads.rs at 0.10.3), and the default download is the GIL build.
  */
 export function pythonEnv(source: Directory, app: string, version: string): Container {
-  const workdir = `${SRC}/${app}`;
+  const workdir = app === "." ? SRC : `${SRC}/${app}`;
   return (
     uvBase()
       .withEnvVariable("UV_PYTHON_PREFERENCE", "only-managed")
@@ -77,7 +78,7 @@ export const UV_SYNC = "uv sync --group dev $(test -f uv.lock && echo --locked)"
  */
 export async function requireFiles(source: Directory, app: string, dockerfile?: string): Promise<void> {
   const [hasProject, hasDockerfile] = await Promise.all([
-    source.exists(`${app}/pyproject.toml`),
+    source.exists(inApp(app, "pyproject.toml")),
     dockerfile === undefined ? true : source.exists(dockerfile),
   ]);
   if (!hasProject) {
