@@ -51,7 +51,14 @@ export type Scenario = {
   unsigned?: boolean;
   /** cosign sign fails with this stderr */
   signFails?: string;
+  /**
+   * what the distribution listing prints in the image and in the tests' environment without the dev group
+   * (Python X.Y, then name==version lines); default the same for both: the sample app alone
+   */
+  distributions?: { image?: string; tested?: string };
 };
+
+const SAMPLE_APP_ONLY = "3.14\nsample-app==0.1.0\n";
 
 /** The commit a scenario's images were built from. */
 export const SCENARIO_SHA = "3f2a9c1d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f";
@@ -190,6 +197,11 @@ export function scenario(s: Scenario = {}): Resolver {
       return defaultLeaf(chain);
     }
 
+    const listing = execs(chain).some((a) => a.some((arg) => arg.includes("importlib.metadata")));
+    if (listing && field === "stdout") {
+      const inImage = find(chain, "dockerBuild").length > 0;
+      return (inImage ? s.distributions?.image : s.distributions?.tested) ?? SAMPLE_APP_ONLY;
+    }
     if (cosignExec(chain, "verify") && s.unsigned) {
       throw execError({
         exitCode: 1,

@@ -211,6 +211,41 @@ describe("ci --publish --sign", () => {
     expect(status.errors.join("\n")).toContain("no OIDC token");
   });
 
+  it("compares the built image's dependencies with the tested ones before pushing; a difference pushes nothing", async () => {
+    const differ = {
+      image: "3.14\nhttpx==0.28.1\nsample-app==0.1.0\n",
+      tested: "3.14\nhttpx==0.27.0\nsample-app==0.1.0\n",
+    };
+    const { engine, run } = await runCi({ distributions: differ }, publish);
+    const listings = engine.queries.filter((q) =>
+      execs(q).some((a) => a.some((x) => x.includes("importlib.metadata"))),
+    );
+    expect(listings.some((q) => find(q, "dockerBuild").length > 0)).toBe(true); // on the built image
+    expect(
+      listings.some((q) => execs(q).some((a) => (a[2] ?? "").includes("uv sync --no-dev --no-editable"))),
+    ).toBe(true);
+    expect(engine.queries.filter((q) => leaf(q)?.field === "publish" || isSign(q))).toEqual([]);
+    const status = JSON.parse(run.status);
+    expect(status.dependencies).toEqual({
+      passed: false,
+      python: "3.14",
+      count: 2,
+      differences: ["httpx: 0.28.1 in the image, 0.27.0 in the tests"],
+    });
+    expect(run.summary).toContain(
+      "| Image dependencies | ❌ fail | 1 difference from the tested environment: httpx: 0.28.1 in the image, 0.27.0 in the tests |",
+    );
+
+    const same = await runCi({}, publish);
+    const firstPublish = same.engine.queries.findIndex((q) => leaf(q)?.field === "publish");
+    const lastListing = same.engine.queries
+      .map((q) => execs(q).some((a) => a.some((x) => x.includes("importlib.metadata"))))
+      .lastIndexOf(true);
+    expect(lastListing).toBeGreaterThanOrEqual(0);
+    expect(firstPublish).toBeGreaterThan(lastListing);
+    expect(same.run.summary).toContain("image dependencies = tested (1 distribution, Python 3.14)");
+  });
+
   it("a gate that failed pushes and signs nothing", async () => {
     const { engine } = await runCi({ versions: { "3.12": "fail" } }, publish);
     expect(engine.queries.filter((q) => leaf(q)?.field === "publish" || isSign(q))).toEqual([]);

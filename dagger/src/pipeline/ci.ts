@@ -8,9 +8,10 @@ import { type Container, type Directory, dag } from "@dagger.io/dagger";
 import { commentOnPullRequest } from "../github/notify.js";
 import { renderAnnotations } from "../report/annotations.js";
 import { CI_MARKER, renderCiSummary } from "../report/render.js";
-import type { CiStatus, ImageStatus, SmokeStatus } from "../report/types.js";
+import type { CiStatus, DependencyStatus, ImageStatus, SmokeStatus } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
 import { inApp } from "../settings/validate.js";
+import { checkDependencies } from "../stages/dependencies.js";
 import { deployImage } from "../stages/deploy.js";
 import { buildImage, buildImages, smokeTest } from "../stages/image.js";
 import { runLint } from "../stages/lint.js";
@@ -59,6 +60,15 @@ async function gather(
           output: `the command failed: ${message}`,
         })),
   );
+  type Compared = { status?: DependencyStatus; error?: string };
+  const dependencies = buildError.then((failed): Compared | Promise<Compared> =>
+    failed !== undefined
+      ? {}
+      : settle<Compared>(
+          checkDependencies(native, plan.source, plan.app).then((status) => ({ status })),
+          (error) => ({ error }),
+        ),
+  );
   type Scanned = { run?: ScanRun; error?: string };
   const scan = buildError.then((failed): Scanned | Promise<Scanned> =>
     failed !== undefined
@@ -68,13 +78,14 @@ async function gather(
           (error) => ({ error }),
         ),
   );
-  const [failed, lint, matrix, smoked, scanned, locked] = await Promise.all([
+  const [failed, lint, matrix, smoked, scanned, locked, compared] = await Promise.all([
     buildError,
     runLint(plan.source, plan.app),
     runMatrix(plan.source, plan.app, plan.versions, plan.threshold),
     smoke,
     scan,
     plan.source.exists(inApp(plan.app, "uv.lock")),
+    dependencies,
   ]);
   let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.reports);
   if (scanned.run) reports = reports.withDirectory(".", scanned.run.reports);
@@ -86,6 +97,8 @@ async function gather(
     ...(smoked ? { smoke: smoked } : {}),
     ...(scanned.run ? { scan: scanned.run.status } : {}),
     ...(scanned.error !== undefined ? { scanError: scanned.error } : {}),
+    ...(compared.status ? { dependencies: compared.status } : {}),
+    ...(compared.error !== undefined ? { dependenciesError: compared.error } : {}),
     locked,
     warnings: matrix.warnings,
   };

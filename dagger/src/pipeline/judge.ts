@@ -4,6 +4,7 @@
  */
 import type {
   CiStatus,
+  DependencyStatus,
   GateStatus,
   LintStatus,
   ScanStatus,
@@ -23,6 +24,10 @@ export type Gathered = {
   scan?: ScanStatus;
   /** why Trivy could not run; absent when it ran (or was not attempted) */
   scanError?: string;
+  /** the image's dependencies against the tested ones */
+  dependencies?: DependencyStatus;
+  /** why that comparison could not run */
+  dependenciesError?: string;
   /** whether the app commits a uv.lock */
   locked: boolean;
   /** the matrix's own warnings, e.g. a combine that failed */
@@ -58,6 +63,9 @@ export function judge(
       { stage: "scan", reason: "no image to scan" },
     );
   }
+  if (g.dependenciesError !== undefined) {
+    skipped.push({ stage: "dependencies", reason: `the comparison could not run: ${g.dependenciesError}` });
+  }
   if (g.scanError !== undefined) {
     skipped.push({ stage: "scan", reason: `Trivy could not run: ${g.scanError}` });
     if (run.failOn) errors.push(`scan: --fail-on ${run.failOn} needs a scan, and Trivy could not run`);
@@ -69,6 +77,7 @@ export function judge(
     g.gate.passed &&
     (g.smoke?.passed ?? false) &&
     (g.scan?.passed ?? true) &&
+    (g.dependencies?.passed ?? true) &&
     errors.length === 0;
   const status: CiStatus = {
     passed: gatesPassed,
@@ -77,6 +86,7 @@ export function judge(
     gate: g.gate,
     ...(g.scan ? { scan: g.scan } : {}),
     ...(g.smoke ? { smoke: g.smoke } : {}),
+    ...(g.dependencies ? { dependencies: g.dependencies } : {}),
     skipped,
     warnings,
     ...(errors.length > 0 ? { errors } : {}),
@@ -112,6 +122,11 @@ export function failureLines(status: CiStatus): string[] {
     );
   }
   if (status.scan && !status.scan.passed) lines.push(`scan: findings at or above ${status.scan.failOn}`);
+  if (status.dependencies && !status.dependencies.passed) {
+    lines.push(
+      `image dependencies differ from the tested ones: ${status.dependencies.differences.join("; ")}`,
+    );
+  }
   if (!status.image && status.skipped.some((s) => s.stage === "build"))
     lines.push("build: the image did not build");
   lines.push(...(status.errors ?? []));

@@ -192,6 +192,22 @@ export function renderCiSummary(status: CiStatus): string {
     );
   }
 
+  const deps = status.dependencies;
+  if (deps === undefined) {
+    const why = skipReason(status.skipped, "dependencies", "build");
+    rows.push(row("Image dependencies", "➖ skipped", why === undefined ? "not compared" : text(why)));
+  } else {
+    rows.push(
+      row(
+        "Image dependencies",
+        verdict(deps.passed),
+        deps.passed
+          ? `image dependencies = tested (${plural(deps.count, "distribution")}, Python ${text(deps.python)})`
+          : `${plural(deps.differences.length, "difference")} from the tested environment: ${deps.differences.slice(0, 5).map(text).join("; ")}${deps.differences.length > 5 ? "; …" : ""}`,
+      ),
+    );
+  }
+
   const smoke = status.smoke;
   if (smoke === undefined) {
     const why = skipReason(status.skipped, "smoke");

@@ -97,6 +97,17 @@ export type ImageStatus = {
   page?: string;
 };
 
+/** The image's installed distributions against what the tests ran (without the dev group). */
+export type DependencyStatus = {
+  passed: boolean;
+  /** the Python version both sides ran */
+  python: string;
+  /** how many distributions the image holds */
+  count: number;
+  /** one line per difference; empty when the image ships exactly what was tested */
+  differences: string[];
+};
+
 export type SmokeStatus = {
   passed: boolean;
   command: string;
@@ -115,6 +126,8 @@ export type CiStatus = {
   image?: ImageStatus;
   scan?: ScanStatus;
   smoke?: SmokeStatus;
+  /** the image's dependencies against the tested ones */
+  dependencies?: DependencyStatus;
   /** stages left out and why, e.g. { stage: "publish", reason: "no --github-token given" } */
   skipped: Skip[];
   /** problems that do not change the verdict, e.g. "PR comment: token cannot write (403)" */
