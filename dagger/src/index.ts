@@ -100,7 +100,9 @@ export class Pipeline {
   }
 
   /** Run the app's tests with coverage on one Python version; the result reports failures instead of failing. */
-  @func()
+  // Not cached as a function result: a failed or flaky run must not be replayed for 7 days (the execs
+  // themselves still replay a green run, and rerun a failed one fresh).
+  @func({ cache: "never" })
   async test(
     /** e.g. 3.12, or 3.14t for the free-threaded build */
     pythonVersion: string,
@@ -111,7 +113,7 @@ export class Pipeline {
   }
 
   /** Run the tests on every Python version concurrently, combine coverage, and judge it against the threshold. */
-  @func()
+  @func({ cache: "never" })
   async testMatrix(): Promise<MatrixResult> {
     await requireFiles(this.source, this.app);
     const { runs, gate, reports } = await runMatrix(
@@ -145,7 +147,8 @@ export class Pipeline {
   }
 
   /** Scan the image with Trivy: counts by severity, JSON/SARIF/table reports and a CycloneDX SBOM. */
-  @func()
+  // Not cached as a function result: the scan is keyed on the DB's 6-hour slot, computed when it runs.
+  @func({ cache: "never" })
   async scan(
     /** severities to report */
     severity: string[] = DEFAULT_SEVERITIES,

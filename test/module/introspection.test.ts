@@ -128,8 +128,11 @@ describe("module surface (SDK introspector)", () => {
     }
   });
 
-  it("never caches the functions with effects outside the engine", () => {
-    for (const name of ["ci", "publish", "deploy"]) expect(pipeline.methods[name]?.cache, name).toBe("never");
+  it("never caches a result that has effects, may record a failure, or depends on the time", () => {
+    // effects: ci, publish, deploy; a failed or flaky run: test, testMatrix; the DB's 6-hour slot: scan
+    for (const name of ["ci", "publish", "deploy", "test", "testMatrix", "scan"]) {
+      expect(pipeline.methods[name]?.cache, name).toBe("never");
+    }
   });
 
   it("registers checks for `dagger check` that take no argument and return nothing", () => {
