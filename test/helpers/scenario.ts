@@ -56,6 +56,8 @@ export type Scenario = {
    * (Python X.Y, then name==version lines); default the same for both: the sample app alone
    */
   distributions?: { image?: string; tested?: string };
+  /** the built image's configured user (default the sample app's "10001:10001") */
+  imageUser?: string;
 };
 
 const SAMPLE_APP_ONLY = "3.14\nsample-app==0.1.0\n";
@@ -197,6 +199,19 @@ export function scenario(s: Scenario = {}): Resolver {
       return defaultLeaf(chain);
     }
 
+    // the repository's own Dockerfile, read from the source
+    if (
+      field === "contents" &&
+      find(chain, "file").at(-1)?.args.path === "Dockerfile" &&
+      execs(chain).length === 0
+    ) {
+      return readFileSync(join(import.meta.dirname, "../../Dockerfile"), "utf8");
+    }
+    // the built image's config and tarball (sample app: UID 10001; a size and layer count of a slim image)
+    if (field === "user") return s.imageUser ?? "10001:10001";
+    if (field === "size" && find(chain, "asTarball").length > 0) return 52_480_000;
+    if (field === "stdout" && execs(chain).some((a) => a.some((arg) => arg.includes("tarfile"))))
+      return "9\n";
     const listing = execs(chain).some((a) => a.some((arg) => arg.includes("importlib.metadata")));
     if (listing && field === "stdout") {
       const inImage = find(chain, "dockerBuild").length > 0;

@@ -108,6 +108,16 @@ describe("judge", () => {
     ]);
   });
 
+  it("warns when the image runs as root, read from its config", () => {
+    const facts = { user: "", nonRoot: false, sizeBytes: 1 };
+    expect(judge({ ...green, imageFacts: facts }, run).status.warnings).toEqual([
+      "the image runs as root (its config's user is ''): set a non-root USER",
+    ]);
+    expect(
+      judge({ ...green, imageFacts: { ...facts, user: "10001", nonRoot: true } }, run).status.warnings,
+    ).toEqual([]);
+  });
+
   it("carries the run's link, commit and branch, and nothing it was not given", () => {
     const { status } = judge(green, { ...run, runUrl: "https://x/1", sha: "abc", branch: "main" });
     expect(status).toMatchObject({ runUrl: "https://x/1", sha: "abc", branch: "main" });

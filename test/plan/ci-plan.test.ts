@@ -125,6 +125,21 @@ describe("ci's plan", () => {
     expect(run.summary).toContain("DB of 2022-03-02 06:07 UTC");
   });
 
+  it("reads the image's facts from the image itself: its config's user, its tarball, the Dockerfile's base", async () => {
+    const { engine, run } = await runCi({ imageUser: "0:0" });
+    const image = JSON.parse(run.status).image;
+    expect(image.facts).toEqual({
+      user: "0:0",
+      nonRoot: false,
+      sizeBytes: 52_480_000,
+      layers: 9,
+      base: "python:3.14-slim@sha256:486b8092bfb12997e10d4920897213a06563449c951c5506c2a2cfaf591c599f",
+    });
+    expect(run.summary).toContain("⚠️ runs as root (<code>0:0</code>)");
+    const counted = engine.queries.find((q) => execs(q).some((a) => a.some((x) => x.includes("tarfile"))));
+    expect(find(counted as Chain, "withMountedFile")[0]?.args.path).toBe("/image.tar");
+  });
+
   it("without a uv.lock, says dependencies were resolved at run time", async () => {
     const loose = await runCi({ lock: false });
     expect(loose.run.summary).toContain("no uv.lock: dependencies resolved at run time");

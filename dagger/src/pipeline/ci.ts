@@ -8,12 +8,12 @@ import { type Container, type Directory, dag } from "@dagger.io/dagger";
 import { commentOnPullRequest } from "../github/notify.js";
 import { renderAnnotations } from "../report/annotations.js";
 import { CI_MARKER, renderCiSummary } from "../report/render.js";
-import type { CiStatus, DependencyStatus, ImageStatus, SmokeStatus } from "../report/types.js";
+import type { CiStatus, DependencyStatus, ImageFacts, ImageStatus, SmokeStatus } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
 import { inApp } from "../settings/validate.js";
 import { checkDependencies } from "../stages/dependencies.js";
 import { deployImage } from "../stages/deploy.js";
-import { buildImage, buildImages, smokeTest } from "../stages/image.js";
+import { buildImage, buildImages, imageFacts, smokeTest } from "../stages/image.js";
 import { runLint } from "../stages/lint.js";
 import { runMatrix } from "../stages/matrix.js";
 import { packagePage, pinned, pushImages, REHEARSAL_REGISTRY, rehearsalRegistry } from "../stages/publish.js";
@@ -31,7 +31,7 @@ async function settle<T>(work: Promise<T>, onError: (message: string) => T): Pro
 }
 
 /** The built image: every platform's variant, and one for the engine's own platform to smoke-test and scan. */
-type Built = { variants: Container[]; native: Container };
+type Built = { variants: Container[]; native: Container; facts?: ImageFacts };
 
 /**
  * Lint, the matrix, and build -> (smoke, scan) run concurrently; every stage reports, even when another
@@ -60,6 +60,15 @@ async function gather(
           output: `the command failed: ${message}`,
         })),
   );
+  const facts = buildError.then((failed) =>
+    failed !== undefined
+      ? undefined
+      : plan.source
+          .file(plan.dockerfile)
+          .contents()
+          .then((text) => imageFacts(native, text))
+          .catch(() => undefined),
+  );
   type Compared = { status?: DependencyStatus; error?: string };
   const dependencies = buildError.then((failed): Compared | Promise<Compared> =>
     failed !== undefined
@@ -78,7 +87,7 @@ async function gather(
           (error) => ({ error }),
         ),
   );
-  const [failed, lint, matrix, smoked, scanned, locked, compared] = await Promise.all([
+  const [failed, lint, matrix, smoked, scanned, locked, compared, read] = await Promise.all([
     buildError,
     runLint(plan.source, plan.app),
     runMatrix(plan.source, plan.app, plan.versions, plan.threshold),
@@ -86,6 +95,7 @@ async function gather(
     scan,
     plan.source.exists(inApp(plan.app, "uv.lock")),
     dependencies,
+    facts,
   ]);
   let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.reports);
   if (scanned.run) reports = reports.withDirectory(".", scanned.run.reports);
@@ -99,10 +109,16 @@ async function gather(
     ...(scanned.error !== undefined ? { scanError: scanned.error } : {}),
     ...(compared.status ? { dependencies: compared.status } : {}),
     ...(compared.error !== undefined ? { dependenciesError: compared.error } : {}),
+    ...(read ? { imageFacts: read } : {}),
     locked,
     warnings: matrix.warnings,
   };
-  return { gathered, built: { variants, native }, ...(scanned.run ? { scan: scanned.run } : {}), reports };
+  return {
+    gathered,
+    built: { variants, native, ...(read ? { facts: read } : {}) },
+    ...(scanned.run ? { scan: scanned.run } : {}),
+    reports,
+  };
 }
 
 /**
@@ -116,7 +132,13 @@ async function publish(
   built: Built,
   scan?: ScanRun,
 ): Promise<CiStatus> {
-  const local: ImageStatus = { reference: plan.localName, published: false, tags: [] };
+  const facts = built.facts;
+  const local: ImageStatus = {
+    reference: plan.localName,
+    published: false,
+    tags: [],
+    ...(facts ? { facts } : {}),
+  };
   if (status.skipped.some((s) => s.stage === "build")) return status;
   if (!plan.publish) {
     const skipped = plan.publishSkipped ? [{ stage: "publish", reason: plan.publishSkipped }] : [];
@@ -161,6 +183,7 @@ async function publish(
       ...pushed,
       ...(signer ? { signed: true, ...(sbom ? { sbomAttested: true } : {}) } : {}),
       ...(page ? { page } : {}),
+      ...(facts ? { facts } : {}),
     };
     return { ...status, image, warnings };
   } catch (err) {

@@ -6,6 +6,7 @@ import type {
   CiStatus,
   DependencyStatus,
   GateStatus,
+  ImageFacts,
   LintStatus,
   ScanStatus,
   Skip,
@@ -26,6 +27,8 @@ export type Gathered = {
   scanError?: string;
   /** the image's dependencies against the tested ones */
   dependencies?: DependencyStatus;
+  /** what the built image is, read from it */
+  imageFacts?: ImageFacts;
   /** why that comparison could not run */
   dependenciesError?: string;
   /** whether the app commits a uv.lock */
@@ -51,6 +54,11 @@ export function judge(
   if (!g.locked) {
     warnings.push(
       `no uv.lock: dependencies resolved at run time (run \`uv lock\` in ${run.app} and commit uv.lock so every run tests the same versions)`,
+    );
+  }
+  if (g.imageFacts && !g.imageFacts.nonRoot) {
+    warnings.push(
+      `the image runs as root (its config's user is '${g.imageFacts.user}'): set a non-root USER`,
     );
   }
   for (const t of g.tests.filter((t) => t.flaky)) {

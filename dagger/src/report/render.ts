@@ -5,6 +5,7 @@
  * Everything that comes from a report (test names, ruff messages, command output, branch names) goes through
  * {@link text}: it cannot end a table cell, open HTML, start a code span or emphasis, or mention someone.
  */
+
 import {
   clip,
   code,
@@ -18,13 +19,12 @@ import {
   text,
   verdict,
 } from "./markdown.js";
+import { coverageFiles, factsDetail, failedTests, lintFindings } from "./sections.js";
 import type { CiStatus, LintStatus, SeverityCounts, Skip, VersionStatus } from "./types.js";
 
 /** Marks the pipeline's CI comment on a pull request (see upsertComment). */
 export const CI_MARKER = "<!-- pipeline:ci -->";
 
-/** How many ruff findings (and unformatted files) the summary lists; the full list is in the artifacts. */
-const MAX_FINDINGS = 10;
 /** Command output longer than this is cut in the summary (the full text is in the reports). */
 const MAX_OUTPUT = 500;
 
@@ -72,75 +72,6 @@ function severityDetail(counts: SeverityCounts): string {
   return order.map((s) => `${counts[s]} ${s.toLowerCase()}`).join(", ");
 }
 
-/** How many failed tests the summary names; every one is in the junit reports. */
-const MAX_FAILED_TESTS = 10;
-
-/**
- * Each failed test once, with the versions it failed on and the first line of its message: a test failing on
- * all six versions is one line, not six.
- */
-function failedTests(tests: VersionStatus[]): string[] {
-  const byTest = new Map<string, { versions: string[]; message: string }>();
-  for (const t of tests) {
-    for (const f of t.failedTests ?? []) {
-      const seen = byTest.get(f.test);
-      if (seen) seen.versions.push(t.version);
-      else byTest.set(f.test, { versions: [t.version], message: f.message });
-    }
-  }
-  if (byTest.size === 0) return [];
-  const lines = ["### Failed tests", ""];
-  for (const [test, { versions, message }] of [...byTest].slice(0, MAX_FAILED_TESTS)) {
-    const why = message === "" ? "" : `: ${text(clip(message, 200))}`;
-    lines.push(`- ${code(test)} (${versions.map(text).join(", ")})${why}`);
-  }
-  if (byTest.size > MAX_FAILED_TESTS) {
-    lines.push(`- … and ${byTest.size - MAX_FAILED_TESTS} more in the junit reports (artifacts)`);
-  }
-  return [...lines, ""];
-}
-
-/** The least-covered files, folded: the complete per-file table is coverage.txt in the reports. */
-function coverageFiles(gate: CiStatus["gate"], app: string | undefined): string[] {
-  const files = gate.leastCovered ?? [];
-  if (files.length === 0) return [];
-  const prefix = app && app !== "." ? `${app}/` : "";
-  return [
-    `<details><summary>Least-covered files (${files.length})</summary>`,
-    "",
-    row("File", "Coverage", "Missing lines"),
-    row("---", "---", "---"),
-    ...files.map((f) =>
-      row(code(`${prefix}${f.file}`), `${text(f.display)}%`, f.missing ? text(f.missing) : "branches only"),
-    ),
-    "",
-    "All files: coverage.txt in the reports.",
-    "",
-    "</details>",
-    "",
-  ];
-}
-
-function lintFindings(lint: LintStatus): string[] {
-  if (lint.findings.length === 0 && lint.unformatted.length === 0) return [];
-  const lines = [`<details><summary>Lint findings (${lint.findings.length})</summary>`, ""];
-  for (const f of lint.findings.slice(0, MAX_FINDINGS)) {
-    lines.push(`- ${code(`${f.file}:${f.line}:${f.column}`)} ${code(f.code)} ${text(f.message)}`);
-  }
-  if (lint.findings.length > MAX_FINDINGS) {
-    lines.push(`- … and ${lint.findings.length - MAX_FINDINGS} more in the ruff report (artifacts)`);
-  }
-  if (lint.unformatted.length > 0) {
-    lines.push("", "Files `ruff format` would reformat:", "");
-    for (const file of lint.unformatted.slice(0, MAX_FINDINGS)) lines.push(`- ${code(file)}`);
-    if (lint.unformatted.length > MAX_FINDINGS) {
-      lines.push(`- … and ${lint.unformatted.length - MAX_FINDINGS} more`);
-    }
-  }
-  lines.push("", "</details>");
-  return lines;
-}
-
 export function renderCiSummary(status: CiStatus): string {
   const rows = [row("Stage", "Result", "Detail"), row("---", "---", "---")];
   rows.push(row("Lint", verdict(status.lint.passed), lintDetail(status.lint)));
@@ -169,11 +100,23 @@ export function renderCiSummary(status: CiStatus): string {
     const signed = image.signed ? (image.sbomAttested ? " · signed, SBOM attested" : " · signed") : "";
     if (image.published) {
       const page = image.page ? ` · package: ${link(image.page)}` : "";
-      rows.push(row("Image", "✅ published", `${code(image.reference)}${digest}${tags}${signed}${page}`));
+      rows.push(
+        row(
+          "Image",
+          "✅ published",
+          `${code(image.reference)}${digest}${tags}${signed}${page}${factsDetail(image.facts)}`,
+        ),
+      );
     } else {
       const why = skipReason(status.skipped, "publish", "push");
       const reason = why === undefined ? "" : `: ${text(why)}`;
-      rows.push(row("Image", "➖ built", `${code(image.reference)}${digest} · not published${reason}`));
+      rows.push(
+        row(
+          "Image",
+          "➖ built",
+          `${code(image.reference)}${digest} · not published${reason}${factsDetail(image.facts)}`,
+        ),
+      );
     }
   }
 

@@ -95,6 +95,20 @@ export type ImageStatus = {
   sbomAttested?: boolean;
   /** the package's page on GitHub, when the registry is GHCR */
   page?: string;
+  /** what the image is, read from it */
+  facts?: ImageFacts;
+};
+
+/** The image as read from its config and tarball: user, size, layers, and its Dockerfile's final base. */
+export type ImageFacts = {
+  /** the config's User ("" means root) */
+  user: string;
+  nonRoot: boolean;
+  /** the compressed tarball's size */
+  sizeBytes: number;
+  layers?: number;
+  /** the reference the final stage's FROM resolves to, e.g. python:3.14-slim@sha256:… */
+  base?: string;
 };
 
 /** The image's installed distributions against what the tests ran (without the dev group). */

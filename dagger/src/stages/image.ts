@@ -1,5 +1,7 @@
-import type { Container, Directory, Platform } from "@dagger.io/dagger";
-import type { SmokeStatus } from "../report/types.js";
+import { type Container, type Directory, dag, type Platform } from "@dagger.io/dagger";
+import { COUNT_LAYERS, finalBase, runsAsRoot } from "../report/image.js";
+import type { ImageFacts, SmokeStatus } from "../report/types.js";
+import { BASE_IMAGE } from "../settings/pins.js";
 import { parseCommand } from "../settings/validate.js";
 
 export type ImageLabels = {
@@ -48,4 +50,32 @@ export async function smokeTest(image: Container, command: string, expected: str
   const args = parseCommand(command);
   const output = (await image.withExec(args).stdout()).trim();
   return { passed: output === expected, command, expected, output };
+}
+
+/**
+ * What the image is, read from it: its config's user, the size of its (compressed) tarball and its layer
+ * count, and the base its Dockerfile's final stage resolves to. A fact that cannot be read is left out.
+ */
+export async function imageFacts(image: Container, dockerfileText: string): Promise<ImageFacts> {
+  const tarball = image.asTarball();
+  const [user, sizeBytes, layers] = await Promise.all([
+    image.user(),
+    tarball.size(),
+    dag
+      .container()
+      .from(BASE_IMAGE)
+      .withMountedFile("/image.tar", tarball)
+      .withExec(["python3", "-c", COUNT_LAYERS])
+      .stdout()
+      .then((out) => Number.parseInt(out.trim(), 10))
+      .catch(() => Number.NaN),
+  ]);
+  const base = finalBase(dockerfileText);
+  return {
+    user,
+    nonRoot: !runsAsRoot(user),
+    sizeBytes,
+    ...(Number.isInteger(layers) ? { layers } : {}),
+    ...(base ? { base } : {}),
+  };
 }

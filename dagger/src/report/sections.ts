@@ -1,0 +1,90 @@
+/**
+ * The parts of the CI summary below and inside its table that list things: failed tests, least-covered files,
+ * lint findings, the image's facts. Pure; every report text goes through text() or code().
+ */
+import { formatBytes } from "./image.js";
+import { clip, code, plural, row, text } from "./markdown.js";
+import type { CiStatus, ImageFacts, LintStatus, VersionStatus } from "./types.js";
+
+/** How many ruff findings (and unformatted files) the summary lists; the full list is in the artifacts. */
+const MAX_FINDINGS = 10;
+
+/** Size, layers, user and base, as read from the image. */
+export function factsDetail(facts: ImageFacts | undefined): string {
+  if (facts === undefined) return "";
+  const layers = facts.layers === undefined ? "" : `, ${plural(facts.layers, "layer")}`;
+  const user = facts.nonRoot
+    ? `user ${code(facts.user)}`
+    : `⚠️ runs as root (${code(facts.user || "(none)")})`;
+  const base = facts.base === undefined ? "" : ` · base ${code(facts.base)}`;
+  return ` · ${formatBytes(facts.sizeBytes)}${layers} · ${user}${base}`;
+}
+
+/** How many failed tests the summary names; every one is in the junit reports. */
+const MAX_FAILED_TESTS = 10;
+
+/**
+ * Each failed test once, with the versions it failed on and the first line of its message: a test failing on
+ * all six versions is one line, not six.
+ */
+export function failedTests(tests: VersionStatus[]): string[] {
+  const byTest = new Map<string, { versions: string[]; message: string }>();
+  for (const t of tests) {
+    for (const f of t.failedTests ?? []) {
+      const seen = byTest.get(f.test);
+      if (seen) seen.versions.push(t.version);
+      else byTest.set(f.test, { versions: [t.version], message: f.message });
+    }
+  }
+  if (byTest.size === 0) return [];
+  const lines = ["### Failed tests", ""];
+  for (const [test, { versions, message }] of [...byTest].slice(0, MAX_FAILED_TESTS)) {
+    const why = message === "" ? "" : `: ${text(clip(message, 200))}`;
+    lines.push(`- ${code(test)} (${versions.map(text).join(", ")})${why}`);
+  }
+  if (byTest.size > MAX_FAILED_TESTS) {
+    lines.push(`- … and ${byTest.size - MAX_FAILED_TESTS} more in the junit reports (artifacts)`);
+  }
+  return [...lines, ""];
+}
+
+/** The least-covered files, folded: the complete per-file table is coverage.txt in the reports. */
+export function coverageFiles(gate: CiStatus["gate"], app: string | undefined): string[] {
+  const files = gate.leastCovered ?? [];
+  if (files.length === 0) return [];
+  const prefix = app && app !== "." ? `${app}/` : "";
+  return [
+    `<details><summary>Least-covered files (${files.length})</summary>`,
+    "",
+    row("File", "Coverage", "Missing lines"),
+    row("---", "---", "---"),
+    ...files.map((f) =>
+      row(code(`${prefix}${f.file}`), `${text(f.display)}%`, f.missing ? text(f.missing) : "branches only"),
+    ),
+    "",
+    "All files: coverage.txt in the reports.",
+    "",
+    "</details>",
+    "",
+  ];
+}
+
+export function lintFindings(lint: LintStatus): string[] {
+  if (lint.findings.length === 0 && lint.unformatted.length === 0) return [];
+  const lines = [`<details><summary>Lint findings (${lint.findings.length})</summary>`, ""];
+  for (const f of lint.findings.slice(0, MAX_FINDINGS)) {
+    lines.push(`- ${code(`${f.file}:${f.line}:${f.column}`)} ${code(f.code)} ${text(f.message)}`);
+  }
+  if (lint.findings.length > MAX_FINDINGS) {
+    lines.push(`- … and ${lint.findings.length - MAX_FINDINGS} more in the ruff report (artifacts)`);
+  }
+  if (lint.unformatted.length > 0) {
+    lines.push("", "Files `ruff format` would reformat:", "");
+    for (const file of lint.unformatted.slice(0, MAX_FINDINGS)) lines.push(`- ${code(file)}`);
+    if (lint.unformatted.length > MAX_FINDINGS) {
+      lines.push(`- … and ${lint.unformatted.length - MAX_FINDINGS} more`);
+    }
+  }
+  lines.push("", "</details>");
+  return lines;
+}
