@@ -23,9 +23,13 @@ import { envOf, SCENARIO_SHA, type Scenario, scenario, versionOf } from "../help
 
 const startEngine = enginesPerTest();
 
-async function runCi(s: Scenario = {}, args: Record<string, unknown> = {}) {
+async function runCi(
+  s: Scenario = {},
+  args: Record<string, unknown> = {},
+  ctor: Record<string, unknown> = {},
+) {
   const engine = await startEngine(scenario(s));
-  const parentArgs = await constructPipeline(engine, { threshold: 70 });
+  const parentArgs = await constructPipeline(engine, { threshold: 70, ...ctor });
   const { value } = await engine.connect(() =>
     invokeFunction({ fnName: "ci", parentArgs, fnArgs: { exitZero: true, ...args } }),
   );
@@ -138,6 +142,31 @@ describe("ci's plan", () => {
     expect(run.summary).toContain("⚠️ runs as root (<code>0:0</code>)");
     const counted = engine.queries.find((q) => execs(q).some((a) => a.some((x) => x.includes("tarfile"))));
     expect(find(counted as Chain, "withMountedFile")[0]?.args.path).toBe("/image.tar");
+  });
+
+  it("a second app with a real dependency: locked when it has a uv.lock, said when not, compared either way", async () => {
+    const withHttpx = "3.14\nanyio==4.9.0\nhttpx==0.28.1\nservice==1.0.0\n";
+    const app = { app: "services/api" };
+    for (const lock of [true, false]) {
+      const { engine, run } = await runCi(
+        { lock, distributions: { image: withHttpx, tested: withHttpx } },
+        {},
+        app,
+      );
+      const status = JSON.parse(run.status);
+      expect(status.dependencies).toMatchObject({ passed: true, count: 3 });
+      expect(run.summary).toContain("image dependencies = tested (3 distributions, Python 3.14)");
+      expect(run.summary.includes("no uv.lock: dependencies resolved at run time"), `lock ${lock}`).toBe(
+        !lock,
+      );
+      // the same rule on every side: --locked exactly when the app has a uv.lock
+      const syncs = engine.queries.flatMap((q) => execs(q)).filter((a) => (a[2] ?? "").includes("uv sync"));
+      for (const a of syncs) expect(a[2]).toContain("$(test -f uv.lock && echo --locked)");
+      const asked = engine.queries
+        .filter((q) => q.at(-1)?.field === "exists")
+        .map((q) => q.at(-1)?.args.path);
+      expect(asked).toContain("services/api/uv.lock");
+    }
   });
 
   it("without a uv.lock, says dependencies were resolved at run time", async () => {
