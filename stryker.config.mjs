@@ -29,9 +29,10 @@ export default {
   packageManager: "npm",
   mutate: ["dagger/src/**/*.ts"],
   testRunner: "vitest",
+  // The root vitest.config.ts with the quick suites first (test/mutation/vitest.config.ts says why).
   // related: false, because several suites load dagger/src through computed import() paths (the SDK's
   // entrypoint path in test/helpers/invoke.ts) that vitest's related-file graph cannot see.
-  vitest: { configFile: "vitest.config.ts", related: false },
+  vitest: { configFile: "test/mutation/vitest.config.ts", related: false },
   testFiles,
   coverageAnalysis: "perTest",
   // Static mutants (module-level constants, tables, regexes, decorator options: ~450 of ~3,300) are run
