@@ -2,7 +2,11 @@
 // Reads Stryker's JSON report (mutation-testing-report-schema), prints the mutation score per file and overall,
 // and holds them to the targets: at least 85% overall and no file under 70%. Survivors listed in
 // test/mutation/equivalent.json (judged equivalent: no test can tell them from the original) count as killed;
-// a listed one that no longer matches a surviving mutant is warned about, so the list does not rot.
+// a listed one that no longer matches a surviving mutant is warned about, so the list does not rot. An entry may
+// add "column" when two mutants share a line, mutator and replacement.
+// With `ignoreStatic` (stryker.config.mjs), a mutant Stryker flags as static (it runs while a module loads)
+// is switched on only once the tests have started, after the module-level value was computed: it cannot be
+// killed, so a surviving one proves nothing. Such survivors are counted apart ("static") and not scored.
 // Exit code: 0 targets met, 1 a target missed, 2 the report or the list is missing or malformed.
 // Usage: node scripts/mutation-summary.mjs [--report FILE] [--equivalent FILE] [--survivors]
 import { existsSync, readFileSync } from "node:fs";
@@ -52,30 +56,33 @@ function readEquivalents(file) {
   return list.map((entry, i) => {
     const where = `'${file}' entry ${i}`;
     if (entry === null || typeof entry !== "object") fail(`${where} is not an object`);
-    const { file: path, mutator, line, replacement, reason } = entry;
+    const { file: path, mutator, line, column, replacement, reason } = entry;
     if (typeof path !== "string" || path === "")
       fail(`${where}: "file" must be a path such as dagger/src/x.ts`);
     if (typeof mutator !== "string" || mutator === "")
       fail(`${where}: "mutator" must name a Stryker mutator`);
     if (!Number.isInteger(line) || line < 1)
       fail(`${where}: "line" must be a line number, got ${JSON.stringify(line)}`);
+    if (column !== undefined && (!Number.isInteger(column) || column < 1)) {
+      fail(`${where}: "column", when given, must be a column number, got ${JSON.stringify(column)}`);
+    }
     if (typeof replacement !== "string")
       fail(`${where}: "replacement" must be the mutated code as Stryker shows it`);
     if (typeof reason !== "string" || reason.trim() === "" || /\n/.test(reason)) {
       fail(`${where}: "reason" must be one line saying why no test can tell the mutant from the original`);
     }
-    return { file: path, mutator, line, replacement: squash(replacement), reason };
+    return { file: path, mutator, line, column, replacement: squash(replacement), reason };
   });
 }
 
-/** The report's file keys are relative to its projectRoot; make them relative to this repository. */
+/** The report's file keys, relative to the project Stryker ran in (which may be a copy of this one). */
 function reportFiles(report) {
   if (!report || typeof report.files !== "object" || report.files === null) {
     fail("the report has no 'files': is it Stryker's JSON report (mutation-testing-report-schema)?");
   }
   const base = typeof report.projectRoot === "string" ? report.projectRoot : ROOT;
   return Object.entries(report.files).map(([name, file]) => ({
-    name: relative(ROOT, resolve(base, name)).replaceAll("\\", "/"),
+    name: relative(base, resolve(base, name)).replaceAll("\\", "/"),
     mutants: Array.isArray(file.mutants) ? file.mutants : [],
   }));
 }
@@ -93,7 +100,10 @@ function applyEquivalents(files, equivalents) {
       continue;
     }
     const same = (m) => m.mutatorName === entry.mutator && squash(m.replacement) === entry.replacement;
-    const exact = file.mutants.filter((m) => same(m) && m.location?.start?.line === entry.line);
+    const at = (m) =>
+      m.location?.start?.line === entry.line &&
+      (entry.column === undefined || m.location?.start?.column === entry.column);
+    const exact = file.mutants.filter((m) => same(m) && at(m));
     const undetected = (m) => UNDETECTED.has(m.status) && !claimed.has(m);
     let match = exact.find(undetected);
     if (!match) {
@@ -120,9 +130,10 @@ function applyEquivalents(files, equivalents) {
 }
 
 function tally(mutants) {
-  const t = { killed: 0, survived: 0, noCoverage: 0, equivalent: 0, invalid: 0 };
+  const t = { killed: 0, survived: 0, noCoverage: 0, equivalent: 0, static: 0, invalid: 0 };
   for (const m of mutants) {
     if (m.equivalent) t.equivalent++;
+    else if (unscored(m)) t.static++;
     else if (DETECTED.has(m.status)) t.killed++;
     else if (m.status === "Survived") t.survived++;
     else if (m.status === "NoCoverage") t.noCoverage++;
@@ -136,7 +147,7 @@ function tally(mutants) {
 const pct = (score) => (score === undefined ? "n/a" : `${score.toFixed(2)}%`);
 
 function table(rows) {
-  const header = ["file", "score", "killed", "equiv", "survived", "no cov", "valid"];
+  const header = ["file", "score", "killed", "equiv", "survived", "no cov", "valid", "static"];
   const body = rows.map((r) => [
     r.name,
     pct(r.t.score),
@@ -145,6 +156,7 @@ function table(rows) {
     r.t.survived,
     r.t.noCoverage,
     r.t.valid,
+    r.t.static,
   ]);
   const all = [header, ...body].map((cells) => cells.map(String));
   const widths = header.map((_, i) => Math.max(...all.map((cells) => cells[i].length)));
@@ -154,12 +166,21 @@ function table(rows) {
 }
 
 const report = readJson(resolve(ROOT, args.report), "report");
+const ignoreStatic = report.config?.ignoreStatic === true;
+/** A static survivor of an ignoreStatic run: untestable there, so neither killed nor survived. */
+const unscored = (m) => ignoreStatic && m.static === true && UNDETECTED.has(m.status);
 const files = reportFiles(report).sort((a, b) => a.name.localeCompare(b.name));
 const warnings = applyEquivalents(files, readEquivalents(resolve(ROOT, args.equivalent)));
 
 const rows = files.map((f) => ({ name: f.name, t: tally(f.mutants) }));
 const overall = tally(files.flatMap((f) => f.mutants));
 console.log(table([...rows, { name: "all files", t: overall }]));
+if (overall.static > 0) {
+  console.log(
+    `\n${overall.static} static survivor(s) not scored: with ignoreStatic they ran after their module had ` +
+      "loaded unmutated, so no test could kill them (set ignoreStatic false to test them, at hours on 2 cores).",
+  );
+}
 
 if (args.survivors) {
   for (const f of files) {
@@ -167,7 +188,7 @@ if (args.survivors) {
     if (left.length === 0) continue;
     console.log(`\n${f.name}`);
     for (const m of left.sort((a, b) => a.location.start.line - b.location.start.line)) {
-      const status = m.status === "NoCoverage" ? " (no coverage)" : "";
+      const status = `${m.status === "NoCoverage" ? " (no coverage)" : ""}${unscored(m) ? " (static)" : ""}`;
       console.log(`  ${m.location.start.line}: ${m.mutatorName} -> ${squash(m.replacement)}${status}`);
     }
   }

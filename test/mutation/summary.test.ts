@@ -16,16 +16,24 @@ const tmp = mkdtempSync(join(tmpdir(), "mutation-summary-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 type Status = "Killed" | "Survived" | "NoCoverage" | "Timeout" | "CompileError" | "RuntimeError" | "Ignored";
-type Mutant = { line: number; status: Status; mutator?: string; replacement?: string };
-type Equivalent = { file: string; mutator: string; line: number; replacement: string; reason: string };
+type Mutant = { line: number; status: Status; mutator?: string; replacement?: string; static?: boolean };
+type Equivalent = {
+  file: string;
+  mutator: string;
+  line: number;
+  column?: number;
+  replacement: string;
+  reason: string;
+};
 
 let count = 0;
-function run(files: Record<string, Mutant[]>, equivalent: Equivalent[] | string = []) {
+function run(files: Record<string, Mutant[]>, equivalent: Equivalent[] | string = [], ignoreStatic = false) {
   const n = count++;
   const report = {
     schemaVersion: "2",
     thresholds: { high: 85, low: 70 },
     projectRoot: ROOT,
+    config: { ignoreStatic },
     files: Object.fromEntries(
       Object.entries(files).map(([name, mutants]) => [
         name,
@@ -37,6 +45,7 @@ function run(files: Record<string, Mutant[]>, equivalent: Equivalent[] | string 
             mutatorName: m.mutator ?? "StringLiteral",
             replacement: m.replacement ?? '""',
             status: m.status,
+            ...(m.static ? { static: true } : {}),
             location: { start: { line: m.line, column: 1 }, end: { line: m.line, column: 9 } },
           })),
         },
@@ -100,6 +109,16 @@ describe("mutation-summary", () => {
     });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/all files\s+100\.00%\s+1\s+0\s+0\s+0\s+1/);
+  });
+
+  it("with ignoreStatic, leaves static survivors out of the score and says so; without it, scores them", () => {
+    const files = { [A]: [...killed(3), { line: 2, status: "Survived" as const, static: true }] };
+    const ignored = run(files, [], true);
+    expect(ignored.code).toBe(0);
+    expect(ignored.stdout).toMatch(/all files\s+100\.00%\s+3\s+0\s+0\s+0\s+3\s+1/);
+    expect(ignored.stdout).toContain("1 static survivor(s) not scored");
+    expect(ignored.stdout).toContain('2: StringLiteral -> "" (static)');
+    expect(run(files).stdout).toMatch(/all files\s+75\.00%/);
   });
 
   it("counts a listed equivalent survivor as killed", () => {
@@ -186,13 +205,10 @@ describe("test/mutation/equivalent.json", () => {
   it("lists survivors of files that exist, each with a mutator, line, replacement and a one-line reason", () => {
     expect(Array.isArray(list)).toBe(true);
     for (const e of list) {
-      expect(Object.keys(e).sort(), JSON.stringify(e)).toEqual([
-        "file",
-        "line",
-        "mutator",
-        "reason",
-        "replacement",
-      ]);
+      const keys = Object.keys(e).filter((k) => k !== "column");
+      expect(keys.sort(), JSON.stringify(e)).toEqual(["file", "line", "mutator", "reason", "replacement"]);
+      if (e.column !== undefined)
+        expect(Number.isInteger(e.column) && e.column > 0, JSON.stringify(e)).toBe(true);
       expect(existsSync(join(ROOT, e.file)), e.file).toBe(true);
       expect(e.file, JSON.stringify(e)).toMatch(/^dagger\/src\/.+\.ts$/);
       expect(Number.isInteger(e.line) && e.line > 0, JSON.stringify(e)).toBe(true);
@@ -202,8 +218,10 @@ describe("test/mutation/equivalent.json", () => {
     }
   });
 
-  it("lists each survivor once", () => {
-    const keys = list.map((e) => `${e.file}:${e.line}:${e.mutator}:${e.replacement}`);
+  it("lists each entry once (two like mutants on one line are two entries, each with its reason)", () => {
+    const keys = list.map((e) =>
+      JSON.stringify([e.file, e.line, e.column, e.mutator, e.replacement, e.reason]),
+    );
     expect(new Set(keys).size).toBe(keys.length);
   });
 });
