@@ -13,9 +13,10 @@ export type LintRun = { status: LintStatus; reports: Directory };
  * error (never cached, named as such) instead of an accepted non-zero exit of a later command that the
  * engine would persist and replay. The installed binary needs nothing from the cache volumes afterwards.
  */
-const RUFF = "/opt/ruff/bin/ruff";
+export const RUFF = "/opt/ruff/bin/ruff";
 
-function ruffBase(source: Directory, app: string): Container {
+/** The pinned ruff in its own layer, the app folder mounted at its place under SRC and made the workdir. */
+export function ruffBase(source: Directory, app: string): Container {
   const root = app === "." ? SRC : `${SRC}/${app}`;
   return (
     uvBase()

@@ -1,0 +1,83 @@
+import { type Directory, ReturnType } from "@dagger.io/dagger";
+import { lastLines } from "../settings/errors.js";
+import { RUFF, ruffBase } from "./lint.js";
+import { SRC } from "./python.js";
+
+/** What `fix` did: the app folder after the fixes, the paths it changed, and what ruff could not fix. */
+export type FixRun = {
+  fixed: Directory;
+  /** changed paths relative to the app folder, sorted */
+  changed: string[];
+  /** a Git-style patch of every change (Changeset.asPatch) */
+  patch: string;
+  /** ruff's concise lines for the findings that need a person, one per line; "" when none */
+  remaining: string;
+};
+
+/**
+ * ruff's safe fixes and its formatter over the app folder, in the pinned ruff's own layer with the app's own
+ * configuration. `ruff check --fix` exits 0 (nothing left) or 1 (findings left that have no safe fix) and 2 when
+ * ruff itself failed; `ruff format` exits 0, or 2 when a file cannot be parsed. A failure of either throws, so
+ * nothing half-fixed is handed back to be exported over the user's files.
+ */
+export async function runFix(source: Directory, app: string): Promise<FixRun> {
+  const root = app === "." ? SRC : `${SRC}/${app}`;
+  const checked = ruffBase(source, app).withExec(
+    [RUFF, "check", "--no-cache", "--fix", "--output-format=concise", "."],
+    { expect: ReturnType.Any },
+  );
+  const [checkExit, checkOut, checkErr] = await Promise.all([
+    checked.exitCode(),
+    checked.stdout(),
+    checked.stderr(),
+  ]);
+  if (checkExit !== 0 && checkExit !== 1) throw new Error(failure("ruff check --fix", checkExit, checkErr));
+  const formatted = checked.withExec([RUFF, "format", "--no-cache", "."], { expect: ReturnType.Any });
+  const [formatExit, formatErr] = await Promise.all([formatted.exitCode(), formatted.stderr()]);
+  if (formatExit !== 0) throw new Error(failure("ruff format", formatExit, formatErr));
+
+  const fixed = formatted.directory(root);
+  const changes = fixed.changes(source.directory(app));
+  const [added, modified, removed, patch] = await Promise.all([
+    changes.addedPaths(),
+    changes.modifiedPaths(),
+    changes.removedPaths(),
+    changes.asPatch().contents(),
+  ]);
+  return {
+    fixed,
+    changed: [...new Set([...added, ...modified, ...removed])].sort(),
+    patch,
+    remaining: findingLines(checkOut),
+  };
+}
+
+function failure(command: string, exit: number, stderr: string): string {
+  const why = lastLines(stderr, 5);
+  return `${command} failed (exit ${exit}), so nothing was fixed${why ? `:\n${why}` : "."}`;
+}
+
+/** The finding lines of `--output-format=concise` (`path:line:col: CODE message`), without its tally lines. */
+export function findingLines(stdout: string): string {
+  return stdout
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .filter((line) => /^.+:\d+:\d+: /.test(line))
+    .join("\n");
+}
+
+/** What `dagger call fix` prints: the changed files, then what is left for a person, paths from the repository root. */
+export function fixReport(run: Pick<FixRun, "changed" | "remaining">, app: string): string {
+  const where = (path: string) => (app === "." ? path : `${app}/${path}`);
+  const lines =
+    run.changed.length === 0
+      ? ["ruff changed nothing: the app was already fixed and formatted."]
+      : [
+          `ruff fixed or reformatted ${run.changed.length} file(s):`,
+          ...run.changed.map((p) => `  ${where(p)}`),
+        ];
+  // ruff names files relative to its workdir, the app folder; say them from the repository root like the rest
+  const left = run.remaining === "" ? [] : run.remaining.split("\n").map(where);
+  if (left.length > 0) lines.push(`${left.length} finding(s) have no safe fix and need a person:`, ...left);
+  return lines.join("\n");
+}
