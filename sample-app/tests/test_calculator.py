@@ -29,7 +29,7 @@ from sample_app.calculator import (
         ("9" * MAX_DIGITS, Decimal("9" * MAX_DIGITS)),
     ],
 )
-def test_parse_number_accepts_decimal_notation(text, expected):
+def test_parse_number_accepts_decimal_notation(text: str, expected: Decimal) -> None:
     assert parse_number(text) == expected
 
 
@@ -37,7 +37,7 @@ def test_parse_number_accepts_decimal_notation(text, expected):
     "text",
     ["abc", "", " 1", "1 ", "1_000", "0x10", "1/2", "--1", "1e", "e3", ".", "-", "\u0663", "1,5"],
 )
-def test_parse_number_rejects_non_numbers(text):
+def test_parse_number_rejects_non_numbers(text: str) -> None:
     with pytest.raises(NumberError, match="is not a number") as caught:
         parse_number(text)
     assert repr(text) in str(caught.value)
@@ -46,7 +46,7 @@ def test_parse_number_rejects_non_numbers(text):
 @pytest.mark.parametrize(
     "text", ["nan", "NaN", "-nan", "sNaN", "nan12", "inf", "-inf", "+Infinity"]
 )
-def test_parse_number_rejects_nan_and_infinity(text):
+def test_parse_number_rejects_nan_and_infinity(text: str) -> None:
     with pytest.raises(NumberError, match="is not a finite number") as caught:
         parse_number(text)
     assert repr(text) in str(caught.value)
@@ -63,7 +63,7 @@ def test_parse_number_rejects_nan_and_infinity(text):
         "1e-99999999999999999999",
     ],
 )
-def test_parse_number_rejects_values_wider_than_the_limit(text):
+def test_parse_number_rejects_values_wider_than_the_limit(text: str) -> None:
     with pytest.raises(NumberError, match=f"at most {MAX_DIGITS} digits"):
         parse_number(text)
 
@@ -72,7 +72,7 @@ def test_parse_number_rejects_values_wider_than_the_limit(text):
     ("text", "digits"),
     [("0", 1), ("12", 2), ("1e3", 4), ("0.001", 4), ("12.5", 3), ("0e5", 1), ("0.00", 3)],
 )
-def test_plain_digits_counts_the_written_out_form(text, digits):
+def test_plain_digits_counts_the_written_out_form(text: str, digits: int) -> None:
     assert plain_digits(Decimal(text)) == digits
     assert len(format(Decimal(text), "f").lstrip("-").replace(".", "")) == digits
 
@@ -96,11 +96,11 @@ def test_plain_digits_counts_the_written_out_form(text, digits):
         ("0." + "0" * (MAX_DIGITS - 2) + "1", "1e4299", "1" + "0" * 4299 + "." + "0" * 4298 + "1"),
     ],
 )
-def test_add_is_exact(a, b, expected):
+def test_add_is_exact(a: str, b: str, expected: str) -> None:
     assert format_number(add(parse_number(a), parse_number(b))) == expected
 
 
-def test_shown_keeps_messages_on_one_short_line():
+def test_shown_keeps_messages_on_one_short_line() -> None:
     assert shown("abc") == "'abc'"
     assert shown("a\nb") == "'a\\nb'"
     long = "x" * 1000

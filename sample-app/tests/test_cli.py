@@ -29,7 +29,9 @@ USAGE = "usage: sample-app [-h] [--version] A B"
         (["123456789012345678901234567890", "1"], "123456789012345678901234567891"),
     ],
 )
-def test_main_prints_the_sum(argv, expected, capsys):
+def test_main_prints_the_sum(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 0
     out, err = capsys.readouterr()
     assert out == expected + "\n"
@@ -53,7 +55,9 @@ def test_main_prints_the_sum(argv, expected, capsys):
         (["1", "--", "--help"], "'--help' is not a number"),
     ],
 )
-def test_main_rejects_bad_input_with_usage_and_status_2(argv, named, capsys):
+def test_main_rejects_bad_input_with_usage_and_status_2(
+    argv: list[str], named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as caught:
         main(argv)
     assert caught.value.code == EXIT_USAGE
@@ -67,7 +71,7 @@ def test_main_rejects_bad_input_with_usage_and_status_2(argv, named, capsys):
 
 
 @pytest.mark.parametrize("flag", ["-h", "--help"])
-def test_help(flag, capsys):
+def test_help(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main([flag])
     assert caught.value.code == 0
@@ -76,25 +80,27 @@ def test_help(flag, capsys):
     assert "Add two numbers" in out
 
 
-def test_help_wins_wherever_it_is(capsys):
+def test_help_wins_wherever_it_is(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["-1", "--help"])
     assert caught.value.code == 0
     assert capsys.readouterr().out.startswith(USAGE)
 
 
-def test_version(capsys):
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["--version"])
     assert caught.value.code == 0
     assert capsys.readouterr().out == f"sample-app {sample_app.__version__}\n"
 
 
-def test_version_is_pep440_like():
+def test_version_is_pep440_like() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", sample_app.__version__)
 
 
-def test_main_reads_sys_argv_by_default(monkeypatch, capsys):
+def test_main_reads_sys_argv_by_default(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(sys, "argv", ["sample-app", "40", "2"])
     assert main() == 0
     assert capsys.readouterr().out == "42\n"
@@ -110,11 +116,13 @@ def test_main_reads_sys_argv_by_default(monkeypatch, capsys):
         (["--bogus", "-x"], ["--bogus", "--", "-x"]),
     ],
 )
-def test_split_flags(argv, expected):
+def test_split_flags(argv: list[str], expected: list[str]) -> None:
     assert split_flags(argv) == expected
 
 
-def test_python_dash_m_entry_point(monkeypatch, capsys):
+def test_python_dash_m_entry_point(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(sys, "argv", ["sample_app", "2", "3"])
     with pytest.raises(SystemExit) as caught:
         runpy.run_module("sample_app", run_name="__main__", alter_sys=True)
@@ -122,7 +130,7 @@ def test_python_dash_m_entry_point(monkeypatch, capsys):
     assert capsys.readouterr().out == "5\n"
 
 
-def test_python_dash_m_in_a_subprocess():
+def test_python_dash_m_in_a_subprocess() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "sample_app", "2", "3"],
         capture_output=True,
@@ -134,7 +142,7 @@ def test_python_dash_m_in_a_subprocess():
     assert (result.returncode, result.stdout, result.stderr) == (0, "5\n", "")
 
 
-def test_importing_dunder_main_does_not_run_the_cli(capsys):
+def test_importing_dunder_main_does_not_run_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
     module = importlib.import_module("sample_app.__main__")
     assert module.main is main
     assert capsys.readouterr() == ("", "")

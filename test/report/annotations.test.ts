@@ -1,13 +1,16 @@
 /**
- * Workflow annotations for ruff findings and failed tests. Names and messages come from the pull request's
+ * Workflow annotations for ruff and mypy findings and failed tests. Names and messages come from the pull request's
  * code, so the escaping is the security boundary: whatever they contain, each annotation stays one line, one
  * command, with its own properties.
  */
 import { describe, expect, it } from "vitest";
 import { escapeData, escapeProperty, renderAnnotations } from "../../dagger/src/report/annotations.js";
+import type { TypecheckFinding, TypecheckStatus } from "../../dagger/src/report/mypy.js";
 import type { CiStatus } from "../../dagger/src/report/types.js";
 
-const status = (over: Partial<CiStatus> = {}): CiStatus => ({
+type Status = CiStatus & { typecheck?: TypecheckStatus };
+
+const status = (over: Partial<Status> = {}): Status => ({
   passed: false,
   lint: { passed: true, findings: [], unformatted: [] },
   tests: [],
@@ -104,6 +107,82 @@ describe("renderAnnotations", () => {
     expect(out).not.toContain("\n::warning");
     expect(out).not.toContain("\n::add-mask");
     expect(lines[0]).toContain("file=app/a%2Cb%3Ac%0A%3A%3Aerror%3A%3Ax.py");
+  });
+
+  const typecheck = (...findings: TypecheckFinding[]): TypecheckStatus => ({
+    passed: false,
+    mode: "gate",
+    errors: findings.filter((f) => f.severity === "error").length,
+    findings,
+  });
+
+  it("annotates mypy errors with their code and hint, and mypy's notes as notices", () => {
+    const out = renderAnnotations(
+      status({
+        typecheck: typecheck(
+          // the records of mypy's testOutputJsonWithHint (test-data/unit/outputjson.test at v2.3.1), as parsed
+          {
+            file: "src/app.py",
+            line: 12,
+            column: 13,
+            severity: "note",
+            code: "misc",
+            message: 'Revealed type is "Overload(def (), def (x: int))"',
+          },
+          {
+            file: "src/app.py",
+            line: 14,
+            column: 1,
+            severity: "error",
+            code: "call-overload",
+            message: 'No overload variant of "foo" matches argument type "str"',
+            hint: "Possible overload variants:\n    def foo() -> None\n    def foo(x: int) -> None",
+          },
+          { file: "main", line: 2, column: 1, severity: "error", code: "", message: '"break" outside loop' },
+        ),
+      }),
+      "sample-app",
+    );
+    expect(out.split("\n").filter(Boolean)).toEqual([
+      '::notice file=sample-app/src/app.py,line=12,col=13,title=mypy misc::Revealed type is "Overload(def (), def (x: int))"',
+      '::error file=sample-app/src/app.py,line=14,col=1,title=mypy call-overload::No overload variant of "foo" matches argument type "str"%0APossible overload variants:%0A    def foo() -> None%0A    def foo(x: int) -> None',
+      '::error file=sample-app/main,line=2,col=1,title=mypy::"break" outside loop',
+    ]);
+  });
+
+  it("keeps a hostile mypy message, hint, code and path inside one command each", () => {
+    const hostile = "x\r\n::warning file=/etc/passwd::owned\n::add-mask::%0A::stop-commands::t";
+    const out = renderAnnotations(
+      status({
+        typecheck: typecheck(
+          {
+            file: `a,b:c\n::error::x.py`,
+            line: 1,
+            column: 1,
+            severity: "error",
+            code: "x,y:z",
+            message: hostile,
+          },
+          { file: "b.py", line: 2, column: 0, severity: "note", code: hostile, message: "m", hint: hostile },
+        ),
+      }),
+      "app",
+    );
+    const lines = out.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).toMatch(/^::(error|notice) /);
+      expect(line).not.toMatch(/[\r\n]/);
+    }
+    expect(out).not.toContain("\n::warning");
+    expect(out).not.toContain("\n::add-mask");
+    expect(lines[0]).toBe(
+      "::error file=app/a%2Cb%3Ac%0A%3A%3Aerror%3A%3Ax.py,line=1,col=1,title=mypy x%2Cy%3Az::x%0D%0A::warning file=/etc/passwd::owned%0A::add-mask::%250A::stop-commands::t",
+    );
+    // no column (mypy's -1) gives no col property; a hostile code stays in the title property
+    expect(lines[1]).toMatch(
+      /^::notice file=app\/b\.py,line=2,title=mypy x%0D%0A%3A%3Awarning file=\/etc\/passwd%3A%3Aowned/,
+    );
   });
 
   it("gives no file to a path outside the app, and writes nothing when there is nothing to say", () => {

@@ -1,10 +1,12 @@
 /**
- * GitHub workflow annotations (`::error file=…,line=…::message`) for ruff findings and failed tests, written
- * to reports/annotations.txt and printed by the workflow, so a reviewer sees them on the pull request's files.
+ * GitHub workflow annotations (`::error file=…,line=…::message`) for ruff and mypy findings and failed tests,
+ * written to reports/annotations.txt and printed by the workflow, so a reviewer sees them on the pull request's
+ * files.
  * Test names and messages come from the pull request's own code: every value is escaped the way GitHub's
  * toolkit escapes command data and properties (@actions/core command.ts: `%` `\r` `\n`, and `:` `,` in
  * properties), so no value can end the command or start one of its own.
  */
+import type { TypecheckStatus } from "./mypy.js";
 import type { CiStatus } from "./types.js";
 
 /** How many annotations one run writes; GitHub shows at most 10 per step and 50 per job anyway. */
@@ -20,16 +22,24 @@ export function escapeProperty(value: string): string {
   return escapeData(value).replaceAll(":", "%3A").replaceAll(",", "%2C");
 }
 
-type Annotation = { file?: string; line?: number; col?: number; title: string; message: string };
+type Annotation = {
+  /** `error` unless said; mypy's notes are `notice`s, which never read as a failure */
+  level?: "error" | "notice";
+  file?: string;
+  line?: number;
+  col?: number;
+  title: string;
+  message: string;
+};
 
-function command({ file, line, col, title, message }: Annotation): string {
+function command({ level = "error", file, line, col, title, message }: Annotation): string {
   const props = [
     ...(file ? [`file=${escapeProperty(file)}`] : []),
     ...(line && line > 0 ? [`line=${line}`] : []),
     ...(col && col > 0 ? [`col=${col}`] : []),
     `title=${escapeProperty(title)}`,
   ];
-  return `::error ${props.join(",")}::${escapeData(message)}`;
+  return `::${level} ${props.join(",")}::${escapeData(message)}`;
 }
 
 /** A path inside the app made relative to the repository root, where GitHub looks for it. */
@@ -51,8 +61,11 @@ function testFile(test: string): string | undefined {
   return `${parts.join("/")}.py`;
 }
 
-/** Every annotation of a run, one command per line, ending in a newline (empty when there is none). */
-export function renderAnnotations(status: CiStatus, app: string): string {
+/**
+ * Every annotation of a run, one command per line, ending in a newline (empty when there is none). A mypy
+ * finding's hint (the notes mypy attached to it) follows its message on the lines below.
+ */
+export function renderAnnotations(status: CiStatus & { typecheck?: TypecheckStatus }, app: string): string {
   const annotations: Annotation[] = [];
   for (const f of status.lint.findings) {
     const file = inRepo(app, f.file);
@@ -70,6 +83,17 @@ export function renderAnnotations(status: CiStatus, app: string): string {
       ...(path ? { file: path } : {}),
       title: "ruff format",
       message: "File would be reformatted",
+    });
+  }
+  for (const f of status.typecheck?.findings ?? []) {
+    const file = inRepo(app, f.file);
+    annotations.push({
+      level: f.severity === "note" ? "notice" : "error",
+      ...(file ? { file } : {}),
+      line: f.line,
+      col: f.column,
+      title: f.code === "" ? "mypy" : `mypy ${f.code}`,
+      message: f.hint === undefined ? f.message : `${f.message}\n${f.hint}`,
     });
   }
   const byTest = new Map<string, { versions: string[]; message: string }>();

@@ -22,6 +22,13 @@ export const TRIVY_IMAGE =
 export const RUFF_VERSION = "0.17.4";
 
 /**
+ * mypy, installed into the type check's own environment (stages/typecheck.ts). 2.3.1 is the newest release tag
+ * of github.com/python/mypy as fetched (tag v2.3.1, commit d642c4478e9e3acbe9233edbe17ffc569a1a778c,
+ * 2026-08-14; mypy/version.py `__version__ = "2.3.1"`). `-O json` exists since 1.11 (#11396, commit 35fbd2a8).
+ */
+export const MYPY_VERSION = "2.3.1";
+
+/**
  * cosign, pinned by digest. The same `v2.4.1@sha256:b03690aa…` pin stands in several unrelated public
  * repositories' Dockerfiles and scripts; confirm with `crane digest ghcr.io/sigstore/cosign/cosign:v2.4.1`
  * before bumping. The image is ko-built (no shell), so its binary (/ko-app/cosign) is copied into the pinned
