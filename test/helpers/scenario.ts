@@ -58,6 +58,12 @@ export type Scenario = {
   distributions?: { image?: string; tested?: string };
   /** the built image's configured user (default the sample app's "10001:10001") */
   imageUser?: string;
+  /**
+   * a bound service never becomes ready in the test runs that bind it (only `version`'s, when given): the test
+   * exec fails with exit 96 and the readiness check's report on stderr (`report`: that stderr instead, e.g. a
+   * traceback, for a check that broke)
+   */
+  serviceNeverReady?: { service: string; version?: string; last?: string; report?: string };
 };
 
 const SAMPLE_APP_ONLY = "3.14\nsample-app==0.1.0\n";
@@ -78,6 +84,18 @@ export function envOf(chain: Chain, name: string): string | undefined {
 
 const coverageJson = (suite: Scenario["suite"]) =>
   suite === "sample-app" ? "sample-app-coverage.json" : "coverage-real-7.json";
+
+/** Whether a chain binds a service under `alias` (`withServiceBinding`). */
+export const bindsService = (chain: Chain, alias: string): boolean =>
+  find(chain, "withServiceBinding").some((c) => c.args.alias === alias);
+
+/**
+ * What the readiness check (stages/services.ts WAITER) prints to stderr for a service that never answered (its
+ * Python json.dumps puts a space after each separator; JSON readers do not care). test/stages/services.test.ts
+ * runs the real check and reads its real output.
+ */
+export const notReadyStderr = (service: string, last: string, timeout = 90): string =>
+  `PIPELINE_SERVICE_NOT_READY ${JSON.stringify({ service, timeout, last })}\n`;
 
 const isTestRun = (chain: Chain) =>
   execs(chain).some((a) => a[0] === "sh" && (a[2] ?? "").includes("--junitxml"));
@@ -159,6 +177,16 @@ export function scenario(s: Scenario = {}): Resolver {
           exitCode: 97,
           stdout: "",
           stderr: `error: Failed to fetch: \`https://pypi.org/simple/pytest/\`\nuv sync failed for Python ${version}`,
+          cmd: ["sh", "-c", "…"],
+        });
+      }
+      const never = s.serviceNeverReady;
+      if (never && bindsService(chain, never.service) && (never.version ?? version) === version) {
+        const last = never.last ?? "ConnectionRefusedError: [Errno 111] Connection refused";
+        throw execError({
+          exitCode: 96,
+          stdout: "",
+          stderr: never.report ?? notReadyStderr(never.service, last),
           cmd: ["sh", "-c", "…"],
         });
       }

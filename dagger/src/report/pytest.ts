@@ -1,4 +1,5 @@
 import { errorText } from "../settings/errors.js";
+import { notReadyMessage, type ServiceNotReady } from "../settings/services.js";
 import { versionSlug } from "../settings/validate.js";
 import { parseCoverageJson } from "./coverage.js";
 import { type FailedTest, parseJunit } from "./junit.js";
@@ -192,4 +193,12 @@ export function versionStatus(
 /** A version that never got to run pytest (a failed sync, a container error). */
 export function brokenStatus(version: string, error: string): VersionStatus {
   return versionStatus(version, { passed: false, counts: NO_COUNTS, error }, { attempts: 0 });
+}
+
+/**
+ * A version whose service container never became ready: pytest never ran, so no test failed and none is
+ * counted; the reason names the service, the time it was given and what its probe last saw.
+ */
+export function notReadyStatus(version: string, notReady: ServiceNotReady): VersionStatus {
+  return brokenStatus(version, notReadyMessage(notReady));
 }

@@ -9,6 +9,7 @@ import {
 import { brokenStatus } from "../report/pytest.js";
 import type { GateStatus } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
+import type { ServiceSpec } from "../settings/services.js";
 import { versionSlug } from "../settings/validate.js";
 import { pythonEnv, UV_SYNC } from "./python.js";
 import { runTests, type VersionRun } from "./tests.js";
@@ -69,9 +70,17 @@ export function combineScript(): string {
   ].join("\n");
 }
 
-/** Runs the matrix concurrently; a version that breaks in an unexpected way still reports, as failed. */
-async function runAll(source: Directory, app: string, versions: string[]): Promise<VersionRun[]> {
-  const settled = await Promise.allSettled(versions.map((v) => runTests(source, app, v)));
+/**
+ * Runs the matrix concurrently; a version that breaks in an unexpected way still reports, as failed. Each
+ * version binds its own instance of every service (stages/services.ts).
+ */
+async function runAll(
+  source: Directory,
+  app: string,
+  versions: string[],
+  services: readonly ServiceSpec[],
+): Promise<VersionRun[]> {
+  const settled = await Promise.allSettled(versions.map((v) => runTests(source, app, v, services)));
   return settled.map((s, i) =>
     s.status === "fulfilled"
       ? s.value
@@ -85,15 +94,17 @@ async function runAll(source: Directory, app: string, versions: string[]): Promi
 
 /**
  * The matrix, then the gate on the combined figure. A combine that breaks leaves the gate without data,
- * which fails it, saying so; the per-version results still stand.
+ * which fails it, saying so; the per-version results still stand. `services` (default none) are bound to
+ * every test container, one instance per version; the combine needs none.
  */
 export async function runMatrix(
   source: Directory,
   app: string,
   versions: string[],
   threshold: number,
+  services: readonly ServiceSpec[] = [],
 ): Promise<MatrixRun> {
-  const runs = await runAll(source, app, versions);
+  const runs = await runAll(source, app, versions, services);
   const warnings: string[] = [];
   const combined = await combineCoverage(source, app, runs).catch((err: unknown) => {
     warnings.push(`coverage combine failed: ${errorText(err)}`);

@@ -6,19 +6,35 @@ import {
   brokenStatus,
   failureReason,
   judgeAttempt,
+  notReadyStatus,
   versionStatus,
 } from "../report/pytest.js";
 import type { VersionStatus } from "../report/types.js";
 import { isExecError, lastLines } from "../settings/errors.js";
+import { parseNotReady, type ServiceNotReady, type ServiceSpec } from "../settings/services.js";
 import { versionSlug } from "../settings/validate.js";
 import { pythonEnv, UV_SYNC } from "./python.js";
+import { WAITER_PATH, withServices } from "./services.js";
 
-/** One version's tests as plain data: the verdict, pytest's output (tail) and the files it wrote. */
-export type VersionRun = { status: VersionStatus; output: string; reports: Directory };
+/**
+ * One version's tests as plain data: the verdict, pytest's output (tail) and the files it wrote; `serviceNotReady`
+ * when a service container never became ready, so pytest never ran (the status says so in its error).
+ */
+export type VersionRun = {
+  status: VersionStatus;
+  output: string;
+  reports: Directory;
+  serviceNotReady?: ServiceNotReady;
+};
 
 const OUT = "/out";
 /** The test script's exit code when `uv sync` failed: the exec then fails, and failed execs are never cached. */
 export const SYNC_FAILED = 97;
+/**
+ * The test script's exit code when a service container never became ready: pytest never ran, and like a failed
+ * sync the exec fails, so it is never cached and the next run waits for a fresh instance again.
+ */
+export const SERVICE_NOT_READY = 96;
 const PROBE_DIR = "/opt/pipeline-probe";
 
 /**
@@ -51,14 +67,24 @@ def pytest_sessionfinish(session, exitstatus):
  * process killed by a signal (134, 137, 139, outside what `ReturnType.Any` accepts: 0-127 and 192-255,
  * core/container.go at v0.21.8) still leaves every file it wrote. Only a failed `uv sync` fails the exec,
  * with {@link SYNC_FAILED}: a failed exec is an error, never a cached result, so the next run tries again.
+ * With `services`, the readiness check (stages/services.ts) runs between the sync and pytest, and a service
+ * that never became ready fails the exec the same way, with {@link SERVICE_NOT_READY}.
  */
-export function testScript(version: string, dirs = { out: OUT, probe: PROBE_DIR }): string {
+export function testScript(
+  version: string,
+  dirs = { out: OUT, probe: PROBE_DIR },
+  services: { waiter: string } | undefined = undefined,
+): string {
   const v = versionSlug(version);
   const { out, probe } = dirs;
   return [
     "set -u",
     `mkdir -p ${out}`,
     `if ! ${UV_SYNC} > ${out}/sync.log 2>&1; then cat ${out}/sync.log >&2; echo "uv sync failed for Python ${version}" >&2; exit ${SYNC_FAILED}; fi`,
+    // Only with services: after the sync (the services start meanwhile), before pytest, with its own exit code.
+    ...(services
+      ? [`if ! uv run --no-sync python ${services.waiter}; then exit ${SERVICE_NOT_READY}; fi`]
+      : []),
     `PYTHONPATH=${probe}\${PYTHONPATH:+:$PYTHONPATH} PIPELINE_PROBE_OUT=${out}/python-${v}.json` +
       ` COVERAGE_FILE=${out}/.coverage.${v} uv run --no-sync pytest -p no:cacheprovider -p pipeline_probe` +
       ` --junitxml=${out}/junit-${v}.xml -o junit_suite_name=python-${v}` +
@@ -73,9 +99,11 @@ export function testScript(version: string, dirs = { out: OUT, probe: PROBE_DIR 
 async function attempt(
   ctr: Container,
   version: string,
+  services: boolean,
 ): Promise<{ attempt: Attempt; output: string; reports: Directory }> {
   const v = versionSlug(version);
-  const run = ctr.withExec(["sh", "-c", testScript(version)]);
+  const script = testScript(version, undefined, services ? { waiter: WAITER_PATH } : undefined);
+  const run = ctr.withExec(["sh", "-c", script]);
   const out = run.directory(OUT);
   const [stdout, stderr, names] = await Promise.all([run.stdout(), run.stderr(), out.entries()]);
   const read = (name: string) => (names.includes(name) ? out.file(name).contents() : undefined);
@@ -103,18 +131,28 @@ async function attempt(
  * accepted failures included: engineutil/executor.go and `IsPersistable` in core/schema/container.go at
  * v0.21.8). A green first run replays from cache as it should; red then green is reported as flaky.
  */
-export async function runTests(source: Directory, app: string, version: string): Promise<VersionRun> {
+export async function runTests(
+  source: Directory,
+  app: string,
+  version: string,
+  services: readonly ServiceSpec[] = [],
+): Promise<VersionRun> {
   let env = pythonEnv(source, app, version).withNewFile(`${PROBE_DIR}/pipeline_probe.py`, PROBE);
   // sysmon is coverage.py's default core from 3.14 on; naming it keeps the measurement the same whatever
   // coverage version the app locks. coverage still imports its C tracer, and on 3.14t the GIL stays off only
   // because that extension declares it does not need the GIL: the probe checks that, it is not assumed.
   if (version.startsWith("3.14")) env = env.withEnvVariable("COVERAGE_CORE", "sysmon");
+  const waits = services.length > 0;
   try {
-    const first = await attempt(env, version);
+    // Each leg binds its own instances (the version is in their definition), and so does a fresh rerun:
+    // it must not find the failed run's data.
+    const first = await attempt(withServices(env, services, version), version, waits);
     if (first.attempt.passed) {
       return { status: versionStatus(version, first.attempt, { attempts: 1 }), ...first };
     }
-    const fresh = await attempt(env.withEnvVariable("PIPELINE_RERUN", randomUUID()), version);
+    const nonce = randomUUID();
+    const rerun = env.withEnvVariable("PIPELINE_RERUN", nonce);
+    const fresh = await attempt(withServices(rerun, services, `${version} ${nonce}`), version, waits);
     const status = versionStatus(version, fresh.attempt, {
       attempts: 2,
       flaky: fresh.attempt.passed,
@@ -122,6 +160,16 @@ export async function runTests(source: Directory, app: string, version: string):
     });
     return { status, output: fresh.output, reports: fresh.reports };
   } catch (err) {
+    if (isExecError(err) && err.exitCode === SERVICE_NOT_READY && waits) {
+      const notReady = parseNotReady(err.stderr);
+      const why = `the service readiness check failed: ${lastLines(err.stderr, 6)}`;
+      return {
+        status: notReady ? notReadyStatus(version, notReady) : brokenStatus(version, why),
+        output: tail(`${err.stdout}\n${err.stderr}`.trim(), 4000),
+        reports: dag.directory(),
+        ...(notReady ? { serviceNotReady: notReady } : {}),
+      };
+    }
     if (isExecError(err) && err.exitCode === SYNC_FAILED) {
       return {
         status: brokenStatus(version, `uv sync failed for Python ${version}: ${lastLines(err.stderr, 6)}`),

@@ -1,0 +1,214 @@
+import { InputError } from "./errors.js";
+
+/**
+ * Service containers for integration tests, as plain data: the known services (`--services postgres,redis`),
+ * the generic form (`--service NAME=IMAGE@sha256:<64 hex>:PORT`), and what each gives the tests. No engine here:
+ * a bad value is refused with the expected form before any container starts.
+ */
+
+/**
+ * How readiness is judged from the test container (which has Python, not pg_isready or redis-cli):
+ * - `postgres`: a StartupMessage; any authentication request ('R') or error other than SQLSTATE 57P03 means the
+ *   server accepts connections. That is pg_isready's rule: libpq's `internal_ping` (fe-connect.c) answers
+ *   PQPING_REJECT only for ERRCODE_CANNOT_CONNECT_NOW ("the database system is starting up"), else PQPING_OK.
+ * - `redis`: `PING` answered `+PONG` (or `-NOAUTH`: up, wants a password), as `redis-cli ping`; `-LOADING` is not
+ *   ready yet.
+ * - `tcp`: the port accepts a connection; all a generic image can be held to.
+ */
+export type ServiceProbe = "postgres" | "redis" | "tcp";
+
+export type ServiceSpec = {
+  /** the host name the tests reach it by (the binding alias), a DNS label */
+  name: string;
+  /** repository[:tag]@sha256:<64 hex>: the digest is what runs */
+  image: string;
+  port: number;
+  probe: ServiceProbe;
+  /** the service container's environment */
+  env: Readonly<Record<string, string>>;
+  /** what the tests get: `<NAME>_HOST`, `<NAME>_PORT`, and for a known service its usual URL */
+  testEnv: Readonly<Record<string, string>>;
+};
+
+/**
+ * postgres 17.11 on Alpine, pinned by its multi-platform index digest as docker-library/repo-info records it
+ * (repos/postgres/remote/17.11-alpine.md at commit 14ad5cc17dd0e9a01079feefc7a59c24536f5291: `docker pull
+ * postgres@sha256:b0f9560a…`); the same digest pins `postgres:17-alpine` / `postgres:17.11-alpine` in several
+ * unrelated public repositories. Confirm with `crane digest postgres:17.11-alpine` before bumping.
+ */
+export const POSTGRES_IMAGE =
+  "postgres:17.11-alpine@sha256:b0f9560a2de083e2cc7382e75f808c7381a32852a7ec49117deedb300e552b24";
+
+/**
+ * redis 7.4.11 on Alpine, pinned by its index digest as docker-library/repo-info records it
+ * (repos/redis/remote/7.4.11-alpine.md at commit 1742085aa3304e996a45e00271d6b8308029b6e3: `docker pull
+ * redis@sha256:ff02b58f…`); several public repositories pin `redis:7-alpine` / `redis:7.4.11-alpine` to it.
+ * The image builds redis with protected mode off, so it answers other hosts without a password.
+ */
+export const REDIS_IMAGE =
+  "redis:7.4.11-alpine@sha256:ff02b58f971e7d7d156a1267e283fcbbeee91773b6aa36c49dac28ecfe28eadf";
+
+/**
+ * The database the tests get. The password is a fixed throwaway of a database that lives only as long as one
+ * test leg and is reachable only from that leg's container: not a credential. The image's entrypoint refuses
+ * to initialise without POSTGRES_PASSWORD (or POSTGRES_HOST_AUTH_METHOD=trust, which it warns against), see
+ * docker_verify_minimum_env in docker-library/postgres docker-entrypoint.sh.
+ */
+const PG = { user: "postgres", password: "postgres", db: "test" };
+
+/** The services `--services` knows, by name. Each name is also the host name the tests reach it by. */
+export const KNOWN_SERVICES: Readonly<Record<string, ServiceSpec>> = {
+  postgres: {
+    name: "postgres",
+    image: POSTGRES_IMAGE,
+    port: 5432,
+    probe: "postgres",
+    env: { POSTGRES_USER: PG.user, POSTGRES_PASSWORD: PG.password, POSTGRES_DB: PG.db },
+    testEnv: {
+      DATABASE_URL: `postgresql://${PG.user}:${PG.password}@postgres:5432/${PG.db}`,
+      POSTGRES_HOST: "postgres",
+      POSTGRES_PORT: "5432",
+    },
+  },
+  redis: {
+    name: "redis",
+    image: REDIS_IMAGE,
+    port: 6379,
+    probe: "redis",
+    env: {},
+    testEnv: { REDIS_URL: "redis://redis:6379/0", REDIS_HOST: "redis", REDIS_PORT: "6379" },
+  },
+};
+
+/** How many services one test leg may start: each is a container per leg, so six legs times this many. */
+export const MAX_SERVICES = 8;
+
+/** How long the tests wait for every service to become ready, from the moment the check starts. */
+export const SERVICE_READY_TIMEOUT_SECONDS = 90;
+
+const GENERIC_FORM = "NAME=IMAGE@sha256:<64 hex>:PORT, e.g. mysql=mysql:8.4@sha256:<64 hex>:3306";
+const known = () => Object.keys(KNOWN_SERVICES).join(", ");
+
+/** A DNS label (RFC 1123), lowercase, starting with a letter: it becomes a host name and an env prefix. */
+const NAME = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Host names a binding must not shadow in the test container. */
+const RESERVED = new Set(["localhost"]);
+/** An image reference without digest: [registry[:port]/]path[:tag], as the distribution reference grammar allows. */
+const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const REFERENCE = new RegExp(
+  `^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?/)?${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`,
+);
+const GENERIC = /^([^=]*)=(.+)@sha256:([0-9a-f]{64}):([0-9]+)$/;
+
+/** `--services`: names from the known table, comma-separated or repeated; unknown names are refused. */
+export function parseKnownServices(values: readonly string[]): ServiceSpec[] {
+  const names = values.flatMap((v) => v.split(",")).map((v) => v.trim());
+  const specs: ServiceSpec[] = [];
+  for (const name of names) {
+    if (name === "") continue;
+    const spec = Object.hasOwn(KNOWN_SERVICES, name) ? KNOWN_SERVICES[name] : undefined;
+    if (spec === undefined) {
+      throw new InputError(
+        `Unknown service '${name}' in --services. Expected a comma-separated list of: ${known()}; for another image use --service ${GENERIC_FORM}.`,
+      );
+    }
+    if (!specs.includes(spec)) specs.push(spec);
+  }
+  return specs;
+}
+
+/** The env prefix of a service name: `my-cache` -> `MY_CACHE`. */
+export function envPrefix(name: string): string {
+  return name.toUpperCase().replaceAll("-", "_");
+}
+
+/**
+ * `--service NAME=IMAGE@sha256:<64 hex>:PORT`: a digest is required (a tag alone can move under the tests), the
+ * name must be a DNS label (it is the host name), the port 1 to 65535 without leading zeros. The tests get
+ * `<NAME>_HOST` and `<NAME>_PORT` (`my-cache` -> `MY_CACHE_HOST`); readiness is the port accepting connections.
+ */
+export function parseGenericService(value: string): ServiceSpec {
+  const bad = (why: string) =>
+    new InputError(`Invalid --service '${value}': ${why}. Expected ${GENERIC_FORM}.`);
+  const match = GENERIC.exec(value);
+  if (!match) {
+    if (!value.includes("=")) throw bad("no NAME=");
+    if (!/@sha256:[0-9a-f]{64}:/.test(value)) throw bad("the image needs a sha256 digest and a port");
+    throw bad("not in the expected form");
+  }
+  const [, name = "", reference = "", digest = "", portText = ""] = match;
+  if (!NAME.test(name) || RESERVED.has(name)) {
+    throw bad(`the name '${name}' is not a lowercase DNS label (a-z, 0-9, '-', starting with a letter)`);
+  }
+  if (!REFERENCE.test(reference)) throw bad(`'${reference}' is not an image reference`);
+  const port = Number(portText);
+  if (!/^[1-9][0-9]{0,4}$/.test(portText) || port > 65535) {
+    throw bad(`the port '${portText}' is not 1 to 65535`);
+  }
+  const prefix = envPrefix(name);
+  return {
+    name,
+    image: `${reference}@sha256:${digest}`,
+    port,
+    probe: "tcp",
+    env: {},
+    testEnv: { [`${prefix}_HOST`]: name, [`${prefix}_PORT`]: String(port) },
+  };
+}
+
+/**
+ * Both flags together, in the order given (known services first). Empty when neither is given: then nothing
+ * about the test containers changes. Two services with one name, or more than {@link MAX_SERVICES}, are refused.
+ */
+export function parseServices(services: readonly string[], generic: readonly string[]): ServiceSpec[] {
+  const specs = [...parseKnownServices(services), ...generic.map(parseGenericService)];
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (seen.has(spec.name)) {
+      throw new InputError(
+        `Service '${spec.name}' is given twice. Expected each name once across --services and --service.`,
+      );
+    }
+    seen.add(spec.name);
+  }
+  if (specs.length > MAX_SERVICES) {
+    throw new InputError(
+      `${specs.length} services given. Expected at most ${MAX_SERVICES}: each one runs once per Python version.`,
+    );
+  }
+  return specs;
+}
+
+/** The line the readiness check prints for a service that never answered; parsed by {@link parseNotReady}. */
+export const NOT_READY_MARKER = "PIPELINE_SERVICE_NOT_READY";
+
+/** What the readiness check reported for a service that never became ready. */
+export type ServiceNotReady = { service: string; timeoutSeconds: number; last: string };
+
+/**
+ * The readiness check's report, from its output: the JSON after {@link NOT_READY_MARKER}. Undefined when the
+ * output has no well-formed report (the check itself broke).
+ */
+export function parseNotReady(output: string): ServiceNotReady | undefined {
+  const line = output
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith(`${NOT_READY_MARKER} `));
+  if (line === undefined) return undefined;
+  try {
+    const data = JSON.parse(line.slice(NOT_READY_MARKER.length + 1)) as Record<string, unknown>;
+    const { service, timeout, last } = data;
+    if (typeof service !== "string" || typeof timeout !== "number" || typeof last !== "string") {
+      return undefined;
+    }
+    return { service, timeoutSeconds: timeout, last };
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line for the summary: `service postgres never became ready within 90s (last output: …)`. */
+export function notReadyMessage(r: ServiceNotReady): string {
+  const last = r.last.replace(/\s+/g, " ").trim().slice(0, 300);
+  return `service ${r.service} never became ready within ${r.timeoutSeconds}s (last output: ${last || "none"})`;
+}

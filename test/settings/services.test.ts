@@ -1,0 +1,236 @@
+/**
+ * The service flags as plain data: `--services a,b` from the known table, `--service NAME=IMAGE@sha256:…:PORT`
+ * validated strictly, and the readiness check's report read back. Hostile input is refused with the value and
+ * the expected form, before anything starts.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  envPrefix,
+  KNOWN_SERVICES,
+  MAX_SERVICES,
+  NOT_READY_MARKER,
+  notReadyMessage,
+  POSTGRES_IMAGE,
+  parseGenericService,
+  parseKnownServices,
+  parseNotReady,
+  parseServices,
+  REDIS_IMAGE,
+} from "../../dagger/src/settings/services.js";
+
+const HEX = "0123456789abcdef".repeat(4);
+const DIGEST_PIN = /^[a-z0-9./-]+:[0-9a-z.-]+@sha256:[0-9a-f]{64}$/;
+
+describe("the known services", () => {
+  it("pins each image by tag and digest, the tag naming what the digest is", () => {
+    expect(POSTGRES_IMAGE).toMatch(DIGEST_PIN);
+    expect(REDIS_IMAGE).toMatch(DIGEST_PIN);
+    expect(POSTGRES_IMAGE).toMatch(/^postgres:17\.11-alpine@/);
+    expect(REDIS_IMAGE).toMatch(/^redis:7\.4\.11-alpine@/);
+  });
+
+  it("gives the tests the usual URLs, at the service's own host name and port", () => {
+    expect(KNOWN_SERVICES.postgres?.testEnv).toEqual({
+      DATABASE_URL: "postgresql://postgres:postgres@postgres:5432/test",
+      POSTGRES_HOST: "postgres",
+      POSTGRES_PORT: "5432",
+    });
+    expect(KNOWN_SERVICES.redis?.testEnv).toEqual({
+      REDIS_URL: "redis://redis:6379/0",
+      REDIS_HOST: "redis",
+      REDIS_PORT: "6379",
+    });
+  });
+
+  it("gives postgres what its entrypoint needs to initialise, the database the URL names included", () => {
+    const pg = KNOWN_SERVICES.postgres;
+    expect(pg?.env.POSTGRES_PASSWORD).not.toBe("");
+    const url = new URL(pg?.testEnv.DATABASE_URL ?? "");
+    expect(url.username).toBe(pg?.env.POSTGRES_USER);
+    expect(url.password).toBe(pg?.env.POSTGRES_PASSWORD);
+    expect(url.pathname).toBe(`/${pg?.env.POSTGRES_DB}`);
+    expect(Number(url.port)).toBe(pg?.port);
+  });
+
+  it("checks each one with its own protocol", () => {
+    expect(KNOWN_SERVICES.postgres?.probe).toBe("postgres");
+    expect(KNOWN_SERVICES.redis?.probe).toBe("redis");
+  });
+});
+
+describe("--services", () => {
+  it.each([
+    [[], []],
+    [["postgres"], ["postgres"]],
+    [["postgres,redis"], ["postgres", "redis"]],
+    [
+      ["redis", "postgres"],
+      ["redis", "postgres"],
+    ],
+    [[" postgres , redis "], ["postgres", "redis"]],
+    [["postgres,,postgres"], ["postgres"]],
+    [["redis\n"], ["redis"]],
+    [[""], []],
+  ])("%j is %j", (values, names) => {
+    expect(parseKnownServices(values).map((s) => s.name)).toEqual(names);
+  });
+
+  it.each([
+    ["mysql"],
+    ["Postgres"],
+    ["postgres;rm -rf /"],
+    ["__proto__"],
+    ["constructor"],
+    ["toString"],
+    ["red is"],
+  ])("refuses %j, listing the known ones", (bad) => {
+    expect(() => parseKnownServices([`postgres,${bad}`])).toThrow(
+      `Unknown service '${bad.trim()}' in --services. Expected a comma-separated list of: postgres, redis; for another image use --service NAME=IMAGE@sha256:<64 hex>:PORT`,
+    );
+  });
+});
+
+describe("--service NAME=IMAGE@sha256:<64 hex>:PORT", () => {
+  it.each([
+    [`mysql=mysql:8.4@sha256:${HEX}:3306`, "mysql", `mysql:8.4@sha256:${HEX}`, 3306],
+    [`my-cache=ghcr.io/o/valkey@sha256:${HEX}:6379`, "my-cache", `ghcr.io/o/valkey@sha256:${HEX}`, 6379],
+    [
+      `db=registry.example.com:5000/team/pg:16.4@sha256:${HEX}:1`,
+      "db",
+      `registry.example.com:5000/team/pg:16.4@sha256:${HEX}`,
+      1,
+    ],
+    [`x=a__b/c-d.e@sha256:${HEX}:65535`, "x", `a__b/c-d.e@sha256:${HEX}`, 65535],
+  ])("%s", (value, name, image, port) => {
+    const spec = parseGenericService(value);
+    expect(spec).toMatchObject({ name, image, port, probe: "tcp", env: {} });
+  });
+
+  it("gives the tests <NAME>_HOST and <NAME>_PORT", () => {
+    expect(parseGenericService(`my-cache=valkey@sha256:${HEX}:6379`).testEnv).toEqual({
+      MY_CACHE_HOST: "my-cache",
+      MY_CACHE_PORT: "6379",
+    });
+    expect(envPrefix("a-b-c9")).toBe("A_B_C9");
+  });
+
+  it.each([
+    ["mysql", "no NAME="],
+    [`mysql:8.4@sha256:${HEX}:3306`, "no NAME="],
+    ["mysql=mysql:8.4:3306", "the image needs a sha256 digest and a port"],
+    [`mysql=mysql:8.4@sha256:${HEX}`, "the image needs a sha256 digest and a port"],
+    [`mysql=mysql@sha256:${HEX.slice(1)}:3306`, "the image needs a sha256 digest and a port"],
+    [`mysql=mysql@sha256:${HEX.toUpperCase()}:3306`, "the image needs a sha256 digest and a port"],
+    [`mysql=mysql@sha512:${HEX}${HEX}:3306`, "the image needs a sha256 digest and a port"],
+    [`=mysql@sha256:${HEX}:3306`, "the name '' is not a lowercase DNS label"],
+    [`MySQL=mysql@sha256:${HEX}:3306`, "the name 'MySQL' is not a lowercase DNS label"],
+    [`my_sql=mysql@sha256:${HEX}:3306`, "the name 'my_sql' is not a lowercase DNS label"],
+    [`1db=mysql@sha256:${HEX}:3306`, "the name '1db' is not a lowercase DNS label"],
+    [`db-=mysql@sha256:${HEX}:3306`, "the name 'db-' is not a lowercase DNS label"],
+    [`${"a".repeat(64)}=mysql@sha256:${HEX}:3306`, "is not a lowercase DNS label"],
+    [`localhost=mysql@sha256:${HEX}:3306`, "the name 'localhost' is not a lowercase DNS label"],
+    [`db;id=mysql@sha256:${HEX}:3306`, "the name 'db;id' is not a lowercase DNS label"],
+    [`db=$(id)@sha256:${HEX}:3306`, "'$(id)' is not an image reference"],
+    [`db=My/Image@sha256:${HEX}:3306`, "'My/Image' is not an image reference"],
+    [`db=mysql 8@sha256:${HEX}:3306`, "'mysql 8' is not an image reference"],
+    [`db=mysql@sha256:${HEX}@sha256:${HEX}:3306`, "is not an image reference"],
+    [`db=https://mysql@sha256:${HEX}:3306`, "is not an image reference"],
+    [`db=mysql@sha256:${HEX}:0`, "the port '0' is not 1 to 65535"],
+    [`db=mysql@sha256:${HEX}:65536`, "the port '65536' is not 1 to 65535"],
+    [`db=mysql@sha256:${HEX}:03306`, "the port '03306' is not 1 to 65535"],
+    [`db=mysql@sha256:${HEX}:99999999999999999999`, "the port '99999999999999999999' is not 1 to 65535"],
+    [`db=mysql@sha256:${HEX}:-1`, "not in the expected form"],
+    [`db=mysql@sha256:${HEX}:3306\n`, "not in the expected form"],
+    [`db=mysql@sha256:${HEX}:3306/udp`, "not in the expected form"],
+  ])("refuses %j: %s", (value, why) => {
+    let message = "";
+    try {
+      parseGenericService(value);
+    } catch (err) {
+      expect((err as Error).name).toBe("InputError");
+      message = (err as Error).message;
+    }
+    expect(message).toContain(`Invalid --service '${value}': `);
+    expect(message).toContain(why);
+    expect(message).toContain("Expected NAME=IMAGE@sha256:<64 hex>:PORT, e.g. mysql=mysql:8.4@sha256:");
+  });
+});
+
+describe("both flags together", () => {
+  const generic = (name: string) => `${name}=valkey@sha256:${HEX}:6379`;
+
+  it("is nothing when neither is given", () => {
+    expect(parseServices([], [])).toEqual([]);
+  });
+
+  it("keeps the known ones first, then the generic ones, in the order given", () => {
+    expect(parseServices(["redis,postgres"], [generic("cache")]).map((s) => s.name)).toEqual([
+      "redis",
+      "postgres",
+      "cache",
+    ]);
+  });
+
+  it("refuses one name twice, across the two flags or within --service", () => {
+    expect(() => parseServices(["postgres"], [generic("postgres")])).toThrow(
+      "Service 'postgres' is given twice. Expected each name once across --services and --service.",
+    );
+    expect(() => parseServices([], [generic("a"), generic("a")])).toThrow("Service 'a' is given twice");
+  });
+
+  it(`refuses more than ${MAX_SERVICES}`, () => {
+    const many = Array.from({ length: MAX_SERVICES }, (_, i) => generic(`s${i}`));
+    expect(parseServices([], many)).toHaveLength(MAX_SERVICES);
+    expect(() => parseServices(["redis"], many)).toThrow(
+      `${MAX_SERVICES + 1} services given. Expected at most ${MAX_SERVICES}`,
+    );
+  });
+});
+
+describe("the readiness check's report", () => {
+  const line = (json: string) => `${NOT_READY_MARKER} ${json}`;
+
+  it.each([
+    [
+      `service redis is ready\n${line('{"service": "postgres", "timeout": 90, "last": "ConnectionRefusedError: [Errno 111] Connection refused"}')}\n`,
+      {
+        service: "postgres",
+        timeoutSeconds: 90,
+        last: "ConnectionRefusedError: [Errno 111] Connection refused",
+      },
+    ],
+    [line('{"service": "db", "timeout": 0.5, "last": ""}'), { service: "db", timeoutSeconds: 0.5, last: "" }],
+  ])("reads %j", (output, expected) => {
+    expect(parseNotReady(output)).toEqual(expected);
+  });
+
+  it.each([
+    [""],
+    ["Traceback (most recent call last):\n  KeyError: 'PIPELINE_SERVICES'"],
+    [line("{not json")],
+    [line('{"service": 1, "timeout": 90, "last": ""}')],
+    [line('{"service": "db", "timeout": "90", "last": ""}')],
+    [line('["db", 90, ""]')],
+    [`  ${line('{"service": "db", "timeout": 90, "last": ""}')}`],
+  ])("finds no report in %j", (output) => {
+    expect(parseNotReady(output)).toBeUndefined();
+  });
+
+  it("says which service, how long it was given and what it last saw, on one line", () => {
+    expect(
+      notReadyMessage({
+        service: "postgres",
+        timeoutSeconds: 90,
+        last: "NotReady: the database system is starting up\n",
+      }),
+    ).toBe(
+      "service postgres never became ready within 90s (last output: NotReady: the database system is starting up)",
+    );
+    expect(notReadyMessage({ service: "db", timeoutSeconds: 5, last: "  " })).toBe(
+      "service db never became ready within 5s (last output: none)",
+    );
+    expect(notReadyMessage({ service: "db", timeoutSeconds: 5, last: "x".repeat(1000) })).toHaveLength(
+      "service db never became ready within 5s (last output: )".length + 300,
+    );
+  });
+});
