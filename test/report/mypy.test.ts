@@ -9,9 +9,6 @@ import { describe, expect, it } from "vitest";
 import {
   formatTypecheckFinding,
   judgeMypy,
-  mypyConfig,
-  mypyConfigured,
-  mypyTargets,
   parseMypyJson,
   parseTypecheckMode,
   resolveTypecheckMode,
@@ -20,6 +17,7 @@ import {
   typecheckFindings,
   typecheckStatus,
 } from "../../dagger/src/report/mypy.js";
+import { mypyConfig, mypyConfigured, mypyTargets } from "../../dagger/src/settings/mypy-config.js";
 
 const fixture = (name: string) =>
   readFileSync(join(import.meta.dirname, "../fixtures/upstream/mypy", name), "utf8");

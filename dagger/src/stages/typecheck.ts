@@ -1,17 +1,19 @@
 import { type Container, type Directory, dag, ReturnType } from "@dagger.io/dagger";
 import {
   judgeMypy,
-  MYPY_CONFIG_NAMES,
-  type MypyConfig,
-  type MypyConfigFiles,
-  mypyConfig,
-  mypyTargets,
   resolveTypecheckMode,
   type TypecheckMode,
   type TypecheckStatus,
   typecheckStatus,
 } from "../report/mypy.js";
 import { errorText } from "../settings/errors.js";
+import {
+  MYPY_CONFIG_NAMES,
+  type MypyConfig,
+  type MypyConfigFiles,
+  mypyConfig,
+  mypyTargets,
+} from "../settings/mypy-config.js";
 import { MYPY_VERSION } from "../settings/pins.js";
 import { inApp } from "../settings/validate.js";
 import { SRC, UV_SYNC, uvBase } from "./python.js";
