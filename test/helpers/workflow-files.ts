@@ -13,6 +13,7 @@ export const WORKFLOW_PATHS = [
   ".github/workflows/ci.yml",
   ".github/workflows/cd.yml",
   ".github/workflows/checks.yml",
+  ".github/workflows/python-pipeline.yml",
 ] as const;
 export type WorkflowPath = (typeof WORKFLOW_PATHS)[number];
 

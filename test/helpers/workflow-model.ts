@@ -66,6 +66,17 @@ export function triggersOf(wf: WorkflowFile): string[] {
   return [];
 }
 
+/** The workflows triggered only by `workflow_call`: reusable workflows, run as a job of their caller. */
+export function isReusable(wf: WorkflowFile): boolean {
+  const triggers = triggersOf(wf);
+  return triggers.length > 0 && triggers.every((t) => t === "workflow_call");
+}
+
+/** The reusable workflow a job calls (`jobs.<id>.uses`), or undefined for a job with steps. */
+export function calledWorkflowOf(job: Mapping): string | undefined {
+  return typeof job.uses === "string" ? job.uses : undefined;
+}
+
 /** `owner/repo` of a step's `uses:`, without a sub-path or ref; undefined for run steps. */
 export function actionOf(step: Mapping): string | undefined {
   if (typeof step.uses !== "string") return undefined;
@@ -88,8 +99,11 @@ export function scalarText(value: unknown): string | undefined {
   return undefined;
 }
 
-/** The contexts an `if:` is evaluated with; only `github` matters to our rules. */
-export type ExpressionContext = { github: Mapping };
+/**
+ * The contexts an expression is evaluated with: `github` always; a reusable workflow's expressions also
+ * read `inputs`, `vars` (the caller's configuration variables) and `secrets`.
+ */
+export type ExpressionContext = { github: Mapping; inputs?: Mapping; vars?: Mapping; secrets?: Mapping };
 
 /**
  * What the runner's workspace holds when an expression is evaluated, for `hashFiles()`: the paths
@@ -148,4 +162,14 @@ export function evaluate(
   workspace: Workspace = EMPTY_WORKSPACE,
 ): boolean {
   return typeof expression === "boolean" ? expression : truthy(evaluateValue(expression, context, workspace));
+}
+
+/**
+ * A string with `${{ }}` expressions replaced by their values, as the runner does for `env:` and
+ * `with:` values (an absent context property is the empty string).
+ */
+export function interpolate(text: string, context: ExpressionContext): string {
+  return text.replace(/\$\{\{([\s\S]*?)\}\}/g, (_m, source: string) =>
+    evaluateValue(source, context).coerceString(),
+  );
 }

@@ -5,9 +5,11 @@
  */
 import {
   actionOf,
+  calledWorkflowOf,
   type ExpressionContext,
   evaluate,
   isMapping,
+  isReusable,
   type Job,
   jobsOf,
   type Mapping,
@@ -38,8 +40,12 @@ function writeScopes(permissions: unknown): string[] {
     .map(([scope]) => `${scope}: write`);
 }
 
-/** Top-level `permissions` is `{}` or read-only; a missing block means the repository default. */
+/**
+ * Top-level `permissions` is `{}` or read-only; a missing block means the repository default. A
+ * reusable workflow is held to checkReusableShape instead (it declares none: it inherits its caller's).
+ */
 export function checkTopLevelPermissions(wf: WorkflowFile): string[] {
+  if (isReusable(wf)) return [];
   const { permissions } = wf.doc;
   if (permissions === undefined || permissions === null) {
     return [`${wf.name}: no top-level permissions (the token gets the repository default)`];
@@ -144,21 +150,35 @@ const CREDENTIAL_USES: [RegExp, string][] = [
   [/\bACTIONS_ID_TOKEN_REQUEST_TOKEN\b/, "the OIDC request token"],
 ];
 
-/** Publishing, signing and tokens (`secrets.*`) only in jobs that never run for a fork or a bot. */
+/**
+ * Publishing, signing and tokens (`secrets.*`, a reusable workflow called with `publish: true` or given
+ * secrets) only in jobs that never run for a fork or a bot; never `secrets: inherit`, which hands the
+ * called workflow every secret of the repository.
+ */
 export function checkCredentialsOnlyForSameRepo(wf: WorkflowFile): string[] {
-  return jobsOf(wf).flatMap((job) => {
-    const uses = job.steps.flatMap(({ where, step }) => {
-      const run = runOf(step) ?? "";
-      const found = CREDENTIAL_USES.filter(([re]) => re.test(run)).map(([, what]) => `${where}: ${what}`);
-      if (/\bsecrets\./.test(JSON.stringify([step.env, step.with]))) found.push(`${where}: a secret`);
-      return found;
-    });
-    if (/\bsecrets\./.test(JSON.stringify(job.job.env ?? null))) uses.push(`${job.where}.env: a secret`);
-    const untrusted = runsForUntrusted(wf, job);
-    return untrusted.length === 0
-      ? []
-      : uses.map((u) => `${u} in a job that runs for ${untrusted.join(", ")}`);
-  });
+  const inherit = jobsOf(wf)
+    .filter((job) => job.job.secrets === "inherit")
+    .map((job) => `${job.where}: secrets: inherit hands the called workflow every secret`);
+  return inherit.concat(
+    jobsOf(wf).flatMap((job) => {
+      const uses = job.steps.flatMap(({ where, step }) => {
+        const run = runOf(step) ?? "";
+        const found = CREDENTIAL_USES.filter(([re]) => re.test(run)).map(([, what]) => `${where}: ${what}`);
+        if (/\bsecrets\./.test(JSON.stringify([step.env, step.with]))) found.push(`${where}: a secret`);
+        return found;
+      });
+      if (/\bsecrets\./.test(JSON.stringify(job.job.env ?? null))) uses.push(`${job.where}.env: a secret`);
+      if (/\bsecrets\./.test(JSON.stringify(job.job.secrets ?? null)))
+        uses.push(`${job.where}.secrets: a secret`);
+      if (calledWorkflowOf(job.job) !== undefined && scalarText(withOf(job.job).publish) === "true") {
+        uses.push(`${job.where}.with: publish: true`);
+      }
+      const untrusted = runsForUntrusted(wf, job);
+      return untrusted.length === 0
+        ? []
+        : uses.map((u) => `${u} in a job that runs for ${untrusted.join(", ")}`);
+    }),
+  );
 }
 
 /**
@@ -241,9 +261,14 @@ const VERSION_COMMENT = /^(v\d+\.\d+\.\d+)$/;
 
 /**
  * Every `uses:` (read from the raw lines, where the version comment lives) is
- * `owner/repo@<40-hex> # vX.Y.Z`, and that pair is one of the resolved pins.
+ * `owner/repo@<40-hex> # vX.Y.Z`, and that pair is one of the resolved pins; a job may instead call one
+ * of `localWorkflows` as `./<path>`, which GitHub runs from the caller's own commit.
  */
-export function checkPinnedActions(wf: WorkflowFile, pins: readonly Pin[]): string[] {
+export function checkPinnedActions(
+  wf: WorkflowFile,
+  pins: readonly Pin[],
+  localWorkflows: readonly string[] = [],
+): string[] {
   const violations: string[] = [];
   const lines = wf.text.split("\n");
   let seen = 0;
@@ -253,6 +278,12 @@ export function checkPinnedActions(wf: WorkflowFile, pins: readonly Pin[]): stri
     seen++;
     const [, uses = "", comment = ""] = match;
     const where = `${wf.name}:${i + 1}`;
+    if (uses.startsWith("./")) {
+      if (!localWorkflows.includes(uses.slice(2))) {
+        violations.push(`${where}: "${uses}" is not one of this repository's reusable workflows`);
+      }
+      continue;
+    }
     const pinned = PINNED.exec(uses);
     const version = VERSION_COMMENT.exec(comment)?.[1];
     if (!pinned) {
@@ -267,7 +298,10 @@ export function checkPinnedActions(wf: WorkflowFile, pins: readonly Pin[]): stri
         violations.push(`${where}: ${action}@${sha} is not the commit of ${version} (${pin.sha})`);
     }
   }
-  const parsed = jobsOf(wf).flatMap((job) => job.steps.filter(({ step }) => step.uses !== undefined)).length;
+  const parsed = jobsOf(wf).flatMap((job) => [
+    ...(job.job.uses !== undefined ? [job.job] : []),
+    ...job.steps.filter(({ step }) => step.uses !== undefined),
+  ]).length;
   if (parsed !== seen)
     violations.push(`${wf.name}: ${parsed} uses: in the YAML but ${seen} one-line uses: found`);
   return violations;
@@ -340,6 +374,8 @@ const DAGGER_SHELL_INPUTS = [
   "workdir",
   "version",
   "commit",
+  // Pasted as `DAGGER_CLOUD_TOKEN=${{ inputs.cloud-token }}` into its exec step (action.yml at v8.4.1).
+  "cloud-token",
 ];
 
 /**
@@ -508,6 +544,8 @@ export function checkNoUntrustedCheckout(wf: WorkflowFile): string[] {
  * `cancel-in-progress` says: no setting here can prevent that.)
  */
 export function checkConcurrency(wf: WorkflowFile): string[] {
+  // A reusable workflow runs inside its caller's group (checkReusableShape forbids one of its own).
+  if (isReusable(wf)) return [];
   const blocks: [string, unknown][] =
     wf.doc.concurrency !== undefined
       ? [[`${wf.name}: concurrency`, wf.doc.concurrency]]
@@ -531,9 +569,12 @@ export function checkConcurrency(wf: WorkflowFile): string[] {
   });
 }
 
+/** Every job with steps has `timeout-minutes` (a job calling a reusable workflow cannot: the called job has it). */
 export function checkTimeouts(wf: WorkflowFile): string[] {
   return jobsOf(wf)
-    .filter((job) => typeof job.job["timeout-minutes"] !== "number")
+    .filter(
+      (job) => calledWorkflowOf(job.job) === undefined && typeof job.job["timeout-minutes"] !== "number",
+    )
     .map((job) => `${job.where}: no timeout-minutes`);
 }
 
@@ -573,15 +614,17 @@ const ON_FAILURE = /\b(always|failure)\(\)|!\s*cancelled\(\)/;
 export function checkReportsBeforeVerdict(wf: WorkflowFile): string[] {
   return jobsOf(wf).flatMap((job) => {
     const index = (test: (step: Mapping) => boolean) => job.steps.findIndex(({ step }) => test(step));
-    const pipeline = index((s) => /\bcall\s+ci\b/.test(runOf(s) ?? ""));
+    const pipeline = index((s) => CALL_CI.test(runOf(s) ?? ""));
     if (pipeline < 0) return [];
     const found: string[] = [];
     const at = (i: number) => job.steps[i] ?? { where: job.where, step: {} };
-    if (!/reports\s+export\s+--path[\s=]reports\b/.test(runOf(at(pipeline).step) ?? "")) {
-      found.push(`${at(pipeline).where}: does not chain "reports export --path reports"`);
-    }
-    if (!/--exit-zero\b/.test(runOf(at(pipeline).step) ?? "")) {
-      found.push(`${at(pipeline).where}: no --exit-zero, so a failed gate exports no reports`);
+    for (const { where, step } of job.steps.filter(({ step }) => CALL_CI.test(runOf(step) ?? ""))) {
+      if (!/reports\s+export\s+--path[\s=]reports\b/.test(runOf(step) ?? "")) {
+        found.push(`${where}: does not chain "reports export --path reports"`);
+      }
+      if (!/--exit-zero\b/.test(runOf(step) ?? "")) {
+        found.push(`${where}: no --exit-zero, so a failed gate exports no reports`);
+      }
     }
     const summary = index((s) => /summary\.md[\s\S]*GITHUB_STEP_SUMMARY/.test(runOf(s) ?? ""));
     const upload = index((s) => actionOf(s) === UPLOAD_ACTION);
@@ -609,8 +652,9 @@ export function checkReportsBeforeVerdict(wf: WorkflowFile): string[] {
 // ---------------------------------------------------------------------------------------------
 // Signing, module inputs, code scanning, runner image
 
-const CALL_CI = /\bcall\s+ci\b/;
-const CALL_MODULE = /\bcall\s+(ci|deploy)\b/;
+/** `dagger call ci`, also with the constructor's flags in an array between: `call "${pipeline[@]}" ci`. */
+const CALL_CI = /\bcall\s+(?:"\$\{\w+\[@\]\}"\s+)?ci\b/;
+const CALL_MODULE = /\bcall\s+(?:"\$\{\w+\[@\]\}"\s+)?(ci|deploy)\b/;
 const OIDC_URL = '--oidc-request-url "$ACTIONS_ID_TOKEN_REQUEST_URL"';
 const OIDC_TOKEN = "--oidc-request-token env:ACTIONS_ID_TOKEN_REQUEST_TOKEN";
 
@@ -626,7 +670,8 @@ function grants(job: Job, scope: string): boolean {
 export function checkSigning(wf: WorkflowFile): string[] {
   return jobsOf(wf).flatMap((job) => {
     const found: string[] = [];
-    let signs = false;
+    // A job calling the reusable workflow with `publish: true` signs there, with this job's token.
+    let signs = calledWorkflowOf(job.job) !== undefined && scalarText(withOf(job.job).publish) === "true";
     for (const { where, step } of job.steps) {
       const run = runOf(step) ?? "";
       if (CALL_CI.test(run) && /--publish\b/.test(run)) {
@@ -642,6 +687,8 @@ export function checkSigning(wf: WorkflowFile): string[] {
       }
       if (/--sign\b/.test(run)) signs = true;
     }
+    // A reusable workflow's job holds what its caller grants (checked in the caller).
+    if (isReusable(wf)) return found;
     if (signs && !grants(job, "id-token")) found.push(`${job.where}: signs without id-token: write`);
     if (!signs && grants(job, "id-token")) found.push(`${job.where}: has id-token: write but signs nothing`);
     return found;
@@ -678,14 +725,26 @@ export function checkModuleInputs(wf: WorkflowFile): string[] {
 const UPLOAD_SARIF = /^github\/codeql-action\/upload-sarif@/;
 export const SARIF_PATH = "reports/trivy.sarif";
 
-/** When the SARIF upload must run (`true`) and must not (`false`). */
+/** When the SARIF upload must run (`true`) and must not (`false`); `publish` is the reusable workflow's input. */
+const PUBLISHING = { publish: true };
 const SARIF_SCENARIOS: [string, boolean, ExpressionContext, string[]][] = [
-  ["a push", true, { github: { event_name: "push", repository: REPOSITORY } }, [SARIF_PATH]],
+  [
+    "a push",
+    true,
+    { github: { event_name: "push", repository: REPOSITORY }, inputs: PUBLISHING },
+    [SARIF_PATH],
+  ],
   [
     `a push whose scan left no ${SARIF_PATH}`,
     false,
-    { github: { event_name: "push", repository: REPOSITORY } },
+    { github: { event_name: "push", repository: REPOSITORY }, inputs: PUBLISHING },
     [],
+  ],
+  [
+    "a push of a run that does not publish (publish: false)",
+    false,
+    { github: { event_name: "push", repository: REPOSITORY }, inputs: { publish: false } },
+    [SARIF_PATH],
   ],
   [
     "a pull request",
@@ -696,6 +755,7 @@ const SARIF_SCENARIOS: [string, boolean, ExpressionContext, string[]][] = [
         repository: REPOSITORY,
         event: { pull_request: { head: { repo: SAME_REPO }, user: PERSON } },
       },
+      inputs: PUBLISHING,
     },
     [SARIF_PATH],
   ],
@@ -720,7 +780,7 @@ export function checkSarifUpload(wf: WorkflowFile): string[] {
     for (const { where, step, index } of uploads) {
       if (scalarText(withOf(step).sarif_file) !== SARIF_PATH)
         found.push(`${where}: sarif_file is not ${SARIF_PATH}`);
-      if (!grants(job, "security-events"))
+      if (!isReusable(wf) && !grants(job, "security-events"))
         found.push(`${job.where}: uploads SARIF without security-events: write`);
       if (pipeline < 0 || index < pipeline)
         found.push(`${where}: runs before the pipeline wrote ${SARIF_PATH}`);
@@ -742,7 +802,9 @@ export function checkSarifUpload(wf: WorkflowFile): string[] {
 
 /** Every job runs on the pinned runner image (a `-latest` label moves under the workflow unannounced). */
 export function checkRunner(wf: WorkflowFile, label: string): string[] {
+  // A job calling a reusable workflow has no runs-on of its own: the called job's applies.
   return jobsOf(wf).flatMap((job) => {
+    if (calledWorkflowOf(job.job) !== undefined) return [];
     const runsOn = job.job["runs-on"];
     return runsOn === label ? [] : [`${job.where}: runs-on ${JSON.stringify(runsOn)}, expected "${label}"`];
   });
@@ -958,6 +1020,265 @@ export function checkNodeSetup(wf: WorkflowFile, version: string, lockfiles: rea
       found.push(
         `${where}: cache-dependency-path is ${JSON.stringify(keyed)}, expected ${JSON.stringify(lockfiles)}`,
       );
+    }
+    return found;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reusable workflow (python-pipeline.yml): its interface, its trust split, the engine switch
+
+/** A `workflow_call` input as the callers rely on it. */
+export type CallInput = { type: "string" | "number" | "boolean"; default: string | number | boolean };
+
+/**
+ * Triggered by `workflow_call` only, with exactly `inputs` (type and default) and `secrets` (each
+ * optional: nothing is required of a caller but its checkout), `publish` off by default, and no
+ * `permissions` or `concurrency` of its own: the job inherits the calling job's token, which it can
+ * only narrow (a scope the caller did not grant fails the run), and runs in the caller's group.
+ */
+export function checkReusableShape(
+  wf: WorkflowFile,
+  inputs: Readonly<Record<string, CallInput>>,
+  secrets: readonly string[],
+): string[] {
+  const found: string[] = [];
+  const triggers = triggersOf(wf);
+  if (triggers.length !== 1 || triggers[0] !== "workflow_call") {
+    found.push(`${wf.name}: triggered by ${JSON.stringify(triggers)}, expected workflow_call only`);
+  }
+  const on = isMapping(wf.doc.on) ? wf.doc.on : {};
+  const call = isMapping(on.workflow_call) ? on.workflow_call : {};
+  const declared = isMapping(call.inputs) ? call.inputs : {};
+  for (const [name, spec] of Object.entries(inputs)) {
+    const input = declared[name];
+    if (!isMapping(input)) {
+      found.push(`${wf.name}: no input ${name}`);
+      continue;
+    }
+    if (input.type !== spec.type)
+      found.push(`${wf.name}: input ${name} is ${String(input.type)}, expected ${spec.type}`);
+    if (input.default !== spec.default) {
+      found.push(
+        `${wf.name}: input ${name} defaults to ${JSON.stringify(input.default)}, expected ${JSON.stringify(spec.default)}`,
+      );
+    }
+    if (input.required === true) found.push(`${wf.name}: input ${name} is required`);
+  }
+  for (const name of Object.keys(declared).filter((n) => !(n in inputs))) {
+    found.push(`${wf.name}: input ${name} is not documented for callers`);
+  }
+  const declaredSecrets = isMapping(call.secrets) ? call.secrets : {};
+  for (const name of secrets) {
+    const secret = declaredSecrets[name];
+    if (!isMapping(secret)) found.push(`${wf.name}: no secret ${name}`);
+    else if (secret.required !== false)
+      found.push(`${wf.name}: secret ${name} is not optional (required: false)`);
+  }
+  for (const name of Object.keys(declaredSecrets).filter((n) => !secrets.includes(n))) {
+    found.push(`${wf.name}: secret ${name} is not documented for callers`);
+  }
+  if (wf.doc.permissions !== undefined) {
+    found.push(`${wf.name}: declares top-level permissions; the calling job's grant must be the only list`);
+  }
+  if (wf.doc.concurrency !== undefined) found.push(`${wf.name}: declares concurrency; the caller's applies`);
+  for (const job of jobsOf(wf)) {
+    if (job.job.permissions !== undefined) {
+      found.push(`${job.where}: declares permissions; the calling job's grant must be the only list`);
+    }
+    if (job.job.concurrency !== undefined)
+      found.push(`${job.where}: declares concurrency; the caller's applies`);
+  }
+  return found;
+}
+
+/** What makes a step privileged: publishing, signing, a token, the shared engine, Dagger Cloud. */
+const PRIVILEGE_IN_RUN: [RegExp, string][] = CREDENTIAL_USES;
+const PRIVILEGE_IN_ENV: [RegExp, string][] = [
+  [/\bsecrets\./, "a secret"],
+  [/\bvars\.DAGGER_ENGINE\b|_EXPERIMENTAL_DAGGER_RUNNER_HOST/, "the shared engine"],
+  [/\bDAGGER_CLOUD_TOKEN\b/, "the Dagger Cloud token"],
+];
+
+function privilegesOf(step: Mapping): string[] {
+  const run = runOf(step) ?? "";
+  const settings = JSON.stringify([step.env ?? null, step.with ?? null]);
+  return [
+    ...PRIVILEGE_IN_RUN.filter(([re]) => re.test(run)).map(([, what]) => what),
+    ...PRIVILEGE_IN_ENV.filter(([re]) => re.test(settings)).map(([, what]) => what),
+  ];
+}
+
+/** Every event a caller may bring, with `publish` on and off, and whether the run is trusted. */
+function callScenarios(): { name: string; trusted: boolean; context: ExpressionContext }[] {
+  const scenarios: { name: string; trusted: boolean; context: ExpressionContext }[] = [];
+  const events: [string, Mapping, boolean][] = [];
+  for (const actor of [PERSON, BOT]) {
+    events.push([
+      `a push by ${actor.login}`,
+      { event_name: "push", repository: REPOSITORY, actor: actor.login, event: {} },
+      true,
+    ]);
+  }
+  for (const [origin, repo] of [
+    ["this repository", SAME_REPO],
+    ["a fork", FORK],
+    ["a deleted fork", null],
+  ] as const) {
+    for (const author of [PERSON, BOT]) {
+      for (const actor of [PERSON, BOT]) {
+        events.push([
+          `a pull_request from ${origin} opened by ${author.login}, pushed by ${actor.login}`,
+          {
+            event_name: "pull_request",
+            repository: REPOSITORY,
+            actor: actor.login,
+            event: { pull_request: { head: { repo }, user: author } },
+          },
+          repo === SAME_REPO && author === PERSON && actor === PERSON,
+        ]);
+      }
+    }
+  }
+  events.push([
+    "a workflow_dispatch",
+    { event_name: "workflow_dispatch", repository: REPOSITORY, actor: PERSON.login, event: {} },
+    false,
+  ]);
+  for (const [name, github, trustedEvent] of events) {
+    for (const publish of [true, false]) {
+      scenarios.push({
+        name: `${name} with publish: ${publish}`,
+        trusted: publish && trustedEvent,
+        context: { github, inputs: { publish } },
+      });
+    }
+  }
+  return scenarios;
+}
+
+function stepRuns(condition: unknown, context: ExpressionContext): boolean {
+  if (condition === undefined) return true;
+  if (typeof condition !== "string" && typeof condition !== "boolean") return true;
+  try {
+    return evaluate(condition, context);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * In a reusable workflow, trust is decided per step: a privileged step (publish, sign, the OIDC token,
+ * a secret, the shared engine, the Dagger Cloud token) runs only when the caller asked to publish and
+ * the event is a push or a pull request from the repository itself that a person opened and last pushed
+ * to, whatever job the caller put it in. Exactly one `dagger call ci` step runs for each event, and for a
+ * trusted one it is the publishing step.
+ */
+export function checkStepsTrusted(wf: WorkflowFile): string[] {
+  if (!isReusable(wf)) return [];
+  return jobsOf(wf).flatMap((job) => {
+    const found: string[] = [];
+    for (const { name, trusted, context } of callScenarios()) {
+      if (!stepRuns(job.job.if, context)) continue;
+      const running = job.steps.filter(({ step }) => stepRuns(step.if, context));
+      if (!trusted) {
+        for (const { where, step } of running) {
+          for (const what of privilegesOf(step)) found.push(`${where}: ${what} for ${name}`);
+        }
+      }
+      const pipelines = running.filter(({ step }) => CALL_CI.test(runOf(step) ?? ""));
+      if (pipelines.length !== 1) {
+        found.push(`${job.where}: ${pipelines.length} dagger call ci steps run for ${name}, expected one`);
+      } else if (trusted && !/--publish\b/.test(runOf(pipelines[0]?.step ?? {}) ?? "")) {
+        found.push(`${job.where}: nothing publishes for ${name}`);
+      }
+    }
+    return [...new Set(found)];
+  });
+}
+
+const SECRET_VALUE = /\bsecrets\.|\bgithub\.token\b/;
+
+/**
+ * The persistent-engine switch and the Dagger Cloud token, and secrets on command lines:
+ * `_EXPERIMENTAL_DAGGER_RUNNER_HOST` is set only on a step that runs dagger, only from
+ * `${{ vars.DAGGER_ENGINE }}` (empty when the variable is unset, which the CLI treats as unset);
+ * `DAGGER_CLOUD_TOKEN` likewise only from `${{ secrets.DAGGER_CLOUD_TOKEN }}`; neither at the workflow
+ * or job level (every step, read-only ones included, would get it). A secret held in a step's `env:`
+ * is never expanded into a command line (`$NAME`): dagger reads it as `env:NAME`. No dagger-for-github
+ * `cloud-token` input. With `required`, some step must carry the switch.
+ */
+export function checkEngineSwitch(wf: WorkflowFile, required: boolean): string[] {
+  const found: string[] = [];
+  const expected: Record<string, string> = {
+    _EXPERIMENTAL_DAGGER_RUNNER_HOST: "vars.DAGGER_ENGINE",
+    DAGGER_CLOUD_TOKEN: "secrets.DAGGER_CLOUD_TOKEN",
+  };
+  const blocks: [string, unknown][] = [
+    [`${wf.name}: env`, wf.doc.env],
+    ...jobsOf(wf).map((job): [string, unknown] => [`${job.where}.env`, job.job.env]),
+  ];
+  for (const [where, env] of blocks) {
+    for (const name of Object.keys(expected)) {
+      if (isMapping(env) && name in env) found.push(`${where}: sets ${name} for every step`);
+    }
+  }
+  let switches = 0;
+  for (const job of jobsOf(wf)) {
+    for (const { where, step } of job.steps) {
+      const env = isMapping(step.env) ? step.env : {};
+      const run = runOf(step) ?? "";
+      for (const [name, source] of Object.entries(expected)) {
+        if (!(name in env)) continue;
+        const value = scalarText(env[name])?.replace(/^\$\{\{\s*([\s\S]*?)\s*\}\}$/, "$1");
+        if (value !== source)
+          found.push(`${where}: ${name} is ${JSON.stringify(env[name])}, expected \${{ ${source} }}`);
+        if (!/(^|[\s;&|(])dagger\s/m.test(run))
+          found.push(`${where}: sets ${name} on a step that does not run dagger`);
+        if (name === "_EXPERIMENTAL_DAGGER_RUNNER_HOST") switches++;
+      }
+      const secretNames = Object.entries(env)
+        .filter(([, v]) => SECRET_VALUE.test(scalarText(v) ?? ""))
+        .map(([k]) => k)
+        .concat("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+      for (const name of secretNames) {
+        if (new RegExp(`\\$\\{?${name}\\b`).test(run))
+          found.push(`${where}: expands $${name} into a command line`);
+      }
+      if (/--cloud-token\b|\bDAGGER_CLOUD_TOKEN=/.test(run)) {
+        found.push(`${where}: puts the Dagger Cloud token on a command line`);
+      }
+      if (actionOf(step) === DAGGER_ACTION && withOf(step)["cloud-token"] !== undefined) {
+        found.push(`${where}: gives dagger-for-github a cloud-token (its exec step pastes it into bash)`);
+      }
+    }
+  }
+  if (required && switches === 0) found.push(`${wf.name}: no step connects to vars.DAGGER_ENGINE`);
+  return found;
+}
+
+/**
+ * A job that calls a reusable workflow lists its token's scopes itself (the called job declares none
+ * and inherits them): exactly `contents: read` and the write scopes `allowed` gives that job, so a
+ * publishing call has all it needs (a missing `security-events: write` fails the SARIF upload, a
+ * missing `id-token: write` the signature) and a read-only call nothing more.
+ */
+export function checkCallerGrants(wf: WorkflowFile, allowed: WriteScopes): string[] {
+  return jobsOf(wf).flatMap((job) => {
+    const called = calledWorkflowOf(job.job);
+    if (called === undefined) return [];
+    const { permissions } = job.job;
+    if (!isMapping(permissions)) {
+      return [`${job.where}: calls ${called} without permissions (it would get the repository default)`];
+    }
+    const expected: Record<string, string> = { contents: "read" };
+    for (const scope of allowed[job.id] ?? []) expected[scope] = "write";
+    const found: string[] = [];
+    for (const [scope, level] of Object.entries(expected)) {
+      if (permissions[scope] !== level) found.push(`${job.where}: does not grant ${scope}: ${level}`);
+    }
+    for (const [scope, level] of Object.entries(permissions)) {
+      if (!(scope in expected)) found.push(`${job.where}: grants ${scope}: ${String(level)}`);
     }
     return found;
   });

@@ -43,6 +43,17 @@ describe("every validator throws InputError, naming the value", () => {
     ["branch", () => planPublish("ghcr.io", "o/r", "", ""), "--branch"],
     ["registry login", () => requireAuth("octocat", undefined, "ghcr.io"), "--registry-password"],
     ["signer", () => planSigner({ sign: true, publish: false, oidcRequestUrl: "" }), "--publish"],
+    [
+      "signer workflow",
+      () =>
+        signingIdentity({
+          repository: "o/r",
+          branch: "main",
+          event: "push",
+          signerWorkflow: "o/p/.github/workflows/python-pipeline.yml@main",
+        }),
+      "'o/p/.github/workflows/python-pipeline.yml@main'",
+    ],
   ])("%s", (_, call, named) => {
     let thrown: unknown;
     try {

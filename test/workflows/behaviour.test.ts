@@ -59,26 +59,30 @@ function get(value: unknown, ...keys: string[]): unknown {
 const PRIVILEGED_FLAG =
   /--(publish|sign|oidc-request-url|oidc-request-token|github-token|registry-username|registry-password)\b/;
 
-function pipelineRun(jobId: string): string {
-  const job = jobsOf(ci).find((j) => j.id === jobId);
-  const run = job?.steps
-    .map(({ step }) => step.run)
-    .find((r) => typeof r === "string" && /call ci\b/.test(r));
-  if (typeof run !== "string") throw new Error(`no dagger call ci in ${jobId}`);
+const pipeline = readWorkflow(".github/workflows/python-pipeline.yml");
+const PUBLISH_STEP = "Run the pipeline, publish, sign, comment";
+const READ_ONLY_STEP = "Run the pipeline (no publish, no signature, no comment)";
+
+function pipelineStep(name: string): Mapping {
+  const step = jobsOf(pipeline)[0]?.steps.find(({ step }) => step.name === name)?.step;
+  if (!step) throw new Error(`no step ${name} in python-pipeline.yml`);
+  return step;
+}
+
+function runText(name: string): string {
+  const run = pipelineStep(name).run;
+  if (typeof run !== "string") throw new Error(`${name} has no run:`);
   return run;
 }
 
 describe("CI", () => {
-  it("prints the module's annotations in both jobs, fork and bot runs included, after the pipeline ran", () => {
-    for (const job of ["ci", "ci-read-only"]) {
-      const steps = get(ci.doc, "jobs", job, "steps") as Mapping[];
-      const step = steps.find((st) => String(st.run ?? "").includes("cat reports/annotations.txt"));
-      expect(step, job).toBeDefined();
-      expect(step?.if, job).toBe(expr("!cancelled()"));
-      expect(steps.indexOf(step as Mapping), job).toBeGreaterThan(
-        steps.findIndex((st) => String(st.run ?? "").includes("dagger")),
-      );
-    }
+  it("prints the module's annotations, fork and bot runs included, after the pipeline ran", () => {
+    const steps = jobsOf(pipeline)[0]?.steps.map(({ step }) => step) ?? [];
+    const step = steps.find((st) => String(st.run ?? "").includes("cat reports/annotations.txt"));
+    expect(step?.if).toBe(expr("!cancelled()"));
+    expect(steps.indexOf(step as Mapping)).toBeGreaterThan(
+      steps.findIndex((st) => String(st.run ?? "").includes("dagger")),
+    );
   });
 
   it.each([
@@ -119,31 +123,30 @@ describe("CI", () => {
     expect(get(ci.doc, "jobs", "ci-read-only", "permissions")).toEqual({ contents: "read" });
   });
 
-  it("runs the same steps in both jobs, except the push-only code scanning upload", () => {
-    const [trusted, readOnly] = ["ci", "ci-read-only"].map((id) => {
-      const job = jobsOf(ci).find((j) => j.id === id);
-      // The trusted job checks out `head.sha || github.sha` (it also runs on push): ref aside, equal.
-      return (
-        job?.steps
-          .filter(({ step }) => !String(step.uses).startsWith("github/codeql-action/upload-sarif@"))
-          .map(({ step }) => {
-            const { ref: _ref, ...inputs } = isMapping(step.with) ? step.with : {};
-            return { uses: step.uses ?? "run", if: step.if, with: inputs };
-          }) ?? []
-      );
-    });
-    expect(readOnly).toEqual(trusted);
+  it("calls the reusable workflow the same way from both jobs, minus publish and the Cloud token", () => {
+    const [trusted, readOnly] = ["ci", "ci-read-only"].map((id) => get(ci.doc, "jobs", id) as Mapping);
+    expect(trusted?.uses).toBe("./.github/workflows/python-pipeline.yml");
+    expect(readOnly?.uses).toBe(trusted?.uses);
+    expect(readOnly?.with).toEqual({ ...(trusted?.with as Mapping), publish: false });
+    expect(get(trusted, "with", "publish")).toBe(true);
+    expect(trusted?.secrets).toEqual({ DAGGER_CLOUD_TOKEN: expr("secrets.DAGGER_CLOUD_TOKEN") });
+    expect(readOnly?.secrets).toBeUndefined();
   });
 
-  it("calls the module the same way in both jobs, minus publishing, signing and credentials", () => {
-    const withoutPrivilege = pipelineRun("ci")
+  it("calls the module the same way in both steps, minus publishing, signing and credentials", () => {
+    const withoutPrivilege = runText(PUBLISH_STEP)
       .split("\n")
       .filter((line) => !PRIVILEGED_FLAG.test(line));
-    expect(pipelineRun("ci-read-only").split("\n")).toEqual(withoutPrivilege);
+    expect(runText(READ_ONLY_STEP).split("\n")).toEqual(withoutPrivilege);
+    const { GITHUB_TOKEN, _EXPERIMENTAL_DAGGER_RUNNER_HOST, DAGGER_CLOUD_TOKEN, ...env } = pipelineStep(
+      PUBLISH_STEP,
+    ).env as Mapping;
+    expect([GITHUB_TOKEN, _EXPERIMENTAL_DAGGER_RUNNER_HOST, DAGGER_CLOUD_TOKEN].every(Boolean)).toBe(true);
+    expect(pipelineStep(READ_ONLY_STEP).env).toEqual(env);
   });
 
   it("calls the module with the CLI's flag names, secrets only as env:NAME", () => {
-    const run = pipelineRun("ci");
+    const run = runText(PUBLISH_STEP);
     for (const flag of ["--event", "--repository", "--branch", "--sha", "--run-url", "--github-api-url"]) {
       expect(run).toContain(`${flag} "$`);
     }
@@ -157,11 +160,8 @@ describe("CI", () => {
   });
 
   it("tells the module the event that triggered the run", () => {
-    for (const id of ["ci", "ci-read-only"]) {
-      const step = jobsOf(ci)
-        .find((j) => j.id === id)
-        ?.steps.find(({ step }) => typeof step.run === "string" && step.run.includes("call ci"));
-      expect(step?.step.env).toMatchObject({ EVENT: expr("github.event_name") });
+    for (const name of [PUBLISH_STEP, READ_ONLY_STEP]) {
+      expect(pipelineStep(name).env).toMatchObject({ EVENT: expr("github.event_name") });
     }
   });
 });

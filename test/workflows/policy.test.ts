@@ -15,12 +15,15 @@ import {
   WORKFLOW_PATHS,
   type WorkflowPath,
 } from "../helpers/workflow-files";
-import type { Mapping, WorkflowFile } from "../helpers/workflow-model";
+import { loadWorkflow, type Mapping, type WorkflowFile } from "../helpers/workflow-model";
 import {
+  type CallInput,
+  checkCallerGrants,
   checkCheckoutCredentials,
   checkConcurrency,
   checkCredentialsOnlyForSameRepo,
   checkDaggerVersion,
+  checkEngineSwitch,
   checkJobsSplitEvents,
   checkModuleInputs,
   checkNodeSetup,
@@ -30,10 +33,12 @@ import {
   checkPinnedActions,
   checkReadOnlyNoSecrets,
   checkReportsBeforeVerdict,
+  checkReusableShape,
   checkRunner,
   checkRunsOnly,
   checkSarifUpload,
   checkSigning,
+  checkStepsTrusted,
   checkTimeouts,
   checkTopLevelPermissions,
   checkWorkflowRunGuard,
@@ -78,6 +83,8 @@ const WRITE_SCOPES: Record<WorkflowPath, WriteScopes> = {
   ".github/workflows/ci.yml": { ci: ["packages", "pull-requests", "id-token", "security-events"] },
   ".github/workflows/cd.yml": { deploy: ["pull-requests"] },
   ".github/workflows/checks.yml": {},
+  // None declared: its job inherits the calling job's token (checkReusableShape).
+  ".github/workflows/python-pipeline.yml": {},
 };
 
 /** Jobs that split the workflow's events between them: exactly one runs for each. */
@@ -85,6 +92,8 @@ const SPLIT: Record<WorkflowPath, readonly string[]> = {
   ".github/workflows/ci.yml": ["ci", "ci-read-only"],
   ".github/workflows/cd.yml": [],
   ".github/workflows/checks.yml": [],
+  // One job; the trust split is per step there (checkStepsTrusted).
+  ".github/workflows/python-pipeline.yml": [],
 };
 
 /** The runner image every job is pinned to (a `-latest` label moves to a new image by itself). */
@@ -106,7 +115,12 @@ const RULES: Record<string, Rule> = {
   "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists":
     checkSarifUpload,
   "every job runs on the pinned runner image": (wf) => checkRunner(wf, RUNNER),
-  "every uses: is pinned to the resolved SHA of the tag in its comment": (wf) => checkPinnedActions(wf, PINS),
+  "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit":
+    (wf) => checkPinnedActions(wf, PINS, WORKFLOW_PATHS),
+  "a job calling the reusable workflow grants exactly contents: read and its allowed write scopes": (wf) =>
+    checkCallerGrants(wf, WRITE_SCOPES[wf.name as WorkflowPath]),
+  "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line":
+    (wf) => checkEngineSwitch(wf, wf.name === PIPE),
   "every checkout has persist-credentials: false": checkCheckoutCredentials,
   "no expression in run: or in dagger-for-github's shell-pasted inputs": checkNoTemplateInjection,
   "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR":
@@ -168,11 +182,34 @@ const SELF_CHECK_RULES: Record<string, Rule> = {
     checkNodeSetup(wf, nodeEnginesFloor(), LOCKFILES),
 };
 
-const ALL_RULES: Record<string, Rule> = { ...RULES, ...SELF_CHECK_RULES };
+/**
+ * What callers of python-pipeline.yml rely on (docs/reusable-workflow.md lists the same): the inputs,
+ * their types and defaults. `publish` is off unless asked for.
+ */
+const CALL_INPUTS: Record<string, CallInput> = {
+  app: { type: "string", default: "." },
+  "python-versions": { type: "string", default: "" },
+  threshold: { type: "number", default: 90 },
+  publish: { type: "boolean", default: false },
+  module: { type: "string", default: "." },
+  "smoke-command": { type: "string", default: "" },
+  "smoke-expect": { type: "string", default: "" },
+};
+
+/** Rules for the reusable workflow alone. */
+const REUSABLE_RULES: Record<string, Rule> = {
+  "python-pipeline.yml: workflow_call only, the documented inputs and optional secret, no permissions or concurrency":
+    (wf) => checkReusableShape(wf, CALL_INPUTS, ["DAGGER_CLOUD_TOKEN"]),
+  "python-pipeline.yml: privileged steps only for a trusted event asked to publish; one pipeline step per event":
+    checkStepsTrusted,
+};
+
+const ALL_RULES: Record<string, Rule> = { ...RULES, ...SELF_CHECK_RULES, ...REUSABLE_RULES };
 
 const CI: WorkflowPath = ".github/workflows/ci.yml";
 const CD: WorkflowPath = ".github/workflows/cd.yml";
 const CHECKS: WorkflowPath = ".github/workflows/checks.yml";
+const PIPE: WorkflowPath = ".github/workflows/python-pipeline.yml";
 
 const text = (from: string, to: string, occurrence = 1): Breakage => ({
   text: (t) => replaceText(t, from, to, occurrence),
@@ -197,10 +234,12 @@ const CHECKOUT_PIN = `actions/checkout@${CHECKOUT_SHA} # v7.0.1`;
 const UPLOAD_SHA = "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f";
 const SARIF_PIN = "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2";
 const CD_SAME_REPO = "\n      && github.event.workflow_run.head_repository.full_name == github.repository";
-const READ_ONLY_PERMISSIONS = "      contents: read\n    steps:";
+const READ_ONLY_PERMISSIONS = "      contents: read\n    uses:";
 const SETUP_NODE_PIN = "actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444 # v5.0.0";
 const CHECKS_STEP = "      - name: Typecheck, lint and test (.ci/run)\n        run: bash .ci/run\n";
-const SARIF_IF = `if: ${expr("!cancelled() && github.event_name == 'push' && hashFiles('reports/trivy.sarif') != ''")}`;
+const SARIF_IF = `if: ${expr("!cancelled() && inputs.publish && github.event_name == 'push' && hashFiles('reports/trivy.sarif') != ''")}`;
+const READ_ONLY_STEP = "Run the pipeline (no publish, no signature, no comment)";
+const PUBLISH_STEP = "Run the pipeline, publish, sign, comment";
 
 type Broken = { rule: keyof typeof ALL_RULES; file: WorkflowPath; breakage: Breakage; expected: string };
 
@@ -226,13 +265,13 @@ const BROKEN: Record<string, Broken> = {
   "pull-requests: write on the read-only job": {
     rule: "each write scope only on the job allowed it, which never runs for a fork or a bot",
     file: CI,
-    breakage: text(READ_ONLY_PERMISSIONS, "      contents: read\n      pull-requests: write\n    steps:"),
+    breakage: text(READ_ONLY_PERMISSIONS, "      contents: read\n      pull-requests: write\n    uses:"),
     expected: "jobs.ci-read-only: grants pull-requests: write",
   },
   "id-token: write on the read-only job": {
     rule: "each write scope only on the job allowed it, which never runs for a fork or a bot",
     file: CI,
-    breakage: text(READ_ONLY_PERMISSIONS, "      contents: read\n      id-token: write\n    steps:"),
+    breakage: text(READ_ONLY_PERMISSIONS, "      contents: read\n      id-token: write\n    uses:"),
     expected: "jobs.ci-read-only: grants id-token: write",
   },
   "security-events: write on the deploy job": {
@@ -269,31 +308,91 @@ const BROKEN: Record<string, Broken> = {
   "--publish in the read-only job": {
     rule: "--publish, --sign, the OIDC token and secrets only in jobs that never run for a fork or a bot",
     file: CI,
+    breakage: text("      publish: false", "      publish: true"),
+    expected: "jobs.ci-read-only.with: publish: true in a job that runs for a fork's pull_request",
+  },
+  "secrets: inherit on a calling job": {
+    rule: "--publish, --sign, the OIDC token and secrets only in jobs that never run for a fork or a bot",
+    file: CI,
+    breakage: text("      publish: false\n", "      publish: false\n    secrets: inherit\n"),
+    expected: "jobs.ci-read-only: secrets: inherit hands the called workflow every secret",
+  },
+  "--publish in the reusable workflow's read-only step": {
+    rule: "python-pipeline.yml: privileged steps only for a trusted event asked to publish; one pipeline step per event",
+    file: PIPE,
     breakage: text(
       "            --exit-zero \\\n",
       "            --publish \\\n            --exit-zero \\\n",
       2,
     ),
-    expected: "--publish in a job that runs for a fork's pull_request",
+    expected: `"${READ_ONLY_STEP}": --publish for a pull_request from a fork opened by alice, pushed by alice with publish: true`,
   },
-  "--sign in the read-only job": {
-    rule: "--publish, --sign, the OIDC token and secrets only in jobs that never run for a fork or a bot",
-    file: CI,
-    breakage: text("            --exit-zero \\\n", "            --sign \\\n            --exit-zero \\\n", 2),
+  "the publishing step without its fork condition": {
+    rule: "python-pipeline.yml: privileged steps only for a trusted event asked to publish; one pipeline step per event",
+    file: PIPE,
+    breakage: text(
+      "              && github.event.pull_request.head.repo.full_name == github.repository\n",
+      "",
+    ),
+    expected: `"${PUBLISH_STEP}": --publish for a pull_request from a fork opened by alice, pushed by alice with publish: true`,
+  },
+  "the publishing step without its bot-actor condition": {
+    rule: "python-pipeline.yml: privileged steps only for a trusted event asked to publish; one pipeline step per event",
+    file: PIPE,
+    breakage: text("\n              && !endsWith(github.actor, '[bot]')))", "))"),
     expected:
-      "--sign in a job that runs for a fork's pull_request, a deleted fork's pull_request, a bot's pull_request",
+      "the shared engine for a pull_request from this repository opened by alice, pushed by dependabot[bot] with publish: true",
+  },
+  "the publishing step ignoring publish: false": {
+    rule: "python-pipeline.yml: privileged steps only for a trusted event asked to publish; one pipeline step per event",
+    file: PIPE,
+    breakage: text(
+      "        if: >-\n          inputs.publish\n          && (",
+      "        if: >-\n          (",
+      1,
+    ),
+    expected: "the Dagger Cloud token for a push by alice with publish: false",
+  },
+  "a trusted push that publishes nothing": {
+    rule: "python-pipeline.yml: privileged steps only for a trusted event asked to publish; one pipeline step per event",
+    file: PIPE,
+    breakage: text("          !(inputs.publish", "          !(inputs.publish && false"),
+    expected:
+      "jobs.pipeline: 2 dagger call ci steps run for a push by alice with publish: true, expected one",
+  },
+  "no pipeline step for a fork": {
+    rule: "python-pipeline.yml: privileged steps only for a trusted event asked to publish; one pipeline step per event",
+    file: PIPE,
+    breakage: { doc: (doc) => void delete stepNamed(doc, "pipeline", /no publish/).run },
+    expected:
+      "jobs.pipeline: 0 dagger call ci steps run for a pull_request from a fork opened by alice, pushed by alice with publish: true, expected one",
+  },
+  "--sign in the read-only step": {
+    rule: "python-pipeline.yml: privileged steps only for a trusted event asked to publish; one pipeline step per event",
+    file: PIPE,
+    breakage: text("            --exit-zero \\\n", "            --sign \\\n            --exit-zero \\\n", 2),
+    expected: `"${READ_ONLY_STEP}": --sign for a pull_request from a deleted fork opened by alice`,
   },
   "a token in the read-only job": {
     rule: "--publish, --sign, the OIDC token and secrets only in jobs that never run for a fork or a bot",
     file: CI,
     breakage: {
       doc: (doc) => {
-        stepNamed(doc, "ci-read-only", /^Run the pipeline/).env = {
-          GITHUB_TOKEN: expr("secrets.GITHUB_TOKEN"),
-        };
+        job(doc, "ci-read-only").secrets = { DAGGER_CLOUD_TOKEN: expr("secrets.DAGGER_CLOUD_TOKEN") };
       },
     },
-    expected: "a secret in a job that runs for a fork's pull_request",
+    expected: "jobs.ci-read-only.secrets: a secret in a job that runs for a fork's pull_request",
+  },
+  "a token in the reusable workflow's read-only step": {
+    rule: "python-pipeline.yml: privileged steps only for a trusted event asked to publish; one pipeline step per event",
+    file: PIPE,
+    breakage: {
+      doc: (doc) => {
+        const step = stepNamed(doc, "pipeline", /no publish/);
+        step.env = { ...(step.env as Mapping), GITHUB_TOKEN: expr("secrets.GITHUB_TOKEN") };
+      },
+    },
+    expected: `"${READ_ONLY_STEP}": a secret for a pull_request from a fork`,
   },
   "a bot's pull request that no job takes": {
     rule: "the publishing and read-only jobs split every event: exactly one runs",
@@ -319,7 +418,7 @@ const BROKEN: Record<string, Broken> = {
   },
   "publishing without --sign": {
     rule: "publishing signs, with the OIDC token as a Secret, and only the signing job has id-token: write",
-    file: CI,
+    file: PIPE,
     breakage: text("            --sign \\\n", ""),
     expected: '"Run the pipeline, publish, sign, comment": publishes without --sign',
   },
@@ -334,7 +433,7 @@ const BROKEN: Record<string, Broken> = {
   },
   "the OIDC token as text on the command line": {
     rule: "publishing signs, with the OIDC token as a Secret, and only the signing job has id-token: write",
-    file: CI,
+    file: PIPE,
     breakage: text(
       "--oidc-request-token env:ACTIONS_ID_TOKEN_REQUEST_TOKEN",
       '--oidc-request-token "$ACTIONS_ID_TOKEN_REQUEST_TOKEN"',
@@ -343,7 +442,7 @@ const BROKEN: Record<string, Broken> = {
   },
   "publishing without the OIDC request URL": {
     rule: "publishing signs, with the OIDC token as a Secret, and only the signing job has id-token: write",
-    file: CI,
+    file: PIPE,
     breakage: text('            --oidc-request-url "$ACTIONS_ID_TOKEN_REQUEST_URL" \\\n', ""),
     expected: 'publishes without --oidc-request-url "$ACTIONS_ID_TOKEN_REQUEST_URL"',
   },
@@ -353,58 +452,81 @@ const BROKEN: Record<string, Broken> = {
     breakage: text(expr("github.event.workflow_run.event"), expr("github.event_name")),
     expected: 'env.EVENT is "github.event_name", expected github.event.workflow_run.event',
   },
-  "the read-only job without --event": {
+  "the read-only step without --event": {
     rule: "every dagger call passes --event from the right context and --github-api-url",
-    file: CI,
+    file: PIPE,
     breakage: text('            --event "$EVENT" \\\n', "", 2),
-    expected:
-      'jobs.ci-read-only.steps[2] "Run the pipeline (no publish, no signature, no comment)": no --event',
+    expected: `jobs.pipeline.steps[3] "${READ_ONLY_STEP}": no --event`,
   },
   "CI without --github-api-url": {
     rule: "every dagger call passes --event from the right context and --github-api-url",
-    file: CI,
+    file: PIPE,
     breakage: text('            --github-api-url "$GITHUB_API_URL" \\\n', ""),
-    expected: 'jobs.ci.steps[2] "Run the pipeline, publish, sign, comment": no --github-api-url',
+    expected: `jobs.pipeline.steps[2] "${PUBLISH_STEP}": no --github-api-url`,
   },
   "a SARIF upload on pull requests": {
     rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
-    file: CI,
-    breakage: text(SARIF_IF, `if: ${expr("!cancelled() && hashFiles('reports/trivy.sarif') != ''")}`),
+    file: PIPE,
+    breakage: text(
+      SARIF_IF,
+      `if: ${expr("!cancelled() && inputs.publish && hashFiles('reports/trivy.sarif') != ''")}`,
+    ),
     expected: '"Upload the Trivy findings to code scanning": uploads for a pull request',
   },
   "a SARIF upload when the scan left no file": {
     rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
-    file: CI,
-    breakage: text(SARIF_IF, `if: ${expr("!cancelled() && github.event_name == 'push'")}`),
+    file: PIPE,
+    breakage: text(SARIF_IF, `if: ${expr("!cancelled() && inputs.publish && github.event_name == 'push'")}`),
     expected: "uploads for a push whose scan left no reports/trivy.sarif",
+  },
+  "a SARIF upload from a run that does not publish": {
+    rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
+    file: PIPE,
+    breakage: text(
+      "!cancelled() && inputs.publish && github.event_name",
+      "!cancelled() && github.event_name",
+    ),
+    expected: "uploads for a push of a run that does not publish (publish: false)",
   },
   "no SARIF upload": {
     rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
-    file: CI,
+    file: PIPE,
     breakage: {
       doc: (doc) => {
-        const list = steps(doc, "ci");
-        list.splice(list.indexOf(stepNamed(doc, "ci", /code scanning/)), 1);
+        const list = steps(doc, "pipeline");
+        list.splice(list.indexOf(stepNamed(doc, "pipeline", /code scanning/)), 1);
       },
     },
-    expected: "jobs.ci: publishes but does not upload reports/trivy.sarif to code scanning",
+    expected: "jobs.pipeline: publishes but does not upload reports/trivy.sarif to code scanning",
   },
-  "a SARIF upload without security-events: write": {
-    rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
+  "the publishing call without security-events: write": {
+    rule: "a job calling the reusable workflow grants exactly contents: read and its allowed write scopes",
     file: CI,
     breakage: text(
       "      security-events: write # upload the Trivy SARIF to code scanning (push runs only)\n",
       "",
     ),
-    expected: "jobs.ci: uploads SARIF without security-events: write",
+    expected: "jobs.ci: does not grant security-events: write",
+  },
+  "the read-only call without permissions": {
+    rule: "a job calling the reusable workflow grants exactly contents: read and its allowed write scopes",
+    file: CI,
+    breakage: { doc: (doc) => void delete job(doc, "ci-read-only").permissions },
+    expected: "jobs.ci-read-only: calls ./.github/workflows/python-pipeline.yml without permissions",
+  },
+  "the read-only call granting actions: read": {
+    rule: "a job calling the reusable workflow grants exactly contents: read and its allowed write scopes",
+    file: CI,
+    breakage: text(READ_ONLY_PERMISSIONS, "      contents: read\n      actions: read\n    uses:"),
+    expected: "jobs.ci-read-only: grants actions: read",
   },
   "a SARIF upload before the pipeline": {
     rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
-    file: CI,
+    file: PIPE,
     breakage: {
       doc: (doc) => {
-        const list = steps(doc, "ci");
-        const upload = stepNamed(doc, "ci", /code scanning/);
+        const list = steps(doc, "pipeline");
+        const upload = stepNamed(doc, "pipeline", /code scanning/);
         list.splice(list.indexOf(upload), 1);
         list.splice(1, 0, upload);
       },
@@ -418,26 +540,42 @@ const BROKEN: Record<string, Broken> = {
     expected: 'jobs.deploy: runs-on "ubuntu-latest", expected "ubuntu-24.04"',
   },
   "a tag instead of a SHA": {
-    rule: "every uses: is pinned to the resolved SHA of the tag in its comment",
-    file: CI,
+    rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
+    file: PIPE,
     breakage: text(CHECKOUT_PIN, "actions/checkout@v4"),
     expected: '"actions/checkout@v4" is not pinned to a full commit SHA',
   },
+  "a local reusable workflow that is not in this repository": {
+    rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
+    file: CI,
+    breakage: text("uses: ./.github/workflows/python-pipeline.yml", "uses: ./.github/workflows/pipeline.yml"),
+    expected: '"./.github/workflows/pipeline.yml" is not one of this repository\'s reusable workflows',
+  },
+  "a remote reusable workflow at a branch": {
+    rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
+    file: CI,
+    breakage: text(
+      "uses: ./.github/workflows/python-pipeline.yml",
+      "uses: octo-org/pipeline/.github/workflows/python-pipeline.yml@main",
+    ),
+    expected:
+      '"octo-org/pipeline/.github/workflows/python-pipeline.yml@main" is not pinned to a full commit SHA',
+  },
   "a SHA that is not the tag's commit": {
-    rule: "every uses: is pinned to the resolved SHA of the tag in its comment",
+    rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
     file: CD,
     breakage: text(CHECKOUT_PIN, `actions/checkout@${UPLOAD_SHA} # v7.0.1`),
     expected: `actions/checkout@${UPLOAD_SHA} is not the commit of v7.0.1`,
   },
   "upload-sarif pinned to another action's commit": {
-    rule: "every uses: is pinned to the resolved SHA of the tag in its comment",
-    file: CI,
+    rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
+    file: PIPE,
     breakage: text(SARIF_PIN, `github/codeql-action/upload-sarif@${CHECKOUT_SHA} # v4.36.2`),
     expected: `github/codeql-action@${CHECKOUT_SHA} is not the commit of v4.36.2`,
   },
   "upload-sarif pinned to the annotated tag's object instead of its commit": {
-    rule: "every uses: is pinned to the resolved SHA of the tag in its comment",
-    file: CI,
+    rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
+    file: PIPE,
     breakage: text(
       SARIF_PIN,
       "github/codeql-action/upload-sarif@1a818fd5f97ed0ee9a823421bd5b171add01227f # v4.36.2",
@@ -445,23 +583,22 @@ const BROKEN: Record<string, Broken> = {
     expected: "is not the commit of v4.36.2 (8aad20d150bbac5944a9f9d289da16a4b0d87c1e)",
   },
   "a SHA without its version comment": {
-    rule: "every uses: is pinned to the resolved SHA of the tag in its comment",
+    rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
     file: CD,
     breakage: text(" # v8.4.1", ""),
     expected: 'has no "# vX.Y.Z" comment',
   },
   "a version that was never resolved": {
-    rule: "every uses: is pinned to the resolved SHA of the tag in its comment",
-    file: CI,
+    rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
+    file: PIPE,
     breakage: text("# v7.0.0", "# v7.0.9"),
     expected: "actions/upload-artifact v7.0.9 is not in the table of resolved pins",
   },
   "a checkout that keeps its credentials": {
     rule: "every checkout has persist-credentials: false",
-    file: CI,
-    breakage: text("          persist-credentials: false\n", "", 2),
-    expected:
-      'jobs.ci-read-only.steps[0] "Check out the commit under test": persist-credentials is not false',
+    file: PIPE,
+    breakage: text("          persist-credentials: false\n", ""),
+    expected: 'jobs.pipeline.steps[0] "Check out the commit under test": persist-credentials is not false',
   },
   "a checkout opted into fork code": {
     rule: "every checkout has persist-credentials: false",
@@ -474,7 +611,7 @@ const BROKEN: Record<string, Broken> = {
   },
   "the PR branch name pasted into run": {
     rule: "no expression in run: or in dagger-for-github's shell-pasted inputs",
-    file: CI,
+    file: PIPE,
     breakage: text('--branch "$HEAD_BRANCH"', `--branch "${expr("github.head_ref")}"`),
     expected: `run interpolates attacker-controlled github.head_ref ("${expr("github.head_ref")}")`,
   },
@@ -486,7 +623,7 @@ const BROKEN: Record<string, Broken> = {
   },
   "a harmless context pasted into run": {
     rule: "no expression in run: or in dagger-for-github's shell-pasted inputs",
-    file: CI,
+    file: PIPE,
     breakage: text('--repository "$GITHUB_REPOSITORY"', `--repository ${expr("github.repository")}`),
     expected: `run interpolates "${expr("github.repository")}"; pass it through env:`,
   },
@@ -506,10 +643,10 @@ const BROKEN: Record<string, Broken> = {
   },
   "a PR title in dagger-for-github's call": {
     rule: "no expression in run: or in dagger-for-github's shell-pasted inputs",
-    file: CI,
+    file: PIPE,
     breakage: {
       doc: (doc) => {
-        const install = stepNamed(doc, "ci", /^Install the Dagger CLI/);
+        const install = stepNamed(doc, "pipeline", /^Install the Dagger CLI/);
         install.with = {
           ...(install.with as Mapping),
           call: `ci --title "${expr("github.event.pull_request.title")}"`,
@@ -517,6 +654,78 @@ const BROKEN: Record<string, Broken> = {
       },
     },
     expected: "with.call interpolates attacker-controlled github.event.pull_request.title",
+  },
+  "the Dagger Cloud token as dagger-for-github's cloud-token input": {
+    rule: "no expression in run: or in dagger-for-github's shell-pasted inputs",
+    file: PIPE,
+    breakage: {
+      doc: (doc) => {
+        const install = stepNamed(doc, "pipeline", /^Install the Dagger CLI/);
+        install.with = { ...(install.with as Mapping), "cloud-token": expr("secrets.DAGGER_CLOUD_TOKEN") };
+      },
+    },
+    expected: `with.cloud-token interpolates "${expr("secrets.DAGGER_CLOUD_TOKEN")}"; pass it through env:`,
+  },
+  "the engine from an attacker-controlled context": {
+    rule: "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line",
+    file: PIPE,
+    breakage: text(
+      `_EXPERIMENTAL_DAGGER_RUNNER_HOST: ${expr("vars.DAGGER_ENGINE")}`,
+      `_EXPERIMENTAL_DAGGER_RUNNER_HOST: ${expr("github.head_ref")}`,
+    ),
+    expected: `_EXPERIMENTAL_DAGGER_RUNNER_HOST is "${expr("github.head_ref")}", expected ${expr("vars.DAGGER_ENGINE")}`,
+  },
+  "the engine for every step of the job": {
+    rule: "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line",
+    file: PIPE,
+    breakage: {
+      doc: (doc) => {
+        job(doc, "pipeline").env = { _EXPERIMENTAL_DAGGER_RUNNER_HOST: expr("vars.DAGGER_ENGINE") };
+      },
+    },
+    expected: "jobs.pipeline.env: sets _EXPERIMENTAL_DAGGER_RUNNER_HOST for every step",
+  },
+  "no engine switch": {
+    rule: "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line",
+    file: PIPE,
+    breakage: text(`          _EXPERIMENTAL_DAGGER_RUNNER_HOST: ${expr("vars.DAGGER_ENGINE")}\n`, ""),
+    expected: ".github/workflows/python-pipeline.yml: no step connects to vars.DAGGER_ENGINE",
+  },
+  "the Dagger Cloud token from another secret": {
+    rule: "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line",
+    file: PIPE,
+    breakage: text(
+      `DAGGER_CLOUD_TOKEN: ${expr("secrets.DAGGER_CLOUD_TOKEN")}`,
+      `DAGGER_CLOUD_TOKEN: ${expr("secrets.GITHUB_TOKEN")}`,
+    ),
+    expected: `DAGGER_CLOUD_TOKEN is "${expr("secrets.GITHUB_TOKEN")}", expected ${expr("secrets.DAGGER_CLOUD_TOKEN")}`,
+  },
+  "the Dagger Cloud token on the command line": {
+    rule: "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line",
+    file: PIPE,
+    breakage: text(
+      'dagger --progress=plain -m "$MODULE"',
+      'DAGGER_CLOUD_TOKEN="$DAGGER_CLOUD_TOKEN" dagger --progress=plain -m "$MODULE"',
+    ),
+    expected: `"${PUBLISH_STEP}": expands $DAGGER_CLOUD_TOKEN into a command line`,
+  },
+  "the GitHub token expanded into an argument": {
+    rule: "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line",
+    file: PIPE,
+    breakage: text("--github-token env:GITHUB_TOKEN", '--github-token "$GITHUB_TOKEN"'),
+    expected: "expands $GITHUB_TOKEN into a command line",
+  },
+  "the engine on a step that does not run dagger": {
+    rule: "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line",
+    file: PIPE,
+    breakage: {
+      doc: (doc) => {
+        const summary = stepNamed(doc, "pipeline", /^Add the pipeline summary/);
+        summary.env = { _EXPERIMENTAL_DAGGER_RUNNER_HOST: expr("vars.DAGGER_ENGINE") };
+      },
+    },
+    expected:
+      '"Add the pipeline summary to the job summary, and the annotations": sets _EXPERIMENTAL_DAGGER_RUNNER_HOST on a step that does not run dagger',
   },
   "a deploy without the fork guard": {
     rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
@@ -648,10 +857,10 @@ const BROKEN: Record<string, Broken> = {
   },
   "dagger run before it is installed": {
     rule: "dagger is installed at dagger.json's engine version before it runs",
-    file: CI,
+    file: PIPE,
     breakage: {
       doc: (doc) => {
-        const list = steps(doc, "ci");
+        const list = steps(doc, "pipeline");
         list.splice(1, 1);
       },
     },
@@ -659,28 +868,28 @@ const BROKEN: Record<string, Broken> = {
   },
   "reports uploaded only on success": {
     rule: "reports are summarised and uploaded even on failure, before the verdict",
-    file: CI,
-    breakage: { doc: (doc) => void delete stepNamed(doc, "ci", /^Upload the reports/).if },
-    expected: 'jobs.ci.steps[4] "Upload the reports": skipped when the pipeline failed',
+    file: PIPE,
+    breakage: { doc: (doc) => void delete stepNamed(doc, "pipeline", /^Upload the reports/).if },
+    expected: 'jobs.pipeline.steps[5] "Upload the reports": skipped when the pipeline failed',
   },
   "reports uploaded without .coverage": {
     rule: "reports are summarised and uploaded even on failure, before the verdict",
-    file: CI,
-    breakage: text("          include-hidden-files: true # .coverage\n", "", 2),
-    expected: 'jobs.ci-read-only.steps[4] "Upload the reports": include-hidden-files is not true',
+    file: PIPE,
+    breakage: text("          include-hidden-files: true # .coverage\n", ""),
+    expected: 'jobs.pipeline.steps[5] "Upload the reports": include-hidden-files is not true',
   },
   "a summary only on success": {
     rule: "reports are summarised and uploaded even on failure, before the verdict",
-    file: CI,
-    breakage: { doc: (doc) => void delete stepNamed(doc, "ci", /^Add the pipeline summary/).if },
+    file: PIPE,
+    breakage: { doc: (doc) => void delete stepNamed(doc, "pipeline", /^Add the pipeline summary/).if },
     expected: "the summary is skipped when the pipeline failed",
   },
   "the verdict before the upload": {
     rule: "reports are summarised and uploaded even on failure, before the verdict",
-    file: CI,
+    file: PIPE,
     breakage: {
       doc: (doc) => {
-        const list = steps(doc, "ci");
+        const list = steps(doc, "pipeline");
         const verdict = list.pop();
         if (verdict) list.splice(2, 0, verdict);
       },
@@ -689,33 +898,91 @@ const BROKEN: Record<string, Broken> = {
   },
   "no verdict step": {
     rule: "reports are summarised and uploaded even on failure, before the verdict",
-    file: CI,
-    breakage: { doc: (doc) => void steps(doc, "ci-read-only").pop() },
-    expected: "jobs.ci-read-only: no step fails the job on reports/status.json",
+    file: PIPE,
+    breakage: { doc: (doc) => void steps(doc, "pipeline").pop() },
+    expected: "jobs.pipeline: no step fails the job on reports/status.json",
   },
   "a failed gate that exports nothing": {
     rule: "reports are summarised and uploaded even on failure, before the verdict",
-    file: CI,
+    file: PIPE,
     breakage: text("            --exit-zero \\\n", "", 2),
-    expected:
-      'jobs.ci-read-only.steps[2] "Run the pipeline (no publish, no signature, no comment)": no --exit-zero',
+    expected: `jobs.pipeline.steps[3] "${READ_ONLY_STEP}": no --exit-zero`,
   },
   "reports not exported": {
     rule: "reports are summarised and uploaded even on failure, before the verdict",
-    file: CI,
+    file: PIPE,
     breakage: text(" \\\n            reports export --path reports", ""),
     expected: 'does not chain "reports export --path reports"',
   },
 
+  // python-pipeline.yml's interface.
+  "permissions declared in the reusable workflow": {
+    rule: "python-pipeline.yml: workflow_call only, the documented inputs and optional secret, no permissions or concurrency",
+    file: PIPE,
+    breakage: text("\ndefaults:\n", "\npermissions: {}\n\ndefaults:\n"),
+    expected: "declares top-level permissions; the calling job's grant must be the only list",
+  },
+  "write scopes requested by the reusable job": {
+    rule: "python-pipeline.yml: workflow_call only, the documented inputs and optional secret, no permissions or concurrency",
+    file: PIPE,
+    breakage: text(
+      "    timeout-minutes: 60\n",
+      "    timeout-minutes: 60\n    permissions:\n      packages: write\n",
+    ),
+    expected: "jobs.pipeline: declares permissions",
+  },
+  "publish on by default": {
+    rule: "python-pipeline.yml: workflow_call only, the documented inputs and optional secret, no permissions or concurrency",
+    file: PIPE,
+    breakage: text(
+      "        type: boolean\n        default: false",
+      "        type: boolean\n        default: true",
+    ),
+    expected: "input publish defaults to true, expected false",
+  },
+  "the Dagger Cloud token required": {
+    rule: "python-pipeline.yml: workflow_call only, the documented inputs and optional secret, no permissions or concurrency",
+    file: PIPE,
+    breakage: text("        required: false", "        required: true"),
+    expected: "secret DAGGER_CLOUD_TOKEN is not optional",
+  },
+  "an undocumented input": {
+    rule: "python-pipeline.yml: workflow_call only, the documented inputs and optional secret, no permissions or concurrency",
+    file: PIPE,
+    breakage: text(
+      "    secrets:\n      DAGGER_CLOUD_TOKEN:",
+      "      runner:\n        type: string\n        default: ubuntu-24.04\n    secrets:\n      DAGGER_CLOUD_TOKEN:",
+    ),
+    expected: "input runner is not documented for callers",
+  },
+  "a threshold passed as a string": {
+    rule: "python-pipeline.yml: workflow_call only, the documented inputs and optional secret, no permissions or concurrency",
+    file: PIPE,
+    breakage: text("        type: number", "        type: string"),
+    expected: "input threshold is string, expected number",
+  },
+  "a concurrency group of its own": {
+    rule: "python-pipeline.yml: workflow_call only, the documented inputs and optional secret, no permissions or concurrency",
+    file: PIPE,
+    breakage: text("\ndefaults:\n", `\nconcurrency:\n  group: pipeline-${expr("github.ref")}\n\ndefaults:\n`),
+    expected: "declares concurrency; the caller's applies",
+  },
+  "callable from a push too": {
+    rule: "python-pipeline.yml: workflow_call only, the documented inputs and optional secret, no permissions or concurrency",
+    file: PIPE,
+    breakage: text("on:\n  workflow_call:", "on:\n  push:\n  workflow_call:"),
+    expected: 'triggered by ["push","workflow_call"], expected workflow_call only',
+  },
+
   // checks.yml under the rules for every workflow.
   "checks.yml's setup-node at a floating tag": {
-    rule: "every uses: is pinned to the resolved SHA of the tag in its comment",
+    rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
     file: CHECKS,
     breakage: text(SETUP_NODE_PIN, "actions/setup-node@v5"),
     expected: '"actions/setup-node@v5" is not pinned to a full commit SHA',
   },
   "checks.yml's setup-node at v4.4.0's commit under a v5.0.0 comment": {
-    rule: "every uses: is pinned to the resolved SHA of the tag in its comment",
+    rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
     file: CHECKS,
     breakage: text(SETUP_NODE_PIN, "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v5.0.0"),
     expected: "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 is not the commit of v5.0.0",
@@ -940,6 +1207,35 @@ describe(`${CHECKS}: the repository's own checks`, () => {
 
   it.each(CHECKED_FILES)("the checked file %s exists (the filter is tested on real paths)", (file) => {
     expect(() => readRepoFile(file)).not.toThrow();
+  });
+});
+
+describe(`${PIPE}: the reusable workflow`, () => {
+  const wf = readWorkflow(PIPE);
+
+  it.each(Object.entries(REUSABLE_RULES))("%s", (_name, rule) => {
+    expect(rule(wf)).toEqual([]);
+  });
+});
+
+describe("docs/reusable-workflow.md: the caller's workflow meets the same rules as ci.yml", () => {
+  const block = /```yaml\n([\s\S]*?)```/.exec(readRepoFile("docs/reusable-workflow.md"))?.[1] ?? "";
+  const caller = loadWorkflow(
+    "docs/reusable-workflow.md (caller)",
+    block.replaceAll("<commit>", "a".repeat(40)),
+  );
+  const scopes = WRITE_SCOPES[CI];
+
+  it.each<[string, Rule]>([
+    ["top-level permissions", checkTopLevelPermissions],
+    ["write scopes", (wf) => checkWriteScopes(wf, scopes)],
+    ["credentials only for the same repository", checkCredentialsOnlyForSameRepo],
+    ["one job per event", (wf) => checkJobsSplitEvents(wf, SPLIT[CI])],
+    ["signing", checkSigning],
+    ["the calling jobs' grants", (wf) => checkCallerGrants(wf, scopes)],
+    ["concurrency", checkConcurrency],
+  ])("%s", (_name, rule) => {
+    expect(rule(caller)).toEqual([]);
   });
 });
 

@@ -131,11 +131,17 @@ describe(".github/CODEOWNERS", () => {
  * with `cyclonedx` in PredicateTypeMap). Only the ones the docs may use are listed.
  */
 const COSIGN_FLAGS: Record<string, readonly string[]> = {
-  verify: ["certificate-identity", "certificate-identity-regexp", "certificate-oidc-issuer"],
+  verify: [
+    "certificate-identity",
+    "certificate-identity-regexp",
+    "certificate-oidc-issuer",
+    "certificate-github-workflow-repository",
+  ],
   "verify-attestation": [
     "certificate-identity",
     "certificate-identity-regexp",
     "certificate-oidc-issuer",
+    "certificate-github-workflow-repository",
     "type",
   ],
 };
@@ -164,6 +170,8 @@ describe("docs/github-setup.md: verifying an image by hand", () => {
     const flags = [...command.matchAll(/\s--([a-z-]+)/g)].map((m) => m[1]);
     expect(flags.filter((f) => !COSIGN_FLAGS[sub]?.includes(f ?? ""))).toEqual([]);
     expect(command).toContain(`--certificate-oidc-issuer ${ISSUER}`);
+    // The signing workflow is a reusable one: the caller's repository must be pinned too.
+    expect(command).toContain("--certificate-github-workflow-repository OWNER/REPO");
     expect(command).toMatch(/ghcr\.io\/OWNER\/REPO@sha256:/);
   });
 
@@ -171,7 +179,8 @@ describe("docs/github-setup.md: verifying an image by hand", () => {
   const identity = new RegExp(pattern);
   const pushed = (readWorkflow(".github/workflows/ci.yml").doc.on as Record<string, unknown>).push;
   const branches = isMapping(pushed) && Array.isArray(pushed.branches) ? pushed.branches.map(String) : [];
-  const ci = (ref: string) => `https://github.com/OWNER/REPO/.github/workflows/ci.yml@${ref}`;
+  // ci.yml signs inside python-pipeline.yml, which the certificate names (test/workflows/signing-identity.test.ts).
+  const ci = (ref: string) => `https://github.com/OWNER/REPO/.github/workflows/python-pipeline.yml@${ref}`;
 
   it("uses one identity pattern in both commands", () => {
     expect(pattern).not.toBe("");
@@ -190,14 +199,24 @@ describe("docs/github-setup.md: verifying an image by hand", () => {
       "another workflow of the repository",
       "https://github.com/OWNER/REPO/.github/workflows/cd.yml@refs/heads/main",
     ],
+    [
+      "the caller workflow, which no longer signs",
+      "https://github.com/OWNER/REPO/.github/workflows/ci.yml@refs/heads/main",
+    ],
     ["a branch CI does not publish from", ci("refs/heads/feature")],
     ["a tag", ci("refs/tags/v1.0.0")],
     ["a ref that only starts like main", ci("refs/heads/main-evil")],
-    ["another repository", "https://github.com/OWNER/REPO2/.github/workflows/ci.yml@refs/heads/main"],
-    ["another host", "https://github.com.evil.example/OWNER/REPO/.github/workflows/ci.yml@refs/heads/main"],
     [
-      "a workflow path with ci.yml inside",
-      "https://github.com/OWNER/REPO/.github/workflows/xci.yml@refs/heads/main",
+      "another repository",
+      "https://github.com/OWNER/REPO2/.github/workflows/python-pipeline.yml@refs/heads/main",
+    ],
+    [
+      "another host",
+      "https://github.com.evil.example/OWNER/REPO/.github/workflows/python-pipeline.yml@refs/heads/main",
+    ],
+    [
+      "a workflow path with python-pipeline.yml inside",
+      "https://github.com/OWNER/REPO/.github/workflows/xpython-pipeline.yml@refs/heads/main",
     ],
   ])("rejects %s", (_name, subject) => {
     expect(identity.test(subject)).toBe(false);

@@ -25,6 +25,12 @@ export type DeployArgs = {
   registryPassword?: Secret;
   allowUnsigned: boolean;
   cosignPublicKey?: File;
+  /**
+   * The reusable workflow that signed, as the certificate names it (OWNER/REPO/.github/workflows/FILE.yml@REF),
+   * when it lives in another repository than `repository`; empty or absent: this repository's own
+   * python-pipeline.yml at the ref CI ran on.
+   */
+  signerWorkflow?: string;
 };
 
 /** Read -> plan: what to pull and what must hold, every argument checked before anything is pulled. */
@@ -63,6 +69,7 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
             branch: args.branch,
             event,
             ...(apiUrl ? { apiUrl } : {}),
+            ...(args.signerWorkflow ? { signerWorkflow: args.signerWorkflow } : {}),
           }),
         };
   return { environment, reference, auth, apiUrl, verifier, event };

@@ -4,8 +4,14 @@ import { errorText, InputError } from "../settings/errors.js";
 import { BASE_IMAGE, COSIGN_IMAGE } from "../settings/pins.js";
 import type { RegistryAuth } from "./publish.js";
 
-/** The workflow whose OIDC identity signs: CD accepts images signed by this file of this repository only. */
-export const CI_WORKFLOW = ".github/workflows/ci.yml";
+/**
+ * The workflow whose OIDC identity signs. ci.yml calls the reusable python-pipeline.yml, and Fulcio names the
+ * *called* workflow in the certificate: its subject (SAN) is `https://github.com/` + the token's
+ * `job_workflow_ref` (sigstore/fulcio v1.8.8, config/identity/config.yaml: `subject-alternative-name-template:
+ * "{{ .url }}/{{ .job_workflow_ref }}"`), e.g. `OWNER/REPO/.github/workflows/python-pipeline.yml@refs/heads/main`
+ * for a local (`./`) call, which runs the file from the caller's own commit.
+ */
+export const SIGNING_WORKFLOW = ".github/workflows/python-pipeline.yml";
 
 /**
  * How CI signs: keyless on GitHub Actions (the runner's OIDC request URL and token, exchanged by cosign for a
@@ -15,25 +21,47 @@ export type Signer =
   | { kind: "keyless"; requestUrl: string; requestToken: Secret }
   | { kind: "key"; key: Secret; password?: Secret };
 
-/** How deploy verifies: the identity CI's certificate must carry, or the public key of a key pair. */
+/**
+ * How deploy verifies: the identity CI's certificate must carry, or the public key of a key pair. Keyless, the
+ * certificate must also name the repository whose run signed (`repository`), and, when known, that run's ref
+ * and event: a reusable workflow can be called from any repository, so its identity alone proves nothing
+ * about who called it.
+ */
 export type Verifier =
-  | { kind: "keyless"; identity: string; issuer: string }
+  | { kind: "keyless"; identity: string; issuer: string; repository: string; ref?: string; trigger?: string }
   | { kind: "key"; publicKey: File };
 
 const literal = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/** `OWNER/REPO/.github/workflows/FILE.yml@REF`, as a certificate names a reusable workflow of another repository. */
+const SIGNER_WORKFLOW =
+  /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/\.github\/workflows\/[A-Za-z0-9_.-]+\.ya?ml@(refs\/(heads|tags)\/[^\s@]+|[0-9a-f]{40})$/;
+
 /**
- * The certificate identity of an image CI signed, as a RE2 pattern for `--certificate-identity-regexp`, and
- * its issuer. The identity is the workflow file at the ref it ran on: `refs/heads/<branch>` for a push,
- * `refs/pull/<n>/merge` for a pull request; a run outside GitHub (no event) accepts either. GitHub Enterprise
- * Server (an API root other than api.github.com) has its own host and issuer (`https://HOST/_services/token`).
+ * What the certificate of an image CI signed must carry, for `cosign verify`:
+ * - `identity`, a RE2 pattern for `--certificate-identity-regexp`: the signing workflow at a ref. By default
+ *   this repository's python-pipeline.yml at the ref CI ran on (`refs/heads/<branch>` for a push,
+ *   `refs/pull/<n>/merge` for a pull request; either for a run outside GitHub, no event). With `signerWorkflow`
+ *   (`OWNER/REPO/.github/workflows/python-pipeline.yml@<ref or commit>`, when the reusable workflow is called
+ *   from another repository), exactly that.
+ * - `repository`, for `--certificate-github-workflow-repository`: the certificate's GitHub Workflow Repository
+ *   (OID 1.3.6.1.4.1.57264.1.5, the token's `repository` claim: the *calling* repository, fulcio v1.8.8
+ *   docs/oid-info.md and config/identity/config.yaml `github-workflow-repository: "repository"`). Without it,
+ *   any repository calling the same reusable workflow would produce an accepted signature.
+ * - for a push, `ref` (`--certificate-github-workflow-ref`, OID .1.6, the `ref` claim) `refs/heads/<branch>`;
+ *   for a push or a pull request, `trigger` (`--certificate-github-workflow-trigger`, OID .1.2, `event_name`).
+ *   cosign v2.4.1 compares these exactly (pkg/cosign/verify.go validateCertExtensions), so a pull request's
+ *   `refs/pull/<n>/merge` is left to the identity pattern.
+ * - `issuer`. GitHub Enterprise Server (an API root other than api.github.com) has its own host and issuer
+ *   (`https://HOST/_services/token`).
  */
 export function signingIdentity(args: {
   repository: string;
   branch: string;
   event: string;
   apiUrl?: string;
-}): { identity: string; issuer: string } {
+  signerWorkflow?: string;
+}): { identity: string; issuer: string; repository: string; ref?: string; trigger?: string } {
   const api = args.apiUrl?.replace(/\/+$/, "") ?? "";
   const dotcom = api === "" || api === "https://api.github.com";
   const server = dotcom ? "https://github.com" : new URL(api).origin;
@@ -41,9 +69,23 @@ export function signingIdentity(args: {
   const branch = `refs/heads/${literal(args.branch.replace(/^refs\/heads\//, ""))}`;
   const pull = "refs/pull/[0-9]+/merge";
   const ref = args.event === "push" ? branch : args.event === "pull_request" ? pull : `(${branch}|${pull})`;
+  const signer = args.signerWorkflow ?? "";
+  if (signer !== "" && !SIGNER_WORKFLOW.test(signer)) {
+    throw new InputError(
+      `Invalid --signer-workflow '${signer.slice(0, 160)}'. Expected OWNER/REPO/.github/workflows/FILE.yml@REF, REF being refs/heads/<branch>, refs/tags/<tag> or a 40-hex commit: the job_workflow_ref the certificate names.`,
+    );
+  }
+  const identity =
+    signer !== ""
+      ? `^${literal(`${server}/${signer}`)}$`
+      : `^${literal(`${server}/${args.repository}/${SIGNING_WORKFLOW}`)}@${ref}$`;
+  const event = args.event === "push" || args.event === "pull_request" ? args.event : undefined;
   return {
-    identity: `^${literal(`${server}/${args.repository}/${CI_WORKFLOW}`)}@${ref}$`,
+    identity,
     issuer,
+    repository: args.repository,
+    ...(args.event === "push" ? { ref: `refs/heads/${args.branch.replace(/^refs\/heads\//, "")}` } : {}),
+    ...(event ? { trigger: event } : {}),
   };
 }
 
@@ -162,8 +204,24 @@ export async function verifyImage(
   let { ctr, login } = cosign(registry, auth);
   let flags: string;
   if (verifier.kind === "keyless") {
-    ctr = ctr.withEnvVariable("IDENTITY", verifier.identity).withEnvVariable("ISSUER", verifier.issuer);
-    flags = '--certificate-identity-regexp "$IDENTITY" --certificate-oidc-issuer "$ISSUER"';
+    ctr = ctr
+      .withEnvVariable("IDENTITY", verifier.identity)
+      .withEnvVariable("ISSUER", verifier.issuer)
+      .withEnvVariable("SOURCE_REPOSITORY", verifier.repository);
+    // Flags of cosign v2.4.1 (cmd/cosign/cli/options/certificate.go), each an exact match on a certificate field.
+    flags = [
+      '--certificate-identity-regexp "$IDENTITY"',
+      '--certificate-oidc-issuer "$ISSUER"',
+      '--certificate-github-workflow-repository "$SOURCE_REPOSITORY"',
+    ].join(" ");
+    if (verifier.ref !== undefined) {
+      ctr = ctr.withEnvVariable("SOURCE_REF", verifier.ref);
+      flags += ' --certificate-github-workflow-ref "$SOURCE_REF"';
+    }
+    if (verifier.trigger !== undefined) {
+      ctr = ctr.withEnvVariable("SOURCE_TRIGGER", verifier.trigger);
+      flags += ' --certificate-github-workflow-trigger "$SOURCE_TRIGGER"';
+    }
   } else {
     ctr = ctr.withFile("/work/cosign.pub", verifier.publicKey);
     flags = "--key /work/cosign.pub";
@@ -174,7 +232,11 @@ export async function verifyImage(
     .withEnvVariable("PIPELINE_VERIFY_RUN", randomUUID())
     .withExec(["sh", "-c", script])
     .sync();
-  return verifier.kind === "keyless"
-    ? `signed by ${verifier.identity} (issuer ${verifier.issuer})`
-    : "signed with the given public key";
+  if (verifier.kind === "key") return "signed with the given public key";
+  const run = [
+    `repository ${verifier.repository}`,
+    ...(verifier.ref !== undefined ? [`ref ${verifier.ref}`] : []),
+    ...(verifier.trigger !== undefined ? [`event ${verifier.trigger}`] : []),
+  ];
+  return `signed by ${verifier.identity} (issuer ${verifier.issuer}; ${run.join(", ")})`;
 }

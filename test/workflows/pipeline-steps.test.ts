@@ -1,0 +1,282 @@
+/**
+ * python-pipeline.yml's shell steps executed the way the runner executes them (`bash --noprofile --norc
+ * -eo pipefail`, the step's `env:` evaluated with GitHub's expression engine), with a stand-in `dagger`
+ * on PATH that records its arguments and the environment it was given. What it shows: the engine switch
+ * (`vars.DAGGER_ENGINE` -> `_EXPERIMENTAL_DAGGER_RUNNER_HOST`, for the publishing step only; unset, the
+ * variable is empty, which cmd/dagger/engine.go at dagger v0.21.8 treats as unset: nothing changes), the
+ * Dagger Cloud token reaching dagger as environment only, no secret value on any command line, and the
+ * trace URL taken from dagger's stderr into the job summary and the step's outputs.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { expr, readWorkflow } from "../helpers/workflow-files";
+import {
+  type ExpressionContext,
+  evaluate,
+  interpolate,
+  jobsOf,
+  type Mapping,
+  scalarText,
+} from "../helpers/workflow-model";
+
+const pipeline = readWorkflow(".github/workflows/python-pipeline.yml");
+const PUBLISH_STEP = "Run the pipeline, publish, sign, comment";
+const READ_ONLY_STEP = "Run the pipeline (no publish, no signature, no comment)";
+const SUMMARY_STEP = "Add the pipeline summary to the job summary, and the annotations";
+
+function step(name: string): Mapping {
+  const found = jobsOf(pipeline)[0]?.steps.find(({ step }) => step.name === name)?.step;
+  if (!found) throw new Error(`no step ${name}`);
+  return found;
+}
+
+/** Secret values; none may appear in an argument of any process the step starts. */
+const SECRETS = {
+  GITHUB_TOKEN: "ghs_job-token-value",
+  DAGGER_CLOUD_TOKEN: "dag_cloud-token-value",
+};
+const OIDC_TOKEN = "oidc-request-token-value";
+
+function context(vars: Mapping, publish = true): ExpressionContext {
+  return {
+    github: {
+      event_name: "push",
+      repository: "acme/service",
+      actor: "alice",
+      ref_name: "main",
+      head_ref: "",
+      sha: "3f2a9c1".padEnd(40, "0"),
+      event: {},
+    },
+    inputs: {
+      app: "sample-app",
+      "python-versions": "3.12,3.13",
+      threshold: 90,
+      publish,
+      module: ".",
+      "smoke-command": "",
+      "smoke-expect": "",
+    },
+    vars,
+    secrets: SECRETS,
+  };
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+type Run = {
+  status: number | null;
+  argv: string[];
+  env: Record<string, string>;
+  dir: string;
+  stderr: string;
+};
+
+/** Runs a step's script with its evaluated env, a stand-in dagger, and the runner's own variables. */
+function runStep(name: string, ctx: ExpressionContext, daggerStderr = "", script?: string): Run {
+  const dir = mkdtempSync(join(tmpdir(), "pipeline-step-"));
+  dirs.push(dir);
+  const bin = join(dir, "bin");
+  spawnSync("mkdir", ["-p", bin, join(dir, "temp"), join(dir, "work")]);
+  writeFileSync(join(dir, "dagger-stderr.txt"), daggerStderr);
+  // Records argv (one per line) and the variables dagger reads, then prints the scripted stderr.
+  writeFileSync(
+    join(bin, "dagger"),
+    [
+      "#!/bin/bash",
+      `printf '%s\\n' "$@" > "${dir}/argv"`,
+      `printf 'RUNNER_HOST=%s\\nRUNNER_HOST_SET=%s\\nCLOUD_TOKEN=%s\\n' "$_EXPERIMENTAL_DAGGER_RUNNER_HOST" "\${_EXPERIMENTAL_DAGGER_RUNNER_HOST+yes}" "$DAGGER_CLOUD_TOKEN" > "${dir}/env"`,
+      `cat "${dir}/dagger-stderr.txt" >&2`,
+      // The process tree: every command line the step's processes had (ps of this session).
+      `ps -eo args= >> "${dir}/ps" 2>/dev/null || true`,
+    ].join("\n"),
+  );
+  chmodSync(join(bin, "dagger"), 0o755);
+  const stepEnv = Object.fromEntries(
+    Object.entries((step(name).env as Mapping | undefined) ?? {}).map(([k, v]) => [
+      k,
+      interpolate(scalarText(v) ?? "", ctx),
+    ]),
+  );
+  const env: Record<string, string> = {
+    PATH: `${bin}:${process.env.PATH ?? ""}`,
+    HOME: dir,
+    GITHUB_REPOSITORY: "acme/service",
+    GITHUB_SERVER_URL: "https://github.com",
+    GITHUB_API_URL: "https://api.github.com",
+    GITHUB_RUN_ID: "42",
+    GITHUB_ACTOR: "alice",
+    ACTIONS_ID_TOKEN_REQUEST_URL: "https://runner.example/token",
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: OIDC_TOKEN,
+    RUNNER_TEMP: join(dir, "temp"),
+    GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
+    GITHUB_OUTPUT: join(dir, "output"),
+    ...stepEnv,
+  };
+  const result = spawnSync(
+    "bash",
+    ["--noprofile", "--norc", "-eo", "pipefail", "-c", script ?? String(step(name).run)],
+    {
+      cwd: join(dir, "work"),
+      env,
+      encoding: "utf8",
+    },
+  );
+  const read = (file: string) => {
+    try {
+      return readFileSync(join(dir, file), "utf8");
+    } catch {
+      return "";
+    }
+  };
+  return {
+    status: result.status,
+    argv: read("argv").split("\n").filter(Boolean),
+    env: Object.fromEntries(
+      read("env")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+    ) as Record<string, string>,
+    dir,
+    stderr: result.stderr,
+  };
+}
+
+describe("the engine switch", () => {
+  const ENGINE = "tcp://dagger-engine.ci.internal:1234";
+
+  it("with vars.DAGGER_ENGINE, the publishing run connects to that engine and sends its trace", () => {
+    const run = runStep(PUBLISH_STEP, context({ DAGGER_ENGINE: ENGINE }));
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.env).toMatchObject({ RUNNER_HOST: ENGINE, CLOUD_TOKEN: SECRETS.DAGGER_CLOUD_TOKEN });
+    expect(run.argv.slice(0, 4)).toEqual(["--progress=plain", "-m", ".", "call"]);
+  });
+
+  it("without it, nothing changes: the variable is empty (the CLI's own engine) and the call is the same", () => {
+    const withEngine = runStep(PUBLISH_STEP, context({ DAGGER_ENGINE: ENGINE }));
+    const without = runStep(PUBLISH_STEP, context({}));
+    expect(without.status, without.stderr).toBe(0);
+    expect(without.env.RUNNER_HOST).toBe("");
+    expect(without.argv).toEqual(withEngine.argv);
+  });
+
+  it("without a Cloud token secret, DAGGER_CLOUD_TOKEN is empty, which the CLI ignores", () => {
+    const ctx = context({});
+    ctx.secrets = { GITHUB_TOKEN: SECRETS.GITHUB_TOKEN };
+    expect(runStep(PUBLISH_STEP, ctx).env.CLOUD_TOKEN).toBe("");
+  });
+
+  it("never reaches the read-only run, whatever the variable says", () => {
+    const run = runStep(READ_ONLY_STEP, context({ DAGGER_ENGINE: ENGINE }, false));
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.env).toMatchObject({ RUNNER_HOST_SET: "", CLOUD_TOKEN: "" });
+    expect(run.argv).not.toContain("--publish");
+  });
+
+  it("puts no secret value on any command line; dagger reads them as env:NAME", () => {
+    const run = runStep(PUBLISH_STEP, context({ DAGGER_ENGINE: ENGINE }));
+    const commandLines = [...run.argv, readFileSync(join(run.dir, "ps"), "utf8")].join("\n");
+    for (const secret of [...Object.values(SECRETS), OIDC_TOKEN]) expect(commandLines).not.toContain(secret);
+    expect(run.argv).toContain("env:GITHUB_TOKEN");
+    expect(run.argv).toContain("env:ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+  });
+
+  it("would see a secret expanded into an argument (a broken copy)", () => {
+    const broken = String(step(PUBLISH_STEP).run).replace(
+      "--github-token env:GITHUB_TOKEN",
+      '--github-token "$GITHUB_TOKEN"',
+    );
+    const run = runStep(PUBLISH_STEP, context({}), "", broken);
+    expect(run.argv).toContain(SECRETS.GITHUB_TOKEN);
+    expect(readFileSync(join(run.dir, "ps"), "utf8")).toContain(SECRETS.GITHUB_TOKEN);
+  });
+
+  it("would reach the engine from the read-only step of a broken copy that sets it there", () => {
+    const ctx = context({ DAGGER_ENGINE: ENGINE }, false);
+    const broken = `export _EXPERIMENTAL_DAGGER_RUNNER_HOST=${ENGINE}\n${String(step(READ_ONLY_STEP).run)}`;
+    expect(runStep(READ_ONLY_STEP, ctx, "", broken).env.RUNNER_HOST).toBe(ENGINE);
+  });
+
+  it("passes the caller's inputs as the module's constructor flags, before ci", () => {
+    const run = runStep(PUBLISH_STEP, context({}));
+    const ci = run.argv.indexOf("ci");
+    expect(run.argv.slice(4, ci)).toEqual([
+      "--source=.",
+      "--app",
+      "sample-app",
+      "--threshold",
+      "90",
+      "--python-versions",
+      "3.12,3.13",
+    ]);
+  });
+
+  it("runs the publishing step for a trusted push asked to publish, the read-only one otherwise", () => {
+    const runs = (name: string, ctx: ExpressionContext) => evaluate(String(step(name).if), ctx);
+    expect(runs(PUBLISH_STEP, context({}))).toBe(true);
+    expect(runs(READ_ONLY_STEP, context({}))).toBe(false);
+    expect(runs(PUBLISH_STEP, context({}, false))).toBe(false);
+    expect(runs(READ_ONLY_STEP, context({}, false))).toBe(true);
+  });
+});
+
+describe("the Dagger Cloud trace URL", () => {
+  const TRACE = "https://dagger.cloud/acme/traces/4bf92f3577b34da6a3ce929d0e0e4736";
+
+  function summaryAfter(stderr: string): { summary: string; output: string } {
+    const publish = runStep(PUBLISH_STEP, context({}), stderr);
+    // The summary step runs in the same job: same RUNNER_TEMP, where the pipeline step left dagger's stderr.
+    const env = {
+      ...process.env,
+      RUNNER_TEMP: join(publish.dir, "temp"),
+      GITHUB_STEP_SUMMARY: join(publish.dir, "summary.md"),
+      GITHUB_OUTPUT: join(publish.dir, "output"),
+    };
+    const result = spawnSync(
+      "bash",
+      ["--noprofile", "--norc", "-eo", "pipefail", "-c", String(step(SUMMARY_STEP).run)],
+      {
+        cwd: join(publish.dir, "work"),
+        env,
+        encoding: "utf8",
+      },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const read = (f: string) => {
+      try {
+        return readFileSync(join(publish.dir, f), "utf8");
+      } catch {
+        return "";
+      }
+    };
+    return { summary: read("summary.md"), output: read("output") };
+  }
+
+  it("goes into the job summary and the step's trace-url output, from dagger's stderr", () => {
+    const { summary, output } = summaryAfter(`some log\n\nFull trace at ${TRACE}\n\n`);
+    expect(summary).toContain(`Dagger trace: ${TRACE}\n`);
+    expect(output).toBe(`trace-url=${TRACE}\n`);
+  });
+
+  it("is left out when there is no trace (no token: only the setup hint)", () => {
+    const { summary, output } = summaryAfter(
+      "Setup tracing at https://dagger.cloud/traces/setup. To hide set DAGGER_NO_NAG=1\n",
+    );
+    expect(summary).not.toContain("Dagger trace");
+    expect(output).toBe("");
+  });
+
+  it("is read in a later step, with no expression in its script", () => {
+    expect(String(step(SUMMARY_STEP).run)).not.toContain(expr("").slice(0, 3));
+    expect(step(SUMMARY_STEP).if).toBe(expr("!cancelled()"));
+    const outputs = jobsOf(pipeline)[0]?.job.outputs as Mapping;
+    expect(outputs["trace-url"]).toBe(expr("steps.summary.outputs.trace-url"));
+  });
+});
