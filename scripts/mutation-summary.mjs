@@ -7,8 +7,11 @@
 // With `ignoreStatic` (stryker.config.mjs), a mutant Stryker flags as static (it runs while a module loads)
 // is switched on only once the tests have started, after the module-level value was computed: it cannot be
 // killed, so a surviving one proves nothing. Such survivors are counted apart ("static") and not scored.
+// Several reports (`--report A --report B`, e.g. scoped runs with `stryker run --mutate ...`) are read as one:
+// a file in more than one report is taken from the last. A file whose source differs from the one in this
+// checkout is named stale: its score is of code that no longer exists.
 // Exit code: 0 targets met, 1 a target missed, 2 the report or the list is missing or malformed.
-// Usage: node scripts/mutation-summary.mjs [--report FILE] [--equivalent FILE] [--survivors]
+// Usage: node scripts/mutation-summary.mjs [--report FILE]... [--equivalent FILE] [--survivors]
 import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -24,7 +27,7 @@ const UNDETECTED = new Set(["Survived", "NoCoverage"]);
 
 const { values: args } = parseArgs({
   options: {
-    report: { type: "string", default: "reports/mutation/mutation.json" },
+    report: { type: "string", multiple: true, default: ["reports/mutation/mutation.json"] },
     equivalent: { type: "string", default: "test/mutation/equivalent.json" },
     survivors: { type: "boolean", default: false },
   },
@@ -81,10 +84,17 @@ function reportFiles(report) {
     fail("the report has no 'files': is it Stryker's JSON report (mutation-testing-report-schema)?");
   }
   const base = typeof report.projectRoot === "string" ? report.projectRoot : ROOT;
-  return Object.entries(report.files).map(([name, file]) => ({
-    name: relative(base, resolve(base, name)).replaceAll("\\", "/"),
-    mutants: Array.isArray(file.mutants) ? file.mutants : [],
-  }));
+  // With `ignoreStatic`, a static survivor ran after its module had loaded unmutated: untestable in that run.
+  const ignoreStatic = report.config?.ignoreStatic === true;
+  return Object.entries(report.files).map(([name, file]) => {
+    const mutants = Array.isArray(file.mutants) ? file.mutants : [];
+    for (const m of mutants) m.unscorable = ignoreStatic && m.static === true;
+    return {
+      name: relative(base, resolve(base, name)).replaceAll("\\", "/"),
+      source: typeof file.source === "string" ? file.source : undefined,
+      mutants,
+    };
+  });
 }
 
 /** Marks the undetected mutants that the list calls equivalent; returns warnings for entries that match none. */
@@ -165,11 +175,17 @@ function table(rows) {
     .join("\n");
 }
 
-const report = readJson(resolve(ROOT, args.report), "report");
-const ignoreStatic = report.config?.ignoreStatic === true;
 /** A static survivor of an ignoreStatic run: untestable there, so neither killed nor survived. */
-const unscored = (m) => ignoreStatic && m.static === true && UNDETECTED.has(m.status);
-const files = reportFiles(report).sort((a, b) => a.name.localeCompare(b.name));
+const unscored = (m) => m.unscorable === true && UNDETECTED.has(m.status);
+const byName = new Map();
+for (const path of args.report) {
+  for (const f of reportFiles(readJson(resolve(ROOT, path), "report"))) byName.set(f.name, f);
+}
+const files = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+const stale = files.filter((f) => {
+  const here = resolve(ROOT, f.name);
+  return f.source !== undefined && (!existsSync(here) || readFileSync(here, "utf8") !== f.source);
+});
 const warnings = applyEquivalents(files, readEquivalents(resolve(ROOT, args.equivalent)));
 
 const rows = files.map((f) => ({ name: f.name, t: tally(f.mutants) }));
@@ -195,6 +211,11 @@ if (args.survivors) {
 }
 
 for (const w of warnings) console.warn(`warning: ${w}`);
+for (const f of stale) {
+  console.warn(
+    `warning: ${f.name} is stale: it changed (or is gone) since the report was written; run it again`,
+  );
+}
 
 const missed = [];
 if (overall.score === undefined) missed.push("the report holds no valid mutant");

@@ -27,8 +27,12 @@ type Equivalent = {
 };
 
 let count = 0;
-function run(files: Record<string, Mutant[]>, equivalent: Equivalent[] | string = [], ignoreStatic = false) {
-  const n = count++;
+/** A Stryker JSON report of these files; `sources` gives a file the source text the report records for it. */
+function writeReport(
+  files: Record<string, Mutant[]>,
+  ignoreStatic = false,
+  sources: Record<string, string> = {},
+): string {
   const report = {
     schemaVersion: "2",
     thresholds: { high: 85, low: 70 },
@@ -39,7 +43,7 @@ function run(files: Record<string, Mutant[]>, equivalent: Equivalent[] | string 
         name,
         {
           language: "typescript",
-          source: "",
+          ...(name in sources ? { source: sources[name] } : {}),
           mutants: mutants.map((m, i) => ({
             id: `${name}#${i}`,
             mutatorName: m.mutator ?? "StringLiteral",
@@ -52,11 +56,22 @@ function run(files: Record<string, Mutant[]>, equivalent: Equivalent[] | string 
       ]),
     ),
   };
-  const reportFile = join(tmp, `report-${n}.json`);
-  const listFile = join(tmp, `equivalent-${n}.json`);
+  const reportFile = join(tmp, `report-${count++}.json`);
   writeFileSync(reportFile, JSON.stringify(report));
+  return reportFile;
+}
+
+function run(
+  files: Record<string, Mutant[]>,
+  equivalent: Equivalent[] | string = [],
+  ignoreStatic = false,
+  more: string[] = [],
+) {
+  const reportFile = writeReport(files, ignoreStatic);
+  const listFile = join(tmp, `equivalent-${count++}.json`);
   writeFileSync(listFile, typeof equivalent === "string" ? equivalent : JSON.stringify(equivalent));
-  const args = [SCRIPT, "--report", reportFile, "--equivalent", listFile, "--survivors"];
+  const reports = [reportFile, ...more].flatMap((f) => ["--report", f]);
+  const args = [SCRIPT, ...reports, "--equivalent", listFile, "--survivors"];
   const r = spawnSync(process.execPath, args, { encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -183,6 +198,31 @@ describe("mutation-summary", () => {
     const r = run({ [A]: killed(1) }, text);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+
+  it("reads several scoped reports as one, a file in two of them taken from the last", () => {
+    const later = writeReport({ [B]: killed(4) });
+    const r = run({ [A]: killed(9), [B]: [{ line: 1, status: "Survived" }] }, [], false, [later]);
+    expect(r.stdout).toMatch(/dagger\/src\/b\.ts\s+100\.00%\s+4\s/);
+    expect(r.stdout).toMatch(/all files\s+100\.00%\s+13\s/);
+    expect(r.code).toBe(0);
+  });
+
+  it("names a file whose source changed since its report as stale, and not one that is unchanged", () => {
+    const real = "dagger/src/report/json.ts";
+    const now = readFileSync(join(ROOT, real), "utf8");
+    const stale = spawnSync(
+      process.execPath,
+      [SCRIPT, "--report", writeReport({ [real]: killed(1) }, false, { [real]: `${now}// edited\n` })],
+      { encoding: "utf8" },
+    );
+    expect(stale.stderr).toContain(`warning: ${real} is stale`);
+    const fresh = spawnSync(
+      process.execPath,
+      [SCRIPT, "--report", writeReport({ [real]: killed(1) }, false, { [real]: now })],
+      { encoding: "utf8" },
+    );
+    expect(fresh.stderr).not.toContain("stale");
   });
 
   it("exits 2 when there is no report, saying how to make one", () => {
