@@ -211,6 +211,8 @@ export class Pipeline {
     cosignKey?: Secret,
     /** the cosign private key's password, e.g. env:COSIGN_PASSWORD */
     cosignPassword?: Secret,
+    /** fail when under this percent (0 to 100) of the PR's changed executable lines ran in tests; 0 only reports */
+    diffThreshold: float = 0,
   ): Promise<CiRun> {
     const plan = planCi(this.settings(), {
       publish,
@@ -232,6 +234,7 @@ export class Pipeline {
       oidcRequestToken,
       cosignKey,
       cosignPassword,
+      diffThreshold,
     });
     await requireFiles(this.source, this.app, this.dockerfile);
     const { status, summary, reports } = await runCi(plan);
@@ -240,7 +243,7 @@ export class Pipeline {
         `CI failed:\n- ${failureLines(status).join("\n- ")}\nRerun with --exit-zero and chain \`reports export --path reports\` to keep every report.`,
       );
     }
-    return CiRun.from(status.passed, summary, JSON.stringify(status), reports);
+    return CiRun.from(status.passed, summary, JSON.stringify(status), reports, status.diffCoverage);
   }
 
   /**

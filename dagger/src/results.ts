@@ -6,7 +6,7 @@
  */
 import { type Directory, type File, type float, func, object } from "@dagger.io/dagger";
 import { formatFinding } from "./report/ruff.js";
-import type { DeployStatus, GateStatus, LintStatus, ScanStatus } from "./report/types.js";
+import type { DeployStatus, DiffCoverageStatus, GateStatus, LintStatus, ScanStatus } from "./report/types.js";
 import { versionSlug } from "./settings/validate.js";
 import type { VersionRun } from "./stages/tests.js";
 
@@ -192,6 +192,56 @@ export class ScanResult {
   }
 }
 
+/**
+ * Coverage of the lines the pull request changed. Measured only with --github-token, --repository and --sha,
+ * on a commit that heads an open pull request; otherwise `reason` says why there is no figure.
+ */
+@object()
+export class DiffCoverage {
+  /** true when there is a figure; false with `reason` saying why not */
+  @func() measured = false;
+  /** percent of the changed executable lines the tests executed; -1 when there is no figure */
+  @func() coverage: float = -1;
+  /** false only when --diff-threshold is set and the figure is below it */
+  @func() passed = true;
+  /** the --diff-threshold, percent; 0 when it is off (report-only) */
+  @func() threshold: float = 0;
+  /** the pull request whose changes were read; 0 when none was */
+  @func() pullRequest = 0;
+  /** changed executable lines (added or modified lines coverage.py counts as statements) */
+  @func() lines = 0;
+  /** of those, the ones the combined coverage executed */
+  @func() covered = 0;
+  /** the changed executable lines no test executed, one entry per file: path:10-12, 15 */
+  @func() uncovered: string[] = [];
+  /** changed files whose lines could not be read, each as "path: why" (e.g. GitHub sent no patch) */
+  @func() notMeasured: string[] = [];
+  /** changed files without a changed executable line (outside the app, not in the coverage data, deleted) */
+  @func() skippedFiles = 0;
+  /** why there is no figure; empty when there is one */
+  @func() reason = "";
+
+  static from(status: DiffCoverageStatus | undefined): DiffCoverage {
+    const d = new DiffCoverage();
+    if (status === undefined) {
+      d.reason = "not measured";
+      return d;
+    }
+    d.measured = status.coverage !== undefined;
+    d.coverage = status.coverage ?? -1;
+    d.passed = status.passed;
+    d.threshold = status.threshold ?? 0;
+    d.pullRequest = status.pullRequest ?? 0;
+    d.lines = status.lines;
+    d.covered = status.covered;
+    d.uncovered = status.uncovered.map((u) => `${u.file}:${u.lines}`);
+    d.notMeasured = status.notMeasured.map((n) => `${n.file}: ${n.reason}`);
+    d.skippedFiles = status.skipped;
+    d.reason = status.reason ?? "";
+    return d;
+  }
+}
+
 /** The outcome of `ci`: the verdict, a readable summary, and every report in one directory. */
 @object()
 export class CiRun {
@@ -203,13 +253,22 @@ export class CiRun {
   @func() status = "";
   /** junit and coverage per version, combined coverage, ruff, Trivy, SBOM, summary.md, status.json */
   @func() reports!: Directory;
+  /** coverage of the pull request's changed lines (also status.json's diffCoverage) */
+  @func() diffCoverage!: DiffCoverage;
 
-  static from(passed: boolean, summary: string, status: string, reports: Directory): CiRun {
+  static from(
+    passed: boolean,
+    summary: string,
+    status: string,
+    reports: Directory,
+    diffCoverage?: DiffCoverageStatus,
+  ): CiRun {
     const r = new CiRun();
     r.passed = passed;
     r.summary = summary;
     r.status = status;
     r.reports = reports;
+    r.diffCoverage = DiffCoverage.from(diffCoverage);
     return r;
   }
 }

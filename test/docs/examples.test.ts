@@ -11,6 +11,7 @@ import { type Engine, secretId, startEngine } from "../helpers/engine.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { constructPipeline, invokeFunction } from "../helpers/invoke.js";
 import { SCENARIO_SHA, type Scenario, scenario, upstream } from "../helpers/scenario.js";
+import { throughMergedReports } from "../plan/combined-coverage.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const UPDATE = process.env.UPDATE_DOCS === "1";
@@ -39,7 +40,37 @@ beforeAll(async () => {
   });
   gh.addPull({ number: 42, ref: "feature/login", sha: SCENARIO_SHA });
   gh.commitPulls.set(SCENARIO_SHA, [42]);
+  // The pull request's changes, measured against the sample app's coverage: two statements of split_flags
+  // changed (both executed), its test and the README changed too (no executable line), and a binary file.
+  gh.files.set(42, [
+    gh.file({ filename: "sample-app/src/sample_app/cli.py", patch: CLI_PATCH }),
+    gh.file({
+      filename: "sample-app/tests/test_cli.py",
+      patch: "@@ -1,2 +1,3 @@\n import sys\n+import pytest\n \n",
+    }),
+    gh.file({
+      filename: "README.md",
+      patch: "@@ -1 +1 @@\n-# Python service pipeline\n+# Python service pipeline!",
+    }),
+    gh.file({ filename: "docs/pipeline.png", status: "added" }),
+  ]);
 });
+
+/** A change to sample-app/src/sample_app/cli.py's split_flags (lines 58 and 60 of the new file). */
+const CLI_PATCH = [
+  "@@ -55,9 +55,9 @@ def split_flags(argv: Sequence[str]) -> list[str]:",
+  "     values: list[str] = []",
+  "     remaining = iter(argv)",
+  "     for arg in remaining:",
+  '-        if arg == "--":',
+  '+        if arg == "--":  # the user\'s own end of the options',
+  "             values.extend(remaining)",
+  '-        elif arg in _FLAGS or arg.startswith("--"):',
+  '+        elif arg.startswith("--") or arg in _FLAGS:',
+  "             options.append(arg)",
+  "         else:",
+  "             values.append(arg)",
+].join("\n");
 
 afterAll(async () => {
   vi.useRealTimers();
@@ -49,7 +80,7 @@ afterAll(async () => {
 });
 
 async function call(s: Scenario, fnName: string, fnArgs: Record<string, unknown>): Promise<string> {
-  const engine = await startEngine(scenario({ ...s, secret: gh.token }));
+  const engine = await startEngine(throughMergedReports(scenario({ ...s, secret: gh.token })));
   engines.push(engine);
   const parentArgs = await constructPipeline(engine);
   try {
@@ -154,6 +185,9 @@ describe("the examples show what they are chosen for", () => {
   it("a passing run publishes and signs; a failing one names the killed test process and the flaky version", () => {
     expect(rendered.get("ci-pass")).toContain("## ✅ CI passed");
     expect(rendered.get("ci-pass")).toContain("signed, SBOM attested");
+    expect(rendered.get("ci-pass")).toContain(
+      "| Changed lines | ✅ pass | 100.0% of the changed executable lines covered (2 of 2) in PR #42 · report-only · 1 file not measured · 2 files without a changed executable line |",
+    );
     const fail = rendered.get("ci-fail") ?? "";
     expect(fail).toContain("## ❌ CI failed");
     expect(fail).toContain("pytest was killed by signal 11 (segmentation fault)");

@@ -31,6 +31,28 @@ export type FakePull = {
   html_url: string;
 };
 
+/**
+ * One entry of a pull request's file list, in the shape of GitHub's `diff-entry` schema (@octokit/openapi-types
+ * 29.0.1, components.schemas["diff-entry"]): `patch` is optional, and GitHub leaves it out for binary files and
+ * diffs too large to show.
+ */
+export type FakeFile = {
+  sha: string | null;
+  filename: string;
+  status: "added" | "removed" | "modified" | "renamed" | "copied" | "changed" | "unchanged";
+  additions: number;
+  deletions: number;
+  changes: number;
+  blob_url: string;
+  raw_url: string;
+  contents_url: string;
+  patch?: string;
+  previous_filename?: string;
+};
+
+/** GitHub's "List pull requests files" answers at most this many files, whatever the page asked for. */
+export const FAKE_MAX_PULL_FILES = 3000;
+
 export type LoggedRequest = {
   method: string;
   path: string;
@@ -84,6 +106,8 @@ export class FakeGitHub {
   /** shas GitHub does not know at all (the commit endpoint answers 422) */
   unknownShas = new Set<string>();
   comments = new Map<number, FakeComment[]>();
+  /** pull request number -> its changed files, as GET /pulls/{n}/files lists them (see {@link file}) */
+  files = new Map<number, FakeFile[]>();
   faults: Fault[] = [];
   readonly requests: LoggedRequest[] = [];
   private server: Server | undefined;
@@ -173,6 +197,36 @@ export class FakeGitHub {
     list.push(comment);
     this.comments.set(issue, list);
     return comment;
+  }
+
+  /**
+   * A changed file as GitHub lists it; additions and deletions are counted from the patch. Without `patch`,
+   * the entry has none, as GitHub sends a binary file or a diff too large to show.
+   */
+  file(f: {
+    filename: string;
+    status?: FakeFile["status"];
+    patch?: string;
+    previous_filename?: string;
+    changes?: number;
+  }): FakeFile {
+    const lines = (f.patch ?? "").split("\n");
+    const additions = lines.filter((l) => l.startsWith("+")).length;
+    const deletions = lines.filter((l) => l.startsWith("-")).length;
+    const web = `https://github.com/${this.owner}/${this.repo}`;
+    return {
+      sha: "bbcd538c8e72b8c175046e27cc8f907076331401",
+      filename: f.filename,
+      status: f.status ?? "modified",
+      additions,
+      deletions,
+      changes: f.changes ?? additions + deletions,
+      blob_url: `${web}/blob/bbcd538c8e72b8c175046e27cc8f907076331401/${f.filename}`,
+      raw_url: `${web}/raw/bbcd538c8e72b8c175046e27cc8f907076331401/${f.filename}`,
+      contents_url: `https://api.github.com/repos/${this.owner}/${this.repo}/contents/${f.filename}?ref=bbcd538c8e72b8c175046e27cc8f907076331401`,
+      ...(f.patch !== undefined ? { patch: f.patch } : {}),
+      ...(f.previous_filename !== undefined ? { previous_filename: f.previous_filename } : {}),
+    };
   }
 
   /** Requests matching a method and a path pattern. */
@@ -293,6 +347,12 @@ export class FakeGitHub {
         )
         .sort((a, b) => b.number - a.number);
       return this.page(url, pulls);
+    }
+    const listed = /^pulls\/(\d+)\/files$/.exec(rest);
+    if (method === "GET" && listed) {
+      const n = Number(listed[1]);
+      if (!this.pulls.some((p) => p.number === n)) return error(404, "Not Found");
+      return this.page(url, (this.files.get(n) ?? []).slice(0, FAKE_MAX_PULL_FILES));
     }
     const issue = /^issues\/(\d+)\/comments$/.exec(rest);
     if (issue) {

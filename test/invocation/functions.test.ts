@@ -191,6 +191,33 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(summaryFile?.args.contents).toBe(result.summary);
   });
 
+  it("ci: the result carries a DiffCoverage object, saying why there is no figure without a token", async () => {
+    const run = await session();
+    const result = await call(run, "ci");
+    expect(result.diffCoverage).toEqual({
+      measured: false,
+      coverage: -1,
+      passed: true,
+      threshold: 0,
+      pullRequest: 0,
+      lines: 0,
+      covered: 0,
+      uncovered: [],
+      notMeasured: [],
+      skippedFiles: 0,
+      reason: "no --github-token given",
+    });
+  });
+
+  it("ci: a --diff-threshold outside 0..100 is refused before anything runs", async () => {
+    const run = await session();
+    const before = run.engine.queries.length;
+    await expect(call(run, "ci", { diffThreshold: 150 })).rejects.toThrow(
+      "Invalid --diff-threshold '150'. Expected a number from 0 to 100, e.g. 80 (0, the default, only reports).",
+    );
+    expect(run.engine.queries.length).toBe(before);
+  });
+
   it("ci: a failed gate fails the call with one line per failure and the words of the tool", async () => {
     const run = await session({ versions: { "3.12": "segv", "3.11": "sync-fail" } });
     const err = await failure(call(run, "ci"));
@@ -294,7 +321,7 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     const result = await call(ok, "deploy", deployArgs);
     expect(result).toMatchObject({ passed: true, environment: "staging", output: "5" });
     expect(result.signature).toContain(
-      "signed by ^https://github\\.com/octo-org/my-service/\\.github/workflows/ci\\.yml@refs/heads/develop$",
+      "signed by ^https://github\\.com/octo-org/my-service/\\.github/workflows/python-pipeline\\.yml@refs/heads/develop$",
     );
     expect(result.image).toBe("ghcr.io/octo-org/my-service:sha-3f2a9c1");
   });

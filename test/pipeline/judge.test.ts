@@ -3,7 +3,8 @@
  * pushed. Each row changes one thing from a green run and says what a user must see.
  */
 import { describe, expect, it } from "vitest";
-import { type Gathered, judge } from "../../dagger/src/pipeline/judge.js";
+import { failureLines, type Gathered, judge } from "../../dagger/src/pipeline/judge.js";
+import type { DiffCoverageStatus } from "../../dagger/src/report/types.js";
 
 const green: Gathered = {
   lint: { passed: true, findings: [], unformatted: [] },
@@ -116,6 +117,57 @@ describe("judge", () => {
     expect(
       judge({ ...green, imageFacts: { ...facts, user: "10001", nonRoot: true } }, run).status.warnings,
     ).toEqual([]);
+  });
+
+  describe("the changed lines' coverage", () => {
+    const measured: DiffCoverageStatus = {
+      passed: true,
+      pullRequest: 7,
+      coverage: 75,
+      display: "75.0",
+      lines: 4,
+      covered: 3,
+      uncovered: [{ file: "sample-app/src/a.py", lines: "12" }],
+      notMeasured: [],
+      skipped: 0,
+      files: 1,
+    };
+
+    it("report-only: carried into the status, never a failure", () => {
+      const { status, gatesPassed } = judge({ ...green, diffCoverage: measured }, run);
+      expect(gatesPassed).toBe(true);
+      expect(status.diffCoverage).toEqual(measured);
+      expect(status.warnings).toEqual([]);
+    });
+
+    it("below --diff-threshold: the run fails, nothing is pushed, and the failure says so", () => {
+      const below = { ...measured, threshold: 80, passed: false };
+      const { status, gatesPassed } = judge({ ...green, diffCoverage: below }, run);
+      expect(gatesPassed).toBe(false);
+      expect(status.passed).toBe(false);
+      expect(failureLines(status)).toEqual([
+        "changed lines: 3 of 4 changed executable lines covered (75.0%), below the 80% --diff-threshold",
+      ]);
+    });
+
+    it("no figure under --diff-threshold: passes, and a warning says the threshold was not applied and why", () => {
+      const none: DiffCoverageStatus = {
+        ...measured,
+        coverage: undefined,
+        display: undefined,
+        lines: 0,
+        covered: 0,
+        uncovered: [],
+        threshold: 80,
+        reason: "no open pull request has head 3f2a9c1",
+      };
+      const { status, gatesPassed } = judge({ ...green, diffCoverage: none }, run);
+      expect(gatesPassed).toBe(true);
+      expect(status.warnings).toEqual([
+        "--diff-threshold 80 was not applied: no open pull request has head 3f2a9c1",
+      ]);
+      expect(failureLines(status)).toEqual([]);
+    });
   });
 
   it("carries the run's link, commit and branch, and nothing it was not given", () => {

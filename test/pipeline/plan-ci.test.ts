@@ -157,6 +157,19 @@ describe("planCi", () => {
     expect(() => planCi(settings, { ...none, ...overrides })).toThrow(message);
   });
 
+  it("--diff-threshold: 0 (the default) is report-only, above 0 to 100 a gate, anything else refused naming the value", () => {
+    expect(planCi(settings, none).diffThreshold).toBeUndefined();
+    expect(planCi(settings, { ...none, diffThreshold: 0 }).diffThreshold).toBeUndefined();
+    expect(planCi(settings, { ...none, diffThreshold: 0.5 }).diffThreshold).toBe(0.5);
+    expect(planCi(settings, { ...none, diffThreshold: 87.5 }).diffThreshold).toBe(87.5);
+    expect(planCi(settings, { ...none, diffThreshold: 100 }).diffThreshold).toBe(100);
+    for (const bad of [101, -0.5, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => planCi(settings, { ...none, diffThreshold: bad })).toThrow(
+        `Invalid --diff-threshold '${bad}'. Expected a number from 0 to 100, e.g. 80 (0, the default, only reports).`,
+      );
+    }
+  });
+
   it("keeps the fail-on severity and a multi-arch platform list", () => {
     const plan = planCi(settings, { ...none, failOn: "high", platforms: ["linux/amd64", "linux/arm64"] });
     expect(plan.failOn).toBe("HIGH");

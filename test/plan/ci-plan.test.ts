@@ -20,6 +20,7 @@ import {
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { constructPipeline, invokeFunction } from "../helpers/invoke.js";
 import { envOf, SCENARIO_SHA, type Scenario, scenario, versionOf } from "../helpers/scenario.js";
+import { throughMergedReports } from "./combined-coverage.js";
 
 const startEngine = enginesPerTest();
 
@@ -28,7 +29,7 @@ async function runCi(
   args: Record<string, unknown> = {},
   ctor: Record<string, unknown> = {},
 ) {
-  const engine = await startEngine(scenario(s));
+  const engine = await startEngine(throughMergedReports(scenario(s)));
   const parentArgs = await constructPipeline(engine, { threshold: 70, ...ctor });
   const { value } = await engine.connect(() =>
     invokeFunction({ fnName: "ci", parentArgs, fnArgs: { exitZero: true, ...args } }),
@@ -386,5 +387,207 @@ describe("deploy's plan", () => {
     }
     expect(runs[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(runs[1]).not.toBe(runs[0]);
+  });
+});
+
+/**
+ * The changed lines' coverage: the combined coverage.json of the scenario (coverage.py 7.15.4's report of the
+ * fixture project, src/tinypkg/calc.py missing lines 10, 18 and 28) against the pull request's patches.
+ */
+describe("ci's changed-line coverage", () => {
+  /** calc.py lines 8-12 added (10 missed), line 28 modified (missed): 6 changed executable lines, 4 covered. */
+  const CALC_PATCH = [
+    "@@ -7,3 +7,8 @@ def add(a, b):",
+    " ",
+    "+    x = 1",
+    "+    y = 2",
+    "+    z = 3",
+    "+    w = 4",
+    "+    v = 5",
+    " ",
+    " ",
+    "@@ -26,2 +28,2 @@ def div(a, b):",
+    "-    old",
+    "+    new",
+    " ",
+  ].join("\n");
+
+  const withGitHub = async (
+    seed: (gh: FakeGitHub) => void,
+    run: (gh: FakeGitHub, github: Record<string, unknown>) => Promise<void>,
+  ) => {
+    const gh = new FakeGitHub();
+    await gh.start();
+    try {
+      seed(gh);
+      await run(gh, {
+        repository: "octo-org/my-service",
+        branch: "feature/login",
+        sha: SCENARIO_SHA,
+        githubToken: secretId("GITHUB_TOKEN"),
+        githubApiUrl: gh.apiUrl,
+      });
+    } finally {
+      await gh.close();
+    }
+  };
+  const openPull = (app: string) => (gh: FakeGitHub) => {
+    gh.addPull({ number: 7, ref: "feature/login", sha: SCENARIO_SHA });
+    gh.commitPulls.set(SCENARIO_SHA, [7]);
+    gh.files.set(7, [
+      gh.file({ filename: `${app}/src/tinypkg/calc.py`, patch: CALC_PATCH }),
+      gh.file({ filename: `${app}/tests/test_calc.py`, patch: "@@ -1 +1,2 @@\n a\n+b" }),
+      gh.file({ filename: "docs/diagram.png", status: "added" }),
+    ]);
+  };
+  /** Reads of coverage.json through the merged reports (what the changed-line measure asks the engine). */
+  const coverageReads = (engine: Engine) =>
+    engine.queries.filter(
+      (q) =>
+        q[0]?.field === "directory" &&
+        q.at(-1)?.field === "contents" &&
+        find(q, "file").at(-1)?.args.path === "coverage.json",
+    );
+
+  it.each([
+    ["sample-app", {}],
+    ["services/api", { app: "services/api" }],
+  ])(
+    "with a token and the PR (app %s): reads its files once, and the figure reaches summary, status.json and the result",
+    async (app, ctor) => {
+      await withGitHub(openPull(app), async (gh, github) => {
+        const { engine, run } = await runCi({ secret: gh.token }, github, ctor);
+        expect(gh.calls("GET", /\/pulls\/7\/files$/)).toHaveLength(1);
+        expect(coverageReads(engine)).toHaveLength(1);
+        const status = JSON.parse(run.status);
+        expect(status.diffCoverage).toEqual({
+          passed: true,
+          pullRequest: 7,
+          files: 3,
+          lines: 6,
+          covered: 4,
+          coverage: (4 * 100) / 6,
+          display: "66.6",
+          uncovered: [{ file: `${app}/src/tinypkg/calc.py`, lines: "10, 28" }],
+          notMeasured: [
+            {
+              file: "docs/diagram.png",
+              reason: "GitHub sent no patch (a binary file, or a diff too large to show)",
+            },
+          ],
+          skipped: 1,
+        });
+        expect(run.summary).toContain(
+          "| Changed lines | ✅ pass | 66.6% of the changed executable lines covered (4 of 6) in PR #7 · report-only · 1 file not measured · 1 file without a changed executable line |",
+        );
+        expect(run.summary).toContain(`- <code>${app}/src/tinypkg/calc.py:10, 28</code>`);
+        const result = run as unknown as { diffCoverage: Record<string, unknown> };
+        expect(result.diffCoverage).toMatchObject({
+          measured: true,
+          coverage: (4 * 100) / 6,
+          passed: true,
+          threshold: 0,
+          pullRequest: 7,
+          lines: 6,
+          covered: 4,
+          uncovered: [`${app}/src/tinypkg/calc.py:10, 28`],
+          notMeasured: [
+            "docs/diagram.png: GitHub sent no patch (a binary file, or a diff too large to show)",
+          ],
+          skippedFiles: 1,
+          reason: "",
+        });
+        // the comment is the same text, and the PR comment still went up
+        expect(gh.comments.get(7)?.map((c) => c.body)).toEqual([`<!-- pipeline:ci -->\n${run.summary}`]);
+      });
+    },
+  );
+
+  it("--diff-threshold above the figure fails the run with a line saying so, and pushes nothing", async () => {
+    await withGitHub(openPull("sample-app"), async (gh, github) => {
+      const engine = await startEngine(throughMergedReports(scenario({ secret: gh.token })));
+      const parentArgs = await constructPipeline(engine, { threshold: 70 });
+      const failed = await engine
+        .connect(() =>
+          invokeFunction({
+            fnName: "ci",
+            parentArgs,
+            fnArgs: { ...github, diffThreshold: 80, rehearse: true },
+          }),
+        )
+        .then(
+          () => undefined,
+          (err: unknown) => err as Error,
+        );
+      expect(failed?.message).toContain(
+        "- changed lines: 4 of 6 changed executable lines covered (66.6%), below the 80% --diff-threshold",
+      );
+      expect(engine.queries.filter((q) => q.at(-1)?.field === "publish")).toEqual([]);
+      const kept = await runCi({ secret: gh.token }, { ...github, diffThreshold: 80 });
+      expect(JSON.parse(kept.run.status)).toMatchObject({
+        passed: false,
+        diffCoverage: { passed: false, threshold: 80 },
+      });
+      expect(kept.run.summary).toContain(
+        "| Changed lines | ❌ fail | 66.6% of the changed executable lines covered (4 of 6) in PR #7 · 80% required",
+      );
+      const met = await runCi({ secret: gh.token }, { ...github, diffThreshold: 66.6 });
+      expect(JSON.parse(met.run.status).passed).toBe(true);
+    });
+  });
+
+  it("no PR for the commit: no file list asked for, no coverage read, and the summary says why", async () => {
+    await withGitHub(
+      () => {},
+      async (gh, github) => {
+        const { engine, run } = await runCi({ secret: gh.token }, { ...github, diffThreshold: 80 });
+        expect(gh.calls("GET", /\/files$/)).toEqual([]);
+        expect(coverageReads(engine)).toEqual([]);
+        const status = JSON.parse(run.status);
+        expect(status.passed).toBe(true);
+        expect(status.diffCoverage).toMatchObject({
+          passed: true,
+          threshold: 80,
+          reason: "no open pull request has head 3f2a9c1",
+        });
+        expect(run.summary).toContain(
+          "| Changed lines | ➖ no figure | no open pull request has head 3f2a9c1 · --diff-threshold 80% not applied |",
+        );
+        expect(status.warnings).toContain(
+          "--diff-threshold 80 was not applied: no open pull request has head 3f2a9c1",
+        );
+      },
+    );
+  });
+
+  it("a 403 on the file list is a note in the summary, not a crash", async () => {
+    await withGitHub(
+      (gh) => {
+        openPull("sample-app")(gh);
+        gh.faults.push({
+          method: "GET",
+          path: /\/pulls\/7\/files$/,
+          status: 403,
+          message: "Resource not accessible by integration",
+          times: 10,
+        });
+      },
+      async (gh, github) => {
+        const { run } = await runCi({ secret: gh.token }, github);
+        expect(JSON.parse(run.status).passed).toBe(true);
+        expect(run.summary).toContain(
+          "| Changed lines | ➖ no figure | the pull request's changed files could not be read: GitHub refused (403): the token needs read access to the repository's pull requests (pull-requests: read) |",
+        );
+      },
+    );
+  });
+
+  it("no token: GitHub is never asked, the coverage is not read, and the summary says why", async () => {
+    const { engine, run } = await runCi({}, { diffThreshold: 90 });
+    expect(coverageReads(engine)).toEqual([]);
+    expect(run.summary).toContain(
+      "| Changed lines | ➖ no figure | no --github-token given · --diff-threshold 90% not applied |",
+    );
+    expect(JSON.parse(run.status).passed).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from "vitest";
 import { code, text } from "../../dagger/src/report/markdown.js";
 import { CI_MARKER, renderCiSummary } from "../../dagger/src/report/render.js";
 import { CD_MARKER, renderDeploySummary } from "../../dagger/src/report/render-deploy.js";
-import type { CiStatus, DeployStatus } from "../../dagger/src/report/types.js";
+import type { CiStatus, DeployStatus, DiffCoverageStatus } from "../../dagger/src/report/types.js";
 import { expectGolden } from "../helpers/golden.js";
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), "golden");
@@ -296,6 +296,110 @@ describe("renderCiSummary", () => {
     vi.useRealTimers();
     expect(later).toBe(then);
     expect(ciFail).toEqual(before);
+  });
+});
+
+describe("the changed lines' coverage in the summary", () => {
+  const base: DiffCoverageStatus = {
+    passed: true,
+    pullRequest: 7,
+    coverage: 75,
+    display: "75.0",
+    lines: 4,
+    covered: 3,
+    uncovered: [{ file: "sample-app/src/sample_app/cli.py", lines: "12" }],
+    notMeasured: [],
+    skipped: 2,
+    files: 3,
+  };
+  const many: DiffCoverageStatus = {
+    passed: false,
+    threshold: 80,
+    pullRequest: 7,
+    coverage: (41 * 100) / 57,
+    display: "71.9",
+    lines: 57,
+    covered: 41,
+    uncovered: [
+      { file: "sample-app/src/sample_app/calculator.py", lines: "10-12, 15, 40-44" },
+      { file: "sample-app/src/sample_app/cli.py", lines: "58" },
+      { file: "sample-app/src/sample_app/x|`<b>`@here.py", lines: "1-3" },
+      { file: "sample-app/src/sample_app/z.py", lines: "7, 9" },
+    ],
+    notMeasured: [
+      {
+        file: "sample-app/src/sample_app/generated.py",
+        reason: "GitHub sent no patch (a binary file, or a diff too large to show)",
+      },
+    ],
+    skipped: 12,
+    files: 18,
+    truncated: true,
+  };
+
+  it("a gate below its threshold, files to read folded, hostile file names inert (golden)", () => {
+    golden("ci-summary-diff.md", renderCiSummary({ ...ciPass, passed: false, diffCoverage: many }));
+  });
+
+  it("report-only: the figure, the counts and the pull request in one row, and a short list left open", () => {
+    const out = renderCiSummary({ ...ciPass, diffCoverage: base });
+    expect(out).toContain(
+      "| Changed lines | ✅ pass | 75.0% of the changed executable lines covered (3 of 4) in PR #7 · report-only · 2 files without a changed executable line |",
+    );
+    expect(out).toContain(
+      "### Changed lines not covered (1 file)\n\n- <code>sample-app/src/sample\\_app/cli.py:12</code>\n",
+    );
+    expect(out).not.toContain("<details><summary>Changed lines");
+    // the row sits right after the coverage gate's
+    const rows = out.split("\n").filter((l) => l.startsWith("| "));
+    expect(rows.findIndex((r) => r.startsWith("| Changed lines"))).toBe(
+      rows.findIndex((r) => r.startsWith("| Coverage gate")) + 1,
+    );
+  });
+
+  it.each<[string, Partial<DiffCoverageStatus>, string]>([
+    [
+      "no token",
+      { pullRequest: undefined, reason: "no --github-token given", skipped: 0 },
+      "| Changed lines | ➖ no figure | no --github-token given |",
+    ],
+    [
+      "no pull request, under a threshold",
+      { pullRequest: undefined, reason: "no open pull request has head 3f2a9c1", threshold: 80, skipped: 0 },
+      "| Changed lines | ➖ no figure | no open pull request has head 3f2a9c1 · --diff-threshold 80% not applied |",
+    ],
+    [
+      "nothing executable changed",
+      {
+        reason:
+          "no changed line is one coverage.py measures (no statement of the app's measured code changed)",
+      },
+      "| Changed lines | ➖ no figure | no changed line is one coverage.py measures (no statement of the app's measured code changed) in PR #7 · 2 files without a changed executable line |",
+    ],
+  ])("%s: the row says why there is no figure", (_n, change, expected) => {
+    const diff = {
+      ...base,
+      coverage: undefined,
+      display: undefined,
+      lines: 0,
+      covered: 0,
+      uncovered: [],
+      ...change,
+    };
+    const out = renderCiSummary({ ...ciPass, diffCoverage: diff });
+    expect(out).toContain(expected);
+    expect(out).not.toContain("Changed lines not covered");
+  });
+
+  it("no diffCoverage in the status (an older status.json): no row at all", () => {
+    expect(renderCiSummary(ciPass)).not.toContain("Changed lines");
+  });
+
+  it("names at most 30 files, and where the rest are", () => {
+    const uncovered = Array.from({ length: 35 }, (_, i) => ({ file: `f${i}.py`, lines: "1" }));
+    const out = renderCiSummary({ ...ciPass, diffCoverage: { ...base, uncovered } });
+    expect(out.match(/^- <code>f\d+\.py:1<\/code>$/gm)).toHaveLength(30);
+    expect(out).toContain("- … and 5 more in status.json (diffCoverage)");
   });
 });
 

@@ -1,14 +1,24 @@
 /**
- * `ci`: gather (every stage, concurrently, on the engine) -> judge (pure) -> publish (I/O, only when every
- * gate passed) -> render once -> comment (I/O). Each step takes the previous one's plain data and returns new
- * data; nothing is mutated after it was rendered, so summary.md, the returned summary and the PR comment are
- * one text.
+ * `ci`: gather (every stage, concurrently, on the engine; the pull request's changed files from GitHub
+ * meanwhile) -> judge (pure) -> publish (I/O, only when every gate passed) -> render once -> comment (I/O).
+ * Each step takes the previous one's plain data and returns new data; nothing is mutated after it was
+ * rendered, so summary.md, the returned summary and the PR comment are one text.
  */
 import { type Container, type Directory, dag } from "@dagger.io/dagger";
+import { readPullRequestChanges } from "../github/files.js";
 import { commentOnPullRequest } from "../github/notify.js";
 import { renderAnnotations } from "../report/annotations.js";
+import { diffCoverage, type PullRequestChanges } from "../report/diff.js";
 import { CI_MARKER, renderCiSummary } from "../report/render.js";
-import type { CiStatus, DependencyStatus, ImageFacts, ImageStatus, SmokeStatus } from "../report/types.js";
+import type {
+  CiStatus,
+  DependencyStatus,
+  DiffCoverageStatus,
+  GateStatus,
+  ImageFacts,
+  ImageStatus,
+  SmokeStatus,
+} from "../report/types.js";
 import { errorText } from "../settings/errors.js";
 import { inApp } from "../settings/validate.js";
 import { checkDependencies } from "../stages/dependencies.js";
@@ -17,6 +27,7 @@ import { buildImage, buildImages, imageFacts, smokeTest } from "../stages/image.
 import { runLint } from "../stages/lint.js";
 import { runMatrix } from "../stages/matrix.js";
 import { packagePage, pinned, pushImages, REHEARSAL_REGISTRY, rehearsalRegistry } from "../stages/publish.js";
+import { SRC } from "../stages/python.js";
 import { runScan, type ScanRun } from "../stages/scan.js";
 import { signImage } from "../stages/sign.js";
 import { type Gathered, judge } from "./judge.js";
@@ -30,6 +41,39 @@ async function settle<T>(work: Promise<T>, onError: (message: string) => T): Pro
   }
 }
 
+/**
+ * The pull request's changed lines against the combined coverage.json (coverage.py measured the app mounted at
+ * SRC). The report is read only when there are changes to measure: without a token or a pull request, nothing
+ * more is asked of the engine.
+ */
+async function measureChanges(
+  plan: CiPlan,
+  matrix: { gate: GateStatus; reports: Directory },
+  changes: PullRequestChanges,
+): Promise<DiffCoverageStatus> {
+  const measure = (coverage: { json: string } | { error: string }) =>
+    diffCoverage({
+      changes,
+      coverage,
+      app: plan.app,
+      root: SRC,
+      ...(plan.diffThreshold !== undefined ? { threshold: plan.diffThreshold } : {}),
+    });
+  // no changes read: the reason is the whole answer, and the report is not worth a read
+  if ("reason" in changes) return measure({ error: changes.reason });
+  if (matrix.gate.coverage === undefined)
+    return measure({ error: "no Python version produced coverage data" });
+  return measure(
+    await settle<{ json: string } | { error: string }>(
+      matrix.reports
+        .file("coverage.json")
+        .contents()
+        .then((json) => ({ json })),
+      (error) => ({ error: `the combined coverage.json could not be read: ${error}` }),
+    ),
+  );
+}
+
 /** The built image: every platform's variant, and one for the engine's own platform to smoke-test and scan. */
 type Built = { variants: Container[]; native: Container; facts?: ImageFacts };
 
@@ -40,6 +84,12 @@ type Built = { variants: Container[]; native: Container; facts?: ImageFacts };
 async function gather(
   plan: CiPlan,
 ): Promise<{ gathered: Gathered; built: Built; scan?: ScanRun; reports: Directory }> {
+  // GitHub is asked while the engine works: the same token, repository and commit as the PR comment
+  const changes: Promise<PullRequestChanges> = plan.comment
+    ? settle<PullRequestChanges>(readPullRequestChanges(plan.comment), (error) => ({
+        reason: `the pull request's changed files could not be read: ${error}`,
+      }))
+    : Promise.resolve({ reason: plan.commentSkipped ?? "no --github-token given" });
   const variants = buildImages(plan.source, plan.dockerfile, plan.platforms, plan.labels);
   const native =
     plan.platforms.length === 0
@@ -87,10 +137,14 @@ async function gather(
           (error) => ({ error }),
         ),
   );
-  const [failed, lint, matrix, smoked, scanned, locked, compared, read] = await Promise.all([
+  const measured = Promise.all([
+    runMatrix(plan.source, plan.app, plan.versions, plan.threshold),
+    changes,
+  ]).then(async ([matrix, changed]) => ({ matrix, diff: await measureChanges(plan, matrix, changed) }));
+  const [failed, lint, { matrix, diff }, smoked, scanned, locked, compared, read] = await Promise.all([
     buildError,
     runLint(plan.source, plan.app),
-    runMatrix(plan.source, plan.app, plan.versions, plan.threshold),
+    measured,
     smoke,
     scan,
     plan.source.exists(inApp(plan.app, "uv.lock")),
@@ -111,6 +165,7 @@ async function gather(
     ...(compared.error !== undefined ? { dependenciesError: compared.error } : {}),
     ...(read ? { imageFacts: read } : {}),
     locked,
+    diffCoverage: diff,
     warnings: matrix.warnings,
   };
   return {

@@ -5,6 +5,7 @@
 import type {
   CiStatus,
   DependencyStatus,
+  DiffCoverageStatus,
   GateStatus,
   ImageFacts,
   LintStatus,
@@ -33,6 +34,8 @@ export type Gathered = {
   dependenciesError?: string;
   /** whether the app commits a uv.lock */
   locked: boolean;
+  /** the pull request's changed lines against the combined coverage, or why there is no figure */
+  diffCoverage?: DiffCoverageStatus;
   /** the matrix's own warnings, e.g. a combine that failed */
   warnings: string[];
 };
@@ -42,7 +45,9 @@ export type Judged = { status: CiStatus; gatesPassed: boolean };
 
 /**
  * Every gate, and what was skipped or is worth a warning. A failed build skips smoke and scan; a scan that could
- * not run is a gap when report-only and an error under `--fail-on` (a verdict nobody could give).
+ * not run is a gap when report-only and an error under `--fail-on` (a verdict nobody could give). The changed
+ * lines' gate is different: with no figure (no token, no pull request, nothing executable changed) there is
+ * nothing it could judge, so it passes, and a warning says the --diff-threshold was not applied and why.
  */
 export function judge(
   g: Gathered,
@@ -60,6 +65,10 @@ export function judge(
     warnings.push(
       `the image runs as root (its config's user is '${g.imageFacts.user}'): set a non-root USER`,
     );
+  }
+  const diff = g.diffCoverage;
+  if (diff?.threshold !== undefined && diff.coverage === undefined) {
+    warnings.push(`--diff-threshold ${diff.threshold} was not applied: ${diff.reason ?? "no figure"}`);
   }
   for (const t of g.tests.filter((t) => t.flaky)) {
     warnings.push(`tests on Python ${t.version} are flaky: ${t.error ?? "failed once"}`);
@@ -86,6 +95,7 @@ export function judge(
     (g.smoke?.passed ?? false) &&
     (g.scan?.passed ?? true) &&
     (g.dependencies?.passed ?? true) &&
+    (diff?.passed ?? true) &&
     errors.length === 0;
   const status: CiStatus = {
     passed: gatesPassed,
@@ -95,6 +105,7 @@ export function judge(
     ...(g.scan ? { scan: g.scan } : {}),
     ...(g.smoke ? { smoke: g.smoke } : {}),
     ...(g.dependencies ? { dependencies: g.dependencies } : {}),
+    ...(diff ? { diffCoverage: diff } : {}),
     skipped,
     warnings,
     ...(errors.length > 0 ? { errors } : {}),
@@ -133,6 +144,12 @@ export function failureLines(status: CiStatus): string[] {
   if (status.dependencies && !status.dependencies.passed) {
     lines.push(
       `image dependencies differ from the tested ones: ${status.dependencies.differences.join("; ")}`,
+    );
+  }
+  const diff = status.diffCoverage;
+  if (diff && !diff.passed) {
+    lines.push(
+      `changed lines: ${diff.covered} of ${diff.lines} changed executable lines covered (${diff.display ?? "?"}%), below the ${diff.threshold}% --diff-threshold`,
     );
   }
   if (!status.image && status.skipped.some((s) => s.stage === "build"))

@@ -7,6 +7,7 @@ import { branchTag, parseEvent, parseRepository } from "../settings/tags.js";
 import {
   appName,
   type PipelineSettings,
+  parseDiffThreshold,
   parsePlatforms,
   parseSeverities,
   parseSeverity,
@@ -40,6 +41,11 @@ export type CiPlan = {
   publishSkipped?: string;
   comment?: CommentTarget;
   commentSkipped?: string;
+  /**
+   * the changed lines' coverage gate, percent; undefined: report-only. The pull request's changes are read with
+   * `comment`'s token, repository and commit; without them, `commentSkipped` is also why there is no figure.
+   */
+  diffThreshold?: number;
   runUrl?: string;
   sha?: string;
   branch?: string;
@@ -70,9 +76,12 @@ export function planCi(
     oidcRequestToken?: Secret;
     cosignKey?: Secret;
     cosignPassword?: Secret;
+    /** 0 (or absent): report-only */
+    diffThreshold?: number;
   },
 ): CiPlan {
   if (args.repository) parseRepository(args.repository);
+  const diffThreshold = parseDiffThreshold(args.diffThreshold ?? 0);
   const event = parseEvent(args.event ?? "");
   const apiUrl = args.githubApiUrl ? parseGitHubApiUrl(args.githubApiUrl) : undefined;
   const signer = planSigner({
@@ -106,6 +115,7 @@ export function planCi(
   };
   const failOn = parseSeverity(args.failOn, "--fail-on");
   if (failOn) plan.failOn = failOn;
+  if (diffThreshold !== undefined) plan.diffThreshold = diffThreshold;
 
   if (args.publish && args.rehearse) {
     throw new InputError("--publish and --rehearse exclude each other. Expected one of them.");

@@ -19,7 +19,7 @@ import {
   text,
   verdict,
 } from "./markdown.js";
-import { coverageFiles, factsDetail, failedTests, lintFindings } from "./sections.js";
+import { coverageFiles, diffLines, diffRow, factsDetail, failedTests, lintFindings } from "./sections.js";
 import type { CiStatus, LintStatus, SeverityCounts, Skip, VersionStatus } from "./types.js";
 
 /** Marks the pipeline's CI comment on a pull request (see upsertComment). */
@@ -86,6 +86,7 @@ export function renderCiSummary(status: CiStatus): string {
       `${gate.display === undefined ? percent(gate.coverage) : `${text(gate.display)}%`} combined, ${gate.threshold}% required: ${text(gate.message)}`,
     ),
   );
+  if (status.diffCoverage) rows.push(diffRow(status.diffCoverage));
 
   const image = status.image;
   if (image === undefined) {
@@ -173,6 +174,7 @@ export function renderCiSummary(status: CiStatus): string {
     "",
     ...failedTests(status.tests),
     ...coverageFiles(status.gate, status.app),
+    ...diffLines(status.diffCoverage),
     ...lintFindings(status.lint),
     ...(status.lint.findings.length + status.lint.unformatted.length > 0 ? [""] : []),
     ...list("Errors", status.errors ?? []),

@@ -3,8 +3,8 @@
  * lint findings, the image's facts. Pure; every report text goes through text() or code().
  */
 import { formatBytes } from "./image.js";
-import { clip, code, plural, row, text } from "./markdown.js";
-import type { CiStatus, ImageFacts, LintStatus, VersionStatus } from "./types.js";
+import { clip, code, plural, row, text, verdict } from "./markdown.js";
+import type { CiStatus, DiffCoverageStatus, ImageFacts, LintStatus, VersionStatus } from "./types.js";
 
 /** How many ruff findings (and unformatted files) the summary lists; the full list is in the artifacts. */
 const MAX_FINDINGS = 10;
@@ -87,4 +87,56 @@ export function lintFindings(lint: LintStatus): string[] {
   }
   lines.push("", "</details>");
   return lines;
+}
+
+/** How many files the changed-lines list names; every one is in status.json (diffCoverage). */
+const MAX_DIFF_FILES = 30;
+/** A list this long or shorter stays open; a longer one is folded. */
+const OPEN_DIFF_FILES = 3;
+
+/** The table row of the changed lines' coverage: the figure with what it covers, or why there is none. */
+export function diffRow(diff: DiffCoverageStatus): string {
+  const pr = diff.pullRequest === undefined ? "" : ` in PR #${diff.pullRequest}`;
+  const policy = diff.threshold === undefined ? "report-only" : `${diff.threshold}% required`;
+  const notes = [
+    ...(diff.notMeasured.length > 0 ? [`${plural(diff.notMeasured.length, "file")} not measured`] : []),
+    ...(diff.skipped > 0 ? [`${plural(diff.skipped, "file")} without a changed executable line`] : []),
+    ...(diff.truncated ? ["only the first 3000 files: GitHub lists no more"] : []),
+  ].map((n) => ` · ${n}`);
+  if (diff.coverage === undefined || diff.display === undefined) {
+    const applied = diff.threshold === undefined ? "" : ` · --diff-threshold ${diff.threshold}% not applied`;
+    return row(
+      "Changed lines",
+      "➖ no figure",
+      `${text(diff.reason ?? "not measured")}${pr}${applied}${notes.join("")}`,
+    );
+  }
+  return row(
+    "Changed lines",
+    verdict(diff.passed),
+    `${diff.display}% of the changed executable lines covered (${diff.covered} of ${diff.lines})${pr} · ${policy}${notes.join("")}`,
+  );
+}
+
+/** The changed lines no test executed, as `file:line` ranges, and the files that could not be measured. */
+export function diffLines(diff: DiffCoverageStatus | undefined): string[] {
+  if (diff === undefined) return [];
+  const entries = [
+    ...diff.uncovered.map((u) => `- ${code(`${u.file}:${clip(u.lines, 300)}`)}`),
+    ...diff.notMeasured.map((n) => `- ${code(n.file)} not measured: ${text(n.reason)}`),
+  ];
+  if (entries.length === 0) return [];
+  const shown = entries.slice(0, MAX_DIFF_FILES);
+  if (entries.length > MAX_DIFF_FILES) {
+    shown.push(`- … and ${entries.length - MAX_DIFF_FILES} more in status.json (diffCoverage)`);
+  }
+  const parts = [
+    ...(diff.uncovered.length > 0
+      ? [`changed lines not covered (${plural(diff.uncovered.length, "file")})`]
+      : []),
+    ...(diff.notMeasured.length > 0 ? [`files not measured (${diff.notMeasured.length})`] : []),
+  ].join(" and ");
+  const title = `${parts.charAt(0).toUpperCase()}${parts.slice(1)}`;
+  if (entries.length <= OPEN_DIFF_FILES) return [`### ${title}`, "", ...shown, ""];
+  return [`<details><summary>${title}</summary>`, "", ...shown, "", "</details>", ""];
 }

@@ -129,6 +129,39 @@ export type SmokeStatus = {
   output: string;
 };
 
+/**
+ * Coverage of the lines a pull request changed: its changed executable lines (added or modified lines that
+ * coverage.py counts as statements) and how many of them the combined coverage executed.
+ */
+export type DiffCoverageStatus = {
+  /** false only when --diff-threshold is set and the figure is below it */
+  passed: boolean;
+  /** the --diff-threshold, percent; absent when it is off (the figure is then report-only) */
+  threshold?: number;
+  /** the pull request whose changes were read */
+  pullRequest?: number;
+  /** percent of the changed executable lines the tests executed; absent when there is no figure (see reason) */
+  coverage?: number;
+  /** that figure with one decimal, rounded down: it never reads as meeting a threshold it misses */
+  display?: string;
+  /** changed executable lines */
+  lines: number;
+  /** of those, the ones the combined coverage executed */
+  covered: number;
+  /** per file (a repository path), the changed executable lines no test executed, as ranges: "10-12, 15" */
+  uncovered: { file: string; lines: string }[];
+  /** changed files whose changed lines could not be read: GitHub sent no patch (binary, too large), or a bad one */
+  notMeasured: { file: string; reason: string }[];
+  /** changed files without a changed executable line: outside the app, not in the coverage data, deleted */
+  skipped: number;
+  /** how many files the pull request's file list held */
+  files: number;
+  /** the list stopped at GitHub's cap of 3000 files: the files past it are not measured */
+  truncated?: boolean;
+  /** why there is no figure: no token, no pull request, an API error, no coverage data, nothing executable */
+  reason?: string;
+};
+
 /** A stage that did not run, and why: the summary shows it as "stage: reason". */
 export type Skip = { stage: string; reason: string };
 
@@ -142,6 +175,8 @@ export type CiStatus = {
   smoke?: SmokeStatus;
   /** the image's dependencies against the tested ones */
   dependencies?: DependencyStatus;
+  /** coverage of the pull request's changed lines, or why there is no figure */
+  diffCoverage?: DiffCoverageStatus;
   /** stages left out and why, e.g. { stage: "publish", reason: "no --github-token given" } */
   skipped: Skip[];
   /** problems that do not change the verdict, e.g. "PR comment: token cannot write (403)" */

@@ -55,6 +55,20 @@ export function parseThreshold(threshold: number): number {
   return threshold;
 }
 
+/**
+ * `--diff-threshold`: above 0 (up to 100) the changed lines' coverage is a gate; 0, the default, leaves it
+ * report-only (a 0% gate could never fail anyway). Undefined means off. The default is 0 rather than -1 because
+ * the SDK's introspector reads only plain literals as defaults: `-1` would be missing from `--help`.
+ */
+export function parseDiffThreshold(threshold: number): number | undefined {
+  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) {
+    throw new InputError(
+      `Invalid --diff-threshold '${threshold}'. Expected a number from 0 to 100, e.g. 80 (0, the default, only reports).`,
+    );
+  }
+  return threshold === 0 ? undefined : threshold;
+}
+
 /** `high`, `HIGH` or ` High ` name the same severity; "" means none (report only). */
 export function parseSeverity(value: string, flag: string): Severity | undefined {
   const normalized = value.trim().toUpperCase();
