@@ -19,8 +19,18 @@ import { runDeploy } from "./pipeline/deploy.js";
 import { failureLines } from "./pipeline/judge.js";
 import { planCi } from "./pipeline/plan.js";
 import { runPublish } from "./pipeline/publish.js";
-import { CiRun, Deployment, LintResult, MatrixResult, ScanResult, TestResult } from "./results.js";
+import { TypecheckMode } from "./report/mypy.js";
+import {
+  CiRun,
+  Deployment,
+  LintResult,
+  MatrixResult,
+  ScanResult,
+  TestResult,
+  TypecheckResult,
+} from "./results.js";
 import { DEFAULT_PYTHON_VERSIONS, DEFAULT_SEVERITIES, SOURCE_IGNORE } from "./settings/defaults.js";
+import { parseServices } from "./settings/services.js";
 import { parseRepository } from "./settings/tags.js";
 import {
   type PipelineSettings,
@@ -33,12 +43,14 @@ import {
   parseSeverity,
   parseThreshold,
 } from "./settings/validate.js";
+import { fixReport, runFix } from "./stages/fix.js";
 import { buildImage } from "./stages/image.js";
 import { runLint } from "./stages/lint.js";
 import { runMatrix } from "./stages/matrix.js";
 import { requireFiles } from "./stages/python.js";
 import { runScan } from "./stages/scan.js";
 import { runTests } from "./stages/tests.js";
+import { planTypecheck, runTypecheck } from "./stages/typecheck.js";
 
 /** CI/CD for a Python service: every stage on its own, or all of them with `ci`. */
 @object()
@@ -99,6 +111,34 @@ export class Pipeline {
     return result;
   }
 
+  /**
+   * Type-check the app with mypy (pinned, in the app's dev environment, with the app's own config); fails listing
+   * every error (file:line:col: severity: message [code]). Runs even when the app configures no mypy.
+   */
+  @func()
+  async typecheck(): Promise<TypecheckResult> {
+    await requireFiles(this.source, this.app);
+    const { config } = await planTypecheck(this.source, this.app, TypecheckMode.gate);
+    const { status, reports } = await runTypecheck(this.source, this.app, TypecheckMode.gate, config);
+    const result = TypecheckResult.from(status, reports);
+    if (!result.passed) throw new Error(result.summary());
+    return result;
+  }
+
+  /**
+   * The app folder after ruff's safe fixes (`ruff check --fix`) and `ruff format`, with the pinned ruff and the
+   * app's own config; prints the files it changed and the findings left for a person. Write it back with
+   * `dagger call fix export --path sample-app` (your app's folder).
+   */
+  // Never cached as a function result, so every call prints what it did; the execs beneath still replay.
+  @func({ cache: "never" })
+  async fix(): Promise<Directory> {
+    await requireFiles(this.source, this.app);
+    const run = await runFix(this.source, this.app);
+    process.stderr.write(`${fixReport(run, this.app)}\n`);
+    return run.fixed;
+  }
+
   /** Run the app's tests with coverage on one Python version; the result reports failures instead of failing. */
   // Not cached as a function result: a failed or flaky run must not be replayed for 7 days (the execs
   // themselves still replay a green run, and rerun a failed one fresh).
@@ -106,21 +146,33 @@ export class Pipeline {
   async test(
     /** e.g. 3.12, or 3.14t for the free-threaded build */
     pythonVersion: string,
+    /** service containers the tests need: postgres (gives DATABASE_URL), redis (gives REDIS_URL); one instance per Python version; default none */
+    services: string[] = [],
+    /** another service container, NAME=IMAGE@sha256:<64 hex>:PORT (tests get NAME_HOST and NAME_PORT); repeatable; default none */
+    service: string[] = [],
   ): Promise<TestResult> {
     const version = parsePythonVersion(pythonVersion);
+    const needed = parseServices(services, service);
     await requireFiles(this.source, this.app);
-    return TestResult.from(await runTests(this.source, this.app, version));
+    return TestResult.from(await runTests(this.source, this.app, version, needed));
   }
 
   /** Run the tests on every Python version concurrently, combine coverage, and judge it against the threshold. */
   @func({ cache: "never" })
-  async testMatrix(): Promise<MatrixResult> {
+  async testMatrix(
+    /** service containers the tests need: postgres (gives DATABASE_URL), redis (gives REDIS_URL); one instance per Python version; default none */
+    services: string[] = [],
+    /** another service container, NAME=IMAGE@sha256:<64 hex>:PORT (tests get NAME_HOST and NAME_PORT); repeatable; default none */
+    service: string[] = [],
+  ): Promise<MatrixResult> {
+    const needed = parseServices(services, service);
     await requireFiles(this.source, this.app);
     const { runs, gate, reports } = await runMatrix(
       this.source,
       this.app,
       this.pythonVersions,
       this.threshold,
+      needed,
     );
     return MatrixResult.from(runs, gate, reports);
   }
@@ -213,6 +265,12 @@ export class Pipeline {
     cosignPassword?: Secret,
     /** fail when under this percent (0 to 100) of the PR's changed executable lines ran in tests; 0 only reports */
     diffThreshold: float = 0,
+    /** mypy: off, report (list findings, never fail) or gate; default gate when the app configures mypy ([tool.mypy], mypy.ini, .mypy.ini or setup.cfg [mypy]), else off */
+    typecheck?: TypecheckMode,
+    /** service containers the tests need: postgres (gives DATABASE_URL), redis (gives REDIS_URL); one instance per Python version; default none */
+    services: string[] = [],
+    /** another service container, NAME=IMAGE@sha256:<64 hex>:PORT (tests get NAME_HOST and NAME_PORT); repeatable; default none */
+    service: string[] = [],
   ): Promise<CiRun> {
     const plan = planCi(this.settings(), {
       publish,
@@ -235,6 +293,9 @@ export class Pipeline {
       cosignKey,
       cosignPassword,
       diffThreshold,
+      ...(typecheck ? { typecheck } : {}),
+      services,
+      service,
     });
     await requireFiles(this.source, this.app, this.dockerfile);
     const { status, summary, reports } = await runCi(plan);
@@ -327,6 +388,8 @@ export class Pipeline {
     allowUnsigned = false,
     /** verify with this cosign public key instead of CI's keyless identity */
     cosignPublicKey?: File,
+    /** the reusable workflow that signed, as its certificate names it (OWNER/REPO/.github/workflows/python-pipeline.yml@<refs/heads/…, refs/tags/… or 40-hex commit>) when it lives in another repository; empty: this repository's own python-pipeline.yml at the ref CI ran on */
+    signerWorkflow = "",
   ): Promise<Deployment> {
     const { status, summary } = await runDeploy(this.settings(), {
       branch,
@@ -342,6 +405,7 @@ export class Pipeline {
       registryPassword,
       allowUnsigned,
       ...(cosignPublicKey ? { cosignPublicKey } : {}),
+      signerWorkflow,
     });
     return Deployment.from(status, summary);
   }
@@ -351,6 +415,15 @@ export class Pipeline {
   @check()
   async checkLint(): Promise<void> {
     await this.lint();
+  }
+
+  /** mypy, as a check for `dagger check`; passes without running anything when the app configures no mypy. */
+  @func()
+  @check()
+  async checkTypecheck(): Promise<void> {
+    const { mode } = await planTypecheck(this.source, this.app, undefined);
+    if (mode === TypecheckMode.off) return;
+    await this.typecheck();
   }
 
   /** Every Python version's tests pass, as a check for `dagger check`. */

@@ -5,8 +5,10 @@
  * part of the module's API, so each class keeps an argument-free one and a static `from`.
  */
 import { type Directory, type File, type float, func, object } from "@dagger.io/dagger";
+import { formatTypecheckFinding, type TypecheckStatus } from "./report/mypy.js";
 import { formatFinding } from "./report/ruff.js";
 import type { DeployStatus, DiffCoverageStatus, GateStatus, LintStatus, ScanStatus } from "./report/types.js";
+import { notReadyMessage } from "./settings/services.js";
 import { versionSlug } from "./settings/validate.js";
 import type { VersionRun } from "./stages/tests.js";
 
@@ -35,6 +37,8 @@ export class TestResult {
   @func() error = "";
   /** the failed and errored tests (first 20), each as "path::test: first line of its message" */
   @func() failedTests: string[] = [];
+  /** set when a service container never became ready, so pytest did not run: which, how long, what it last said */
+  @func() serviceNotReady = "";
   /** pytest's output (tail) */
   @func() output = "";
   /** junit-<v>.xml, coverage-<v>.xml, coverage-<v>.json (coverage.py's own reports) and .coverage.<v>, whichever were written */
@@ -56,6 +60,7 @@ export class TestResult {
     r.gil = status.gil === undefined ? "" : status.gil ? "on" : "off";
     r.error = status.error ?? "";
     r.failedTests = (status.failedTests ?? []).map((f) => (f.message ? `${f.test}: ${f.message}` : f.test));
+    r.serviceNotReady = status.serviceNotReady ? notReadyMessage(status.serviceNotReady) : "";
     r.output = run.output;
     r.reports = run.reports;
     return r;
@@ -102,6 +107,40 @@ export class MatrixResult {
   @func()
   passed(): boolean {
     return this.gatePassed && this.results.every((r) => r.passed);
+  }
+}
+
+/** mypy's findings on the app: the pinned version, in the app's dev environment, with the app's own config. */
+@object()
+export class TypecheckResult {
+  /** true when mypy ran to the end and reported no error (notes never fail) */
+  @func() passed = false;
+  /** how many errors mypy reported */
+  @func() errors = 0;
+  /** one line per finding: file:line:col: severity: message  [code] */
+  @func() findings: string[] = [];
+  /** set when mypy crashed, refused its config or arguments, or could not be installed */
+  @func() error = "";
+  /** mypy.json (its -O json lines), mypy-stderr.txt and mypy-exit-code; mypy-error.txt when it never ran */
+  @func() reports!: Directory;
+
+  static from(status: TypecheckStatus, reports: Directory): TypecheckResult {
+    const r = new TypecheckResult();
+    r.passed = status.passed;
+    r.errors = status.errors;
+    r.findings = status.findings.map(formatTypecheckFinding);
+    r.error = status.error ?? "";
+    r.reports = reports;
+    return r;
+  }
+
+  /** A readable account: the verdict, then every finding. */
+  @func()
+  summary(): string {
+    const lines = [this.passed ? "mypy: no errors" : `mypy: ${this.errors} error(s)`];
+    if (this.error) lines.push(`error: ${this.error}`);
+    lines.push(...this.findings);
+    return lines.join("\n");
   }
 }
 

@@ -102,6 +102,9 @@ export function defaultLeaf(chain: Chain): unknown {
       return "";
     case "entries":
     case "glob":
+    case "addedPaths":
+    case "modifiedPaths":
+    case "removedPaths":
       return [];
     case "exists":
       return true;

@@ -64,6 +64,15 @@ export type Scenario = {
    * traceback, for a check that broke)
    */
   serviceNeverReady?: { service: string; version?: string; last?: string; report?: string };
+  /**
+   * the app's mypy config files as the source holds them, by name (null: absent); default the sample app's own:
+   * its pyproject.toml (with [tool.mypy] strict), and no mypy.ini, .mypy.ini or setup.cfg
+   */
+  mypyFiles?: Record<string, string | null>;
+  /** mypy's run in the type check: `-O json` stdout (default none: clean), exit code (default 0), stderr */
+  mypy?: { stdout?: string; exit?: number; stderr?: string };
+  /** the type check's install exec (uv sync, then mypy) fails with this stderr */
+  mypyInstallFails?: string;
 };
 
 const SAMPLE_APP_ONLY = "3.14\nsample-app==0.1.0\n";
@@ -101,6 +110,22 @@ const isTestRun = (chain: Chain) =>
   execs(chain).some((a) => a[0] === "sh" && (a[2] ?? "").includes("--junitxml"));
 const isCombine = (chain: Chain) => execs(chain).some((a) => (a[2] ?? "").includes("coverage combine"));
 const isTrivy = (chain: Chain) => execs(chain).some((a) => a[0] === "trivy");
+const lastExec = (chain: Chain): string[] => execs(chain).at(-1) ?? [];
+const isMypyRun = (chain: Chain) => lastExec(chain).includes("mypy") && lastExec(chain).includes("-O");
+const isMypyInstall = (chain: Chain) =>
+  execs(chain).some((a) => a.some((arg) => arg.includes("pip install") && arg.includes("mypy==")));
+
+const MYPY_CONFIG_NAMES = ["mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"];
+/** The mypy config file a source path names (`sample-app/setup.cfg` -> setup.cfg), if it names one. */
+const mypyConfigName = (path: unknown): string | undefined =>
+  MYPY_CONFIG_NAMES.find((n) => path === n || String(path).endsWith(`/${n}`));
+/** The text of one of the app's mypy config files; null when the source has no such file. */
+function mypyFileText(s: Scenario, name: string): string | null {
+  if (s.mypyFiles && name in s.mypyFiles) return s.mypyFiles[name] ?? null;
+  return name === "pyproject.toml"
+    ? readFileSync(join(import.meta.dirname, "../../sample-app/pyproject.toml"), "utf8")
+    : null;
+}
 const ruffExec = (chain: Chain, verb: string) =>
   execs(chain).some((a) => a[0]?.endsWith("ruff") && a[1] === verb);
 /** The matrix version a container is for, from UV_PYTHON (`3.12+gil` -> 3.12). */
@@ -166,7 +191,23 @@ export function scenario(s: Scenario = {}): Resolver {
   return (chain) => {
     const { field, args } = leafOf(chain);
 
-    if (field === "exists") return String(args.path).endsWith("uv.lock") ? (s.lock ?? false) : true;
+    if (field === "exists") {
+      if (String(args.path).endsWith("uv.lock")) return s.lock ?? false;
+      const name = execs(chain).length === 0 ? mypyConfigName(args.path) : undefined;
+      return name === undefined ? true : mypyFileText(s, name) !== null;
+    }
+    if (field === "contents" && execs(chain).length === 0) {
+      const name = mypyConfigName(find(chain, "file").at(-1)?.args.path);
+      if (name !== undefined) return mypyFileText(s, name) ?? "";
+    }
+    if (isMypyInstall(chain) && s.mypyInstallFails) {
+      throw execError({ exitCode: 1, stderr: s.mypyInstallFails, cmd: ["sh", "-c", "…"] });
+    }
+    if (isMypyRun(chain)) {
+      if (field === "stdout") return s.mypy?.stdout ?? "";
+      if (field === "stderr") return s.mypy?.stderr ?? "";
+      if (field === "exitCode") return s.mypy?.exit ?? 0;
+    }
     if (field === "plaintext") return s.secret ?? "fake-secret-value";
 
     if (isTestRun(chain)) {

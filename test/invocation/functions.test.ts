@@ -4,19 +4,21 @@
  * outputs (test/helpers/scenario.ts). A result the SDK refuses (`could not find result property`), an
  * argument it cannot load, or a failure that does not fail is caught here, where no type check can see it.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
+  allChains as allChainsOf,
   type Chain,
   chainOf,
   type Engine,
   enginesPerTest,
   execs,
+  leafOf,
   type Resolver,
   secretId,
 } from "../helpers/engine.js";
 import { introspect } from "../helpers/introspect.js";
 import { constructPipeline, type FunctionCall, invokeFunction } from "../helpers/invoke.js";
-import { SCENARIO_SHA, type Scenario, scenario, upstream } from "../helpers/scenario.js";
+import { bindsService, SCENARIO_SHA, type Scenario, scenario, upstream } from "../helpers/scenario.js";
 
 const startEngine = enginesPerTest();
 
@@ -73,6 +75,98 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     const run = await session({ ruffFormat: { exit: 2, stderr: "ruff failed\nCause: TOML parse error" } });
     const err = await failure(call(run, "lint"));
     expect(err.message).toContain("ruff format failed (exit 2): ruff failed Cause: TOML parse error");
+  });
+
+  it("typecheck: the app's own config runs the pinned mypy, and a clean run serializes a TypecheckResult", async () => {
+    const run = await session();
+    expect(await call(run, "typecheck")).toMatchObject({ passed: true, errors: 0, findings: [], error: "" });
+    const mypy = run.engine.queries.find((q) => (execs(q).at(-1) ?? []).includes("mypy"));
+    // the sample app's [tool.mypy] names its own files: mypy gets no target of ours
+    expect(execs(mypy as Chain).at(-1)).toEqual([
+      "uv",
+      "run",
+      "--no-sync",
+      "mypy",
+      "-O",
+      "json",
+      "--no-error-summary",
+    ]);
+  });
+
+  it("typecheck: mypy's errors fail it, each named with its place and code (mypy v2.3.1 records)", async () => {
+    const run = await session({ mypy: { stdout: upstream("mypy/outputjson-with-hint.jsonl"), exit: 1 } });
+    const err = await failure(call(run, "typecheck"));
+    expect(err.message).toMatch(/^mypy: 2 error\(s\)/);
+    expect(err.message).toContain(
+      'main:14:1: error: No overload variant of "foo" matches argument type "str"  [call-overload]',
+    );
+    expect(err.message).toContain("main:12:13: note: Revealed type is");
+  });
+
+  it("typecheck: a mypy crash (exit 2) fails with its last lines, never a pass", async () => {
+    const stderr =
+      "version: 2.3.1\nTraceback (most recent call last):\nRuntimeError: boom\nmain:3: error: INTERNAL ERROR";
+    const run = await session({ mypy: { exit: 2, stderr } });
+    const err = await failure(call(run, "typecheck"));
+    expect(err.message).toContain("INTERNAL ERROR");
+  });
+
+  it("typecheck: a failed install is an error naming it, not a clean run", async () => {
+    const run = await session({ mypyInstallFails: "error: No solution found when resolving dependencies" });
+    const err = await failure(call(run, "typecheck"));
+    expect(err.message).toContain("mypy could not run");
+    expect(err.message).toContain("No solution found");
+  });
+
+  it("fix: returns the app folder after ruff's fixes and prints what changed", async () => {
+    const run = await session((chain) =>
+      leafOf(chain).field === "modifiedPaths" ? ["src/sample_app/cli.py"] : scenario()(chain),
+    );
+    const printed: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((text) => {
+      printed.push(String(text));
+      return true;
+    });
+    try {
+      const fixed = await call(run, "fix");
+      const chain = chainOf(fixed) as Chain;
+      expect(execs(chain).map((a) => a.slice(1, 3))).toEqual([
+        ["tool", "install"],
+        ["check", "--no-cache"],
+        ["format", "--no-cache"],
+      ]);
+      expect(chain.at(-1)).toEqual({ field: "directory", args: { path: "/src/sample-app" } });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(printed.join("")).toContain(
+      "ruff fixed or reformatted 1 file(s):\n  sample-app/src/sample_app/cli.py",
+    );
+  });
+
+  it("test: --services binds a postgres of this run's own; an unknown service is refused before anything runs", async () => {
+    const run = await session();
+    await call(run, "test", { pythonVersion: "3.12", services: ["postgres"] });
+    const bound = allChainsOf(run.engine).filter((c) => bindsService(c, "postgres"));
+    expect(bound.length).toBeGreaterThan(0);
+    const before = run.engine.queries.length;
+    await expect(call(run, "test", { pythonVersion: "3.12", services: ["mysql"] })).rejects.toThrow(
+      "Unknown service 'mysql' in --services",
+    );
+    await expect(call(run, "testMatrix", { service: ["cache=redis:7:6379"] })).rejects.toThrow(
+      "Invalid --service 'cache=redis:7:6379'",
+    );
+    expect(run.engine.queries.length).toBe(before);
+  });
+
+  it("testMatrix: a service that never became ready is named as such, and is not failed tests", async () => {
+    const run = await session({ serviceNeverReady: { service: "postgres", version: "3.12" } });
+    const result = await call(run, "testMatrix", { services: ["postgres"] });
+    const leg = (result.results as Record<string, unknown>[]).find((r) => r.version === "3.12");
+    expect(leg).toMatchObject({ passed: false, tests: 0, failures: 0, attempts: 0 });
+    expect(leg?.serviceNotReady).toContain("service postgres never became ready within 90s");
+    const others = (result.results as Record<string, unknown>[]).filter((r) => r.version !== "3.12");
+    expect(others.every((r) => r.passed === true && r.serviceNotReady === "")).toBe(true);
   });
 
   it("test: a green run serializes its TestResult with the interpreter and GIL it ran on", async () => {
@@ -337,6 +431,20 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(err.message).toContain(message);
   });
 
+  it("deploy: --signer-workflow verifies the reusable workflow another repository names; a malformed one is refused", async () => {
+    const ok = await session();
+    const signer = "octo-org/pipelines/.github/workflows/python-pipeline.yml@refs/tags/v1.2.0";
+    const result = await call(ok, "deploy", { ...deployArgs, signerWorkflow: signer });
+    expect(result.signature).toContain(
+      "signed by ^https://github\\.com/octo-org/pipelines/\\.github/workflows/python-pipeline\\.yml@refs/tags/v1\\.2\\.0$",
+    );
+    const before = ok.engine.queries.length;
+    await expect(
+      call(ok, "deploy", { ...deployArgs, signerWorkflow: "python-pipeline.yml@main" }),
+    ).rejects.toThrow("Invalid --signer-workflow 'python-pipeline.yml@main'");
+    expect(ok.engine.queries.length).toBe(before);
+  });
+
   it("deploy: a refused image never runs", async () => {
     const run = await session({ unsigned: true });
     await failure(call(run, "deploy", deployArgs));
@@ -353,7 +461,7 @@ describe("Pipeline functions through the SDK's invocation path", () => {
 
   it("checks: checkLint, checkTests and checkCoverage pass on a green run and fail on a red one", async () => {
     const green = await session();
-    for (const fn of ["checkLint", "checkTests", "checkCoverage"]) {
+    for (const fn of ["checkLint", "checkTests", "checkCoverage", "checkTypecheck"]) {
       await expect(call(green, fn)).resolves.toBeNull();
     }
     const red = await session(
@@ -363,6 +471,14 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     await expect(call(red, "checkLint")).rejects.toThrow("F401");
     await expect(call(red, "checkTests")).rejects.toThrow("Python 3.12");
     await expect(call(red, "checkCoverage")).rejects.toThrow("below the 95% threshold");
+  });
+
+  it("checkTypecheck fails on mypy's errors, and runs nothing for an app that configures no mypy", async () => {
+    const red = await session({ mypy: { stdout: upstream("mypy/outputjson-simple.jsonl"), exit: 1 } });
+    await expect(call(red, "checkTypecheck")).rejects.toThrow("[call-arg]");
+    const none = await session({ mypyFiles: { "pyproject.toml": '[project]\nname = "app"\n' } });
+    await expect(call(none, "checkTypecheck")).resolves.toBeNull();
+    expect(none.engine.queries.some((q) => execs(q).length > 0)).toBe(false);
   });
 });
 
@@ -384,6 +500,9 @@ describe("the result objects' own functions", () => {
     const lint = await call(clean, "lint");
     expect(root(await call(as(lint), "report", {}, "LintResult")).at(-1)).toBe("file");
     expect(await call(as(lint), "summary", {}, "LintResult")).toBe("ruff: no findings");
+
+    const typed = await call(clean, "typecheck");
+    expect(await call(as(typed), "summary", {}, "TypecheckResult")).toBe("mypy: no errors");
 
     const scan = await call(clean, "scan");
     expect(root(await call(as(scan), "sbom", {}, "ScanResult")).at(-1)).toBe("file");

@@ -137,7 +137,12 @@ describe("module surface (SDK introspector)", () => {
 
   it("registers checks for `dagger check` that take no argument and return nothing", () => {
     const checks = Object.values(pipeline.methods).filter((m) => m.isCheck);
-    expect(checks.map((m) => m.name).sort()).toEqual(["checkCoverage", "checkLint", "checkTests"]);
+    expect(checks.map((m) => m.name).sort()).toEqual([
+      "checkCoverage",
+      "checkLint",
+      "checkTests",
+      "checkTypecheck",
+    ]);
     for (const m of checks) {
       expect(m.returnType.kind).toBe("VOID_KIND");
       expect(Object.keys(m.arguments)).toEqual([]);

@@ -19,7 +19,7 @@ import {
 } from "../helpers/engine.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { constructPipeline, invokeFunction } from "../helpers/invoke.js";
-import { envOf, SCENARIO_SHA, type Scenario, scenario, versionOf } from "../helpers/scenario.js";
+import { envOf, SCENARIO_SHA, type Scenario, scenario, upstream, versionOf } from "../helpers/scenario.js";
 import { throughMergedReports } from "./combined-coverage.js";
 
 const startEngine = enginesPerTest();
@@ -363,6 +363,115 @@ describe("ci's summary when the comment cannot be posted", () => {
     } finally {
       await gh.close();
     }
+  });
+});
+
+describe("ci's plan: the type check and the tests' service containers", () => {
+  /** Each distinct exec definition (a chain up to its last withExec), as readable argument lists. */
+  const definitions = (engine: Engine) =>
+    [
+      ...new Set(
+        containersWith(engine, (c) => execs(c).length > 0).map((c) =>
+          JSON.stringify(c.slice(0, c.map((call) => call.field).lastIndexOf("withExec") + 1)),
+        ),
+      ),
+    ].sort();
+  const mypyRuns = (engine: Engine) =>
+    definitions(engine).filter((d) => (execs(JSON.parse(d) as Chain).at(-1) ?? []).includes("mypy"));
+  const NO_MYPY = { mypyFiles: { "pyproject.toml": '[project]\nname = "app"\n' } };
+
+  it("type-checks an app that configures mypy, in gate mode, alongside lint", async () => {
+    const { engine, run } = await runCi();
+    expect(mypyRuns(engine)).toHaveLength(1);
+    expect(JSON.parse(run.status).typecheck).toMatchObject({ passed: true, mode: "gate", errors: 0 });
+    expect(run.summary).toMatch(/\| Type check \| ✅ pass \| 0 errors \|/);
+  });
+
+  it("runs nothing new for an app without mypy config: the same execs as with --typecheck off", async () => {
+    const plain = await runCi(NO_MYPY);
+    const off = await runCi({}, { typecheck: "off" });
+    expect(mypyRuns(plain.engine)).toEqual([]);
+    expect(definitions(plain.engine)).toEqual(definitions(off.engine));
+    for (const { run } of [plain, off]) {
+      expect(JSON.parse(run.status).typecheck).toBeUndefined();
+      expect(run.summary).not.toContain("Type check");
+    }
+  });
+
+  it("fails the run on mypy's errors under the gate, and only lists them under --typecheck report", async () => {
+    const findings = { mypy: { stdout: upstream("mypy/outputjson-with-hint.jsonl"), exit: 1 } };
+    const gated = await runCi(findings);
+    expect(gated.run.passed).toBe(false);
+    expect(gated.run.summary).toContain("Type-check findings (3)");
+    await expect(
+      (async () => {
+        const engine = await startEngine(scenario(findings));
+        const parentArgs = await constructPipeline(engine, { threshold: 70 });
+        await engine.connect(() => invokeFunction({ fnName: "ci", parentArgs, fnArgs: {} }));
+      })(),
+    ).rejects.toThrow("typecheck: 2 mypy error(s)");
+    const reported = await runCi(findings, { typecheck: "report" });
+    expect(reported.run.passed).toBe(true);
+    expect(reported.run.summary).toMatch(
+      /\| Type check \| ⚠️ report only \| 2 errors, 1 note \(report only\) \|/,
+    );
+  });
+
+  it("fails on a mypy crash under the gate with mypy's own last lines, and refuses an unknown mode up front", async () => {
+    const crash = await runCi({
+      mypy: {
+        exit: 2,
+        stderr: "Traceback (most recent call last):\nAssertionError\nmain:3: error: INTERNAL ERROR",
+      },
+    });
+    expect(crash.run.passed).toBe(false);
+    expect(JSON.parse(crash.run.status).typecheck.error).toContain("INTERNAL ERROR");
+    const engine = await startEngine(scenario());
+    const parentArgs = await constructPipeline(engine, { threshold: 70 });
+    const before = engine.queries.length;
+    await expect(
+      engine.connect(() => invokeFunction({ fnName: "ci", parentArgs, fnArgs: { typecheck: "strict" } })),
+    ).rejects.toThrow();
+    expect(engine.queries.length).toBe(before);
+  });
+
+  it("binds no service when none is asked for", async () => {
+    const { engine, run } = await runCi();
+    expect(allChains(engine).some((c) => find(c, "withServiceBinding").length > 0)).toBe(false);
+    expect(JSON.parse(run.status).services).toBeUndefined();
+  });
+
+  it("gives every test container its own postgres, and the combine none", async () => {
+    const { engine, run } = await runCi({}, { services: ["postgres"] });
+    const runs = testRuns(engine);
+    expect(runs.length).toBe(6);
+    const services = runs.map((r) =>
+      JSON.stringify(find(r, "withServiceBinding").find((c) => c.args.alias === "postgres")?.args.service),
+    );
+    expect(new Set(services).size).toBe(6); // one definition, so one instance, per leg
+    expect(runs.every((r) => envOf(r, "DATABASE_URL")?.startsWith("postgresql://"))).toBe(true);
+    const combine = containersWith(engine, (c) =>
+      execs(c).some((a) => (a[2] ?? "").includes("coverage combine")),
+    );
+    expect(combine.some((c) => find(c, "withServiceBinding").length > 0)).toBe(false);
+    expect(JSON.parse(run.status).services).toEqual(["postgres"]);
+    expect(run.summary).toContain("Services: <code>postgres</code> (one instance per Python version)");
+  });
+
+  it("reports a service that never became ready as such, not as failed tests, and fails the run", async () => {
+    const { run } = await runCi(
+      { serviceNeverReady: { service: "postgres", version: "3.12" } },
+      { services: ["postgres"] },
+    );
+    expect(run.passed).toBe(false);
+    const leg = JSON.parse(run.status).tests.find((t: { version: string }) => t.version === "3.12");
+    expect(leg).toMatchObject({
+      passed: false,
+      tests: 0,
+      failures: 0,
+      serviceNotReady: { service: "postgres" },
+    });
+    expect(run.summary).toMatch(/\| Tests, Python 3\.12 \| ⏳ service not ready \|/);
   });
 });
 

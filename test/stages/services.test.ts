@@ -219,6 +219,7 @@ describe("a service that never becomes ready", () => {
       errors: 0,
       skipped: 0,
       error: `service postgres never became ready within 90s (last output: ${last})`,
+      serviceNotReady: { service: "postgres", timeoutSeconds: 90, last },
     } satisfies VersionStatus);
     expect(byVersion("3.12")?.serviceNotReady).toEqual({ service: "postgres", timeoutSeconds: 90, last });
     expect(byVersion("3.12")?.output).toContain("PIPELINE_SERVICE_NOT_READY");

@@ -9,6 +9,7 @@ import { readPullRequestChanges } from "../github/files.js";
 import { commentOnPullRequest } from "../github/notify.js";
 import { renderAnnotations } from "../report/annotations.js";
 import { diffCoverage, type PullRequestChanges } from "../report/diff.js";
+import { TypecheckMode } from "../report/mypy.js";
 import { CI_MARKER, renderCiSummary } from "../report/render.js";
 import type {
   CiStatus,
@@ -30,6 +31,7 @@ import { packagePage, pinned, pushImages, REHEARSAL_REGISTRY, rehearsalRegistry 
 import { SRC } from "../stages/python.js";
 import { runScan, type ScanRun } from "../stages/scan.js";
 import { signImage } from "../stages/sign.js";
+import { planTypecheck, runTypecheck, type TypecheckRun } from "../stages/typecheck.js";
 import { type Gathered, judge } from "./judge.js";
 import type { CiPlan } from "./plan.js";
 
@@ -138,24 +140,37 @@ async function gather(
         ),
   );
   const measured = Promise.all([
-    runMatrix(plan.source, plan.app, plan.versions, plan.threshold),
+    runMatrix(plan.source, plan.app, plan.versions, plan.threshold, plan.services),
     changes,
   ]).then(async ([matrix, changed]) => ({ matrix, diff: await measureChanges(plan, matrix, changed) }));
-  const [failed, lint, { matrix, diff }, smoked, scanned, locked, compared, read] = await Promise.all([
-    buildError,
-    runLint(plan.source, plan.app),
-    measured,
-    smoke,
-    scan,
-    plan.source.exists(inApp(plan.app, "uv.lock")),
-    dependencies,
-    facts,
-  ]);
+  // off (the default for an app that configures no mypy) starts no container at all
+  const typecheck: Promise<TypecheckRun | undefined> = planTypecheck(
+    plan.source,
+    plan.app,
+    plan.typecheck,
+  ).then(({ mode, config }) =>
+    mode === TypecheckMode.off ? undefined : runTypecheck(plan.source, plan.app, mode, config),
+  );
+  const [failed, lint, typechecked, { matrix, diff }, smoked, scanned, locked, compared, read] =
+    await Promise.all([
+      buildError,
+      runLint(plan.source, plan.app),
+      typecheck,
+      measured,
+      smoke,
+      scan,
+      plan.source.exists(inApp(plan.app, "uv.lock")),
+      dependencies,
+      facts,
+    ]);
   let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.reports);
+  if (typechecked) reports = reports.withDirectory(".", typechecked.reports);
   if (scanned.run) reports = reports.withDirectory(".", scanned.run.reports);
   const gathered: Gathered = {
     lint: lint.status,
+    ...(typechecked ? { typecheck: typechecked.status } : {}),
     tests: matrix.runs.map((r) => r.status),
+    ...(plan.services.length > 0 ? { services: plan.services.map((s) => s.name) } : {}),
     gate: matrix.gate,
     ...(failed !== undefined ? { buildError: failed } : {}),
     ...(smoked ? { smoke: smoked } : {}),

@@ -2,6 +2,7 @@
  * The judge: from what the stages gathered to the run's status, before anything is pushed. Pure, so every
  * combination of outcomes is a table test (test/pipeline/judge.test.ts).
  */
+import { TypecheckMode, type TypecheckStatus } from "../report/mypy.js";
 import type {
   CiStatus,
   DependencyStatus,
@@ -18,7 +19,11 @@ import type {
 /** What the concurrent stages produced, as plain data. */
 export type Gathered = {
   lint: LintStatus;
+  /** mypy under --typecheck report or gate; absent when off */
+  typecheck?: TypecheckStatus;
   tests: VersionStatus[];
+  /** the service containers each test container had, by name */
+  services?: string[];
   gate: GateStatus;
   /** why the image did not build; absent when it built */
   buildError?: string;
@@ -70,6 +75,10 @@ export function judge(
   if (diff?.threshold !== undefined && diff.coverage === undefined) {
     warnings.push(`--diff-threshold ${diff.threshold} was not applied: ${diff.reason ?? "no figure"}`);
   }
+  const tc = g.typecheck;
+  if (tc?.mode === TypecheckMode.report && tc.error !== undefined) {
+    warnings.push(`type check (report only): ${tc.error}`);
+  }
   for (const t of g.tests.filter((t) => t.flaky)) {
     warnings.push(`tests on Python ${t.version} are flaky: ${t.error ?? "failed once"}`);
   }
@@ -90,6 +99,7 @@ export function judge(
   const gatesPassed =
     g.buildError === undefined &&
     g.lint.passed &&
+    (tc?.passed ?? true) &&
     g.tests.every((t) => t.passed) &&
     g.gate.passed &&
     (g.smoke?.passed ?? false) &&
@@ -100,7 +110,9 @@ export function judge(
   const status: CiStatus = {
     passed: gatesPassed,
     lint: g.lint,
+    ...(tc ? { typecheck: tc } : {}),
     tests: g.tests,
+    ...(g.services && g.services.length > 0 ? { services: g.services } : {}),
     gate: g.gate,
     ...(g.scan ? { scan: g.scan } : {}),
     ...(g.smoke ? { smoke: g.smoke } : {}),
@@ -126,6 +138,10 @@ export function failureLines(status: CiStatus): string[] {
         ? `lint: ruff could not run: ${status.lint.error}`
         : `lint: ${status.lint.findings.length} finding(s), ${status.lint.unformatted.length} file(s) to reformat`,
     );
+  }
+  const tc = status.typecheck;
+  if (tc && !tc.passed) {
+    lines.push(tc.error ? `typecheck: ${tc.error}` : `typecheck: ${tc.errors} mypy error(s)`);
   }
   for (const t of status.tests.filter((t) => !t.passed)) {
     lines.push(

@@ -1,8 +1,10 @@
 import type { Directory, Secret } from "@dagger.io/dagger";
 import { parseGitHubApiUrl } from "../github/client.js";
 import type { CommentTarget } from "../github/notify.js";
+import { parseTypecheckMode, type TypecheckMode } from "../report/mypy.js";
 import type { Severity } from "../settings/defaults.js";
 import { InputError } from "../settings/errors.js";
+import { parseServices, type ServiceSpec } from "../settings/services.js";
 import { branchTag, parseEvent, parseRepository } from "../settings/tags.js";
 import {
   appName,
@@ -28,6 +30,10 @@ export type CiPlan = {
   app: string;
   versions: string[];
   threshold: number;
+  /** the service containers every test container gets, one instance per leg; empty: none */
+  services: ServiceSpec[];
+  /** the type check's mode as asked; undefined: gate when the app configures mypy, else off */
+  typecheck?: TypecheckMode;
   dockerfile: string;
   smokeCommand: string;
   smokeExpect: string;
@@ -78,10 +84,18 @@ export function planCi(
     cosignPassword?: Secret;
     /** 0 (or absent): report-only */
     diffThreshold?: number;
+    /** off, report or gate; absent: decided by whether the app configures mypy */
+    typecheck?: string;
+    /** known service names (postgres, redis) */
+    services?: readonly string[];
+    /** NAME=IMAGE@sha256:<64 hex>:PORT */
+    service?: readonly string[];
   },
 ): CiPlan {
   if (args.repository) parseRepository(args.repository);
   const diffThreshold = parseDiffThreshold(args.diffThreshold ?? 0);
+  const services = parseServices(args.services ?? [], args.service ?? []);
+  const typecheck = args.typecheck ? parseTypecheckMode(args.typecheck) : undefined;
   const event = parseEvent(args.event ?? "");
   const apiUrl = args.githubApiUrl ? parseGitHubApiUrl(args.githubApiUrl) : undefined;
   const signer = planSigner({
@@ -98,6 +112,8 @@ export function planCi(
     app: settings.app,
     versions: settings.versions,
     threshold: settings.threshold,
+    services,
+    ...(typecheck ? { typecheck } : {}),
     dockerfile: settings.dockerfile,
     smokeCommand: settings.smokeCommand,
     smokeExpect: settings.smokeExpect,

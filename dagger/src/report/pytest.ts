@@ -200,5 +200,5 @@ export function brokenStatus(version: string, error: string): VersionStatus {
  * counted; the reason names the service, the time it was given and what its probe last saw.
  */
 export function notReadyStatus(version: string, notReady: ServiceNotReady): VersionStatus {
-  return brokenStatus(version, notReadyMessage(notReady));
+  return { ...brokenStatus(version, notReadyMessage(notReady)), serviceNotReady: notReady };
 }

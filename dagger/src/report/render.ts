@@ -19,6 +19,7 @@ import {
   text,
   verdict,
 } from "./markdown.js";
+import { typecheckDetail, typecheckFindings } from "./mypy.js";
 import { coverageFiles, diffLines, diffRow, factsDetail, failedTests, lintFindings } from "./sections.js";
 import type { CiStatus, LintStatus, SeverityCounts, Skip, VersionStatus } from "./types.js";
 
@@ -53,6 +54,7 @@ function testDetail(t: VersionStatus): string {
 }
 
 function testVerdict(t: VersionStatus): string {
+  if (t.serviceNotReady) return "⏳ service not ready";
   return t.flaky === true ? "⚠️ flaky" : verdict(t.passed);
 }
 
@@ -75,6 +77,11 @@ function severityDetail(counts: SeverityCounts): string {
 export function renderCiSummary(status: CiStatus): string {
   const rows = [row("Stage", "Result", "Detail"), row("---", "---", "---")];
   rows.push(row("Lint", verdict(status.lint.passed), lintDetail(status.lint)));
+  const tc = status.typecheck;
+  if (tc) {
+    const shown = tc.mode === "report" && tc.passed && tc.errors > 0 ? "⚠️ report only" : verdict(tc.passed);
+    rows.push(row("Type check", shown, typecheckDetail(tc)));
+  }
   for (const t of status.tests) {
     rows.push(row(`Tests, Python ${text(t.version)}`, testVerdict(t), testDetail(t)));
   }
@@ -172,11 +179,16 @@ export function renderCiSummary(status: CiStatus): string {
     ...commitLine(status.branch, status.sha),
     ...rows,
     "",
+    ...(status.services
+      ? [`Services: ${status.services.map(code).join(", ")} (one instance per Python version)`, ""]
+      : []),
     ...failedTests(status.tests),
     ...coverageFiles(status.gate, status.app),
     ...diffLines(status.diffCoverage),
     ...lintFindings(status.lint),
     ...(status.lint.findings.length + status.lint.unformatted.length > 0 ? [""] : []),
+    ...typecheckFindings(tc, status.app),
+    ...((tc?.findings.length ?? 0) > 0 ? [""] : []),
     ...list("Errors", status.errors ?? []),
     ...list(
       "Skipped",

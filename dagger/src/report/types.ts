@@ -4,6 +4,8 @@
  * never disagree. Plain data only: nothing here touches the engine.
  */
 
+import type { TypecheckStatus } from "./mypy.js";
+
 /** One ruff finding, as a reader needs it to jump to the line. */
 export type LintFinding = {
   file: string;
@@ -45,6 +47,8 @@ export type VersionStatus = {
   python?: string;
   /** the GIL at the end of the test session (3.13 and later) */
   gil?: boolean;
+  /** a service container never became ready, so pytest never ran: which, how long, what it last said */
+  serviceNotReady?: { service: string; timeoutSeconds: number; last: string };
   /** set when the run produced no usable report (install failure, crash, malformed junit), or why a flaky run first failed */
   error?: string;
 };
@@ -168,7 +172,11 @@ export type Skip = { stage: string; reason: string };
 export type CiStatus = {
   passed: boolean;
   lint: LintStatus;
+  /** mypy's findings and verdict; absent when the type check was off */
+  typecheck?: TypecheckStatus;
   tests: VersionStatus[];
+  /** service containers bound to every test container, e.g. ["postgres", "redis"]; absent when none */
+  services?: string[];
   gate: GateStatus;
   image?: ImageStatus;
   scan?: ScanStatus;
