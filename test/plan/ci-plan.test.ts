@@ -567,6 +567,12 @@ describe("ci's changed-line coverage", () => {
       await withGitHub(openPull(app), async (gh, github) => {
         const { engine, run } = await runCi({ secret: gh.token }, github, ctor);
         expect(gh.calls("GET", /\/pulls\/7\/files$/)).toHaveLength(1);
+        // the changed files and the comment share one lookup of the commit's pull request
+        expect(gh.calls("GET", /\/commits\/[0-9a-f]{40}\/pulls$/)).toHaveLength(1);
+        expect(
+          gh.calls("POST", /\/issues\/7\/comments$/).length +
+            gh.calls("PATCH", /\/issues\/comments\/\d+$/).length,
+        ).toBe(1);
         expect(coverageReads(engine)).toHaveLength(1);
         const status = JSON.parse(run.status);
         expect(status.diffCoverage).toEqual({

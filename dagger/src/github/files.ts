@@ -5,18 +5,14 @@
 import type { ChangedFile, PullRequestChanges } from "../report/diff.js";
 import { MAX_PULL_FILES } from "../report/diff.js";
 import { InputError } from "../settings/errors.js";
-import { parseRepository } from "../settings/tags.js";
 import {
   checkRepository,
-  createOctokit,
   describeGitHubError,
   type Octokit,
-  parseGitHubApiUrl,
   type Repo,
   statusError,
 } from "./client.js";
-import type { CommentTarget } from "./notify.js";
-import { findPullRequest } from "./pulls.js";
+import { type CommentTarget, targetPullRequest } from "./notify.js";
 
 type ListFiles = (
   params: Repo & { pull_number: number; per_page?: number },
@@ -86,21 +82,9 @@ function describeReadError(err: unknown): string {
  * retries) comes back as the reason there is no figure: reading the changes never fails the run.
  */
 export async function readPullRequestChanges(target: CommentTarget): Promise<PullRequestChanges> {
-  const { owner, repo } = parseRepository(target.repository);
-  const baseUrl = target.apiUrl === undefined ? undefined : parseGitHubApiUrl(target.apiUrl);
+  const lookup = targetPullRequest(target);
   try {
-    const octokit = await createOctokit({
-      token: await target.token.plaintext(),
-      userAgent: "pipeline-dagger-module",
-      baseUrl,
-    });
-    const pullRequest = await findPullRequest(octokit, {
-      owner,
-      repo,
-      sha: target.sha,
-      ...(target.branch ? { branch: target.branch } : {}),
-      ...(target.headOwner ? { headOwner: target.headOwner } : {}),
-    });
+    const { octokit, owner, repo, pullRequest } = await lookup;
     if (pullRequest === undefined) {
       return { reason: `no open pull request has head ${target.sha.slice(0, 7)}` };
     }

@@ -1,6 +1,6 @@
 import type { Secret } from "@dagger.io/dagger";
 import { parseRepository } from "../settings/tags.js";
-import { createOctokit, describeGitHubError, parseGitHubApiUrl } from "./client.js";
+import { createOctokit, describeGitHubError, type Octokit, parseGitHubApiUrl } from "./client.js";
 import { upsertComment } from "./comments.js";
 import { findPullRequest } from "./pulls.js";
 
@@ -15,6 +15,42 @@ export type CommentTarget = {
   token: Secret;
 };
 
+/** A client for the target's repository, and the open pull request its commit heads (undefined: none). */
+export type TargetPullRequest = { octokit: Octokit; owner: string; repo: string; pullRequest?: number };
+
+const lookups = new WeakMap<CommentTarget, Promise<TargetPullRequest>>();
+
+/**
+ * The pull request a target's commit heads, with the client that found it. Looked up once per target: `ci`
+ * reads the changed files and posts its comment for the same target, and both share this one lookup (a
+ * failed one included: each caller turns the error into its own words). A malformed repository or API URL
+ * throws before the token is read.
+ */
+export function targetPullRequest(target: CommentTarget): Promise<TargetPullRequest> {
+  const { owner, repo } = parseRepository(target.repository);
+  const baseUrl = target.apiUrl === undefined ? undefined : parseGitHubApiUrl(target.apiUrl);
+  let lookup = lookups.get(target);
+  if (lookup === undefined) {
+    lookup = (async () => {
+      const octokit = await createOctokit({
+        token: await target.token.plaintext(),
+        userAgent: "pipeline-dagger-module",
+        baseUrl,
+      });
+      const pullRequest = await findPullRequest(octokit, {
+        owner,
+        repo,
+        sha: target.sha,
+        ...(target.branch ? { branch: target.branch } : {}),
+        ...(target.headOwner ? { headOwner: target.headOwner } : {}),
+      });
+      return { octokit, owner, repo, ...(pullRequest === undefined ? {} : { pullRequest }) };
+    })();
+    lookups.set(target, lookup);
+  }
+  return lookup;
+}
+
 /**
  * Puts the sticky comment on the commit's pull request. Whatever goes wrong (no PR, a fork's read-only
  * token, GitHub down after retries or rate-limited past the wait budget) comes back as a warning line: a
@@ -26,21 +62,9 @@ export async function commentOnPullRequest(
   marker: string,
   body: string,
 ): Promise<{ warnings: string[]; pullRequest?: number }> {
-  const { owner, repo } = parseRepository(target.repository);
-  const baseUrl = target.apiUrl === undefined ? undefined : parseGitHubApiUrl(target.apiUrl);
+  const lookup = targetPullRequest(target);
   try {
-    const octokit = await createOctokit({
-      token: await target.token.plaintext(),
-      userAgent: "pipeline-dagger-module",
-      baseUrl,
-    });
-    const pullRequest = await findPullRequest(octokit, {
-      owner,
-      repo,
-      sha: target.sha,
-      ...(target.branch ? { branch: target.branch } : {}),
-      ...(target.headOwner ? { headOwner: target.headOwner } : {}),
-    });
+    const { octokit, owner, repo, pullRequest } = await lookup;
     if (pullRequest === undefined) {
       return {
         warnings: [`PR comment: no open pull request has head ${target.sha.slice(0, 7)}; nothing posted.`],
