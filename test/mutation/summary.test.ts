@@ -208,6 +208,19 @@ describe("mutation-summary", () => {
     expect(r.code).toBe(0);
   });
 
+  it("does not warn about a listed survivor of a file that a scoped report left out", () => {
+    const entry = {
+      file: "dagger/src/report/json.ts",
+      mutator: "StringLiteral",
+      line: 3,
+      replacement: '""',
+      reason: "out of this run's scope",
+    };
+    const r = run({ [A]: killed(1) }, [entry]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
   it("names a file whose source changed since its report as stale, and not one that is unchanged", () => {
     const real = "dagger/src/report/json.ts";
     const now = readFileSync(join(ROOT, real), "utf8");
