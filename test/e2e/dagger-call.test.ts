@@ -1,16 +1,17 @@
 /**
- * End to end through a real Dagger engine: `dagger call ...` as a user types it, on this repository and on a
- * generated failing app. These need the `dagger` CLI (0.21.x) and a container runtime; where there is none they
+ * End to end through a real Dagger engine: `dagger call ...` as a user types it, on this repository and on apps
+ * generated per run (failing, untyped, fixable, another project's layout). These need the `dagger` CLI (0.21.x) and a container runtime; where there is none they
  * are skipped, with the reason printed, never faked. On a machine with Dagger: `npm run e2e`.
  *
- * The failing app carries names made up for this run (a test, a module, the expected smoke output), and the
- * assertions look for them: output printed by anything but a real run of this app cannot pass.
+ * The generated apps carry names made up for this run (a test, a module, a function, a service, the expected
+ * smoke output), and the assertions look for them: output printed by anything but a real run of this app cannot
+ * pass. Every generated app is made by {@link generatedApp}.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -21,6 +22,9 @@ const engineVersion = (
 /** A cold engine downloads six Pythons, every wheel, the Trivy DB and the base images: minutes, not seconds. */
 const COLD = 45 * 60_000;
 const WARM = 10 * 60_000;
+
+/** The module's default test matrix, in its order. */
+const VERSIONS = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"];
 
 function daggerVersion(): string | undefined {
   try {
@@ -49,25 +53,97 @@ function dagger(args: string[], timeout = COLD) {
 type Status = {
   passed: boolean;
   lint: { passed: boolean; findings: { file: string; code: string }[] };
+  typecheck?: {
+    passed: boolean;
+    mode: string;
+    errors: number;
+    findings: {
+      file: string;
+      line: number;
+      column: number;
+      severity: string;
+      code: string;
+      message: string;
+    }[];
+    error?: string;
+  };
   tests: {
     version: string;
     passed: boolean;
     tests: number;
     failures: number;
+    skipped: number;
     python?: string;
     gil?: boolean;
   }[];
+  services?: string[];
   gate: { passed: boolean; coverage?: number; message: string };
   scan?: { passed: boolean; dbUpdatedAt?: string };
   smoke?: { passed: boolean; output: string; expected: string };
   skipped: { stage: string; reason: string }[];
 };
 
-function exportReports(args: string[]): { run: ReturnType<typeof dagger>; status: Status; dir: string } {
+/** `[constructor flags] ci [ciFlags] --exit-zero reports export`, and the status.json it exported. */
+function exportReports(
+  args: string[],
+  ciArgs: string[] = [],
+): { run: ReturnType<typeof dagger>; status: Status; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "ci-reports-"));
-  const run = dagger([...args, "ci", "--exit-zero", "reports", "export", "--path", dir]);
+  const run = dagger([...args, "ci", ...ciArgs, "--exit-zero", "reports", "export", "--path", dir]);
   const status = JSON.parse(readFileSync(join(dir, "status.json"), "utf8")) as Status;
   return { run, status, dir };
+}
+
+/** Every folder {@link generatedApp} made, removed when the file's tests are done. */
+const generated: string[] = [];
+afterAll(() => {
+  for (const dir of generated) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Local environments and caches a copy of the sample app leaves behind. */
+const LOCAL_ARTEFACT =
+  /[\\/](\.venv|__pycache__|\.pytest_cache|\.ruff_cache|\.mypy_cache|\.coverage[^\\/]*)$/;
+
+/**
+ * The one way this suite makes an app: the sample app copied into a new temporary folder, with `files` (paths
+ * inside the app) written over it. `repository` lays it out like this repository (`sample-app/`, the Dockerfile
+ * and .dockerignore at the root: pass `--source <root>`); `project` puts the app's files at the root, with a
+ * Dockerfile that copies from there (pass `--source <root> --app .`). Returns the root and the app's folder.
+ */
+function generatedApp(
+  prefix: string,
+  files: Record<string, string> = {},
+  layout: "repository" | "project" = "repository",
+): { root: string; app: string } {
+  const root = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  generated.push(root);
+  const app = layout === "repository" ? join(root, "sample-app") : root;
+  cpSync(join(ROOT, "sample-app"), app, { recursive: true, filter: (src) => !LOCAL_ARTEFACT.test(src) });
+  const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
+  if (layout === "repository") {
+    writeFileSync(join(root, "Dockerfile"), dockerfile);
+    cpSync(join(ROOT, ".dockerignore"), join(root, ".dockerignore"));
+  } else {
+    writeFileSync(join(root, "Dockerfile"), dockerfile.replaceAll("sample-app/", "./"));
+  }
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(app, path)), { recursive: true });
+    writeFileSync(join(app, path), text);
+  }
+  return { root, app };
+}
+
+/** How one test case ended in a pytest junit report: passed, skipped, failure or error; undefined when absent. */
+function junitOutcome(xml: string, name: string): string | undefined {
+  const testcase = new RegExp(`<testcase\\b[^>]*\\bname="${name}"[^>]*?(?:/>|>([\\s\\S]*?)</testcase>)`).exec(
+    xml,
+  );
+  if (!testcase) return undefined;
+  const body = testcase[1] ?? "";
+  for (const outcome of ["skipped", "failure", "error"]) {
+    if (new RegExp(`<${outcome}\\b`).test(body)) return outcome;
+  }
+  return "passed";
 }
 
 describe.skipIf(skipReason !== undefined)(
@@ -87,15 +163,78 @@ describe.skipIf(skipReason !== undefined)(
       expect(run.stderr).toContain("Invalid coverage threshold '101'");
     });
 
+    it("refuses a --diff-threshold outside 0..100 before anything runs", () => {
+      const run = dagger(["ci", "--diff-threshold", "150"], WARM);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain(
+        "Invalid --diff-threshold '150'. Expected a number from 0 to 100, e.g. 80 (0, the default, only reports).",
+      );
+    });
+
+    it("refuses an unknown --services name before anything runs", () => {
+      const run = dagger(["ci", "--services", "mysql"], WARM);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain(
+        "Unknown service 'mysql' in --services. Expected a comma-separated list of: postgres, redis; for another image use --service NAME=IMAGE@sha256:<64 hex>:PORT, e.g. mysql=mysql:8.4@sha256:<64 hex>:3306.",
+      );
+    });
+
+    it("refuses a --service without a digest before anything runs", () => {
+      const service = `cache-${randomBytes(4).toString("hex")}=redis:7.4.11-alpine:6379`;
+      const run = dagger(["ci", "--service", service], WARM);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain(
+        `Invalid --service '${service}': the image needs a sha256 digest and a port. Expected NAME=IMAGE@sha256:<64 hex>:PORT, e.g. mysql=mysql:8.4@sha256:<64 hex>:3306.`,
+      );
+    });
+
+    it(
+      "type-checks the sample app clean under its own strict mypy config",
+      () => {
+        const run = dagger(["typecheck", "summary"]);
+        expect(run.code, run.stderr).toBe(0);
+        expect(run.stdout.trim()).toBe("mypy: no errors");
+      },
+      COLD,
+    );
+
+    it(
+      "with --services postgres, the sample's database test runs and passes on every version",
+      () => {
+        const test = "test_a_postgresql_server_answers_at_database_url";
+        const without = exportReports([]);
+        const withDb = exportReports([], ["--services", "postgres"]);
+        try {
+          expect(without.run.code, without.run.stderr).toBe(0);
+          expect(withDb.run.code, withDb.run.stderr).toBe(0);
+          expect(withDb.status.services).toEqual(["postgres"]);
+          expect(withDb.status.tests.map((t) => [t.version, t.passed])).toEqual(
+            VERSIONS.map((v) => [v, true]),
+          );
+          for (const v of VERSIONS) {
+            const junit = (dir: string) => readFileSync(join(dir, `junit-${v}.xml`), "utf8");
+            expect(junitOutcome(junit(without.dir), test), v).toBe("skipped");
+            expect(junitOutcome(junit(withDb.dir), test), v).toBe("passed");
+            const base = without.status.tests.find((t) => t.version === v);
+            const leg = withDb.status.tests.find((t) => t.version === v);
+            expect(leg?.tests, v).toBe(base?.tests);
+            expect(leg?.skipped, v).toBe((base?.skipped ?? 0) - 1);
+          }
+        } finally {
+          rmSync(without.dir, { recursive: true, force: true });
+          rmSync(withDb.dir, { recursive: true, force: true });
+        }
+      },
+      2 * COLD,
+    );
+
     it(
       "runs the whole pipeline green on the sample app and exports every report",
       () => {
         const { run, status, dir } = exportReports([]);
         try {
           expect(run.code, run.stderr).toBe(0);
-          expect(status.tests.map((t) => [t.version, t.passed])).toEqual(
-            ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"].map((v) => [v, true]),
-          );
+          expect(status.tests.map((t) => [t.version, t.passed])).toEqual(VERSIONS.map((v) => [v, true]));
           // the sample app has 97 tests; every leg ran them on the interpreter it asked for
           for (const t of status.tests) {
             expect(t.tests, t.version).toBeGreaterThan(90);
@@ -147,25 +286,12 @@ describe.skipIf(skipReason !== undefined)("dagger call on a failing app (generat
 
   beforeAll(() => {
     // The sample app and its Dockerfile, made to fail in four ways a user would notice.
-    source = mkdtempSync(join(tmpdir(), "failing-app-"));
-    cpSync(join(ROOT, "sample-app"), join(source, "sample-app"), { recursive: true });
-    cpSync(join(ROOT, "Dockerfile"), join(source, "Dockerfile"));
-    cpSync(join(ROOT, ".dockerignore"), join(source, ".dockerignore"));
-    const pkg = join(source, "sample-app", "src", "sample_app");
-    // a lint finding (F401) in a module named for this run, and lines no test executes
-    writeFileSync(
-      join(pkg, `untested_${token}.py`),
-      `import os\n\n\n${Array.from({ length: 60 }, (_, i) => `def f${i}(x):\n    return x + ${i}\n`).join("\n\n")}`,
-    );
-    // a failing test named for this run
-    writeFileSync(
-      join(source, "sample-app", "tests", `test_fails_${token}.py`),
-      `def test_fails_${token}():\n    assert 1 + 1 == 3\n`,
-    );
-  });
-
-  afterAll(() => {
-    if (source) rmSync(source, { recursive: true, force: true });
+    source = generatedApp("failing-app", {
+      // a lint finding (F401) in a module named for this run, and lines no test executes
+      [`src/sample_app/untested_${token}.py`]: `import os\n\n\n${Array.from({ length: 60 }, (_, i) => `def f${i}(x):\n    return x + ${i}\n`).join("\n\n")}`,
+      // a failing test named for this run
+      [`tests/test_fails_${token}.py`]: `def test_fails_${token}():\n    assert 1 + 1 == 3\n`,
+    }).root;
   });
 
   it(
@@ -212,20 +338,113 @@ describe.skipIf(skipReason !== undefined)("dagger call on a failing app (generat
 });
 
 describe.skipIf(skipReason !== undefined)(
+  "the type check on an app with an untyped function (generated for this run)",
+  () => {
+    const token = randomBytes(4).toString("hex");
+    const file = `src/sample_app/untyped_${token}.py`;
+    // the function is on line 4, and lint-clean (the noqa): the type check is the only gate it fails
+    const finding = `${file}:4:1: error: Function is missing a type annotation  [no-untyped-def]`;
+    let source = "";
+
+    beforeAll(() => {
+      source = generatedApp("untyped-app", {
+        [file]: `"""A module made for this run."""\n\n\ndef untyped_${token}(x):  # noqa: ANN001, ANN201\n    """Return x unchanged."""\n    return x\n`,
+      }).root;
+    });
+
+    it(
+      "typecheck fails naming the function's file, line and [no-untyped-def]",
+      () => {
+        const run = dagger(["--source", source, "typecheck"]);
+        expect(run.code).not.toBe(0);
+        expect(run.stderr).toContain("mypy: 1 error(s)");
+        expect(run.stderr).toContain(finding);
+      },
+      COLD,
+    );
+
+    it(
+      "ci --exit-zero records the failed type check in status.json",
+      () => {
+        const { run, status, dir } = exportReports(["--source", source]);
+        try {
+          expect(run.code, run.stderr).toBe(0);
+          expect(status.typecheck).toMatchObject({ passed: false, mode: "gate", errors: 1 });
+          expect(status.typecheck?.findings).toEqual([
+            expect.objectContaining({ file, line: 4, severity: "error", code: "no-untyped-def" }),
+          ]);
+          expect(status.lint.passed).toBe(true);
+          expect(status.passed).toBe(false);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+      COLD,
+    );
+
+    it(
+      "ci without --exit-zero ends in failure with the type check's line",
+      () => {
+        const run = dagger(["--source", source, "ci"]);
+        expect(run.code).not.toBe(0);
+        expect(run.stderr).toContain("typecheck: 1 mypy error(s)");
+        expect(run.stderr).not.toMatch(/lint: \d+ finding\(s\)/);
+      },
+      COLD,
+    );
+
+    it(
+      "ci --typecheck off runs no type check: no typecheck in status.json, and the run passes",
+      () => {
+        const { run, status, dir } = exportReports(["--source", source], ["--typecheck", "off"]);
+        try {
+          expect(run.code, run.stderr).toBe(0);
+          expect(Object.hasOwn(status, "typecheck")).toBe(false);
+          expect(status.passed).toBe(true);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+      COLD,
+    );
+  },
+);
+
+describe.skipIf(skipReason !== undefined)(
+  "fix on an app with fixable findings (generated for this run)",
+  () => {
+    const token = randomBytes(4).toString("hex");
+    const file = `src/sample_app/tidy_${token}.py`;
+    const doc = `"""A module made for this run."""\n`;
+    const body = `def tidy_${token}(a: int, b: int) -> int:\n    """Return the sum."""\n`;
+
+    it(
+      "exports the app without the unused import and formatted, and prints the changed file",
+      () => {
+        // an unused import (F401, a safe fix) and a line ruff format rewrites (`a+b`)
+        const { root, app } = generatedApp("fixable-app", {
+          [file]: `${doc}\nimport os\n\n\n${body}    return a+b\n`,
+        });
+        const run = dagger(["--source", root, "fix", "export", "--path", app]);
+        expect(run.code, run.stderr).toBe(0);
+        expect(readFileSync(join(app, file), "utf8")).toBe(`${doc}\n\n${body}    return a + b\n`);
+        const printed = `${run.stdout}${run.stderr}`;
+        expect(printed).toContain("ruff fixed or reformatted 1 file(s):");
+        expect(printed).toContain(`sample-app/${file}`);
+      },
+      COLD,
+    );
+  },
+);
+
+describe.skipIf(skipReason !== undefined)(
   "the module called from another project (--source, --app .)",
   () => {
     let project = "";
 
     beforeAll(() => {
       // A second project, generated: the sample app's files at its root, and a Dockerfile that copies from there.
-      project = mkdtempSync(join(tmpdir(), "second-project-"));
-      cpSync(join(ROOT, "sample-app"), project, { recursive: true });
-      const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8").replaceAll("sample-app/", "./");
-      writeFileSync(join(project, "Dockerfile"), dockerfile);
-    });
-
-    afterAll(() => {
-      if (project) rmSync(project, { recursive: true, force: true });
+      project = generatedApp("second-project", {}, "project").root;
     });
 
     it(
