@@ -382,6 +382,7 @@ describe("ci's plan: the type check and the tests' service containers", () => {
 
   it("type-checks an app that configures mypy, in gate mode, alongside lint", async () => {
     const { engine, run } = await runCi();
+    expect(JSON.parse(run.status).failures).toBeUndefined(); // a green run has no failure lines
     expect(mypyRuns(engine)).toHaveLength(1);
     expect(JSON.parse(run.status).typecheck).toMatchObject({ passed: true, mode: "gate", errors: 0 });
     expect(run.summary).toMatch(/\| Type check \| ✅ pass \| 0 errors \|/);
@@ -402,6 +403,8 @@ describe("ci's plan: the type check and the tests' service containers", () => {
     const findings = { mypy: { stdout: upstream("mypy/outputjson-with-hint.jsonl"), exit: 1 } };
     const gated = await runCi(findings);
     expect(gated.run.passed).toBe(false);
+    // with --exit-zero, status.json carries the line `ci` would have failed with
+    expect(JSON.parse(gated.run.status).failures).toEqual(["typecheck: 2 mypy error(s)"]);
     expect(gated.run.summary).toContain("Type-check findings (3)");
     await expect(
       (async () => {

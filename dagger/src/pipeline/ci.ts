@@ -32,7 +32,7 @@ import { SRC } from "../stages/python.js";
 import { runScan, type ScanRun } from "../stages/scan.js";
 import { signImage } from "../stages/sign.js";
 import { planTypecheck, runTypecheck, type TypecheckRun } from "../stages/typecheck.js";
-import { type Gathered, judge } from "./judge.js";
+import { failureLines, type Gathered, judge } from "./judge.js";
 import type { CiPlan } from "./plan.js";
 
 async function settle<T>(work: Promise<T>, onError: (message: string) => T): Promise<T> {
@@ -278,6 +278,9 @@ export async function runCi(
   if (!plan.comment && plan.commentSkipped) {
     status = { ...status, skipped: [...status.skipped, { stage: "comment", reason: plan.commentSkipped }] };
   }
+  // the lines `ci` fails with, also in status.json: a run with --exit-zero says why it failed just the same
+  const failures = failureLines(status);
+  if (failures.length > 0) status = { ...status, failures };
 
   const summary = renderCiSummary(status);
   if (plan.comment) {

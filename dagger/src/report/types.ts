@@ -191,6 +191,8 @@ export type CiStatus = {
   warnings: string[];
   /** stages that could not run and so fail the run, e.g. a push that failed, or a required scan that never ran */
   errors?: string[];
+  /** one line per failed gate, the lines `ci` fails with (e.g. "typecheck: 1 mypy error(s)"); absent when it passed */
+  failures?: string[];
   /** the app's folder in the repository, for paths a reader can open */
   app?: string;
   /** where the run can be seen, e.g. the GitHub Actions run page */
