@@ -5,13 +5,7 @@
 import type { ChangedFile, PullRequestChanges } from "../report/diff.js";
 import { MAX_PULL_FILES } from "../report/diff.js";
 import { InputError } from "../settings/errors.js";
-import {
-  checkRepository,
-  describeGitHubError,
-  type Octokit,
-  type Repo,
-  statusError,
-} from "./client.js";
+import { checkRepository, describeGitHubError, type Octokit, type Repo, statusError } from "./client.js";
 import { type CommentTarget, targetPullRequest } from "./notify.js";
 
 type ListFiles = (
