@@ -16,7 +16,7 @@ import {
   type FilesOctokit,
   readPullRequestChanges,
 } from "../../dagger/src/github/files.js";
-import type { CommentTarget } from "../../dagger/src/github/notify.js";
+import { type CommentTarget, commentOnPullRequest } from "../../dagger/src/github/notify.js";
 import { FAKE_MAX_PULL_FILES, FakeGitHub } from "../helpers/fake-github.js";
 
 const SHA = "3f2a9c1d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f";
@@ -188,5 +188,86 @@ describe("readPullRequestChanges", () => {
         "the pull request's changed files could not be read: the token was rejected (401): check that it is valid and not expired",
     });
     expect(JSON.stringify(rejected)).not.toContain("ghp_");
+  });
+});
+
+describe("readPullRequestChanges and the PR comment share one lookup", () => {
+  /** A token that counts how often the engine is asked for it. */
+  const counted = () => {
+    let reads = 0;
+    const token = {
+      plaintext: async () => {
+        reads++;
+        return gh.token;
+      },
+    } as unknown as Secret;
+    return { token, reads: () => reads };
+  };
+  const commitLookups = () => gh.calls("GET", /\/commits\/[^/]+\/pulls$/).length;
+
+  it("the same target: the commit's pull request is asked for and the token read once", async () => {
+    gh.files.set(7, [gh.file({ filename: "sample-app/src/a.py", patch: PATCH })]);
+    const { token, reads } = counted();
+    const shared = target({ token });
+    expect(await readPullRequestChanges(shared)).toMatchObject({ pullRequest: 7, truncated: false });
+    expect(await commentOnPullRequest(shared, "<!-- pipeline:ci -->", "body")).toEqual({
+      warnings: [],
+      pullRequest: 7,
+    });
+    expect(commitLookups()).toBe(1);
+    expect(reads()).toBe(1);
+    // another target (another run) asks again
+    expect(await readPullRequestChanges(target({ token }))).toMatchObject({ pullRequest: 7 });
+    expect(commitLookups()).toBe(2);
+    expect(reads()).toBe(2);
+  });
+
+  it("a failed lookup is shared too, and each caller says it in its own words", async () => {
+    gh.faults.push({
+      method: "GET",
+      path: /\/commits\/[^/]+\/pulls$/,
+      status: 403,
+      message: "Resource not accessible by integration",
+    });
+    const shared = target();
+    expect(await readPullRequestChanges(shared)).toEqual({
+      reason:
+        "the pull request's changed files could not be read: GitHub refused (403): the token needs read access to the repository's pull requests (pull-requests: read)",
+    });
+    expect(await commentOnPullRequest(shared, "<!-- pipeline:ci -->", "body")).toEqual({
+      warnings: [
+        "PR comment: the token cannot write to this repository (403; a fork's pull request gets a read-only token)",
+      ],
+    });
+    expect(commitLookups()).toBe(1);
+  });
+});
+
+describe("readPullRequestChanges: more of what can happen", () => {
+  it("reads the files of a fork's pull request, found through branch and head owner", async () => {
+    gh.addPull({ number: 12, ref: "feature/login", sha: SHA, fork: "contributor/my-service" });
+    gh.commitPulls.clear();
+    gh.files.set(12, [gh.file({ filename: "sample-app/src/b.py", patch: PATCH })]);
+    const changes = await readPullRequestChanges(
+      target({ branch: "feature/login", headOwner: "contributor" }),
+    );
+    expect(changes).toMatchObject({ pullRequest: 12, files: [{ filename: "sample-app/src/b.py" }] });
+    expect(gh.calls("GET", /\/pulls$/).at(-1)?.query.head).toBe("contributor:feature/login");
+  });
+
+  it("a secondary rate limit on the file list is named as one, not as a missing permission", async () => {
+    gh.faults.push({
+      method: "GET",
+      path: /\/pulls\/7\/files$/,
+      status: 403,
+      message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+      headers: { "retry-after": "600" }, // past the 60 s a client may wait: given up at once
+      times: 10,
+    });
+    expect(await readPullRequestChanges(target())).toEqual({
+      reason:
+        "the pull request's changed files could not be read: GitHub's secondary rate limit was hit (403) and waiting it out was given up",
+    });
+    expect(gh.calls("GET", /\/pulls\/7\/files$/)).toHaveLength(1);
   });
 });

@@ -3,7 +3,7 @@
  * api.github.com. No network: every request goes to 127.0.0.1.
  */
 import { inspect } from "node:util";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 // the module's own copies (dagger/node_modules): github/client.ts loads these at run time; tests are not introspected
 import { retry } from "../../dagger/node_modules/@octokit/plugin-retry";
 import { throttling } from "../../dagger/node_modules/@octokit/plugin-throttling";
@@ -793,5 +793,349 @@ describe("capCommentBody", () => {
     const capped = capCommentBody(body);
     expect(capped.length).toBeLessThanOrEqual(MAX_COMMENT_LENGTH);
     expect(capped).toMatch(/\n```\n<\/details>\n\n… \(truncated/);
+  });
+});
+
+/** The warnings of a secondary rate limit on the comment listing, without the request line. */
+const afterRequest = (w: string) => w.replace(/^warning: GitHub secondary rate limit on GET [^;]*; /, "");
+
+describe("createOctokit: retries and waits at their limits", () => {
+  beforeEach(() => {
+    gh.addPull({ number: 7, ref: "feature/login", sha: SHA });
+  });
+  const args = () => ({ ...repo(), issueNumber: 7, marker: MARKER, body: "x" });
+
+  it("stops after the configured retries and says so, even when the waits are short", async () => {
+    const quick = await quickClient(1);
+    gh.faults.push(secondaryLimit("1", 5));
+    expect((await failure(() => upsertComment(quick, args()))).status).toBe(403);
+    expect(gh.calls("GET", /\/issues\/7\/comments$/)).toHaveLength(2); // the first try and one retry
+    expect(warnings.map(afterRequest)).toEqual(["retrying in 1s (1/1)", "giving up after 1 retries"]);
+  });
+
+  it.each<{ name: string; retryAfter: string[]; said: string[] }>([
+    { name: "a wait of exactly 60 s", retryAfter: ["60"], said: ["retrying in 60s (1/3)"] },
+    {
+      name: "a wait of exactly what the client has left",
+      retryAfter: ["30", "30"],
+      said: ["retrying in 30s (1/3)", "retrying in 30s (2/3)"],
+    },
+  ])("waits out $name", async ({ retryAfter, said }) => {
+    const quick = await quickClient(); // 10 ms per second: 60 s of waiting is 0.6 s
+    for (const after of retryAfter) gh.faults.push(secondaryLimit(after));
+    expect((await upsertComment(quick, args())).action).toBe("created");
+    expect(gh.calls("GET", /\/issues\/7\/comments$/).length).toBe(retryAfter.length + 2); // + the relisting
+    expect(warnings.map(afterRequest)).toEqual(said);
+  });
+
+  it("writes its warnings to stderr, one per line, when no log is given", async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const quiet = await createOctokit({ token: gh.token, baseUrl: gh.baseUrl, retryAfterBaseMs: 10 });
+      gh.faults.push(secondaryLimit("1"));
+      expect((await upsertComment(quiet, args())).action).toBe("created");
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.filter((w) => w.startsWith("warning:"))).toEqual([
+      expect.stringMatching(/^warning: GitHub secondary rate limit on GET \S+; retrying in 1s \(1\/3\)\n$/),
+    ]);
+  });
+
+  it("hands Octokit's own warnings (a renamed or deprecated method) to the log, marked as warnings", async () => {
+    // @octokit/plugin-rest-endpoint-methods warns through octokit.log.warn when a method is renamed or deprecated
+    const { log } = octokit as unknown as {
+      log: { warn: (msg: string) => void; error: (msg: string) => void };
+    };
+    log.warn("octokit.rest.issues.listComments() is deprecated, see https://docs.github.com/rest");
+    log.error("a failed request, which surfaces as the thrown error instead");
+    expect(warnings).toEqual([
+      "warning: octokit.rest.issues.listComments() is deprecated, see https://docs.github.com/rest",
+    ]);
+  });
+
+  it("introduces itself with the pipeline's User-Agent, or the one it is given", async () => {
+    await findPullRequest(octokit, { ...repo(), sha: SHA });
+    const named = await createOctokit({ token: gh.token, baseUrl: gh.baseUrl, userAgent: "my-ci/2" });
+    await findPullRequest(named, { ...repo(), sha: SHA });
+    expect(gh.requests.map((r) => r.userAgent?.split(" ")[0])).toEqual([
+      "python-service-pipeline",
+      "my-ci/2",
+    ]);
+  });
+});
+
+describe("describeGitHubError: rate limits are told apart by status and headers", () => {
+  const err = (status: number, headers: Record<string, string>) =>
+    Object.assign(new Error("GitHub said something long"), { status, response: { headers } });
+
+  it.each<[number, Record<string, string>, string]>([
+    [429, { "x-ratelimit-remaining": "0" }, "the GitHub API rate limit is exhausted (429)"],
+    // the request that used the last of the quota carries remaining 0 whatever it answered
+    [404, { "x-ratelimit-remaining": "0" }, "not found (404): check --repository and the token's access"],
+    [500, { "x-ratelimit-remaining": "0" }, "GitHub API error 500"],
+    [
+      403,
+      { "x-ratelimit-remaining": "1" },
+      "the token cannot write to this repository (403; a fork's pull request gets a read-only token)",
+    ],
+    [
+      429,
+      { "retry-after": "30" },
+      "GitHub's secondary rate limit was hit (429) and waiting it out was given up",
+    ],
+    // maintenance: a 503 may carry retry-after too, and is no rate limit
+    [503, { "retry-after": "30" }, "GitHub API error 503"],
+  ])("%s with %o: %s", (status, headers, said) => {
+    expect(describeGitHubError(err(status, headers))).toBe(said);
+  });
+
+  it("looks for the status at most five causes deep, so a looping cause chain ends", () => {
+    const wrapped = (depth: number): Error => {
+      let e: Error = err(404, {});
+      for (let i = 1; i <= depth; i++) e = new Error(`layer ${i}`, { cause: e });
+      return e;
+    };
+    expect(describeGitHubError(wrapped(4))).toBe(
+      "not found (404): check --repository and the token's access",
+    );
+    expect(describeGitHubError(wrapped(5))).toBe("layer 5");
+    const loop: Error & { status?: number } = new Error("loops");
+    loop.cause = loop;
+    expect(describeGitHubError(loop)).toBe("loops");
+  });
+});
+
+describe("bad input: the message quotes a bounded part of the value", () => {
+  it.each<[string, () => Promise<unknown>, string]>([
+    [
+      "an API URL",
+      async () => parseGitHubApiUrl(`ftp://${"a".repeat(500)}`),
+      `Invalid GitHub API URL 'ftp://${"a".repeat(194)}'.`,
+    ],
+    [
+      "a commit SHA",
+      () => findPullRequest(octokit, { ...repo(), sha: "g".repeat(500) }),
+      `Invalid commit SHA '${"g".repeat(80)}'.`,
+    ],
+    [
+      "a head owner",
+      () => findPullRequest(octokit, { ...repo(), sha: SHA, branch: "b", headOwner: "o".repeat(500) }),
+      `Invalid head owner '${"o".repeat(80)}'.`,
+    ],
+    [
+      "a comment marker",
+      () =>
+        upsertComment(octokit, { ...repo(), issueNumber: 7, marker: `<!-- ${"m".repeat(500)}`, body: "x" }),
+      `Invalid comment marker '<!-- ${"m".repeat(75)}'.`,
+    ],
+  ])("%s", async (_name, call, said) => {
+    const err = await failure(call);
+    expect(err.message.startsWith(said)).toBe(true);
+    expect(gh.requests).toHaveLength(0);
+  });
+});
+
+describe("findPullRequest: what it asks and what it trusts", () => {
+  it.each<[string, string | undefined]>([
+    ["no branch", undefined],
+    ["an empty branch", ""],
+  ])("with %s, asks only the commit endpoint", async (_name, branch) => {
+    gh.addPull({ number: 8, ref: "feature/login", sha: SHA, fork: "contributor/my-service" });
+    const args = { ...repo(), sha: SHA, ...(branch === undefined ? {} : { branch }) };
+    expect(await findPullRequest(octokit, args)).toBeUndefined();
+    expect(gh.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET /repos/octo-org/my-service/commits/${SHA}/pulls`,
+    ]);
+  });
+
+  it("treats a commit the commit endpoint answers 404 for as no pull request and still tries the branch", async () => {
+    gh.faults.push({ method: "GET", path: /\/commits\/[^/]+\/pulls$/, status: 404, message: "Not Found" });
+    gh.addPull({ number: 8, ref: "fork-branch", sha: SHA });
+    expect(await findPullRequest(octokit, { ...repo(), sha: SHA, branch: "fork-branch" })).toBe(8);
+  });
+
+  it("checks state, branch and head SHA itself when the list ignores its filters", async () => {
+    gh.listFilters = false;
+    gh.addPull({ number: 2, ref: "feature/login", sha: SHA, state: "closed" }); // an earlier, closed attempt
+    gh.addPull({ number: 3, ref: "feature/login-copy", sha: SHA }); // another branch at the same commit
+    gh.addPull({ number: 9, ref: "feature/login", sha: SHA });
+    expect(await findPullRequest(octokit, { ...repo(), sha: SHA, branch: "feature/login" })).toBe(9);
+  });
+
+  it("names the branch search that failed, with its status", async () => {
+    gh.faults.push({
+      method: "GET",
+      path: /^\/repos\/[^/]+\/[^/]+\/pulls$/,
+      status: 403,
+      message: "Resource not accessible by integration",
+    });
+    const err = await failure(() =>
+      findPullRequest(octokit, { ...repo(), sha: SHA, branch: "feature/login" }),
+    );
+    expect(err.status).toBe(403);
+    expect(err.message).toMatch(
+      /^Could not list the open pull requests of octo-org\/my-service with head octo-org:feature\/login: the token cannot write/,
+    );
+  });
+});
+
+describe("capCommentBody: where it cuts and what it closes", () => {
+  const kept = (capped: string) => capped.indexOf("\n\n… (truncated");
+
+  it.each<[string, string]>([
+    ["🚀 (U+1F680)", "🚀"],
+    ["U+10000, the first pair (high half 0xD800)", "\u{10000}"],
+    ["U+10FFFF, the last pair (high half 0xDBFF)", "\u{10FFFF}"],
+  ])("never splits %s wherever the cut falls, nor keeps more than of plain text", (_name, pair) => {
+    const limit = 300;
+    const plain = kept(capCommentBody("a".repeat(1000), limit));
+    for (let at = 0; at < 250; at++) {
+      const capped = capCommentBody(`${"a".repeat(at)}${pair}${"a".repeat(998 - at)}`, limit);
+      expect(wellFormed(capped)).toBe(true);
+      expect(kept(capped)).toBeGreaterThanOrEqual(plain - 1); // only the pair's first half may go
+      expect(kept(capped)).toBeLessThanOrEqual(plain);
+    }
+  });
+
+  it.each<[string, string, boolean]>([
+    ["a fence right after a line of text", "Log:\n```\n", true],
+    ["an indented fence, in a list item", "- step\n  ```\n", true],
+    ["``` inside a line, which opens no fence", "Type ``` to start a block.\n", false],
+    ["a fence already closed", "```\ncode\n```\n", false],
+  ])("%s: closed before the note only when it is open", (_name, start, closes) => {
+    const capped = capCommentBody(`${start}${"line\n".repeat(20_000)}`);
+    expect(capped.length).toBeLessThanOrEqual(MAX_COMMENT_LENGTH);
+    expect(capped.includes("\n```\n\n… (truncated")).toBe(closes);
+  });
+
+  it.each<{ name: string; start: string; added: number }>([
+    { name: "a closed <details>", start: "<details><summary>a</summary>\n\nbody\n</details>\n\n", added: 0 },
+    { name: "an open <details>", start: "<details><summary>a</summary>\n\n", added: 1 },
+    { name: "a stray </details>", start: "</details>\n", added: 0 },
+    { name: "four open <details>, of which three are closed", start: "<details>\n".repeat(4), added: 3 },
+  ])("$name, then the cut: adds $added </details>", ({ start, added }) => {
+    const closers = (s: string) => s.split("</details>").length - 1;
+    const capped = capCommentBody(`${start}${"line\n".repeat(20_000)}`);
+    expect(capped.length).toBeLessThanOrEqual(MAX_COMMENT_LENGTH);
+    expect(closers(capped) - closers(start)).toBe(added);
+  });
+});
+
+describe("upsertComment: identities, order and failures", () => {
+  beforeEach(() => {
+    gh.addPull({ number: 7, ref: "feature/login", sha: SHA });
+  });
+  const args = (body = "new") => ({ ...repo(), issueNumber: 7, marker: MARKER, body });
+  const octocat: FakeUser = { login: "octocat", type: "User" };
+
+  it.each([401, 403, 404])(
+    "when GraphQL has no viewer and GET /user answers %i, the comments are github-actions[bot]'s",
+    async (status) => {
+      gh.viewer = "forbidden";
+      gh.faults.push({
+        method: "GET",
+        path: /^\/user$/,
+        status,
+        message: "Resource not accessible by integration",
+      });
+      gh.addComment(7, octocat, `${MARKER}\nnot ours: the token is not octocat's`);
+      const ours = gh.addComment(7, ACTIONS_BOT, `${MARKER}\nold`);
+      expect(await upsertComment(octokit, args())).toEqual({ id: ours.id, action: "updated" });
+      expect(ours.body).toBe(`${MARKER}\nnew`);
+    },
+  );
+
+  it("says which lookup failed when neither GraphQL nor GET /user names the token's identity", async () => {
+    const quick = await createOctokit({
+      token: gh.token,
+      baseUrl: gh.baseUrl,
+      retries: 0,
+      throttleId: "t-who",
+    });
+    gh.viewer = "forbidden";
+    gh.faults.push({ method: "GET", path: /^\/user$/, status: 502, message: "Bad Gateway" });
+    const err = await failure(() => upsertComment(quick, args()));
+    expect(err.status).toBe(502);
+    expect(err.message).toBe("Could not read the token's identity (GET /user): GitHub API error 502");
+    expect(gh.calls("GET", /comments$/)).toHaveLength(0);
+  });
+
+  it.each<{ name: string; stamps: [string, string]; kept: 0 | 1 }>([
+    // created_at has one-second resolution: two runs that create in the same second tie, the lower id wins
+    {
+      name: "of the same second, the lower id",
+      stamps: ["2026-01-01T00:00:05Z", "2026-01-01T00:00:05Z"],
+      kept: 0,
+    },
+    {
+      name: "the older created_at, whatever the ids",
+      stamps: ["2026-01-01T00:00:09Z", "2026-01-01T00:00:05Z"],
+      kept: 1,
+    },
+  ])("of two of ours, keeps $name", async ({ stamps, kept }) => {
+    const pair = [gh.addComment(7, octocat, `${MARKER}\na`), gh.addComment(7, octocat, `${MARKER}\nb`)];
+    pair.forEach((c, i) => {
+      c.created_at = stamps[i];
+    });
+    gh.comments.set(7, [pair[1], pair[0]]); // listed newest id first: the order is ours to decide
+    const keep = pair[kept];
+    const drop = pair[1 - kept];
+    expect(await upsertComment(octokit, args())).toEqual({ id: keep.id, action: "updated" });
+    expect(gh.comments.get(7)?.map((c) => [c.id, c.body])).toEqual([[keep.id, `${MARKER}\nnew`]]);
+    expect(gh.calls("DELETE", /comments/).map((r) => r.path)).toEqual([
+      `/repos/octo-org/my-service/issues/comments/${drop.id}`,
+    ]);
+  });
+
+  it("does not take a comment without a body, or one by a deleted account, for ours", async () => {
+    const bodiless = gh.addComment(7, octocat, "");
+    delete (bodiless as { body?: string }).body;
+    const ghost = gh.addComment(7, octocat, `${MARKER}\nby an account since deleted`);
+    (ghost as { user: FakeUser | null }).user = null;
+    expect((await upsertComment(octokit, args())).action).toBe("created");
+    expect(gh.comments.get(7)).toHaveLength(3);
+  });
+
+  it("names the comment it could not update, with the status", async () => {
+    const ours = gh.addComment(7, octocat, `${MARKER}\nold`);
+    gh.faults.push({ method: "PATCH", path: /\/comments\/\d+$/, status: 403, message: "Forbidden" });
+    const err = await failure(() => upsertComment(octokit, args()));
+    expect(err.status).toBe(403);
+    expect(err.message).toBe(
+      `Could not update comment ${ours.id} on octo-org/my-service#7: the token cannot write to this repository (403; a fork's pull request gets a read-only token)`,
+    );
+    expect(ours.body).toBe(`${MARKER}\nold`);
+  });
+
+  it.each<{ status: number; fails: boolean }>([
+    { status: 404, fails: false }, // already deleted by a concurrent run that kept the same comment
+    { status: 403, fails: true },
+  ])("a duplicate whose delete answers $status: fails is $fails", async ({ status, fails }) => {
+    const keep = gh.addComment(7, octocat, `${MARKER}\nfirst`);
+    const duplicate = gh.addComment(7, octocat, `${MARKER}\nsecond`);
+    gh.faults.push({
+      method: "DELETE",
+      path: /\/comments\/\d+$/,
+      status,
+      message: "x",
+      landed: status === 404,
+    });
+    const run = upsertComment(octokit, args());
+    if (fails) {
+      const err = await failure(() => run);
+      expect(err.status).toBe(status);
+      expect(err.message).toMatch(
+        new RegExp(`^Could not delete the duplicate comment ${duplicate.id} on octo-org/my-service#7: `),
+      );
+    } else {
+      expect(await run).toEqual({ id: keep.id, action: "updated" });
+      expect(gh.comments.get(7)?.map((c) => c.id)).toEqual([keep.id]);
+    }
+    expect(keep.body).toBe(`${MARKER}\nnew`);
   });
 });

@@ -101,3 +101,35 @@ describe("commentOnPullRequest", () => {
     expect(gh.comments.get(7) ?? []).toHaveLength(0);
   });
 });
+
+describe("commentOnPullRequest: nothing to comment on, or no way to", () => {
+  it("with no open pull request for the commit, posts nothing and says so with the short SHA", async () => {
+    const gh = await fake();
+    gh.addPull({ number: 7, ref: "feature/login", sha: "0000000000000000000000000000000000000001" });
+    const { token, reads } = secret(gh.token);
+    const target = {
+      repository: "octo-org/my-service",
+      sha: SHA,
+      branch: "feature/login",
+      apiUrl: gh.apiUrl,
+      token,
+    };
+    expect(await commentOnPullRequest(target, MARKER, "x")).toEqual({
+      warnings: ["PR comment: no open pull request has head 3f2a9c1; nothing posted."],
+    });
+    expect(gh.comments.get(7) ?? []).toHaveLength(0);
+    expect(gh.calls("POST", /comments$/)).toHaveLength(0);
+    expect(reads()).toBe(1);
+  });
+
+  it("turns a rejected token into a warning that says so and never shows the token", async () => {
+    const gh = await fake();
+    const { token } = secret("ghp_revokedTokenValue0000000000");
+    const target = { repository: "octo-org/my-service", sha: SHA, apiUrl: gh.apiUrl, token };
+    const result = await commentOnPullRequest(target, MARKER, "x");
+    expect(result).toEqual({
+      warnings: ["PR comment: the token was rejected (401): check that it is valid and not expired"],
+    });
+    expect(JSON.stringify(result)).not.toContain("ghp_");
+  });
+});

@@ -59,6 +59,8 @@ export type LoggedRequest = {
   query: Record<string, string>;
   /** whether an Authorization header was sent (its value is never stored) */
   authorized: boolean;
+  /** the User-Agent header as sent */
+  userAgent?: string;
   body?: unknown;
 };
 
@@ -109,6 +111,11 @@ export class FakeGitHub {
   /** pull request number -> its changed files, as GET /pulls/{n}/files lists them (see {@link file}) */
   files = new Map<number, FakeFile[]>();
   faults: Fault[] = [];
+  /**
+   * false: GET /pulls ignores its `state` and `head` filters and lists every pull request, newest first (GitHub
+   * ignores a `head` it cannot parse): for a client that says it checks the answer itself rather than trust them
+   */
+  listFilters = true;
   readonly requests: LoggedRequest[] = [];
   private server: Server | undefined;
   private nextId = 1000;
@@ -250,6 +257,7 @@ export class FakeGitHub {
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       authorized: auth !== undefined,
+      ...(req.headers["user-agent"] === undefined ? {} : { userAgent: req.headers["user-agent"] }),
       body,
     });
     this.send(res, this.answer(method, url, body, auth));
@@ -335,9 +343,9 @@ export class FakeGitHub {
       );
     }
     if (method === "GET" && rest === "pulls") {
-      const state = url.searchParams.get("state") ?? "open";
+      const state = this.listFilters ? (url.searchParams.get("state") ?? "open") : "all";
       // GitHub's `head` filter is `user:ref-name` (the user case-insensitive); without a ':' it is ignored
-      const head = /^([^:]+):(.+)$/.exec(url.searchParams.get("head") ?? "");
+      const head = this.listFilters ? /^([^:]+):(.+)$/.exec(url.searchParams.get("head") ?? "") : null;
       const pulls = this.pulls
         .filter((p) => state === "all" || p.state === state)
         .filter(

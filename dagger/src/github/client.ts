@@ -133,7 +133,7 @@ export function parseGitHubApiUrl(value: string): string {
   if (url === undefined || !secure || url.username || url.password || /[?#]/.test(url.href)) {
     const shown = value.replace(/\/\/[^@/]*@/, "//***@"); // credentials in the URL are not repeated
     throw new InputError(
-      `Invalid GitHub API URL '${shown}'. Expected an https URL without credentials, e.g. https://ghe.example.com/api/v3 (http only for 127.0.0.1 or localhost).`,
+      `Invalid GitHub API URL '${shown.slice(0, 200)}'. Expected an https URL without credentials, e.g. https://ghe.example.com/api/v3 (http only for 127.0.0.1 or localhost).`,
     );
   }
   return url.href.replace(/\/+$/, "");
