@@ -96,6 +96,33 @@ describe("fix", () => {
     );
   });
 
+  it("accepts ruff's own exit codes (1: findings left) instead of failing the exec, for both commands", async () => {
+    const { engine } = await fix({});
+    const formatRun = allChains(engine).find((c) => lastExec(c).includes("format")) as Chain;
+    const runs = formatRun.filter((c) => c.field === "withExec").slice(1);
+    expect(runs.map((c) => c.args.expect)).toEqual(["ANY", "ANY"]);
+  });
+
+  it("works on an app at the repository root, and names its files from there", async () => {
+    const { engine, run } = await fix({ checkExit: 1, checkOut: CONCISE, modified: ["app.py"] }, ".");
+    const formatRun = allChains(engine).find((c) => lastExec(c).includes("format")) as Chain;
+    expect(formatRun.filter((c) => c.field === "withWorkdir").at(-1)?.args.path).toBe("/src");
+    expect(fixReport(run, ".").split("\n")).toEqual([
+      "ruff fixed or reformatted 1 file(s):",
+      "  app.py",
+      "3 finding(s) have no safe fix and need a person:",
+      "input.py:1:8: F401 [*] `os` imported but unused",
+      "input.py:2:5: F821 Undefined name `y`",
+      "input.py:3:1: invalid-syntax: Cannot use `match` statement on Python 3.9 (syntax was added in Python 3.10)",
+    ]);
+  });
+
+  it("says ruff failed even when it printed nothing", async () => {
+    await expect(fix({ checkExit: 2 })).rejects.toThrow(
+      /^ruff check --fix failed \(exit 2\), so nothing was fixed\.$/,
+    );
+  });
+
   it("says so when there was nothing to change", async () => {
     const { run } = await fix({});
     expect(run.changed).toEqual([]);
@@ -129,5 +156,9 @@ describe("findingLines", () => {
   it("keeps the findings of ruff's concise output and drops its tally and hint lines", () => {
     expect(findingLines(CONCISE).split("\n")).toHaveLength(3);
     expect(findingLines("All checks passed!\n")).toBe("");
+    // two-digit places, and the trailing blanks ruff may leave, trimmed
+    expect(findingLines("src/a.py:12:34: E501 Line too long (101 > 100)   \nFound 1 error.\n")).toBe(
+      "src/a.py:12:34: E501 Line too long (101 > 100)",
+    );
   });
 });
