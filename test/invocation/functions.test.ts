@@ -165,6 +165,7 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     const leg = (result.results as Record<string, unknown>[]).find((r) => r.version === "3.12");
     expect(leg).toMatchObject({ passed: false, tests: 0, failures: 0, attempts: 0 });
     expect(leg?.serviceNotReady).toContain("service postgres never became ready within 90s");
+    expect(String(leg?.output)).toMatch(/^PIPELINE_SERVICE_NOT_READY /);
     const others = (result.results as Record<string, unknown>[]).filter((r) => r.version !== "3.12");
     expect(others.every((r) => r.passed === true && r.serviceNotReady === "")).toBe(true);
   });
@@ -223,6 +224,8 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     const result = await call(run, "test", { pythonVersion: "3.11" });
     expect(result).toMatchObject({ passed: false, attempts: 0 });
     expect(result.error).toContain("uv sync failed for Python 3.11: error: Failed to fetch");
+    // the output is what uv printed, without the blank line of an empty stdout before it
+    expect(result.output).toMatch(/^error: Failed to fetch/);
   });
 
   it("test: 3.14t with the GIL on fails, saying why", async () => {
