@@ -16,7 +16,6 @@ import {
 } from "@dagger.io/dagger";
 import { runCi } from "./pipeline/ci.js";
 import { runDeploy } from "./pipeline/deploy.js";
-import { failureLines } from "./pipeline/judge.js";
 import { planCi } from "./pipeline/plan.js";
 import { runPublish } from "./pipeline/publish.js";
 import { TypecheckMode } from "./report/mypy.js";
@@ -301,7 +300,7 @@ export class Pipeline {
     const { status, summary, reports } = await runCi(plan);
     if (!status.passed && !exitZero) {
       throw new Error(
-        `CI failed:\n- ${failureLines(status).join("\n- ")}\nRerun with --exit-zero and chain \`reports export --path reports\` to keep every report.`,
+        `CI failed:\n- ${(status.failures ?? []).join("\n- ")}\nRerun with --exit-zero and chain \`reports export --path reports\` to keep every report.`,
       );
     }
     return CiRun.from(status.passed, summary, JSON.stringify(status), reports, status.diffCoverage);

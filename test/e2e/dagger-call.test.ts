@@ -13,6 +13,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TypecheckStatus } from "../../dagger/src/report/mypy.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const engineVersion = (
@@ -53,20 +54,7 @@ function dagger(args: string[], timeout = COLD) {
 type Status = {
   passed: boolean;
   lint: { passed: boolean; findings: { file: string; code: string }[] };
-  typecheck?: {
-    passed: boolean;
-    mode: string;
-    errors: number;
-    findings: {
-      file: string;
-      line: number;
-      column: number;
-      severity: string;
-      code: string;
-      message: string;
-    }[];
-    error?: string;
-  };
+  typecheck?: TypecheckStatus;
   tests: {
     version: string;
     passed: boolean;
