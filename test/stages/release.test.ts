@@ -1,0 +1,619 @@
+/**
+ * The release stages as the stand-in engine session records them, each called inside its test: the Trivy scan,
+ * cosign's signing and verifying, the image build, its facts, and the dependency comparison. What is asserted is
+ * what the engine is asked to run (every argument of every exec, the caches, the environment, the secrets) and
+ * what comes back: a flag dropped from Trivy, a cosign flag or login line lost, or a build arg sent empty would
+ * each pass every other suite (the mutation run of stages/ showed it).
+ */
+import { dag, type Secret } from "@dagger.io/dagger";
+import { describe, expect, it } from "vitest";
+import { COUNT_LAYERS } from "../../dagger/src/report/image.js";
+import type { Severity } from "../../dagger/src/settings/defaults.js";
+import { BASE_IMAGE, COSIGN_IMAGE, TRIVY_IMAGE } from "../../dagger/src/settings/pins.js";
+import { checkDependencies } from "../../dagger/src/stages/dependencies.js";
+import { deployImage } from "../../dagger/src/stages/deploy.js";
+import { buildImage, buildImages, imageFacts } from "../../dagger/src/stages/image.js";
+import { pinned, planPublish, pushImages } from "../../dagger/src/stages/publish.js";
+import { dbSlot, runScan } from "../../dagger/src/stages/scan.js";
+import { planSigner, signImage, signingIdentity, verifyImage } from "../../dagger/src/stages/sign.js";
+import {
+  allChains,
+  type Chain,
+  containersWith,
+  defaultLeaf,
+  directoryId,
+  type Engine,
+  enginesPerTest,
+  execError,
+  execs,
+  find,
+  idOf,
+  isSecret,
+  leafOf,
+  secretId,
+} from "../helpers/engine.js";
+import { envOf, scenario } from "../helpers/scenario.js";
+
+const startEngine = enginesPerTest();
+const source = () => dag.loadDirectoryFromID(directoryId() as never);
+const secret = (name: string) => dag.loadSecretFromID(secretId(name) as never) as Secret;
+const image = () => dag.container().from("ghcr.io/octo-org/my-service:main");
+const IMAGE = `ghcr.io/octo-org/my-service@sha256:${"a".repeat(64)}`;
+
+/** The one recorded chain whose execs satisfy `pick`, as the engine last saw it (the longest). */
+function chainWith(engine: Engine, pick: (args: string[]) => boolean): Chain {
+  const found = containersWith(engine, (c) => execs(c).some(pick)).sort((a, b) => b.length - a.length);
+  const [chain] = found;
+  if (!chain) throw new Error("no such exec was recorded");
+  return chain;
+}
+
+const secretsOf = (chain: Chain) =>
+  Object.fromEntries(
+    find(chain, "withSecretVariable").map((c) => [String(c.args.name), isSecret(c.args.secret)]),
+  );
+
+describe("runScan", () => {
+  const NOW = new Date("2026-11-26T19:41:00Z");
+
+  async function scan(severities: Severity[] = ["CRITICAL", "HIGH"], failOn?: Severity) {
+    const engine = await startEngine(scenario());
+    const run = await engine.connect(() => runScan(image(), severities, failOn, NOW));
+    return { engine, run, chain: chainWith(engine, (a) => a[0] === "trivy") };
+  }
+
+  it("scans the tarball once over every severity into JSON, then converts it, and lists the SBOM", async () => {
+    const { chain } = await scan();
+    expect(execs(chain)).toEqual([
+      [
+        "trivy",
+        "image",
+        "--input",
+        "/work/image.tar",
+        "--scanners",
+        "vuln",
+        "--format",
+        "json",
+        "--output",
+        "trivy.json",
+        "--exit-code",
+        "0",
+      ],
+      ["trivy", "version", "--format", "json"],
+      [
+        "trivy",
+        "convert",
+        "--format",
+        "sarif",
+        "--severity",
+        "CRITICAL,HIGH",
+        "--output",
+        "trivy.sarif",
+        "trivy.json",
+      ],
+      [
+        "trivy",
+        "convert",
+        "--format",
+        "table",
+        "--scanners",
+        "vuln",
+        "--severity",
+        "CRITICAL,HIGH",
+        "--output",
+        "trivy.txt",
+        "trivy.json",
+      ],
+      ["trivy", "image", "--input", "/work/image.tar", "--format", "cyclonedx", "--output", "sbom.cdx.json"],
+    ]);
+    expect(find(chain, "withExec")[1]?.args.redirectStdout).toBe("/work/out/trivy-version.json");
+    expect(find(chain, "from")[0]?.args.address).toBe(TRIVY_IMAGE);
+    expect(find(chain, "withFile")[0]?.args.path).toBe("/work/image.tar");
+    expect(find(chain, "withWorkdir")[0]?.args.path).toBe("/work/out");
+  });
+
+  it("keeps Trivy's DB in one locked cache volume and keys the scan on the DB's 6-hour slot", async () => {
+    const { chain } = await scan();
+    const [cache] = find(chain, "withMountedCache");
+    expect(cache?.args.path).toBe("/root/.cache/trivy");
+    expect(cache?.args.sharing).toBe("LOCKED");
+    const volume = (cache?.args.cache as { $chain: Chain } | undefined)?.$chain ?? [];
+    expect(leafOf(volume)).toEqual({ field: "cacheVolume", args: { key: "pipeline-trivy-cache" } });
+    expect(envOf(chain, "TRIVY_CACHE_DIR")).toBe("/root/.cache/trivy");
+    expect(envOf(chain, "TRIVY_NO_PROGRESS")).toBe("true");
+    expect(envOf(chain, "PIPELINE_TRIVY_DB_SLOT")).toBe("2026-11-26T18Z");
+    expect(dbSlot(new Date("2026-11-26T05:59:59Z"))).toBe("2026-11-26T00Z");
+  });
+
+  it("names the scanner without its digest, counts every severity and shows only the chosen ones", async () => {
+    const { run } = await scan(["CRITICAL"], "HIGH");
+    expect(run.status.scanner).toBe("aquasec/trivy:0.69.3");
+    expect(run.status.failOn).toBe("HIGH");
+    expect(run.status.passed).toBe(false);
+    expect(run.status.counts.LOW).toBe(1);
+    expect(run.table).toContain("CVE-2019-18224"); // the CRITICAL finding
+    expect(run.table).not.toContain("CVE-2019-18276"); // LOW: counted, not listed
+    const plain = await scan(["CRITICAL"]);
+    expect(plain.run.status.passed).toBe(true);
+    expect(plain.run.status).not.toHaveProperty("failOn");
+  });
+});
+
+describe("signImage", () => {
+  const auth = { username: "octocat", password: null as unknown as Secret };
+
+  async function sign(
+    signer: "keyless" | "key" | "key+password",
+    opts: { auth?: boolean; sbom?: boolean; fails?: string } = {},
+  ) {
+    const engine = await startEngine((chain) => {
+      if (opts.fails && leafOf(chain).field === "sync" && execs(chain).length > 0) {
+        throw execError({ exitCode: 1, stderr: opts.fails, cmd: ["sh", "-c", "…"] });
+      }
+      return defaultLeaf(chain);
+    });
+    const result = await engine.connect(async () => {
+      const how =
+        signer === "keyless"
+          ? {
+              kind: "keyless" as const,
+              requestUrl: "https://token.example/req",
+              requestToken: secret("OIDC"),
+            }
+          : {
+              kind: "key" as const,
+              key: secret("COSIGN_KEY"),
+              ...(signer === "key+password" ? { password: secret("COSIGN_PASSWORD") } : {}),
+            };
+      const sbom = opts.sbom
+        ? dag.directory().withNewFile("sbom.cdx.json", "{}").file("sbom.cdx.json")
+        : undefined;
+      return signImage(
+        IMAGE,
+        sbom,
+        how,
+        "ghcr.io",
+        opts.auth ? { ...auth, password: secret("PAT") } : undefined,
+      )
+        .then(() => undefined)
+        .catch((err: Error) => err);
+    });
+    return {
+      engine,
+      result,
+      chain: chainWith(engine, (a) => a[0] === "sh" && a[2]?.includes("cosign") === true),
+    };
+  }
+
+  it("signs keyless with the runner's OIDC request, logged in from a secret, and attests the SBOM", async () => {
+    const { chain, result } = await sign("keyless", { auth: true, sbom: true });
+    expect(result).toBeUndefined();
+    expect(find(chain, "from")[0]?.args.address).toBe(BASE_IMAGE);
+    const [binary] = find(chain, "withFile");
+    expect(binary?.args.path).toBe("/usr/local/bin/cosign");
+    const from = (binary?.args.source as { $chain: Chain } | undefined)?.$chain ?? [];
+    expect(find(from, "from")[0]?.args.address).toBe(COSIGN_IMAGE);
+    expect(leafOf(from)).toEqual({ field: "file", args: { path: "/ko-app/cosign" } });
+    expect(envOf(chain, "COSIGN_YES")).toBe("true");
+    expect(envOf(chain, "REGISTRY")).toBe("ghcr.io");
+    expect(envOf(chain, "REGISTRY_USERNAME")).toBe("octocat");
+    expect(envOf(chain, "ACTIONS_ID_TOKEN_REQUEST_URL")).toBe("https://token.example/req");
+    expect(envOf(chain, "IMAGE")).toBe(IMAGE);
+    expect(envOf(chain, "PIPELINE_SIGN_RUN")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(secretsOf(chain)).toEqual({ REGISTRY_PASSWORD: true, ACTIONS_ID_TOKEN_REQUEST_TOKEN: true });
+    expect(find(chain, "withFile").map((c) => c.args.path)).toEqual([
+      "/usr/local/bin/cosign",
+      "/work/sbom.cdx.json",
+    ]);
+    expect(execs(chain)).toEqual([
+      [
+        "sh",
+        "-c",
+        [
+          "set -eu",
+          'mkdir -p "$HOME/.docker"',
+          `printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$(printf '%s:%s' "$REGISTRY_USERNAME" "$REGISTRY_PASSWORD" | base64 | tr -d '\\n')" > "$HOME/.docker/config.json"`,
+          'cosign sign --yes "$IMAGE"',
+          'cosign attest --yes --type cyclonedx --predicate /work/sbom.cdx.json "$IMAGE"',
+        ].join("\n"),
+      ],
+    ]);
+  });
+
+  it("signs with a key pair: the key mounted as a secret, an empty password when none, no login without auth", async () => {
+    const { chain } = await sign("key");
+    expect(find(chain, "withMountedSecret").map((c) => [c.args.path, isSecret(c.args.source)])).toEqual([
+      ["/run/secrets/cosign.key", true],
+    ]);
+    expect(envOf(chain, "COSIGN_PASSWORD")).toBe("");
+    expect(secretsOf(chain)).toEqual({});
+    expect(envOf(chain, "REGISTRY")).toBeUndefined();
+    expect(execs(chain)).toEqual([
+      ["sh", "-c", 'set -eu\ncosign sign --yes --key /run/secrets/cosign.key "$IMAGE"'],
+    ]);
+
+    const withPassword = await sign("key+password", { sbom: true });
+    expect(secretsOf(withPassword.chain)).toEqual({ COSIGN_PASSWORD: true });
+    expect(execs(withPassword.chain)[0]?.[2]).toBe(
+      [
+        "set -eu",
+        'cosign sign --yes --key /run/secrets/cosign.key "$IMAGE"',
+        'cosign attest --yes --key /run/secrets/cosign.key --type cyclonedx --predicate /work/sbom.cdx.json "$IMAGE"',
+      ].join("\n"),
+    );
+  });
+
+  it("runs afresh every time and fails with cosign's words", async () => {
+    const first = await sign("key");
+    const second = await sign("key");
+    expect(envOf(first.chain, "PIPELINE_SIGN_RUN")).not.toBe(envOf(second.chain, "PIPELINE_SIGN_RUN"));
+    const { result } = await sign("key", { fails: "Error: signing: 401 Unauthorized" });
+    expect(result).toBeInstanceOf(Error);
+    expect((result as Error).message).toMatch(
+      new RegExp(`^cosign could not sign ${IMAGE.replace(/[.]/g, "\\.")}: .*401 Unauthorized`, "s"),
+    );
+  });
+});
+
+describe("verifyImage", () => {
+  async function verify(verifier: Parameters<typeof verifyImage>[1], withAuth = false) {
+    const engine = await startEngine();
+    const said = await engine.connect(() =>
+      verifyImage(
+        IMAGE,
+        verifier,
+        "ghcr.io",
+        withAuth ? { username: "octocat", password: secret("PAT") } : undefined,
+      ),
+    );
+    return {
+      said,
+      chain: chainWith(engine, (a) => a[0] === "sh" && a[2]?.includes("cosign verify") === true),
+    };
+  }
+  const keyless = {
+    kind: "keyless" as const,
+    identity: "^https://github\\.com/o/r/\\.github/workflows/python-pipeline\\.yml@refs/heads/main$",
+    issuer: "https://token.actions.githubusercontent.com",
+    repository: "o/r",
+  };
+
+  it("pins identity, issuer, calling repository, ref and event, all passed as env, and says what it checked", async () => {
+    const { said, chain } = await verify({ ...keyless, ref: "refs/heads/main", trigger: "push" }, true);
+    expect(envOf(chain, "IDENTITY")).toBe(keyless.identity);
+    expect(envOf(chain, "ISSUER")).toBe(keyless.issuer);
+    expect(envOf(chain, "SOURCE_REPOSITORY")).toBe("o/r");
+    expect(envOf(chain, "SOURCE_REF")).toBe("refs/heads/main");
+    expect(envOf(chain, "SOURCE_TRIGGER")).toBe("push");
+    expect(envOf(chain, "PIPELINE_VERIFY_RUN")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(secretsOf(chain)).toEqual({ REGISTRY_PASSWORD: true });
+    const script = execs(chain)[0]?.[2]?.split("\n") ?? [];
+    expect(script[0]).toBe("set -eu");
+    expect(script[1]).toBe('mkdir -p "$HOME/.docker"');
+    expect(script.at(-1)).toBe(
+      'cosign verify --certificate-identity-regexp "$IDENTITY" --certificate-oidc-issuer "$ISSUER" --certificate-github-workflow-repository "$SOURCE_REPOSITORY" --certificate-github-workflow-ref "$SOURCE_REF" --certificate-github-workflow-trigger "$SOURCE_TRIGGER" "$IMAGE" > /dev/null',
+    );
+    expect(said).toBe(
+      `signed by ${keyless.identity} (issuer https://token.actions.githubusercontent.com; repository o/r, ref refs/heads/main, event push)`,
+    );
+  });
+
+  it("leaves out the ref and event it was not given, and verifies a key pair by its public key", async () => {
+    const { said, chain } = await verify(keyless);
+    expect(envOf(chain, "SOURCE_REF")).toBeUndefined();
+    expect(envOf(chain, "SOURCE_TRIGGER")).toBeUndefined();
+    expect(execs(chain)).toEqual([
+      [
+        "sh",
+        "-c",
+        'set -eu\ncosign verify --certificate-identity-regexp "$IDENTITY" --certificate-oidc-issuer "$ISSUER" --certificate-github-workflow-repository "$SOURCE_REPOSITORY" "$IMAGE" > /dev/null',
+      ],
+    ]);
+    expect(said).toBe(
+      `signed by ${keyless.identity} (issuer https://token.actions.githubusercontent.com; repository o/r)`,
+    );
+    const eventOnly = await verify({ ...keyless, trigger: "pull_request" });
+    expect(eventOnly.said).toMatch(/; repository o\/r, event pull_request\)$/);
+
+    const publicKey = dag.loadFileFromID(idOf([{ field: "file", args: { path: "cosign.pub" } }]) as never);
+    const byKey = await verify({ kind: "key", publicKey });
+    expect(byKey.said).toBe("signed with the given public key");
+    expect(find(byKey.chain, "withFile").map((c) => c.args.path)).toContain("/work/cosign.pub");
+    expect(execs(byKey.chain)).toEqual([
+      ["sh", "-c", 'set -eu\ncosign verify --key /work/cosign.pub "$IMAGE" > /dev/null'],
+    ]);
+  });
+});
+
+describe("building the image", () => {
+  async function built(platforms: string[], labels: Parameters<typeof buildImages>[3]) {
+    const engine = await startEngine();
+    await engine.connect(async () => {
+      for (const image of buildImages(source(), "Dockerfile", platforms, labels)) await image.sync();
+    });
+    return allChains(engine).filter(
+      (c) => leafOf(c).field === "dockerBuild" || find(c, "dockerBuild").length > 0,
+    );
+  }
+  const builds = (chains: Chain[]) => [
+    ...new Map(
+      chains.flatMap((c) => find(c, "dockerBuild")).map((b) => [JSON.stringify(b.args), b.args]),
+    ).values(),
+  ];
+
+  it("passes only the labels it has as build args, and one build per platform", async () => {
+    const one = builds(
+      await built([], { source: "https://github.com/o/r", revision: "", created: undefined }),
+    );
+    expect(one).toEqual([
+      { dockerfile: "Dockerfile", buildArgs: [{ name: "SOURCE", value: "https://github.com/o/r" }] },
+    ]);
+    const all = builds(
+      await built(["linux/amd64", "linux/arm64"], { source: "s", revision: "r", created: "c" }),
+    );
+    expect(all.map((b) => b.platform)).toEqual(["linux/amd64", "linux/arm64"]);
+    expect(all[0]?.buildArgs).toEqual([
+      { name: "SOURCE", value: "s" },
+      { name: "REVISION", value: "r" },
+      { name: "CREATED", value: "c" },
+    ]);
+  });
+
+  it("builds one image for the engine's platform when none is named", async () => {
+    const engine = await startEngine();
+    await engine.connect(() => buildImage(source(), "Dockerfile", undefined, {}).sync());
+    const args = builds(allChains(engine));
+    expect(args).toEqual([{ dockerfile: "Dockerfile", buildArgs: [] }]);
+  });
+
+  it("reads the layer count from the tarball with the base image's Python, and leaves out one it cannot read", async () => {
+    const facts = async (layersOut: string) => {
+      const engine = await startEngine((chain) => {
+        const { field } = leafOf(chain);
+        if (field === "stdout") {
+          if (layersOut === "fails")
+            throw execError({ exitCode: 1, stderr: "tarfile.ReadError", cmd: ["python3"] });
+          return layersOut;
+        }
+        if (field === "user") return "10001";
+        if (field === "size") return 1234;
+        return defaultLeaf(chain);
+      });
+      const read = await engine.connect(() => imageFacts(image(), "FROM python:3.14-slim AS runtime\n"));
+      return { read, chain: chainWith(engine, (a) => a[0] === "python3") };
+    };
+    const { read, chain } = await facts("7\n");
+    expect(read).toEqual({
+      user: "10001",
+      nonRoot: true,
+      sizeBytes: 1234,
+      layers: 7,
+      base: "python:3.14-slim",
+    });
+    expect(find(chain, "from")[0]?.args.address).toBe(BASE_IMAGE);
+    expect(find(chain, "withMountedFile")[0]?.args.path).toBe("/image.tar");
+    expect(execs(chain)).toEqual([["python3", "-c", COUNT_LAYERS]]);
+    expect((await facts("not a number\n")).read).not.toHaveProperty("layers");
+    // a tarball Python cannot read costs the count, not the facts
+    expect((await facts("fails")).read).toEqual({
+      user: "10001",
+      nonRoot: true,
+      sizeBytes: 1234,
+      base: "python:3.14-slim",
+    });
+  });
+});
+
+describe("checkDependencies", () => {
+  it("lists the image's distributions with its Python, and the app synced without dev deps in its own environment", async () => {
+    const engine = await startEngine(scenario());
+    const status = await engine.connect(() =>
+      checkDependencies(
+        dag.container().from("x").withExec(["true"]).withEnvVariable("B", "1"),
+        source(),
+        "sample-app",
+      ),
+    );
+    expect(status).toEqual({ passed: true, python: "3.14", count: 1, differences: [] });
+    const tested = chainWith(engine, (a) => a[0] === "sh" && a[2]?.includes("uv sync") === true);
+    expect(envOf(tested, "UV_PROJECT_ENVIRONMENT")).toBe("/venv/runtime");
+    const script = execs(tested).at(-1)?.[2]?.split("\n") ?? [];
+    expect(script.slice(0, 2)).toEqual([
+      "set -eu",
+      "uv sync --no-dev --no-editable $(test -f uv.lock && echo --locked) > /dev/null",
+    ]);
+    expect(script[2]).toMatch(/^uv run --no-sync python -c "import importlib\.metadata as m, re, sys\n?/);
+    const shipped = chainWith(engine, (a) => a[0] === "python");
+    expect(execs(shipped).at(-1)?.slice(0, 2)).toEqual(["python", "-c"]);
+  });
+});
+
+describe("signingIdentity and planSigner, field by field", () => {
+  const base = { repository: "o/r", branch: "refs/heads/feat.x" };
+  const WF = "/o/r/\\.github/workflows/python-pipeline\\.yml@";
+
+  it.each([
+    [
+      "push on github.com",
+      { event: "push" },
+      `^https://github\\.com${WF}refs/heads/feat\\.x$`,
+      { ref: "refs/heads/feat.x", trigger: "push" },
+    ],
+    [
+      "a pull request",
+      { event: "pull_request" },
+      `^https://github\\.com${WF}refs/pull/[0-9]+/merge$`,
+      { trigger: "pull_request" },
+    ],
+    [
+      "no event",
+      { event: "" },
+      `^https://github\\.com${WF}(refs/heads/feat\\.x|refs/pull/[0-9]+/merge)$`,
+      {},
+    ],
+    [
+      "another event",
+      { event: "workflow_dispatch" },
+      `^https://github\\.com${WF}(refs/heads/feat\\.x|refs/pull/[0-9]+/merge)$`,
+      {},
+    ],
+    [
+      "api.github.com with a slash",
+      { event: "", apiUrl: "https://api.github.com/" },
+      `^https://github\\.com${WF}(refs/heads/feat\\.x|refs/pull/[0-9]+/merge)$`,
+      {},
+    ],
+  ])("%s", (_name, extra, identity, pins) => {
+    expect(signingIdentity({ ...base, ...extra })).toEqual({
+      identity,
+      issuer: "https://token.actions.githubusercontent.com",
+      repository: "o/r",
+      ...pins,
+    });
+  });
+
+  it("takes GitHub Enterprise Server's host and issuer from its API root", () => {
+    const v = signingIdentity({ ...base, event: "push", apiUrl: "https://ghe.example.com/api/v3" });
+    expect(v.issuer).toBe("https://ghe.example.com/_services/token");
+    expect(v.identity).toBe(`^https://ghe\\.example\\.com${WF}refs/heads/feat\\.x$`);
+  });
+
+  it.each([
+    ["o/r/.github/workflows/python-pipeline.yml@refs/heads/main", true],
+    ["o/r/.github/workflows/p.yaml@refs/tags/v1.2.3", true],
+    [`o/r/.github/workflows/p.yml@${"0".repeat(40)}`, true],
+    ["x o/r/.github/workflows/p.yml@refs/heads/main", false],
+    ["o/r/.github/workflows/p.yml@refs/heads/main x", false],
+    ["/r/.github/workflows/p.yml@refs/heads/main", false],
+    ["o//.github/workflows/p.yml@refs/heads/main", false],
+    ["o/r/.github/workflows/.yml@refs/heads/main", false],
+    ["o/r/.github/workflows/p.json@refs/heads/main", false],
+    ["o/r/.github/workflows/p.yml@main", false],
+    [`o/r/.github/workflows/p.yml@${"0".repeat(39)}`, false],
+  ])("--signer-workflow %s: accepted %s", (signerWorkflow, ok) => {
+    const call = () => signingIdentity({ ...base, event: "push", signerWorkflow });
+    if (ok) expect(call().identity).toBe(`^https://github\\.com/${signerWorkflow.replaceAll(".", "\\.")}$`);
+    else expect(call).toThrow(/^Invalid --signer-workflow '/);
+  });
+
+  it("signs with a key (and its password) before OIDC, and wants an https request URL without spaces", () => {
+    const key = "KEY" as unknown as Secret;
+    const password = "PW" as unknown as Secret;
+    const token = "TOKEN" as unknown as Secret;
+    const common = {
+      sign: true,
+      publish: true,
+      oidcRequestUrl: "https://t.example/r",
+      oidcRequestToken: token,
+    };
+    expect(planSigner({ ...common, cosignKey: key, cosignPassword: password })).toEqual({
+      kind: "key",
+      key,
+      password,
+    });
+    expect(planSigner({ ...common, cosignKey: key })).toEqual({ kind: "key", key });
+    expect(planSigner(common)).toEqual({
+      kind: "keyless",
+      requestUrl: "https://t.example/r",
+      requestToken: token,
+    });
+    for (const bad of ["xhttps://t.example/r", "https://t.example/r x", "http://t.example/r"]) {
+      expect(() => planSigner({ ...common, oidcRequestUrl: bad })).toThrow(
+        `Invalid --oidc-request-url '${bad}'`,
+      );
+    }
+    expect(() => planSigner({ ...common, oidcRequestUrl: `x${"u".repeat(200)}` })).toThrow(
+      `Invalid --oidc-request-url 'x${"u".repeat(79)}'. Expected`,
+    );
+  });
+});
+
+describe("pushing and pulling", () => {
+  const plan = planPublish(
+    "ghcr.io",
+    "Octo-Org/My-Service",
+    "feature/x",
+    "3f2a9c1d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f",
+  );
+
+  it("pushes several platforms as one index through a bare container, with the registry service when given", async () => {
+    const engine = await startEngine();
+    const status = await engine.connect(async () => {
+      const variants = ["linux/amd64", "linux/arm64"].map((platform) =>
+        dag.container({ platform: platform as never }).from("x"),
+      );
+      const service = dag.container().from("registry").asService();
+      return pushImages(variants, plan, undefined, service);
+    });
+    const publishes = allChains(engine).filter((c) => leafOf(c).field === "publish");
+    expect(publishes).toHaveLength(2);
+    for (const chain of publishes) {
+      expect(chain.map((c) => c.field)).toEqual(["container", "publish"]);
+      const args = leafOf(chain).args as { platformVariants: unknown[]; registryService?: unknown };
+      expect(args.platformVariants).toHaveLength(2);
+      expect(args.registryService).toBeDefined();
+    }
+    expect(status.reference).toMatch(new RegExp(`^${plan.addresses[0]}@sha256:[0-9a-f]{64}$`));
+    expect(status.digest).toBe(status.reference.slice(status.reference.indexOf("@") + 1));
+    expect(status).toMatchObject({ published: true, tags: plan.tags });
+    expect(plan.tags[1]).toBe("sha-3f2a9c1");
+  });
+
+  it("publishes one platform as itself and reports no digest the registry did not give", async () => {
+    const engine = await startEngine((chain) =>
+      leafOf(chain).field === "publish" ? String(leafOf(chain).args.address) : defaultLeaf(chain),
+    );
+    const status = await engine.connect(() => pushImages([dag.container().from("x")], plan, undefined));
+    const publishes = allChains(engine).filter((c) => leafOf(c).field === "publish");
+    for (const chain of publishes) {
+      expect(chain.map((c) => c.field)).toEqual(["container", "from", "publish"]);
+      expect(leafOf(chain).args).toEqual({ address: expect.any(String) });
+    }
+    expect(status).toEqual({
+      reference: plan.addresses[0],
+      published: true,
+      tags: plan.tags,
+    });
+  });
+
+  it("pins a reference to its digest, keeping a registry's port", () => {
+    const d = `sha256:${"b".repeat(64)}`;
+    expect(pinned(`ghcr.io/o/r:main@${d}`)).toBe(`ghcr.io/o/r@${d}`);
+    expect(pinned(`localhost:5000/o/r@${d}`)).toBe(`localhost:5000/o/r@${d}`);
+    expect(pinned(`app@${d}`)).toBe(`app@${d}`); // no registry, no tag: nothing to cut
+    expect(pinned(`localhost:5000/o/r:sha-1@${d}`)).toBe(`localhost:5000/o/r@${d}`);
+    expect(() => pinned("ghcr.io/o/r:main")).toThrow(
+      "The registry returned 'ghcr.io/o/r:main' without a digest.",
+    );
+  });
+
+  it("pulls through the given registry service, says an unverified image is not verified, and reports a failed pull as a failed deployment", async () => {
+    const engine = await startEngine();
+    const run = await engine.connect(() =>
+      deployImage(
+        "localhost:5000/o/r:main",
+        "sample-app --version",
+        "",
+        undefined,
+        "localhost:5000",
+        dag.container().from("registry").asService(),
+      ),
+    );
+    expect(run.signature).toBe("not verified");
+    const froms = allChains(engine)
+      .flatMap((c) => find(c, "from"))
+      .filter((f) => String(f.args.address).startsWith("localhost"));
+    expect(froms.length).toBeGreaterThan(0);
+    for (const f of froms) expect(f.args.registryService).toBeDefined();
+
+    const broken = await startEngine((chain) => {
+      if (leafOf(chain).field === "imageRef") throw new Error("pull access denied");
+      return defaultLeaf(chain);
+    });
+    const failed = await broken.connect(() =>
+      deployImage("ghcr.io/o/r:main", "true", "", undefined, "ghcr.io"),
+    );
+    expect(failed.passed).toBe(false);
+    expect(failed.output).toMatch(/^the deployment failed: .*pull access denied/s);
+  });
+});
