@@ -36,9 +36,11 @@ export default {
   testFiles,
   coverageAnalysis: "perTest",
   // Static mutants (module-level constants, tables, regexes, decorator options: ~450 of ~3,300) would each
-  // run every test file; on 2 cores that alone is hours. With ignoreStatic they run only the tests that
-  // loaded their module, after it loaded unmutated, so none can be killed: scripts/mutation-summary.mjs
-  // counts their survivors apart and does not score them. Set false (and allow hours) to test them.
+  // run every test file; on 2 cores that alone is hours. With ignoreStatic, Stryker ignores those that run only
+  // at load, and runs the "hybrid" ones (run at load, e.g. by a beforeAll, and inside tests) against their tests
+  // with the mutant switched on at run time. scripts/mutation-summary.mjs scores a hybrid survivor inside a
+  // function like any other, and counts one in module-level code apart (it was computed before the switch).
+  // Set false (and allow hours) to test the module-level ones too.
   ignoreStatic: true,
   checkers: ["typescript"],
   tsconfigFile: "dagger/tsconfig.json",

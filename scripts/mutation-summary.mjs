@@ -4,9 +4,13 @@
 // test/mutation/equivalent.json (judged equivalent: no test can tell them from the original) count as killed;
 // a listed one that no longer matches a surviving mutant is warned about, so the list does not rot. An entry may
 // add "column" when two mutants share a line, mutator and replacement.
-// With `ignoreStatic` (stryker.config.mjs), a mutant Stryker flags as static (it runs while a module loads)
-// is switched on only once the tests have started, after the module-level value was computed: it cannot be
-// killed, so a surviving one proves nothing. Such survivors are counted apart ("static") and not scored.
+// With `ignoreStatic` (stryker.config.mjs), Stryker ignores a mutant that only runs while its module loads, and
+// runs a "hybrid" one (it runs at load and inside a test) against its tests with the mutant switched on at run time
+// (@stryker-mutator/core 9.6.1, dist/src/mutants/mutant-test-planner.js planMutant), flagging it static. A hybrid
+// survivor in a module-level initializer (a constant, a regex, a table, a decorator's options) had already been
+// computed unmutated when the switch came on: no test could kill it, so it is counted apart ("static") and not
+// scored. One inside a function body, a parameter default or an instance field ran again under the switch: it is a
+// survivor like any other. A file whose report has no source text cannot be told apart, and is scored.
 // Several reports (`--report A --report B`, e.g. scoped runs with `stryker run --mutate ...`) are read as one:
 // a file in more than one report is taken from the last. A file whose source differs from the one in this
 // checkout is named stale: its score is of code that no longer exists.
@@ -15,6 +19,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import ts from "typescript";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const TARGET_OVERALL = 85;
@@ -84,17 +89,47 @@ function reportFiles(report) {
     fail("the report has no 'files': is it Stryker's JSON report (mutation-testing-report-schema)?");
   }
   const base = typeof report.projectRoot === "string" ? report.projectRoot : ROOT;
-  // With `ignoreStatic`, a static survivor ran after its module had loaded unmutated: untestable in that run.
+  // With `ignoreStatic`, a static survivor at module level ran before its switch came on: untestable in that run.
   const ignoreStatic = report.config?.ignoreStatic === true;
   return Object.entries(report.files).map(([name, file]) => {
     const mutants = Array.isArray(file.mutants) ? file.mutants : [];
-    for (const m of mutants) m.unscorable = ignoreStatic && m.static === true;
+    const atLoadOnly =
+      ignoreStatic && typeof file.source === "string" ? moduleLevel(name, file.source) : () => false;
+    for (const m of mutants)
+      m.unscorable = ignoreStatic && m.static === true && atLoadOnly(m.location?.start);
     return {
       name: relative(base, resolve(base, name)).replaceAll("\\", "/"),
       source: typeof file.source === "string" ? file.source : undefined,
       mutants,
     };
   });
+}
+
+/**
+ * Whether a place in a module ({ line, column }, 1-based as the report gives them) runs only while the module loads:
+ * outside every function's parameters and body and every instance field's initializer.
+ */
+function moduleLevel(name, source) {
+  const file = ts.createSourceFile(name, source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const runsLater = [];
+  const visit = (node) => {
+    if (ts.isFunctionLike(node) && node.body) runsLater.push([node.parameters.pos, node.body.end]);
+    else if (
+      ts.isPropertyDeclaration(node) &&
+      node.initializer &&
+      !node.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)
+    ) {
+      runsLater.push([node.name.pos, node.end]); // from after any decorator to the initializer's end
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  const lines = file.getLineStarts().length;
+  return (start) => {
+    if (!start || start.line < 1 || start.line > lines) return false;
+    const at = ts.getPositionOfLineAndCharacter(file, start.line - 1, Math.max(0, (start.column ?? 1) - 1));
+    return !runsLater.some(([from, to]) => at >= from && at < to);
+  };
 }
 
 /** Marks the undetected mutants that the list calls equivalent; returns warnings for entries that match none. */
@@ -178,7 +213,7 @@ function table(rows) {
     .join("\n");
 }
 
-/** A static survivor of an ignoreStatic run: untestable there, so neither killed nor survived. */
+/** A module-level static survivor of an ignoreStatic run: untestable there, so neither killed nor survived. */
 const unscored = (m) => m.unscorable === true && UNDETECTED.has(m.status);
 const byName = new Map();
 for (const path of args.report) {
@@ -196,8 +231,9 @@ const overall = tally(files.flatMap((f) => f.mutants));
 console.log(table([...rows, { name: "all files", t: overall }]));
 if (overall.static > 0) {
   console.log(
-    `\n${overall.static} static survivor(s) not scored: with ignoreStatic they ran after their module had ` +
-      "loaded unmutated, so no test could kill them (set ignoreStatic false to test them, at hours on 2 cores).",
+    `\n${overall.static} static survivor(s) not scored: module-level code, computed unmutated when the module ` +
+      "loaded, before ignoreStatic switched the mutant on, so no test could kill them (set ignoreStatic false to " +
+      "test them, at hours on 2 cores).",
   );
 }
 

@@ -67,7 +67,11 @@ function run(
   ignoreStatic = false,
   more: string[] = [],
 ) {
-  const reportFile = writeReport(files, ignoreStatic);
+  return runWith(writeReport(files, ignoreStatic), equivalent, more);
+}
+
+/** The summary over a written report (and `more`), with this equivalent list. */
+function runWith(reportFile: string, equivalent: Equivalent[] | string = [], more: string[] = []) {
   const listFile = join(tmp, `equivalent-${count++}.json`);
   writeFileSync(listFile, typeof equivalent === "string" ? equivalent : JSON.stringify(equivalent));
   const reports = [reportFile, ...more].flatMap((f) => ["--report", f]);
@@ -126,14 +130,36 @@ describe("mutation-summary", () => {
     expect(r.stdout).toMatch(/all files\s+100\.00%\s+1\s+0\s+0\s+0\s+1/);
   });
 
-  it("with ignoreStatic, leaves static survivors out of the score and says so; without it, scores them", () => {
+  it("with ignoreStatic, leaves a module-level static survivor out of the score and says so; without it, scores it", () => {
     const files = { [A]: [...killed(3), { line: 2, status: "Survived" as const, static: true }] };
-    const ignored = run(files, [], true);
+    // line 2 is a module-level constant: computed before the run switched the mutant on
+    const source = { [A]: 'export const A = 1;\nconst NAME = "x";\nexport const f = () => NAME;\n' };
+    const ignored = runWith(writeReport(files, true, source));
     expect(ignored.code).toBe(0);
     expect(ignored.stdout).toMatch(/all files\s+100\.00%\s+3\s+0\s+0\s+0\s+3\s+1/);
     expect(ignored.stdout).toContain("1 static survivor(s) not scored");
     expect(ignored.stdout).toContain('2: StringLiteral -> "" (static)');
     expect(run(files).stdout).toMatch(/all files\s+75\.00%/);
+  });
+
+  it.each([
+    ["a function body", 'export function f() {\n  return "x";\n}\n'],
+    ["an arrow function's body", 'export const f = (a: string) =>\n  a + "x";\n'],
+    ["a parameter default", "export function f(\n  a = 1,\n) {}\n"],
+    ["an instance field", 'export class C {\n  name = "x";\n}\n'],
+  ])(
+    "scores a static survivor in %s: it ran again while the tests ran with the mutant on",
+    (_where, text) => {
+      const files = { [A]: [...killed(3), { line: 2, status: "Survived" as const, static: true }] };
+      const r = runWith(writeReport(files, true, { [A]: text }));
+      expect(r.stdout).toMatch(/all files\s+75\.00%\s+3\s+0\s+1\s+0\s+4\s+0/);
+      expect(r.stdout).not.toContain("not scored");
+    },
+  );
+
+  it("scores a static survivor of a report without source text: nothing shows it is module-level", () => {
+    const files = { [A]: [...killed(3), { line: 2, status: "Survived" as const, static: true }] };
+    expect(runWith(writeReport(files, true)).stdout).toMatch(/all files\s+75\.00%/);
   });
 
   it("counts a listed equivalent survivor as killed", () => {
