@@ -709,3 +709,106 @@ describe("ci's changed-line coverage", () => {
     expect(JSON.parse(run.status).passed).toBe(true);
   });
 });
+
+describe("what ci's status says about publishing", () => {
+  const publish = {
+    publish: true,
+    event: "push",
+    repository: "octo-org/my-service",
+    branch: "main",
+    sha: SCENARIO_SHA,
+    registryUsername: "octocat",
+    registryPassword: secretId("GITHUB_TOKEN"),
+  };
+  const sign = {
+    sign: true,
+    oidcRequestUrl: "https://pipelines.actions.githubusercontent.example/idtoken?api-version=2.0",
+    oidcRequestToken: secretId("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+  };
+  const statusOf = async (s: Scenario, args: Record<string, unknown>) =>
+    JSON.parse((await runCi(s, args)).run.status) as Record<string, unknown> & {
+      passed: boolean;
+      skipped: { stage: string; reason: string }[];
+      warnings: string[];
+      errors?: string[];
+      image?: Record<string, unknown>;
+    };
+  const local = { reference: "sample-app:main", published: false, tags: [] };
+
+  it("names a failed gate as why nothing was pushed, and reports the image by its local name", async () => {
+    const status = await statusOf({ versions: { "3.12": "fail" } }, publish);
+    expect(status.skipped).toContainEqual({
+      stage: "publish",
+      reason: "a gate failed, so nothing was pushed",
+    });
+    expect(status.image).toMatchObject(local);
+    expect(status.image).toHaveProperty("facts");
+  });
+
+  it("says publishing and the comment were not asked for", async () => {
+    const status = await statusOf({}, { branch: "main" });
+    expect(status.skipped).toEqual([
+      { stage: "publish", reason: "not requested (pass --publish with credentials, or --rehearse)" },
+      { stage: "comment", reason: "no --github-token given" },
+    ]);
+    expect(status.image).toMatchObject(local);
+  });
+
+  it("reports no image at all when it did not build", async () => {
+    const status = await statusOf({ buildFails: "ERROR: failed to solve: no such file" }, publish);
+    expect(status.image).toBeUndefined();
+    expect(status.skipped.map((s) => s.stage)).toContain("build");
+    expect(status.skipped.map((s) => s.stage)).not.toContain("publish");
+  });
+
+  it("links GHCR's package page and says the digest was signed and its SBOM attested", async () => {
+    const status = await statusOf({}, { ...publish, ...sign });
+    expect(status.passed).toBe(true);
+    expect(status.image).toMatchObject({
+      published: true,
+      signed: true,
+      sbomAttested: true,
+      page: "https://github.com/octo-org/my-service/pkgs/container/my-service",
+      tags: ["main", "sha-3f2a9c1"],
+    });
+    expect(status.image).toHaveProperty("facts");
+    expect(status.image?.reference).toMatch(/^ghcr\.io\/octo-org\/my-service:main@sha256:[0-9a-f]{64}$/);
+  });
+
+  it("signs without an SBOM when the scan could not run, and says so", async () => {
+    const status = await statusOf({ trivyFails: "FATAL: init error: DB error" }, { ...publish, ...sign });
+    expect(status.warnings).toContain(
+      "sign: no SBOM to attest (the scan did not run); the image is signed without it",
+    );
+    expect(status.image).toMatchObject({ published: true, signed: true });
+    expect(status.image).not.toHaveProperty("sbomAttested");
+  });
+
+  it("a failed push fails the run, names why, and reports the image as not published", async () => {
+    const status = await statusOf({ pushFails: "denied: permission_denied: write_package" }, publish);
+    expect(status.passed).toBe(false);
+    expect(status.image).toMatchObject(local);
+    const reason = status.skipped.find((s) => s.stage === "publish")?.reason ?? "";
+    expect(reason).toMatch(/^the push failed: .*write_package/s);
+    expect(status.errors?.some((e) => /^publish: .*write_package/s.test(e))).toBe(true);
+  });
+
+  it("a rehearsal deploys what it pushed and says where it lives; a wrong deploy output fails it", async () => {
+    const ok = await statusOf({}, { rehearse: true, branch: "main" });
+    expect(ok.passed).toBe(true);
+    expect(ok.warnings).toContain(
+      "rehearsal: pushed to and deployed from the in-engine registry localhost:5000; its storage is the engine cache volume pipeline-rehearsal-registry, which outlives the run",
+    );
+    expect(ok.image).toMatchObject({ published: true });
+    expect(ok.image).not.toHaveProperty("page");
+    const wrong = await statusOf({ deployed: "6" }, { rehearse: true, branch: "main" });
+    expect(wrong.passed).toBe(false);
+    expect(wrong.errors).toContain("publish: the rehearsal deploy printed '6'");
+  });
+
+  it("names the service containers the tests had", async () => {
+    const status = await statusOf({}, { services: ["postgres"] });
+    expect(status.services).toEqual(["postgres"]);
+    expect(await statusOf({}, {})).not.toHaveProperty("services");
+  });
+});
