@@ -320,6 +320,12 @@ describe("ci's summary is rendered once", () => {
       const summaryMd = reports.find((c) => c.field === "withNewFile" && c.args.path === "summary.md");
       expect(summaryMd?.args.contents).toBe(run.summary);
       expect(JSON.parse(run.status).comment).toEqual({ posted: true, pullRequest: 7 });
+      // status.json is the returned status, whole; the annotations file sits beside it
+      const written = (path: string) =>
+        reports.find((c) => c.field === "withNewFile" && c.args.path === path)?.args.contents;
+      expect(JSON.parse(String(written("status.json")))).toEqual(JSON.parse(run.status));
+      expect(String(written("status.json")).endsWith("}\n")).toBe(true);
+      expect(written("annotations.txt")).toEqual(expect.any(String));
     } finally {
       await gh.close();
     }
