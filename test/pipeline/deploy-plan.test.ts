@@ -1,0 +1,113 @@
+/**
+ * `deploy`'s plan and its status: every argument checked before anything is pulled (planDeploy, pure), and what
+ * the returned status and the thrown error say (runDeploy against the stand-in engine session).
+ */
+import { describe, expect, it } from "vitest";
+import { type DeployArgs, planDeploy, runDeploy } from "../../dagger/src/pipeline/deploy.js";
+import type { PipelineSettings } from "../../dagger/src/settings/validate.js";
+import { enginesPerTest, secretId } from "../helpers/engine.js";
+import { SCENARIO_SHA, scenario } from "../helpers/scenario.js";
+
+const settings = {
+  registry: "ghcr.io",
+  smokeCommand: "python -c print(2+3)",
+  smokeExpect: "5",
+} as PipelineSettings;
+const args: DeployArgs = {
+  branch: "main",
+  repository: "Octo-Org/My-Service",
+  sha: SCENARIO_SHA,
+  digest: "",
+  environment: "",
+  event: "push",
+  runUrl: "",
+  githubApiUrl: "",
+  registryUsername: "",
+  allowUnsigned: true,
+};
+const DIGEST = `sha256:${"c".repeat(64)}`;
+
+describe("planDeploy", () => {
+  it("pulls sha-<7> of the lowercased repository, or exactly the digest given", () => {
+    expect(planDeploy(settings, args).reference).toBe("ghcr.io/octo-org/my-service:sha-3f2a9c1");
+    expect(planDeploy(settings, { ...args, sha: "", digest: DIGEST }).reference).toBe(
+      `ghcr.io/octo-org/my-service@${DIGEST}`,
+    );
+  });
+
+  it("needs a commit or a digest, and a commit that is exactly 40 hex", () => {
+    expect(() => planDeploy(settings, { ...args, sha: "" })).toThrow(/^deploy needs the commit CI built\./);
+    for (const sha of [`x${SCENARIO_SHA}`, `${SCENARIO_SHA}x`, SCENARIO_SHA.slice(1), "main"]) {
+      expect(() => planDeploy(settings, { ...args, sha })).toThrow(
+        `Invalid --sha '${sha}'. Expected the full`,
+      );
+    }
+    expect(planDeploy(settings, { ...args, sha: SCENARIO_SHA.toUpperCase() }).reference).toMatch(
+      /:sha-3f2a9c1$/,
+    );
+    expect(() => planDeploy(settings, { ...args, sha: "g".repeat(200) })).toThrow(
+      `Invalid --sha '${"g".repeat(80)}'. Expected`,
+    );
+  });
+
+  it("pulls anonymously without credentials, and logs in as the owner when only a password is given", () => {
+    expect(planDeploy(settings, args).auth).toBeUndefined();
+    const password = secretId("GITHUB_TOKEN") as never;
+    expect(planDeploy(settings, { ...args, registryPassword: password }).auth).toEqual({
+      username: "Octo-Org",
+      password,
+    });
+    expect(() => planDeploy(settings, { ...args, registryUsername: "octocat" })).toThrow(
+      /^Missing --registry-password for ghcr\.io\./,
+    );
+  });
+
+  it("verifies keyless by default, with a key when one is given, and not at all with --allow-unsigned", () => {
+    const keyless = planDeploy(settings, { ...args, allowUnsigned: false }).verifier;
+    expect(keyless).toMatchObject({ kind: "keyless", repository: "Octo-Org/My-Service", trigger: "push" });
+    const publicKey = "KEY" as never;
+    expect(
+      planDeploy(settings, { ...args, allowUnsigned: false, cosignPublicKey: publicKey }).verifier,
+    ).toEqual({
+      kind: "key",
+      publicKey,
+    });
+    expect(planDeploy(settings, args).verifier).toBeUndefined();
+  });
+});
+
+describe("runDeploy's status", () => {
+  const startEngine = enginesPerTest();
+  const deploy = async (s: Parameters<typeof scenario>[0], more: Partial<DeployArgs> = {}) => {
+    const engine = await startEngine(scenario(s));
+    return engine.connect(() => runDeploy(settings, { ...args, ...more }).catch((err: Error) => err));
+  };
+
+  it("carries the revision label it compared, and says why there is no PR comment", async () => {
+    const done = await deploy({});
+    if (done instanceof Error) throw done;
+    expect(done.status).toMatchObject({
+      passed: true,
+      environment: "production",
+      revision: SCENARIO_SHA,
+      signature: "not verified (--allow-unsigned)",
+      sha: SCENARIO_SHA,
+      warnings: ["PR comment: no --github-token given"],
+    });
+    const noSha = await deploy(
+      {},
+      { sha: "", digest: DIGEST, githubToken: secretId("GITHUB_TOKEN") as never },
+    );
+    if (noSha instanceof Error) throw noSha;
+    expect(noSha.status.warnings).toEqual(["PR comment: no --sha given, so no pull request to find"]);
+    expect(noSha.status).not.toHaveProperty("revision");
+  });
+
+  it("fails with the environment, the output and the summary", async () => {
+    const failed = await deploy({ deployed: "6" });
+    expect(failed).toBeInstanceOf(Error);
+    const message = (failed as Error).message;
+    expect(message.split("\n")[0]).toBe("Deploy to production failed: 6");
+    expect(message).toContain("\n## ");
+  });
+});
