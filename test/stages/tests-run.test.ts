@@ -1,0 +1,63 @@
+/**
+ * One version's test run as the stand-in engine session records it inside the test: the coverage core named
+ * from 3.14 on, the reports handed on without the run's bookkeeping files, and the output the summary shows
+ * (stdout then stderr, the last 4000 characters).
+ */
+import { dag } from "@dagger.io/dagger";
+import { describe, expect, it } from "vitest";
+import { runTests } from "../../dagger/src/stages/tests.js";
+import {
+  type Chain,
+  chainOf,
+  containersWith,
+  directoryId,
+  enginesPerTest,
+  execs,
+  find,
+  leafOf,
+} from "../helpers/engine.js";
+import { envOf, scenario } from "../helpers/scenario.js";
+
+const startEngine = enginesPerTest();
+const source = () => dag.loadDirectoryFromID(directoryId() as never);
+const isTestRun = (c: Chain) => execs(c).some((a) => a[0] === "sh" && (a[2] ?? "").includes("--junitxml"));
+
+async function run(version: string, output: { stdout?: string; stderr?: string } = {}) {
+  const base = scenario({});
+  const engine = await startEngine((chain) => {
+    const { field } = leafOf(chain);
+    if (isTestRun(chain) && field === "stdout" && output.stdout !== undefined) return output.stdout;
+    if (isTestRun(chain) && field === "stderr" && output.stderr !== undefined) return output.stderr;
+    return base(chain);
+  });
+  const result = await engine.connect(async () => {
+    const r = await runTests(source(), "sample-app", version);
+    return { ...r, reportsChain: chainOf(await r.reports.id()) ?? [] };
+  });
+  const [testRun] = containersWith(engine, isTestRun);
+  return { result, testRun: testRun as Chain };
+}
+
+describe("runTests", () => {
+  it.each([
+    ["3.13", undefined],
+    ["3.14", "sysmon"],
+    ["3.14t", "sysmon"],
+  ])("Python %s: COVERAGE_CORE %s", async (version, core) => {
+    const { testRun } = await run(version);
+    expect(envOf(testRun, "COVERAGE_CORE")).toBe(core);
+  });
+
+  it("hands on the reports without sync.log and exit-code, and shows stdout then stderr, the last 4000 characters", async () => {
+    const short = await run("3.13", { stdout: "collected 5 items\n", stderr: "warning: x\n" });
+    expect(short.result.output).toBe("collected 5 items\n\nwarning: x");
+    expect(find(short.result.reportsChain, "withoutFiles").at(-1)?.args.paths).toEqual([
+      "sync.log",
+      "exit-code",
+    ]);
+    const long = await run("3.13", { stdout: `${"a".repeat(4000)}`, stderr: "END" });
+    expect(long.result.output).toBe(`…${"a".repeat(3996)}\nEND`);
+    const exact = await run("3.13", { stdout: "b".repeat(4000), stderr: "" });
+    expect(exact.result.output).toBe("b".repeat(4000));
+  });
+});
