@@ -107,6 +107,26 @@ describe("ci's plan", () => {
     ]);
   });
 
+  it("combines only the data files the legs wrote, each under its own name, and hands on the reports without them", async () => {
+    const { engine } = await runCi({ versions: { "3.13": "sync-fail" } });
+    const [combine] = containersWith(engine, (c) =>
+      execs(c).some((a) => (a[2] ?? "").includes("coverage combine")),
+    ).sort((a, b) => b.length - a.length);
+    const copied = find(combine as Chain, "withFile")
+      .map((c) => String(c.args.path))
+      .filter((p) => p.startsWith("/combine/"));
+    expect(copied).toEqual(["3.10", "3.11", "3.12", "3.14", "3.14t"].map((v) => `/combine/.coverage.${v}`));
+    expect(envOf(combine as Chain, "COVERAGE_FILE")).toBe("/combine/.coverage");
+    const handedOn = allChains(engine).find(
+      (c) =>
+        c.some((x) => x.field === "directory" && x.args.path === "/combine") &&
+        find(c, "withoutFiles").length > 0,
+    );
+    expect(find(handedOn as Chain, "withoutFiles").at(-1)?.args.paths).toEqual(
+      copied.map((p) => p.slice("/combine/".length)),
+    );
+  });
+
   it("keys the scan on the DB's 6-hour slot, scans every severity, and filters only what it shows", async () => {
     const { engine, run } = await runCi({}, { severity: ["CRITICAL"] });
     const [scan] = containersWith(engine, (c) => execs(c).some((a) => a[0] === "trivy" && a[1] === "image"));
