@@ -176,3 +176,82 @@ describe("judge", () => {
     expect("image" in judge(green, run).status).toBe(false);
   });
 });
+
+describe("judge's warnings and failure lines, word for word", () => {
+  const diff = (d: Partial<DiffCoverageStatus>): DiffCoverageStatus => ({
+    passed: true,
+    lines: 0,
+    covered: 0,
+    uncovered: [],
+    notMeasured: [],
+    skipped: 0,
+    files: 0,
+    ...d,
+  });
+
+  it("says a --diff-threshold with no figure was not applied, and why (or that there was no figure)", () => {
+    const why = judge(
+      { ...green, diffCoverage: diff({ threshold: 80, reason: "no --github-token given" }) },
+      run,
+    );
+    expect(why.status.warnings).toEqual(["--diff-threshold 80 was not applied: no --github-token given"]);
+    const bare = judge({ ...green, diffCoverage: diff({ threshold: 80 }) }, run);
+    expect(bare.status.warnings).toEqual(["--diff-threshold 80 was not applied: no figure"]);
+    expect(
+      judge({ ...green, diffCoverage: diff({ threshold: 80, coverage: 90 }) }, run).status.warnings,
+    ).toEqual([]);
+    expect(judge({ ...green, diffCoverage: diff({ reason: "no PR" }) }, run).status.warnings).toEqual([]);
+  });
+
+  it("warns of a report-only type check that could not run, and of a flaky version without its words", () => {
+    const crashed = { passed: true, mode: "report", errors: 0, findings: [], error: "mypy crashed" };
+    expect(judge({ ...green, typecheck: crashed }, run).status.warnings).toEqual([
+      "type check (report only): mypy crashed",
+    ]);
+    const gate = { ...crashed, mode: "gate", passed: false };
+    expect(judge({ ...green, typecheck: gate }, run).status.warnings).toEqual([]);
+    const clean = { passed: true, mode: "report", errors: 0, findings: [] };
+    expect(judge({ ...green, typecheck: clean }, run).status.warnings).toEqual([]);
+    const flaky = {
+      version: "3.13",
+      passed: true,
+      tests: 5,
+      failures: 0,
+      errors: 0,
+      skipped: 0,
+      flaky: true,
+    };
+    expect(judge({ ...green, tests: [flaky] }, run).status.warnings).toEqual([
+      "tests on Python 3.13 are flaky: failed once",
+    ]);
+  });
+
+  it("names the services only when there were some", () => {
+    expect(judge({ ...green, services: ["postgres"] }, run).status.services).toEqual(["postgres"]);
+    expect(judge({ ...green, services: [] }, run).status).not.toHaveProperty("services");
+  });
+
+  it("writes one failure line per failed stage, in the tool's terms", () => {
+    const failed = judge(
+      {
+        ...green,
+        typecheck: { passed: false, mode: "gate", errors: 3, findings: [] },
+        tests: [{ version: "3.12", passed: false, tests: 5, failures: 1, errors: 2, skipped: 0 }],
+        scan: { ...(green.scan as NonNullable<Gathered["scan"]>), passed: false, failOn: "HIGH" },
+        diffCoverage: diff({ passed: false, threshold: 90, coverage: 50, lines: 4, covered: 2 }),
+      },
+      run,
+    );
+    expect(failureLines(failed.status)).toEqual([
+      "typecheck: 3 mypy error(s)",
+      "tests on Python 3.12: 1 failure(s), 2 error(s) of 5",
+      "scan: findings at or above HIGH",
+      "changed lines: 2 of 4 changed executable lines covered (?%), below the 90% --diff-threshold",
+    ]);
+    const crashed = judge(
+      { ...green, typecheck: { passed: false, mode: "gate", errors: 0, findings: [], error: "exit 2" } },
+      run,
+    );
+    expect(failureLines(crashed.status)).toEqual(["typecheck: exit 2"]);
+  });
+});
