@@ -34,6 +34,8 @@ export type Scenario = {
   trivyFails?: string;
   /** what the smoke command prints in the built image (default "5") */
   smoke?: string;
+  /** the smoke command fails in the built image with this stderr */
+  smokeFails?: string;
   /** what the smoke command prints in a deployed (pulled) image (default "5") */
   deployed?: string;
   /** a push fails with this message */
@@ -302,6 +304,9 @@ export function scenario(s: Scenario = {}): Resolver {
     const built = find(chain, "dockerBuild").length > 0;
     if (built && s.buildFails && (field === "sync" || field === "stdout")) {
       throw execError({ exitCode: 1, stderr: s.buildFails, cmd: ["docker", "build"] });
+    }
+    if (built && s.smokeFails && field === "stdout" && execs(chain).length > 0) {
+      throw execError({ exitCode: 2, stderr: s.smokeFails, cmd: execs(chain).at(-1) ?? [] });
     }
     if (field === "stdout" && execs(chain).length > 0) {
       const pulled = find(chain, "from").length > 0 && !built;

@@ -832,6 +832,28 @@ describe("what ci's status says about publishing", () => {
     expect(wrong.errors).toContain("publish: the rehearsal deploy printed '6'");
   });
 
+  it("a smoke command that fails is a failed smoke run with the command's words, not a crash", async () => {
+    const status = await statusOf({ smokeFails: "No module named sample_app" }, {});
+    const smoke = status.smoke as { passed: boolean; expected: string; output: string };
+    expect(smoke.passed).toBe(false);
+    expect(smoke.expected).toBe("5");
+    expect(smoke.output).toMatch(/^the command failed: .*No module named sample_app/s);
+    expect(status.passed).toBe(false);
+  });
+
+  it("pushes every platform asked for, and builds one more for the engine's own to smoke-test and scan", async () => {
+    const { engine } = await runCi(
+      {},
+      { platforms: ["linux/amd64", "linux/arm64"], rehearse: true, branch: "main" },
+    );
+    const builds = new Set(
+      allChains(engine)
+        .flatMap((c) => find(c, "dockerBuild"))
+        .map((b) => String(b.args.platform ?? "native")),
+    );
+    expect([...builds].sort()).toEqual(["linux/amd64", "linux/arm64", "native"]);
+  });
+
   it("names the service containers the tests had", async () => {
     const status = await statusOf({}, { services: ["postgres"] });
     expect(status.services).toEqual(["postgres"]);
