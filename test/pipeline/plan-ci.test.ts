@@ -176,3 +176,65 @@ describe("planCi", () => {
     expect(plan.platforms).toEqual(["linux/amd64", "linux/arm64"]);
   });
 });
+
+describe("planCi, what the plan leaves out and what a rehearsal moves", () => {
+  it("carries no sha, branch, fail-on or diff threshold it was not given", () => {
+    const plan = planCi(settings, none);
+    for (const key of ["sha", "branch", "failOn", "diffThreshold", "runUrl"])
+      expect(plan).not.toHaveProperty(key);
+    const given = planCi(settings, { ...none, sha: SHA, branch: "main", failOn: "HIGH", diffThreshold: 80 });
+    expect(given).toMatchObject({ sha: SHA, branch: "main", failOn: "HIGH", diffThreshold: 80 });
+  });
+
+  it("rehearses as a push to the in-engine registry, so the branch tag moves there, and names a default branch", () => {
+    const main = planCi(settings, {
+      ...none,
+      rehearse: true,
+      branch: "main",
+      sha: SHA,
+      event: "pull_request",
+    });
+    expect(main.publish?.rehearsal).toBe(true);
+    expect(main.publish?.plan.tags).toEqual(["main", "sha-3f2a9c1"]);
+    expect(main.publish?.plan).not.toHaveProperty("held");
+    const unnamed = planCi(settings, { ...none, rehearse: true });
+    expect(unnamed.publish?.plan.addresses).toEqual(["localhost:5000/rehearsal/app:rehearsal"]);
+    const real = planCi(settings, {
+      ...none,
+      publish: true,
+      repository: "o/r",
+      branch: "b",
+      sha: SHA,
+      githubToken: token,
+    });
+    expect(real.publish?.rehearsal).toBe(false);
+  });
+
+  it("keeps a signing key's password, and without a URL an OIDC token alone is no way to sign", () => {
+    const key = { marker: "key" } as unknown as Secret;
+    const signed = planCi(settings, {
+      ...none,
+      publish: true,
+      repository: "o/r",
+      branch: "b",
+      sha: SHA,
+      registryPassword: password,
+      sign: true,
+      cosignKey: key,
+      cosignPassword: password,
+    });
+    expect(signed.publish?.signer).toEqual({ kind: "key", key, password });
+    expect(() =>
+      planCi(settings, {
+        ...none,
+        publish: true,
+        repository: "o/r",
+        branch: "b",
+        sha: SHA,
+        registryPassword: password,
+        sign: true,
+        oidcRequestToken: token,
+      }),
+    ).toThrow(/^--sign needs a way to sign\./);
+  });
+});
