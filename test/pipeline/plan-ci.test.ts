@@ -212,7 +212,7 @@ describe("planCi, what the plan leaves out and what a rehearsal moves", () => {
 
   it("keeps a signing key's password, and without a URL an OIDC token alone is no way to sign", () => {
     const key = { marker: "key" } as unknown as Secret;
-    const signed = planCi(settings, {
+    const signing = {
       ...none,
       publish: true,
       repository: "o/r",
@@ -220,21 +220,11 @@ describe("planCi, what the plan leaves out and what a rehearsal moves", () => {
       sha: SHA,
       registryPassword: password,
       sign: true,
-      cosignKey: key,
-      cosignPassword: password,
-    });
+    };
+    const signed = planCi(settings, { ...signing, cosignKey: key, cosignPassword: password });
     expect(signed.publish?.signer).toEqual({ kind: "key", key, password });
-    expect(() =>
-      planCi(settings, {
-        ...none,
-        publish: true,
-        repository: "o/r",
-        branch: "b",
-        sha: SHA,
-        registryPassword: password,
-        sign: true,
-        oidcRequestToken: token,
-      }),
-    ).toThrow(/^--sign needs a way to sign\./);
+    expect(() => planCi(settings, { ...signing, oidcRequestToken: token })).toThrow(
+      /^--sign needs a way to sign\./,
+    );
   });
 });
