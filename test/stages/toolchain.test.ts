@@ -67,7 +67,7 @@ describe("pythonEnv", () => {
     expect(execs(chain)).toEqual([["uv", "python", "install", "3.13"]]);
     const [mount] = find(chain, "withMountedDirectory");
     expect(mount?.args.path).toBe("/src/sample-app");
-    expect(leafOf((mount?.args.source as { $chain: Chain }).$chain)).toEqual({
+    expect(leafOf((mount?.args.source as { $chain: Chain } | undefined)?.$chain ?? [])).toEqual({
       field: "directory",
       args: { path: "sample-app" },
     });
