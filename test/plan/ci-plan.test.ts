@@ -216,19 +216,24 @@ describe("ci's plan", () => {
   });
 });
 
+/** A push run of main with credentials, and keyless signing on top of it. */
+const PUBLISH = {
+  publish: true,
+  event: "push",
+  repository: "octo-org/my-service",
+  branch: "main",
+  sha: SCENARIO_SHA,
+  registryUsername: "octocat",
+  registryPassword: secretId("GITHUB_TOKEN"),
+};
+const SIGN = {
+  sign: true,
+  oidcRequestUrl: "https://pipelines.actions.githubusercontent.example/idtoken?api-version=2.0",
+  oidcRequestToken: secretId("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+};
+
 describe("ci --publish --sign", () => {
-  const publish = {
-    publish: true,
-    sign: true,
-    event: "push",
-    repository: "octo-org/my-service",
-    branch: "main",
-    sha: SCENARIO_SHA,
-    registryUsername: "octocat",
-    registryPassword: secretId("GITHUB_TOKEN"),
-    oidcRequestUrl: "https://pipelines.actions.githubusercontent.example/idtoken?api-version=2.0",
-    oidcRequestToken: secretId("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
-  };
+  const publish = { ...PUBLISH, ...SIGN };
   const leaf = (q: Chain) => q.at(-1);
   const isSign = (q: Chain) => execs(q).some((a) => (a[2] ?? "").includes("cosign sign"));
 
@@ -737,20 +742,8 @@ describe("ci's changed-line coverage", () => {
 });
 
 describe("what ci's status says about publishing", () => {
-  const publish = {
-    publish: true,
-    event: "push",
-    repository: "octo-org/my-service",
-    branch: "main",
-    sha: SCENARIO_SHA,
-    registryUsername: "octocat",
-    registryPassword: secretId("GITHUB_TOKEN"),
-  };
-  const sign = {
-    sign: true,
-    oidcRequestUrl: "https://pipelines.actions.githubusercontent.example/idtoken?api-version=2.0",
-    oidcRequestToken: secretId("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
-  };
+  const publish = PUBLISH;
+  const sign = SIGN;
   const statusOf = async (s: Scenario, args: Record<string, unknown>) =>
     JSON.parse((await runCi(s, args)).run.status) as Record<string, unknown> & {
       passed: boolean;
