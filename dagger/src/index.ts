@@ -43,7 +43,7 @@ import {
   parseThreshold,
 } from "./settings/validate.js";
 import { fixReport, runFix } from "./stages/fix.js";
-import { buildImage } from "./stages/image.js";
+import { buildImages } from "./stages/image.js";
 import { runLint } from "./stages/lint.js";
 import { runMatrix } from "./stages/matrix.js";
 import { requireFiles } from "./stages/python.js";
@@ -188,13 +188,13 @@ export class Pipeline {
     /** RFC 3339 time, for the org.opencontainers.image.created label */
     created = "",
   ): Container {
-    const [target] = platform ? parsePlatforms([platform]) : [];
+    const platforms = platform ? parsePlatforms([platform]) : [];
     if (repository) parseRepository(repository);
-    return buildImage(this.source, this.dockerfile, target, {
+    return buildImages(this.source, this.dockerfile, platforms, {
       source: repository ? `https://github.com/${repository}` : "",
       revision,
       created,
-    });
+    })[0];
   }
 
   /** Scan the image with Trivy: counts by severity, JSON/SARIF/table reports and a CycloneDX SBOM. */

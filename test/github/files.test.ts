@@ -211,7 +211,7 @@ describe("readPullRequestChanges and the PR comment share one lookup", () => {
     const shared = target({ token });
     expect(await readPullRequestChanges(shared)).toMatchObject({ pullRequest: 7, truncated: false });
     expect(await commentOnPullRequest(shared, "<!-- pipeline:ci -->", "body")).toEqual({
-      warnings: [],
+      posted: true,
       pullRequest: 7,
     });
     expect(commitLookups()).toBe(1);
@@ -235,9 +235,9 @@ describe("readPullRequestChanges and the PR comment share one lookup", () => {
         "the pull request's changed files could not be read: GitHub refused (403): the token needs read access to the repository's pull requests (pull-requests: read)",
     });
     expect(await commentOnPullRequest(shared, "<!-- pipeline:ci -->", "body")).toEqual({
-      warnings: [
+      posted: false,
+      warning:
         "PR comment: the token cannot write to this repository (403; a fork's pull request gets a read-only token)",
-      ],
     });
     expect(commitLookups()).toBe(1);
   });

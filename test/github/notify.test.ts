@@ -42,7 +42,7 @@ describe("commentOnPullRequest", () => {
     gh.commitPulls.set(SHA, [7]);
     const { token } = secret(gh.token);
     const target = { repository: "octo-org/my-service", sha: SHA, apiUrl: gh.apiUrl, token };
-    expect(await commentOnPullRequest(target, MARKER, "all green")).toEqual({ warnings: [], pullRequest: 7 });
+    expect(await commentOnPullRequest(target, MARKER, "all green")).toEqual({ posted: true, pullRequest: 7 });
     expect(gh.comments.get(7)?.map((c) => c.body)).toEqual([`${MARKER}\nall green`]);
     expect(gh.requests.every((r) => r.path.startsWith("/api/v3/") || r.path === "/api/graphql")).toBe(true);
     expect(gh.calls("POST", /^\/api\/graphql$/)).toHaveLength(1);
@@ -72,7 +72,7 @@ describe("commentOnPullRequest", () => {
       apiUrl: gh.apiUrl,
       token,
     };
-    expect(await commentOnPullRequest(target, MARKER, "x")).toEqual({ warnings: [], pullRequest: 12 });
+    expect(await commentOnPullRequest(target, MARKER, "x")).toEqual({ posted: true, pullRequest: 12 });
     expect(gh.calls("GET", /\/pulls$/).at(-1)?.query.head).toBe("contributor:feature/login");
   });
 
@@ -95,7 +95,8 @@ describe("commentOnPullRequest", () => {
       "x",
     );
     expect(result).toEqual({
-      warnings: ["PR comment: GitHub's secondary rate limit was hit (403) and waiting it out was given up"],
+      posted: false,
+      warning: "PR comment: GitHub's secondary rate limit was hit (403) and waiting it out was given up",
     });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(gh.comments.get(7) ?? []).toHaveLength(0);
@@ -115,7 +116,8 @@ describe("commentOnPullRequest: nothing to comment on, or no way to", () => {
       token,
     };
     expect(await commentOnPullRequest(target, MARKER, "x")).toEqual({
-      warnings: ["PR comment: no open pull request has head 3f2a9c1; nothing posted."],
+      posted: false,
+      warning: "PR comment: no open pull request has head 3f2a9c1; nothing posted.",
     });
     expect(gh.comments.get(7) ?? []).toHaveLength(0);
     expect(gh.calls("POST", /comments$/)).toHaveLength(0);
@@ -128,7 +130,8 @@ describe("commentOnPullRequest: nothing to comment on, or no way to", () => {
     const target = { repository: "octo-org/my-service", sha: SHA, apiUrl: gh.apiUrl, token };
     const result = await commentOnPullRequest(target, MARKER, "x");
     expect(result).toEqual({
-      warnings: ["PR comment: the token was rejected (401): check that it is valid and not expired"],
+      posted: false,
+      warning: "PR comment: the token was rejected (401): check that it is valid and not expired",
     });
     expect(JSON.stringify(result)).not.toContain("ghp_");
   });

@@ -361,7 +361,7 @@ describe("building the image", () => {
 
   it("builds one image for the engine's platform when none is named", async () => {
     const engine = await startEngine();
-    await engine.connect(() => buildImage(source(), "Dockerfile", undefined, {}).sync());
+    await engine.connect(() => buildImage(source(), "Dockerfile", {}).sync());
     const args = builds(allChains(engine));
     expect(args).toEqual([{ dockerfile: "Dockerfile", buildArgs: [] }]);
   });

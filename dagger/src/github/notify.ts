@@ -51,6 +51,9 @@ export function targetPullRequest(target: CommentTarget): Promise<TargetPullRequ
   return lookup;
 }
 
+/** What became of a comment: posted on a pull request, or the warning line that says why not. */
+export type CommentOutcome = { posted: true; pullRequest: number } | { posted: false; warning: string };
+
 /**
  * Puts the sticky comment on the commit's pull request. Whatever goes wrong (no PR, a fork's read-only
  * token, GitHub down after retries or rate-limited past the wait budget) comes back as a warning line: a
@@ -61,18 +64,19 @@ export async function commentOnPullRequest(
   target: CommentTarget,
   marker: string,
   body: string,
-): Promise<{ warnings: string[]; pullRequest?: number }> {
+): Promise<CommentOutcome> {
   const lookup = targetPullRequest(target);
   try {
     const { octokit, owner, repo, pullRequest } = await lookup;
     if (pullRequest === undefined) {
       return {
-        warnings: [`PR comment: no open pull request has head ${target.sha.slice(0, 7)}; nothing posted.`],
+        posted: false,
+        warning: `PR comment: no open pull request has head ${target.sha.slice(0, 7)}; nothing posted.`,
       };
     }
     await upsertComment(octokit, { owner, repo, issueNumber: pullRequest, marker, body });
-    return { warnings: [], pullRequest };
+    return { posted: true, pullRequest };
   } catch (err) {
-    return { warnings: [`PR comment: ${describeGitHubError(err)}`] };
+    return { posted: false, warning: `PR comment: ${describeGitHubError(err)}` };
   }
 }

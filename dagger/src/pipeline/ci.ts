@@ -59,7 +59,7 @@ async function measureChanges(
       coverage,
       app: plan.app,
       root: SRC,
-      ...(plan.diffThreshold !== undefined ? { threshold: plan.diffThreshold } : {}),
+      threshold: plan.diffThreshold,
     });
   // no changes read: the reason is the whole answer, and the report is not worth a read
   if ("reason" in changes) return measure({ error: changes.reason });
@@ -94,12 +94,9 @@ async function gather(
     : Promise.resolve({ reason: plan.commentSkipped ?? "no --github-token given" });
   const variants = buildImages(plan.source, plan.dockerfile, plan.platforms, plan.labels);
   const native =
-    plan.platforms.length === 0
-      ? variants[0]
-      : buildImage(plan.source, plan.dockerfile, undefined, plan.labels);
-  if (!native) throw new Error("No image to build.");
-  const buildError = settle(
-    native.sync().then((): string | undefined => undefined),
+    plan.platforms.length === 0 ? variants[0] : buildImage(plan.source, plan.dockerfile, plan.labels);
+  const buildError = settle<string | undefined>(
+    native.sync().then(() => undefined),
     (message) => message,
   );
   const smoke = buildError.then((failed) =>
@@ -284,18 +281,10 @@ export async function runCi(
 
   const summary = renderCiSummary(status);
   if (plan.comment) {
-    const result = await commentOnPullRequest(plan.comment, CI_MARKER, summary);
-    const warning = result.warnings.join("; ");
-    status = {
-      ...status,
-      comment: {
-        posted: result.pullRequest !== undefined && warning === "",
-        ...(result.pullRequest !== undefined ? { pullRequest: result.pullRequest } : {}),
-        ...(warning ? { warning } : {}),
-      },
-    };
+    const comment = await commentOnPullRequest(plan.comment, CI_MARKER, summary);
+    status = { ...status, comment };
     // The comment cannot report its own failure: say it where the run's log is read.
-    if (warning) process.stderr.write(`warning: ${warning}\n`);
+    if (!comment.posted) process.stderr.write(`warning: ${comment.warning}\n`);
   }
   return {
     status,

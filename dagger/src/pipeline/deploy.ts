@@ -114,14 +114,16 @@ export async function runDeploy(
   else if (!sha) status.warnings.push("PR comment: no --sha given, so no pull request to find");
   const summary = renderDeploySummary(status);
   if (githubToken && sha) {
-    const result = await commentOnPullRequest(
+    const comment = await commentOnPullRequest(
       { repository, sha, branch, token: githubToken, ...(plan.apiUrl ? { apiUrl: plan.apiUrl } : {}) },
       CD_MARKER,
       summary,
     );
     // The comment cannot report its own failure: it goes to the result's warnings and the log.
-    status.warnings.push(...result.warnings);
-    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+    if (!comment.posted) {
+      status.warnings.push(comment.warning);
+      process.stderr.write(`warning: ${comment.warning}\n`);
+    }
   }
   // The comment is posted first, so a failed deploy is reported on the PR before the call fails.
   if (!status.passed) throw new Error(`Deploy to ${plan.environment} failed: ${run.output}\n${summary}`);

@@ -21,28 +21,23 @@ export function buildImages(
   dockerfile: string,
   platforms: string[],
   labels: ImageLabels,
-): Container[] {
+): [Container, ...Container[]] {
   const buildArgs = [
     { name: "SOURCE", value: labels.source ?? "" },
     { name: "REVISION", value: labels.revision ?? "" },
     { name: "CREATED", value: labels.created ?? "" },
   ].filter((arg) => arg.value !== "");
-  if (platforms.length === 0) return [source.dockerBuild({ dockerfile, buildArgs })];
-  return platforms.map((platform) =>
-    source.dockerBuild({ dockerfile, buildArgs, platform: platform as Platform }),
-  );
+  // No platform builds for the engine's own: the SDK leaves an undefined argument out of the query
+  // (@dagger.io/dagger 0.21.9, dist/src/common/graphql/compute_query.js, buildArgs).
+  const build = (platform: string | undefined) =>
+    source.dockerBuild({ dockerfile, buildArgs, platform: platform as Platform | undefined });
+  const [first, ...rest] = platforms;
+  return [build(first), ...rest.map(build)];
 }
 
-/** One image: for `platform`, or the engine's own platform when none is given. */
-export function buildImage(
-  source: Directory,
-  dockerfile: string,
-  platform: string | undefined,
-  labels: ImageLabels,
-): Container {
-  const [image] = buildImages(source, dockerfile, platform ? [platform] : [], labels);
-  if (image === undefined) throw new Error("No image to build.");
-  return image;
+/** One image for the engine's own platform. */
+export function buildImage(source: Directory, dockerfile: string, labels: ImageLabels): Container {
+  return buildImages(source, dockerfile, [], labels)[0];
 }
 
 /** Runs the smoke command in the image, without a shell, and compares its trimmed stdout. */
