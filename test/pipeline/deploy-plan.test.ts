@@ -2,11 +2,14 @@
  * `deploy`'s plan and its status: every argument checked before anything is pulled (planDeploy, pure), and what
  * the returned status and the thrown error say (runDeploy against the stand-in engine session).
  */
+import { dag, type SecretID } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 import { type DeployArgs, planDeploy, runDeploy } from "../../dagger/src/pipeline/deploy.js";
 import type { PipelineSettings } from "../../dagger/src/settings/validate.js";
 import { enginesPerTest, secretId } from "../helpers/engine.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
 import { SCENARIO_SHA, scenario } from "../helpers/scenario.js";
+import { warningsOnStderr } from "../helpers/stderr.js";
 
 const settings = {
   registry: "ghcr.io",
@@ -101,6 +104,35 @@ describe("runDeploy's status", () => {
     if (noSha instanceof Error) throw noSha;
     expect(noSha.status.warnings).toEqual(["PR comment: no --sha given, so no pull request to find"]);
     expect(noSha.status).not.toHaveProperty("revision");
+  });
+
+  it("puts the CD comment on the commit's PR, or says in its warnings and the log why it could not", async () => {
+    const gh = new FakeGitHub({ owner: "Octo-Org", repo: "My-Service" });
+    await gh.start();
+    try {
+      // a Secret object, as the SDK hands one to a function; its plaintext is asked of the engine when read
+      const github = {
+        githubToken: dag.loadSecretFromID(secretId("GITHUB_TOKEN") as SecretID),
+        githubApiUrl: gh.apiUrl,
+      };
+      const none = await warningsOnStderr(() => deploy({ secret: gh.token }, github));
+      if (none.value instanceof Error) throw none.value;
+      const why = "PR comment: no open pull request has head 3f2a9c1; nothing posted.";
+      expect(none.value.status.warnings).toEqual([why]);
+      expect(none.warnings).toEqual([`warning: ${why}\n`]);
+
+      gh.addPull({ number: 7, ref: "main", sha: SCENARIO_SHA });
+      gh.commitPulls.set(SCENARIO_SHA, [7]);
+      const posted = await warningsOnStderr(() => deploy({ secret: gh.token }, github));
+      if (posted.value instanceof Error) throw posted.value;
+      expect(posted.value.status.warnings).toEqual([]);
+      expect(posted.warnings).toEqual([]);
+      expect(gh.comments.get(7)?.map((c) => c.body)).toEqual([
+        `<!-- pipeline:cd -->\n${posted.value.summary}`,
+      ]);
+    } finally {
+      await gh.close();
+    }
   });
 
   it("fails with the environment, the output and the summary", async () => {

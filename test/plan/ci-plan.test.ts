@@ -15,11 +15,13 @@ import {
   execs,
   find,
   isSecret,
+  leafOf,
   secretId,
 } from "../helpers/engine.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { constructPipeline, invokeFunction } from "../helpers/invoke.js";
 import { envOf, SCENARIO_SHA, type Scenario, scenario, upstream, versionOf } from "../helpers/scenario.js";
+import { warningsOnStderr } from "../helpers/stderr.js";
 import { throughMergedReports } from "./combined-coverage.js";
 
 const startEngine = enginesPerTest();
@@ -329,16 +331,20 @@ describe("ci's summary is rendered once", () => {
     try {
       gh.addPull({ number: 7, ref: "feature/login", sha: SCENARIO_SHA });
       gh.commitPulls.set(SCENARIO_SHA, [7]);
-      const { run } = await runCi(
-        { secret: gh.token, versions: { "3.13": "flaky" } },
-        {
-          repository: "octo-org/my-service",
-          branch: "feature/login",
-          sha: SCENARIO_SHA,
-          githubToken: secretId("GITHUB_TOKEN"),
-          githubApiUrl: gh.apiUrl,
-        },
+      const logged = await warningsOnStderr(() =>
+        runCi(
+          { secret: gh.token, versions: { "3.13": "flaky" } },
+          {
+            repository: "octo-org/my-service",
+            branch: "feature/login",
+            sha: SCENARIO_SHA,
+            githubToken: secretId("GITHUB_TOKEN"),
+            githubApiUrl: gh.apiUrl,
+          },
+        ),
       );
+      const { run } = logged.value;
+      expect(logged.warnings).toEqual([]); // posted: nothing to warn of
       const posted = gh.comments.get(7)?.map((c) => c.body) ?? [];
       expect(posted).toEqual([`<!-- pipeline:ci -->\n${run.summary}`]);
       const reports = chainOf(run.reports) as Chain;
@@ -357,6 +363,41 @@ describe("ci's summary is rendered once", () => {
   });
 });
 
+describe("the reports ci hands back", () => {
+  /** Each merged stage's reports, by what only that stage's directory holds. */
+  const STAGES = {
+    lint: "ruff-format.json",
+    tests: "coverage combine",
+    typecheck: "mypy-exit-code",
+    scan: '"trivy","image"',
+  };
+  const merged = (reports: string) => {
+    const chain = chainOf(reports) as Chain;
+    const dirs = find(chain, "withDirectory");
+    return {
+      paths: dirs.map((c) => c.args.path),
+      stages: Object.entries(STAGES)
+        .filter(([, marker]) => dirs.some((c) => JSON.stringify(c.args.source).includes(marker)))
+        .map(([stage]) => stage),
+      files: find(chain, "withNewFile").map((c) => c.args.path),
+    };
+  };
+
+  it("holds every stage's reports at the root of one directory, then status.json, summary.md and annotations.txt", async () => {
+    const { run } = await runCi();
+    expect(merged(run.reports)).toEqual({
+      paths: [".", ".", ".", "."],
+      stages: ["lint", "tests", "typecheck", "scan"],
+      files: ["status.json", "summary.md", "annotations.txt"],
+    });
+  });
+
+  it("holds no type check or scan reports when neither ran", async () => {
+    const { run } = await runCi({ trivyFails: "FATAL: init error: DB error" }, { typecheck: "off" });
+    expect(merged(run.reports)).toMatchObject({ paths: [".", "."], stages: ["lint", "tests"] });
+  });
+});
+
 describe("ci's summary when the comment cannot be posted", () => {
   it("the body GitHub refused is the summary; the refusal goes to status.json, not into a second text", async () => {
     const gh = new FakeGitHub({ token: "ghp_fakeTokenValue1234567890abcdef" });
@@ -371,16 +412,22 @@ describe("ci's summary when the comment cannot be posted", () => {
         message: "Resource not accessible by integration",
         times: 10,
       });
-      const { run } = await runCi(
-        { secret: gh.token },
-        {
-          repository: "octo-org/my-service",
-          branch: "feature/login",
-          sha: SCENARIO_SHA,
-          githubToken: secretId("GITHUB_TOKEN"),
-          githubApiUrl: gh.apiUrl,
-        },
+      const logged = await warningsOnStderr(() =>
+        runCi(
+          { secret: gh.token },
+          {
+            repository: "octo-org/my-service",
+            branch: "feature/login",
+            sha: SCENARIO_SHA,
+            githubToken: secretId("GITHUB_TOKEN"),
+            githubApiUrl: gh.apiUrl,
+          },
+        ),
       );
+      const { run } = logged.value;
+      // the comment cannot carry its own failure: the run's log says it, once
+      expect(logged.warnings).toEqual([`warning: ${JSON.parse(run.status).comment.warning}\n`]);
+      expect(logged.warnings[0]).toContain("403");
       const attempted = gh.requests.filter(
         (r) => r.method === "POST" && r.path.endsWith("/issues/7/comments"),
       );
@@ -685,6 +732,42 @@ describe("ci's changed-line coverage", () => {
     });
   });
 
+  it("no version produced coverage: no coverage.json is read, and the figure says why there is none", async () => {
+    await withGitHub(openPull("sample-app"), async (gh, github) => {
+      const versions = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"];
+      const { engine, run } = await runCi(
+        { secret: gh.token, versions: Object.fromEntries(versions.map((v) => [v, "sync-fail"])) },
+        github,
+      );
+      expect(coverageReads(engine)).toEqual([]);
+      expect(JSON.parse(run.status).diffCoverage).toMatchObject({
+        passed: true,
+        pullRequest: 7,
+        reason: "no coverage to compare with: no Python version produced coverage data",
+      });
+    });
+  });
+
+  it("a coverage.json the engine cannot read is a figure that says so, not a crash", async () => {
+    await withGitHub(openPull("sample-app"), async (gh, github) => {
+      const answer = throughMergedReports(scenario({ secret: gh.token }));
+      const engine = await startEngine((chain) => {
+        if (coverageReads({ queries: [chain] } as Engine).length > 0)
+          throw new Error("failed to read file: lstat /coverage.json: no such file or directory");
+        return answer(chain);
+      });
+      const parentArgs = await constructPipeline(engine, { threshold: 70 });
+      const { value } = await engine.connect(() =>
+        invokeFunction({ fnName: "ci", parentArgs, fnArgs: { exitZero: true, ...github } }),
+      );
+      const status = JSON.parse((value as { status: string }).status);
+      expect(status.diffCoverage.passed).toBe(true);
+      expect(status.diffCoverage.reason).toMatch(
+        /^no coverage to compare with: the combined coverage\.json could not be read: .*lstat \/coverage\.json: no such file or directory/,
+      );
+    });
+  });
+
   it("no PR for the commit: no file list asked for, no coverage read, and the summary says why", async () => {
     await withGitHub(
       () => {},
@@ -845,6 +928,38 @@ describe("what ci's status says about publishing", () => {
         .map((b) => String(b.args.platform ?? "native")),
     );
     expect([...builds].sort()).toEqual(["linux/amd64", "linux/arm64", "native"]);
+  });
+
+  it("asks nothing more of an image that did not build: no smoke run, scan, dependency listing or facts", async () => {
+    const { engine, run } = await runCi({ buildFails: "ERROR: failed to solve: no such file" }, {});
+    const status = JSON.parse(run.status);
+    for (const key of ["smoke", "scan", "dependencies", "image"]) expect(status).not.toHaveProperty(key);
+    expect(status.skipped.map((s: { stage: string }) => s.stage)).toEqual([
+      "build",
+      "smoke",
+      "scan",
+      "comment",
+    ]);
+    // the build was synced once, and nothing else was asked of it or of its Dockerfile
+    const onBuild = engine.queries.filter(
+      (q) => JSON.stringify(q).includes('"dockerBuild"') && leafOf(q).field !== "id",
+    );
+    expect(onBuild.map((q) => leafOf(q).field)).toEqual(["sync"]);
+    const dockerfileReads = engine.queries.filter(
+      (q) => leafOf(q).field === "contents" && find(q, "file").at(-1)?.args.path === "Dockerfile",
+    );
+    expect(dockerfileReads).toEqual([]);
+  });
+
+  it("warns that a protected branch tag was held back on a run that is not a push", async () => {
+    const status = await statusOf({}, { ...publish, event: "pull_request" });
+    expect(status.passed).toBe(true);
+    expect(status.warnings).toContain(
+      "publish: 'main' not moved: only a push run of main moves it (event: pull_request)",
+    );
+    expect(status.image).toMatchObject({ published: true, tags: ["sha-3f2a9c1"] });
+    const pushed = await statusOf({}, publish);
+    expect(pushed.warnings.filter((w) => w.startsWith("publish:"))).toEqual([]);
   });
 
   it("names the service containers the tests had", async () => {
