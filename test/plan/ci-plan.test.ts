@@ -163,6 +163,9 @@ describe("ci's plan", () => {
       base: "python:3.14-slim@sha256:486b8092bfb12997e10d4920897213a06563449c951c5506c2a2cfaf591c599f",
     });
     expect(run.summary).toContain("⚠️ runs as root (<code>0:0</code>)");
+    expect(JSON.parse(run.status).warnings).toContain(
+      "the image runs as root (its config's user is '0:0'): set a non-root USER",
+    );
     const counted = engine.queries.find((q) => execs(q).some((a) => a.some((x) => x.includes("tarfile"))));
     expect(find(counted as Chain, "withMountedFile")[0]?.args.path).toBe("/image.tar");
   });
@@ -960,6 +963,17 @@ describe("what ci's status says about publishing", () => {
     expect(status.image).toMatchObject({ published: true, tags: ["sha-3f2a9c1"] });
     const pushed = await statusOf({}, publish);
     expect(pushed.warnings.filter((w) => w.startsWith("publish:"))).toEqual([]);
+  });
+
+  it("a dependency comparison that cannot run is a skipped stage with its reason, not a crash", async () => {
+    const status = await statusOf({ distributions: { image: "" } }, publish);
+    expect(status.skipped).toContainEqual({
+      stage: "dependencies",
+      reason:
+        "the comparison could not run: Cannot read the distributions installed in the image: no Python version first.",
+    });
+    expect(status).not.toHaveProperty("dependencies");
+    expect(status.image).toMatchObject({ published: true });
   });
 
   it("names the service containers the tests had", async () => {
