@@ -5,7 +5,7 @@
  * what comes back: a flag dropped from Trivy, a cosign flag or login line lost, or a build arg sent empty would
  * each pass every other suite (the mutation run of stages/ showed it).
  */
-import { dag, type Secret } from "@dagger.io/dagger";
+import { type Container, dag, type Secret } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 import { COUNT_LAYERS } from "../../dagger/src/report/image.js";
 import type { Severity } from "../../dagger/src/settings/defaults.js";
@@ -539,9 +539,8 @@ describe("pushing and pulling", () => {
   it("pushes several platforms as one index through a bare container, with the registry service when given", async () => {
     const engine = await startEngine();
     const status = await engine.connect(async () => {
-      const variants = ["linux/amd64", "linux/arm64"].map((platform) =>
-        dag.container({ platform: platform as never }).from("x"),
-      );
+      const variant = (platform: string) => dag.container({ platform: platform as never }).from("x");
+      const variants: [Container, Container] = [variant("linux/amd64"), variant("linux/arm64")];
       const service = dag.container().from("registry").asService();
       return pushImages(variants, plan, undefined, service);
     });

@@ -77,7 +77,7 @@ async function measureChanges(
 }
 
 /** The built image: every platform's variant, and one for the engine's own platform to smoke-test and scan. */
-type Built = { variants: Container[]; native: Container; facts?: ImageFacts };
+type Built = { variants: [Container, ...Container[]]; native: Container; facts?: ImageFacts };
 
 /**
  * Lint, the matrix, and build -> (smoke, scan) run concurrently; every stage reports, even when another

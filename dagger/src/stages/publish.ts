@@ -98,14 +98,13 @@ export function requireAuth(
  * halfway leaves at most an unsigned sha-<7> tag behind, never a branch tag that CD would pull.
  */
 export async function pushImages(
-  variants: Container[],
+  variants: [Container, ...Container[]],
   plan: PublishPlan,
   auth: RegistryAuth | undefined,
   registryService?: Service,
   beforeMovingTags?: (pinned: string) => Promise<void>,
 ): Promise<ImageStatus> {
   const [first, ...rest] = variants;
-  if (!first) throw new Error("Nothing to publish: no image was built.");
   // One variant is published as itself; several become one multi-platform index.
   let publisher = rest.length === 0 ? first : dag.container();
   if (auth) publisher = publisher.withRegistryAuth(plan.registry, auth.username, auth.password);

@@ -113,11 +113,8 @@ async function attempt(
     read(`coverage-${v}.json`),
     read(`python-${v}.json`),
   ]);
-  const files: AttemptFiles = {};
-  if (exitCode !== undefined) files.exitCode = exitCode;
-  if (junit !== undefined) files.junit = junit;
-  if (coverageJson !== undefined) files.coverageJson = coverageJson;
-  if (probe !== undefined) files.probe = probe;
+  // a file the run did not leave is undefined, which judgeAttempt reads as absent
+  const files: AttemptFiles = { exitCode, junit, coverageJson, probe };
   return {
     attempt: await judgeAttempt(version, files),
     output: tail(`${stdout}\n${stderr}`.trim(), 4000),
