@@ -245,7 +245,8 @@ async function publish(
         `rehearsal: pushed to and deployed from the in-engine registry ${REHEARSAL_REGISTRY}; its storage is the engine cache volume pipeline-rehearsal-registry, which outlives the run`,
       );
     }
-    const page = rehearsal ? undefined : packagePage(target);
+    // the in-engine registry has no package page: packagePage knows only ghcr.io
+    const page = packagePage(target);
     const image: ImageStatus = {
       ...pushed,
       ...(signer ? { signed: true, ...(sbom ? { sbomAttested: true } : {}) } : {}),

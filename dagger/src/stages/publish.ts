@@ -135,7 +135,7 @@ export function packagePage(plan: PublishPlan): string | undefined {
 /** `ghcr.io/o/r:tag@sha256:…` -> `ghcr.io/o/r@sha256:…`: what a signature is attached to. */
 export function pinned(reference: string): string {
   const at = reference.indexOf("@");
-  if (at < 0) throw new Error(`The registry returned '${reference}' without a digest.`);
+  if (at === -1) throw new Error(`The registry returned '${reference}' without a digest.`);
   const name = reference.slice(0, at);
   const slash = name.lastIndexOf("/");
   const colon = name.lastIndexOf(":");
