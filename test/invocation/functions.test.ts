@@ -381,6 +381,16 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     };
     const pushed = await call(run, "publish", { ...args, event: "push" });
     expect(String(pushed)).toMatch(/^ghcr\.io\/octo-org\/my-service:main@sha256:[0-9a-f]{64}$/);
+    // the image carries its repository, commit and build time as OCI labels (the Dockerfile's build args)
+    const builds = allChainsOf(run.engine).flatMap((c) => c.filter((call) => call.field === "dockerBuild"));
+    expect(builds.length).toBeGreaterThan(0);
+    for (const build of builds) {
+      expect(build.args.buildArgs).toEqual([
+        { name: "SOURCE", value: "https://github.com/Octo-Org/My-Service" },
+        { name: "REVISION", value: SCENARIO_SHA },
+        { name: "CREATED", value: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) },
+      ]);
+    }
     const pr = await call(run, "publish", { ...args, event: "pull_request" });
     expect(String(pr)).toMatch(/^ghcr\.io\/octo-org\/my-service:sha-3f2a9c1@sha256:/);
   });

@@ -221,6 +221,15 @@ describe("ci's plan", () => {
   });
 });
 
+/** A run of a pull request's branch that may ask the fake GitHub for the PR and comment on it. */
+const onPullRequest = (gh: FakeGitHub) => ({
+  repository: "octo-org/my-service",
+  branch: "feature/login",
+  sha: SCENARIO_SHA,
+  githubToken: secretId("GITHUB_TOKEN"),
+  githubApiUrl: gh.apiUrl,
+});
+
 /** A push run of main with credentials, and keyless signing on top of it. */
 const PUBLISH = {
   publish: true,
@@ -335,16 +344,7 @@ describe("ci's summary is rendered once", () => {
       gh.addPull({ number: 7, ref: "feature/login", sha: SCENARIO_SHA });
       gh.commitPulls.set(SCENARIO_SHA, [7]);
       const logged = await warningsOnStderr(() =>
-        runCi(
-          { secret: gh.token, versions: { "3.13": "flaky" } },
-          {
-            repository: "octo-org/my-service",
-            branch: "feature/login",
-            sha: SCENARIO_SHA,
-            githubToken: secretId("GITHUB_TOKEN"),
-            githubApiUrl: gh.apiUrl,
-          },
-        ),
+        runCi({ secret: gh.token, versions: { "3.13": "flaky" } }, onPullRequest(gh)),
       );
       const { run } = logged.value;
       expect(logged.warnings).toEqual([]); // posted: nothing to warn of
@@ -415,18 +415,7 @@ describe("ci's summary when the comment cannot be posted", () => {
         message: "Resource not accessible by integration",
         times: 10,
       });
-      const logged = await warningsOnStderr(() =>
-        runCi(
-          { secret: gh.token },
-          {
-            repository: "octo-org/my-service",
-            branch: "feature/login",
-            sha: SCENARIO_SHA,
-            githubToken: secretId("GITHUB_TOKEN"),
-            githubApiUrl: gh.apiUrl,
-          },
-        ),
-      );
+      const logged = await warningsOnStderr(() => runCi({ secret: gh.token }, onPullRequest(gh)));
       const { run } = logged.value;
       // the comment cannot carry its own failure: the run's log says it, once
       expect(logged.warnings).toEqual([`warning: ${JSON.parse(run.status).comment.warning}\n`]);
@@ -613,13 +602,7 @@ describe("ci's changed-line coverage", () => {
     await gh.start();
     try {
       seed(gh);
-      await run(gh, {
-        repository: "octo-org/my-service",
-        branch: "feature/login",
-        sha: SCENARIO_SHA,
-        githubToken: secretId("GITHUB_TOKEN"),
-        githubApiUrl: gh.apiUrl,
-      });
+      await run(gh, onPullRequest(gh));
     } finally {
       await gh.close();
     }

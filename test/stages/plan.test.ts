@@ -86,14 +86,24 @@ describe("deploy by digest", () => {
     expect(pinnedReference("ghcr.io/o/r:main", digest)).toBe(`ghcr.io/o/r@${digest}`);
     expect(pinnedReference("localhost:5000/o/r:main", digest)).toBe(`localhost:5000/o/r@${digest}`);
     expect(pinnedReference("localhost:5000/o/r", digest)).toBe(`localhost:5000/o/r@${digest}`);
+    expect(pinnedReference("app", digest)).toBe(`app@${digest}`);
+    // a reference that is already pinned moves to the new digest, whatever it carried
+    expect(pinnedReference(`ghcr.io/o/r:main@sha256:${"cd".repeat(32)}`, digest)).toBe(
+      `ghcr.io/o/r@${digest}`,
+    );
+    expect(pinnedReference(`ghcr.io/o/r@sha256:${"cd".repeat(32)}`, digest)).toBe(`ghcr.io/o/r@${digest}`);
   });
 
-  it.each([["sha256:abc"], ["ABCDEF"], [`sha512:${"a".repeat(128)}`], [`sha256:${"G".repeat(64)}`]])(
-    "refuses digest %j",
-    (bad) => {
-      expect(() => parseDigest(bad)).toThrow(`Invalid digest '${bad}'. Expected sha256: followed by 64`);
-    },
-  );
+  it.each([
+    ["sha256:abc"],
+    ["ABCDEF"],
+    [`sha512:${"a".repeat(128)}`],
+    [`sha256:${"G".repeat(64)}`],
+    [`xsha256:${"a".repeat(64)}`],
+    [`sha256:${"a".repeat(64)}x`],
+  ])("refuses digest %j", (bad) => {
+    expect(() => parseDigest(bad)).toThrow(`Invalid digest '${bad}'. Expected sha256: followed by 64`);
+  });
 });
 
 describe("combiningVersion", () => {

@@ -32,7 +32,7 @@ import {
   leafOf,
   secretId,
 } from "../helpers/engine.js";
-import { envOf, scenario } from "../helpers/scenario.js";
+import { envOf, SCENARIO_SHA as SHA, scenario } from "../helpers/scenario.js";
 
 const startEngine = enginesPerTest();
 const source = () => dag.loadDirectoryFromID(directoryId() as never);
@@ -614,5 +614,51 @@ describe("pushing and pulling", () => {
     );
     expect(failed.passed).toBe(false);
     expect(failed.output).toMatch(/^the deployment failed: .*pull access denied/s);
+  });
+
+  it("checks and runs the digest the pull resolved to, and reports it; without one, the reference as given", async () => {
+    const digest = `sha256:${"e".repeat(64)}`;
+    const deployTo = async (resolved: string, label = SHA) => {
+      const engine = await startEngine((chain) => {
+        const { field } = leafOf(chain);
+        if (field === "imageRef") return resolved;
+        if (field === "label") return label;
+        if (field === "stdout") return "5\n";
+        return defaultLeaf(chain);
+      });
+      const run = await engine.connect(() =>
+        deployImage("ghcr.io/o/r:main", "app --version", "5", undefined, "ghcr.io", undefined, {
+          revision: SHA,
+        }),
+      );
+      const ranOn = allChains(engine)
+        .filter((c) => execs(c).length > 0)
+        .map((c) => find(c, "from").at(-1)?.args.address);
+      return { run, ranOn };
+    };
+
+    const pinnedRun = await deployTo(`ghcr.io/o/r:main@${digest}`);
+    expect(pinnedRun.run).toEqual({
+      passed: true,
+      output: "5",
+      digest,
+      signature: "not verified",
+      revision: SHA,
+    });
+    expect(pinnedRun.ranOn).toEqual([`ghcr.io/o/r@${digest}`]);
+
+    const tagged = await deployTo("ghcr.io/o/r:main");
+    expect(tagged.run).not.toHaveProperty("digest");
+    expect(tagged.ranOn).toEqual(["ghcr.io/o/r:main"]);
+
+    // the label is compared without the whitespace around it
+    expect((await deployTo(`ghcr.io/o/r:main@${digest}`, ` ${SHA}\n`)).run.passed).toBe(true);
+
+    const garbled = await deployTo("ghcr.io/o/r:main@sha256:beef");
+    expect(garbled.run.passed).toBe(false);
+    expect(garbled.run.output).toBe(
+      "the deployment failed: Invalid digest 'sha256:beef'. Expected sha256: followed by 64 lowercase hex characters.",
+    );
+    expect(garbled.ranOn).toEqual([]);
   });
 });

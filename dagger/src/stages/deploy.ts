@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { dag, type Service } from "@dagger.io/dagger";
 import { errorText, InputError } from "../settings/errors.js";
 import { parseCommand } from "../settings/validate.js";
-import type { RegistryAuth } from "./publish.js";
+import { pinned, type RegistryAuth } from "./publish.js";
 import { type Verifier, verifyImage } from "./sign.js";
 
 /** `sha256:` and 64 hex: the only digest form a pull by digest accepts. */
@@ -17,11 +17,8 @@ export function parseDigest(digest: string): string {
 
 /** `ghcr.io/o/r:main` pinned to a digest becomes `ghcr.io/o/r@sha256:…` (the tag no longer matters). */
 export function pinnedReference(address: string, digest: string): string {
-  const name = address.replace(/@sha256:[0-9a-f]{64}$/, "");
-  const lastSlash = name.lastIndexOf("/");
-  const colon = name.lastIndexOf(":");
-  const repository = colon > lastSlash ? name.slice(0, colon) : name;
-  return `${repository}@${parseDigest(digest)}`;
+  const at = address.indexOf("@");
+  return pinned(`${at === -1 ? address : address.slice(0, at)}@${parseDigest(digest)}`);
 }
 
 /** What must hold before a pulled image may run: its signature, and the commit its label names. */
@@ -63,7 +60,9 @@ export async function deployImage(
     let base = dag.container();
     if (auth) base = base.withRegistryAuth(registry, auth.username, auth.password);
     const resolved = await base.from(reference, registryService ? { registryService } : {}).imageRef();
-    const digest = /@(sha256:[0-9a-f]{64})$/.exec(resolved)?.[1];
+    // the engine resolves a pulled reference to name@digest; anything else after an '@' is not a digest
+    const at = resolved.indexOf("@");
+    const digest = at === -1 ? undefined : parseDigest(resolved.slice(at + 1));
     if (digest) facts.digest = digest;
     // Everything below is about this digest: a tag that moves meanwhile changes nothing.
     const exact = digest ? pinnedReference(reference, digest) : reference;
