@@ -80,15 +80,16 @@ async function runAll(
   versions: string[],
   services: readonly ServiceSpec[],
 ): Promise<VersionRun[]> {
-  const settled = await Promise.allSettled(versions.map((v) => runTests(source, app, v, services)));
-  return settled.map((s, i) =>
-    s.status === "fulfilled"
-      ? s.value
-      : {
-          status: brokenStatus(versions[i] ?? "?", `the test container failed: ${errorText(s.reason)}`),
+  return Promise.all(
+    versions.map((v) =>
+      runTests(source, app, v, services).catch(
+        (err: unknown): VersionRun => ({
+          status: brokenStatus(v, `the test container failed: ${errorText(err)}`),
           output: "",
           reports: dag.directory(),
-        },
+        }),
+      ),
+    ),
   );
 }
 
@@ -111,7 +112,8 @@ export async function runMatrix(
     return undefined;
   });
   let reports = dag.directory();
-  for (const r of runs) reports = reports.withDirectory(".", r.reports, { exclude: ["sync.log"] });
+  // each leg's reports come without its sync log already (stages/tests.ts)
+  for (const r of runs) reports = reports.withDirectory(".", r.reports);
   if (combined) reports = reports.withDirectory(".", combined.reports);
   return { runs, gate: decideGate(combined?.total, threshold, combined?.files), reports, warnings };
 }

@@ -1,0 +1,86 @@
+/**
+ * The matrix as the stand-in engine session records it inside the test: the combine's one exec, the reports it
+ * hands on (every leg's, then the combine's), a leg whose container broke, and a combine
+ * that failed, each in the words the summary shows.
+ */
+import { dag } from "@dagger.io/dagger";
+import { describe, expect, it } from "vitest";
+import { runMatrix } from "../../dagger/src/stages/matrix.js";
+import {
+  type Chain,
+  chainOf,
+  containersWith,
+  directoryId,
+  enginesPerTest,
+  execs,
+  find,
+  leafOf,
+  type Resolver,
+} from "../helpers/engine.js";
+import { envOf, scenario, versionOf } from "../helpers/scenario.js";
+
+const startEngine = enginesPerTest();
+const source = () => dag.loadDirectoryFromID(directoryId() as never);
+const isCombine = (c: Chain) => execs(c).some((a) => (a[2] ?? "").includes("coverage combine"));
+const isTestRun = (c: Chain) => execs(c).some((a) => a[0] === "sh" && (a[2] ?? "").includes("--junitxml"));
+
+/** runMatrix over `versions`; `override` answers a leaf first (undefined: the scenario answers). */
+async function matrix(versions: string[], override: (chain: Chain) => unknown = () => undefined) {
+  const base: Resolver = scenario({});
+  const engine = await startEngine((chain) => override(chain) ?? base(chain));
+  const result = await engine.connect(async () => {
+    const m = await runMatrix(source(), "sample-app", versions, 70);
+    return { ...m, reportsChain: chainOf(await m.reports.id()) ?? [] };
+  });
+  return { engine, result };
+}
+
+describe("runMatrix", () => {
+  it("combines in one shell exec with its own data file, and hands on every leg's reports, then the combine's", async () => {
+    const { engine, result } = await matrix(["3.12", "3.13"]);
+    const [combine] = containersWith(engine, isCombine);
+    expect(envOf(combine as Chain, "COVERAGE_FILE")).toBe("/combine/.coverage");
+    const exec = execs(combine as Chain).at(-1) ?? [];
+    expect(exec.slice(0, 2)).toEqual(["sh", "-c"]);
+    expect(exec[2]).toContain("coverage combine --keep /combine");
+
+    const merged = find(result.reportsChain, "withDirectory");
+    expect(merged.map((c) => c.args.path)).toEqual([".", ".", "."]);
+    const [first, second, combined] = merged.map((c) => (c.args.source as { $chain: Chain }).$chain);
+    expect([first, second].map((c) => versionOf(c as Chain))).toEqual(["3.12", "3.13"]);
+    expect(isCombine(combined as Chain)).toBe(true);
+    expect(result.warnings).toEqual([]);
+    expect(result.gate.coverage).toBeDefined();
+  });
+
+  it("reports a leg whose container broke as that version failed, with why, and still combines the others", async () => {
+    const { result } = await matrix(["3.12", "3.13"], (chain) => {
+      if (isTestRun(chain) && versionOf(chain) === "3.13" && leafOf(chain).field === "stdout")
+        throw new Error("connection reset by peer");
+      return undefined;
+    });
+    const broken = result.runs.find((r) => r.status.version === "3.13");
+    expect(broken?.status.passed).toBe(false);
+    expect(broken?.status.error).toMatch(/^the test container failed: .*connection reset by peer/s);
+    expect(broken?.output).toBe("");
+    expect(result.runs.find((r) => r.status.version === "3.12")?.status.passed).toBe(true);
+    expect(result.gate.coverage).toBeDefined();
+  });
+
+  it("a combine that fails or writes an unreadable coverage.json leaves the gate without data, and says why", async () => {
+    const failing = await matrix(["3.12"], (chain) => {
+      if (isCombine(chain) && leafOf(chain).field === "contents") throw new Error("exit code: 1 (coverage)");
+      return undefined;
+    });
+    expect(failing.result.warnings).toHaveLength(1);
+    expect(failing.result.warnings[0]).toMatch(/^coverage combine failed: .*exit code: 1 \(coverage\)/s);
+    expect(failing.result.gate).toMatchObject({ passed: false });
+    expect(failing.result.gate.coverage).toBeUndefined();
+
+    const garbled = await matrix(["3.12"], (chain) =>
+      isCombine(chain) && leafOf(chain).field === "contents" ? "{not json" : undefined,
+    );
+    expect(garbled.result.warnings).toHaveLength(1);
+    expect(garbled.result.warnings[0]).toMatch(/^coverage combine failed: .*combined coverage\.json/s);
+  });
+});
