@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { runDeploy } from "../../dagger/src/pipeline/deploy.js";
 import { failureLines } from "../../dagger/src/pipeline/judge.js";
 import type { CiStatus } from "../../dagger/src/report/types.js";
+import { branchTag } from "../../dagger/src/settings/tags.js";
 import { parseDigest, pinnedReference } from "../../dagger/src/stages/deploy.js";
 import { combiningVersion } from "../../dagger/src/stages/matrix.js";
 import {
@@ -42,9 +43,29 @@ describe("planPublish", () => {
     ["octo-org", "main", SHA, "Invalid repository 'octo-org'. Expected owner/name"],
     ["https://github.com/o/r", "main", SHA, "Invalid repository"],
     ["o/r", "", SHA, "Missing --branch"],
+    ["o/r", "  ", SHA, "Missing --branch"],
     ["o/r", "main", "not-a-sha", "Invalid commit SHA 'not-a-sha'"],
   ])("refuses %j %j %j before building anything", (repository, branch, sha, message) => {
     expect(() => planPublish("ghcr.io", repository, branch, sha)).toThrow(message);
+  });
+
+  it("holds a protected tag back on any run but a push, naming the event or its absence", () => {
+    expect(planPublish("ghcr.io", "o/r", "main", SHA)).toMatchObject({
+      tags: ["sha-3f2a9c1"],
+      held: "'main' not moved: only a push run of main moves it (event: none)",
+    });
+    expect(planPublish("ghcr.io", "o/r", "develop", SHA, "pull_request").held).toBe(
+      "'develop' not moved: only a push run of develop moves it (event: pull_request)",
+    );
+    expect(planPublish("ghcr.io", "o/r", "main", SHA, "push")).not.toHaveProperty("held");
+  });
+
+  it("a commit of blanks is no commit: the branch tag alone, or nothing to push", () => {
+    // the branch tag's own spelling is test/settings/tags.test.ts's business
+    expect(planPublish("ghcr.io", "o/r", "feature/x", "   ", "push").tags).toEqual([branchTag("feature/x")]);
+    expect(() => planPublish("ghcr.io", "o/r", "main", "   ")).toThrow(
+      "Nothing to push: the 'main' tag moves only on a push run (--event push), and no --sha was given for the sha-<7> tag.",
+    );
   });
 
   it("refuses a registry with a scheme", () => {

@@ -9,16 +9,23 @@ import { type Container, dag, type Secret } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 import { COUNT_LAYERS } from "../../dagger/src/report/image.js";
 import type { Severity } from "../../dagger/src/settings/defaults.js";
-import { BASE_IMAGE, COSIGN_IMAGE, TRIVY_IMAGE } from "../../dagger/src/settings/pins.js";
+import { BASE_IMAGE, COSIGN_IMAGE, REGISTRY_IMAGE, TRIVY_IMAGE } from "../../dagger/src/settings/pins.js";
 import { checkDependencies } from "../../dagger/src/stages/dependencies.js";
 import { deployImage } from "../../dagger/src/stages/deploy.js";
 import { buildImage, buildImages, imageFacts } from "../../dagger/src/stages/image.js";
-import { pinned, planPublish, pushImages } from "../../dagger/src/stages/publish.js";
+import {
+  pinned,
+  planPublish,
+  pushImages,
+  REHEARSAL_REGISTRY,
+  rehearsalRegistry,
+} from "../../dagger/src/stages/publish.js";
 import { dbSlot, runScan } from "../../dagger/src/stages/scan.js";
 import { planSigner, signImage, signingIdentity, verifyImage } from "../../dagger/src/stages/sign.js";
 import {
   allChains,
   type Chain,
+  chainOf,
   containersWith,
   defaultLeaf,
   directoryId,
@@ -573,6 +580,21 @@ describe("pushing and pulling", () => {
       published: true,
       tags: plan.tags,
     });
+  });
+
+  it("runs the rehearsal registry from its pinned image, on port 5000, its storage the named cache volume", async () => {
+    const engine = await startEngine();
+    const chain = await engine.connect(async () => chainOf(await rehearsalRegistry().id()) ?? []);
+    expect(find(chain, "from").map((c) => c.args.address)).toEqual([REGISTRY_IMAGE]);
+    expect(find(chain, "withExposedPort").map((c) => c.args.port)).toEqual([5000]);
+    expect(REHEARSAL_REGISTRY).toBe("localhost:5000");
+    const [storage] = find(chain, "withMountedCache");
+    expect(storage?.args.path).toBe("/var/lib/registry");
+    // the volume ci's rehearsal warning names, so a user can find and prune it
+    expect((storage?.args.cache as { $chain: Chain }).$chain).toEqual([
+      { field: "cacheVolume", args: { key: "pipeline-rehearsal-registry" } },
+    ]);
+    expect(leafOf(chain).field).toBe("asService");
   });
 
   it("pins a reference to its digest, keeping a registry's port", () => {
