@@ -5,6 +5,7 @@
  */
 import { dag } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
+import { parseKnownServices, type ServiceSpec } from "../../dagger/src/settings/services.js";
 import { runTests } from "../../dagger/src/stages/tests.js";
 import {
   type Chain,
@@ -16,14 +17,19 @@ import {
   find,
   leafOf,
 } from "../helpers/engine.js";
-import { envOf, scenario } from "../helpers/scenario.js";
+import { envOf, type Scenario, scenario } from "../helpers/scenario.js";
 
 const startEngine = enginesPerTest();
 const source = () => dag.loadDirectoryFromID(directoryId() as never);
 const isTestRun = (c: Chain) => execs(c).some((a) => a[0] === "sh" && (a[2] ?? "").includes("--junitxml"));
 
-async function run(version: string, output: { stdout?: string; stderr?: string } = {}) {
-  const base = scenario({});
+async function run(
+  version: string,
+  output: { stdout?: string; stderr?: string } = {},
+  s: Scenario = {},
+  services: ServiceSpec[] = [],
+) {
+  const base = scenario(s);
   const engine = await startEngine((chain) => {
     const { field } = leafOf(chain);
     if (isTestRun(chain) && field === "stdout" && output.stdout !== undefined) return output.stdout;
@@ -31,7 +37,7 @@ async function run(version: string, output: { stdout?: string; stderr?: string }
     return base(chain);
   });
   const result = await engine.connect(async () => {
-    const r = await runTests(source(), "sample-app", version);
+    const r = await runTests(source(), "sample-app", version, services);
     return { ...r, reportsChain: chainOf(await r.reports.id()) ?? [] };
   });
   const [testRun] = containersWith(engine, isTestRun);
@@ -59,5 +65,16 @@ describe("runTests", () => {
     expect(long.result.output).toBe(`…${"a".repeat(3996)}\nEND`);
     const exact = await run("3.13", { stdout: "b".repeat(4000), stderr: "" });
     expect(exact.result.output).toBe("b".repeat(4000));
+    expect(execs(exact.testRun).at(-1)?.slice(0, 2)).toEqual(["sh", "-c"]);
+  });
+
+  it("a failed uv sync is said as one, with service containers bound or not: no readiness check failed", async () => {
+    for (const services of [[], parseKnownServices(["postgres"])]) {
+      const { result } = await run("3.12", {}, { versions: { "3.12": "sync-fail" } }, services);
+      expect(result.status.passed).toBe(false);
+      expect(result.status.error).toBe(
+        "uv sync failed for Python 3.12: error: Failed to fetch: `https://pypi.org/simple/pytest/`\nuv sync failed for Python 3.12",
+      );
+    }
   });
 });
