@@ -591,7 +591,7 @@ describe("pushing and pulling", () => {
     const [storage] = find(chain, "withMountedCache");
     expect(storage?.args.path).toBe("/var/lib/registry");
     // the volume ci's rehearsal warning names, so a user can find and prune it
-    expect((storage?.args.cache as { $chain: Chain }).$chain).toEqual([
+    expect((storage?.args.cache as { $chain?: Chain } | undefined)?.$chain).toEqual([
       { field: "cacheVolume", args: { key: "pipeline-rehearsal-registry" } },
     ]);
     expect(leafOf(chain).field).toBe("asService");
