@@ -81,16 +81,20 @@ function resolver(s: Script) {
 
 const source = () => dag.loadDirectoryFromID(directoryId() as never);
 
-async function typecheck(s: Script, mode = TypecheckMode.gate) {
+async function typecheck(s: Script, mode = TypecheckMode.gate, app = "sample-app") {
   const engine = await startEngine(resolver(s));
   const run = await engine.connect(async () => {
-    const { status, reports } = await runTypecheck(source(), "sample-app", mode, {
+    const { status, reports } = await runTypecheck(source(), app, mode, {
       file: "pyproject.toml",
       keys: ["strict", "files"],
     });
     // the files the reports directory is built with, from its ID (the fake engine encodes the chain in it)
     const built = find(chainOf(await reports.id()) ?? [], "withNewFile");
-    return { status, entries: built.map((c) => String(c.args.path)) };
+    return {
+      status,
+      entries: built.map((c) => String(c.args.path)),
+      written: Object.fromEntries(built.map((c) => [String(c.args.path), c.args.contents])),
+    };
   });
   const mypyRun = allChains(engine).find(isMypyRun) as Chain;
   return { engine, run, mypyRun };
@@ -133,6 +137,14 @@ describe("runTypecheck's plan", () => {
       "src/x.py:17 error",
     ]);
     expect(run.status.error).toBeUndefined();
+    // mypy's own output is kept as it came: its JSON lines, its stderr, its exit code
+    expect(run.written).toEqual({ "mypy.json": stdout, "mypy-stderr.txt": "", "mypy-exit-code": "1\n" });
+  });
+
+  it("names findings relative to an app at the repository's root too", async () => {
+    const stdout = upstream("outputjson-with-hint.jsonl").replaceAll('"main"', '"/src/src/x.py"');
+    const { run } = await typecheck({ exit: 1, stdout }, TypecheckMode.gate, ".");
+    expect(run.status.findings.map((f) => f.file)).toEqual(["src/x.py", "src/x.py", "src/x.py"]);
   });
 
   it("reports the same findings without failing under report", async () => {
@@ -202,5 +214,18 @@ describe("planTypecheck", () => {
       TypecheckMode.report,
     );
     expect(result).toEqual({ mode: TypecheckMode.report, config: { file: "mypy.ini", keys: ["strict"] } });
+  });
+
+  it("reads .mypy.ini before pyproject.toml, and setup.cfg's [mypy] when nothing else configures mypy", async () => {
+    const dot = await plan({ ".mypy.ini": "[mypy]\nfiles = src\n", "pyproject.toml": SAMPLE_PYPROJECT });
+    expect(dot.result.config).toEqual({ file: ".mypy.ini", keys: ["files"] });
+    const setup = await plan({
+      "setup.cfg": "[metadata]\nname = x\n\n[mypy]\nstrict = True\n",
+      "pyproject.toml": "[project]\nname = 'x'\n",
+    });
+    expect(setup.result).toEqual({
+      mode: TypecheckMode.gate,
+      config: { file: "setup.cfg", keys: ["strict"] },
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { type Directory, ReturnType } from "@dagger.io/dagger";
 import { lastLines } from "../settings/errors.js";
 import { RUFF, ruffBase } from "./lint.js";
-import { SRC } from "./python.js";
+import { appDir } from "./python.js";
 
 /** What `fix` did: the app folder after the fixes, the paths it changed, and what ruff could not fix. */
 export type FixRun = {
@@ -21,7 +21,7 @@ export type FixRun = {
  * nothing half-fixed is handed back to be exported over the user's files.
  */
 export async function runFix(source: Directory, app: string): Promise<FixRun> {
-  const root = app === "." ? SRC : `${SRC}/${app}`;
+  const root = appDir(app);
   const checked = ruffBase(source, app).withExec(
     [RUFF, "check", "--no-cache", "--fix", "--output-format=concise", "."],
     { expect: ReturnType.Any },

@@ -3,7 +3,7 @@ import { formatFinding, parseRuffFormatJson, parseRuffJson } from "../report/ruf
 import type { LintStatus } from "../report/types.js";
 import { errorText, lastLines } from "../settings/errors.js";
 import { RUFF_VERSION } from "../settings/pins.js";
-import { SRC, uvBase } from "./python.js";
+import { appDir, uvBase } from "./python.js";
 
 /** The lint stage as plain data: the verdict and ruff's own reports. */
 export type LintRun = { status: LintStatus; reports: Directory };
@@ -17,7 +17,7 @@ export const RUFF = "/opt/ruff/bin/ruff";
 
 /** The pinned ruff in its own layer, the app folder mounted at its place under SRC and made the workdir. */
 export function ruffBase(source: Directory, app: string): Container {
-  const root = app === "." ? SRC : `${SRC}/${app}`;
+  const root = appDir(app);
   return (
     uvBase()
       .withEnvVariable("UV_TOOL_DIR", "/opt/ruff/tools")
@@ -36,7 +36,7 @@ export function ruffBase(source: Directory, app: string): Container {
  * `Would reformat: <path>` lines, and `--output-format=json` is the stable way to read them.
  */
 export async function runLint(source: Directory, app: string): Promise<LintRun> {
-  const root = app === "." ? SRC : `${SRC}/${app}`;
+  const root = appDir(app);
   try {
     const base = ruffBase(source, app);
     const check = base.withExec([RUFF, "check", "--no-cache", "--output-format=json", "--exit-zero", "."], {

@@ -6,6 +6,11 @@ import { inApp } from "../settings/validate.js";
 /** Where the source is mounted in every tool container. */
 export const SRC = "/src";
 
+/** The app's folder in the containers: SRC itself for an app at the repository's root. */
+export function appDir(app: string): string {
+  return app === "." ? SRC : `${SRC}/${app}`;
+}
+
 /**
  * The one base every Python stage starts from: Debian slim with the pinned uv, uv's download cache and its
  * managed Pythons in cache volumes. uv locks its caches itself, so they are shared, not serialized: the
@@ -53,7 +58,7 @@ export function interpreterRequest(version: string): string {
  * (`satisfied_by_key` in crates/uv-python/src/downloads.rs at 0.10.3), and the default download is the GIL build.
  */
 export function pythonEnv(source: Directory, app: string, version: string): Container {
-  const workdir = app === "." ? SRC : `${SRC}/${app}`;
+  const workdir = appDir(app);
   return (
     uvBase()
       .withEnvVariable("UV_PYTHON_PREFERENCE", "only-managed")

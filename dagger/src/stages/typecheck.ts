@@ -16,7 +16,7 @@ import {
 } from "../settings/mypy-config.js";
 import { MYPY_VERSION } from "../settings/pins.js";
 import { inApp } from "../settings/validate.js";
-import { SRC, UV_SYNC, uvBase } from "./python.js";
+import { appDir, UV_SYNC, uvBase } from "./python.js";
 
 /** The type-check stage as plain data: the verdict under its mode and mypy's own output. */
 export type TypecheckRun = { status: TypecheckStatus; reports: Directory };
@@ -36,11 +36,8 @@ export async function readMypyConfig(source: Directory, app: string): Promise<My
     }),
   );
   const [ini, dotIni, pyproject, setup] = contents;
-  const others: MypyConfigFiles = {
-    ...(ini === undefined ? {} : { "mypy.ini": ini }),
-    ...(dotIni === undefined ? {} : { ".mypy.ini": dotIni }),
-    ...(setup === undefined ? {} : { "setup.cfg": setup }),
-  };
+  // an absent file stays undefined, which mypyConfig reads as absent
+  const others: MypyConfigFiles = { "mypy.ini": ini, ".mypy.ini": dotIni, "setup.cfg": setup };
   return mypyConfig(pyproject, others);
 }
 
@@ -65,7 +62,7 @@ export async function planTypecheck(
  * managed Python in the shared volume.
  */
 export function typecheckBase(source: Directory, app: string): Container {
-  const root = app === "." ? SRC : `${SRC}/${app}`;
+  const root = appDir(app);
   return uvBase()
     .withEnvVariable("UV_PYTHON_PREFERENCE", "only-system")
     .withEnvVariable("UV_PROJECT_ENVIRONMENT", TYPECHECK_ENV)
@@ -96,7 +93,7 @@ export async function runTypecheck(
   mode: TypecheckMode,
   config: MypyConfig | undefined,
 ): Promise<TypecheckRun> {
-  const root = app === "." ? SRC : `${SRC}/${app}`;
+  const root = appDir(app);
   try {
     const run = typecheckBase(source, app).withExec(mypyCommand(config), { expect: ReturnType.Any });
     const [stdout, stderr, exitCode] = await Promise.all([run.stdout(), run.stderr(), run.exitCode()]);
