@@ -1,5 +1,6 @@
 import { type Directory, ReturnType } from "@dagger.io/dagger";
 import { lastLines } from "../settings/errors.js";
+import { inApp } from "../settings/validate.js";
 import { RUFF, ruffBase } from "./lint.js";
 import { appDir } from "./python.js";
 
@@ -68,7 +69,7 @@ export function findingLines(stdout: string): string {
 
 /** What `dagger call fix` prints: the changed files, then what is left for a person, paths from the repository root. */
 export function fixReport(run: Pick<FixRun, "changed" | "remaining">, app: string): string {
-  const where = (path: string) => (app === "." ? path : `${app}/${path}`);
+  const where = (path: string) => inApp(app, path);
   const lines =
     run.changed.length === 0
       ? ["ruff changed nothing: the app was already fixed and formatted."]
