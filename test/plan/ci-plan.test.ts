@@ -279,7 +279,9 @@ describe("ci --publish --sign", () => {
     expect(JSON.stringify(allChains(engine))).not.toContain("ghp_plaintextThatMustNotLeak0000");
     // the SBOM attested is the scan's
     const sbom = find(signing as Chain, "withFile").find((c) => c.args.path === "/work/sbom.cdx.json");
-    expect(JSON.stringify(sbom?.args.source)).toContain("sbom.cdx.json");
+    const sbomSource = (sbom?.args.source as { $chain?: Chain } | undefined)?.$chain ?? [];
+    expect(find(sbomSource, "file").at(-1)?.args.path).toBe("sbom.cdx.json");
+    expect(execs(sbomSource).some((a) => a[0] === "trivy")).toBe(true);
     expect(JSON.parse(run.status).passed).toBe(true);
   });
 
@@ -861,6 +863,8 @@ describe("what ci's status says about publishing", () => {
     });
     expect(status.image).toHaveProperty("facts");
     expect(status.image?.reference).toMatch(/^ghcr\.io\/octo-org\/my-service:main@sha256:[0-9a-f]{64}$/);
+    // with an SBOM, and not a rehearsal: nothing to warn of
+    expect(status.warnings.filter((w) => /^(sign|rehearsal|publish):/.test(w))).toEqual([]);
   });
 
   it("signs without an SBOM when the scan could not run, and says so", async () => {
@@ -870,6 +874,14 @@ describe("what ci's status says about publishing", () => {
     );
     expect(status.image).toMatchObject({ published: true, signed: true });
     expect(status.image).not.toHaveProperty("sbomAttested");
+    expect(status.skipped).toContainEqual({
+      stage: "scan",
+      reason: expect.stringMatching(/^Trivy could not run: .*FATAL: init error: DB error/s),
+    });
+    // unsigned, there is nothing to attest and nothing to warn of
+    const unsigned = await statusOf({ trivyFails: "FATAL: init error: DB error" }, publish);
+    expect(unsigned.warnings.filter((w) => w.startsWith("sign:"))).toEqual([]);
+    expect(unsigned.image).not.toHaveProperty("signed");
   });
 
   it("a failed push fails the run, names why, and reports the image as not published", async () => {

@@ -87,10 +87,9 @@ async function gather(
   plan: CiPlan,
 ): Promise<{ gathered: Gathered; built: Built; scan?: ScanRun; reports: Directory }> {
   // GitHub is asked while the engine works: the same token, repository and commit as the PR comment
+  // (readPullRequestChanges turns whatever goes wrong into the reason there is no figure)
   const changes: Promise<PullRequestChanges> = plan.comment
-    ? settle<PullRequestChanges>(readPullRequestChanges(plan.comment), (error) => ({
-        reason: `the pull request's changed files could not be read: ${error}`,
-      }))
+    ? readPullRequestChanges(plan.comment)
     : Promise.resolve({ reason: plan.commentSkipped ?? "no --github-token given" });
   const variants = buildImages(plan.source, plan.dockerfile, plan.platforms, plan.labels);
   const native =
@@ -163,19 +162,20 @@ async function gather(
   let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.reports);
   if (typechecked) reports = reports.withDirectory(".", typechecked.reports);
   if (scanned.run) reports = reports.withDirectory(".", scanned.run.reports);
+  // What did not happen is undefined, which judge reads as absent (it never asks `in`).
   const gathered: Gathered = {
     lint: lint.status,
-    ...(typechecked ? { typecheck: typechecked.status } : {}),
+    typecheck: typechecked?.status,
     tests: matrix.runs.map((r) => r.status),
-    ...(plan.services.length > 0 ? { services: plan.services.map((s) => s.name) } : {}),
+    services: plan.services.map((s) => s.name),
     gate: matrix.gate,
-    ...(failed !== undefined ? { buildError: failed } : {}),
-    ...(smoked ? { smoke: smoked } : {}),
-    ...(scanned.run ? { scan: scanned.run.status } : {}),
-    ...(scanned.error !== undefined ? { scanError: scanned.error } : {}),
-    ...(compared.status ? { dependencies: compared.status } : {}),
-    ...(compared.error !== undefined ? { dependenciesError: compared.error } : {}),
-    ...(read ? { imageFacts: read } : {}),
+    buildError: failed,
+    smoke: smoked,
+    scan: scanned.run?.status,
+    scanError: scanned.error,
+    dependencies: compared.status,
+    dependenciesError: compared.error,
+    imageFacts: read,
     locked,
     diffCoverage: diff,
     warnings: matrix.warnings,
