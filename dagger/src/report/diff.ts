@@ -8,6 +8,7 @@
  * statement spanning several lines at its first line, so a change to a later line of such a statement is not
  * counted: the figure is about the statements' own lines, as coverage.py's are.
  */
+import { inApp } from "../settings/validate.js";
 import { lineRanges } from "./coverage.js";
 import type { DiffCoverageStatus } from "./types.js";
 
@@ -117,8 +118,7 @@ export function repositoryPath(coveragePath: string, app: string, root: string):
     } else parts.push(part);
   }
   if (parts.length === 0) return undefined;
-  const relative = parts.join("/");
-  return app === "." ? relative : `${app}/${relative}`;
+  return inApp(app, parts.join("/"));
 }
 
 /** Per repository path, the lines coverage.py executed and the ones it found missing. */
