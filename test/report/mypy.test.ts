@@ -246,6 +246,21 @@ describe("mypyConfigured", () => {
     ["tool.mypy.strict = true\n", ["strict"]],
     ["[[tool.mypy.overrides]]\nmodule = 'x.*'\nignore_errors = true\n", []],
     ["[tool.mypy]\nstrict = true\n[[tool.mypy.overrides]]\nmodule = 'x'\n", ["strict"]],
+    // an empty table still configures mypy (its defaults)
+    ["[tool.mypy]\n", []],
+    ["[ tool . mypy ]\nstrict=true\n", ["strict"]],
+    ["  [tool.mypy]\n  strict = true\n", ["strict"]],
+    ['[tool.mypy]\n# files = ["src"]\nstrict = true\n', ["strict"]],
+    ["[tool.mypy]\nmodules = ['app']\n", ["modules"]],
+    // strings: one that opens and closes on its line, one with quotes inside, one over several lines
+    ['[tool.mypy]\nx = """one line"""\nstrict = true\n', ["x", "strict"]],
+    ["[tool.mypy]\nx = \"'''\"\nstrict = true\n", ["x", "strict"]],
+    [
+      '[project]\ndescription = """\nfirst\n[tool.mypy]\nstrict = true\n"""\n[tool.mypy]\nwarn_unused_ignores = true\n',
+      ["warn_unused_ignores"],
+    ],
+    // a line of a multi-line array that starts with `[` is not a table header
+    ['[tool.mypy]\nx = [\n  ["a", "b"],\n]\nfiles = ["src"]\n', ["x", "files"]],
   ])("pyproject %j configures mypy, with keys %j", (text, keys) => {
     expect(mypyConfig(text, {})).toEqual({ file: "pyproject.toml", keys });
   });
@@ -255,6 +270,8 @@ describe("mypyConfigured", () => {
     ["[tool.mypyc]\nx = 1\n"],
     ['[project]\ndescription = """\n[tool.mypy]\nstrict = true\n"""\n'],
     ["# [tool.mypy]\n"],
+    ["[other.mypy]\nstrict = true\n"],
+    ["[other]\nmypy.strict = true\n"],
     [""],
   ])("pyproject %j does not", (text) => {
     expect(mypyConfigured(text, {})).toBe(false);
@@ -275,12 +292,29 @@ describe("mypyConfigured", () => {
     expect(mypyConfigured(undefined, { "setup.cfg": "[metadata]\nname = x\n[mypy-foo.*]\nx = 1\n" })).toBe(
       false,
     );
+    // configparser keeps the spaces in `[ mypy ]`, so mypy does not read that section
+    expect(mypyConfigured(undefined, { "setup.cfg": "[ mypy ]\nstrict = True\n" })).toBe(false);
+  });
+
+  it("reads an INI [mypy] section's keys, not its comments, continuation lines or bracketed values", () => {
+    const ini = "[mypy]\n#files = src\n; packages = app\nplugins = [a]\n  more\nstrict   = True\n";
+    expect(mypyConfig(undefined, { "mypy.ini": ini })).toEqual({
+      file: "mypy.ini",
+      keys: ["plugins", "strict"],
+    });
+    // configparser strips a header line before it matches it
+    expect(mypyConfig(undefined, { "setup.cfg": "  [mypy]\nstrict = True\n" })).toEqual({
+      file: "setup.cfg",
+      keys: ["strict"],
+    });
   });
 
   it("checks the app's folder unless the config names files, modules or packages", () => {
     expect(mypyTargets(undefined)).toEqual(["."]);
     expect(mypyTargets({ file: "pyproject.toml", keys: ["strict"] })).toEqual(["."]);
     expect(mypyTargets({ file: "mypy.ini", keys: ["packages"] })).toEqual([]);
+    expect(mypyTargets({ file: "setup.cfg", keys: ["strict", "modules"] })).toEqual([]);
+    expect(mypyTargets({ file: "pyproject.toml", keys: ["files"] })).toEqual([]);
   });
 });
 

@@ -200,6 +200,11 @@ describe("the readiness check's report", () => {
       },
     ],
     [line('{"service": "db", "timeout": 0.5, "last": ""}'), { service: "db", timeoutSeconds: 0.5, last: "" }],
+    // the last report is the one that counts
+    [
+      `${line('{"service": "db", "timeout": 5, "last": "first"}')}\n${line('{"service": "db", "timeout": 5, "last": "second"}')}\n`,
+      { service: "db", timeoutSeconds: 5, last: "second" },
+    ],
   ])("reads %j", (output, expected) => {
     expect(parseNotReady(output)).toEqual(expected);
   });
@@ -225,6 +230,9 @@ describe("the readiness check's report", () => {
       }),
     ).toBe(
       "service postgres never became ready within 90s (last output: NotReady: the database system is starting up)",
+    );
+    expect(notReadyMessage({ service: "db", timeoutSeconds: 5, last: "a  \n\t b" })).toBe(
+      "service db never became ready within 5s (last output: a b)",
     );
     expect(notReadyMessage({ service: "db", timeoutSeconds: 5, last: "  " })).toBe(
       "service db never became ready within 5s (last output: none)",

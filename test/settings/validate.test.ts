@@ -89,6 +89,7 @@ describe("an app at the repository root (--app .)", () => {
     expect(appName(".")).toBe("app");
     expect(appName("services/api")).toBe("api");
     expect(appName("Sample_App")).toBe("app");
+    expect(appName("services/myApi")).toBe("app");
     expect(parseAppPath(".")).toBe(".");
   });
 });

@@ -47,8 +47,9 @@ function pyprojectMypyKeys(text: string): string[] | undefined {
     }
     const key = /^([A-Za-z0-9_."' -]+?)\s*=\s*(.*)$/.exec(line);
     if (!key?.[1]) continue;
-    const opens = /^(?:"""|''')/.exec(key[2] ?? "")?.[0];
-    if (opens && !(key[2] ?? "").slice(3).includes(opens)) inString = opens;
+    const value = key[2] ?? "";
+    const opens = /^(?:"""|''')/.exec(value)?.[0];
+    if (opens && !value.slice(3).includes(opens)) inString = opens;
     const path = [...table, ...tomlKeyPath(key[1])];
     if (path[0] !== "tool" || path[1] !== "mypy") continue;
     found = true;
@@ -67,13 +68,15 @@ function iniMypyKeys(text: string): string[] | undefined {
   for (const raw of text.split(/\r?\n/)) {
     const header = /^\s*\[([^\]]+)\]/.exec(raw);
     if (header) {
-      section = header[1]?.trim();
+      // configparser keeps spaces inside the brackets (RawConfigParser._SECT_TMPL): `[ mypy ]` is not [mypy]
+      section = header[1];
       if (section === "mypy") found = true;
       continue;
     }
     if (section !== "mypy" || /^\s/.test(raw)) continue;
     const key = /^([^=:#;\s][^=:]*?)\s*[=:]/.exec(raw);
-    if (key?.[1]) keys.push(key[1].trim());
+    // the lazy name stops where `\s*[=:]` can start, so it has no spaces at its ends
+    if (key?.[1]) keys.push(key[1]);
   }
   return found ? keys : undefined;
 }
