@@ -419,6 +419,28 @@ describe("renderDeploySummary", () => {
     expect(out).toContain("(differs)");
     expect(out).toContain("### Warnings");
   });
+
+  // The whole comment a reviewer reads, every optional row shown once: the signature and revision label when
+  // checked (an image without the label says so), the commit and digest when known, the output trimmed.
+  it("a signed deploy whose image carries no revision label, as a reviewer reads it", () => {
+    golden(
+      "cd-summary-signed.md",
+      renderDeploySummary({
+        ...cdPass,
+        signature: "verified: keyless, signed by the cd workflow",
+        revision: "",
+        expected: " 5 \n",
+        output: "\n5\n",
+      }),
+    );
+  });
+
+  it("a failed deploy with no commit or digest known, as a reviewer reads it", () => {
+    golden(
+      "cd-summary-unknown.md",
+      renderDeploySummary({ ...cdFail, sha: "", revision: SHA, runUrl: undefined }),
+    );
+  });
 });
 
 /** Table rows of a rendered summary: the lines starting with `|`. */
