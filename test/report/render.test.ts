@@ -518,3 +518,161 @@ describe("escaping hostile report text", () => {
     expect(code("")).toBe("<em>(empty)</em>");
   });
 });
+
+// Every row in each of its states, whole, as a reviewer reads the comment: the goldens above cover a passing
+// run, a failing one and hostile text; these are the states between (report-only findings, a flaky leg, a leg
+// whose service never came up, an image built but not pushed, an old scan DB, dependencies that differ).
+describe("the CI summary's less common rows", () => {
+  const edges: CiStatus = {
+    ...ciFail,
+    lint: { passed: false, findings: [], unformatted: [], error: "ruff: unrecognized option '--foo'" },
+    typecheck: {
+      passed: true,
+      mode: "report",
+      errors: 1,
+      findings: [
+        {
+          file: "src/sample_app/cli.py",
+          line: 3,
+          column: 1,
+          severity: "error",
+          code: "arg-type",
+          message: "bad",
+        },
+        {
+          file: "src/sample_app/cli.py",
+          line: 3,
+          column: 1,
+          severity: "note",
+          code: "",
+          message: "see here",
+        },
+      ],
+    },
+    tests: [
+      {
+        version: "3.13",
+        passed: true,
+        flaky: true,
+        tests: 42,
+        failures: 0,
+        errors: 0,
+        skipped: 0,
+        coverage: 91.25,
+        coverageDisplay: "91.25",
+        python: "3.13.9",
+        gil: true,
+        error: "first run: 1 failure",
+      },
+      {
+        version: "3.14t",
+        passed: true,
+        tests: 42,
+        failures: 0,
+        errors: 0,
+        skipped: 0,
+        python: "3.14.0",
+        gil: false,
+      },
+      {
+        version: "3.14",
+        passed: false,
+        tests: 0,
+        failures: 0,
+        errors: 0,
+        skipped: 0,
+        serviceNotReady: { service: "postgres", timeoutSeconds: 90, last: "starting up" },
+        error: "service postgres never became ready within 90s (last output: starting up)",
+      },
+    ],
+    services: ["postgres", "redis"],
+    gate: { ...ciFail.gate, display: "84.60" },
+    image: {
+      reference: "my-service:feature-login",
+      digest: DIGEST,
+      published: false,
+      tags: [],
+    },
+    scan: {
+      passed: true,
+      counts: { CRITICAL: 0, HIGH: 1, MEDIUM: 0, LOW: 0, UNKNOWN: 0 },
+      scanner: "trivy 0.69.3",
+      dbUpdatedAt: "2026-11-20T06:12:40Z",
+      dbAgeHours: 72,
+    },
+    dependencies: {
+      passed: false,
+      python: "3.14",
+      count: 12,
+      differences: ["a 1 != 2", "b 1 != 2", "c 1 != 2", "d 1 != 2", "e 1 != 2", "f only in the image"],
+    },
+    smoke: { passed: false, command: "python -m sample_app 2 3", expected: "5", output: "  6\n" },
+    errors: ["push: the registry refused the token (401)"],
+  };
+
+  it("report-only findings, flaky and not-ready legs, an unpushed image, an old DB, differing dependencies", () => {
+    golden("ci-summary-edges.md", renderCiSummary(edges));
+  });
+
+  it("stages skipped without a recorded reason, a signed image with its page, a DB of unknown age", () => {
+    const quiet: CiStatus = {
+      ...ciPass,
+      typecheck: { passed: false, mode: "gate", errors: 0, findings: [], error: "mypy: error: bad config" },
+      image: {
+        reference: "ghcr.io/octo-org/my-service:main",
+        digest: DIGEST,
+        published: true,
+        tags: ["main"],
+        signed: true,
+        sbomAttested: true,
+        page: "https://github.com/octo-org/my-service/pkgs/container/my-service",
+      },
+      scan: {
+        ...(ciPass.scan as NonNullable<CiStatus["scan"]>),
+        dbUpdatedAt: undefined,
+        dbAgeHours: undefined,
+      },
+      dependencies: { passed: true, python: "3.14", count: 12, differences: [] },
+      smoke: undefined,
+    };
+    golden("ci-summary-signed.md", renderCiSummary(quiet));
+    const skipped = renderCiSummary({
+      ...ciPass,
+      image: undefined,
+      scan: undefined,
+      smoke: undefined,
+      dependencies: undefined,
+    });
+    expect(tableRows(skipped).slice(-4)).toEqual([
+      "| Image | ➖ skipped | not built |",
+      "| Scan | ➖ skipped | not run |",
+      "| Image dependencies | ➖ skipped | not compared |",
+      "| Smoke run | ➖ skipped | not run |",
+    ]);
+    const signedOnly = renderCiSummary({
+      ...quiet,
+      image: { ...(quiet.image as NonNullable<CiStatus["image"]>), sbomAttested: false },
+    });
+    expect(signedOnly).toContain(" · signed · package:");
+  });
+
+  it("at the boundaries: a DB turns from hours to days at 48 h, five differences are all shown, a clean report-only check passes", () => {
+    const scan = (dbAgeHours: number) =>
+      renderCiSummary({ ...edges, scan: { ...(edges.scan as NonNullable<CiStatus["scan"]>), dbAgeHours } });
+    expect(scan(47)).toContain("UTC, 47 h old |");
+    expect(scan(48)).toContain("UTC, 2 days old |");
+    const deps = edges.dependencies as NonNullable<CiStatus["dependencies"]>;
+    const five = renderCiSummary({
+      ...edges,
+      dependencies: { ...deps, differences: deps.differences.slice(0, 5) },
+    });
+    expect(five).toContain(
+      "5 differences from the tested environment: a 1 != 2; b 1 != 2; c 1 != 2; d 1 != 2; e 1 != 2 |",
+    );
+    const clean = renderCiSummary({
+      ...edges,
+      typecheck: { passed: true, mode: "report", errors: 0, findings: [] },
+    });
+    expect(clean).toContain("| Type check | ✅ pass | 0 errors (report only) |");
+  });
+});
