@@ -333,6 +333,32 @@ describe("Python's rounding", () => {
     expect(pyFixed(x, digits)).toBe(text);
   });
 
+  // What Python 3 prints for the same calls: round(-2.5) == -2, f"{-0.125:.2f}" == "-0.12", round(1e300, 2) == 1e300,
+  // round(float("nan"), 2) is nan, and the smallest subnormal is 4.94e-324.
+  it("keeps the sign, huge values, NaN, infinities and subnormals as Python does", () => {
+    expect(pyRound(-2.5, 0)).toBe(-2);
+    expect(pyRound(-0.375, 2)).toBe(-0.38);
+    expect(pyFixed(-0.125, 2)).toBe("-0.12");
+    expect(pyRound(1e300, 2)).toBe(1e300);
+    expect(pyFixed(2 ** 60, 1)).toBe("1152921504606846976.0");
+    expect(pyRound(Number.NaN, 2)).toBeNaN();
+    expect(pyRound(Number.NEGATIVE_INFINITY, 2)).toBe(Number.NEGATIVE_INFINITY);
+    expect(Object.is(pyRound(-0, 2), -0)).toBe(true);
+    expect(pyFixed(5e-324, 2)).toBe("0.00");
+    expect(pyFixed(2.5, 0)).toBe("2");
+  });
+
+  it("refuses a precision that is not a whole number from 0 to 100", () => {
+    for (const digits of [-1, 1.5, 101, Number.NaN]) {
+      expect(() => pyRound(1, digits)).toThrow(
+        `Invalid precision '${digits}'. Expected a whole number of decimals from 0 to 100.`,
+      );
+      expect(() => pyFixed(1, digits)).toThrow("Invalid precision");
+    }
+    expect(pyFixed(1, 100)).toBe(`1.${"0".repeat(100)}`);
+    expect(pyRound(0.5, 100)).toBe(0.5);
+  });
+
   // The same functions in the host's coverage.py (7.x: module functions; 6.5: Numbers.display_covered), and
   // Python's own round() and format(), over ties, real totals (100.0 * n / d) and random values.
   const python = findPython(["coverage.results"]);
