@@ -21,6 +21,11 @@ describe("finalBase", () => {
     ["ARG IMG\nFROM $IMG\n", undefined],
     ["FROM a AS b\nFROM b AS a\nFROM a\n", undefined],
     ["", undefined],
+    // spacing and case as Docker accepts them; comments are not instructions
+    ["  from   --platform=linux/amd64   python:3.12  as   runtime  \nFROM runtime\n", "python:3.12"],
+    ["FROM python:3.12\n# FROM other:1\n#FROM other:2\n", "python:3.12"],
+    // a base from an ARG alone is not known here
+    ["ARG BASE=python:3.12\nFROM ${BASE}\n", undefined],
   ])("%j -> %s", (dockerfile, base) => {
     expect(finalBase(dockerfile)).toBe(base);
   });
@@ -34,6 +39,7 @@ describe("runsAsRoot and formatBytes", () => {
     ["0:0", true],
     ["root:app", true],
     ["10001:10001", false],
+    [" root ", true],
     ["app", false],
   ])("user %j runs as root: %s", (user, root) => {
     expect(runsAsRoot(user)).toBe(root);
@@ -41,6 +47,10 @@ describe("runsAsRoot and formatBytes", () => {
 
   it.each([
     [512, "512 B"],
+    [1023, "1023 B"],
+    [1024, "1.0 KiB"],
+    [1536, "1.5 KiB"],
+    [2 * 1024 ** 4, "2048.0 GiB"],
     [52_480_000, "50.0 MiB"],
     [3 * 1024 ** 3, "3.0 GiB"],
   ])("%i -> %s", (bytes, shown) => {
