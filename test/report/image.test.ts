@@ -25,7 +25,7 @@ describe("finalBase", () => {
     ["  from   --platform=linux/amd64   python:3.12  as   runtime  \nFROM runtime\n", "python:3.12"],
     ["FROM python:3.12\n# FROM other:1\n#FROM other:2\n", "python:3.12"],
     // a base from an ARG alone is not known here
-    ["ARG BASE=python:3.12\nFROM ${BASE}\n", undefined],
+    [`ARG BASE=python:3.12\nFROM \${BASE}\n`, undefined],
   ])("%j -> %s", (dockerfile, base) => {
     expect(finalBase(dockerfile)).toBe(base);
   });
