@@ -675,4 +675,64 @@ describe("the CI summary's less common rows", () => {
     });
     expect(clean).toContain("| Type check | ✅ pass | 0 errors (report only) |");
   });
+
+  it("lists at their limits: failed tests across versions, least-covered files of an app in a folder, lint findings and files to reformat, image facts", () => {
+    const failing = (version: string, count: number) => ({
+      version,
+      passed: false,
+      tests: 20,
+      failures: count,
+      errors: 0,
+      skipped: 0,
+      failedTests: Array.from({ length: count }, (_, i) => ({
+        test: `tests/test_app.py::test_${i}`,
+        message: i === 0 ? "" : `assert ${i} == 0`,
+      })),
+    });
+    const lists: CiStatus = {
+      ...ciFail,
+      app: "services/api",
+      tests: [failing("3.12", 11), failing("3.13", 1)],
+      gate: {
+        ...ciFail.gate,
+        leastCovered: [
+          { file: "src/api/db.py", display: "61.5", missing: "12-20, 31" },
+          { file: "src/api/cli.py", display: "88.0", missing: "" },
+        ],
+      },
+      lint: {
+        passed: false,
+        findings: ciFail.lint.findings.slice(0, 10),
+        unformatted: Array.from({ length: 11 }, (_, i) => `src/api/m${i}.py`),
+      },
+      image: {
+        reference: "ghcr.io/octo-org/api:main",
+        published: true,
+        tags: [],
+        facts: { user: "", nonRoot: false, sizeBytes: 52_480_000, layers: 7, base: "python:3.14-slim" },
+      },
+    };
+    golden("ci-summary-lists.md", renderCiSummary(lists));
+    const nonRoot = renderCiSummary({
+      ...lists,
+      app: ".",
+      image: {
+        ...(lists.image as NonNullable<CiStatus["image"]>),
+        facts: { user: "app", nonRoot: true, sizeBytes: 512 },
+      },
+    });
+    expect(nonRoot).toContain(
+      "| Image | ✅ published | <code>ghcr.io/octo-org/api:main</code> · 512 B · user <code>app</code> |",
+    );
+    expect(nonRoot).toContain("| <code>src/api/db.py</code> | 61.5% | 12-20, 31 |");
+    // exactly ten of each: all listed, no "… and N more"
+    const ten = renderCiSummary({
+      ...lists,
+      tests: [failing("3.12", 10)],
+      lint: { ...lists.lint, unformatted: lists.lint.unformatted.slice(0, 10) },
+    });
+    expect(ten).toContain("tests/test\\_app.py::test\\_9");
+    expect(ten).toContain("src/api/m9.py");
+    expect(ten).not.toContain("… and");
+  });
 });
