@@ -6,7 +6,16 @@
 import { describe, expect, it } from "vitest";
 import { failureLines, type Gathered, judge } from "../../dagger/src/pipeline/judge.js";
 import { parseJson } from "../../dagger/src/report/json.js";
-import { clip, commitLine, footer, percent } from "../../dagger/src/report/markdown.js";
+import {
+  clip,
+  commitLine,
+  footer,
+  link,
+  list,
+  percent,
+  shortSha,
+  text,
+} from "../../dagger/src/report/markdown.js";
 import { parseRuffFormatJson, parseRuffJson } from "../../dagger/src/report/ruff.js";
 import { parseTrivyDb, parseTrivyJson, severityTable } from "../../dagger/src/report/trivy.js";
 import { errorText, InputError, isExecError, lastLines } from "../../dagger/src/settings/errors.js";
@@ -81,6 +90,33 @@ describe("markdown helpers (report/markdown.ts)", () => {
     expect(footer("")).toEqual([]);
     expect(footer(undefined)).toEqual([]);
     expect(commitLine(undefined, "")).toEqual([]);
+  });
+
+  // from the report/ run at 8e96e11 over the unit tests
+  it("L10, L26, L27: a lone CR ends no line; a list marker is escaped only where markdown would read one", () => {
+    expect(text("a\rb")).toBe("a b");
+    expect(text("-")).toBe("\\-");
+    expect(text("  + x")).toBe("  \\+ x");
+    expect(text("a- b")).toBe("a- b");
+    expect(text("1.")).toBe("1\\.");
+    expect(text("2) x")).toBe("2\\) x");
+  });
+
+  it("L63: only a whole http(s) URL becomes a link", () => {
+    expect(link("http://example.com/run/1")).toBe("<http://example.com/run/1>");
+    expect(link("https://example.com/a b")).toBe("https://example.com/a b");
+    expect(link("see https://example.com")).toBe("see https://example.com");
+  });
+
+  it("L71, L75, L80-L82: a list has a heading; a full SHA is shortened, anything else kept; each commit part alone", () => {
+    expect(list("Warnings", [])).toEqual([]);
+    expect(list("Warnings", ["a"])).toEqual(["### Warnings", "", "- a", ""]);
+    const sha = "3F2A9C1D5E6B7A8F9E0D1C2B3A4F5E6D7C8B9A0F";
+    expect(shortSha(sha)).toBe("3f2a9c1");
+    expect(shortSha(`x${sha}`)).toBe(`x${sha}`);
+    expect(shortSha(`${sha}x`)).toBe(`${sha}x`);
+    expect(commitLine("main", undefined)).toEqual(["Branch <code>main</code>", ""]);
+    expect(commitLine("", sha)).toEqual(["commit <code>3f2a9c1</code>", ""]);
   });
 });
 
