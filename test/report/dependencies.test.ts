@@ -31,11 +31,29 @@ describe("compareDistributions", () => {
     ]);
   });
 
-  it.each(["", "five\nx==1", "3.14\nnot-a-pin"])("refuses output it cannot read: %j", (text) => {
-    expect(() => parseListing(text, "the image")).toThrow(
-      "Cannot read the distributions installed in the image",
-    );
+  it("reads output with blank lines and stray spaces, and lists differences by name whatever the order", () => {
+    const image = listing("\n3.14 \r\n  zope==1.0  \n\nattrs==24.1\n");
+    expect(image).toEqual({
+      python: "3.14",
+      distributions: new Map([
+        ["zope", "1.0"],
+        ["attrs", "24.1"],
+      ]),
+    });
+    expect(compareDistributions(image, listing("3.14"))).toEqual([
+      "attrs==24.1 is in the image, not in the tests",
+      "zope==1.0 is in the image, not in the tests",
+    ]);
   });
+
+  it.each(["", "five\nx==1", "Python 3.14\nx==1", "3.14.1\nx==1", "3.14\nnot-a-pin"])(
+    "refuses output it cannot read: %j",
+    (text) => {
+      expect(() => parseListing(text, "the image")).toThrow(
+        "Cannot read the distributions installed in the image",
+      );
+    },
+  );
 });
 
 const python = findPython();
