@@ -199,4 +199,61 @@ describe("renderAnnotations", () => {
     expect(out).toBe("::error line=1,col=1,title=ruff E1::m\n");
     expect(renderAnnotations(status(), "app")).toBe("");
   });
+
+  it("leaves out a line or column ruff reports as 0, and names files from the root for an app at the root", () => {
+    const finding = (file: string, line: number, column: number) => ({
+      file,
+      line,
+      column,
+      code: "E9",
+      message: "m",
+    });
+    const lint = (...findings: ReturnType<typeof finding>[]) => ({
+      passed: false,
+      findings,
+      unformatted: [],
+    });
+    expect(renderAnnotations(status({ lint: lint(finding("a.py", 0, 0), finding("b.py", 1, 0)) }), ".")).toBe(
+      "::error file=a.py,title=ruff E9::m\n::error file=b.py,line=1,title=ruff E9::m\n",
+    );
+    expect(renderAnnotations(status({ lint: lint(finding("a.py", 2, 1)) }), "")).toBe(
+      "::error file=a.py,line=2,col=1,title=ruff E9::m\n",
+    );
+    // a path that is absolute or empty names no file
+    expect(
+      renderAnnotations(status({ lint: lint(finding("/etc/passwd", 1, 1), finding("", 1, 1)) }), "app"),
+    ).toBe("::error line=1,col=1,title=ruff E9::m\n::error line=1,col=1,title=ruff E9::m\n");
+  });
+
+  it.each([
+    ["tests.test_cli::test_x", "app/tests/test_cli.py"],
+    ["tests.test_calc.TestAdd.TestInner::test_x", "app/tests/test_calc.py"],
+    ["test_top::test_x", "app/test_top.py"],
+    ["TestTop::test_x", "app/TestTop.py"],
+    ["tests.test_Cli::test_x", "app/tests/test_Cli.py"],
+    ["tests..test_cli::test_x", "app/tests/test_cli.py"],
+    ["tests/test_cli.py::test_x", undefined],
+    ["1tests.test_cli::test_x", undefined],
+    ["tests.test-cli::test_x", undefined],
+    ["::test_x", undefined],
+  ])("places failed test %j in %j", (test, file) => {
+    const out = renderAnnotations(status({ tests: [failing("3.12", test, "boom")] }), "app");
+    expect(out.match(/^::error file=([^,]+),/)?.[1]).toBe(file);
+  });
+
+  it("writes at most 50 annotations, the ones found first", () => {
+    const findings = Array.from({ length: 51 }, (_, i) => ({
+      file: "a.py",
+      line: i + 1,
+      column: 1,
+      code: "E1",
+      message: "m",
+    }));
+    const lines = renderAnnotations(
+      status({ lint: { passed: false, findings, unformatted: [] } }),
+      "app",
+    ).split("\n");
+    expect(lines).toHaveLength(51);
+    expect(lines.at(-2)).toContain("line=50,");
+  });
 });

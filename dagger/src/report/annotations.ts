@@ -35,8 +35,8 @@ type Annotation = {
 function command({ level = "error", file, line, col, title, message }: Annotation): string {
   const props = [
     ...(file ? [`file=${escapeProperty(file)}`] : []),
-    ...(line && line > 0 ? [`line=${line}`] : []),
-    ...(col && col > 0 ? [`col=${col}`] : []),
+    ...((line ?? 0) > 0 ? [`line=${line}`] : []),
+    ...((col ?? 0) > 0 ? [`col=${col}`] : []),
     `title=${escapeProperty(title)}`,
   ];
   return `::${level} ${props.join(",")}::${escapeData(message)}`;
