@@ -83,6 +83,20 @@ describe("readXml", () => {
     expect("problem" in reading && reading.problem).toContain(problem);
   });
 
+  it("says exactly where a document went wrong, and with no line and column when there is no element at all", async () => {
+    const problem = async (xml: string) => {
+      const reading = await readXml(xml);
+      return "problem" in reading ? reading.problem : undefined;
+    };
+    expect(await problem("<!-- only a comment -->")).toBe(
+      "it is not well-formed XML (line 1: Start tag expected.)",
+    );
+    expect(await problem("<a>\n  <b></a>")).toBe(
+      "it is not well-formed XML (line 2, column 6: Expected closing tag 'b' (opened in line 2, col 3) instead of closing tag 'a'.)",
+    );
+    expect(await problem("<a>")).toBe("the document is truncated: <a> is never closed");
+  });
+
   it("finds descendants without looking inside a match", async () => {
     const reading = await readXml("<s><t n='1'><t n='inner'/></t><g><t n='2'/></g></s>");
     if (!("root" in reading)) throw new Error(reading.problem);

@@ -123,7 +123,8 @@ function toElements(nodes: unknown): XmlElement[] {
  * documents are refused with where it went wrong), then the parser; exactly one root element.
  */
 export async function readXml(text: string): Promise<XmlReading> {
-  const xml = text.startsWith("\ufeff") ? text.slice(1) : text;
+  // a leading byte order mark is the library's to skip (validator.js `xmlData[0] === '\ufeff'`, 5.12.1)
+  const xml = text;
   const { XMLValidator, XMLParser } = await loadFastXmlParser();
   const valid = XMLValidator.validate(xml);
   if (valid !== true) return { problem: describeInvalid(valid) };
