@@ -122,9 +122,8 @@ function toElements(nodes: unknown): XmlElement[] {
  * Reads a whole XML document: fast-xml-parser's validator first (so truncated, unclosed or mis-nested
  * documents are refused with where it went wrong), then the parser; exactly one root element.
  */
-export async function readXml(text: string): Promise<XmlReading> {
+export async function readXml(xml: string): Promise<XmlReading> {
   // a leading byte order mark is the library's to skip (validator.js `xmlData[0] === '\ufeff'`, 5.12.1)
-  const xml = text;
   const { XMLValidator, XMLParser } = await loadFastXmlParser();
   const valid = XMLValidator.validate(xml);
   if (valid !== true) return { problem: describeInvalid(valid) };
