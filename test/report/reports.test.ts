@@ -107,6 +107,32 @@ describe("parseJunit", () => {
     await expect(parseJunit(xml, "junit-3.12.xml")).rejects.toThrow("junit-3.12.xml");
   });
 
+  it("says in full why, and calls a file with no sign of a suite foreign but not a truncated one", async () => {
+    await expect(parseJunit('<testsuite tests="3"><testcase name="a">', "junit-3.12.xml")).rejects.toThrow(
+      "Cannot read junit-3.12.xml as a JUnit report: the document is truncated: <testsuite>, <testcase> are never closed.",
+    );
+    await expect(parseJunit("<html>", "junit-3.12.xml")).rejects.toThrow(
+      "Cannot read junit-3.12.xml as a JUnit report: it has no <testsuite> element: the document is truncated: <html> is never closed.",
+    );
+  });
+
+  it("sums only <testsuite> children, and names a failure without a name, message or single line", async () => {
+    const xml = `<testsuites><properties/><testsuite tests="3" failures="2" errors="1">
+      <testcase classname="t.m"><failure/></testcase>
+      <testcase name="b"><error message="  boom  &#10;trace"/></testcase>
+    </testsuite></testsuites>`;
+    expect(await parseJunit(xml)).toEqual({
+      tests: 3,
+      failures: 2,
+      errors: 1,
+      skipped: 0,
+      failed: [
+        { test: "t.m::?", message: "" },
+        { test: "b", message: "boom" },
+      ],
+    });
+  });
+
   describe("on pytest's own reports (test/fixtures/upstream)", () => {
     const mixed = {
       tests: 5,
