@@ -258,9 +258,55 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(result.gateMessage).toBe("Combined coverage 78.57% meets the 70% threshold.");
   });
 
+  it("ci and checkTests: a failure names every failed gate and version, and ci says how to keep the reports", async () => {
+    const run = await session({ versions: { "3.10": "fail", "3.11": "sync-fail" } });
+    const sync =
+      "uv sync failed for Python 3.11: error: Failed to fetch: `https://pypi.org/simple/pytest/`\nuv sync failed for Python 3.11";
+    expect((await failure(call(run, "ci"))).message).toBe(
+      `CI failed:\n- tests on Python 3.10: 1 failure(s), 1 error(s) of 5\n- tests on Python 3.11: ${sync}\nRerun with --exit-zero and chain \`reports export --path reports\` to keep every report.`,
+    );
+    expect((await failure(call(run, "checkTests"))).message).toBe(
+      `Tests failed on Python 3.10, Python 3.11 (${sync}).`,
+    );
+    await expect(call(run, "scan", { failOn: "SEVERE" })).rejects.toThrow("Invalid --fail-on 'SEVERE'");
+  });
+
   it("build: a Container from the Dockerfile", async () => {
     const run = await session();
     expect(root(await call(run, "build", { platform: "linux/arm64" }))).toContain("dockerBuild");
+  });
+
+  it("build: the platform asked for, and OCI labels naming the repository, commit and time given", async () => {
+    const run = await session();
+    const chain = chainOf(
+      await call(run, "build", {
+        platform: "linux/arm64",
+        repository: "octo-org/my-service",
+        revision: "3f2a9c1",
+        created: "2026-11-27T00:00:00Z",
+      }),
+    ) as Chain;
+    expect(chain.at(-1)).toEqual({
+      field: "dockerBuild",
+      args: {
+        dockerfile: "Dockerfile",
+        buildArgs: [
+          { name: "SOURCE", value: "https://github.com/octo-org/my-service" },
+          { name: "REVISION", value: "3f2a9c1" },
+          { name: "CREATED", value: "2026-11-27T00:00:00Z" },
+        ],
+        platform: "linux/arm64",
+      },
+    });
+    // nothing given: the engine's own platform (the argument left out) and no label to set
+    const native = chainOf(await call(run, "build")) as Chain;
+    expect(native.at(-1)?.args).toEqual({ dockerfile: "Dockerfile", buildArgs: [] });
+    await expect(call(run, "build", { repository: "not a repo" })).rejects.toThrow(
+      "Invalid repository 'not a repo'",
+    );
+    await expect(call(run, "build", { platform: "windows/amd64" })).rejects.toThrow(
+      "Unsupported platform 'windows/amd64'",
+    );
   });
 
   it("scan: report-only serializes counts, the DB's date and the reports", async () => {
