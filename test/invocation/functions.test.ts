@@ -12,6 +12,9 @@ import {
   type Engine,
   enginesPerTest,
   execs,
+  find,
+  idOf,
+  isSecret,
   leafOf,
   type Resolver,
   secretId,
@@ -462,6 +465,63 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(published).toEqual(["ghcr.io/o/r:sha-3f2a9c1"]);
   });
 
+  /** The one container that ran `cosign <verb>`, and its shell script. */
+  function cosignRun(run: Run, verb: string): { chain: Chain; script: string } {
+    const chains = run.engine.queries.filter((q) =>
+      execs(q).some((a) => (a[2] ?? "").includes(`cosign ${verb}`)),
+    );
+    expect(chains).toHaveLength(1);
+    const chain = chains[0] as Chain;
+    return { chain, script: execs(chain).at(-1)?.[2] ?? "" };
+  }
+  const secretsOf = (chain: Chain) =>
+    find(chain, "withSecretVariable").map((c) => [String(c.args.name), isSecret(c.args.secret)]);
+
+  it("publish --sign on GitHub Actions: the runner's OIDC request token reaches cosign as a Secret", async () => {
+    const run = await session();
+    const ref = await call(run, "publish", {
+      repository: "o/r",
+      branch: "main",
+      sha: SCENARIO_SHA,
+      event: "push",
+      registryPassword: secretId("GITHUB_TOKEN"),
+      sign: true,
+      oidcRequestUrl: "https://token.actions.example/req",
+      oidcRequestToken: secretId("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+    });
+    expect(String(ref)).toMatch(/^ghcr\.io\/o\/r:main@sha256:/);
+    const { chain, script } = cosignRun(run, "sign");
+    expect(script).toContain('cosign sign --yes "$IMAGE"');
+    expect(secretsOf(chain)).toEqual([
+      ["REGISTRY_PASSWORD", true],
+      ["ACTIONS_ID_TOKEN_REQUEST_TOKEN", true],
+    ]);
+    const token = find(chain, "withSecretVariable").find(
+      (c) => c.args.name === "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    );
+    expect(token?.args.secret).toEqual({ $chain: chainOf(secretId("ACTIONS_ID_TOKEN_REQUEST_TOKEN")) });
+  });
+
+  it("publish --sign --cosign-key --cosign-password: the key is mounted and its password is a Secret", async () => {
+    const run = await session();
+    await call(run, "publish", {
+      repository: "o/r",
+      branch: "feature/x",
+      sha: SCENARIO_SHA,
+      registryPassword: secretId("GITHUB_TOKEN"),
+      sign: true,
+      cosignKey: secretId("COSIGN_KEY"),
+      cosignPassword: secretId("COSIGN_PASSWORD"),
+    });
+    const { chain, script } = cosignRun(run, "sign");
+    expect(script).toContain('cosign sign --yes --key /run/secrets/cosign.key "$IMAGE"');
+    expect(find(chain, "withMountedSecret").map((c) => c.args.path)).toEqual(["/run/secrets/cosign.key"]);
+    expect(secretsOf(chain)).toEqual([
+      ["REGISTRY_PASSWORD", true],
+      ["COSIGN_PASSWORD", true],
+    ]);
+  });
+
   const deployArgs = {
     branch: "develop",
     repository: "octo-org/my-service",
@@ -488,6 +548,16 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     const run = await session(s);
     const err = await failure(call(run, "deploy", deployArgs));
     expect(err.message).toContain(message);
+  });
+
+  it("deploy --cosign-public-key: verifies by that key instead of CI's keyless identity, and says so", async () => {
+    const run = await session();
+    const publicKey = idOf([{ field: "file", args: { path: "cosign.pub" } }]);
+    const result = await call(run, "deploy", { ...deployArgs, cosignPublicKey: publicKey });
+    expect(result).toMatchObject({ passed: true, signature: "signed with the given public key" });
+    const { chain, script } = cosignRun(run, "verify");
+    expect(script).toContain('cosign verify --key /work/cosign.pub "$IMAGE"');
+    expect(find(chain, "withFile").map((c) => c.args.path)).toContain("/work/cosign.pub");
   });
 
   it("deploy: --signer-workflow verifies the reusable workflow another repository names; a malformed one is refused", async () => {
