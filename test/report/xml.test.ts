@@ -97,6 +97,16 @@ describe("readXml", () => {
     expect(await problem("<a>")).toBe("the document is truncated: <a> is never closed");
   });
 
+  it("refuses a well-formed document nested deeper than the parser allows, saying so instead of throwing", async () => {
+    // fast-xml-parser 5.12.1 refuses a 102nd open element (OptionsBuilder.js maxNestedTags: 100, checked against the
+    // 101 already open in OrderedObjParser.js); its validator has no such limit, so the document gets that far.
+    const nested = (depth: number) => `${"<e>".repeat(depth)}${"</e>".repeat(depth)}`;
+    expect("root" in (await readXml(nested(101)))).toBe(true);
+    expect(await readXml(nested(102))).toEqual({
+      problem: "it cannot be parsed (Maximum nested tags exceeded)",
+    });
+  });
+
   it("finds descendants without looking inside a match", async () => {
     const reading = await readXml("<s><t n='1'><t n='inner'/></t><g><t n='2'/></g></s>");
     if (!("root" in reading)) throw new Error(reading.problem);
