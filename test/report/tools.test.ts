@@ -88,6 +88,8 @@ describe("formatFailure: ruff format's exit code", () => {
     [0, 0, "", undefined],
     [1, 2, "", undefined],
     [1, 0, "", "ruff format failed (exit 1)"],
+    // exit 2 is ruff failing, even when it named files to reformat before it did
+    [2, 1, "error: Failed to format b.py", "ruff format failed (exit 2): error: Failed to format b.py"],
     [
       2,
       0,

@@ -12,15 +12,17 @@ import { pythonEnv, requireFiles } from "../../dagger/src/stages/python.js";
 import {
   allChains,
   type Chain,
+  chainOf,
   containersWith,
   defaultLeaf,
   directoryId,
   enginesPerTest,
+  execError,
   execs,
   find,
   leafOf,
 } from "../helpers/engine.js";
-import { envOf } from "../helpers/scenario.js";
+import { envOf, type Scenario, scenario, upstream } from "../helpers/scenario.js";
 
 const startEngine = enginesPerTest();
 const source = () => dag.loadDirectoryFromID(directoryId() as never);
@@ -126,5 +128,74 @@ describe("runLint's containers", () => {
       const format = find(chain, "withExec").find((c) => (c.args.args as string[])[1] === "format");
       if (format) expect(format.args.expect).toBe("ANY");
     }
+  });
+});
+
+describe("runLint's verdict and reports (ruff 0.16.4 outputs)", () => {
+  async function lint(s: Scenario) {
+    const engine = await startEngine(scenario(s));
+    return engine.connect(async () => {
+      const { status, reports } = await runLint(source(), "sample-app");
+      const written = find(chainOf(await reports.id()) ?? [], "withNewFile").map((c) => [
+        c.args.path,
+        c.args.contents,
+      ]);
+      return { status, written };
+    });
+  }
+
+  it("fails on a file only `ruff format` would change, with no finding and no error", async () => {
+    const { status } = await lint({ ruffFormat: { stdout: upstream("ruff-format-check.json"), exit: 1 } });
+    expect(status).toEqual({ passed: false, findings: [], unformatted: ["input.py"] });
+  });
+
+  it("names a file ruff cannot parse once, though check and format --check both report it", async () => {
+    // format --check exits 2 on a syntax error and prints the diagnostic (crates/ruff/tests/cli/format.rs
+    // `syntax_error`, 0.16.4); both commands render it with the same JSON renderer (the fixture's source).
+    const json = upstream("ruff-check-syntax-error.json").replaceAll(
+      '"/syntax_errors.py"',
+      '"[TMP]/syntax_errors.py"',
+    );
+    const { status } = await lint({ ruffCheck: json, ruffFormat: { stdout: json, exit: 2 } });
+    expect(status.passed).toBe(false);
+    expect(status.findings.map((f) => `${f.file}:${f.line}: ${f.code}`)).toEqual([
+      "syntax_errors.py:1: invalid-syntax",
+      "syntax_errors.py:3: invalid-syntax",
+    ]);
+  });
+
+  it("hands back ruff's own outputs: check's JSON, format's JSON and format's stderr", async () => {
+    const formatJson = upstream("ruff-format-check.json");
+    const { written } = await lint({
+      ruffCheck: upstream("ruff-check.json"),
+      ruffFormat: { stdout: formatJson, exit: 1, stderr: "warning: a ruff warning" },
+    });
+    expect(written).toEqual([
+      ["ruff.json", upstream("ruff-check.json").replaceAll("[TMP]", "/src/sample-app")],
+      ["ruff-format.json", formatJson.replaceAll("[TMP]", "/src/sample-app")],
+      ["ruff-format.txt", "warning: a ruff warning"],
+    ]);
+  });
+
+  it("an engine error (ruff's install failing) is lint's error, kept in ruff-error.txt, never a pass", async () => {
+    const engine = await startEngine((chain) => {
+      if (execs(chain).some((a) => a[0] === "uv" && a[2] === "install")) {
+        throw execError({
+          exitCode: 2,
+          stderr: "error: Failed to fetch: `https://pypi.org/simple/ruff/`",
+          cmd: ["uv"],
+        });
+      }
+      return scenario()(chain);
+    });
+    const { status, written } = await engine.connect(async () => {
+      const run = await runLint(source(), "sample-app");
+      return { status: run.status, written: find(chainOf(await run.reports.id()) ?? [], "withNewFile") };
+    });
+    expect(status).toMatchObject({ passed: false, findings: [], unformatted: [] });
+    expect(status.error).toContain("Failed to fetch");
+    expect(written.map((c) => [c.args.path, String(c.args.contents).includes("Failed to fetch")])).toEqual([
+      ["ruff-error.txt", true],
+    ]);
   });
 });
