@@ -6,7 +6,7 @@ import { dag, type SecretID } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 import { type DeployArgs, planDeploy, runDeploy } from "../../dagger/src/pipeline/deploy.js";
 import type { PipelineSettings } from "../../dagger/src/settings/validate.js";
-import { enginesPerTest, secretId } from "../helpers/engine.js";
+import { EngineError, enginesPerTest, leafOf, type Resolver, secretId } from "../helpers/engine.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { SCENARIO_SHA, scenario } from "../helpers/scenario.js";
 import { warningsOnStderr } from "../helpers/stderr.js";
@@ -81,8 +81,8 @@ describe("planDeploy", () => {
 
 describe("runDeploy's status", () => {
   const startEngine = enginesPerTest();
-  const deploy = async (s: Parameters<typeof scenario>[0], more: Partial<DeployArgs> = {}) => {
-    const engine = await startEngine(scenario(s));
+  const deploy = async (s: Parameters<typeof scenario>[0] | Resolver, more: Partial<DeployArgs> = {}) => {
+    const engine = await startEngine(typeof s === "function" ? s : scenario(s));
     return engine.connect(() => runDeploy(settings, { ...args, ...more }).catch((err: Error) => err));
   };
 
@@ -93,6 +93,7 @@ describe("runDeploy's status", () => {
       passed: true,
       environment: "production",
       revision: SCENARIO_SHA,
+      digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       signature: "not verified (--allow-unsigned)",
       sha: SCENARIO_SHA,
       warnings: ["PR comment: no --github-token given"],
@@ -133,6 +134,22 @@ describe("runDeploy's status", () => {
     } finally {
       await gh.close();
     }
+  });
+
+  it("an image that cannot be pulled has no digest and was never verified, and the summary says both", async () => {
+    const unreachable: Resolver = (chain) => {
+      if (leafOf(chain).field === "imageRef") {
+        throw new EngineError("failed to resolve source metadata: not found");
+      }
+      return scenario()(chain);
+    };
+    const failed = await deploy(unreachable, { allowUnsigned: false });
+    expect(failed).toBeInstanceOf(Error);
+    const message = (failed as Error).message;
+    expect(message.split("\n")[0]).toBe(
+      "Deploy to production failed: the deployment failed: failed to resolve source metadata: not found",
+    );
+    expect(message).toContain("\n| Digest | n/a |\n| Signature | not verified |\n");
   });
 
   it("fails with the environment, the output and the summary", async () => {
