@@ -46,6 +46,10 @@ describe("commentOnPullRequest", () => {
     expect(gh.comments.get(7)?.map((c) => c.body)).toEqual([`${MARKER}\nall green`]);
     expect(gh.requests.every((r) => r.path.startsWith("/api/v3/") || r.path === "/api/graphql")).toBe(true);
     expect(gh.calls("POST", /^\/api\/graphql$/)).toHaveLength(1);
+    // every request names the pipeline (GitHub asks API clients for a User-Agent that identifies them)
+    expect(new Set(gh.requests.map((r) => r.userAgent?.split(" ")[0]))).toEqual(
+      new Set(["python-service-pipeline"]),
+    );
   });
 
   it.each(["http://ghe.example.com/api/v3", "ghe.example.com", ""])(

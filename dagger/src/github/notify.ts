@@ -16,7 +16,12 @@ export type CommentTarget = {
 };
 
 /** A client for the target's repository, and the open pull request its commit heads (undefined: none). */
-export type TargetPullRequest = { octokit: Octokit; owner: string; repo: string; pullRequest?: number };
+export type TargetPullRequest = {
+  octokit: Octokit;
+  owner: string;
+  repo: string;
+  pullRequest: number | undefined;
+};
 
 const lookups = new WeakMap<CommentTarget, Promise<TargetPullRequest>>();
 
@@ -34,7 +39,6 @@ export function targetPullRequest(target: CommentTarget): Promise<TargetPullRequ
     lookup = (async () => {
       const octokit = await createOctokit({
         token: await target.token.plaintext(),
-        userAgent: "pipeline-dagger-module",
         baseUrl,
       });
       const pullRequest = await findPullRequest(octokit, {
@@ -44,7 +48,7 @@ export function targetPullRequest(target: CommentTarget): Promise<TargetPullRequ
         ...(target.branch ? { branch: target.branch } : {}),
         ...(target.headOwner ? { headOwner: target.headOwner } : {}),
       });
-      return { octokit, owner, repo, ...(pullRequest === undefined ? {} : { pullRequest }) };
+      return { octokit, owner, repo, pullRequest };
     })();
     lookups.set(target, lookup);
   }

@@ -62,8 +62,9 @@ export async function imageFacts(image: Container, dockerfileText: string): Prom
       .withMountedFile("/image.tar", tarball)
       .withExec(["python3", "-c", COUNT_LAYERS])
       .stdout()
-      .then((out) => Number.parseInt(out.trim(), 10))
-      .catch(() => Number.NaN),
+      // parseInt reads the leading digits: the newline print() ends with needs no trim
+      .then((out) => Number.parseInt(out, 10))
+      .catch(() => undefined),
   ]);
   const base = finalBase(dockerfileText);
   return {
