@@ -5,8 +5,10 @@
  * what comes back: a flag dropped from Trivy, a cosign flag or login line lost, or a build arg sent empty would
  * each pass every other suite (the mutation run of stages/ showed it).
  */
+import { execFileSync } from "node:child_process";
 import { type Container, dag, type Secret } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
+import { LIST_DISTRIBUTIONS } from "../../dagger/src/report/dependencies.js";
 import { COUNT_LAYERS } from "../../dagger/src/report/image.js";
 import type { Severity } from "../../dagger/src/settings/defaults.js";
 import { BASE_IMAGE, COSIGN_IMAGE, REGISTRY_IMAGE, TRIVY_IMAGE } from "../../dagger/src/settings/pins.js";
@@ -432,6 +434,32 @@ describe("checkDependencies", () => {
     expect(script[2]).toMatch(/^uv run --no-sync python -c "import importlib\.metadata as m, re, sys\n?/);
     const shipped = chainWith(engine, (a) => a[0] === "python");
     expect(execs(shipped).at(-1)?.slice(0, 2)).toEqual(["python", "-c"]);
+    expect(execs(tested).at(-1)?.slice(0, 2)).toEqual(["sh", "-c"]);
+    // the shell hands Python the listing program unchanged, its double quotes included (a real sh runs the line)
+    const handed = execFileSync(
+      "sh",
+      ["-c", (script[2] ?? "").replace("uv run --no-sync python -c ", "printf %s ")],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(handed).toBe(LIST_DISTRIBUTIONS);
+  });
+
+  it("names the side whose listing it cannot read", async () => {
+    // the stand-in answers a listing in a dockerBuild container with the image's distributions
+    const check = async (distributions: { image?: string; tested?: string }) => {
+      const engine = await startEngine(scenario({ distributions }));
+      return engine.connect(() =>
+        checkDependencies(source().dockerBuild(), source(), "sample-app").catch((err: Error) => err.message),
+      );
+    };
+    expect(await check({ image: "" })).toBe(
+      "Cannot read the distributions installed in the image: no Python version first.",
+    );
+    expect(await check({ tested: "" })).toBe(
+      "Cannot read the distributions installed in the tests' environment without its dev group: no Python version first.",
+    );
   });
 });
 
