@@ -104,9 +104,9 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
       errors.push(errorText(err));
     }
   }
-  if (exit === 0 && files.junit !== undefined && counts.tests === 0 && errors.length === 0) {
-    errors.push(describeExit(5));
-  }
+  // Zero tests and nothing else wrong (a run without junit or with a bad exit always has a reason already):
+  // pytest's "no tests collected", whatever the exit status said.
+  if (counts.tests === 0 && errors.length === 0) errors.push(describeExit(5));
 
   let coverage: number | undefined;
   let coverageDisplay: string | undefined;
