@@ -444,20 +444,21 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(String(pr)).toMatch(/^ghcr\.io\/octo-org\/my-service:sha-3f2a9c1@sha256:/);
   });
 
+  /** publish of a feature branch, signed with a cosign key pair */
+  const KEY_SIGNED = {
+    repository: "o/r",
+    branch: "feature/x",
+    sha: SCENARIO_SHA,
+    registryPassword: secretId("GITHUB_TOKEN"),
+    sign: true,
+    cosignKey: secretId("COSIGN_KEY"),
+  };
+
   it("publish --sign: a failed signature fails the call, and the branch tag is never pushed", async () => {
     const run = await session({
       signFails: "Error: signing: getting signer: fetching ambient OIDC credentials",
     });
-    const err = await failure(
-      call(run, "publish", {
-        repository: "o/r",
-        branch: "feature/x",
-        sha: SCENARIO_SHA,
-        registryPassword: secretId("GITHUB_TOKEN"),
-        sign: true,
-        cosignKey: secretId("COSIGN_KEY"),
-      }),
-    );
+    const err = await failure(call(run, "publish", KEY_SIGNED));
     expect(err.message).toContain("fetching ambient OIDC credentials");
     const published = run.engine.queries
       .filter((q) => q.at(-1)?.field === "publish")
@@ -504,15 +505,7 @@ describe("Pipeline functions through the SDK's invocation path", () => {
 
   it("publish --sign --cosign-key --cosign-password: the key is mounted and its password is a Secret", async () => {
     const run = await session();
-    await call(run, "publish", {
-      repository: "o/r",
-      branch: "feature/x",
-      sha: SCENARIO_SHA,
-      registryPassword: secretId("GITHUB_TOKEN"),
-      sign: true,
-      cosignKey: secretId("COSIGN_KEY"),
-      cosignPassword: secretId("COSIGN_PASSWORD"),
-    });
+    await call(run, "publish", { ...KEY_SIGNED, cosignPassword: secretId("COSIGN_PASSWORD") });
     const { chain, script } = cosignRun(run, "sign");
     expect(script).toContain('cosign sign --yes --key /run/secrets/cosign.key "$IMAGE"');
     expect(find(chain, "withMountedSecret").map((c) => c.args.path)).toEqual(["/run/secrets/cosign.key"]);
