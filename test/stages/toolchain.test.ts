@@ -21,6 +21,7 @@ import {
   execs,
   find,
   leafOf,
+  type Resolver,
 } from "../helpers/engine.js";
 import { envOf, type Scenario, scenario, upstream } from "../helpers/scenario.js";
 
@@ -132,8 +133,8 @@ describe("runLint's containers", () => {
 });
 
 describe("runLint's verdict and reports (ruff 0.16.4 outputs)", () => {
-  async function lint(s: Scenario) {
-    const engine = await startEngine(scenario(s));
+  async function lint(s: Scenario | Resolver) {
+    const engine = await startEngine(typeof s === "function" ? s : scenario(s));
     return engine.connect(async () => {
       const { status, reports } = await runLint(source(), "sample-app");
       const written = find(chainOf(await reports.id()) ?? [], "withNewFile").map((c) => [
@@ -178,7 +179,7 @@ describe("runLint's verdict and reports (ruff 0.16.4 outputs)", () => {
   });
 
   it("an engine error (ruff's install failing) is lint's error, kept in ruff-error.txt, never a pass", async () => {
-    const engine = await startEngine((chain) => {
+    const { status, written } = await lint((chain) => {
       if (execs(chain).some((a) => a[0] === "uv" && a[2] === "install")) {
         throw execError({
           exitCode: 2,
@@ -188,13 +189,9 @@ describe("runLint's verdict and reports (ruff 0.16.4 outputs)", () => {
       }
       return scenario()(chain);
     });
-    const { status, written } = await engine.connect(async () => {
-      const run = await runLint(source(), "sample-app");
-      return { status: run.status, written: find(chainOf(await run.reports.id()) ?? [], "withNewFile") };
-    });
     expect(status).toMatchObject({ passed: false, findings: [], unformatted: [] });
     expect(status.error).toContain("Failed to fetch");
-    expect(written.map((c) => [c.args.path, String(c.args.contents).includes("Failed to fetch")])).toEqual([
+    expect(written.map(([path, contents]) => [path, String(contents).includes("Failed to fetch")])).toEqual([
       ["ruff-error.txt", true],
     ]);
   });
