@@ -207,6 +207,15 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     });
   });
 
+  it("test: a run that collected no tests (pytest exit 5) is a failure that says so, never a pass", async () => {
+    const run = await session({ versions: { "3.12": "no-tests" } });
+    expect(await call(run, "test", { pythonVersion: "3.12" })).toMatchObject({
+      passed: false,
+      tests: 0,
+      error: "pytest collected no tests",
+    });
+  });
+
   it("test: failed then passed is flaky, not green and not red", async () => {
     const run = await session({ versions: { "3.12": "flaky" } });
     const result = await call(run, "test", { pythonVersion: "3.12" });
