@@ -5,18 +5,21 @@
  */
 import {
   argument,
+  type Changeset,
   type Container,
   check,
   type Directory,
   type File,
   type float,
   func,
+  generate,
   object,
+  type Platform,
   type Secret,
 } from "@dagger.io/dagger";
 import { runCi } from "./pipeline/ci.js";
 import { runDeploy } from "./pipeline/deploy.js";
-import { planCi } from "./pipeline/plan.js";
+import { type CiFlags, planCi } from "./pipeline/plan.js";
 import { runPublish } from "./pipeline/publish.js";
 import { TypecheckMode } from "./report/mypy.js";
 import {
@@ -28,7 +31,14 @@ import {
   TestResult,
   TypecheckResult,
 } from "./results.js";
-import { DEFAULT_PYTHON_VERSIONS, DEFAULT_SEVERITIES, SOURCE_IGNORE } from "./settings/defaults.js";
+import {
+  DEFAULT_PYTHON_VERSIONS,
+  GIT_CONFIG_ONLY,
+  type Severity,
+  SOURCE_IGNORE,
+} from "./settings/defaults.js";
+import { InputError } from "./settings/errors.js";
+import { requireRepository } from "./settings/git-remote.js";
 import { parseServices } from "./settings/services.js";
 import { parseRepository } from "./settings/tags.js";
 import {
@@ -51,32 +61,46 @@ import { runScan } from "./stages/scan.js";
 import { runTests } from "./stages/tests.js";
 import { planTypecheck, runTypecheck } from "./stages/typecheck.js";
 
-/** CI/CD for a Python service: every stage on its own, or all of them with `ci`. */
+/**
+ * CI/CD for a Python service: every stage on its own, or all of them with `ci`. Settings are given once, here,
+ * and shared by every function; in a project, set them in `.env` (PIPELINE_APP=backend) or dagger.json.
+ */
 @object()
 export class Pipeline {
-  /** the repository the pipeline works on */
   source: Directory;
-  /** the Python project's folder inside it */
+  git?: Directory;
   app: string;
-  /** the test matrix */
   pythonVersions: string[];
-  /** the coverage gate, percent */
   threshold: float;
-  /** the container registry host */
   registry: string;
-  /** the Dockerfile, relative to the repository root */
   dockerfile: string;
-  /** the command the smoke run and deploy execute in the image */
   smokeCommand: string;
-  /** what the smoke command must print */
   smokeExpect: string;
+  services: string[];
+  severities: string[];
+  platforms: string[];
+  repository: string;
+  githubToken?: Secret;
+  githubApiUrl: string;
+  registryUsername: string;
+  registryPassword?: Secret;
+  cosignKey?: Secret;
+  cosignPassword?: Secret;
+  cosignPublicKey?: File;
+  signerWorkflow: string;
+  oidcRequestUrl: string;
+  oidcRequestToken?: Secret;
+  event: string;
+  runUrl: string;
 
   constructor(
     /** The repository to work on; defaults to the one `dagger call` runs in. */
     @argument({ defaultPath: "/", ignore: SOURCE_IGNORE }) source: Directory,
+    /** The checkout's .git/config, read only for the origin remote (owner/name) when --repository is not given. */
+    @argument({ defaultPath: "/", ignore: GIT_CONFIG_ONLY }) git?: Directory,
     /** The Python project's folder in the repository (holds pyproject.toml). */
     app = "sample-app",
-    /** Python versions of the test matrix (3.10 to 3.14, and 3.14t, the free-threaded build). */
+    /** Python versions of the test matrix (3.10 to 3.14, and 3.14t, the free-threaded build); default all six. */
     pythonVersions: string[] = DEFAULT_PYTHON_VERSIONS,
     /** Combined coverage below this percent fails the gate (0 to 100). */
     threshold: float = 90,
@@ -88,8 +112,41 @@ export class Pipeline {
     smokeCommand = "python -m sample_app 2 3",
     /** Output the smoke command must print. */
     smokeExpect = "5",
+    /** Service containers the tests need: postgres (DATABASE_URL), redis (REDIS_URL), or NAME=IMAGE@sha256:<64 hex>:PORT (NAME_HOST, NAME_PORT); one instance per Python version; default none. */
+    services: string[] = [],
+    /** Severities the scan reports; default all. */
+    severities: Severity[] = [],
+    /** Platforms of the built and published image, e.g. linux/amd64,linux/arm64; default the engine's own. */
+    platforms: Platform[] = [],
+    /** owner/name on GitHub, e.g. octo-org/my-service; default the checkout's origin remote. */
+    repository = "",
+    /** Token for pull-request comments and changed files, and to push to GHCR when no registry password is given, e.g. env:GITHUB_TOKEN. */
+    githubToken?: Secret,
+    /** The GitHub API root (GITHUB_API_URL); empty means api.github.com. */
+    githubApiUrl = "",
+    /** Registry login; defaults to the repository owner. */
+    registryUsername = "",
+    /** Registry password or token, e.g. env:GITHUB_TOKEN; none pulls anonymously. */
+    registryPassword?: Secret,
+    /** Sign with this cosign private key instead of keyless, e.g. env:COSIGN_KEY. */
+    cosignKey?: Secret,
+    /** The cosign private key's password, e.g. env:COSIGN_PASSWORD. */
+    cosignPassword?: Secret,
+    /** Verify deployed images with this cosign public key instead of CI's keyless identity. */
+    cosignPublicKey?: File,
+    /** The reusable workflow that signed (OWNER/REPO/.github/workflows/python-pipeline.yml@<refs/heads/…, refs/tags/… or 40-hex commit>) when it lives in another repository; empty: this repository's own. */
+    signerWorkflow = "",
+    /** Keyless signing on GitHub Actions: the runner's ACTIONS_ID_TOKEN_REQUEST_URL. */
+    oidcRequestUrl = "",
+    /** Keyless signing on GitHub Actions: env:ACTIONS_ID_TOKEN_REQUEST_TOKEN (job permission id-token: write). */
+    oidcRequestToken?: Secret,
+    /** The GitHub event of this run (github.event_name); only a push moves the main and develop tags. Empty: a run by hand. */
+    event = "",
+    /** Link to this run, shown in summaries and comments. */
+    runUrl = "",
   ) {
     this.source = source;
+    this.git = git;
     this.app = parseAppPath(app);
     this.pythonVersions = parsePythonVersions(pythonVersions);
     this.threshold = parseThreshold(threshold);
@@ -98,101 +155,138 @@ export class Pipeline {
     parseCommand(smokeCommand);
     this.smokeCommand = smokeCommand;
     this.smokeExpect = smokeExpect;
+    parseServices(services);
+    this.services = services;
+    this.severities = parseSeverities(severities);
+    this.platforms = parsePlatforms(platforms);
+    if (repository) parseRepository(repository);
+    this.repository = repository;
+    this.githubToken = githubToken;
+    this.githubApiUrl = githubApiUrl;
+    this.registryUsername = registryUsername;
+    this.registryPassword = registryPassword;
+    this.cosignKey = cosignKey;
+    this.cosignPassword = cosignPassword;
+    this.cosignPublicKey = cosignPublicKey;
+    this.signerWorkflow = signerWorkflow;
+    this.oidcRequestUrl = oidcRequestUrl;
+    this.oidcRequestToken = oidcRequestToken;
+    this.event = event;
+    this.runUrl = runUrl;
   }
 
   /** Lint the app with ruff (check and format --check); fails listing every finding (file:line:col rule). */
   @func()
-  async lint(): Promise<LintResult> {
+  @check()
+  async lint(
+    /** return the result instead of failing when the gate fails */
+    exitZero = false,
+  ): Promise<LintResult> {
     await requireFiles(this.source, this.app);
     const { status, reports } = await runLint(this.source, this.app);
-    const result = LintResult.from(status, reports);
-    if (!result.passed) throw new Error(result.summary());
-    return result;
+    return gate(LintResult.from(status, reports), exitZero, (r) => r.summary());
   }
 
   /**
    * Type-check the app with mypy (pinned, in the app's dev environment, with the app's own config); fails listing
-   * every error (file:line:col: severity: message [code]). Runs even when the app configures no mypy.
+   * every error (file:line:col: severity: message [code]).
    */
   @func()
-  async typecheck(): Promise<TypecheckResult> {
+  @check()
+  async typecheck(
+    /** off, report (never fails) or gate; default gate when the app configures mypy ([tool.mypy], mypy.ini, .mypy.ini or setup.cfg [mypy]), else off */
+    mode?: TypecheckMode,
+    /** return the result instead of failing when the gate fails */
+    exitZero = false,
+  ): Promise<TypecheckResult> {
     await requireFiles(this.source, this.app);
-    const { config } = await planTypecheck(this.source, this.app, TypecheckMode.gate);
-    const { status, reports } = await runTypecheck(this.source, this.app, TypecheckMode.gate, config);
-    const result = TypecheckResult.from(status, reports);
-    if (!result.passed) throw new Error(result.summary());
-    return result;
+    const plan = await planTypecheck(this.source, this.app, mode);
+    if (plan.mode === TypecheckMode.off)
+      return TypecheckResult.skip(
+        mode === TypecheckMode.off ? "--mode off" : "the app configures no mypy; --mode gate runs it anyway",
+      );
+    const { status, reports } = await runTypecheck(this.source, this.app, plan.mode, plan.config);
+    return gate(TypecheckResult.from(status, reports), exitZero, (r) => r.summary());
   }
 
   /**
-   * The app folder after ruff's safe fixes (`ruff check --fix`) and `ruff format`, with the pinned ruff and the
-   * app's own config; prints the files it changed and the findings left for a person. Write it back with
-   * `dagger call fix export --path sample-app` (your app's folder).
+   * ruff's safe fixes (`ruff check --fix`) and `ruff format` over the app, with the pinned ruff and the app's own
+   * config, as a changeset that `dagger call fix` previews and applies (`dagger -y call fix` without asking;
+   * run it from the repository's root). Prints the findings left for a person.
    */
   // Never cached as a function result, so every call prints what it did; the execs beneath still replay.
   @func({ cache: "never" })
-  async fix(): Promise<Directory> {
+  @generate()
+  async fix(): Promise<Changeset> {
     await requireFiles(this.source, this.app);
     const run = await runFix(this.source, this.app);
     process.stderr.write(`${fixReport(run, this.app)}\n`);
-    return run.fixed;
+    return this.source.withDirectory(this.app, run.fixed).changes(this.source);
   }
 
-  /** Run the app's tests with coverage on one Python version; the result reports failures instead of failing. */
+  /** Run the app's tests with coverage on one Python version; fails when they fail. */
   // Not cached as a function result: a failed or flaky run must not be replayed for 7 days (the execs
   // themselves still replay a green run, and rerun a failed one fresh).
   @func({ cache: "never" })
   async test(
     /** e.g. 3.12, or 3.14t for the free-threaded build */
     pythonVersion: string,
-    /** service containers the tests need: postgres (gives DATABASE_URL), redis (gives REDIS_URL); one instance per Python version; default none */
-    services: string[] = [],
-    /** another service container, NAME=IMAGE@sha256:<64 hex>:PORT (tests get NAME_HOST and NAME_PORT); repeatable; default none */
-    service: string[] = [],
+    /** return the result instead of failing when the tests fail */
+    exitZero = false,
   ): Promise<TestResult> {
     const version = parsePythonVersion(pythonVersion);
-    const needed = parseServices(services, service);
+    const needed = parseServices(this.services);
     await requireFiles(this.source, this.app);
-    return TestResult.from(await runTests(this.source, this.app, version, needed));
+    return gate(TestResult.from(await runTests(this.source, this.app, version, needed)), exitZero, (r) =>
+      r.failureText(),
+    );
   }
 
-  /** Run the tests on every Python version concurrently, combine coverage, and judge it against the threshold. */
+  /** Run the tests on every Python version concurrently and gate the combined coverage; fails when either fails. */
   @func({ cache: "never" })
   async testMatrix(
-    /** service containers the tests need: postgres (gives DATABASE_URL), redis (gives REDIS_URL); one instance per Python version; default none */
-    services: string[] = [],
-    /** another service container, NAME=IMAGE@sha256:<64 hex>:PORT (tests get NAME_HOST and NAME_PORT); repeatable; default none */
-    service: string[] = [],
+    /** return the result instead of failing when a version's tests or the coverage gate fail */
+    exitZero = false,
   ): Promise<MatrixResult> {
-    const needed = parseServices(services, service);
+    const needed = parseServices(this.services);
     await requireFiles(this.source, this.app);
-    const { runs, gate, reports } = await runMatrix(
-      this.source,
-      this.app,
-      this.pythonVersions,
-      this.threshold,
-      needed,
-    );
-    return MatrixResult.from(runs, gate, reports);
+    const {
+      runs,
+      gate: verdict,
+      reports,
+    } = await runMatrix(this.source, this.app, this.pythonVersions, this.threshold, needed);
+    return gate(MatrixResult.from(runs, verdict, reports), exitZero, (r) => r.failureText());
   }
 
-  /** Build the service image from the Dockerfile, with OCI labels. */
+  /** Every Python version's tests pass (the check behind `dagger check tests`). */
+  @func({ cache: "never" })
+  @check()
+  async tests(): Promise<void> {
+    const result = await this.testMatrix(true);
+    const text = result.testsFailureText();
+    if (text !== "") throw new Error(text);
+  }
+
+  /** Combined coverage meets the threshold (the check behind `dagger check coverage`). */
+  @func({ cache: "never" })
+  @check()
+  async coverage(): Promise<void> {
+    const result = await this.testMatrix(true);
+    if (!result.gatePassed) throw new Error(result.gateMessage);
+  }
+
+  /** Build the service image from the Dockerfile, with OCI labels, for the first of --platforms (default the engine's own). */
   @func()
-  build(
-    /** e.g. linux/arm64; empty builds for the engine's own platform */
-    platform = "",
-    /** owner/name, for the org.opencontainers.image.source label */
-    repository = "",
-    /** commit SHA, for the org.opencontainers.image.revision label */
-    revision = "",
+  async build(
+    /** the commit, for the org.opencontainers.image.revision label */
+    sha = "",
     /** RFC 3339 time, for the org.opencontainers.image.created label */
     created = "",
-  ): Container {
-    const platforms = platform ? parsePlatforms([platform]) : [];
-    if (repository) parseRepository(repository);
-    return buildImages(this.source, this.dockerfile, platforms, {
+  ): Promise<Container> {
+    const repository = await this.repositoryOrEmpty();
+    return buildImages(this.source, this.dockerfile, this.platforms.slice(0, 1), {
       source: repository ? `https://github.com/${repository}` : "",
-      revision,
+      revision: sha,
       created,
     })[0];
   }
@@ -201,24 +295,27 @@ export class Pipeline {
   // Not cached as a function result: the scan is keyed on the DB's 6-hour slot, computed when it runs.
   @func({ cache: "never" })
   async scan(
-    /** severities to report */
-    severity: string[] = DEFAULT_SEVERITIES,
-    /** fail when a finding at or above this severity exists (e.g. HIGH); empty only reports */
-    failOn = "",
+    /** fail when a finding at or above this severity exists; unset only reports */
+    failOn?: Severity,
+    /** return the result instead of failing when the gate fails */
+    exitZero = false,
   ): Promise<ScanResult> {
-    const severities = parseSeverities(severity);
-    const floor = parseSeverity(failOn, "--fail-on");
+    const floor = parseSeverity(failOn ?? "", "--fail-on");
     await requireFiles(this.source, this.app, this.dockerfile);
-    const { status, table, reports } = await runScan(this.build(), severities, floor);
-    const result = ScanResult.from(status, table, reports);
-    if (!result.passed) throw new Error(`Scan failed: findings at or above ${floor}.\n${result.table}`);
-    return result;
+    const image = buildImages(this.source, this.dockerfile, [], { source: "", revision: "", created: "" })[0];
+    const { status, table, reports } = await runScan(image, this.settings().severities, floor);
+    return gate(
+      ScanResult.from(status, table, reports),
+      exitZero,
+      (r) => `Scan failed: findings at or above ${floor}.\n${r.table}`,
+    );
   }
 
   /**
-   * The whole pipeline: lint, test matrix, coverage gate, image build, scan and smoke run, concurrently.
-   * With --publish and credentials it pushes the image and comments on the pull request; without them it
-   * says what it skipped. Fails when a gate fails, unless --exit-zero (then read `passed` or status.json).
+   * The whole pipeline: lint, type check, test matrix, coverage gate, image build, scan and smoke run,
+   * concurrently; with --publish and credentials it pushes (and with --sign signs) the image, and comments on the
+   * pull request. Prints the run's summary; fails with the failure lines when a gate fails, unless --exit-zero.
+   * `ci-run` takes the same flags and returns the run with its reports.
    */
   @func({ cache: "never" })
   async ci(
@@ -226,224 +323,174 @@ export class Pipeline {
     publish = false,
     /** push to an in-engine registry instead and deploy from it: a full rehearsal, no credentials needed */
     rehearse = false,
-    /** owner/name on GitHub, e.g. octo-org/my-service */
-    repository = "",
-    /** the branch being built (image tag and PR lookup) */
-    branch = "",
-    /** the commit being built (sha-<7> tag, label, PR lookup) */
-    sha = "",
-    /** link to this run, shown in the summary and the PR comment */
-    runUrl = "",
-    /** token to comment on the pull request (and to push to GHCR when no registry password is given) */
-    githubToken?: Secret,
-    /** registry login; defaults to the repository owner */
-    registryUsername = "",
-    /** registry password or token */
-    registryPassword?: Secret,
-    /** platforms of the published image, e.g. linux/amd64,linux/arm64 */
-    platforms: string[] = [],
-    /** severities the scan reports */
-    severity: string[] = DEFAULT_SEVERITIES,
-    /** the scan fails at or above this severity; empty only reports */
-    failOn = "",
-    /** return the result (and its reports) even when a gate failed, instead of failing */
-    exitZero = false,
-    /** the GitHub event of this run (github.event_name): only a push run moves the main and develop tags */
-    event = "",
-    /** the GitHub API root (GITHUB_API_URL); empty means api.github.com */
-    githubApiUrl = "",
     /** sign the pushed digest with cosign and attach the SBOM as a signed attestation (needs --publish) */
     sign = false,
-    /** keyless signing on GitHub Actions: the runner's ACTIONS_ID_TOKEN_REQUEST_URL */
-    oidcRequestUrl = "",
-    /** keyless signing on GitHub Actions: env:ACTIONS_ID_TOKEN_REQUEST_TOKEN (job permission id-token: write) */
-    oidcRequestToken?: Secret,
-    /** sign with this cosign private key instead, e.g. env:COSIGN_KEY */
-    cosignKey?: Secret,
-    /** the cosign private key's password, e.g. env:COSIGN_PASSWORD */
-    cosignPassword?: Secret,
+    /** the branch being built (image tag and PR lookup) */
+    branch = "",
+    /** the commit being built (sha-<7> tag, revision label, PR lookup) */
+    sha = "",
+    /** the scan fails at or above this severity; unset only reports */
+    failOn?: Severity,
     /** fail when under this percent (0 to 100) of the PR's changed executable lines ran in tests; 0 only reports */
     diffThreshold: float = 0,
-    /** mypy: off, report (list findings, never fail) or gate; default gate when the app configures mypy ([tool.mypy], mypy.ini, .mypy.ini or setup.cfg [mypy]), else off */
+    /** mypy: off, report or gate; default gate when the app configures mypy, else off */
     typecheck?: TypecheckMode,
-    /** service containers the tests need: postgres (gives DATABASE_URL), redis (gives REDIS_URL); one instance per Python version; default none */
-    services: string[] = [],
-    /** another service container, NAME=IMAGE@sha256:<64 hex>:PORT (tests get NAME_HOST and NAME_PORT); repeatable; default none */
-    service: string[] = [],
+    /** print the summary instead of failing when a gate fails */
+    exitZero = false,
+  ): Promise<string> {
+    const flags = { publish, rehearse, sign, branch, sha, failOn, diffThreshold, typecheck };
+    return (await this.runCi(flags, exitZero)).summary;
+  }
+
+  /** `ci` with the same flags, returning the run (passed, summary, status, reports, diff-coverage) instead of printing it. */
+  @func({ cache: "never" })
+  async ciRun(
+    /** push the image when every gate passes */
+    publish = false,
+    /** push to an in-engine registry instead and deploy from it: a full rehearsal, no credentials needed */
+    rehearse = false,
+    /** sign the pushed digest with cosign and attach the SBOM as a signed attestation (needs --publish) */
+    sign = false,
+    /** the branch being built (image tag and PR lookup) */
+    branch = "",
+    /** the commit being built (sha-<7> tag, revision label, PR lookup) */
+    sha = "",
+    /** the scan fails at or above this severity; unset only reports */
+    failOn?: Severity,
+    /** fail when under this percent (0 to 100) of the PR's changed executable lines ran in tests; 0 only reports */
+    diffThreshold: float = 0,
+    /** mypy: off, report or gate; default gate when the app configures mypy, else off */
+    typecheck?: TypecheckMode,
+    /** return the run (and its reports) instead of failing when a gate fails */
+    exitZero = false,
   ): Promise<CiRun> {
-    const plan = planCi(this.settings(), {
-      publish,
-      rehearse,
-      repository,
-      branch,
-      sha,
-      runUrl,
-      githubToken,
-      registryUsername,
-      registryPassword,
-      platforms,
-      severity,
-      failOn,
-      event,
-      githubApiUrl,
-      sign,
-      oidcRequestUrl,
-      oidcRequestToken,
-      cosignKey,
-      cosignPassword,
-      diffThreshold,
-      ...(typecheck ? { typecheck } : {}),
-      services,
-      service,
-    });
-    await requireFiles(this.source, this.app, this.dockerfile);
-    const { status, summary, reports } = await runCi(plan);
-    if (!status.passed && !exitZero) {
-      throw new Error(
-        `CI failed:\n- ${(status.failures ?? []).join("\n- ")}\nRerun with --exit-zero and chain \`reports export --path reports\` to keep every report.`,
-      );
-    }
-    return CiRun.from(status.passed, summary, JSON.stringify(status), reports, status.diffCoverage);
+    const flags = { publish, rehearse, sign, branch, sha, failOn, diffThreshold, typecheck };
+    return this.runCi(flags, exitZero);
   }
 
   /**
-   * Build the image and push it to <registry>/<owner>/<repo>:sha-<7> and :<branch tag> (main and develop only on
-   * --event push), optionally signed; returns the pushed reference with its digest.
+   * Build the image and push it to <registry>/<owner>/<repo>:sha-<7> and :<branch tag> (main and develop only
+   * with --event push), optionally signed; prints the pushed reference with its digest.
    */
   @func({ cache: "never" })
   async publish(
-    /** owner/name, e.g. octo-org/my-service (lowercased in the image name) */
-    repository: string,
     /** the branch; its tag follows docker/metadata-action's rule, made injective */
     branch: string,
     /** the commit; adds the sha-<7> tag and the revision label */
     sha = "",
-    /** registry login; defaults to the repository owner */
-    registryUsername = "",
-    /** registry password or token, e.g. env:GITHUB_TOKEN */
-    registryPassword?: Secret,
-    /** platforms, e.g. linux/amd64,linux/arm64 for a multi-arch image */
-    platforms: string[] = [],
-    /** the GitHub event (push moves the main and develop tags; anything else leaves them) */
-    event = "",
-    /** sign the pushed digest with cosign (keyless needs the OIDC flags, else --cosign-key) */
+    /** sign the pushed digest with cosign (keyless needs the OIDC settings, else --cosign-key) */
     sign = false,
-    /** keyless signing on GitHub Actions: the runner's ACTIONS_ID_TOKEN_REQUEST_URL */
-    oidcRequestUrl = "",
-    /** keyless signing on GitHub Actions: env:ACTIONS_ID_TOKEN_REQUEST_TOKEN */
-    oidcRequestToken?: Secret,
-    /** sign with this cosign private key, e.g. env:COSIGN_KEY */
-    cosignKey?: Secret,
-    /** the cosign private key's password, e.g. env:COSIGN_PASSWORD */
-    cosignPassword?: Secret,
   ): Promise<string> {
+    const repository = await this.requireRepository("publish");
     return runPublish(this.settings(), {
       repository,
       branch,
       sha,
-      registryUsername,
-      platforms,
-      event,
+      registryUsername: this.registryUsername,
+      platforms: this.platforms,
+      event: this.event,
       sign,
-      oidcRequestUrl,
-      ...(registryPassword ? { registryPassword } : {}),
-      ...(oidcRequestToken ? { oidcRequestToken } : {}),
-      ...(cosignKey ? { cosignKey } : {}),
-      ...(cosignPassword ? { cosignPassword } : {}),
+      oidcRequestUrl: this.oidcRequestUrl,
+      ...(this.registryPassword ? { registryPassword: this.registryPassword } : {}),
+      ...(this.oidcRequestToken ? { oidcRequestToken: this.oidcRequestToken } : {}),
+      ...(this.cosignKey ? { cosignKey: this.cosignKey } : {}),
+      ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
     });
   }
 
   /**
-   * Deploy what CI built for a commit: pull <registry>/<owner>/<repo>:sha-<7> (or an exact digest), resolve it to
-   * its digest, verify its cosign signature (CI's workflow identity, or --cosign-public-key) and that its
-   * revision label is the commit, then run the smoke command, comment on the pull request, and fail when
-   * anything did not hold. A refused image never runs.
+   * Verify and smoke-test a branch's published image for its environment (main: production, develop: staging,
+   * else preview): resolve <registry>/<owner>/<repo>:<branch tag> (or sha-<7> with --sha, or --digest) to one
+   * digest, verify its cosign signature (that branch's push run in CI, or --cosign-public-key), show its revision
+   * label (checked with --sha), run the smoke command in it, and comment on the pull request. A refused image
+   * never runs. The result names the digest, for a real deployer to roll out.
    */
   @func({ cache: "never" })
   async deploy(
-    /** the branch CI built; with --event push, main -> production and develop -> staging; else preview */
+    /** the branch whose image to deploy, e.g. main */
     branch: string,
-    /** owner/name, e.g. octo-org/my-service */
-    repository: string,
-    /** the full commit SHA CI built: its sha-<7> image is deployed and its revision label must match */
+    /** the full commit CI built: deploy its sha-<7> image, whose revision label must match */
     sha = "",
-    /** deploy this exact digest (sha256:…) instead of resolving sha-<7> */
+    /** deploy this exact digest (sha256:…) instead of resolving a tag */
     digest = "",
-    /** override the environment the branch and event map to */
+    /** override the environment the branch (and --event) map to */
     environment = "",
-    /** link to this run, shown in the comment */
-    runUrl = "",
-    /** token to comment on the pull request */
-    githubToken?: Secret,
-    /** registry login; defaults to the repository owner */
-    registryUsername = "",
-    /** registry password or token, for private packages */
-    registryPassword?: Secret,
-    /** the GitHub event of the CI run that built the image (workflow_run.event): push or pull_request */
-    event = "",
-    /** the GitHub API root (GITHUB_API_URL); empty means api.github.com */
-    githubApiUrl = "",
     /** run an image whose signature was not verified (a laptop image nobody signed); said in the summary */
     allowUnsigned = false,
-    /** verify with this cosign public key instead of CI's keyless identity */
-    cosignPublicKey?: File,
-    /** the reusable workflow that signed, as its certificate names it (OWNER/REPO/.github/workflows/python-pipeline.yml@<refs/heads/…, refs/tags/… or 40-hex commit>) when it lives in another repository; empty: this repository's own python-pipeline.yml at the ref CI ran on */
-    signerWorkflow = "",
+    /** return the result instead of failing when the deploy is refused or its smoke run fails */
+    exitZero = false,
   ): Promise<Deployment> {
+    const repository = await this.requireRepository("deploy");
     const { status, summary } = await runDeploy(this.settings(), {
       branch,
       repository,
       sha,
       digest,
       environment,
-      event,
-      runUrl,
-      githubApiUrl,
-      githubToken,
-      registryUsername,
-      registryPassword,
+      event: this.event,
+      runUrl: this.runUrl,
+      githubApiUrl: this.githubApiUrl,
+      githubToken: this.githubToken,
+      registryUsername: this.registryUsername,
+      registryPassword: this.registryPassword,
       allowUnsigned,
-      ...(cosignPublicKey ? { cosignPublicKey } : {}),
-      signerWorkflow,
+      ...(this.cosignPublicKey ? { cosignPublicKey: this.cosignPublicKey } : {}),
+      signerWorkflow: this.signerWorkflow,
     });
-    return Deployment.from(status, summary);
+    return gate(
+      Deployment.from(status, summary),
+      exitZero,
+      (d) => `Deploy to ${d.environment} failed: ${d.output}\n${d.summary}`,
+    );
   }
 
-  /** Lint, as a check for `dagger check`. */
-  @func()
-  @check()
-  async checkLint(): Promise<void> {
-    await this.lint();
+  /** One `ci` run: plan every flag and setting, run, then fail or return by the one failure rule. */
+  private async runCi(flags: CiFlags, exitZero: boolean): Promise<CiRun> {
+    const repository = await this.repositoryOrEmpty();
+    const plan = planCi(this.settings(), {
+      ...flags,
+      repository,
+      runUrl: this.runUrl,
+      event: this.event,
+      githubApiUrl: this.githubApiUrl,
+      registryUsername: this.registryUsername,
+      oidcRequestUrl: this.oidcRequestUrl,
+      ...(this.githubToken ? { githubToken: this.githubToken } : {}),
+      ...(this.registryPassword ? { registryPassword: this.registryPassword } : {}),
+      ...(this.oidcRequestToken ? { oidcRequestToken: this.oidcRequestToken } : {}),
+      ...(this.cosignKey ? { cosignKey: this.cosignKey } : {}),
+      ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
+    });
+    await requireFiles(this.source, this.app, this.dockerfile);
+    const { status, summary, reports } = await runCi(plan);
+    const run = CiRun.from(status.passed, summary, JSON.stringify(status), reports, status.diffCoverage);
+    return gate(
+      run,
+      exitZero,
+      () =>
+        `CI failed:\n- ${(status.failures ?? []).join("\n- ")}\nRerun with --exit-zero and chain \`reports export --path reports\` (ci-run) to keep every report.`,
+    );
   }
 
-  /** mypy, as a check for `dagger check`; passes without running anything when the app configures no mypy. */
-  @func()
-  @check()
-  async checkTypecheck(): Promise<void> {
-    const { mode } = await planTypecheck(this.source, this.app, undefined);
-    if (mode === TypecheckMode.off) return;
-    await this.typecheck();
+  /** The checkout's .git/config, or undefined when the source has none. */
+  private async gitConfig(): Promise<string | undefined> {
+    if (!this.git) return undefined;
+    return this.git
+      .file(".git/config")
+      .contents()
+      .catch(() => undefined);
   }
 
-  /** Every Python version's tests pass, as a check for `dagger check`. */
-  @func()
-  @check()
-  async checkTests(): Promise<void> {
-    const result = await this.testMatrix();
-    const failed = result.results.filter((r) => !r.passed);
-    if (failed.length > 0) {
-      throw new Error(
-        `Tests failed on ${failed.map((r) => `Python ${r.version}${r.error ? ` (${r.error})` : ""}`).join(", ")}.`,
-      );
-    }
+  private async requireRepository(what: string): Promise<string> {
+    return requireRepository(this.repository, this.repository ? undefined : await this.gitConfig(), what);
   }
 
-  /** Combined coverage meets the threshold, as a check for `dagger check`. */
-  @func()
-  @check()
-  async checkCoverage(): Promise<void> {
-    const result = await this.testMatrix();
-    if (!result.gatePassed) throw new Error(result.gateMessage);
+  /** The repository when it can be known, else "" (a local run labels and comments nothing). */
+  private async repositoryOrEmpty(): Promise<string> {
+    return this.requireRepository("ci").catch((err: unknown) => {
+      if (err instanceof InputError) return "";
+      throw err;
+    });
   }
 
   /** The settings every stage shares, as plain data for the stage files. */
@@ -457,6 +504,20 @@ export class Pipeline {
       dockerfile: this.dockerfile,
       smokeCommand: this.smokeCommand,
       smokeExpect: this.smokeExpect,
+      services: parseServices(this.services),
+      severities: parseSeverities(this.severities),
+      platforms: this.platforms,
     };
   }
+}
+
+/** The one failure rule: a result whose gate failed fails its function, unless the caller asked for it back. */
+function gate<T extends { passed: boolean | (() => boolean) }>(
+  result: T,
+  exitZero: boolean,
+  message: (result: T) => string,
+): T {
+  const passed = typeof result.passed === "function" ? result.passed() : result.passed;
+  if (!passed && !exitZero) throw new Error(message(result));
+  return result;
 }

@@ -4,7 +4,7 @@
  * a declared field (`could not find result property`), so nothing is spread into them. Object constructors are
  * part of the module's API, so each class keeps an argument-free one and a static `from`.
  */
-import { type Directory, type File, type float, func, object } from "@dagger.io/dagger";
+import { type Directory, dag, type File, type float, func, object } from "@dagger.io/dagger";
 import { formatTypecheckFinding, type TypecheckStatus } from "./report/mypy.js";
 import { formatFinding } from "./report/ruff.js";
 import type { DeployStatus, DiffCoverageStatus, GateStatus, LintStatus, ScanStatus } from "./report/types.js";
@@ -77,6 +77,15 @@ export class TestResult {
   coverageXml(): File {
     return this.reports.file(`coverage-${versionSlug(this.version)}.xml`);
   }
+
+  /** What a failed run fails with: the version and why, then the failed tests. */
+  failureText(): string {
+    return [`Tests failed on ${this.label()}.`, ...this.failedTests.map((t) => `- ${t}`)].join("\n");
+  }
+
+  label(): string {
+    return `Python ${this.version}${this.error ? ` (${this.error})` : ""}`;
+  }
 }
 
 /** The whole matrix: every version's result, the combined coverage and the gate's verdict on it. */
@@ -108,6 +117,17 @@ export class MatrixResult {
   passed(): boolean {
     return this.gatePassed && this.results.every((r) => r.passed);
   }
+
+  /** The versions whose tests failed, each with why; "" when none did. */
+  testsFailureText(): string {
+    const failed = this.results.filter((r) => !r.passed);
+    return failed.length === 0 ? "" : `Tests failed on ${failed.map((r) => r.label()).join(", ")}.`;
+  }
+
+  /** What a failed matrix fails with: the failed versions, then the gate's verdict when it failed. */
+  failureText(): string {
+    return [this.testsFailureText(), this.gatePassed ? "" : this.gateMessage].filter(Boolean).join("\n");
+  }
 }
 
 /** mypy's findings on the app: the pinned version, in the app's dev environment, with the app's own config. */
@@ -123,6 +143,17 @@ export class TypecheckResult {
   @func() error = "";
   /** mypy.json (its -O json lines), mypy-stderr.txt and mypy-exit-code; mypy-error.txt when it never ran */
   @func() reports!: Directory;
+  /** why mypy did not run (e.g. the app configures none); empty when it ran */
+  @func() skipped = "";
+
+  /** A check that did not run: it passes, and says why. */
+  static skip(reason: string): TypecheckResult {
+    const r = new TypecheckResult();
+    r.passed = true;
+    r.skipped = reason;
+    r.reports = dag.directory();
+    return r;
+  }
 
   static from(status: TypecheckStatus, reports: Directory): TypecheckResult {
     const r = new TypecheckResult();
@@ -137,6 +168,7 @@ export class TypecheckResult {
   /** A readable account: the verdict, then every finding. */
   @func()
   summary(): string {
+    if (this.skipped) return `mypy: skipped (${this.skipped})`;
     const lines = [this.passed ? "mypy: no errors" : `mypy: ${this.errors} error(s)`];
     if (this.error) lines.push(`error: ${this.error}`);
     lines.push(...this.findings);

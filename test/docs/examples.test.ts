@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Engine, secretId, startEngine } from "../helpers/engine.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
-import { constructPipeline, invokeFunction } from "../helpers/invoke.js";
+import { callPipeline } from "../helpers/invoke.js";
 import { SCENARIO_SHA, type Scenario, scenario, upstream } from "../helpers/scenario.js";
 import { throughMergedReports } from "../plan/combined-coverage.js";
 
@@ -82,15 +82,9 @@ afterAll(async () => {
 async function call(s: Scenario, fnName: string, fnArgs: Record<string, unknown>): Promise<string> {
   const engine = await startEngine(throughMergedReports(scenario({ ...s, secret: gh.token })));
   engines.push(engine);
-  const parentArgs = await constructPipeline(engine);
-  try {
-    const { value } = await engine.connect(() => invokeFunction({ fnName, parentArgs, fnArgs }));
-    return String((value as { summary: string }).summary);
-  } catch (err) {
-    // A failed deploy fails the call after commenting; the comment's body ends its error message.
-    const message = err instanceof Error ? err.message : String(err);
-    return message.slice(message.indexOf("\n") + 1);
-  }
+  // ci prints its summary; ci-run and deploy return an object whose summary it is
+  const value = await callPipeline(engine, fnName, fnArgs);
+  return typeof value === "string" ? value : String((value as { summary: string }).summary);
 }
 
 const github = () => ({
@@ -131,9 +125,14 @@ const EXAMPLES: Record<string, () => Promise<string>> = {
       "ci",
       { ...github(), ...publish, branch: "feature/login", event: "pull_request", exitZero: true },
     ),
-  "cd-pass": () => call({}, "deploy", { ...github(), branch: "main", event: "push" }),
+  "cd-pass": () => call({}, "deploy", { ...github(), branch: "main", event: "push", exitZero: true }),
   "cd-fail": () =>
-    call({ unsigned: true }, "deploy", { ...github(), branch: "feature/login", event: "pull_request" }),
+    call({ unsigned: true }, "deploy", {
+      ...github(),
+      branch: "feature/login",
+      event: "pull_request",
+      exitZero: true,
+    }),
 };
 
 const rendered = new Map<string, string>();
@@ -196,7 +195,7 @@ describe("the examples show what they are chosen for", () => {
   });
 
   it("a deploy verifies before it runs, and a refused image says why", () => {
-    expect(rendered.get("cd-pass")).toContain("## ✅ Deployed to production");
+    expect(rendered.get("cd-pass")).toContain("## ✅ Verified and smoke-tested for production");
     expect(rendered.get("cd-pass")).toContain("| Signature | signed by");
     expect(rendered.get("cd-fail")).toContain("refused: the signature of");
   });

@@ -24,6 +24,7 @@ export type IntrospectedFunction = {
   description: string;
   cache?: string;
   isCheck?: boolean;
+  isGenerator?: boolean;
   arguments: Record<string, IntrospectedArgument>;
   returnType: { kind: string; name?: string };
 };

@@ -78,3 +78,38 @@ export async function constructPipeline(
   );
   return value as Record<string, unknown>;
 }
+
+/** The constructor's argument names, as the SDK's introspector registers them. */
+let ctorNames: Promise<Set<string>> | undefined;
+function constructorNames(): Promise<Set<string>> {
+  ctorNames ??= introspect().then(
+    (mod) => new Set(Object.keys(mod.objects.Pipeline?._constructor?.arguments ?? {})),
+  );
+  return ctorNames;
+}
+
+/**
+ * A call's arguments split the way the surface takes them: settings (the constructor's: repository, tokens,
+ * services...) and the function's own flags. Tests name what a run is given; this puts each where a user types it.
+ */
+export async function splitArgs(
+  args: Record<string, unknown>,
+): Promise<{ ctor: Record<string, unknown>; fn: Record<string, unknown> }> {
+  const names = await constructorNames();
+  const ctor: Record<string, unknown> = {};
+  const fn: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) (names.has(k) ? ctor : fn)[k] = v;
+  return { ctor, fn };
+}
+
+/** Constructs the Pipeline with the settings among `args` (and `ctor`), then calls `fnName` with the rest. */
+export async function callPipeline(
+  engine: Engine,
+  fnName: string,
+  args: Record<string, unknown> = {},
+  ctor: Record<string, unknown> = {},
+): Promise<unknown> {
+  const split = await splitArgs(args);
+  const parentArgs = await constructPipeline(engine, { ...ctor, ...split.ctor });
+  return (await engine.connect(() => invokeFunction({ fnName, parentArgs, fnArgs: split.fn }))).value;
+}

@@ -47,8 +47,15 @@ export type Scenario = {
   suite?: "fixtures" | "sample-app";
   /** the token's plaintext, when a test reads secrets (default a fake value) */
   secret?: string;
-  /** the image's org.opencontainers.image.revision label (default SCENARIO_SHA) */
-  revisionLabel?: string;
+  /** the image's org.opencontainers.image.revision label (default SCENARIO_SHA); null: the image has none */
+  revisionLabel?: string | null;
+  /** the checkout's .git/config as the `git` argument holds it; null or absent: the file is missing */
+  gitConfig?: string | null;
+  /**
+   * the git ref in the image's signing certificate (GitHub Workflow Ref): cosign verify fails when the run asks
+   * for another (cosign's validateCertExtensions); absent: whatever is asked
+   */
+  signedRef?: string;
   /** cosign verify fails: the image is not signed by the expected identity */
   unsigned?: boolean;
   /** cosign sign fails with this stderr */
@@ -198,6 +205,10 @@ export function scenario(s: Scenario = {}): Resolver {
       const name = execs(chain).length === 0 ? mypyConfigName(args.path) : undefined;
       return name === undefined ? true : mypyFileText(s, name) !== null;
     }
+    if (field === "contents" && find(chain, "file").at(-1)?.args.path === ".git/config") {
+      if (s.gitConfig == null) throw new Error("lstat /.git/config: no such file or directory");
+      return s.gitConfig;
+    }
     if (field === "contents" && execs(chain).length === 0) {
       const name = mypyConfigName(find(chain, "file").at(-1)?.args.path);
       if (name !== undefined) return mypyFileText(s, name) ?? "";
@@ -288,6 +299,16 @@ export function scenario(s: Scenario = {}): Resolver {
       const inImage = find(chain, "dockerBuild").length > 0;
       return (inImage ? s.distributions?.image : s.distributions?.tested) ?? SAMPLE_APP_ONLY;
     }
+    if (cosignExec(chain, "verify") && s.signedRef !== undefined) {
+      const asked = envOf(chain, "SOURCE_REF");
+      if (asked !== undefined && asked !== s.signedRef) {
+        throw execError({
+          exitCode: 1,
+          stderr: "Error: no matching signatures: expected GitHub Workflow Ref not found in certificate",
+          cmd: ["sh", "-c", "…"],
+        });
+      }
+    }
     if (cosignExec(chain, "verify") && s.unsigned) {
       throw execError({
         exitCode: 1,
@@ -298,8 +319,13 @@ export function scenario(s: Scenario = {}): Resolver {
     if (cosignExec(chain, "sign") && s.signFails) {
       throw execError({ exitCode: 1, stderr: s.signFails, cmd: ["sh", "-c", "…"] });
     }
+    // the engine answers null for a label the image lacks (core/schema/container.go)
     if (field === "label")
-      return args.name === "org.opencontainers.image.revision" ? (s.revisionLabel ?? SCENARIO_SHA) : "";
+      return args.name === "org.opencontainers.image.revision"
+        ? s.revisionLabel === undefined
+          ? SCENARIO_SHA
+          : s.revisionLabel
+        : null;
 
     const built = find(chain, "dockerBuild").length > 0;
     if (built && s.buildFails && (field === "sync" || field === "stdout")) {

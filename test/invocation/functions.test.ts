@@ -9,6 +9,7 @@ import {
   allChains as allChainsOf,
   type Chain,
   chainOf,
+  directoryId,
   type Engine,
   enginesPerTest,
   execs,
@@ -20,28 +21,35 @@ import {
   secretId,
 } from "../helpers/engine.js";
 import { introspect } from "../helpers/introspect.js";
-import { constructPipeline, type FunctionCall, invokeFunction } from "../helpers/invoke.js";
-import { bindsService, SCENARIO_SHA, type Scenario, scenario, upstream } from "../helpers/scenario.js";
+import { constructPipeline, type FunctionCall, invokeFunction, splitArgs } from "../helpers/invoke.js";
+import { bindsService, envOf, SCENARIO_SHA, type Scenario, scenario, upstream } from "../helpers/scenario.js";
 
 const startEngine = enginesPerTest();
 
 /** Every (object, function) this file invoked, checked against the module's surface at the end. */
 const invoked = new Set<string>();
 
-type Run = { engine: Engine; parentArgs: Record<string, unknown> };
+type Run = { engine: Engine; parentArgs: Record<string, unknown>; ctor: Record<string, unknown> };
 
 /** A stand-in engine for one scripted run and the Pipeline's constructed state (threshold 70: see scenario). */
 async function session(s: Scenario | Resolver = {}, ctor: Record<string, unknown> = {}): Promise<Run> {
   const engine = await startEngine(typeof s === "function" ? s : scenario(s));
   invoked.add("Pipeline.");
   // coverage-real.xml (coverage.py's own report) totals 78.57%: a 70% gate passes on it.
-  const parentArgs = await constructPipeline(engine, { threshold: 70, ...ctor });
-  return { engine, parentArgs };
+  const settings = { threshold: 70, ...ctor };
+  const parentArgs = await constructPipeline(engine, settings);
+  return { engine, parentArgs, ctor: settings };
 }
 
-async function call(run: Run, fnName: string, fnArgs: Record<string, unknown> = {}, parentName = "Pipeline") {
+/** Calls a function; settings among `args` (repository, tokens, services...) go to the constructor, as typed. */
+async function call(run: Run, fnName: string, args: Record<string, unknown> = {}, parentName = "Pipeline") {
   invoked.add(`${parentName}.${fnName}`);
-  const c: FunctionCall = { parentName, fnName, parentArgs: run.parentArgs, fnArgs };
+  const { ctor, fn: fnArgs } = parentName === "Pipeline" ? await splitArgs(args) : { ctor: {}, fn: args };
+  const parentArgs =
+    Object.keys(ctor).length === 0
+      ? run.parentArgs
+      : await constructPipeline(run.engine, { ...run.ctor, ...ctor });
+  const c: FunctionCall = { parentName, fnName, parentArgs, fnArgs };
   return (await run.engine.connect(() => invokeFunction(c))).value as Record<string, unknown>;
 }
 
@@ -121,7 +129,7 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(err.message).toContain("No solution found");
   });
 
-  it("fix: returns the app folder after ruff's fixes and prints what changed", async () => {
+  it("fix: returns ruff's fixes as a changeset of the repository and prints what changed", async () => {
     const run = await session((chain) =>
       leafOf(chain).field === "modifiedPaths" ? ["src/sample_app/cli.py"] : scenario()(chain),
     );
@@ -131,8 +139,12 @@ describe("Pipeline functions through the SDK's invocation path", () => {
       return true;
     });
     try {
-      const fixed = await call(run, "fix");
-      const chain = chainOf(fixed) as Chain;
+      const changes = chainOf(await call(run, "fix")) as Chain;
+      // the whole source with the fixed app folder, against the source: paths the CLI applies from the root
+      expect(changes.at(-1)?.field).toBe("changes");
+      const app = find(changes, "withDirectory").at(-1);
+      expect(app?.args.path).toBe("sample-app");
+      const { $chain: chain } = (app?.args.source ?? { $chain: [] }) as { $chain: Chain };
       expect(execs(chain).map((a) => a.slice(1, 3))).toEqual([
         ["tool", "install"],
         ["check", "--no-cache"],
@@ -156,15 +168,15 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     await expect(call(run, "test", { pythonVersion: "3.12", services: ["mysql"] })).rejects.toThrow(
       "Unknown service 'mysql' in --services",
     );
-    await expect(call(run, "testMatrix", { service: ["cache=redis:7:6379"] })).rejects.toThrow(
-      "Invalid --service 'cache=redis:7:6379'",
+    await expect(call(run, "testMatrix", { services: ["cache=redis:7:6379"] })).rejects.toThrow(
+      "Invalid --services entry 'cache=redis:7:6379'",
     );
     expect(run.engine.queries.length).toBe(before);
   });
 
   it("testMatrix: a service that never became ready is named as such, and is not failed tests", async () => {
     const run = await session({ serviceNeverReady: { service: "postgres", version: "3.12" } });
-    const result = await call(run, "testMatrix", { services: ["postgres"] });
+    const result = await call(run, "testMatrix", { services: ["postgres"], exitZero: true });
     const leg = (result.results as Record<string, unknown>[]).find((r) => r.version === "3.12");
     expect(leg).toMatchObject({ passed: false, tests: 0, failures: 0, attempts: 0 });
     expect(leg?.serviceNotReady).toContain("service postgres never became ready within 90s");
@@ -190,9 +202,16 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(result.coverage).toBeCloseTo(78.57, 2);
   });
 
-  it("test: failing tests are reported, not thrown, after a fresh rerun confirmed them", async () => {
+  it("test: failing tests fail it, after a fresh rerun confirmed them; --exit-zero returns what failed", async () => {
     const run = await session({ versions: { "3.12": "fail" } });
-    expect(await call(run, "test", { pythonVersion: "3.12" })).toMatchObject({
+    expect((await failure(call(run, "test", { pythonVersion: "3.12" }))).message).toBe(
+      [
+        "Tests failed on Python 3.12.",
+        "- test_mixed::test_fails: assert [1, 2, 3] == [1, 2, 4]",
+        '- test_mixed::test_errors_in_fixture: failed on setup with "RuntimeError: fixture setup failed"',
+      ].join("\n"),
+    );
+    expect(await call(run, "test", { pythonVersion: "3.12", exitZero: true })).toMatchObject({
       passed: false,
       flaky: false,
       attempts: 2,
@@ -209,7 +228,10 @@ describe("Pipeline functions through the SDK's invocation path", () => {
 
   it("test: a run that collected no tests (pytest exit 5) is a failure that says so, never a pass", async () => {
     const run = await session({ versions: { "3.12": "no-tests" } });
-    expect(await call(run, "test", { pythonVersion: "3.12" })).toMatchObject({
+    expect((await failure(call(run, "test", { pythonVersion: "3.12" }))).message).toBe(
+      "Tests failed on Python 3.12 (pytest collected no tests).",
+    );
+    expect(await call(run, "test", { pythonVersion: "3.12", exitZero: true })).toMatchObject({
       passed: false,
       tests: 0,
       error: "pytest collected no tests",
@@ -225,7 +247,7 @@ describe("Pipeline functions through the SDK's invocation path", () => {
 
   it("test: a segfault names the signal and keeps what was written", async () => {
     const run = await session({ versions: { "3.14t": "segv" } });
-    const result = await call(run, "test", { pythonVersion: "3.14t" });
+    const result = await call(run, "test", { pythonVersion: "3.14t", exitZero: true });
     expect(result.passed).toBe(false);
     expect(result.error).toContain("pytest was killed by signal 11 (segmentation fault)");
     expect(result.output).toContain("Fatal Python error: Segmentation fault");
@@ -233,7 +255,7 @@ describe("Pipeline functions through the SDK's invocation path", () => {
 
   it("test: a failed uv sync says so with the resolver's words, and is not rerun", async () => {
     const run = await session({ versions: { "3.11": "sync-fail" } });
-    const result = await call(run, "test", { pythonVersion: "3.11" });
+    const result = await call(run, "test", { pythonVersion: "3.11", exitZero: true });
     expect(result).toMatchObject({ passed: false, attempts: 0 });
     expect(result.error).toContain("uv sync failed for Python 3.11: error: Failed to fetch");
     // the output is what uv printed, without the blank line of an empty stdout before it
@@ -242,7 +264,7 @@ describe("Pipeline functions through the SDK's invocation path", () => {
 
   it("test: 3.14t with the GIL on fails, saying why", async () => {
     const run = await session({ versions: { "3.14t": "gil-on" } });
-    const result = await call(run, "test", { pythonVersion: "3.14t" });
+    const result = await call(run, "test", { pythonVersion: "3.14t", exitZero: true });
     expect(result).toMatchObject({ passed: false, gil: "on" });
     expect(result.error).toContain("a free-threaded leg must run with the GIL off");
   });
@@ -256,7 +278,8 @@ describe("Pipeline functions through the SDK's invocation path", () => {
 
   it("testMatrix: every version reports and the gate decides on the combined figure", async () => {
     const run = await session({ versions: { "3.10": "fail" } });
-    const result = await call(run, "testMatrix");
+    expect((await failure(call(run, "testMatrix"))).message).toBe("Tests failed on Python 3.10.");
+    const result = await call(run, "testMatrix", { exitZero: true });
     const results = result.results as Record<string, unknown>[];
     expect(results.map((r) => [r.version, r.passed])).toEqual([
       ["3.10", false],
@@ -270,31 +293,34 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(result.gateMessage).toBe("Combined coverage 78.57% meets the 70% threshold.");
   });
 
-  it("ci and checkTests: a failure names every failed gate and version, and ci says how to keep the reports", async () => {
+  it("ci and the tests check: a failure names every failed gate and version, and ci says how to keep the reports", async () => {
     const run = await session({ versions: { "3.10": "fail", "3.11": "sync-fail" } });
     const sync =
       "uv sync failed for Python 3.11: error: Failed to fetch: `https://pypi.org/simple/pytest/`\nuv sync failed for Python 3.11";
     expect((await failure(call(run, "ci"))).message).toBe(
-      `CI failed:\n- tests on Python 3.10: 1 failure(s), 1 error(s) of 5\n- tests on Python 3.11: ${sync}\nRerun with --exit-zero and chain \`reports export --path reports\` to keep every report.`,
+      `CI failed:\n- tests on Python 3.10: 1 failure(s), 1 error(s) of 5\n- tests on Python 3.11: ${sync}\nRerun with --exit-zero and chain \`reports export --path reports\` (ci-run) to keep every report.`,
     );
-    expect((await failure(call(run, "checkTests"))).message).toBe(
+    expect((await failure(call(run, "tests"))).message).toBe(
       `Tests failed on Python 3.10, Python 3.11 (${sync}).`,
     );
-    await expect(call(run, "scan", { failOn: "SEVERE" })).rejects.toThrow("Invalid --fail-on 'SEVERE'");
+    // an enum: the SDK refuses a value that is no member before the function runs (the CLI, earlier still)
+    await expect(call(run, "scan", { failOn: "SEVERE" })).rejects.toThrow(
+      "Enum Severity does not have member SEVERE",
+    );
   });
 
   it("build: a Container from the Dockerfile", async () => {
     const run = await session();
-    expect(root(await call(run, "build", { platform: "linux/arm64" }))).toContain("dockerBuild");
+    expect(root(await call(run, "build", { platforms: ["linux/arm64"] }))).toContain("dockerBuild");
   });
 
-  it("build: the platform asked for, and OCI labels naming the repository, commit and time given", async () => {
+  it("build: the first of --platforms, and OCI labels naming the repository, commit and time given", async () => {
     const run = await session();
     const chain = chainOf(
       await call(run, "build", {
-        platform: "linux/arm64",
+        platforms: ["linux/arm64", "linux/amd64"],
         repository: "octo-org/my-service",
-        revision: "3f2a9c1",
+        sha: "3f2a9c1",
         created: "2026-11-27T00:00:00Z",
       }),
     ) as Chain;
@@ -316,7 +342,7 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     await expect(call(run, "build", { repository: "not a repo" })).rejects.toThrow(
       "Invalid repository 'not a repo'",
     );
-    await expect(call(run, "build", { platform: "windows/amd64" })).rejects.toThrow(
+    await expect(call(run, "build", { platforms: ["windows/amd64"] })).rejects.toThrow(
       "Unsupported platform 'windows/amd64'",
     );
   });
@@ -328,16 +354,21 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(result.dbUpdatedAt).toBe("2022-03-02T06:07:07.99504083Z");
   });
 
-  it("scan --severity LOW --fail-on HIGH fails on the CRITICAL finding it does not show", async () => {
+  it("scan with --severities LOW --fail-on HIGH fails on the CRITICAL finding it does not show", async () => {
     // Trivy's JSON holds only the severities asked for; the verdict must come from a scan of all of them.
     const run = await session();
-    const err = await failure(call(run, "scan", { severity: ["LOW"], failOn: "HIGH" }));
+    const err = await failure(call(run, "scan", { severities: ["LOW"], failOn: "HIGH" }));
     expect(err.message).toContain("Scan failed: findings at or above HIGH");
   });
 
-  it("ci: a green run returns CiRun, whose summary is summary.md", async () => {
+  it("ci: a green run prints its summary; ci-run returns CiRun, whose summary is summary.md", async () => {
     const run = await session();
-    const result = await call(run, "ci");
+    const printed = (
+      await run.engine.connect(() => invokeFunction({ fnName: "ci", parentArgs: run.parentArgs, fnArgs: {} }))
+    ).value;
+    expect(String(printed)).toMatch(/^## ✅ CI passed/);
+    const result = await call(run, "ciRun");
+    expect(result.summary).toBe(printed);
     expect(result.passed).toBe(true);
     expect(String(result.summary)).toContain("## ✅ CI passed");
     expect(JSON.parse(String(result.status))).toMatchObject({ passed: true });
@@ -346,9 +377,9 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(summaryFile?.args.contents).toBe(result.summary);
   });
 
-  it("ci: the result carries a DiffCoverage object, saying why there is no figure without a token", async () => {
+  it("ci-run: the result carries a DiffCoverage object, saying why there is no figure without a token", async () => {
     const run = await session();
-    const result = await call(run, "ci");
+    const result = await call(run, "ciRun");
     expect(result.diffCoverage).toEqual({
       measured: false,
       coverage: -1,
@@ -402,7 +433,7 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     };
     const err = await failure(call(run, "ci", args));
     expect(err.message).toContain("publish: denied: permission_denied: write_package");
-    const kept = await call(run, "ci", { ...args, exitZero: true });
+    const kept = await call(run, "ciRun", { ...args, exitZero: true });
     expect(kept.passed).toBe(false);
     expect(JSON.parse(String(kept.status)).errors).toEqual([
       "publish: denied: permission_denied: write_package",
@@ -411,7 +442,7 @@ describe("Pipeline functions through the SDK's invocation path", () => {
 
   it("ci on an app at the repository root (--app .): the same stages, paths without a folder", async () => {
     const run = await session({}, { app: "." });
-    const result = await call(run, "ci", { exitZero: true });
+    const result = await call(run, "ciRun", { exitZero: true });
     expect(JSON.parse(String(result.status)).image.reference).toBe("app:local");
     const asked = run.engine.queries
       .filter((q) => q.at(-1)?.field === "exists")
@@ -422,9 +453,11 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     for (const m of mounts) expect(m.args.path).toBe("/src");
   });
 
-  it("ci --exit-zero: the failed run still returns every report", async () => {
+  it("ci --exit-zero prints the failed run's summary; ci-run --exit-zero still returns every report", async () => {
     const run = await session({ versions: { "3.12": "fail" } });
-    const result = await call(run, "ci", { exitZero: true });
+    expect(String(await call(run, "ci", { exitZero: true }))).toMatch(/^## ❌ CI failed/);
+    await expect(call(run, "ciRun")).rejects.toThrow("CI failed:\n- tests on Python 3.12");
+    const result = await call(run, "ciRun", { exitZero: true });
     expect(result.passed).toBe(false);
     expect(String(result.summary)).toContain("## ❌ CI failed");
   });
@@ -546,6 +579,7 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     [{ unsigned: true }, "refused: the signature of ghcr.io/octo-org/my-service@sha256:"],
     [{ revisionLabel: "0".repeat(40) }, `was built from commit ${"0".repeat(40)}, not ${SCENARIO_SHA}`],
     [{ revisionLabel: "" }, "an unknown commit (no revision label)"],
+    [{ revisionLabel: null }, "an unknown commit (no revision label)"],
   ])("deploy fails, saying why, when %j", async (s, message) => {
     const run = await session(s);
     const err = await failure(call(run, "deploy", deployArgs));
@@ -569,11 +603,13 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(result.signature).toContain(
       "signed by ^https://github\\.com/octo-org/pipelines/\\.github/workflows/python-pipeline\\.yml@refs/tags/v1\\.2\\.0$",
     );
-    const before = ok.engine.queries.length;
-    await expect(
-      call(ok, "deploy", { ...deployArgs, signerWorkflow: "python-pipeline.yml@main" }),
-    ).rejects.toThrow("Invalid --signer-workflow 'python-pipeline.yml@main'");
-    expect(ok.engine.queries.length).toBe(before);
+    const { branch, sha, ...settings } = deployArgs;
+    const bad = await session({}, { ...settings, signerWorkflow: "python-pipeline.yml@main" });
+    const before = bad.engine.queries.length;
+    await expect(call(bad, "deploy", { branch, sha })).rejects.toThrow(
+      "Invalid --signer-workflow 'python-pipeline.yml@main'",
+    );
+    expect(bad.engine.queries.length).toBe(before);
   });
 
   it("deploy: a refused image never runs", async () => {
@@ -583,6 +619,111 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(ran).toEqual([]);
   });
 
+  /** A clone's .git/config as `git clone https://github.com/octo-org/my-service.git` writes it. */
+  const CLONE_CONFIG = [
+    "[core]",
+    "\trepositoryformatversion = 0",
+    "\tfilemode = true",
+    "\tbare = false",
+    "\tlogallrefupdates = true",
+    '[remote "origin"]',
+    "\turl = https://github.com/octo-org/my-service.git",
+    "\tfetch = +refs/heads/*:refs/remotes/origin/*",
+    '[branch "main"]',
+    "\tremote = origin",
+    "\tmerge = refs/heads/main",
+    "",
+  ].join("\n");
+  const inClone = { git: directoryId("/checkout") };
+
+  it("deploy --branch main in a clone: main's tag resolved to one digest, verified as main's push build, run by digest", async () => {
+    const run = await session({ gitConfig: CLONE_CONFIG }, inClone);
+    const result = await call(run, "deploy", { branch: "main" });
+    expect(result).toMatchObject({ passed: true, environment: "production", output: "5" });
+    expect(result.image).toBe("ghcr.io/octo-org/my-service:main");
+    expect(String(result.digest)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(result.signature).toBe(
+      "signed by ^https://github\\.com/octo-org/my-service/\\.github/workflows/python-pipeline\\.yml@refs/heads/main$ (issuer https://token.actions.githubusercontent.com; repository octo-org/my-service, ref refs/heads/main, event push)",
+    );
+    expect(String(result.summary)).toMatch(/^## ✅ Verified and smoke-tested for production/);
+    expect(String(result.summary)).toMatch(new RegExp(`\\| Revision label \\| .*${SCENARIO_SHA}`));
+    // everything after the pull runs by that digest: the verify, the label and the smoke run
+    const { chain } = cosignRun(run, "verify");
+    expect(envOf(chain, "IMAGE")).toBe(`ghcr.io/octo-org/my-service@${result.digest}`);
+    const smoke = run.engine.queries.find((q) => execs(q).some((a) => a[0] === "python"));
+    expect(find(smoke as Chain, "from").at(-1)?.args.address).toBe(
+      `ghcr.io/octo-org/my-service@${result.digest}`,
+    );
+  });
+
+  it.each([
+    [
+      "an unsigned image",
+      { unsigned: true },
+      "Expected a signature by ^https://github\\.com/octo-org/my-service/\\.github/workflows/python-pipeline\\.yml@refs/heads/main$ from a push run of refs/heads/main in octo-org/my-service (publish it with ci --publish --sign there, or give --signer-workflow / --cosign-public-key); an image nobody signed runs only with --allow-unsigned.",
+    ],
+    [
+      "an image another branch's run signed",
+      { signedRef: "refs/heads/develop" },
+      "Error: no matching signatures: expected GitHub Workflow Ref not found in certificate",
+    ],
+  ])("deploy --branch main refuses %s, saying what would be accepted", async (_, s, message) => {
+    const run = await session({ gitConfig: CLONE_CONFIG, ...s }, inClone);
+    const err = await failure(call(run, "deploy", { branch: "main" }));
+    expect(err.message).toContain(
+      "Deploy to production failed: refused: the signature of ghcr.io/octo-org/my-service@sha256:",
+    );
+    expect(err.message).toContain(message);
+    expect(run.engine.queries.filter((q) => execs(q).some((a) => a[0] === "python"))).toEqual([]);
+  });
+
+  it("deploy --branch main outside a clone of a GitHub repository names --repository before pulling anything", async () => {
+    for (const gitConfig of [
+      null,
+      "[core]\n\tbare = false\n",
+      '[remote "origin"]\n\turl = /srv/git/app.git\n',
+    ]) {
+      const run = await session({ gitConfig }, inClone);
+      const err = await failure(call(run, "deploy", { branch: "main" }));
+      expect(err.message).toMatch(/^deploy needs the GitHub repository, and /);
+      expect(err.message).toContain(
+        "Expected --repository OWNER/REPO (a constructor flag: dagger call --repository octo-org/my-service deploy ...)",
+      );
+      expect(run.engine.queries.some((q) => find(q, "from").length > 0)).toBe(false);
+    }
+  });
+
+  it("the one failure rule: each function with a gate fails on it, and --exit-zero returns its result instead", async () => {
+    const red = await session(
+      {
+        versions: { "3.12": "fail" },
+        ruffCheck: upstream("ruff-check.json"),
+        mypy: { stdout: upstream("mypy/outputjson-simple.jsonl"), exit: 1 },
+        deployed: "6",
+      },
+      { threshold: 95, repository: "octo-org/my-service" },
+    );
+    const calls: [string, Record<string, unknown>][] = [
+      ["lint", {}],
+      ["typecheck", {}],
+      ["test", { pythonVersion: "3.12" }],
+      ["testMatrix", {}],
+      ["scan", { failOn: "LOW" }],
+      ["ci", {}],
+      ["ciRun", {}],
+      ["deploy", { branch: "main" }],
+    ];
+    for (const [fn, args] of calls) {
+      await expect(call(red, fn, args), fn).rejects.toThrow();
+      const kept = await call(red, fn, { ...args, exitZero: true });
+      // MatrixResult's passed is a function of its fields; ci returns the summary text
+      if (fn === "ci") expect(String(kept), fn).toMatch(/^## ❌ CI failed/);
+      else if (fn === "testMatrix")
+        expect((kept.results as { passed: boolean }[]).map((r) => r.passed)).toContain(false);
+      else expect(kept.passed, fn).toBe(false);
+    }
+  });
+
   it("deploy: a pull request's image goes to preview, whatever its branch is called", async () => {
     const run = await session();
     const result = await call(run, "deploy", { ...deployArgs, branch: "main", event: "pull_request" });
@@ -590,26 +731,30 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(result.signature).toContain("@refs/pull/[0-9]+/merge$");
   });
 
-  it("checks: checkLint, checkTests and checkCoverage pass on a green run and fail on a red one", async () => {
+  it("checks: lint, typecheck, tests and coverage pass on a green run and fail on a red one", async () => {
     const green = await session();
-    for (const fn of ["checkLint", "checkTests", "checkCoverage", "checkTypecheck"]) {
-      await expect(call(green, fn)).resolves.toBeNull();
-    }
+    for (const fn of ["tests", "coverage"]) await expect(call(green, fn)).resolves.toBeNull();
+    for (const fn of ["lint", "typecheck"]) expect((await call(green, fn)).passed, fn).toBe(true);
     const red = await session(
       { versions: { "3.12": "fail" }, ruffCheck: upstream("ruff-check.json") },
       { threshold: 95 },
     );
-    await expect(call(red, "checkLint")).rejects.toThrow("F401");
-    await expect(call(red, "checkTests")).rejects.toThrow("Python 3.12");
-    await expect(call(red, "checkCoverage")).rejects.toThrow("below the 95% threshold");
+    await expect(call(red, "lint")).rejects.toThrow("F401");
+    await expect(call(red, "tests")).rejects.toThrow("Python 3.12");
+    await expect(call(red, "coverage")).rejects.toThrow("below the 95% threshold");
   });
 
-  it("checkTypecheck fails on mypy's errors, and runs nothing for an app that configures no mypy", async () => {
+  it("typecheck fails on mypy's errors, and runs nothing for an app that configures no mypy unless --mode gate", async () => {
     const red = await session({ mypy: { stdout: upstream("mypy/outputjson-simple.jsonl"), exit: 1 } });
-    await expect(call(red, "checkTypecheck")).rejects.toThrow("[call-arg]");
+    await expect(call(red, "typecheck")).rejects.toThrow("[call-arg]");
     const none = await session({ mypyFiles: { "pyproject.toml": '[project]\nname = "app"\n' } });
-    await expect(call(none, "checkTypecheck")).resolves.toBeNull();
+    expect(await call(none, "typecheck")).toMatchObject({
+      passed: true,
+      skipped: "the app configures no mypy; --mode gate runs it anyway",
+    });
     expect(none.engine.queries.some((q) => execs(q).length > 0)).toBe(false);
+    expect((await call(none, "typecheck", { mode: "gate" })).passed).toBe(true);
+    expect(none.engine.queries.some((q) => execs(q).length > 0)).toBe(true);
   });
 });
 
@@ -617,14 +762,14 @@ describe("the result objects' own functions", () => {
   it("TestResult.junit and coverageXml; LintResult.report and summary; MatrixResult.passed; ScanResult.sbom and sarif", async () => {
     const run = await session({ ruffCheck: upstream("ruff-check.json") });
     const test = await call(run, "test", { pythonVersion: "3.12" });
-    const as = (parentArgs: Record<string, unknown>): Run => ({ engine: run.engine, parentArgs });
+    const as = (parentArgs: Record<string, unknown>): Run => ({ engine: run.engine, parentArgs, ctor: {} });
     expect(root(await call(as(test), "junit", {}, "TestResult")).at(-1)).toBe("file");
     expect(root(await call(as(test), "coverageXml", {}, "TestResult")).at(-1)).toBe("file");
 
     const matrix = await call(run, "testMatrix");
     expect(await call(as(matrix), "passed", {}, "MatrixResult")).toBe(true);
 
-    const ci = await call({ ...run, parentArgs: { ...run.parentArgs } }, "ci", { exitZero: true });
+    const ci = await call({ ...run, parentArgs: { ...run.parentArgs } }, "ciRun", { exitZero: true });
     expect(ci.passed).toBe(false); // the lint finding
 
     const clean = await session();

@@ -112,41 +112,65 @@ describe("module surface (SDK introspector)", () => {
     );
   });
 
-  it("needs no argument for ci, so `dagger call ci` works as it is", () => {
-    for (const a of Object.values(pipeline.methods.ci?.arguments ?? {})) {
-      expect(a.isOptional || a.defaultValue !== undefined, a.name).toBe(true);
-    }
+  it("needs no argument for ci, so `dagger call ci` works as it is, and keeps ci's own flags to ten", () => {
+    const args = Object.values(pipeline.methods.ci?.arguments ?? {});
+    for (const a of args) expect(a.isOptional || a.defaultValue !== undefined, a.name).toBe(true);
+    expect(args.length).toBeLessThanOrEqual(10);
+    // ci-run is ci returning the run: the same flags, in the same order
+    expect(Object.keys(pipeline.methods.ciRun?.arguments ?? {})).toEqual(
+      Object.keys(pipeline.methods.ci?.arguments ?? {}),
+    );
   });
 
-  it("takes every credential as a Secret, never as a string", () => {
-    for (const fn of Object.values(pipeline.methods)) {
-      for (const a of Object.values(fn.arguments)) {
+  it("prints the summary for a bare `dagger call ci` (the CLI prints an object as its ID)", () => {
+    expect(pipeline.methods.ci?.returnType.kind).toBe("STRING_KIND");
+  });
+
+  it("takes every credential as a Secret, never as a string, on the constructor and every function", () => {
+    const all = [["constructor", pipeline._constructor] as const, ...Object.entries(pipeline.methods)];
+    for (const [name, fn] of all) {
+      for (const a of Object.values(fn?.arguments ?? {})) {
         if (/token|password|secret|key$/i.test(a.name) && !/publickey$/i.test(a.name)) {
-          expect(a.type.name, `${fn.name} --${a.name}`).toBe("Secret");
+          expect(a.type.name, `${name} --${a.name}`).toBe("Secret");
         }
       }
     }
   });
 
   it("never caches a result that has effects, may record a failure, or depends on the time", () => {
-    // effects: ci, publish, deploy; a failed or flaky run: test, testMatrix; the DB's 6-hour slot: scan
-    for (const name of ["ci", "publish", "deploy", "test", "testMatrix", "scan"]) {
+    // effects: ci, publish, deploy, fix; a failed or flaky run: test, testMatrix and the checks over them; the
+    // DB's 6-hour slot: scan
+    for (const name of [
+      "ci",
+      "ciRun",
+      "publish",
+      "deploy",
+      "fix",
+      "test",
+      "testMatrix",
+      "tests",
+      "coverage",
+      "scan",
+    ]) {
       expect(pipeline.methods[name]?.cache, name).toBe("never");
     }
   });
 
-  it("registers checks for `dagger check` that take no argument and return nothing", () => {
+  it("registers checks under plain names that `dagger check` can call with no argument", () => {
+    // dagger check names a check by its function (pipeline:lint) and skips functions with a required argument;
+    // a check's result is evaluated and an error fails it, whatever its type (core/modtree.go, v0.21.8)
     const checks = Object.values(pipeline.methods).filter((m) => m.isCheck);
-    expect(checks.map((m) => m.name).sort()).toEqual([
-      "checkCoverage",
-      "checkLint",
-      "checkTests",
-      "checkTypecheck",
-    ]);
+    expect(checks.map((m) => m.name).sort()).toEqual(["coverage", "lint", "tests", "typecheck"]);
     for (const m of checks) {
-      expect(m.returnType.kind).toBe("VOID_KIND");
-      expect(Object.keys(m.arguments)).toEqual([]);
+      for (const a of Object.values(m.arguments)) {
+        expect(a.isOptional || a.defaultValue !== undefined, `${m.name} --${a.name}`).toBe(true);
+      }
     }
+  });
+
+  it("offers fix as a generator returning a Changeset, which the CLI previews and applies", () => {
+    expect(pipeline.methods.fix?.isGenerator).toBe(true);
+    expect(pipeline.methods.fix?.returnType.name).toBe("Changeset");
   });
 
   it("gives result objects constructors without arguments (the engine registers them as API)", () => {

@@ -8,8 +8,9 @@ import { describe, expect, it } from "vitest";
 import { Pipeline } from "../../dagger/src/index.js";
 
 const source = {} as Directory;
+/** The constructor's settings by name, passed in its own order (test/module/golden/surface.json). */
 const make = (overrides: Partial<Record<string, unknown>> = {}) => {
-  const a = {
+  const a: Record<string, unknown> = {
     app: "sample-app",
     pythonVersions: ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"],
     threshold: 90,
@@ -17,10 +18,15 @@ const make = (overrides: Partial<Record<string, unknown>> = {}) => {
     dockerfile: "Dockerfile",
     smokeCommand: "python -m sample_app 2 3",
     smokeExpect: "5",
+    services: [],
+    severities: [],
+    platforms: [],
+    repository: "",
     ...overrides,
   };
   return new Pipeline(
     source,
+    undefined,
     a.app as string,
     a.pythonVersions as string[],
     a.threshold as number,
@@ -28,6 +34,10 @@ const make = (overrides: Partial<Record<string, unknown>> = {}) => {
     a.dockerfile as string,
     a.smokeCommand as string,
     a.smokeExpect as string,
+    a.services as string[],
+    a.severities as never[],
+    a.platforms as never[],
+    a.repository as string,
   );
 };
 
@@ -46,6 +56,10 @@ describe("Pipeline constructor", () => {
     [{ threshold: -5 }, "Invalid coverage threshold '-5'"],
     [{ app: "../outside" }, "Invalid app folder '../outside'"],
     [{ smokeCommand: "sh -c 'echo 5'" }, "Unsupported smoke command"],
+    [{ repository: "nope" }, "Invalid repository 'nope'"],
+    [{ services: ["mysql"] }, "Unknown service 'mysql' in --services"],
+    [{ severities: ["SEVERE"] }, "Invalid --severities 'SEVERE'"],
+    [{ platforms: ["linux/s390x"] }, "Unsupported platform 'linux/s390x'"],
   ])("refuses %j", (overrides, message) => {
     expect(() => make(overrides)).toThrow(message);
   });
@@ -55,7 +69,16 @@ describe("Pipeline constructor", () => {
   });
 
   it("refuses bad ci flags before starting anything", async () => {
-    await expect(make().ci(true)).rejects.toThrow("--publish needs --repository");
-    await expect(make().ci(false, false, "nope")).rejects.toThrow("Invalid repository 'nope'");
+    await expect(make().ci(true)).rejects.toThrow(
+      "--publish needs the GitHub repository. Expected --repository OWNER/REPO",
+    );
+    await expect(make().ci(true, true)).rejects.toThrow("--publish and --rehearse exclude each other");
+  });
+
+  it("refuses deploy and publish without a repository, naming the flag, before starting anything", async () => {
+    await expect(make().deploy("main")).rejects.toThrow(
+      "deploy needs the GitHub repository, and no .git/config was found in the source. Expected --repository OWNER/REPO",
+    );
+    await expect(make().publish("main")).rejects.toThrow("publish needs the GitHub repository");
   });
 });

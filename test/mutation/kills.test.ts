@@ -223,8 +223,8 @@ describe("input (settings/validate.ts, tags.ts)", () => {
     expect(() => parsePythonVersions([])).toThrow(
       "No Python versions given. Expected one or more of: 3.10, 3.11, 3.12, 3.13, 3.14, 3.14t.",
     );
-    expect(() => parseSeverities([""])).toThrow(
-      "No severities given. Expected one or more of: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL.",
+    expect(() => parseSeverities(["SEVERE"])).toThrow(
+      "Invalid --severities 'SEVERE'. Expected one of: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL (or none).",
     );
     expect(() => parsePlatforms(["linux/386"])).toThrow(
       "Unsupported platform 'linux/386'. Expected one of: linux/amd64, linux/arm64.",

@@ -38,8 +38,23 @@ describe("planDeploy", () => {
     );
   });
 
-  it("needs a commit or a digest, and a commit that is exactly 40 hex", () => {
-    expect(() => planDeploy(settings, { ...args, sha: "" })).toThrow(/^deploy needs the commit CI built\./);
+  it("without a commit or a digest pulls the branch's tag, verified as that branch's push build", () => {
+    const byHand = { ...args, sha: "", event: "", allowUnsigned: false };
+    const plan = planDeploy(settings, byHand);
+    expect(plan.reference).toBe("ghcr.io/octo-org/my-service:main");
+    expect(plan.environment).toBe("production");
+    expect(plan.verifier).toMatchObject({ kind: "keyless", ref: "refs/heads/main", trigger: "push" });
+    expect(planDeploy(settings, { ...byHand, branch: "feature/login" }).reference).toBe(
+      "ghcr.io/octo-org/my-service:feature-login-df7c7aeb",
+    );
+    // a run that states its event keeps that event's identity
+    expect(planDeploy(settings, { ...byHand, event: "pull_request" }).verifier).toMatchObject({
+      trigger: "pull_request",
+    });
+    expect(() => planDeploy(settings, { ...byHand, branch: "" })).toThrow(/^deploy needs --branch\./);
+  });
+
+  it("takes a commit that is exactly 40 hex", () => {
     for (const sha of [`x${SCENARIO_SHA}`, `${SCENARIO_SHA}x`, SCENARIO_SHA.slice(1), "main"]) {
       expect(() => planDeploy(settings, { ...args, sha })).toThrow(
         `Invalid --sha '${sha}'. Expected the full`,
@@ -104,7 +119,8 @@ describe("runDeploy's status", () => {
     );
     if (noSha instanceof Error) throw noSha;
     expect(noSha.status.warnings).toEqual(["PR comment: no --sha given, so no pull request to find"]);
-    expect(noSha.status).not.toHaveProperty("revision");
+    // the revision label is read and shown whatever was asked; only --sha makes it a check
+    expect(noSha.status.revision).toBe(SCENARIO_SHA);
   });
 
   it("puts the CD comment on the commit's PR, or says in its warnings and the log why it could not", async () => {
@@ -144,19 +160,19 @@ describe("runDeploy's status", () => {
       return scenario()(chain);
     };
     const failed = await deploy(unreachable, { allowUnsigned: false });
-    expect(failed).toBeInstanceOf(Error);
-    const message = (failed as Error).message;
-    expect(message.split("\n")[0]).toBe(
-      "Deploy to production failed: the deployment failed: failed to resolve source metadata: not found",
-    );
-    expect(message).toContain("\n| Digest | n/a |\n| Signature | not verified |\n");
+    if (failed instanceof Error) throw failed;
+    expect(failed.status).toMatchObject({
+      passed: false,
+      output: "the deployment failed: failed to resolve source metadata: not found",
+    });
+    expect(failed.status).not.toHaveProperty("revision");
+    expect(failed.summary).toContain("\n| Digest | n/a |\n| Signature | not verified |\n");
   });
 
-  it("fails with the environment, the output and the summary", async () => {
+  it("a wrong smoke output is a failed status whose summary says so (the deploy function then fails with it)", async () => {
     const failed = await deploy({ deployed: "6" });
-    expect(failed).toBeInstanceOf(Error);
-    const message = (failed as Error).message;
-    expect(message.split("\n")[0]).toBe("Deploy to production failed: 6");
-    expect(message).toContain("\n## ");
+    if (failed instanceof Error) throw failed;
+    expect(failed.status).toMatchObject({ passed: false, output: "6", environment: "production" });
+    expect(failed.summary).toMatch(/^## ❌ Deploy to production failed\n/);
   });
 });

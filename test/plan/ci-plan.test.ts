@@ -19,7 +19,7 @@ import {
   secretId,
 } from "../helpers/engine.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
-import { constructPipeline, invokeFunction } from "../helpers/invoke.js";
+import { callPipeline, constructPipeline, invokeFunction, splitArgs } from "../helpers/invoke.js";
 import { envOf, SCENARIO_SHA, type Scenario, scenario, upstream, versionOf } from "../helpers/scenario.js";
 import { warningsOnStderr } from "../helpers/stderr.js";
 import { throughMergedReports } from "./combined-coverage.js";
@@ -32,9 +32,11 @@ async function runCi(
   ctor: Record<string, unknown> = {},
 ) {
   const engine = await startEngine(throughMergedReports(scenario(s)));
-  const parentArgs = await constructPipeline(engine, { threshold: 70, ...ctor });
+  // settings among `args` (repository, tokens, services...) go to the constructor, where a user types them
+  const split = await splitArgs(args);
+  const parentArgs = await constructPipeline(engine, { threshold: 70, ...ctor, ...split.ctor });
   const { value } = await engine.connect(() =>
-    invokeFunction({ fnName: "ci", parentArgs, fnArgs: { exitZero: true, ...args } }),
+    invokeFunction({ fnName: "ciRun", parentArgs, fnArgs: { exitZero: true, ...split.fn } }),
   );
   return { engine, run: value as { passed: boolean; summary: string; status: string; reports: string } };
 }
@@ -130,7 +132,7 @@ describe("ci's plan", () => {
   });
 
   it("keys the scan on the DB's 6-hour slot, scans every severity, and filters only what it shows", async () => {
-    const { engine, run } = await runCi({}, { severity: ["CRITICAL"] });
+    const { engine, run } = await runCi({}, { severities: ["CRITICAL"] });
     const [scan] = containersWith(engine, (c) => execs(c).some((a) => a[0] === "trivy" && a[1] === "image"));
     const plan = execs(scan as Chain);
     const image = plan.find((a) => a[1] === "image" && a.includes("json")) as string[];
@@ -555,14 +557,8 @@ describe("deploy's plan", () => {
     const runs: string[] = [];
     for (let i = 0; i < 2; i++) {
       const engine = await startEngine(scenario());
-      const parentArgs = await constructPipeline(engine);
-      await engine.connect(() =>
-        invokeFunction({
-          fnName: "deploy",
-          parentArgs,
-          fnArgs: { branch: "main", repository: "octo-org/my-service", sha: SCENARIO_SHA, event: "push" },
-        }),
-      );
+      const deploy = { branch: "main", repository: "octo-org/my-service", sha: SCENARIO_SHA, event: "push" };
+      await callPipeline(engine, "deploy", deploy);
       const [smoke] = containersWith(
         engine,
         (c) => find(c, "from").length > 0 && execs(c).some((a) => a[0] === "python"),
@@ -690,19 +686,15 @@ describe("ci's changed-line coverage", () => {
   it("--diff-threshold above the figure fails the run with a line saying so, and pushes nothing", async () => {
     await withGitHub(openPull("sample-app"), async (gh, github) => {
       const engine = await startEngine(throughMergedReports(scenario({ secret: gh.token })));
-      const parentArgs = await constructPipeline(engine, { threshold: 70 });
-      const failed = await engine
-        .connect(() =>
-          invokeFunction({
-            fnName: "ci",
-            parentArgs,
-            fnArgs: { ...github, diffThreshold: 80, rehearse: true },
-          }),
-        )
-        .then(
-          () => undefined,
-          (err: unknown) => err as Error,
-        );
+      const failed = await callPipeline(
+        engine,
+        "ci",
+        { ...github, diffThreshold: 80, rehearse: true },
+        { threshold: 70 },
+      ).then(
+        () => undefined,
+        (err: unknown) => err as Error,
+      );
       expect(failed?.message).toContain(
         "- changed lines: 4 of 6 changed executable lines covered (66.6%), below the 80% --diff-threshold",
       );
@@ -744,10 +736,7 @@ describe("ci's changed-line coverage", () => {
           throw new Error("failed to read file: lstat /coverage.json: no such file or directory");
         return answer(chain);
       });
-      const parentArgs = await constructPipeline(engine, { threshold: 70 });
-      const { value } = await engine.connect(() =>
-        invokeFunction({ fnName: "ci", parentArgs, fnArgs: { exitZero: true, ...github } }),
-      );
+      const value = await callPipeline(engine, "ciRun", { exitZero: true, ...github }, { threshold: 70 });
       const status = JSON.parse((value as { status: string }).status);
       expect(status.diffCoverage.passed).toBe(true);
       expect(status.diffCoverage.reason).toMatch(

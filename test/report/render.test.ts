@@ -408,7 +408,7 @@ describe("the changed lines' coverage in the summary", () => {
 describe("renderDeploySummary", () => {
   it("a passing deploy: heading, environment, image and digest, and the output that matched", () => {
     const out = renderDeploySummary(cdPass);
-    expect(out.startsWith("## ✅ Deployed to production\n")).toBe(true);
+    expect(out.startsWith("## ✅ Verified and smoke-tested for production\n")).toBe(true);
     expect(out).toContain("| Status | ✅ pass |");
     expect(out).toContain("(matches)");
   });

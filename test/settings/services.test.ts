@@ -1,5 +1,5 @@
 /**
- * The service flags as plain data: `--services a,b` from the known table, `--service NAME=IMAGE@sha256:…:PORT`
+ * `--services` as plain data: known names (`postgres,redis`) from the table, `NAME=IMAGE@sha256:…:PORT` entries
  * validated strictly, and the readiness check's report read back. Hostile input is refused with the value and
  * the expected form, before anything starts.
  */
@@ -12,7 +12,6 @@ import {
   notReadyMessage,
   POSTGRES_IMAGE,
   parseGenericService,
-  parseKnownServices,
   parseNotReady,
   parseServices,
   REDIS_IMAGE,
@@ -72,7 +71,7 @@ describe("--services", () => {
     [["redis\n"], ["redis"]],
     [[""], []],
   ])("%j is %j", (values, names) => {
-    expect(parseKnownServices(values).map((s) => s.name)).toEqual(names);
+    expect(parseServices(values).map((s) => s.name)).toEqual(names);
   });
 
   it.each([
@@ -84,13 +83,13 @@ describe("--services", () => {
     ["toString"],
     ["red is"],
   ])("refuses %j, listing the known ones", (bad) => {
-    expect(() => parseKnownServices([`postgres,${bad}`])).toThrow(
-      `Unknown service '${bad.trim()}' in --services. Expected a comma-separated list of: postgres, redis; for another image use --service NAME=IMAGE@sha256:<64 hex>:PORT`,
+    expect(() => parseServices([`postgres,${bad}`])).toThrow(
+      `Unknown service '${bad.trim()}' in --services. Expected a comma-separated list of: postgres, redis, or NAME=IMAGE@sha256:<64 hex>:PORT, e.g. mysql=mysql:8.4@sha256:<64 hex>:3306 for another image.`,
     );
   });
 });
 
-describe("--service NAME=IMAGE@sha256:<64 hex>:PORT", () => {
+describe("--services NAME=IMAGE@sha256:<64 hex>:PORT", () => {
   it.each([
     [`mysql=mysql:8.4@sha256:${HEX}:3306`, "mysql", `mysql:8.4@sha256:${HEX}`, 3306],
     [`my-cache=ghcr.io/o/valkey@sha256:${HEX}:6379`, "my-cache", `ghcr.io/o/valkey@sha256:${HEX}`, 6379],
@@ -150,38 +149,39 @@ describe("--service NAME=IMAGE@sha256:<64 hex>:PORT", () => {
       expect((err as Error).name).toBe("InputError");
       message = (err as Error).message;
     }
-    expect(message).toContain(`Invalid --service '${value}': `);
+    expect(message).toContain(`Invalid --services entry '${value}': `);
     expect(message).toContain(why);
     expect(message).toContain("Expected NAME=IMAGE@sha256:<64 hex>:PORT, e.g. mysql=mysql:8.4@sha256:");
   });
 });
 
-describe("both flags together", () => {
+describe("known and other services in one --services list", () => {
   const generic = (name: string) => `${name}=valkey@sha256:${HEX}:6379`;
 
   it("is nothing when neither is given", () => {
-    expect(parseServices([], [])).toEqual([]);
+    expect(parseServices([])).toEqual([]);
   });
 
-  it("keeps the known ones first, then the generic ones, in the order given", () => {
-    expect(parseServices(["redis,postgres"], [generic("cache")]).map((s) => s.name)).toEqual([
+  it("keeps them in the order given", () => {
+    expect(parseServices(["redis,postgres", generic("cache")]).map((s) => s.name)).toEqual([
       "redis",
       "postgres",
       "cache",
     ]);
+    expect(parseServices([generic("cache"), "redis"]).map((s) => s.name)).toEqual(["cache", "redis"]);
   });
 
-  it("refuses one name twice, across the two flags or within --service", () => {
-    expect(() => parseServices(["postgres"], [generic("postgres")])).toThrow(
-      "Service 'postgres' is given twice. Expected each name once across --services and --service.",
+  it("refuses two services under one name, known or not", () => {
+    expect(() => parseServices(["postgres", generic("postgres")])).toThrow(
+      "Service 'postgres' is given twice in --services. Expected each name once.",
     );
-    expect(() => parseServices([], [generic("a"), generic("a")])).toThrow("Service 'a' is given twice");
+    expect(() => parseServices([generic("a"), generic("a")])).toThrow("Service 'a' is given twice");
   });
 
   it(`refuses more than ${MAX_SERVICES}`, () => {
     const many = Array.from({ length: MAX_SERVICES }, (_, i) => generic(`s${i}`));
-    expect(parseServices([], many)).toHaveLength(MAX_SERVICES);
-    expect(() => parseServices(["redis"], many)).toThrow(
+    expect(parseServices(many)).toHaveLength(MAX_SERVICES);
+    expect(() => parseServices(["redis", ...many])).toThrow(
       `${MAX_SERVICES + 1} services given. Expected at most ${MAX_SERVICES}`,
     );
   });

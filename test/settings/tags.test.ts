@@ -209,7 +209,11 @@ describe("environmentFor", () => {
     // production and staging come from push runs only: a pull request from a branch called main is a preview
     ["main", "pull_request", "preview"],
     ["develop", "pull_request", "preview"],
-    ["main", "", "preview"],
+    ["feature/login", "workflow_dispatch", "preview"],
+    // a deploy by hand (no event): the branch decides, since deploy then verifies the branch's push build
+    ["main", "", "production"],
+    ["develop", "", "staging"],
+    ["feature/login", "", "preview"],
   ])("%j on %j -> %s", (branch, event, env) => {
     expect(environmentFor(branch, undefined, event)).toBe(env);
   });

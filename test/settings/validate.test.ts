@@ -46,7 +46,8 @@ describe("input validation", () => {
       "Invalid --fail-on 'severe'. Expected one of: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL (or none).",
     );
     expect(parseSeverities(["critical", "HIGH", "high"])).toEqual(["CRITICAL", "HIGH"]);
-    expect(() => parseSeverities([])).toThrow("No severities given");
+    expect(parseSeverities([])).toEqual(["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]);
+    expect(() => parseSeverities(["bad"])).toThrow("Invalid --severities 'bad'");
   });
 
   it("accepts the two image platforms only", () => {

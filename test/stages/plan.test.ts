@@ -248,6 +248,9 @@ describe("deploy refuses bad input before pulling anything", () => {
     dockerfile: "Dockerfile",
     smokeCommand: "python -m sample_app 2 3",
     smokeExpect: "5",
+    services: [],
+    severities: [],
+    platforms: [],
   };
   const args = {
     branch: "main",
@@ -267,7 +270,10 @@ describe("deploy refuses bad input before pulling anything", () => {
     [{ environment: "Prod!" }, "Invalid environment 'Prod!'"],
     [{ digest: "sha256:1234" }, "Invalid digest 'sha256:1234'"],
     [{ registryUsername: "octocat" }, "Missing --registry-password"],
-    [{ sha: "" }, "deploy needs the commit CI built. Expected --sha <40-hex commit>"],
+    [
+      { branch: " " },
+      "deploy needs --branch. Expected the branch whose image to deploy, e.g. --branch main.",
+    ],
     [{ sha: "3f2a9c1" }, "Invalid --sha '3f2a9c1'. Expected the full 40-hex commit id"],
     [{ event: "Push" }, "Invalid event 'Push'"],
     [{ githubApiUrl: "ghe.example.com" }, "ghe.example.com"],

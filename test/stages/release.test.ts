@@ -10,7 +10,7 @@ import { type Container, dag, type Secret } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 import { LIST_DISTRIBUTIONS } from "../../dagger/src/report/dependencies.js";
 import { COUNT_LAYERS } from "../../dagger/src/report/image.js";
-import type { Severity } from "../../dagger/src/settings/defaults.js";
+import type { SeverityName as Severity } from "../../dagger/src/settings/defaults.js";
 import { BASE_IMAGE, COSIGN_IMAGE, REGISTRY_IMAGE, TRIVY_IMAGE } from "../../dagger/src/settings/pins.js";
 import { checkDependencies } from "../../dagger/src/stages/dependencies.js";
 import { deployImage } from "../../dagger/src/stages/deploy.js";

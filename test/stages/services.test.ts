@@ -96,7 +96,7 @@ describe("without services, nothing changes", () => {
   it("the matrix asks the engine for exactly the same things with an empty list as with none", async () => {
     const versions = ["3.12", "3.14t"];
     const none = await matrix({}, versions);
-    const empty = await matrix({}, versions, parseServices([], []));
+    const empty = await matrix({}, versions, parseServices([]));
     expect(sortedQueries(empty.engine)).toEqual(sortedQueries(none.engine));
     expect(serviceCalls(none.engine)).toEqual([]);
     expect(serviceCalls(empty.engine)).toEqual([]);
@@ -124,7 +124,7 @@ describe("without services, nothing changes", () => {
 });
 
 describe("with --services postgres,redis", () => {
-  const services = parseServices(["postgres,redis"], []);
+  const services = parseServices(["postgres,redis"]);
 
   it("binds each version to its own instance of each, started from the pinned image with its entrypoint", async () => {
     const { engine, run } = await matrix({}, ["3.11", "3.12", "3.14t"], services);
@@ -200,7 +200,7 @@ describe("with --services postgres,redis", () => {
 });
 
 describe("a service that never becomes ready", () => {
-  const services = parseServices(["postgres"], []);
+  const services = parseServices(["postgres"]);
   const last = "NotReady: the database system is starting up";
 
   it("is reported as such, not as failed tests, and pytest is not run again", async () => {
@@ -232,7 +232,7 @@ describe("a service that never becomes ready", () => {
   });
 
   it("names a generic --service by its name", async () => {
-    const generic = parseServices([], [`cache=valkey/valkey:8@sha256:${HEX}:6379`]);
+    const generic = parseServices([`cache=valkey/valkey:8@sha256:${HEX}:6379`]);
     const { engine, run } = await matrix(
       {
         serviceNeverReady: {

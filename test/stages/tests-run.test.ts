@@ -5,7 +5,7 @@
  */
 import { dag } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
-import { parseKnownServices, type ServiceSpec } from "../../dagger/src/settings/services.js";
+import { parseServices, type ServiceSpec } from "../../dagger/src/settings/services.js";
 import { runTests } from "../../dagger/src/stages/tests.js";
 import {
   type Chain,
@@ -69,7 +69,7 @@ describe("runTests", () => {
   });
 
   it("a failed uv sync is said as one, with service containers bound or not: no readiness check failed", async () => {
-    for (const services of [[], parseKnownServices(["postgres"])]) {
+    for (const services of [[], parseServices(["postgres"])]) {
       const { result } = await run("3.12", {}, { versions: { "3.12": "sync-fail" } }, services);
       expect(result.status.passed).toBe(false);
       expect(result.status.error).toBe(

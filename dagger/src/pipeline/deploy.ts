@@ -4,7 +4,14 @@ import { commentOnPullRequest } from "../github/notify.js";
 import { CD_MARKER, renderDeploySummary } from "../report/render-deploy.js";
 import type { DeployStatus } from "../report/types.js";
 import { InputError } from "../settings/errors.js";
-import { environmentFor, imageReference, parseEvent, parseRepository, shaTag } from "../settings/tags.js";
+import {
+  branchTag,
+  environmentFor,
+  imageReference,
+  parseEvent,
+  parseRepository,
+  shaTag,
+} from "../settings/tags.js";
 import type { PipelineSettings } from "../settings/validate.js";
 import { deployImage, parseDigest } from "../stages/deploy.js";
 import { requireAuth } from "../stages/publish.js";
@@ -36,13 +43,13 @@ export type DeployArgs = {
 /** Read -> plan: what to pull and what must hold, every argument checked before anything is pulled. */
 export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
   const { owner, repo } = parseRepository(args.repository);
-  const event = parseEvent(args.event);
-  const environment = environmentFor(args.branch, args.environment, event);
-  if (args.sha === "" && args.digest === "") {
+  if (args.branch.trim() === "") {
     throw new InputError(
-      "deploy needs the commit CI built. Expected --sha <40-hex commit> (the image CI pushed as sha-<7>), or --digest sha256:<64 hex>.",
+      "deploy needs --branch. Expected the branch whose image to deploy, e.g. --branch main.",
     );
   }
+  const event = parseEvent(args.event);
+  const environment = environmentFor(args.branch, args.environment, event);
   if (args.sha !== "" && !/^[0-9a-fA-F]{40}$/.test(args.sha)) {
     throw new InputError(
       `Invalid --sha '${args.sha.slice(0, 80)}'. Expected the full 40-hex commit id, e.g. "$(git rev-parse HEAD)": the image's revision label is compared with it.`,
@@ -51,7 +58,9 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
   const name = `${settings.registry}/${owner.toLowerCase()}/${repo.toLowerCase()}`;
   const reference = args.digest
     ? `${name}@${parseDigest(args.digest)}`
-    : imageReference(settings.registry, owner, repo, shaTag(args.sha));
+    : imageReference(settings.registry, owner, repo, args.sha ? shaTag(args.sha) : branchTag(args.branch));
+  // A branch's moving tag is what that branch's push run wrote and signed: by hand, that is the identity.
+  const signedBy = event === "" && args.sha === "" && args.digest === "" ? "push" : event;
   // No credentials is a public pull; a username alone is a mistake worth naming.
   const auth =
     args.registryPassword || args.registryUsername
@@ -67,7 +76,7 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
           ...signingIdentity({
             repository: args.repository,
             branch: args.branch,
-            event,
+            event: signedBy,
             ...(apiUrl ? { apiUrl } : {}),
             ...(args.signerWorkflow ? { signerWorkflow: args.signerWorkflow } : {}),
           }),
@@ -125,7 +134,6 @@ export async function runDeploy(
       process.stderr.write(`warning: ${comment.warning}\n`);
     }
   }
-  // The comment is posted first, so a failed deploy is reported on the PR before the call fails.
-  if (!status.passed) throw new Error(`Deploy to ${plan.environment} failed: ${run.output}\n${summary}`);
+  // The comment is posted first, so a failed deploy is reported on the PR before the call fails (index.ts).
   return { status, summary };
 }

@@ -2,18 +2,11 @@ import type { Directory, Secret } from "@dagger.io/dagger";
 import { parseGitHubApiUrl } from "../github/client.js";
 import type { CommentTarget } from "../github/notify.js";
 import { parseTypecheckMode, type TypecheckMode } from "../report/mypy.js";
-import type { Severity } from "../settings/defaults.js";
+import type { SeverityName } from "../settings/defaults.js";
 import { InputError } from "../settings/errors.js";
-import { parseServices, type ServiceSpec } from "../settings/services.js";
+import type { ServiceSpec } from "../settings/services.js";
 import { branchTag, parseEvent, parseRepository } from "../settings/tags.js";
-import {
-  appName,
-  type PipelineSettings,
-  parseDiffThreshold,
-  parsePlatforms,
-  parseSeverities,
-  parseSeverity,
-} from "../settings/validate.js";
+import { appName, type PipelineSettings, parseDiffThreshold, parseSeverity } from "../settings/validate.js";
 import type { ImageLabels } from "../stages/image.js";
 import {
   type PublishPlan,
@@ -37,8 +30,8 @@ export type CiPlan = {
   dockerfile: string;
   smokeCommand: string;
   smokeExpect: string;
-  severities: Severity[];
-  failOn?: Severity;
+  severities: SeverityName[];
+  failOn?: SeverityName;
   platforms: string[];
   labels: ImageLabels;
   /** where to push, when pushing: a real registry, or the in-engine one of a rehearsal */
@@ -59,66 +52,63 @@ export type CiPlan = {
   localName: string;
 };
 
+/** The flags of `ci` itself, as typed; the rest comes from the constructor's settings. */
+export type CiFlags = {
+  publish: boolean;
+  rehearse: boolean;
+  sign: boolean;
+  branch: string;
+  sha: string;
+  /** a Severity member's value; absent: report only */
+  failOn?: string | undefined;
+  /** 0 (or absent): report-only */
+  diffThreshold?: number;
+  /** off, report or gate; absent: decided by whether the app configures mypy */
+  typecheck?: string | undefined;
+};
+
 /** Read -> plan: every argument of `ci` validated and turned into a plan before any container starts. */
 export function planCi(
   settings: PipelineSettings,
-  args: {
-    publish: boolean;
-    rehearse: boolean;
+  args: CiFlags & {
     repository: string;
-    branch: string;
-    sha: string;
     runUrl: string;
+    event?: string;
+    githubApiUrl?: string;
     githubToken?: Secret;
     registryUsername: string;
     registryPassword?: Secret;
-    platforms: readonly string[];
-    severity: readonly string[];
-    failOn: string;
-    event?: string;
-    githubApiUrl?: string;
-    sign?: boolean;
     oidcRequestUrl?: string;
     oidcRequestToken?: Secret;
     cosignKey?: Secret;
     cosignPassword?: Secret;
-    /** 0 (or absent): report-only */
-    diffThreshold?: number;
-    /** off, report or gate; absent: decided by whether the app configures mypy */
-    typecheck?: string;
-    /** known service names (postgres, redis) */
-    services?: readonly string[];
-    /** NAME=IMAGE@sha256:<64 hex>:PORT */
-    service?: readonly string[];
   },
 ): CiPlan {
   if (args.repository) parseRepository(args.repository);
   const diffThreshold = parseDiffThreshold(args.diffThreshold ?? 0);
-  const services = parseServices(args.services ?? [], args.service ?? []);
   const typecheck = args.typecheck ? parseTypecheckMode(args.typecheck) : undefined;
   const event = parseEvent(args.event ?? "");
   const apiUrl = args.githubApiUrl ? parseGitHubApiUrl(args.githubApiUrl) : undefined;
   const signer = planSigner({
-    sign: args.sign ?? false,
+    sign: args.sign,
     publish: args.publish,
     oidcRequestUrl: args.oidcRequestUrl ?? "",
     ...(args.oidcRequestToken ? { oidcRequestToken: args.oidcRequestToken } : {}),
     ...(args.cosignKey ? { cosignKey: args.cosignKey } : {}),
     ...(args.cosignPassword ? { cosignPassword: args.cosignPassword } : {}),
   });
-  const platforms = parsePlatforms(args.platforms);
   const plan: CiPlan = {
     source: settings.source,
     app: settings.app,
     versions: settings.versions,
     threshold: settings.threshold,
-    services,
+    services: settings.services,
     ...(typecheck ? { typecheck } : {}),
     dockerfile: settings.dockerfile,
     smokeCommand: settings.smokeCommand,
     smokeExpect: settings.smokeExpect,
-    severities: parseSeverities(args.severity),
-    platforms,
+    severities: settings.severities,
+    platforms: settings.platforms,
     labels: {
       source: args.repository ? `https://github.com/${args.repository}` : "",
       revision: args.sha,
@@ -129,7 +119,7 @@ export function planCi(
     ...(args.sha ? { sha: args.sha } : {}),
     ...(args.branch ? { branch: args.branch } : {}),
   };
-  const failOn = parseSeverity(args.failOn, "--fail-on");
+  const failOn = parseSeverity(args.failOn ?? "", "--fail-on");
   if (failOn) plan.failOn = failOn;
   if (diffThreshold !== undefined) plan.diffThreshold = diffThreshold;
 
@@ -148,13 +138,15 @@ export function planCi(
     plan.publish = { plan: target, rehearsal: true };
   } else if (args.publish) {
     if (!args.repository) {
-      throw new InputError("--publish needs --repository. Expected owner/name, e.g. octo-org/my-service.");
+      throw new InputError(
+        "--publish needs the GitHub repository. Expected --repository OWNER/REPO (a constructor flag: dagger call --repository octo-org/my-service ci --publish), or a clone whose origin is on GitHub.",
+      );
     }
     const target = planPublish(settings.registry, args.repository, args.branch, args.sha, event);
     const password = args.registryPassword ?? args.githubToken;
     if (!password) {
       throw new InputError(
-        `--publish needs a credential for ${settings.registry}. Expected --registry-password=env:NAME or --github-token=env:GITHUB_TOKEN.`,
+        `--publish needs a credential for ${settings.registry}. Expected the constructor flag --registry-password=env:NAME or --github-token=env:GITHUB_TOKEN (dagger call --github-token=env:GITHUB_TOKEN ci --publish).`,
       );
     }
     const auth = requireAuth(args.registryUsername || target.owner, password, settings.registry);
@@ -178,7 +170,7 @@ export function planCi(
     };
   } else {
     plan.commentSkipped = args.githubToken
-      ? "needs --repository and --sha to find the pull request"
+      ? "needs the repository and --sha to find the pull request"
       : "no --github-token given";
   }
   return plan;

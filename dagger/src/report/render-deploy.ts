@@ -11,7 +11,7 @@ const MAX_OUTPUT = 500;
 /** The deploy as markdown: where, which image, what ran, what it printed against what was expected. */
 export function renderDeploySummary(status: DeployStatus): string {
   const heading = status.passed
-    ? `## ✅ Deployed to ${text(status.environment)}`
+    ? `## ✅ Verified and smoke-tested for ${text(status.environment)}`
     : `## ❌ Deploy to ${text(status.environment)} failed`;
   const output = clip(status.output.trim(), MAX_OUTPUT);
   const matched = status.output.trim() === status.expected.trim();

@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from "../settings/defaults.js";
+import { SEVERITIES, type SeverityName } from "../settings/defaults.js";
 import { isRecord, parseJson } from "./json.js";
 import type { SeverityCounts } from "./types.js";
 
@@ -7,7 +7,7 @@ export type Vulnerability = {
   pkg: string;
   installed: string;
   fixed: string;
-  severity: Severity;
+  severity: SeverityName;
   title: string;
   target: string;
 };
@@ -32,7 +32,9 @@ export function parseTrivyJson(text: string): Vulnerability[] {
         pkg: String(v.PkgName ?? "?"),
         installed: String(v.InstalledVersion ?? ""),
         fixed: String(v.FixedVersion ?? ""),
-        severity: (SEVERITIES as readonly string[]).includes(severity) ? (severity as Severity) : "UNKNOWN",
+        severity: (SEVERITIES as readonly string[]).includes(severity)
+          ? (severity as SeverityName)
+          : "UNKNOWN",
         title: String(v.Title ?? ""),
         target: String(result.Target ?? ""),
       });
@@ -67,7 +69,7 @@ export function countBySeverity(vulns: readonly Vulnerability[]): SeverityCounts
 }
 
 /** With `failOn` HIGH, any HIGH or CRITICAL fails; without it the scan only reports. */
-export function scanPasses(counts: SeverityCounts, failOn: Severity | undefined): boolean {
+export function scanPasses(counts: SeverityCounts, failOn: SeverityName | undefined): boolean {
   if (failOn === undefined) return true;
   const floor = SEVERITIES.indexOf(failOn);
   return SEVERITIES.slice(floor).every((s) => counts[s] === 0);

@@ -7,10 +7,18 @@
 export const SUPPORTED_PYTHON_VERSIONS: readonly string[] = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"];
 /** A literal, not a copy of the list above: the SDK's introspector reads defaults from the source text. */
 export const DEFAULT_PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"];
-export const DEFAULT_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
+
+/** Trivy's severities, lowest first: what --severities and --fail-on take. */
+export enum Severity {
+  UNKNOWN = "UNKNOWN",
+  LOW = "LOW",
+  MEDIUM = "MEDIUM",
+  HIGH = "HIGH",
+  CRITICAL = "CRITICAL",
+}
 
 export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export type SeverityName = (typeof SEVERITIES)[number];
 
 export const SUPPORTED_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
 
@@ -18,6 +26,9 @@ export const SUPPORTED_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
  * What never goes into the engine with the source: the upload stays small and cache keys stay stable.
  * The `source` argument is not filtered by .gitignore, so this list is the only filter.
  */
+/** Everything of the checkout but .git/config, the one file the `git` argument reads (its origin remote). */
+export const GIT_CONFIG_ONLY = ["*", "!.git/config"];
+
 export const SOURCE_IGNORE = [
   "**/node_modules",
   ".git",

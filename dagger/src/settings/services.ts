@@ -100,19 +100,18 @@ const REFERENCE = new RegExp(
 );
 const GENERIC = /^([^=]*)=(.+)@sha256:([0-9a-f]{64}):([0-9]+)$/;
 
-/** `--services`: names from the known table, comma-separated or repeated; unknown names are refused. */
-export function parseKnownServices(values: readonly string[]): ServiceSpec[] {
-  const names = values.flatMap((v) => v.split(",")).map((v) => v.trim());
+/** Known names in `--services`, comma-separated or repeated; unknown names are refused. */
+function parseKnownServices(value: string): ServiceSpec[] {
   const specs: ServiceSpec[] = [];
-  for (const name of names) {
+  for (const name of value.split(",").map((v) => v.trim())) {
     if (name === "") continue;
     const spec = Object.hasOwn(KNOWN_SERVICES, name) ? KNOWN_SERVICES[name] : undefined;
     if (spec === undefined) {
       throw new InputError(
-        `Unknown service '${name}' in --services. Expected a comma-separated list of: ${known()}; for another image use --service ${GENERIC_FORM}.`,
+        `Unknown service '${name}' in --services. Expected a comma-separated list of: ${known()}, or ${GENERIC_FORM} for another image.`,
       );
     }
-    if (!specs.includes(spec)) specs.push(spec);
+    specs.push(spec);
   }
   return specs;
 }
@@ -123,13 +122,13 @@ export function envPrefix(name: string): string {
 }
 
 /**
- * `--service NAME=IMAGE@sha256:<64 hex>:PORT`: a digest is required (a tag alone can move under the tests), the
+ * `--services NAME=IMAGE@sha256:<64 hex>:PORT`: a digest is required (a tag alone can move under the tests), the
  * name must be a DNS label (it is the host name), the port 1 to 65535 without leading zeros. The tests get
  * `<NAME>_HOST` and `<NAME>_PORT` (`my-cache` -> `MY_CACHE_HOST`); readiness is the port accepting connections.
  */
 export function parseGenericService(value: string): ServiceSpec {
   const bad = (why: string) =>
-    new InputError(`Invalid --service '${value}': ${why}. Expected ${GENERIC_FORM}.`);
+    new InputError(`Invalid --services entry '${value}': ${why}. Expected ${GENERIC_FORM}.`);
   const match = GENERIC.exec(value);
   if (!match) {
     if (!value.includes("=")) throw bad("no NAME=");
@@ -157,17 +156,20 @@ export function parseGenericService(value: string): ServiceSpec {
 }
 
 /**
- * Both flags together, in the order given (known services first). Empty when neither is given: then nothing
- * about the test containers changes. Two services with one name, or more than {@link MAX_SERVICES}, are refused.
+ * `--services`: each entry a known name (or several, comma-separated) or NAME=IMAGE@sha256:<64 hex>:PORT, in the
+ * order given. Empty: nothing about the test containers changes. Two services with one name, or more than
+ * {@link MAX_SERVICES}, are refused.
  */
-export function parseServices(services: readonly string[], generic: readonly string[]): ServiceSpec[] {
-  const specs = [...parseKnownServices(services), ...generic.map(parseGenericService)];
+export function parseServices(values: readonly string[]): ServiceSpec[] {
+  const given = values.flatMap((v) =>
+    v.includes("=") ? [parseGenericService(v.trim())] : parseKnownServices(v),
+  );
+  // a known service named twice is one service; two different ones under one name are a mistake
+  const specs = given.filter((spec, i) => given.indexOf(spec) === i);
   const seen = new Set<string>();
   for (const spec of specs) {
     if (seen.has(spec.name)) {
-      throw new InputError(
-        `Service '${spec.name}' is given twice. Expected each name once across --services and --service.`,
-      );
+      throw new InputError(`Service '${spec.name}' is given twice in --services. Expected each name once.`);
     }
     seen.add(spec.name);
   }

@@ -113,10 +113,11 @@ export function imageReference(registry: string, owner: string, repo: string, ta
 }
 
 /**
- * The deployment environment: a PUSH to `main` -> production, a push to `develop` -> staging, anything else
- * (pull requests whatever their branch is called, local runs) -> preview. An explicit `override` (e.g. from
- * `--environment`) wins; an empty override counts as none. The same mapping as cd.yml's `environment.name`,
- * which test/workflows/behaviour.test.ts evaluates against the same table.
+ * The deployment environment: `main` -> production and `develop` -> staging for a push run or a deploy by hand
+ * (no event: the image is then verified as that branch's push build); any other event (pull requests whatever
+ * their branch is called) and any other branch -> preview. An explicit `override` (e.g. from `--environment`)
+ * wins; an empty override counts as none. cd.yml's `environment.name` maps its events the same way
+ * (test/workflows/behaviour.test.ts evaluates both against one table).
  */
 export function environmentFor(branch: string, override?: string, event = ""): string {
   if (override !== undefined && override !== "") {
@@ -127,7 +128,7 @@ export function environmentFor(branch: string, override?: string, event = ""): s
     }
     return override;
   }
-  if (event !== "push") return "preview";
+  if (event !== "push" && event !== "") return "preview";
   switch (stripHeads(branch)) {
     case "main":
       return "production";

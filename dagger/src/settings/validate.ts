@@ -1,6 +1,7 @@
 import type { Directory } from "@dagger.io/dagger";
-import { SEVERITIES, type Severity, SUPPORTED_PLATFORMS, SUPPORTED_PYTHON_VERSIONS } from "./defaults.js";
+import { SEVERITIES, type SeverityName, SUPPORTED_PLATFORMS, SUPPORTED_PYTHON_VERSIONS } from "./defaults.js";
 import { InputError } from "./errors.js";
+import type { ServiceSpec } from "./services.js";
 
 /**
  * The validation of everything a user can type. Plain functions, no engine: bad input is refused here, with the
@@ -17,6 +18,12 @@ export type PipelineSettings = {
   dockerfile: string;
   smokeCommand: string;
   smokeExpect: string;
+  /** the service containers every test container gets, one instance per leg; empty: none */
+  services: ServiceSpec[];
+  /** what the scan reports */
+  severities: SeverityName[];
+  /** the image's platforms; empty: the engine's own */
+  platforms: string[];
 };
 
 /** "3.12" and "3.14t" are accepted; a version outside the supported list is named with the list. */
@@ -70,21 +77,19 @@ export function parseDiffThreshold(threshold: number): number | undefined {
 }
 
 /** `high`, `HIGH` or ` High ` name the same severity; "" means none (report only). */
-export function parseSeverity(value: string, flag: string): Severity | undefined {
+export function parseSeverity(value: string, flag: string): SeverityName | undefined {
   const normalized = value.trim().toUpperCase();
   if (normalized === "" || normalized === "NONE") return undefined;
   if (!(SEVERITIES as readonly string[]).includes(normalized)) {
     throw new InputError(`Invalid ${flag} '${value}'. Expected one of: ${SEVERITIES.join(", ")} (or none).`);
   }
-  return normalized as Severity;
+  return normalized as SeverityName;
 }
 
-export function parseSeverities(values: readonly string[]): Severity[] {
-  const parsed = values.map((v) => parseSeverity(v, "--severity")).filter((s) => s !== undefined);
-  if (parsed.length === 0) {
-    throw new InputError(`No severities given. Expected one or more of: ${SEVERITIES.join(", ")}.`);
-  }
-  return [...new Set(parsed)];
+/** `--severities`: none given means all of them. */
+export function parseSeverities(values: readonly string[]): SeverityName[] {
+  const parsed = values.map((v) => parseSeverity(v, "--severities")).filter((s) => s !== undefined);
+  return parsed.length === 0 ? [...SEVERITIES] : [...new Set(parsed)];
 }
 
 export function parsePlatforms(platforms: readonly string[]): string[] {

@@ -72,7 +72,7 @@ export async function deployImage(
       } catch (err) {
         return {
           passed: false,
-          output: `refused: the signature of ${exact} does not verify: ${errorText(err)}`,
+          output: `refused: the signature of ${exact} does not verify: ${errorText(err)} Expected ${expectedSigner(checks.verifier)}; an image nobody signed runs only with --allow-unsigned.`,
           ...facts,
         };
       }
@@ -80,16 +80,15 @@ export async function deployImage(
       facts.signature = "not verified";
     }
     const image = base.from(exact, registryService ? { registryService } : {});
-    if (checks.revision !== undefined) {
-      const label = (await image.label(REVISION_LABEL)).trim();
-      facts.revision = label;
-      if (label.toLowerCase() !== checks.revision.toLowerCase()) {
-        return {
-          passed: false,
-          output: `refused: ${exact} was built from ${label ? `commit ${label}` : "an unknown commit (no revision label)"}, not ${checks.revision}`,
-          ...facts,
-        };
-      }
+    // The engine answers null, not "", for a label the image lacks.
+    const label = ((await image.label(REVISION_LABEL)) ?? "").trim();
+    facts.revision = label;
+    if (checks.revision !== undefined && label.toLowerCase() !== checks.revision.toLowerCase()) {
+      return {
+        passed: false,
+        output: `refused: ${exact} was built from ${label ? `commit ${label}` : "an unknown commit (no revision label)"}, not ${checks.revision}`,
+        ...facts,
+      };
     }
     // `from` on a digest is keyed on the digest alone, so the same smoke exec would replay its cached output
     // (engine at v0.21.8): a value that changes on every deploy makes it run for real.
@@ -100,6 +99,14 @@ export async function deployImage(
   } catch (err) {
     return { passed: false, output: `the deployment failed: ${errorText(err)}`, ...facts };
   }
+}
+
+/** Who had to sign, in words, for a refusal that says how to get an image deploy accepts. */
+function expectedSigner(verifier: Verifier): string {
+  if (verifier.kind === "key") return "a signature by the key matching --cosign-public-key";
+  const run = verifier.trigger ? `a ${verifier.trigger} run` : "a run";
+  const ref = verifier.ref ? ` of ${verifier.ref}` : "";
+  return `a signature by ${verifier.identity} from ${run}${ref} in ${verifier.repository} (publish it with ci --publish --sign there, or give --signer-workflow / --cosign-public-key)`;
 }
 
 /** The label CI's build writes from the commit it built (Dockerfile ARG REVISION). */

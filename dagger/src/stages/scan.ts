@@ -1,7 +1,7 @@
 import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
 import { countBySeverity, parseTrivyDb, parseTrivyJson, scanPasses, severityTable } from "../report/trivy.js";
 import type { ScanStatus } from "../report/types.js";
-import type { Severity } from "../settings/defaults.js";
+import type { SeverityName } from "../settings/defaults.js";
 import { TRIVY_IMAGE } from "../settings/pins.js";
 
 /** The scanner as the summary names it: image and version, without the digest. */
@@ -45,8 +45,8 @@ export function dbSlot(now: Date): string {
  */
 export async function runScan(
   image: Container,
-  severities: Severity[],
-  failOn: Severity | undefined,
+  severities: SeverityName[],
+  failOn: SeverityName | undefined,
   now: Date = new Date(),
 ): Promise<ScanRun> {
   const shown = severities.join(",");
