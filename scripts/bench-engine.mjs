@@ -23,7 +23,7 @@ if (version.error || version.status !== 0) {
 
 function timed() {
   const start = process.hrtime.bigint();
-  const run = spawnSync("dagger", ["--progress=plain", "call", "ci", "--exit-zero", "passed"], {
+  const run = spawnSync("dagger", ["--progress=plain", "call", "ci-run", "--exit-zero", "passed"], {
     cwd: root,
     encoding: "utf8",
     timeout: 60 * 60_000,

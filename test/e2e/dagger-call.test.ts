@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TypecheckStatus } from "../../dagger/src/report/mypy.js";
+import { checkDaggerCall } from "../helpers/dagger-cli.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const engineVersion = (
@@ -43,6 +44,9 @@ const skipReason =
 if (skipReason) console.log(`[e2e] skipping engine-backed tests: ${skipReason}`);
 
 function dagger(args: string[], timeout = COLD) {
+  // a command the module's surface would refuse is this suite's mistake, named before the engine is asked
+  const problems = checkDaggerCall(["call", ...args.filter((a, i) => a !== "-o" && args[i - 1] !== "-o")]);
+  if (problems.length > 0) throw new Error(`not the module's surface: ${problems.join("; ")}`);
   const run = spawnSync("dagger", ["--progress=plain", "-m", ROOT, "call", ...args], {
     cwd: ROOT,
     encoding: "utf8",
@@ -71,13 +75,13 @@ type Status = {
   skipped: { stage: string; reason: string }[];
 };
 
-/** `[constructor flags] ci [ciFlags] --exit-zero reports export`, and the status.json it exported. */
+/** `[constructor flags] ci-run [ciFlags] --exit-zero reports export`, and the status.json it exported. */
 function exportReports(
   args: string[],
   ciArgs: string[] = [],
 ): { run: ReturnType<typeof dagger>; status: Status; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "ci-reports-"));
-  const run = dagger([...args, "ci", ...ciArgs, "--exit-zero", "reports", "export", "--path", dir]);
+  const run = dagger([...args, "ci-run", ...ciArgs, "--exit-zero", "reports", "export", "--path", dir]);
   const status = JSON.parse(readFileSync(join(dir, "status.json"), "utf8")) as Status;
   return { run, status, dir };
 }
@@ -160,19 +164,19 @@ describe.skipIf(skipReason !== undefined)(
     });
 
     it("refuses an unknown --services name before anything runs", () => {
-      const run = dagger(["ci", "--services", "mysql"], WARM);
+      const run = dagger(["--services", "mysql", "ci"], WARM);
       expect(run.code).not.toBe(0);
       expect(run.stderr).toContain(
-        "Unknown service 'mysql' in --services. Expected a comma-separated list of: postgres, redis; for another image use --service NAME=IMAGE@sha256:<64 hex>:PORT, e.g. mysql=mysql:8.4@sha256:<64 hex>:3306.",
+        "Unknown service 'mysql' in --services. Expected a comma-separated list of: postgres, redis, or NAME=IMAGE@sha256:<64 hex>:PORT, e.g. mysql=mysql:8.4@sha256:<64 hex>:3306 for another image.",
       );
     });
 
-    it("refuses a --service without a digest before anything runs", () => {
+    it("refuses a --services entry without a digest before anything runs", () => {
       const service = `cache-${randomBytes(4).toString("hex")}=redis:7.4.11-alpine:6379`;
-      const run = dagger(["ci", "--service", service], WARM);
+      const run = dagger(["--services", service, "ci"], WARM);
       expect(run.code).not.toBe(0);
       expect(run.stderr).toContain(
-        `Invalid --service '${service}': the image needs a sha256 digest and a port. Expected NAME=IMAGE@sha256:<64 hex>:PORT, e.g. mysql=mysql:8.4@sha256:<64 hex>:3306.`,
+        `Invalid --services entry '${service}': the image needs a sha256 digest and a port. Expected NAME=IMAGE@sha256:<64 hex>:PORT, e.g. mysql=mysql:8.4@sha256:<64 hex>:3306.`,
       );
     });
 
@@ -191,7 +195,7 @@ describe.skipIf(skipReason !== undefined)(
       () => {
         const test = "test_a_postgresql_server_answers_at_database_url";
         const without = exportReports([]);
-        const withDb = exportReports([], ["--services", "postgres"]);
+        const withDb = exportReports(["--services", "postgres"]);
         try {
           expect(without.run.code, without.run.stderr).toBe(0);
           expect(withDb.run.code, withDb.run.stderr).toBe(0);
@@ -255,7 +259,7 @@ describe.skipIf(skipReason !== undefined)(
     it(
       "rehearses build -> publish -> deploy against an in-engine registry",
       () => {
-        const run = dagger(["ci", "--rehearse", "--branch", "feature/login", "status"]);
+        const run = dagger(["ci-run", "--rehearse", "--branch", "feature/login", "status"]);
         expect(run.code, run.stderr).toBe(0);
         const status = JSON.parse(run.stdout) as { image: { reference: string; published: boolean } };
         expect(status.image.published).toBe(true);
@@ -407,13 +411,14 @@ describe.skipIf(skipReason !== undefined)(
     const body = `def tidy_${token}(a: int, b: int) -> int:\n    """Return the sum."""\n`;
 
     it(
-      "exports the app without the unused import and formatted, and prints the changed file",
+      "applies the fix changeset: the app without the unused import and formatted, and prints the changed file",
       () => {
         // an unused import (F401, a safe fix) and a line ruff format rewrites (`a+b`)
         const { root, app } = generatedApp("fixable-app", {
           [file]: `${doc}\nimport os\n\n\n${body}    return a+b\n`,
         });
-        const run = dagger(["--source", root, "fix", "export", "--path", app]);
+        // -o applies the returned changeset at that path without asking (cmd/dagger handleResponse, v0.21.8)
+        const run = dagger(["--source", root, "fix", "-o", root]);
         expect(run.code, run.stderr).toBe(0);
         expect(readFileSync(join(app, file), "utf8")).toBe(`${doc}\n\n${body}    return a + b\n`);
         const printed = `${run.stdout}${run.stderr}`;
