@@ -31,17 +31,14 @@ import {
   TestResult,
   TypecheckResult,
 } from "./results.js";
-import {
-  DEFAULT_PYTHON_VERSIONS,
-  GIT_CONFIG_ONLY,
-  type Severity,
-  SOURCE_IGNORE,
-} from "./settings/defaults.js";
+import { GIT_CONFIG_ONLY, type Severity, SOURCE_IGNORE } from "./settings/defaults.js";
 import { InputError } from "./settings/errors.js";
 import { requireRepository } from "./settings/git-remote.js";
+import { matrixVersions } from "./settings/project.js";
 import { parseServices } from "./settings/services.js";
 import { parseRepository } from "./settings/tags.js";
 import {
+  inApp,
   type PipelineSettings,
   parseAppPath,
   parseCommand,
@@ -56,6 +53,7 @@ import { fixReport, runFix } from "./stages/fix.js";
 import { buildImages } from "./stages/image.js";
 import { runLint } from "./stages/lint.js";
 import { runMatrix } from "./stages/matrix.js";
+import { readProject } from "./stages/project.js";
 import { requireFiles } from "./stages/python.js";
 import { runScan } from "./stages/scan.js";
 import { runTests } from "./stages/tests.js";
@@ -101,7 +99,7 @@ export class Pipeline {
     /** The Python project's folder in the repository (holds pyproject.toml). */
     app = "sample-app",
     /** Python versions of the test matrix (3.10 to 3.14, and 3.14t, the free-threaded build); default all six. */
-    pythonVersions: string[] = DEFAULT_PYTHON_VERSIONS,
+    pythonVersions: string[] = [],
     /** Combined coverage below this percent fails the gate (0 to 100). */
     threshold: float = 90,
     /** Container registry host to publish to and deploy from. */
@@ -148,7 +146,7 @@ export class Pipeline {
     this.source = source;
     this.git = git;
     this.app = parseAppPath(app);
-    this.pythonVersions = parsePythonVersions(pythonVersions);
+    this.pythonVersions = pythonVersions.length === 0 ? [] : parsePythonVersions(pythonVersions);
     this.threshold = parseThreshold(threshold);
     this.registry = registry;
     this.dockerfile = dockerfile;
@@ -234,9 +232,9 @@ export class Pipeline {
     /** return the result instead of failing when the tests fail */
     exitZero = false,
   ): Promise<TestResult> {
-    const version = parsePythonVersion(pythonVersion);
+    const asked = parsePythonVersion(pythonVersion);
     const needed = parseServices(this.services);
-    await requireFiles(this.source, this.app);
+    const [version = asked] = matrixVersions(await this.checkedProject(), [asked], this.pyproject());
     return gate(TestResult.from(await runTests(this.source, this.app, version, needed)), exitZero, (r) =>
       r.failureText(),
     );
@@ -249,12 +247,12 @@ export class Pipeline {
     exitZero = false,
   ): Promise<MatrixResult> {
     const needed = parseServices(this.services);
-    await requireFiles(this.source, this.app);
+    const { versions } = await this.project();
     const {
       runs,
       gate: verdict,
       reports,
-    } = await runMatrix(this.source, this.app, this.pythonVersions, this.threshold, needed);
+    } = await runMatrix(this.source, this.app, versions, this.threshold, needed);
     return gate(MatrixResult.from(runs, verdict, reports), exitZero, (r) => r.failureText());
   }
 
@@ -461,8 +459,10 @@ export class Pipeline {
       ...(this.cosignKey ? { cosignKey: this.cosignKey } : {}),
       ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
     });
+    // every flag is checked first; then the project's own files decide the rest
+    const { versions } = await this.project();
     await requireFiles(this.source, this.app, this.dockerfile);
-    const { status, summary, reports } = await runCi(plan);
+    const { status, summary, reports } = await runCi({ ...plan, versions });
     const run = CiRun.from(status.passed, summary, JSON.stringify(status), reports, status.diffCoverage);
     return gate(
       run,
@@ -470,6 +470,22 @@ export class Pipeline {
       () =>
         `CI failed:\n- ${(status.failures ?? []).join("\n- ")}\nRerun with --exit-zero and chain \`reports export --path reports\` (ci-run) to keep every report.`,
     );
+  }
+
+  private pyproject(): string {
+    return inApp(this.app, "pyproject.toml");
+  }
+
+  /** The app's pyproject.toml, after the app's folder was checked to hold one. */
+  private async checkedProject() {
+    await requireFiles(this.source, this.app);
+    return readProject(this.source, this.app);
+  }
+
+  /** What the project's own files decide, with the flags that override them: the test matrix. */
+  private async project(): Promise<{ versions: string[] }> {
+    const project = await this.checkedProject();
+    return { versions: matrixVersions(project, this.pythonVersions, this.pyproject()) };
   }
 
   /** The checkout's .git/config, or undefined when the source has none. */

@@ -28,6 +28,10 @@ describe("checkDaggerCall", () => {
     ["dagger call check-lint", ["Pipeline has no function check-lint"]],
     ["dagger call ci-run reprts export --path r", ["CiRun has no field or function reprts"]],
     ["dagger functions", ["not a dagger call: functions"]],
+    [
+      "dagger call ci --exit-zero reports export --path r",
+      ["ci returns string: nothing chains after it (reports)"],
+    ],
   ])("refuses %s", (line, problems) => {
     expect(check(line)).toEqual(problems);
   });

@@ -87,10 +87,17 @@ export function checkDaggerCall(argv: string[], surface: Surface = SURFACE): str
   const root = surface.Pipeline;
   i = takeFlags(argv, i + 1, flagsOf(root?.constructor), "the constructor", problems);
   let type = "Pipeline";
+  let last = "";
   let first = true;
   while (i < argv.length) {
     const name = argv[i] ?? "";
     const object = surface[type];
+    if (type.endsWith("_KIND")) {
+      problems.push(
+        `${last} returns ${type.replace(/_KIND$/, "").toLowerCase()}: nothing chains after it (${name})`,
+      );
+      return problems;
+    }
     // past the module's own objects (a Directory's export, a File's contents) the core API decides
     if (object === undefined) break;
     const fn = Object.entries(object.functions ?? {}).find(([n]) => kebab(n) === name);
@@ -100,6 +107,7 @@ export function checkDaggerCall(argv: string[], surface: Surface = SURFACE): str
       return problems;
     }
     i += 1;
+    last = name;
     if (fn) {
       i = takeFlags(argv, i, flagsOf(fn[1].arguments), `${type}.${name}`, problems);
       type = fn[1].returns.replace(/^\[|\]$/g, "");

@@ -51,7 +51,6 @@ describe("Pipeline constructor", () => {
 
   it.each([
     [{ pythonVersions: ["3.9"] }, "Unknown Python version '3.9'"],
-    [{ pythonVersions: [] }, "No Python versions given"],
     [{ threshold: 101 }, "Invalid coverage threshold '101'"],
     [{ threshold: -5 }, "Invalid coverage threshold '-5'"],
     [{ app: "../outside" }, "Invalid app folder '../outside'"],

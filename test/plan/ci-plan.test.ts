@@ -4,6 +4,8 @@
  * behaviour a type check cannot see: which execs exist, what is in their definitions (and so in their cache
  * keys), what runs in one exec, and that secrets travel only as Secrets.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   allChains,
@@ -63,6 +65,18 @@ describe("ci's plan", () => {
       expect(script).toContain("uv run --no-sync pytest");
       expect(script).toContain("-p pipeline_probe");
     }
+  });
+
+  it("runs the legs the project's requires-python allows, and refuses a version it excludes before any exec", async () => {
+    const path = join(import.meta.dirname, "../fixtures/projects/uv-fastapi-example/pyproject.toml");
+    const project = { mypyFiles: { "pyproject.toml": readFileSync(path, "utf8") } }; // requires-python >=3.12
+    const { engine } = await runCi(project);
+    expect(testRuns(engine).map(versionOf).sort()).toEqual(["3.12", "3.13", "3.14"]);
+    const refused = await startEngine(scenario(project));
+    await expect(callPipeline(refused, "ci", { pythonVersions: ["3.11", "3.12"] })).rejects.toThrow(
+      "Python 3.11 is outside the project's requires-python '>=3.12' (sample-app/pyproject.toml).",
+    );
+    expect(refused.queries.some((q) => execs(q).length > 0)).toBe(false);
   });
 
   it("reruns a failed version once, fresh (a changing value in its definition), and a green one never", async () => {
@@ -452,7 +466,18 @@ describe("ci's plan: the type check and the tests' service containers", () => {
     ].sort();
   const mypyRuns = (engine: Engine) =>
     definitions(engine).filter((d) => (execs(JSON.parse(d) as Chain).at(-1) ?? []).includes("mypy"));
-  const NO_MYPY = { mypyFiles: { "pyproject.toml": '[project]\nname = "app"\n' } };
+  // the sample's requires-python and free-threading classifier, without its [tool.mypy]: the same matrix
+  const NO_MYPY = {
+    mypyFiles: {
+      "pyproject.toml": [
+        "[project]",
+        'name = "app"',
+        'requires-python = ">=3.10"',
+        'classifiers = ["Programming Language :: Python :: Free Threading :: 3 - Stable"]',
+        "",
+      ].join("\n"),
+    },
+  };
 
   it("type-checks an app that configures mypy, in gate mode, alongside lint", async () => {
     const { engine, run } = await runCi();

@@ -1,0 +1,99 @@
+/**
+ * The test matrix from the project's own pyproject.toml: requires-python intersected with the supported
+ * Pythons, 3.14t when a Free Threading classifier declares it, a flag checked against requires-python; read on
+ * the real projects' files in test/fixtures/projects (SOURCES.md names each).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { matrixVersions, readPyproject } from "../../dagger/src/settings/project.js";
+
+const PROJECTS = join(import.meta.dirname, "../fixtures/projects");
+const project = (path: string) => readPyproject(readFileSync(join(PROJECTS, path), "utf8"), path);
+const pyproject = (lines: string[]) => readPyproject(lines.join("\n"), "pyproject.toml");
+
+describe("matrixVersions on real projects' pyproject.toml", () => {
+  it.each([
+    // requires-python >=3.10, no Free Threading classifier
+    ["starlette/pyproject.toml", ["3.10", "3.11", "3.12", "3.13", "3.14"]],
+    // requires-python >=3.12
+    ["uv-fastapi-example/pyproject.toml", ["3.12", "3.13", "3.14"]],
+    // requires-python >=3.14 (a workspace member)
+    ["full-stack-fastapi-template/workspace/backend/pyproject.toml", ["3.14"]],
+    // `Programming Language :: Python :: Free Threading :: 2 - Beta`
+    ["urllib3/pyproject.toml", ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"]],
+  ])("%s -> %j", (path, versions) => {
+    expect(matrixVersions(project(path), [], path)).toEqual(versions);
+  });
+
+  it("keeps the sample app's six legs: it states >=3.10 and free-threading in its own file", () => {
+    const sample = readPyproject(
+      readFileSync(join(import.meta.dirname, "../../sample-app/pyproject.toml"), "utf8"),
+      "sample-app/pyproject.toml",
+    );
+    expect(matrixVersions(sample, [], "sample-app/pyproject.toml")).toEqual([
+      "3.10",
+      "3.11",
+      "3.12",
+      "3.13",
+      "3.14",
+      "3.14t",
+    ]);
+  });
+});
+
+describe("matrixVersions", () => {
+  it.each([
+    [">=3.10,<3.13", ["3.10", "3.11", "3.12"]],
+    ["~=3.11", ["3.11", "3.12", "3.13", "3.14"]],
+    ["==3.12.*", ["3.12"]],
+    [">3.12", ["3.12", "3.13", "3.14"]],
+    [">=3.12.4", ["3.12", "3.13", "3.14"]],
+    ["!=3.11.*,>=3.10", ["3.10", "3.12", "3.13", "3.14"]],
+  ])("requires-python %s -> %j", (spec, versions) => {
+    expect(matrixVersions(pyproject(["[project]", `requires-python = "${spec}"`]), [], "p")).toEqual(
+      versions,
+    );
+  });
+
+  it("tests every supported GIL version when the project states no requires-python", () => {
+    expect(matrixVersions(pyproject(["[project]", 'name = "x"']), [], "p")).toEqual([
+      "3.10",
+      "3.11",
+      "3.12",
+      "3.13",
+      "3.14",
+    ]);
+  });
+
+  it("adds 3.14t only when requires-python allows 3.14", () => {
+    const capped = pyproject([
+      "[project]",
+      'requires-python = ">=3.10,<3.14"',
+      'classifiers = ["Programming Language :: Python :: Free Threading :: 3 - Stable"]',
+    ]);
+    expect(matrixVersions(capped, [], "p")).toEqual(["3.10", "3.11", "3.12", "3.13"]);
+  });
+
+  it("takes the versions asked for, and refuses one requires-python excludes, naming both", () => {
+    const p = pyproject(["[project]", 'requires-python = ">=3.12"']);
+    expect(matrixVersions(p, ["3.13", "3.14t"], "app/pyproject.toml")).toEqual(["3.13", "3.14t"]);
+    expect(() => matrixVersions(p, ["3.10", "3.12", "3.11"], "app/pyproject.toml")).toThrow(
+      "Python 3.10, 3.11 is outside the project's requires-python '>=3.12' (app/pyproject.toml). Expected versions it allows, or no --python-versions to test all of them.",
+    );
+  });
+
+  it("refuses a requires-python no supported Python meets", () => {
+    expect(() =>
+      matrixVersions(pyproject(["[project]", 'requires-python = "<3.9"']), [], "a/pyproject.toml"),
+    ).toThrow(
+      "The project's requires-python '<3.9' (a/pyproject.toml) allows none of the supported Pythons: 3.10, 3.11, 3.12, 3.13, 3.14, 3.14t.",
+    );
+  });
+
+  it("names the file and the parser's reason for TOML it cannot read", () => {
+    expect(() => readPyproject('[project\nname = "x"', "api/pyproject.toml")).toThrow(
+      /^Invalid TOML in api\/pyproject\.toml: .+\. Expected a pyproject\.toml uv and pip can read\.$/,
+    );
+  });
+});
