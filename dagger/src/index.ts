@@ -42,6 +42,7 @@ import {
   type PipelineSettings,
   parseAppPath,
   parseCommand,
+  parseGroups,
   parsePlatforms,
   parsePythonVersion,
   parsePythonVersions,
@@ -75,6 +76,7 @@ export class Pipeline {
   smokeCommand: string;
   smokeExpect: string;
   services: string[];
+  groups: string[];
   severities: string[];
   platforms: string[];
   repository: string;
@@ -98,7 +100,7 @@ export class Pipeline {
     @argument({ defaultPath: "/", ignore: GIT_CONFIG_ONLY }) git?: Directory,
     /** The Python project's folder in the repository (holds pyproject.toml). */
     app = "sample-app",
-    /** Python versions of the test matrix (3.10 to 3.14, and 3.14t, the free-threaded build); default all six. */
+    /** Python versions of the test matrix (3.10 to 3.14, and 3.14t, the free-threaded build); default those the project's requires-python allows, with 3.14t when it declares free-threading (a Free Threading classifier). */
     pythonVersions: string[] = [],
     /** Combined coverage below this percent fails the gate (0 to 100). */
     threshold: float = 90,
@@ -112,6 +114,8 @@ export class Pipeline {
     smokeExpect = "5",
     /** Service containers the tests need: postgres (DATABASE_URL), redis (REDIS_URL), or NAME=IMAGE@sha256:<64 hex>:PORT (NAME_HOST, NAME_PORT); one instance per Python version; default none. */
     services: string[] = [],
+    /** Dependency groups to sync besides the project's default-groups (uv's default: dev), e.g. testing; default none. */
+    groups: string[] = [],
     /** Severities the scan reports; default all. */
     severities: Severity[] = [],
     /** Platforms of the built and published image, e.g. linux/amd64,linux/arm64; default the engine's own. */
@@ -155,6 +159,7 @@ export class Pipeline {
     this.smokeExpect = smokeExpect;
     parseServices(services);
     this.services = services;
+    this.groups = parseGroups(groups);
     this.severities = parseSeverities(severities);
     this.platforms = parsePlatforms(platforms);
     if (repository) parseRepository(repository);
@@ -203,7 +208,13 @@ export class Pipeline {
       return TypecheckResult.skip(
         mode === TypecheckMode.off ? "--mode off" : "the app configures no mypy; --mode gate runs it anyway",
       );
-    const { status, reports } = await runTypecheck(this.source, this.app, plan.mode, plan.config);
+    const { status, reports } = await runTypecheck(
+      this.source,
+      this.app,
+      plan.mode,
+      plan.config,
+      this.groups,
+    );
     return gate(TypecheckResult.from(status, reports), exitZero, (r) => r.summary());
   }
 
@@ -235,8 +246,10 @@ export class Pipeline {
     const asked = parsePythonVersion(pythonVersion);
     const needed = parseServices(this.services);
     const [version = asked] = matrixVersions(await this.checkedProject(), [asked], this.pyproject());
-    return gate(TestResult.from(await runTests(this.source, this.app, version, needed)), exitZero, (r) =>
-      r.failureText(),
+    return gate(
+      TestResult.from(await runTests(this.source, this.app, version, needed, this.groups)),
+      exitZero,
+      (r) => r.failureText(),
     );
   }
 
@@ -252,7 +265,7 @@ export class Pipeline {
       runs,
       gate: verdict,
       reports,
-    } = await runMatrix(this.source, this.app, versions, this.threshold, needed);
+    } = await runMatrix(this.source, this.app, versions, this.threshold, needed, this.groups);
     return gate(MatrixResult.from(runs, verdict, reports), exitZero, (r) => r.failureText());
   }
 
@@ -522,6 +535,7 @@ export class Pipeline {
       smokeExpect: this.smokeExpect,
       services: parseServices(this.services),
       severities: parseSeverities(this.severities),
+      groups: this.groups,
       platforms: this.platforms,
     };
   }

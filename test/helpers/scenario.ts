@@ -13,7 +13,15 @@ export const upstream = (name: string): string =>
   readFileSync(join(import.meta.dirname, "../fixtures/upstream", name), "utf8");
 
 /** How one version's pytest run goes. `flaky` fails on the first run and passes on the fresh rerun. */
-export type VersionScript = "pass" | "fail" | "flaky" | "segv" | "sync-fail" | "no-tests" | "gil-on";
+export type VersionScript =
+  | "pass"
+  | "fail"
+  | "flaky"
+  | "segv"
+  | "sync-fail"
+  | "no-pytest"
+  | "no-tests"
+  | "gil-on";
 
 export type Scenario = {
   /** by version, e.g. { "3.12": "fail" }; versions not named pass */
@@ -175,6 +183,7 @@ function testFiles(
     case "no-tests":
       return { "exit-code": "5\n", [`python-${v}.json`]: probe };
     case "sync-fail":
+    case "no-pytest":
       return {};
   }
 }
@@ -226,6 +235,14 @@ export function scenario(s: Scenario = {}): Resolver {
     if (isTestRun(chain)) {
       const version = versionOf(chain) ?? "?";
       const script = s.versions?.[version] ?? "pass";
+      if (script === "no-pytest") {
+        // what the test script (stages/tests.ts) prints and exits with when the synced environment lacks pytest
+        throw execError({
+          exitCode: 95,
+          stderr: `pytest is not in the environment uv synced for Python ${version}`,
+          cmd: ["sh", "-c", "…"],
+        });
+      }
       if (script === "sync-fail") {
         throw execError({
           exitCode: 97,

@@ -262,6 +262,19 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(result.output).toMatch(/^error: Failed to fetch/);
   });
 
+  it("test: an environment without pytest fails naming the group to add it to, and is not rerun", async () => {
+    const run = await session({ versions: { "3.12": "no-pytest" } }, { groups: ["testing"] });
+    expect((await failure(call(run, "test", { pythonVersion: "3.12" }))).message).toBe(
+      "Tests failed on Python 3.12 (pytest is not installed in the environment uv synced (the default groups and testing). Expected pytest in the dev group (uv add --dev pytest), or --groups naming the group that has it, e.g. --groups testing.).",
+    );
+    const tests = run.engine.queries.filter((q) => execs(q).some((a) => (a[2] ?? "").includes("--junitxml")));
+    expect(tests.every((q) => (execs(q).at(-1)?.[2] ?? "").includes("uv sync --group testing $("))).toBe(
+      true,
+    );
+    // nothing to rerun: a fresh run would find no pytest either
+    expect(tests.some((q) => envOf(q, "PIPELINE_RERUN") !== undefined)).toBe(false);
+  });
+
   it("test: 3.14t with the GIL on fails, saying why", async () => {
     const run = await session({ versions: { "3.14t": "gil-on" } });
     const result = await call(run, "test", { pythonVersion: "3.14t", exitZero: true });

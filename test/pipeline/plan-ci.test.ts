@@ -17,6 +17,7 @@ const settings: PipelineSettings = {
   smokeCommand: "python -m sample_app 2 3",
   smokeExpect: "5",
   services: [],
+  groups: [],
   severities: ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"],
   platforms: [],
 };

@@ -61,7 +61,8 @@ describe("ci's plan", () => {
       expect(execs(run)).toContainEqual(["uv", "python", "install", v]);
       // sync and pytest in one exec: no separate cached sync whose venv can outlive its interpreter
       const script = execs(run).at(-1)?.[2] ?? "";
-      expect(script).toContain("uv sync --group dev");
+      // the project's default groups (uv's default-groups, dev unless it says otherwise)
+      expect(script).toContain("uv sync $(test -f uv.lock && echo --locked)");
       expect(script).toContain("uv run --no-sync pytest");
       expect(script).toContain("-p pipeline_probe");
     }
@@ -117,7 +118,8 @@ describe("ci's plan", () => {
       execs(combines[0] as Chain).find((a) => (a[2] ?? "").includes("coverage combine"))?.[2] ?? "";
     expect(script.split("\n")).toEqual([
       "set -eu",
-      "uv sync --group dev $(test -f uv.lock && echo --locked)",
+      "uv sync $(test -f uv.lock && echo --locked)",
+      '{ uv run --no-sync python -c "import pytest_cov" 2> /dev/null || uv pip install --python "$UV_PROJECT_ENVIRONMENT/bin/python" pytest-cov==7.1.0; }',
       "uv run --no-sync coverage combine --keep /combine",
       "uv run --no-sync coverage json -o /combine/coverage.json --fail-under=0",
       "uv run --no-sync coverage xml -o /combine/coverage.xml --fail-under=0",

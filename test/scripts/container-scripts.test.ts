@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCoverageJson } from "../../dagger/src/report/coverage.js";
 import { judgeAttempt } from "../../dagger/src/report/pytest.js";
 import { combineScript } from "../../dagger/src/stages/matrix.js";
-import { PROBE, SYNC_FAILED, testScript } from "../../dagger/src/stages/tests.js";
+import { NO_PYTEST, PROBE, SYNC_FAILED, testScript } from "../../dagger/src/stages/tests.js";
 import { findPython } from "../helpers/python.js";
 
 const python = findPython(["pytest", "pytest_cov"]);
@@ -24,7 +24,10 @@ else if (python.ok)
 
 let root = "";
 
-/** `uv` as the scripts call it: `sync` succeeds unless FAKE_UV_SYNC=fail; `run --no-sync X` runs the host's X. */
+/**
+ * `uv` as the scripts call it: `sync` succeeds unless FAKE_UV_SYNC=fail; `run --no-sync X` runs the host's X
+ * (`python` itself, with FAKE_NO=<module> making that import fail); `pip install` is logged to $HOME/uv-pip.log.
+ */
 function writeUv(bin: string, py: string): void {
   writeFileSync(
     join(bin, "uv"),
@@ -32,7 +35,8 @@ function writeUv(bin: string, py: string): void {
       "#!/bin/sh",
       'case "$1" in',
       '  sync) if [ "$FAKE_UV_SYNC" = fail ]; then echo "error: Failed to fetch: https://pypi.org/simple/pytest/" >&2; exit 2; fi; echo "Resolved 5 packages"; exit 0 ;;',
-      `  run) shift; [ "$1" = --no-sync ] && shift; tool="$1"; shift; exec ${py} -m "$tool" "$@" ;;`,
+      `  run) shift; [ "$1" = --no-sync ] && shift; tool="$1"; shift; if [ "$tool" = python ]; then case "$*" in *"import \${FAKE_NO:-none}"*) exit 1 ;; esac; exec ${py} "$@"; fi; exec ${py} -m "$tool" "$@" ;;`,
+      '  pip) echo "$*" >> "$HOME/uv-pip.log"; exit 0 ;;',
       '  *) echo "uv stand-in: unexpected $*" >&2; exit 64 ;;',
       "esac",
       "",
@@ -63,6 +67,8 @@ function runScript(app: string, version: string, env: Record<string, string> = {
       HOME: root,
       PYTHONDONTWRITEBYTECODE: "1",
       COVERAGE_RCFILE: join(app, "pyproject.toml"),
+      // set by stages/python.ts pythonEnv in every test container
+      UV_PROJECT_ENVIRONMENT: join(root, "venv"),
       ...env,
     },
   });
@@ -179,6 +185,26 @@ describe.skipIf(skipReason !== "")("the per-version test script (testScript) und
     expect(r.status).toBe(SYNC_FAILED);
     expect(r.stderr).toContain("Failed to fetch");
     expect(r.stderr).toContain("uv sync failed for Python 3.11");
+    expect(r.read("exit-code")).toBeUndefined();
+  });
+
+  it("brings the pinned pytest-cov only into an environment that has none, never touching the lock", () => {
+    const log = join(root, "uv-pip.log");
+    rmSync(log, { force: true });
+    const app = makeApp("own-cov", "def test_add():\n    assert calc.add(2, 3) == 5");
+    expect(runScript(app, "3.11").read("exit-code")?.trim()).toBe("0");
+    expect(existsSync(log)).toBe(false);
+    const bare = runScript(makeApp("no-cov", "def test_add():\n    pass"), "3.11", { FAKE_NO: "pytest_cov" });
+    expect(bare.status).toBe(0);
+    expect(readFileSync(log, "utf8")).toMatch(
+      /^pip install --python \S+\/venv\/bin\/python pytest-cov==7\.1\.0\n$/,
+    );
+  });
+
+  it("an environment without pytest fails the exec with its own code, saying so, before anything runs", () => {
+    const r = runScript(makeApp("no-pytest", "def test_add():\n    pass"), "3.11", { FAKE_NO: "pytest" });
+    expect(r.status).toBe(NO_PYTEST);
+    expect(r.stderr).toContain("pytest is not in the environment uv synced for Python 3.11");
     expect(r.read("exit-code")).toBeUndefined();
   });
 });

@@ -141,7 +141,7 @@ describe("combiningVersion", () => {
 describe("testScript", () => {
   it("syncs the dev group, then runs pytest with reports named by version and no per-version gate", () => {
     const script = testScript("3.14t");
-    expect(script).toContain("uv sync --group dev $(test -f uv.lock && echo --locked)");
+    expect(script).toContain("uv sync $(test -f uv.lock && echo --locked)");
     expect(script).toContain("exit 97");
     expect(script).toContain("COVERAGE_FILE=/out/.coverage.3.14t uv run --no-sync pytest");
     expect(script).toContain("--junitxml=/out/junit-3.14t.xml");
@@ -249,6 +249,7 @@ describe("deploy refuses bad input before pulling anything", () => {
     smokeCommand: "python -m sample_app 2 3",
     smokeExpect: "5",
     services: [],
+    groups: [],
     severities: [],
     platforms: [],
   };

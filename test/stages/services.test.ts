@@ -84,7 +84,8 @@ describe("without services, nothing changes", () => {
     expect(testScript("3.12").split("\n")).toEqual([
       "set -u",
       "mkdir -p /out",
-      'if ! uv sync --group dev $(test -f uv.lock && echo --locked) > /out/sync.log 2>&1; then cat /out/sync.log >&2; echo "uv sync failed for Python 3.12" >&2; exit 97; fi',
+      'if ! { uv sync $(test -f uv.lock && echo --locked) && { uv run --no-sync python -c "import pytest_cov" 2> /dev/null || uv pip install --python "$UV_PROJECT_ENVIRONMENT/bin/python" pytest-cov==7.1.0; }; } > /out/sync.log 2>&1; then cat /out/sync.log >&2; echo "uv sync failed for Python 3.12" >&2; exit 97; fi',
+      'if ! uv run --no-sync python -c "import pytest" 2> /dev/null; then echo "pytest is not in the environment uv synced for Python 3.12" >&2; exit 95; fi',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
       "PYTHONPATH=/opt/pipeline-probe${PYTHONPATH:+:$PYTHONPATH} PIPELINE_PROBE_OUT=/out/python-3.12.json COVERAGE_FILE=/out/.coverage.3.12 uv run --no-sync pytest -p no:cacheprovider -p pipeline_probe --junitxml=/out/junit-3.12.xml -o junit_suite_name=python-3.12 --cov --cov-report=xml:/out/coverage-3.12.xml --cov-report=term --cov-fail-under=0",
       "echo $? > /out/exit-code",
@@ -173,7 +174,7 @@ describe("with --services postgres,redis", () => {
       `if ! uv run --no-sync python ${WAITER_PATH}; then exit ${SERVICE_NOT_READY}; fi`,
     );
     expect(at("uv sync")).toBeLessThan(wait);
-    expect(wait).toBeLessThan(at("pytest"));
+    expect(wait).toBeLessThan(at("uv run --no-sync pytest"));
     // the rest of the script is the one without services
     expect(lines.filter((_, i) => i !== wait)).toEqual(testScript("3.12").split("\n"));
   });

@@ -136,7 +136,7 @@ async function gather(
         ),
   );
   const measured = Promise.all([
-    runMatrix(plan.source, plan.app, plan.versions, plan.threshold, plan.services),
+    runMatrix(plan.source, plan.app, plan.versions, plan.threshold, plan.services, plan.groups),
     changes,
   ]).then(async ([matrix, changed]) => ({ matrix, diff: await measureChanges(plan, matrix, changed) }));
   // off (the default for an app that configures no mypy) starts no container at all
@@ -145,7 +145,7 @@ async function gather(
     plan.app,
     plan.typecheck,
   ).then(({ mode, config }) =>
-    mode === TypecheckMode.off ? undefined : runTypecheck(plan.source, plan.app, mode, config),
+    mode === TypecheckMode.off ? undefined : runTypecheck(plan.source, plan.app, mode, config, plan.groups),
   );
   const [failed, lint, typechecked, { matrix, diff }, smoked, scanned, locked, compared, read] =
     await Promise.all([

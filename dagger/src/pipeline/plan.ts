@@ -25,6 +25,8 @@ export type CiPlan = {
   threshold: number;
   /** the service containers every test container gets, one instance per leg; empty: none */
   services: ServiceSpec[];
+  /** dependency groups synced besides the project's default groups */
+  groups: string[];
   /** the type check's mode as asked; undefined: gate when the app configures mypy, else off */
   typecheck?: TypecheckMode;
   dockerfile: string;
@@ -103,6 +105,7 @@ export function planCi(
     versions: settings.versions,
     threshold: settings.threshold,
     services: settings.services,
+    groups: settings.groups,
     ...(typecheck ? { typecheck } : {}),
     dockerfile: settings.dockerfile,
     smokeCommand: settings.smokeCommand,

@@ -29,6 +29,12 @@ export const RUFF_VERSION = "0.17.4";
 export const MYPY_VERSION = "2.3.1";
 
 /**
+ * pytest-cov, installed into a test environment whose project locks none (its lock is not touched): the version
+ * litestar-org/litestar's uv.lock resolves at 8bd57248 (test/fixtures/projects/SOURCES.md).
+ */
+export const PYTEST_COV_VERSION = "7.1.0";
+
+/**
  * cosign, pinned by digest. The same `v2.4.1@sha256:b03690aa…` pin stands in several unrelated public
  * repositories' Dockerfiles and scripts; confirm with `crane digest ghcr.io/sigstore/cosign/cosign:v2.4.1`
  * before bumping. The image is ko-built (no shell), so its binary (/ko-app/cosign) is copied into the pinned

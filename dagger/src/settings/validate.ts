@@ -22,6 +22,8 @@ export type PipelineSettings = {
   services: ServiceSpec[];
   /** what the scan reports */
   severities: SeverityName[];
+  /** dependency groups synced besides the project's default groups */
+  groups: string[];
   /** the image's platforms; empty: the engine's own */
   platforms: string[];
 };
@@ -101,6 +103,18 @@ export function parsePlatforms(platforms: readonly string[]): string[] {
     }
   }
   return [...new Set(platforms)];
+}
+
+/** `--groups`: dependency-group names (PEP 735), each safe to hand to `uv sync --group`. */
+export function parseGroups(groups: readonly string[]): string[] {
+  for (const g of groups) {
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/.test(g)) {
+      throw new InputError(
+        `Invalid dependency group '${g.slice(0, 80)}'. Expected a group name from the project's [dependency-groups], e.g. testing.`,
+      );
+    }
+  }
+  return [...new Set(groups)];
 }
 
 /** A folder inside the source: relative, no `..`, no leading slash. */

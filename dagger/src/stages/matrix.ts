@@ -11,7 +11,7 @@ import type { GateStatus } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
 import type { ServiceSpec } from "../settings/services.js";
 import { versionSlug } from "../settings/validate.js";
-import { pythonEnv, UV_SYNC } from "./python.js";
+import { ENSURE_PYTEST_COV, pythonEnv, uvSync } from "./python.js";
 import { runTests, type VersionRun } from "./tests.js";
 
 /** The matrix as plain data: every version's run, the gate on the combined figure, and every report. */
@@ -35,6 +35,7 @@ export async function combineCoverage(
   source: Directory,
   app: string,
   runs: VersionRun[],
+  groups: readonly string[] = [],
 ): Promise<{ total: CoverageTotal; files: FileCoverage[]; reports: Directory } | undefined> {
   const dataFile = (r: VersionRun) => `.coverage.${versionSlug(r.status.version)}`;
   const withData: VersionRun[] = [];
@@ -47,7 +48,9 @@ export async function combineCoverage(
 
   let ctr = pythonEnv(source, app, version);
   for (const r of withData) ctr = ctr.withFile(`/combine/${dataFile(r)}`, r.reports.file(dataFile(r)));
-  ctr = ctr.withEnvVariable("COVERAGE_FILE", "/combine/.coverage").withExec(["sh", "-c", combineScript()]);
+  ctr = ctr
+    .withEnvVariable("COVERAGE_FILE", "/combine/.coverage")
+    .withExec(["sh", "-c", combineScript(groups)]);
   const reports = ctr.directory("/combine").withoutFiles(withData.map(dataFile));
   const json = await reports.file("coverage.json").contents();
   return { total: parseCoverageJson(json, "combined coverage.json"), files: leastCovered(json), reports };
@@ -58,11 +61,12 @@ export async function combineCoverage(
  * shared `pipeline-uv-python` volume no longer holds after pruning; uv would then recreate an empty venv and
  * `--no-sync` would find no coverage. Every report is written with fail_under off: the gate is ours.
  */
-export function combineScript(): string {
+export function combineScript(groups: readonly string[] = []): string {
   const coverage = "uv run --no-sync coverage";
   return [
     "set -eu",
-    UV_SYNC,
+    uvSync(groups),
+    ENSURE_PYTEST_COV,
     `${coverage} combine --keep /combine`,
     `${coverage} json -o /combine/coverage.json --fail-under=0`,
     `${coverage} xml -o /combine/coverage.xml --fail-under=0`,
@@ -79,10 +83,11 @@ async function runAll(
   app: string,
   versions: string[],
   services: readonly ServiceSpec[],
+  groups: readonly string[],
 ): Promise<VersionRun[]> {
   return Promise.all(
     versions.map((v) =>
-      runTests(source, app, v, services).catch(
+      runTests(source, app, v, services, groups).catch(
         (err: unknown): VersionRun => ({
           status: brokenStatus(v, `the test container failed: ${errorText(err)}`),
           output: "",
@@ -104,10 +109,11 @@ export async function runMatrix(
   versions: string[],
   threshold: number,
   services: readonly ServiceSpec[] = [],
+  groups: readonly string[] = [],
 ): Promise<MatrixRun> {
-  const runs = await runAll(source, app, versions, services);
+  const runs = await runAll(source, app, versions, services, groups);
   const warnings: string[] = [];
-  const combined = await combineCoverage(source, app, runs).catch((err: unknown) => {
+  const combined = await combineCoverage(source, app, runs, groups).catch((err: unknown) => {
     warnings.push(`coverage combine failed: ${errorText(err)}`);
     return undefined;
   });

@@ -1,6 +1,6 @@
 import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
 import { InputError } from "../settings/errors.js";
-import { BASE_IMAGE, UV_IMAGE } from "../settings/pins.js";
+import { BASE_IMAGE, PYTEST_COV_VERSION, UV_IMAGE } from "../settings/pins.js";
 import { inApp } from "../settings/validate.js";
 
 /** Where the source is mounted in every tool container. */
@@ -72,10 +72,22 @@ export function pythonEnv(source: Directory, app: string, version: string): Cont
 }
 
 /**
- * `uv sync` of the dev group; with a committed uv.lock it must be current (`--locked`), so CI tests exactly the
- * versions the lock names instead of quietly re-resolving.
+ * `uv sync` of the project's default groups (uv's `default-groups`, `dev` unless the project says otherwise) and
+ * the `groups` named; with a committed uv.lock it must be current (`--locked`), so CI tests exactly the versions
+ * the lock names instead of quietly re-resolving.
  */
-export const UV_SYNC = "uv sync --group dev $(test -f uv.lock && echo --locked)";
+export function uvSync(groups: readonly string[] = []): string {
+  return ["uv sync", ...groups.map((g) => `--group ${g}`), "$(test -f uv.lock && echo --locked)"].join(" ");
+}
+
+/** The sync with the project's default groups alone. */
+export const UV_SYNC = uvSync();
+
+/**
+ * pytest-cov in the synced environment: the project's own when it has one, else the pinned one installed into
+ * that environment (`uv pip install`), leaving the project's lock as it is.
+ */
+export const ENSURE_PYTEST_COV = `{ uv run --no-sync python -c "import pytest_cov" 2> /dev/null || uv pip install --python "$UV_PROJECT_ENVIRONMENT/bin/python" pytest-cov==${PYTEST_COV_VERSION}; }`;
 
 /**
  * The two files everything else assumes, checked first: a wrong --app or --dockerfile is named in one line

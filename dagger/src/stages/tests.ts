@@ -13,7 +13,7 @@ import type { VersionStatus } from "../report/types.js";
 import { isExecError, lastLines } from "../settings/errors.js";
 import { parseNotReady, type ServiceNotReady, type ServiceSpec } from "../settings/services.js";
 import { versionSlug } from "../settings/validate.js";
-import { pythonEnv, UV_SYNC } from "./python.js";
+import { ENSURE_PYTEST_COV, pythonEnv, UV_SYNC, uvSync } from "./python.js";
 import { WAITER_PATH, withServices } from "./services.js";
 
 /**
@@ -35,6 +35,8 @@ export const SYNC_FAILED = 97;
  * sync the exec fails, so it is never cached and the next run waits for a fresh instance again.
  */
 export const SERVICE_NOT_READY = 96;
+/** The test script's exit code when the synced environment has no pytest: nothing to run the tests with. */
+export const NO_PYTEST = 95;
 const PROBE_DIR = "/opt/pipeline-probe";
 
 /**
@@ -74,13 +76,15 @@ export function testScript(
   version: string,
   dirs = { out: OUT, probe: PROBE_DIR },
   services: { waiter: string } | undefined = undefined,
+  sync = UV_SYNC,
 ): string {
   const v = versionSlug(version);
   const { out, probe } = dirs;
   return [
     "set -u",
     `mkdir -p ${out}`,
-    `if ! ${UV_SYNC} > ${out}/sync.log 2>&1; then cat ${out}/sync.log >&2; echo "uv sync failed for Python ${version}" >&2; exit ${SYNC_FAILED}; fi`,
+    `if ! { ${sync} && ${ENSURE_PYTEST_COV}; } > ${out}/sync.log 2>&1; then cat ${out}/sync.log >&2; echo "uv sync failed for Python ${version}" >&2; exit ${SYNC_FAILED}; fi`,
+    `if ! uv run --no-sync python -c "import pytest" 2> /dev/null; then echo "pytest is not in the environment uv synced for Python ${version}" >&2; exit ${NO_PYTEST}; fi`,
     // Only with services: after the sync (the services start meanwhile), before pytest, with its own exit code.
     ...(services
       ? [`if ! uv run --no-sync python ${services.waiter}; then exit ${SERVICE_NOT_READY}; fi`]
@@ -100,9 +104,10 @@ async function attempt(
   ctr: Container,
   version: string,
   services: boolean,
+  sync: string,
 ): Promise<{ attempt: Attempt; output: string; reports: Directory }> {
   const v = versionSlug(version);
-  const script = testScript(version, undefined, services ? { waiter: WAITER_PATH } : undefined);
+  const script = testScript(version, undefined, services ? { waiter: WAITER_PATH } : undefined, sync);
   const run = ctr.withExec(["sh", "-c", script]);
   const out = run.directory(OUT);
   const [stdout, stderr, names] = await Promise.all([run.stdout(), run.stderr(), out.entries()]);
@@ -133,7 +138,9 @@ export async function runTests(
   app: string,
   version: string,
   services: readonly ServiceSpec[] = [],
+  groups: readonly string[] = [],
 ): Promise<VersionRun> {
+  const sync = uvSync(groups);
   let env = pythonEnv(source, app, version).withNewFile(`${PROBE_DIR}/pipeline_probe.py`, PROBE);
   // sysmon is coverage.py's default core from 3.14 on; naming it keeps the measurement the same whatever
   // coverage version the app locks. coverage still imports its C tracer, and on 3.14t the GIL stays off only
@@ -143,13 +150,13 @@ export async function runTests(
   try {
     // Each leg binds its own instances (the version is in their definition), and so does a fresh rerun:
     // it must not find the failed run's data.
-    const first = await attempt(withServices(env, services, version), version, waits);
+    const first = await attempt(withServices(env, services, version), version, waits, sync);
     if (first.attempt.passed) {
       return { status: versionStatus(version, first.attempt, { attempts: 1 }), ...first };
     }
     const nonce = randomUUID();
     const rerun = env.withEnvVariable("PIPELINE_RERUN", nonce);
-    const fresh = await attempt(withServices(rerun, services, `${version} ${nonce}`), version, waits);
+    const fresh = await attempt(withServices(rerun, services, `${version} ${nonce}`), version, waits, sync);
     const status = versionStatus(version, fresh.attempt, {
       attempts: 2,
       flaky: fresh.attempt.passed,
@@ -165,6 +172,18 @@ export async function runTests(
         output: tail(`${err.stdout}\n${err.stderr}`.trim(), 4000),
         reports: dag.directory(),
         ...(notReady ? { serviceNotReady: notReady } : {}),
+      };
+    }
+    if (isExecError(err) && err.exitCode === NO_PYTEST) {
+      const synced =
+        groups.length === 0 ? "the project's default groups" : `the default groups and ${groups.join(", ")}`;
+      return {
+        status: brokenStatus(
+          version,
+          `pytest is not installed in the environment uv synced (${synced}). Expected pytest in the dev group (uv add --dev pytest), or --groups naming the group that has it, e.g. --groups testing.`,
+        ),
+        output: tail(`${err.stdout}\n${err.stderr}`.trim(), 4000),
+        reports: dag.directory(),
       };
     }
     if (isExecError(err) && err.exitCode === SYNC_FAILED) {

@@ -16,7 +16,7 @@ import {
 } from "../settings/mypy-config.js";
 import { MYPY_VERSION } from "../settings/pins.js";
 import { inApp } from "../settings/validate.js";
-import { appDir, UV_SYNC, uvBase } from "./python.js";
+import { appDir, uvBase, uvSync } from "./python.js";
 
 /** The type-check stage as plain data: the verdict under its mode and mypy's own output. */
 export type TypecheckRun = { status: TypecheckStatus; reports: Directory };
@@ -61,7 +61,7 @@ export async function planTypecheck(
  * (`only-system`), so the environment lives in this container's layers alone: no venv here can outlive a
  * managed Python in the shared volume.
  */
-export function typecheckBase(source: Directory, app: string): Container {
+export function typecheckBase(source: Directory, app: string, groups: readonly string[] = []): Container {
   const root = appDir(app);
   return uvBase()
     .withEnvVariable("UV_PYTHON_PREFERENCE", "only-system")
@@ -71,7 +71,7 @@ export function typecheckBase(source: Directory, app: string): Container {
     .withExec([
       "sh",
       "-c",
-      `${UV_SYNC} && uv pip install --python ${TYPECHECK_ENV}/bin/python mypy==${MYPY_VERSION}`,
+      `${uvSync(groups)} && uv pip install --python ${TYPECHECK_ENV}/bin/python mypy==${MYPY_VERSION}`,
     ]);
 }
 
@@ -92,10 +92,11 @@ export async function runTypecheck(
   app: string,
   mode: TypecheckMode,
   config: MypyConfig | undefined,
+  groups: readonly string[] = [],
 ): Promise<TypecheckRun> {
   const root = appDir(app);
   try {
-    const run = typecheckBase(source, app).withExec(mypyCommand(config), { expect: ReturnType.Any });
+    const run = typecheckBase(source, app, groups).withExec(mypyCommand(config), { expect: ReturnType.Any });
     const [stdout, stderr, exitCode] = await Promise.all([run.stdout(), run.stderr(), run.exitCode()]);
     const status = typecheckStatus(mode, judgeMypy({ exitCode, stdout, stderr }, root));
     const reports = dag
