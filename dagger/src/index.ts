@@ -38,6 +38,7 @@ import { matrixVersions } from "./settings/project.js";
 import { parseServices } from "./settings/services.js";
 import { parseRepository } from "./settings/tags.js";
 import {
+  type ImageSource,
   inApp,
   type PipelineSettings,
   parseAppPath,
@@ -51,7 +52,7 @@ import {
   parseThreshold,
 } from "./settings/validate.js";
 import { fixReport, runFix } from "./stages/fix.js";
-import { buildImages } from "./stages/image.js";
+import { buildImages, locateImage } from "./stages/image.js";
 import { runLint } from "./stages/lint.js";
 import { runMatrix } from "./stages/matrix.js";
 import { readProject } from "./stages/project.js";
@@ -73,6 +74,7 @@ export class Pipeline {
   threshold: float;
   registry: string;
   dockerfile: string;
+  buildContext: string;
   smokeCommand: string;
   smokeExpect: string;
   services: string[];
@@ -106,8 +108,10 @@ export class Pipeline {
     threshold: float = 90,
     /** Container registry host to publish to and deploy from. */
     registry = "ghcr.io",
-    /** Dockerfile of the service image, relative to the repository root. */
-    dockerfile = "Dockerfile",
+    /** Dockerfile of the service image, relative to the repository root; default <app>/Dockerfile, else Dockerfile at the root, else none: the project is tested, not built. */
+    dockerfile = "",
+    /** The image's build context, relative to the repository root; default the Dockerfile's own folder. */
+    buildContext = "",
     /** Command the smoke run and deploy execute in the image (plain words, no shell). */
     smokeCommand = "python -m sample_app 2 3",
     /** Output the smoke command must print. */
@@ -154,6 +158,7 @@ export class Pipeline {
     this.threshold = parseThreshold(threshold);
     this.registry = registry;
     this.dockerfile = dockerfile;
+    this.buildContext = buildContext;
     parseCommand(smokeCommand);
     this.smokeCommand = smokeCommand;
     this.smokeExpect = smokeExpect;
@@ -295,7 +300,7 @@ export class Pipeline {
     created = "",
   ): Promise<Container> {
     const repository = await this.repositoryOrEmpty();
-    return buildImages(this.source, this.dockerfile, this.platforms.slice(0, 1), {
+    return buildImages(this.source, await this.image("build"), this.platforms.slice(0, 1), {
       source: repository ? `https://github.com/${repository}` : "",
       revision: sha,
       created,
@@ -312,8 +317,7 @@ export class Pipeline {
     exitZero = false,
   ): Promise<ScanResult> {
     const floor = parseSeverity(failOn ?? "", "--fail-on");
-    await requireFiles(this.source, this.app, this.dockerfile);
-    const image = buildImages(this.source, this.dockerfile, [], { source: "", revision: "", created: "" })[0];
+    const image = buildImages(this.source, await this.image("scan"), [], {})[0];
     const { status, table, reports } = await runScan(image, this.settings().severities, floor);
     return gate(
       ScanResult.from(status, table, reports),
@@ -474,8 +478,12 @@ export class Pipeline {
     });
     // every flag is checked first; then the project's own files decide the rest
     const { versions } = await this.project();
-    await requireFiles(this.source, this.app, this.dockerfile);
-    const { status, summary, reports } = await runCi({ ...plan, versions });
+    const image = await this.locate();
+    const { status, summary, reports } = await runCi({
+      ...plan,
+      versions,
+      ...("skipped" in image ? { imageSkipped: image.skipped } : { image }),
+    });
     const run = CiRun.from(status.passed, summary, JSON.stringify(status), reports, status.diffCoverage);
     return gate(
       run,
@@ -499,6 +507,19 @@ export class Pipeline {
   private async project(): Promise<{ versions: string[] }> {
     const project = await this.checkedProject();
     return { versions: matrixVersions(project, this.pythonVersions, this.pyproject()) };
+  }
+
+  /** The project's Dockerfile and build context, or why it has none. */
+  private async locate() {
+    await requireFiles(this.source, this.app);
+    return locateImage(this.source, this.app, this.dockerfile, this.buildContext);
+  }
+
+  /** The image `what` needs: a project without one is an error that says so. */
+  private async image(what: string): Promise<ImageSource> {
+    const image = await this.locate();
+    if ("skipped" in image) throw new InputError(`${what} has nothing to build: ${image.skipped}.`);
+    return image;
   }
 
   /** The checkout's .git/config, or undefined when the source has none. */
@@ -531,6 +552,7 @@ export class Pipeline {
       threshold: this.threshold,
       registry: this.registry,
       dockerfile: this.dockerfile,
+      buildContext: this.buildContext,
       smokeCommand: this.smokeCommand,
       smokeExpect: this.smokeExpect,
       services: parseServices(this.services),

@@ -32,6 +32,8 @@ export type Scenario = {
   ruffFormat?: { stdout?: string; exit?: number; stderr?: string };
   /** whether the app has a uv.lock (default false, like the sample app today) */
   lock?: boolean;
+  /** the Dockerfiles the source holds, by path (default the sample's layout: only Dockerfile at the root) */
+  dockerfiles?: string[];
   /** the image build fails with this stderr */
   buildFails?: string;
   /** Trivy's JSON report (default: the v0.69.3 debian-buster golden: 1 LOW, 1 CRITICAL) */
@@ -211,6 +213,8 @@ export function scenario(s: Scenario = {}): Resolver {
 
     if (field === "exists") {
       if (String(args.path).endsWith("uv.lock")) return s.lock ?? false;
+      if (/(^|\/)Dockerfile$/.test(String(args.path)))
+        return (s.dockerfiles ?? ["Dockerfile"]).includes(String(args.path));
       const name = execs(chain).length === 0 ? mypyConfigName(args.path) : undefined;
       return name === undefined ? true : mypyFileText(s, name) !== null;
     }

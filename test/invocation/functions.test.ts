@@ -360,6 +360,47 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     );
   });
 
+  it("a project without a Dockerfile is tested, not built: ci passes and says so; build and scan say why not", async () => {
+    const run = await session({ dockerfiles: [] }, { repository: "octo-org/lib" });
+    const publish = {
+      publish: true,
+      branch: "main",
+      event: "push",
+      registryPassword: secretId("GITHUB_TOKEN"),
+    };
+    const result = await call(run, "ciRun", publish);
+    expect(result.passed).toBe(true);
+    const reason =
+      "no Dockerfile (looked for sample-app/Dockerfile and Dockerfile): the project is tested, not built; --dockerfile names one elsewhere";
+    expect(JSON.parse(String(result.status)).skipped).toEqual(
+      expect.arrayContaining([
+        { stage: "build", reason },
+        { stage: "smoke", reason },
+        { stage: "scan", reason },
+        { stage: "publish", reason: "no image to push" },
+      ]),
+    );
+    expect(run.engine.queries.some((q) => find(q, "dockerBuild").length > 0)).toBe(false);
+    for (const fn of ["build", "scan"]) {
+      await expect(call(run, fn)).rejects.toThrow(`${fn} has nothing to build: ${reason}.`);
+    }
+    await expect(call(run, "build", { dockerfile: "api/Dockerfile" })).rejects.toThrow(
+      "No Dockerfile at 'api/Dockerfile'. Expected --dockerfile to name it, relative to the repository root.",
+    );
+  });
+
+  it("a Dockerfile in the app's folder is found and built from that folder, as `docker build <app>` would", async () => {
+    const run = await session({ dockerfiles: ["sample-app/Dockerfile", "Dockerfile"] });
+    const chain = chainOf(await call(run, "build")) as Chain;
+    expect(chain.map((c) => c.field)).toEqual(["host", "directory", "directory", "dockerBuild"]);
+    expect(chain[2]?.args).toEqual({ path: "sample-app" });
+    expect(chain[3]?.args).toMatchObject({ dockerfile: "Dockerfile" });
+    // a context that does not hold the Dockerfile is refused before any build
+    await expect(
+      call(run, "build", { dockerfile: "Dockerfile", buildContext: "sample-app" }),
+    ).rejects.toThrow("The Dockerfile 'Dockerfile' is outside its build context 'sample-app'.");
+  });
+
   it("scan: report-only serializes counts, the DB's date and the reports", async () => {
     const run = await session();
     const result = await call(run, "scan");

@@ -109,7 +109,7 @@ describe("invoking module functions as the engine does", () => {
       pythonVersions: ["3.12", "3.14t"],
       threshold: 90,
       registry: "ghcr.io",
-      dockerfile: "Dockerfile",
+      dockerfile: "",
     });
   });
 
@@ -121,7 +121,7 @@ describe("invoking module functions as the engine does", () => {
 
   it("build returns a Container ID: a Dockerfile build of the source", async () => {
     const e = await engine();
-    const parentArgs = await constructPipeline(e);
+    const parentArgs = await constructPipeline(e, { dockerfile: "Dockerfile" });
     const { json, value } = await e.connect(() => invokeFunction({ parentArgs, fnName: "build" }));
     expect(json).toBe(JSON.stringify(value));
     const chain = chainOf(value) as Chain;

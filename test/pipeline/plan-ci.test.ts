@@ -14,6 +14,7 @@ const settings: PipelineSettings = {
   threshold: 90,
   registry: "ghcr.io",
   dockerfile: "Dockerfile",
+  buildContext: "",
   smokeCommand: "python -m sample_app 2 3",
   smokeExpect: "5",
   services: [],

@@ -246,6 +246,7 @@ describe("deploy refuses bad input before pulling anything", () => {
     threshold: 90,
     registry: "ghcr.io",
     dockerfile: "Dockerfile",
+    buildContext: "",
     smokeCommand: "python -m sample_app 2 3",
     smokeExpect: "5",
     services: [],

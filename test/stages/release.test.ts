@@ -334,11 +334,14 @@ describe("verifyImage", () => {
   });
 });
 
+/** The sample's layout: the Dockerfile at the root, built from the whole repository. */
+const ROOT_IMAGE = { dockerfile: "Dockerfile", context: "." };
+
 describe("building the image", () => {
   async function built(platforms: string[], labels: Parameters<typeof buildImages>[3]) {
     const engine = await startEngine();
     await engine.connect(async () => {
-      for (const image of buildImages(source(), "Dockerfile", platforms, labels)) await image.sync();
+      for (const image of buildImages(source(), ROOT_IMAGE, platforms, labels)) await image.sync();
     });
     return allChains(engine).filter(
       (c) => leafOf(c).field === "dockerBuild" || find(c, "dockerBuild").length > 0,
@@ -370,7 +373,7 @@ describe("building the image", () => {
 
   it("builds one image for the engine's platform when none is named", async () => {
     const engine = await startEngine();
-    await engine.connect(() => buildImage(source(), "Dockerfile", {}).sync());
+    await engine.connect(() => buildImage(source(), ROOT_IMAGE, {}).sync());
     const args = builds(allChains(engine));
     expect(args).toEqual([{ dockerfile: "Dockerfile", buildArgs: [] }]);
   });

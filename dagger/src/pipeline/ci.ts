@@ -21,7 +21,7 @@ import type {
   SmokeStatus,
 } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
-import { inApp } from "../settings/validate.js";
+import { type ImageSource, inApp } from "../settings/validate.js";
 import { checkDependencies } from "../stages/dependencies.js";
 import { deployImage } from "../stages/deploy.js";
 import { buildImage, buildImages, imageFacts, smokeTest } from "../stages/image.js";
@@ -78,6 +78,57 @@ async function measureChanges(
 
 /** The built image: every platform's variant, and one for the engine's own platform to smoke-test and scan. */
 type Built = { variants: [Container, ...Container[]]; native: Container; facts?: ImageFacts };
+type Compared = { status?: DependencyStatus; error?: string };
+type Scanned = { run?: ScanRun; error?: string };
+
+/** The image's own stages (build, then smoke, facts, dependencies and scan), each settling to data. */
+function imageStages(plan: CiPlan, image: ImageSource) {
+  const variants = buildImages(plan.source, image, plan.platforms, plan.labels);
+  const native = plan.platforms.length === 0 ? variants[0] : buildImage(plan.source, image, plan.labels);
+  const buildError = settle<string | undefined>(
+    native.sync().then(() => undefined),
+    (message) => message,
+  );
+  // each stage after the build, or its empty answer when the build failed
+  const built = <T>(next: () => T | Promise<T>, none: T): Promise<T> =>
+    buildError.then((failed) => (failed !== undefined ? none : next()));
+  const smoke = built<SmokeStatus | undefined>(
+    () =>
+      settle<SmokeStatus>(smokeTest(native, plan.smokeCommand, plan.smokeExpect), (message) => ({
+        passed: false,
+        command: plan.smokeCommand,
+        expected: plan.smokeExpect,
+        output: `the command failed: ${message}`,
+      })),
+    undefined,
+  );
+  const facts = built<ImageFacts | undefined>(
+    () =>
+      plan.source
+        .file(image.dockerfile)
+        .contents()
+        .then((text) => imageFacts(native, text))
+        .catch(() => undefined),
+    undefined,
+  );
+  const dependencies = built<Compared>(
+    () =>
+      settle<Compared>(
+        checkDependencies(native, plan.source, plan.app).then((status) => ({ status })),
+        (error) => ({ error }),
+      ),
+    {},
+  );
+  const scan = built<Scanned>(
+    () =>
+      settle<Scanned>(
+        runScan(native, plan.severities, plan.failOn).then((run) => ({ run })),
+        (error) => ({ error }),
+      ),
+    {},
+  );
+  return { variants, native, buildError, smoke, facts, dependencies, scan };
+}
 
 /**
  * Lint, the matrix, and build -> (smoke, scan) run concurrently; every stage reports, even when another
@@ -85,56 +136,14 @@ type Built = { variants: [Container, ...Container[]]; native: Container; facts?:
  */
 async function gather(
   plan: CiPlan,
-): Promise<{ gathered: Gathered; built: Built; scan?: ScanRun; reports: Directory }> {
+): Promise<{ gathered: Gathered; built?: Built; scan?: ScanRun; reports: Directory }> {
   // GitHub is asked while the engine works: the same token, repository and commit as the PR comment
   // (readPullRequestChanges turns whatever goes wrong into the reason there is no figure)
   const changes: Promise<PullRequestChanges> = plan.comment
     ? readPullRequestChanges(plan.comment)
     : Promise.resolve({ reason: plan.commentSkipped ?? "no --github-token given" });
-  const variants = buildImages(plan.source, plan.dockerfile, plan.platforms, plan.labels);
-  const native =
-    plan.platforms.length === 0 ? variants[0] : buildImage(plan.source, plan.dockerfile, plan.labels);
-  const buildError = settle<string | undefined>(
-    native.sync().then(() => undefined),
-    (message) => message,
-  );
-  const smoke = buildError.then((failed) =>
-    failed !== undefined
-      ? undefined
-      : settle<SmokeStatus>(smokeTest(native, plan.smokeCommand, plan.smokeExpect), (message) => ({
-          passed: false,
-          command: plan.smokeCommand,
-          expected: plan.smokeExpect,
-          output: `the command failed: ${message}`,
-        })),
-  );
-  const facts = buildError.then((failed) =>
-    failed !== undefined
-      ? undefined
-      : plan.source
-          .file(plan.dockerfile)
-          .contents()
-          .then((text) => imageFacts(native, text))
-          .catch(() => undefined),
-  );
-  type Compared = { status?: DependencyStatus; error?: string };
-  const dependencies = buildError.then((failed): Compared | Promise<Compared> =>
-    failed !== undefined
-      ? {}
-      : settle<Compared>(
-          checkDependencies(native, plan.source, plan.app).then((status) => ({ status })),
-          (error) => ({ error }),
-        ),
-  );
-  type Scanned = { run?: ScanRun; error?: string };
-  const scan = buildError.then((failed): Scanned | Promise<Scanned> =>
-    failed !== undefined
-      ? {}
-      : settle<Scanned>(
-          runScan(native, plan.severities, plan.failOn).then((run) => ({ run })),
-          (error) => ({ error }),
-        ),
-  );
+  // no Dockerfile: nothing to build, run or scan, and nothing of it waited for
+  const image = plan.image ? imageStages(plan, plan.image) : undefined;
   const measured = Promise.all([
     runMatrix(plan.source, plan.app, plan.versions, plan.threshold, plan.services, plan.groups),
     changes,
@@ -149,15 +158,15 @@ async function gather(
   );
   const [failed, lint, typechecked, { matrix, diff }, smoked, scanned, locked, compared, read] =
     await Promise.all([
-      buildError,
+      image?.buildError,
       runLint(plan.source, plan.app),
       typecheck,
       measured,
-      smoke,
-      scan,
+      image?.smoke,
+      image?.scan ?? ({} as Scanned),
       plan.source.exists(inApp(plan.app, "uv.lock")),
-      dependencies,
-      facts,
+      image?.dependencies ?? ({} as Compared),
+      image?.facts,
     ]);
   let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.reports);
   if (typechecked) reports = reports.withDirectory(".", typechecked.reports);
@@ -170,6 +179,7 @@ async function gather(
     services: plan.services.map((s) => s.name),
     gate: matrix.gate,
     buildError: failed,
+    noImage: plan.imageSkipped,
     smoke: smoked,
     scan: scanned.run?.status,
     scanError: scanned.error,
@@ -182,7 +192,9 @@ async function gather(
   };
   return {
     gathered,
-    built: { variants, native, ...(read ? { facts: read } : {}) },
+    ...(image
+      ? { built: { variants: image.variants, native: image.native, ...(read ? { facts: read } : {}) } }
+      : {}),
     ...(scanned.run ? { scan: scanned.run } : {}),
     reports,
   };
@@ -196,17 +208,17 @@ async function publish(
   plan: CiPlan,
   status: CiStatus,
   gatesPassed: boolean,
-  built: Built,
+  built: Built | undefined,
   scan?: ScanRun,
 ): Promise<CiStatus> {
-  const facts = built.facts;
+  const facts = built?.facts;
   const local: ImageStatus = {
     reference: plan.localName,
     published: false,
     tags: [],
     ...(facts ? { facts } : {}),
   };
-  if (status.skipped.some((s) => s.stage === "build")) return status;
+  if (!built || status.skipped.some((s) => s.stage === "build")) return status;
   if (!plan.publish) {
     const skipped = plan.publishSkipped ? [{ stage: "publish", reason: plan.publishSkipped }] : [];
     return { ...status, image: local, skipped: [...status.skipped, ...skipped] };

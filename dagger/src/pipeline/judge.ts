@@ -27,6 +27,8 @@ export type Gathered = {
   gate: GateStatus;
   /** why the image did not build; absent when it built */
   buildError?: string;
+  /** why the project has no image to build (no Dockerfile); absent when it has one */
+  noImage?: string;
   smoke?: SmokeStatus;
   scan?: ScanStatus;
   /** why Trivy could not run; absent when it ran (or was not attempted) */
@@ -82,6 +84,12 @@ export function judge(
   for (const t of g.tests.filter((t) => t.flaky)) {
     warnings.push(`tests on Python ${t.version} are flaky: ${t.error ?? "failed once"}`);
   }
+  if (g.noImage !== undefined) {
+    skipped.push(...["build", "smoke", "scan"].map((stage) => ({ stage, reason: g.noImage as string })), {
+      stage: "publish",
+      reason: "no image to push",
+    });
+  }
   if (g.buildError !== undefined) {
     skipped.push(
       { stage: "build", reason: `the image did not build: ${g.buildError}` },
@@ -102,7 +110,8 @@ export function judge(
     (tc?.passed ?? true) &&
     g.tests.every((t) => t.passed) &&
     g.gate.passed &&
-    (g.smoke?.passed ?? false) &&
+    // a project without a Dockerfile has no smoke run to pass; one whose build failed has none either, and fails above
+    (g.smoke?.passed ?? g.noImage !== undefined) &&
     (g.scan?.passed ?? true) &&
     (g.dependencies?.passed ?? true) &&
     (diff?.passed ?? true) &&
@@ -168,7 +177,10 @@ export function failureLines(status: CiStatus): string[] {
       `changed lines: ${diff.covered} of ${diff.lines} changed executable lines covered (${diff.display ?? "?"}%), below the ${diff.threshold}% --diff-threshold`,
     );
   }
-  if (!status.image && status.skipped.some((s) => s.stage === "build"))
+  if (
+    !status.image &&
+    status.skipped.some((s) => s.stage === "build" && s.reason.startsWith("the image did not build"))
+  )
     lines.push("build: the image did not build");
   lines.push(...(status.errors ?? []));
   return lines;

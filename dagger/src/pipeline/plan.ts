@@ -6,7 +6,13 @@ import type { SeverityName } from "../settings/defaults.js";
 import { InputError } from "../settings/errors.js";
 import type { ServiceSpec } from "../settings/services.js";
 import { branchTag, parseEvent, parseRepository } from "../settings/tags.js";
-import { appName, type PipelineSettings, parseDiffThreshold, parseSeverity } from "../settings/validate.js";
+import {
+  appName,
+  type ImageSource,
+  type PipelineSettings,
+  parseDiffThreshold,
+  parseSeverity,
+} from "../settings/validate.js";
 import type { ImageLabels } from "../stages/image.js";
 import {
   type PublishPlan,
@@ -29,7 +35,9 @@ export type CiPlan = {
   groups: string[];
   /** the type check's mode as asked; undefined: gate when the app configures mypy, else off */
   typecheck?: TypecheckMode;
-  dockerfile: string;
+  /** the Dockerfile and its context; absent: no image (imageSkipped says why) */
+  image?: ImageSource;
+  imageSkipped?: string;
   smokeCommand: string;
   smokeExpect: string;
   severities: SeverityName[];
@@ -107,7 +115,6 @@ export function planCi(
     services: settings.services,
     groups: settings.groups,
     ...(typecheck ? { typecheck } : {}),
-    dockerfile: settings.dockerfile,
     smokeCommand: settings.smokeCommand,
     smokeExpect: settings.smokeExpect,
     severities: settings.severities,

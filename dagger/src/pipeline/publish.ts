@@ -1,7 +1,8 @@
 import type { Secret } from "@dagger.io/dagger";
+import { InputError } from "../settings/errors.js";
 import { parseEvent } from "../settings/tags.js";
 import { type PipelineSettings, parsePlatforms } from "../settings/validate.js";
-import { buildImages } from "../stages/image.js";
+import { buildImages, locateImage } from "../stages/image.js";
 import { planPublish, pushImages, requireAuth } from "../stages/publish.js";
 import { requireFiles } from "../stages/python.js";
 import { planSigner, signImage } from "../stages/sign.js";
@@ -37,8 +38,10 @@ export async function runPublish(settings: PipelineSettings, args: PublishArgs):
   // The username defaults to the owner, so a missing password is what requireAuth reports.
   const auth = requireAuth(args.registryUsername || target.owner, args.registryPassword, settings.registry);
   const signer = planSigner({ ...args, publish: true });
-  await requireFiles(settings.source, settings.app, settings.dockerfile);
-  const variants = buildImages(settings.source, settings.dockerfile, parsePlatforms(args.platforms), {
+  await requireFiles(settings.source, settings.app);
+  const image = await locateImage(settings.source, settings.app, settings.dockerfile, settings.buildContext);
+  if ("skipped" in image) throw new InputError(`publish has nothing to build: ${image.skipped}.`);
+  const variants = buildImages(settings.source, image, parsePlatforms(args.platforms), {
     source: `https://github.com/${args.repository}`,
     revision: args.sha,
     created: new Date().toISOString(),

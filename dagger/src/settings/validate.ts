@@ -15,7 +15,10 @@ export type PipelineSettings = {
   versions: string[];
   threshold: number;
   registry: string;
+  /** the Dockerfile as given, relative to the repository root; "" to look for one */
   dockerfile: string;
+  /** its build context as given; "" for the Dockerfile's own folder */
+  buildContext: string;
   smokeCommand: string;
   smokeExpect: string;
   /** the service containers every test container gets, one instance per leg; empty: none */
@@ -115,6 +118,23 @@ export function parseGroups(groups: readonly string[]): string[] {
     }
   }
   return [...new Set(groups)];
+}
+
+/** Where the image is built from: the Dockerfile and its build context, both relative to the repository root. */
+export type ImageSource = { dockerfile: string; context: string };
+
+/**
+ * The build context of a Dockerfile: the one given, else the Dockerfile's own folder (`.` for the root). The
+ * Dockerfile must lie inside it, since the build reads it from there.
+ */
+export function imageSource(dockerfile: string, context: string): ImageSource {
+  const folder = context === "" ? dockerfile.split("/").slice(0, -1).join("/") || "." : parseAppPath(context);
+  if (folder !== "." && !dockerfile.startsWith(`${folder}/`)) {
+    throw new InputError(
+      `The Dockerfile '${dockerfile}' is outside its build context '${folder}'. Expected a --build-context that holds it, e.g. ${dockerfile.split("/").slice(0, -1).join("/") || "."}.`,
+    );
+  }
+  return { dockerfile, context: folder };
 }
 
 /** A folder inside the source: relative, no `..`, no leading slash. */

@@ -1,8 +1,36 @@
 import { type Container, type Directory, dag, type Platform } from "@dagger.io/dagger";
 import { COUNT_LAYERS, finalBase, runsAsRoot } from "../report/image.js";
 import type { ImageFacts, SmokeStatus } from "../report/types.js";
+import { InputError } from "../settings/errors.js";
 import { BASE_IMAGE } from "../settings/pins.js";
-import { parseCommand } from "../settings/validate.js";
+import { type ImageSource, imageSource, inApp, parseCommand } from "../settings/validate.js";
+
+/**
+ * The image a project ships, or why there is none: the --dockerfile given (which must exist), else a Dockerfile
+ * in the app's folder, else one at the repository root. A project with none (a library) is tested, not built.
+ */
+export async function locateImage(
+  source: Directory,
+  app: string,
+  dockerfile: string,
+  context: string,
+): Promise<ImageSource | { skipped: string }> {
+  if (dockerfile !== "") {
+    if (!(await source.exists(dockerfile))) {
+      throw new InputError(
+        `No Dockerfile at '${dockerfile}'. Expected --dockerfile to name it, relative to the repository root.`,
+      );
+    }
+    return imageSource(dockerfile, context);
+  }
+  const candidates = [...new Set([inApp(app, "Dockerfile"), "Dockerfile"])];
+  const found = await Promise.all(candidates.map((c) => source.exists(c)));
+  const first = candidates.find((_, i) => found[i]);
+  if (first !== undefined) return imageSource(first, context);
+  return {
+    skipped: `no Dockerfile (looked for ${candidates.join(" and ")}): the project is tested, not built; --dockerfile names one elsewhere`,
+  };
+}
 
 export type ImageLabels = {
   /** the repository page, e.g. https://github.com/octo-org/my-service; GHCR links the package to it */
@@ -18,10 +46,13 @@ export type ImageLabels = {
  */
 export function buildImages(
   source: Directory,
-  dockerfile: string,
+  image: ImageSource,
   platforms: string[],
   labels: ImageLabels,
 ): [Container, ...Container[]] {
+  const inRoot = image.context === ".";
+  const context = inRoot ? source : source.directory(image.context);
+  const dockerfile = inRoot ? image.dockerfile : image.dockerfile.slice(image.context.length + 1);
   const buildArgs = [
     { name: "SOURCE", value: labels.source ?? "" },
     { name: "REVISION", value: labels.revision ?? "" },
@@ -30,14 +61,14 @@ export function buildImages(
   // No platform builds for the engine's own: the SDK leaves an undefined argument out of the query
   // (@dagger.io/dagger 0.21.9, dist/src/common/graphql/compute_query.js, buildArgs).
   const build = (platform: string | undefined) =>
-    source.dockerBuild({ dockerfile, buildArgs, platform: platform as Platform | undefined });
+    context.dockerBuild({ dockerfile, buildArgs, platform: platform as Platform | undefined });
   const [first, ...rest] = platforms;
   return [build(first), ...rest.map(build)];
 }
 
 /** One image for the engine's own platform. */
-export function buildImage(source: Directory, dockerfile: string, labels: ImageLabels): Container {
-  return buildImages(source, dockerfile, [], labels)[0];
+export function buildImage(source: Directory, image: ImageSource, labels: ImageLabels): Container {
+  return buildImages(source, image, [], labels)[0];
 }
 
 /** Runs the smoke command in the image, without a shell, and compares its trimmed stdout. */
