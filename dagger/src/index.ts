@@ -18,7 +18,7 @@ import {
   type Secret,
 } from "@dagger.io/dagger";
 import { runCi } from "./pipeline/ci.js";
-import { runDeploy } from "./pipeline/deploy.js";
+import { type DeployArgs, planDeploy, runDeploy } from "./pipeline/deploy.js";
 import { type CiFlags, planCi } from "./pipeline/plan.js";
 import { runPublish } from "./pipeline/publish.js";
 import { TypecheckMode } from "./report/mypy.js";
@@ -34,7 +34,7 @@ import {
 import { GIT_CONFIG_ONLY, type Severity, SOURCE_IGNORE } from "./settings/defaults.js";
 import { InputError } from "./settings/errors.js";
 import { requireRepository } from "./settings/git-remote.js";
-import { matrixVersions } from "./settings/project.js";
+import { importCheck, matrixVersions } from "./settings/project.js";
 import { parseServices } from "./settings/services.js";
 import { parseRepository } from "./settings/tags.js";
 import {
@@ -112,10 +112,10 @@ export class Pipeline {
     dockerfile = "",
     /** The image's build context, relative to the repository root; default the Dockerfile's own folder. */
     buildContext = "",
-    /** Command the smoke run and deploy execute in the image (plain words, no shell). */
-    smokeCommand = "python -m sample_app 2 3",
-    /** Output the smoke command must print. */
-    smokeExpect = "5",
+    /** Command the smoke run and deploy execute in the image, quoted as in a shell and run without one; default: import the project's packages (python -c 'import app'). */
+    smokeCommand = "",
+    /** What the smoke command must print; empty: its exit status 0 is the test. */
+    smokeExpect = "",
     /** Service containers the tests need: postgres (DATABASE_URL), redis (REDIS_URL), or NAME=IMAGE@sha256:<64 hex>:PORT (NAME_HOST, NAME_PORT); one instance per Python version; default none. */
     services: string[] = [],
     /** Dependency groups to sync besides the project's default-groups (uv's default: dev), e.g. testing; default none. */
@@ -159,7 +159,7 @@ export class Pipeline {
     this.registry = registry;
     this.dockerfile = dockerfile;
     this.buildContext = buildContext;
-    parseCommand(smokeCommand);
+    if (smokeCommand !== "") parseCommand(smokeCommand);
     this.smokeCommand = smokeCommand;
     this.smokeExpect = smokeExpect;
     parseServices(services);
@@ -436,7 +436,7 @@ export class Pipeline {
     exitZero = false,
   ): Promise<Deployment> {
     const repository = await this.requireRepository("deploy");
-    const { status, summary } = await runDeploy(this.settings(), {
+    const args: DeployArgs = {
       branch,
       repository,
       sha,
@@ -451,7 +451,11 @@ export class Pipeline {
       allowUnsigned,
       ...(this.cosignPublicKey ? { cosignPublicKey: this.cosignPublicKey } : {}),
       signerWorkflow: this.signerWorkflow,
-    });
+    };
+    // every flag is checked before the project's files are read for the smoke command
+    planDeploy(this.settings(), args);
+    const { smokeCommand } = await this.project();
+    const { status, summary } = await runDeploy({ ...this.settings(), smokeCommand }, args);
     return gate(
       Deployment.from(status, summary),
       exitZero,
@@ -477,11 +481,12 @@ export class Pipeline {
       ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
     });
     // every flag is checked first; then the project's own files decide the rest
-    const { versions } = await this.project();
+    const { versions, smokeCommand } = await this.project();
     const image = await this.locate();
     const { status, summary, reports } = await runCi({
       ...plan,
       versions,
+      smokeCommand,
       ...("skipped" in image ? { imageSkipped: image.skipped } : { image }),
     });
     const run = CiRun.from(status.passed, summary, JSON.stringify(status), reports, status.diffCoverage);
@@ -503,10 +508,16 @@ export class Pipeline {
     return readProject(this.source, this.app);
   }
 
-  /** What the project's own files decide, with the flags that override them: the test matrix. */
-  private async project(): Promise<{ versions: string[] }> {
+  /**
+   * What the project's own files decide, with the flags that override them: the test matrix, and the smoke
+   * command ("" when neither says one: the smoke run then fails saying so).
+   */
+  private async project(): Promise<{ versions: string[]; smokeCommand: string }> {
     const project = await this.checkedProject();
-    return { versions: matrixVersions(project, this.pythonVersions, this.pyproject()) };
+    return {
+      versions: matrixVersions(project, this.pythonVersions, this.pyproject()),
+      smokeCommand: this.smokeCommand || (importCheck(project) ?? ""),
+    };
   }
 
   /** The project's Dockerfile and build context, or why it has none. */

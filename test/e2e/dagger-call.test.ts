@@ -75,13 +75,26 @@ type Status = {
   skipped: { stage: string; reason: string }[];
 };
 
+/** The sample's smoke run, as its ci.yml states it (the module's default only imports the app's packages). */
+const SAMPLE_SMOKE = ["--smoke-command", "python -m sample_app 2 3"];
+
 /** `[constructor flags] ci-run [ciFlags] --exit-zero reports export`, and the status.json it exported. */
 function exportReports(
   args: string[],
   ciArgs: string[] = [],
 ): { run: ReturnType<typeof dagger>; status: Status; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "ci-reports-"));
-  const run = dagger([...args, "ci-run", ...ciArgs, "--exit-zero", "reports", "export", "--path", dir]);
+  const run = dagger([
+    ...SAMPLE_SMOKE,
+    ...args,
+    "ci-run",
+    ...ciArgs,
+    "--exit-zero",
+    "reports",
+    "export",
+    "--path",
+    dir,
+  ]);
   const status = JSON.parse(readFileSync(join(dir, "status.json"), "utf8")) as Status;
   return { run, status, dir };
 }
@@ -316,7 +329,7 @@ describe.skipIf(skipReason !== undefined)("dagger call on a failing app (generat
   it(
     "without --exit-zero, ends in failure naming each failed gate",
     () => {
-      const run = dagger(["--source", source, "--smoke-expect", `${token}-x`, "ci"]);
+      const run = dagger([...SAMPLE_SMOKE, "--source", source, "--smoke-expect", `${token}-x`, "ci"]);
       expect(run.code).not.toBe(0);
       expect(run.stderr).toMatch(/lint: [1-9]\d* finding\(s\)/);
       expect(run.stderr).toMatch(/tests on Python 3\.12: 1 failure\(s\)/);

@@ -65,6 +65,9 @@ export async function invokeFunction(call: FunctionCall): Promise<{ json: string
   return { json, value: JSON.parse(json) };
 }
 
+/** The sample's smoke run, as its ci.yml states it (the module's default is an import check). */
+export const SAMPLE_SMOKE = { smokeCommand: "python -m sample_app 2 3", smokeExpect: "5" };
+
 /**
  * Runs the constructor (source defaults to the ID of `host.directory("/repo")`) and returns the parent state
  * the engine passes as `parentArgs` to the next call.
@@ -74,7 +77,7 @@ export async function constructPipeline(
   args: Record<string, unknown> = {},
 ): Promise<Record<string, unknown>> {
   const { value } = await engine.connect(() =>
-    invokeFunction({ fnName: "", fnArgs: { source: directoryId(), ...args } }),
+    invokeFunction({ fnName: "", fnArgs: { source: directoryId(), ...SAMPLE_SMOKE, ...args } }),
   );
   return value as Record<string, unknown>;
 }

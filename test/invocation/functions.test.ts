@@ -401,6 +401,20 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     ).rejects.toThrow("The Dockerfile 'Dockerfile' is outside its build context 'sample-app'.");
   });
 
+  it("without a smoke command, the image imports the project's packages, and its exit status is the test", async () => {
+    const run = await session({ smoke: "" }, { smokeCommand: "", smokeExpect: "" });
+    const result = await call(run, "ciRun");
+    expect(JSON.parse(String(result.status)).smoke).toEqual({
+      passed: true,
+      command: "python -c 'import sample_app'",
+      expected: "",
+      output: "",
+    });
+    const smoke = run.engine.queries.find((q) => find(q, "dockerBuild").length > 0 && execs(q).length > 0);
+    expect(execs(smoke as Chain).at(-1)).toEqual(["python", "-c", "import sample_app"]);
+    expect(String(result.summary)).toContain("<code>python -c 'import sample\\_app'</code> exited 0");
+  });
+
   it("scan: report-only serializes counts, the DB's date and the reports", async () => {
     const run = await session();
     const result = await call(run, "scan");

@@ -58,7 +58,7 @@ describe("Pipeline constructor", () => {
     [{ threshold: 101 }, "Invalid coverage threshold '101'"],
     [{ threshold: -5 }, "Invalid coverage threshold '-5'"],
     [{ app: "../outside" }, "Invalid app folder '../outside'"],
-    [{ smokeCommand: "sh -c 'echo 5'" }, "Unsupported smoke command"],
+    [{ smokeCommand: "echo 5 | cat" }, "Unsupported smoke command 'echo 5 | cat': '|' needs a shell"],
     [{ repository: "nope" }, "Invalid repository 'nope'"],
     [{ groups: ["test; rm -rf /"] }, "Invalid dependency group 'test; rm -rf /'"],
     [{ services: ["mysql"] }, "Unknown service 'mysql' in --services"],

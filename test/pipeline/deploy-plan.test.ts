@@ -13,7 +13,7 @@ import { warningsOnStderr } from "../helpers/stderr.js";
 
 const settings = {
   registry: "ghcr.io",
-  smokeCommand: "python -c print(2+3)",
+  smokeCommand: "python -c 'print(2+3)'",
   smokeExpect: "5",
 } as PipelineSettings;
 const args: DeployArgs = {

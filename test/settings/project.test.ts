@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { matrixVersions, readPyproject } from "../../dagger/src/settings/project.js";
+import { importCheck, matrixVersions, readPyproject } from "../../dagger/src/settings/project.js";
 
 const PROJECTS = join(import.meta.dirname, "../fixtures/projects");
 const project = (path: string) => readPyproject(readFileSync(join(PROJECTS, path), "utf8"), path);
@@ -95,5 +95,39 @@ describe("matrixVersions", () => {
     expect(() => readPyproject('[project\nname = "x"', "api/pyproject.toml")).toThrow(
       /^Invalid TOML in api\/pyproject\.toml: .+\. Expected a pyproject\.toml uv and pip can read\.$/,
     );
+  });
+});
+
+describe("the default smoke run: import the project's packages", () => {
+  it.each([
+    // hatch's wheel packages
+    ["../../../sample-app/pyproject.toml", "python -c 'import sample_app'"],
+    ["attrs/pyproject.toml", "python -c 'import attr, attrs'"],
+    // the project's name as an import name
+    ["pydantic-settings/pyproject.toml", "python -c 'import pydantic_settings'"],
+    ["uv-docker-example/pyproject.toml", "python -c 'import uv_docker_example'"],
+    ["full-stack-fastapi-template/workspace/backend/pyproject.toml", "python -c 'import app'"],
+    ["litestar/pyproject.toml", "python -c 'import litestar'"],
+  ])("%s -> %s", (path, command) => {
+    expect(importCheck(project(path))).toBe(command);
+  });
+
+  it("names no command when no package name is known", () => {
+    expect(importCheck(pyproject(["[project]", 'name = "123-not-python"']))).toBeUndefined();
+    expect(importCheck(pyproject(["[tool.ruff]", "line-length = 100"]))).toBeUndefined();
+  });
+
+  it("reads setuptools', uv's, flit's and poetry's package settings", () => {
+    const packages = (lines: string[]) => pyproject(["[project]", 'name = "dist-name"', ...lines]).packages;
+    expect(packages(["[tool.setuptools]", 'packages = ["core", "core.sub", "cli"]'])).toEqual([
+      "core",
+      "cli",
+    ]);
+    expect(packages(["[tool.uv.build-backend]", 'module-name = "fast_api"'])).toEqual(["fast_api"]);
+    expect(packages(["[tool.flit.module]", 'name = "flitmod"'])).toEqual(["flitmod"]);
+    expect(
+      packages(["[tool.poetry]", 'packages = [{ include = "poet" }, { include = "x", from = "src" }]']),
+    ).toEqual(["poet", "x"]);
+    expect(packages(["[tool.setuptools.packages.find]", 'where = ["src"]'])).toEqual(["dist_name"]);
   });
 });

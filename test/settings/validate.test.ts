@@ -69,10 +69,27 @@ describe("input validation", () => {
     },
   );
 
-  it("splits the smoke command into plain words and refuses shell syntax", () => {
+  it("splits the smoke command as a shell quotes it, and refuses what only a shell could run", () => {
     expect(parseCommand(" python  -m sample_app 2 3 ")).toEqual(["python", "-m", "sample_app", "2", "3"]);
-    for (const bad of ["python -c 'print(5)'", "echo 5; rm -rf /", "echo $HOME", "a | b", "a && b"]) {
-      expect(() => parseCommand(bad), bad).toThrow("Expected plain words");
+    expect(parseCommand(`python -c "import app; print('ok')"`)).toEqual([
+      "python",
+      "-c",
+      "import app; print('ok')",
+    ]);
+    expect(parseCommand("app --greeting 'hello world' ''")).toEqual(["app", "--greeting", "hello world", ""]);
+    for (const [bad, what] of [
+      ["echo 5; rm -rf /", "';'"],
+      ["echo $HOME", "'$HOME'"],
+      ["a | b", "'|'"],
+      ["a && b", "'&&'"],
+      ["python -c print(5)", "'('"],
+      ["ls *.py", "the pattern '*.py'"],
+      ["app > out.txt", "'>'"],
+      ["app # note", "a comment"],
+    ]) {
+      expect(() => parseCommand(bad as string), bad).toThrow(
+        `Unsupported smoke command '${bad}': ${what} needs a shell, and the command runs without one. Expected a command and its arguments, quoted as in a shell, e.g. python -c "import app".`,
+      );
     }
     expect(() => parseCommand("   ")).toThrow("Empty smoke command");
   });

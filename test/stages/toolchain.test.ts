@@ -77,21 +77,15 @@ describe("pythonEnv", () => {
     expect(find(chain, "withWorkdir")[0]?.args.path).toBe("/src/sample-app");
   });
 
-  it("names a missing pyproject.toml or Dockerfile, and what to pass instead", async () => {
+  it("names a missing pyproject.toml, and what to pass instead", async () => {
     const missing = (absent: string) =>
       startEngine((chain) => {
         const { field, args } = leafOf(chain);
         return field === "exists" ? args.path !== absent : defaultLeaf(chain);
       });
     const noProject = await missing("svc/pyproject.toml");
-    await expect(noProject.connect(() => requireFiles(source(), "svc", "Dockerfile"))).rejects.toThrow(
+    await expect(noProject.connect(() => requireFiles(source(), "svc"))).rejects.toThrow(
       "No pyproject.toml in 'svc'. Expected --app to name the Python project's folder, e.g. sample-app.",
-    );
-    const noDockerfile = await missing("build/Dockerfile");
-    await expect(
-      noDockerfile.connect(() => requireFiles(source(), "svc", "build/Dockerfile")),
-    ).rejects.toThrow(
-      "No Dockerfile at 'build/Dockerfile'. Expected --dockerfile to name it, relative to the repository root.",
     );
     const fine = await missing("build/Dockerfile");
     await expect(fine.connect(() => requireFiles(source(), "svc"))).resolves.toBeUndefined();

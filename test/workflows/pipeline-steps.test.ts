@@ -439,6 +439,11 @@ describe("CD's deploy step", () => {
       "alice",
       "--registry-password",
       "env:GITHUB_TOKEN",
+      // the sample's own smoke run (the module's default only imports the app's packages)
+      "--smoke-command",
+      "python -m sample_app 2 3",
+      "--smoke-expect",
+      "5",
     ]);
     expect(run.argv.join("\n")).not.toContain(SECRETS.GITHUB_TOKEN);
   });

@@ -162,7 +162,9 @@ export function failureLines(status: CiStatus): string[] {
   if (!status.gate.passed) lines.push(`coverage gate: ${status.gate.message}`);
   if (status.smoke && !status.smoke.passed) {
     lines.push(
-      `smoke run: '${status.smoke.command}' printed '${status.smoke.output}', expected '${status.smoke.expected}'`,
+      status.smoke.expected === ""
+        ? `smoke run: '${status.smoke.command}' failed: ${status.smoke.output}`
+        : `smoke run: '${status.smoke.command}' printed '${status.smoke.output}', expected '${status.smoke.expected}'`,
     );
   }
   if (status.scan && !status.scan.passed) lines.push(`scan: findings at or above ${status.scan.failOn}`);

@@ -15,6 +15,8 @@ export function renderDeploySummary(status: DeployStatus): string {
     : `## ❌ Deploy to ${text(status.environment)} failed`;
   const output = clip(status.output.trim(), MAX_OUTPUT);
   const matched = status.output.trim() === status.expected.trim();
+  // no expected output: the exit status was the test, and the output is shown as it came
+  const compared = status.expected === "" ? "" : ` ${matched ? "(matches)" : "(differs)"}`;
   const rows = [
     row("Deploy", ""),
     row("---", "---"),
@@ -26,8 +28,11 @@ export function renderDeploySummary(status: DeployStatus): string {
     ...(status.signature === undefined ? [] : [row("Signature", text(status.signature))]),
     ...(status.revision === undefined ? [] : [row("Revision label", code(status.revision || "(none)"))]),
     row("Command", code(status.command)),
-    row("Expected output", code(status.expected)),
-    row("Actual output", `${code(output)} ${matched ? "(matches)" : "(differs)"}`),
+    row(
+      "Expected output",
+      status.expected === "" ? "none: exit status 0 is the test" : code(status.expected),
+    ),
+    row("Actual output", `${code(output)}${compared}`),
     row("Status", verdict(status.passed)),
   ];
   const lines = [heading, "", ...rows, "", ...list("Warnings", status.warnings), ...footer(status.runUrl)];

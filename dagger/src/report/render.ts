@@ -168,7 +168,9 @@ export function renderCiSummary(status: CiStatus): string {
       row(
         "Smoke run",
         verdict(smoke.passed),
-        `${code(smoke.command)} printed ${code(clip(smoke.output.trim(), MAX_OUTPUT))}, expected ${code(smoke.expected)}`,
+        smoke.expected === ""
+          ? `${code(smoke.command)} ${smoke.passed ? "exited 0" : `failed: ${code(clip(smoke.output.trim(), MAX_OUTPUT))}`}`
+          : `${code(smoke.command)} printed ${code(clip(smoke.output.trim(), MAX_OUTPUT))}, expected ${code(smoke.expected)}`,
       ),
     );
   }

@@ -5,8 +5,6 @@
 
 /** Versions `uv python install` can provide; 3.14t is the free-threaded build. */
 export const SUPPORTED_PYTHON_VERSIONS: readonly string[] = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"];
-/** A literal, not a copy of the list above: the SDK's introspector reads defaults from the source text. */
-export const DEFAULT_PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"];
 
 /** Trivy's severities, lowest first: what --severities and --fail-on take. */
 export enum Severity {

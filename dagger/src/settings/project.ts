@@ -3,11 +3,14 @@
  * declares free-threading. Pure; the file is read by stages/project.ts. A flag overrides what the file says.
  */
 import { satisfies } from "@renovatebot/pep440";
+import { quote } from "shell-quote";
 import { parse } from "smol-toml";
 import { SUPPORTED_PYTHON_VERSIONS } from "./defaults.js";
 import { InputError } from "./errors.js";
 
 export type Project = {
+  /** the import packages the project ships, from its build configuration, else its normalized name */
+  packages: string[];
   /** [project] requires-python, as written; undefined when the project states none */
   requiresPython?: string;
   /** a trove classifier `Programming Language :: Python :: Free Threading :: …` is declared */
@@ -31,13 +34,50 @@ export function readPyproject(text: string, path: string): Project {
   }
   const project = table(doc.project);
   const requires = project["requires-python"];
+  const name = typeof project.name === "string" ? project.name : undefined;
   const classifiers = Array.isArray(project.classifiers) ? project.classifiers : [];
   return {
+    packages: buildPackages(table(doc.tool), name),
     ...(typeof requires === "string" ? { requiresPython: requires } : {}),
     freeThreading: classifiers.some(
       (c) => typeof c === "string" && c.startsWith("Programming Language :: Python :: Free Threading"),
     ),
   };
+}
+
+const strings = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");
+const IMPORT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The top-level packages a build backend is told to ship (hatch's wheel packages, setuptools' packages, uv's
+ * module-name, flit's module, poetry's includes), else the project's name as an import name
+ * (`my-service` -> `my_service`); what is not a valid import name is left out.
+ */
+function buildPackages(tool: Table, name: string | undefined): string[] {
+  const wheel = table(table(table(table(tool.hatch).build).targets).wheel);
+  const declared = [
+    ...strings(wheel.packages).map((p) => p.split("/").at(-1) ?? ""),
+    ...strings(table(tool.setuptools).packages).map((p) => p.split(".")[0] ?? ""),
+    ...strings(table(table(tool.uv)["build-backend"])["module-name"]).map((m) => m.split(".")[0] ?? ""),
+    ...strings(table(table(tool.flit).module).name),
+    ...(Array.isArray(table(tool.poetry).packages) ? (table(tool.poetry).packages as unknown[]) : []).flatMap(
+      (p) => strings(table(p).include),
+    ),
+  ].filter((p) => IMPORT_NAME.test(p));
+  if (declared.length > 0) return [...new Set(declared)];
+  const normalized = name?.toLowerCase().replace(/[-_.]+/g, "_");
+  return normalized !== undefined && IMPORT_NAME.test(normalized) ? [normalized] : [];
+}
+
+/**
+ * The smoke run when none is given: import the project's packages in the image (its exit status is the test;
+ * no output is expected). Undefined when no package name is known.
+ */
+export function importCheck(project: Project): string | undefined {
+  return project.packages.length === 0
+    ? undefined
+    : quote(["python", "-c", `import ${project.packages.join(", ")}`]);
 }
 
 /** Whether some release of `minor` (e.g. 3.12: 3.12.0 to 3.12.40) satisfies the specifier (PEP 440). */

@@ -1,4 +1,5 @@
 import type { Directory } from "@dagger.io/dagger";
+import { type ParseEntry, parse } from "shell-quote";
 import { SEVERITIES, type SeverityName, SUPPORTED_PLATFORMS, SUPPORTED_PYTHON_VERSIONS } from "./defaults.js";
 import { InputError } from "./errors.js";
 import type { ServiceSpec } from "./services.js";
@@ -164,21 +165,32 @@ export function appName(app: string): string {
   return /^[a-z0-9][a-z0-9._-]*$/.test(last) ? last : "app";
 }
 
+/** What a token that needs a shell is, for the refusal. */
+function shellSyntax(token: Exclude<ParseEntry, string>): string {
+  if ("comment" in token) return "a comment";
+  if (token.op === "glob") return `the pattern '${token.pattern}'`;
+  return `'${token.op}'`;
+}
+
 /**
- * The smoke command is split on whitespace and run without a shell, so nothing in it is interpreted.
- * Quoting is not supported; say so rather than guess.
+ * The smoke command, quoted as in a shell (shell-quote's parser) and run without one: quotes group words, and
+ * anything only a shell could do (operators, redirections, variables, globs) is refused rather than guessed.
  */
 export function parseCommand(command: string): string[] {
-  if (/["'`$\\|;&<>]/.test(command)) {
+  // a variable parses to an operator-like token, so it is refused with the rest instead of expanding to ""
+  const tokens = parse(command, (name) => ({ op: `$${name}` }) as unknown as string);
+  const shell = tokens.find((t): t is Exclude<ParseEntry, string> => typeof t !== "string");
+  if (shell !== undefined) {
     throw new InputError(
-      `Unsupported smoke command '${command}'. Expected plain words separated by spaces (no quotes or shell syntax), e.g. python -m sample_app 2 3.`,
+      `Unsupported smoke command '${command}': ${shellSyntax(shell)} needs a shell, and the command runs without one. Expected a command and its arguments, quoted as in a shell, e.g. python -c "import app".`,
     );
   }
-  const args = command.trim().split(/\s+/).filter(Boolean);
-  if (args.length === 0) {
-    throw new InputError("Empty smoke command. Expected e.g. python -m sample_app 2 3.");
+  if (tokens.length === 0) {
+    throw new InputError(
+      `Empty smoke command. Expected a command and its arguments, e.g. python -c "import app".`,
+    );
   }
-  return args;
+  return tokens as string[];
 }
 
 /** The file-name-safe form of a version, for report names: 3.14t -> 3.14t, kept readable. */

@@ -95,7 +95,7 @@ export async function deployImage(
     const output = (
       await image.withEnvVariable("PIPELINE_DEPLOY_RUN", randomUUID()).withExec(args).stdout()
     ).trim();
-    return { passed: output === expected, output, ...facts };
+    return { passed: expected === "" || output === expected, output, ...facts };
   } catch (err) {
     return { passed: false, output: `the deployment failed: ${errorText(err)}`, ...facts };
   }

@@ -90,22 +90,13 @@ export const UV_SYNC = uvSync();
 export const ENSURE_PYTEST_COV = `{ uv run --no-sync python -c "import pytest_cov" 2> /dev/null || uv pip install --python "$UV_PROJECT_ENVIRONMENT/bin/python" pytest-cov==${PYTEST_COV_VERSION}; }`;
 
 /**
- * The two files everything else assumes, checked first: a wrong --app or --dockerfile is named in one line
- * instead of surfacing as a failed container minutes later. Reading a path in the uploaded source is cheap.
+ * The file everything else assumes, checked first: a wrong --app is named in one line instead of surfacing as a
+ * failed container minutes later (a wrong --dockerfile is named by stages/image.ts locateImage).
  */
-export async function requireFiles(source: Directory, app: string, dockerfile?: string): Promise<void> {
-  const [hasProject, hasDockerfile] = await Promise.all([
-    source.exists(inApp(app, "pyproject.toml")),
-    dockerfile === undefined ? true : source.exists(dockerfile),
-  ]);
-  if (!hasProject) {
+export async function requireFiles(source: Directory, app: string): Promise<void> {
+  if (!(await source.exists(inApp(app, "pyproject.toml")))) {
     throw new InputError(
       `No pyproject.toml in '${app}'. Expected --app to name the Python project's folder, e.g. sample-app.`,
-    );
-  }
-  if (!hasDockerfile) {
-    throw new InputError(
-      `No Dockerfile at '${dockerfile}'. Expected --dockerfile to name it, relative to the repository root.`,
     );
   }
 }
