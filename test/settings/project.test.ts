@@ -6,7 +6,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { importCheck, matrixVersions, readPyproject } from "../../dagger/src/settings/project.js";
+import {
+  importCheck,
+  layoutPackages,
+  matrixVersions,
+  readPyproject,
+} from "../../dagger/src/settings/project.js";
 
 const PROJECTS = join(import.meta.dirname, "../fixtures/projects");
 const project = (path: string) => readPyproject(readFileSync(join(PROJECTS, path), "utf8"), path);
@@ -129,5 +134,25 @@ describe("the default smoke run: import the project's packages", () => {
       packages(["[tool.poetry]", 'packages = [{ include = "poet" }, { include = "x", from = "src" }]']),
     ).toEqual(["poet", "x"]);
     expect(packages(["[tool.setuptools.packages.find]", 'where = ["src"]'])).toEqual(["dist_name"]);
+  });
+});
+
+describe("layoutPackages: a name guess checked against the app's layout", () => {
+  const guessed = pyproject(["[project]", 'name = "uv-fastapi-example"']);
+  it.each([
+    [["app/__init__.py", "tests/__init__.py"], ["app"]],
+    [["src/uv_fastapi_example/__init__.py", "src/other/__init__.py"], ["uv_fastapi_example"]],
+    [
+      ["src/b/__init__.py", "a/__init__.py", "docs/__init__.py", "my-scripts/__init__.py"],
+      ["a", "b"],
+    ],
+    [[], ["uv_fastapi_example"]],
+  ])("%j -> %j", (inits, packages) => {
+    expect(layoutPackages(guessed, inits)).toEqual(packages);
+  });
+
+  it("keeps what the build configuration declares, whatever the layout", () => {
+    const declared = pyproject(["[tool.hatch.build.targets.wheel]", 'packages = ["src/core"]']);
+    expect(layoutPackages(declared, ["app/__init__.py"])).toEqual(["core"]);
   });
 });

@@ -11,6 +11,8 @@ import { InputError } from "./errors.js";
 export type Project = {
   /** the import packages the project ships, from its build configuration, else its normalized name */
   packages: string[];
+  /** whether `packages` came from the build configuration (else it is a guess from the name) */
+  declared: boolean;
   /** [project] requires-python, as written; undefined when the project states none */
   requiresPython?: string;
   /** a trove classifier `Programming Language :: Python :: Free Threading :: …` is declared */
@@ -37,7 +39,7 @@ export function readPyproject(text: string, path: string): Project {
   const name = typeof project.name === "string" ? project.name : undefined;
   const classifiers = Array.isArray(project.classifiers) ? project.classifiers : [];
   return {
-    packages: buildPackages(table(doc.tool), name),
+    ...buildPackages(table(doc.tool), name),
     ...(typeof requires === "string" ? { requiresPython: requires } : {}),
     freeThreading: classifiers.some(
       (c) => typeof c === "string" && c.startsWith("Programming Language :: Python :: Free Threading"),
@@ -54,7 +56,7 @@ const IMPORT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * module-name, flit's module, poetry's includes), else the project's name as an import name
  * (`my-service` -> `my_service`); what is not a valid import name is left out.
  */
-function buildPackages(tool: Table, name: string | undefined): string[] {
+function buildPackages(tool: Table, name: string | undefined): { packages: string[]; declared: boolean } {
   const wheel = table(table(table(table(tool.hatch).build).targets).wheel);
   const declared = [
     ...strings(wheel.packages).map((p) => p.split("/").at(-1) ?? ""),
@@ -65,9 +67,33 @@ function buildPackages(tool: Table, name: string | undefined): string[] {
       (p) => strings(table(p).include),
     ),
   ].filter((p) => IMPORT_NAME.test(p));
-  if (declared.length > 0) return [...new Set(declared)];
+  if (declared.length > 0) return { packages: [...new Set(declared)], declared: true };
   const normalized = name?.toLowerCase().replace(/[-_.]+/g, "_");
-  return normalized !== undefined && IMPORT_NAME.test(normalized) ? [normalized] : [];
+  return {
+    packages: normalized !== undefined && IMPORT_NAME.test(normalized) ? [normalized] : [],
+    declared: false,
+  };
+}
+
+/** Folders that hold a package's tests or tooling, never what it ships. */
+const NOT_SHIPPED = new Set(["tests", "test", "testing", "docs", "doc", "scripts", "examples", "benchmarks"]);
+
+/**
+ * The packages to import, given the app's layout (the folders with an `__init__.py` at its root or under
+ * `src/`): a declared list as it is; a name guess when the layout has that package, else the layout's own
+ * packages (`app/` for a project named `uv-fastapi-example`), else the guess.
+ */
+export function layoutPackages(project: Project, initFiles: readonly string[]): string[] {
+  if (project.declared) return project.packages;
+  const layout = [
+    ...new Set(
+      initFiles
+        .map((path) => path.split("/").at(-2) ?? "")
+        .filter((name) => IMPORT_NAME.test(name) && !NOT_SHIPPED.has(name)),
+    ),
+  ].sort();
+  if (layout.length === 0 || project.packages.some((p) => layout.includes(p))) return project.packages;
+  return layout;
 }
 
 /**
