@@ -71,7 +71,7 @@ export class Pipeline {
   git?: Directory;
   app: string;
   pythonVersions: string[];
-  threshold: float;
+  threshold?: float;
   registry: string;
   dockerfile: string;
   buildContext: string;
@@ -104,8 +104,8 @@ export class Pipeline {
     app = "sample-app",
     /** Python versions of the test matrix (3.10 to 3.14, and 3.14t, the free-threaded build); default those the project's requires-python allows, with 3.14t when it declares free-threading (a Free Threading classifier). */
     pythonVersions: string[] = [],
-    /** Combined coverage below this percent fails the gate (0 to 100). */
-    threshold: float = 90,
+    /** Combined coverage below this percent fails the gate (0 to 100); default the fail_under of the project's coverage config, decided by coverage.py itself; with neither, the figure is only reported. */
+    threshold?: float,
     /** Container registry host to publish to and deploy from. */
     registry = "ghcr.io",
     /** Dockerfile of the service image, relative to the repository root; default <app>/Dockerfile, else Dockerfile at the root, else none: the project is tested, not built. */
@@ -155,7 +155,7 @@ export class Pipeline {
     this.git = git;
     this.app = parseAppPath(app);
     this.pythonVersions = pythonVersions.length === 0 ? [] : parsePythonVersions(pythonVersions);
-    this.threshold = parseThreshold(threshold);
+    this.threshold = threshold === undefined ? undefined : parseThreshold(threshold);
     this.registry = registry;
     this.dockerfile = dockerfile;
     this.buildContext = buildContext;

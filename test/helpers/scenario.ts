@@ -278,6 +278,18 @@ export function scenario(s: Scenario = {}): Resolver {
     if (isCombine(chain) && field === "contents") {
       const name = String(find(chain, "file").at(-1)?.args.path);
       if (name === "coverage.json") return upstream(coverageJson(s.suite));
+      // coverage.py's gate, as its `coverage report` decides it: the script's --fail-under, else the project's
+      // fail_under ([tool.coverage.report] of the scenario's pyproject.toml), against the combined total
+      const configured = Number(
+        /^fail_under\s*=\s*([\d.]+)/m.exec(mypyFileText(s, "pyproject.toml") ?? "")?.[1] ?? 0,
+      );
+      if (name === "fail-under") return `${configured.toFixed(1)}\n`;
+      if (name === "report-exit") {
+        const asked = /coverage report --fail-under=(\S+)/.exec(execs(chain).at(-1)?.[2] ?? "")?.[1];
+        const total = (JSON.parse(upstream(coverageJson(s.suite))) as { totals: { percent_covered: number } })
+          .totals;
+        return total.percent_covered < Number(asked ?? configured) ? "2\n" : "0\n";
+      }
       return name === "coverage.xml" ? upstream("coverage-real.xml") : "TOTAL 20 3 8 3 78.57%\n";
     }
 

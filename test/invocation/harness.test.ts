@@ -107,7 +107,6 @@ describe("invoking module functions as the engine does", () => {
       source: directoryId(),
       app: "sample-app",
       pythonVersions: ["3.12", "3.14t"],
-      threshold: 90,
       registry: "ghcr.io",
       dockerfile: "",
     });

@@ -245,4 +245,45 @@ describe.skipIf(skipReason !== "")("the combine script (combineScript) under das
     expect(readFileSync(join(combine, "coverage.xml"), "utf8")).toContain("<coverage");
     expect(readFileSync(join(combine, "coverage.txt"), "utf8")).toMatch(/TOTAL/);
   });
+
+  /** Combines one leg of an app whose add() is tested and sub() is not, with `config` as its coverage config. */
+  function gate(name: string, config: string, threshold?: number) {
+    const app = makeApp(name, "def test_add():\n    assert calc.add(2, 3) == 5");
+    writeFileSync(
+      join(app, "calc.py"),
+      "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n",
+    );
+    writeFileSync(join(app, "pyproject.toml"), `[project]\nname = "x"\nversion = "0"\n${config}`);
+    const a = runScript(app, "3.11");
+    const combine = join(root, `${name}-out`);
+    mkdirSync(combine, { recursive: true });
+    writeFileSync(join(combine, ".coverage.3.11"), readFileSync(join(a.out, ".coverage.3.11")));
+    const r = spawnSync("dash", ["-c", combineScript([], threshold).replaceAll("/combine", combine)], {
+      cwd: app,
+      encoding: "utf8",
+      env: {
+        PATH: `${join(root, "bin")}:/usr/bin:/bin`,
+        HOME: root,
+        COVERAGE_FILE: join(combine, ".coverage"),
+      },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const read = (f: string) => readFileSync(join(combine, f), "utf8").trim();
+    return {
+      percent: parseCoverageJson(read("coverage.json")).display,
+      exit: read("report-exit"),
+      failUnder: read("fail-under"),
+    };
+  }
+
+  it("leaves the verdict to coverage.py: the project's own fail_under, or --threshold over it, as its report decides", () => {
+    if (!python.ok) return;
+    // the figure is coverage.py's own (well under 90 with sub() never run); only its verdicts are asserted
+    const own = gate("own-gate", "[tool.coverage.report]\nfail_under = 90\n");
+    expect(Number(own.percent)).toBeLessThan(90);
+    expect(own).toMatchObject({ exit: "2", failUnder: "90.0" });
+    expect(gate("lower-asked", "[tool.coverage.report]\nfail_under = 90\n", 5)).toMatchObject({ exit: "0" });
+    expect(gate("no-gate", "")).toMatchObject({ exit: "0", failUnder: "0.0" });
+    expect(gate("asked-only", "", 95)).toMatchObject({ exit: "2", failUnder: "0.0" });
+  });
 });

@@ -189,7 +189,7 @@ const SELF_CHECK_RULES: Record<string, Rule> = {
 const CALL_INPUTS: Record<string, CallInput> = {
   app: { type: "string", default: "." },
   "python-versions": { type: "string", default: "" },
-  threshold: { type: "number", default: 90 },
+  threshold: { type: "number", default: -1 },
   publish: { type: "boolean", default: false },
   module: { type: "string", default: "." },
   "smoke-command": { type: "string", default: "" },

@@ -28,7 +28,8 @@ export type CiPlan = {
   source: Directory;
   app: string;
   versions: string[];
-  threshold: number;
+  /** the coverage gate asked for; undefined: the project's own fail_under, as coverage.py reads it */
+  threshold: number | undefined;
   /** the service containers every test container gets, one instance per leg; empty: none */
   services: ServiceSpec[];
   /** dependency groups synced besides the project's default groups */

@@ -1,11 +1,10 @@
 import { errorText } from "../settings/errors.js";
-import { pyFixed, pyRound } from "./python-float.js";
 import type { GateStatus } from "./types.js";
 
 /**
- * Coverage as coverage.py itself reports and judges it (coverage/results.py and coverage/jsonreport.py at
- * 7.15.4; the same logic in 6.5): the figure is read from its JSON report, never recomputed, and the gate
- * decides exactly as its `fail_under` does, rounding the way Python does.
+ * Coverage as coverage.py itself reports and judges it: the figure is read from its JSON report, never
+ * recomputed, and the gate is `coverage report`'s own exit status against the project's fail_under (or
+ * --threshold), never a second implementation of its rounding.
  */
 
 /** The total of one coverage.py JSON report (`coverage json`). */
@@ -23,31 +22,6 @@ export type CoverageTotal = {
   /** `meta.format`: 2 from coverage 7.4.1, 3 (regions) from 7.6.0; absent in older reports */
   format?: number;
 };
-
-/**
- * coverage.py's display of a total (coverage/results.py `display_covered`): `precision` decimals, and never
- * "0" or "100" unless the value really is 0 or 100 (99.999 at precision 0 shows as "99").
- */
-export function displayCovered(pc: number, precision: number): string {
-  const near0 = 1.0 / 10 ** precision;
-  let shown: number;
-  if (pc > 0 && pc < near0) shown = near0;
-  else if (pc > 100.0 - near0 && pc < 100) shown = 100.0 - near0;
-  else shown = pyRound(pc, precision);
-  return pyFixed(shown, precision);
-}
-
-/**
- * coverage.py's fail_under verdict (coverage/results.py `should_fail_under`): the total is compared after
- * rounding to `precision`, except that fail_under = 100 needs exactly 100.
- */
-export function shouldFailUnder(total: number, failUnder: number, precision: number): boolean {
-  if (!(failUnder >= 0 && failUnder <= 100)) {
-    throw new Error(`fail_under=${failUnder} is invalid. Must be between 0 and 100.`);
-  }
-  if (failUnder === 100 && total !== 100) return true;
-  return pyRound(total, precision) < failUnder;
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -92,11 +66,6 @@ export function parseCoverageJson(json: string, source = "coverage.json"): Cover
     );
   }
   const precision = display.includes(".") ? display.length - display.indexOf(".") - 1 : 0;
-  if (displayCovered(percent, precision) !== display) {
-    throw new Error(
-      `${what}: totals.percent_covered_display "${display}" is not how coverage.py shows ${percent} at ${precision} decimals.`,
-    );
-  }
 
   const statements = count(totals, "num_statements", what);
   const covered = count(totals, "covered_lines", what);
@@ -170,32 +139,58 @@ export function leastCovered(json: string, limit = 10): FileCoverage[] {
 /** One file of the coverage report, as the summary lists it. */
 export type FileCoverage = { file: string; display: string; missing: string };
 
+/** What the combine exec left for the gate: coverage.py's verdict and the fail_under it applied. */
+export type CoverageVerdict = {
+  total: CoverageTotal;
+  files: FileCoverage[];
+  /** `coverage report`'s exit status: 0 met (or no fail_under), 2 below fail_under, else coverage failed */
+  exit: number;
+  /** the project's own fail_under as coverage.py reads its config (0: none) */
+  failUnder: number;
+};
+
 /**
- * The gate decides on the combined figure exactly as coverage.py's fail_under would with the app's precision
- * ({@link shouldFailUnder}), and shows coverage.py's own figure; no coverage at all (every version failed to
- * report) fails, saying so.
+ * The gate as coverage.py decided it: `--threshold` when given, else the project's own fail_under; with neither
+ * the figure is reported and nothing is gated. No coverage at all (every version failed to report) fails.
  */
-export function decideGate(
-  total: CoverageTotal | undefined,
-  threshold: number,
-  files: FileCoverage[] = [],
-): GateStatus {
-  if (total === undefined) {
+export function coverageGate(combined: CoverageVerdict | undefined, asked: number | undefined): GateStatus {
+  if (combined === undefined) {
     return {
       passed: false,
-      threshold,
-      message: `No coverage data: no Python version produced a readable report, so the ${threshold}% gate cannot pass.`,
+      threshold: asked ?? 0,
+      message: "No coverage data: no Python version produced a readable report.",
     };
   }
-  const passed = !shouldFailUnder(total.percent, threshold, total.precision);
-  return {
-    passed,
+  const { total, files, exit } = combined;
+  const threshold = asked ?? combined.failUnder;
+  const shown = {
     threshold,
     coverage: total.percent,
     display: total.display,
     ...(files.length > 0 ? { leastCovered: files } : {}),
-    message: passed
-      ? `Combined coverage ${total.display}% meets the ${threshold}% threshold.`
-      : `Combined coverage ${total.display}% is below the ${threshold}% threshold.`,
+  };
+  if (threshold === 0 && exit === 0) {
+    return {
+      passed: true,
+      ...shown,
+      message: `Combined coverage ${total.display}% (no gate: the project's coverage config sets no fail_under, and no --threshold was given).`,
+    };
+  }
+  if (exit === 0)
+    return {
+      passed: true,
+      ...shown,
+      message: `Combined coverage ${total.display}% meets the ${threshold}% threshold.`,
+    };
+  if (exit === 2)
+    return {
+      passed: false,
+      ...shown,
+      message: `Combined coverage ${total.display}% is below the ${threshold}% threshold.`,
+    };
+  return {
+    passed: false,
+    ...shown,
+    message: `coverage report failed (exit ${exit}), so the gate has no verdict.`,
   };
 }

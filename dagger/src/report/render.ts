@@ -90,7 +90,7 @@ export function renderCiSummary(status: CiStatus): string {
     row(
       "Coverage gate",
       verdict(gate.passed),
-      `${gate.display === undefined ? percent(gate.coverage) : `${text(gate.display)}%`} combined, ${gate.threshold}% required: ${text(gate.message)}`,
+      `${gate.display === undefined ? percent(gate.coverage) : `${text(gate.display)}%`} combined, ${gate.threshold === 0 ? "no gate" : `${gate.threshold}% required`}: ${text(gate.message)}`,
     ),
   );
   if (status.diffCoverage) rows.push(diffRow(status.diffCoverage));

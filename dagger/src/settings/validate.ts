@@ -14,7 +14,8 @@ export type PipelineSettings = {
   source: Directory;
   app: string;
   versions: string[];
-  threshold: number;
+  /** the coverage gate asked for; undefined: the project's own fail_under */
+  threshold: number | undefined;
   registry: string;
   /** the Dockerfile as given, relative to the repository root; "" to look for one */
   dockerfile: string;

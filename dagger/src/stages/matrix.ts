@@ -1,11 +1,5 @@
 import { type Directory, dag } from "@dagger.io/dagger";
-import {
-  type CoverageTotal,
-  decideGate,
-  type FileCoverage,
-  leastCovered,
-  parseCoverageJson,
-} from "../report/coverage.js";
+import { type CoverageVerdict, coverageGate, leastCovered, parseCoverageJson } from "../report/coverage.js";
 import { brokenStatus } from "../report/pytest.js";
 import type { GateStatus } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
@@ -36,7 +30,8 @@ export async function combineCoverage(
   app: string,
   runs: VersionRun[],
   groups: readonly string[] = [],
-): Promise<{ total: CoverageTotal; files: FileCoverage[]; reports: Directory } | undefined> {
+  threshold: number | undefined = undefined,
+): Promise<(CoverageVerdict & { reports: Directory }) | undefined> {
   const dataFile = (r: VersionRun) => `.coverage.${versionSlug(r.status.version)}`;
   const withData: VersionRun[] = [];
   for (const r of runs) {
@@ -50,19 +45,30 @@ export async function combineCoverage(
   for (const r of withData) ctr = ctr.withFile(`/combine/${dataFile(r)}`, r.reports.file(dataFile(r)));
   ctr = ctr
     .withEnvVariable("COVERAGE_FILE", "/combine/.coverage")
-    .withExec(["sh", "-c", combineScript(groups)]);
-  const reports = ctr.directory("/combine").withoutFiles(withData.map(dataFile));
-  const json = await reports.file("coverage.json").contents();
-  return { total: parseCoverageJson(json, "combined coverage.json"), files: leastCovered(json), reports };
+    .withExec(["sh", "-c", combineScript(groups, threshold)]);
+  const out = ctr.directory("/combine");
+  const [json, exit, failUnder] = await Promise.all(
+    ["coverage.json", "report-exit", "fail-under"].map((name) => out.file(name).contents()),
+  );
+  return {
+    total: parseCoverageJson(json as string, "combined coverage.json"),
+    files: leastCovered(json as string),
+    exit: Number.parseInt(exit as string, 10),
+    failUnder: Number.parseFloat(failUnder as string) || 0,
+    reports: out.withoutFiles([...withData.map(dataFile), "report-exit", "fail-under"]),
+  };
 }
 
 /**
  * Sync and combine in ONE exec: a venv synced by an earlier, cached exec may point at an interpreter that the
  * shared `pipeline-uv-python` volume no longer holds after pruning; uv would then recreate an empty venv and
- * `--no-sync` would find no coverage. Every report is written with fail_under off: the gate is ours.
+ * `--no-sync` would find no coverage. coverage.py is the gate: `coverage report` applies the project's own
+ * fail_under (or `--fail-under` for a --threshold) and its exit status is recorded, with the fail_under it read
+ * from the project's config; the JSON and XML reports are written with the gate off.
  */
-export function combineScript(groups: readonly string[] = []): string {
+export function combineScript(groups: readonly string[] = [], threshold?: number): string {
   const coverage = "uv run --no-sync coverage";
+  const gate = threshold === undefined ? "" : ` --fail-under=${threshold}`;
   return [
     "set -eu",
     uvSync(groups),
@@ -70,7 +76,8 @@ export function combineScript(groups: readonly string[] = []): string {
     `${coverage} combine --keep /combine`,
     `${coverage} json -o /combine/coverage.json --fail-under=0`,
     `${coverage} xml -o /combine/coverage.xml --fail-under=0`,
-    `${coverage} report --fail-under=0 > /combine/coverage.txt`,
+    `if ${coverage} report${gate} > /combine/coverage.txt; then echo 0; else echo $?; fi > /combine/report-exit`,
+    `uv run --no-sync python -c "import coverage; print(coverage.Coverage().config.fail_under)" > /combine/fail-under`,
   ].join("\n");
 }
 
@@ -107,13 +114,13 @@ export async function runMatrix(
   source: Directory,
   app: string,
   versions: string[],
-  threshold: number,
+  threshold: number | undefined,
   services: readonly ServiceSpec[] = [],
   groups: readonly string[] = [],
 ): Promise<MatrixRun> {
   const runs = await runAll(source, app, versions, services, groups);
   const warnings: string[] = [];
-  const combined = await combineCoverage(source, app, runs, groups).catch((err: unknown) => {
+  const combined = await combineCoverage(source, app, runs, groups, threshold).catch((err: unknown) => {
     warnings.push(`coverage combine failed: ${errorText(err)}`);
     return undefined;
   });
@@ -121,5 +128,5 @@ export async function runMatrix(
   // each leg's reports come without its sync log already (stages/tests.ts)
   for (const r of runs) reports = reports.withDirectory(".", r.reports);
   if (combined) reports = reports.withDirectory(".", combined.reports);
-  return { runs, gate: decideGate(combined?.total, threshold, combined?.files), reports, warnings };
+  return { runs, gate: coverageGate(combined, threshold), reports, warnings };
 }
