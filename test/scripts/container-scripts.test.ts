@@ -225,39 +225,20 @@ describe.skipIf(skipReason !== "")("the combine script (combineScript) under das
     const app = makeApp("combine", "def test_add():\n    assert calc.add(2, 3) == 5");
     const a = runScript(app, "3.11");
     expect(a.read("exit-code")?.trim()).toBe("0");
-    const combine = join(root, "combine-out");
-    mkdirSync(combine, { recursive: true });
-    writeFileSync(join(combine, ".coverage.3.11"), readFileSync(join(a.out, ".coverage.3.11")));
-    const script = combineScript().replaceAll("/combine", combine);
-    const r = spawnSync("dash", ["-c", script], {
-      cwd: app,
-      encoding: "utf8",
-      env: {
-        PATH: `${join(root, "bin")}:/usr/bin:/bin`,
-        HOME: root,
-        COVERAGE_FILE: join(combine, ".coverage"),
-      },
-    });
+    const { r, read } = runCombine(app, a, "combine");
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    const combined = parseCoverageJson(readFileSync(join(combine, "coverage.json"), "utf8"), "coverage.json");
+    const combined = parseCoverageJson(read("coverage.json"), "coverage.json");
     expect(combined.percent).toBe(parseCoverageJson(a.read("coverage-3.11.json") ?? "").percent);
-    expect(readFileSync(join(combine, "coverage.xml"), "utf8")).toContain("<coverage");
-    expect(readFileSync(join(combine, "coverage.txt"), "utf8")).toMatch(/TOTAL/);
+    expect(read("coverage.xml")).toContain("<coverage");
+    expect(read("coverage.txt")).toMatch(/TOTAL/);
   });
 
-  /** Combines one leg of an app whose add() is tested and sub() is not, with `config` as its coverage config. */
-  function gate(name: string, config: string, threshold?: number) {
-    const app = makeApp(name, "def test_add():\n    assert calc.add(2, 3) == 5");
-    writeFileSync(
-      join(app, "calc.py"),
-      "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n",
-    );
-    writeFileSync(join(app, "pyproject.toml"), `[project]\nname = "x"\nversion = "0"\n${config}`);
-    const a = runScript(app, "3.11");
+  /** The combine script under dash over one 3.11 leg's data file, writing into `<name>-out`. */
+  function runCombine(app: string, leg: ReturnType<typeof runScript>, name: string, threshold?: number) {
     const combine = join(root, `${name}-out`);
     mkdirSync(combine, { recursive: true });
-    writeFileSync(join(combine, ".coverage.3.11"), readFileSync(join(a.out, ".coverage.3.11")));
+    writeFileSync(join(combine, ".coverage.3.11"), readFileSync(join(leg.out, ".coverage.3.11")));
     const r = spawnSync("dash", ["-c", combineScript([], threshold).replaceAll("/combine", combine)], {
       cwd: app,
       encoding: "utf8",
@@ -267,8 +248,20 @@ describe.skipIf(skipReason !== "")("the combine script (combineScript) under das
         COVERAGE_FILE: join(combine, ".coverage"),
       },
     });
+    return { r, read: (file: string) => readFileSync(join(combine, file), "utf8") };
+  }
+
+  /** Combines one leg of an app whose add() is tested and sub() is not, with `config` as its coverage config. */
+  function gate(name: string, config: string, threshold?: number) {
+    const app = makeApp(name, "def test_add():\n    assert calc.add(2, 3) == 5");
+    writeFileSync(
+      join(app, "calc.py"),
+      "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n",
+    );
+    writeFileSync(join(app, "pyproject.toml"), `[project]\nname = "x"\nversion = "0"\n${config}`);
+    const { r, read: text } = runCombine(app, runScript(app, "3.11"), name, threshold);
     expect(r.status, r.stderr).toBe(0);
-    const read = (f: string) => readFileSync(join(combine, f), "utf8").trim();
+    const read = (f: string) => text(f).trim();
     return {
       percent: parseCoverageJson(read("coverage.json")).display,
       exit: read("report-exit"),
