@@ -213,12 +213,14 @@ export class Pipeline {
       return TypecheckResult.skip(
         mode === TypecheckMode.off ? "--mode off" : "the app configures no mypy; --mode gate runs it anyway",
       );
+    const { packages } = await this.checkedProject();
     const { status, reports } = await runTypecheck(
       this.source,
       this.app,
       plan.mode,
       plan.config,
       this.groups,
+      packages,
     );
     return gate(TypecheckResult.from(status, reports), exitZero, (r) => r.summary());
   }
@@ -481,12 +483,13 @@ export class Pipeline {
       ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
     });
     // every flag is checked first; then the project's own files decide the rest
-    const { versions, smokeCommand } = await this.project();
+    const { versions, smokeCommand, packages } = await this.project();
     const image = await this.locate();
     const { status, summary, reports } = await runCi({
       ...plan,
       versions,
       smokeCommand,
+      packages,
       ...("skipped" in image ? { imageSkipped: image.skipped } : { image }),
     });
     const run = CiRun.from(status.passed, summary, JSON.stringify(status), reports, status.diffCoverage);
@@ -509,12 +512,13 @@ export class Pipeline {
   }
 
   /**
-   * What the project's own files decide, with the flags that override them: the test matrix, and the smoke
-   * command ("" when neither says one: the smoke run then fails saying so).
+   * What the project's own files decide, with the flags that override them: the test matrix, the smoke command
+   * ("" when neither says one: the smoke run then fails saying so) and the packages mypy checks.
    */
-  private async project(): Promise<{ versions: string[]; smokeCommand: string }> {
+  private async project(): Promise<{ versions: string[]; smokeCommand: string; packages: string[] }> {
     const project = await this.checkedProject();
     return {
+      packages: project.packages,
       versions: matrixVersions(project, this.pythonVersions, this.pyproject()),
       smokeCommand: this.smokeCommand || (importCheck(project) ?? ""),
     };

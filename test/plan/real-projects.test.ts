@@ -76,9 +76,12 @@ const CASES: {
   image: boolean;
   /** the fail_under of the app's own coverage config; 0: none, so nothing is gated */
   gate?: number;
+  /** mypy's targets: its config's own when it names files or packages ([]), else the packages; absent: no mypy config, no run */
+  mypy?: string[];
 }[] = [
   {
     name: "attrs",
+    mypy: ["-p", "attr", "-p", "attrs"],
     root: "attrs",
     app: ".",
     legs: GIL_FROM(10),
@@ -87,6 +90,7 @@ const CASES: {
   },
   {
     name: "dirty-equals (>=3.9)",
+    mypy: ["-p", "dirty_equals"],
     root: "dirty-equals",
     app: ".",
     legs: GIL_FROM(10),
@@ -101,9 +105,18 @@ const CASES: {
     imports: "import fastmcp",
     image: false,
   },
-  { name: "flask", root: "flask", app: ".", legs: GIL_FROM(10), imports: "import flask", image: false },
+  {
+    name: "flask",
+    mypy: [],
+    root: "flask",
+    app: ".",
+    legs: GIL_FROM(10),
+    imports: "import flask",
+    image: false,
+  },
   {
     name: "litestar (>=3.11, fail_under 50)",
+    mypy: [],
     gate: 50,
     root: "litestar",
     app: ".",
@@ -113,6 +126,7 @@ const CASES: {
   },
   {
     name: "pydantic-settings",
+    mypy: ["-p", "pydantic_settings"],
     root: "pydantic-settings",
     app: ".",
     legs: GIL_FROM(10),
@@ -129,6 +143,7 @@ const CASES: {
   },
   {
     name: "starlette",
+    mypy: ["-p", "starlette"],
     root: "starlette",
     app: ".",
     legs: GIL_FROM(10),
@@ -137,6 +152,7 @@ const CASES: {
   },
   {
     name: "urllib3 (free-threading)",
+    mypy: ["-p", "urllib3"],
     root: "urllib3",
     app: ".",
     legs: [...GIL_FROM(10), "3.14t"],
@@ -161,6 +177,7 @@ const CASES: {
   },
   {
     name: "full-stack-fastapi-template backend (member, >=3.14)",
+    mypy: ["-p", "app"],
     root: "full-stack-fastapi-template/workspace",
     app: "backend",
     legs: ["3.14"],
@@ -186,7 +203,7 @@ const CASES: {
 ];
 
 describe("ci with no flags on real projects' own files", () => {
-  it.each(CASES)("$name", async ({ root, app, legs, imports, image, gate = 0 }) => {
+  it.each(CASES)("$name", async ({ root, app, legs, imports, image, gate = 0, mypy }) => {
     const engine = await startEngine(project(join(PROJECTS, root), app));
     const run = (await callPipeline(
       engine,
@@ -197,6 +214,11 @@ describe("ci with no flags on real projects' own files", () => {
       status: string;
     };
     const status = JSON.parse(run.status);
+    // mypy only where the project configures it, on its own targets or its packages, never on "."
+    const mypyRuns = engine.queries
+      .map((q) => execs(q).at(-1) ?? [])
+      .filter((a) => a.includes("mypy") && a.includes("-O"));
+    expect(mypyRuns.length > 0 ? mypyRuns[0]?.slice(7) : undefined).toEqual(mypy);
     // the gate is the project's own figure, or none (a workspace member's config is its own folder's, for now)
     expect(status.gate.threshold).toBe(gate);
     const tests = engine.queries.filter((q) => execs(q).some((a) => (a[2] ?? "").includes("--junitxml")));

@@ -309,7 +309,15 @@ describe("mypyConfigured", () => {
     });
   });
 
-  it("checks the app's folder unless the config names files, modules or packages", () => {
+  it("checks the project's packages, or the app's folder when none is known, unless the config names its own", () => {
+    expect(mypyTargets(undefined, ["app"])).toEqual(["-p", "app"]);
+    expect(mypyTargets({ file: "pyproject.toml", keys: ["strict"] }, ["attr", "attrs"])).toEqual([
+      "-p",
+      "attr",
+      "-p",
+      "attrs",
+    ]);
+    expect(mypyTargets({ file: "pyproject.toml", keys: ["files"] }, ["app"])).toEqual([]);
     expect(mypyTargets(undefined)).toEqual(["."]);
     expect(mypyTargets({ file: "pyproject.toml", keys: ["strict"] })).toEqual(["."]);
     expect(mypyTargets({ file: "mypy.ini", keys: ["packages"] })).toEqual([]);

@@ -154,7 +154,9 @@ async function gather(
     plan.app,
     plan.typecheck,
   ).then(({ mode, config }) =>
-    mode === TypecheckMode.off ? undefined : runTypecheck(plan.source, plan.app, mode, config, plan.groups),
+    mode === TypecheckMode.off
+      ? undefined
+      : runTypecheck(plan.source, plan.app, mode, config, plan.groups, plan.packages),
   );
   const [failed, lint, typechecked, { matrix, diff }, smoked, scanned, locked, compared, read] =
     await Promise.all([

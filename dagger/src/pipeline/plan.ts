@@ -36,6 +36,8 @@ export type CiPlan = {
   groups: string[];
   /** the type check's mode as asked; undefined: gate when the app configures mypy, else off */
   typecheck?: TypecheckMode;
+  /** the project's packages, mypy's target when its config names none; empty: the app's folder */
+  packages?: string[];
   /** the Dockerfile and its context; absent: no image (imageSkipped says why) */
   image?: ImageSource;
   imageSkipped?: string;

@@ -105,9 +105,11 @@ export function mypyConfigured(pyproject: string | undefined, others: MypyConfig
 
 /**
  * What mypy is asked to check: nothing on the command line when the config names its own `files`, `modules`
- * or `packages` (a command-line target would override them), else the app's folder.
+ * or `packages` (a command-line target would override them), else the project's packages (`-p`, as
+ * maintainers name them), and the app's folder only when no package is known.
  */
-export function mypyTargets(config: MypyConfig | undefined): string[] {
+export function mypyTargets(config: MypyConfig | undefined, packages: readonly string[] = []): string[] {
   const named = config?.keys.some((k) => k === "files" || k === "modules" || k === "packages");
-  return named ? [] : ["."];
+  if (named) return [];
+  return packages.length > 0 ? packages.flatMap((p) => ["-p", p]) : ["."];
 }

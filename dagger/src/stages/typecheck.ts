@@ -77,10 +77,19 @@ export function typecheckBase(source: Directory, app: string, groups: readonly s
 
 /**
  * The command the type check runs: mypy from the app's environment (`--no-sync`: it was synced above), JSON
- * lines on stdout and no summary line, on what the app's config names, else the app's folder.
+ * lines on stdout and no summary line, on what the app's config names, else the project's packages.
  */
-export function mypyCommand(config: MypyConfig | undefined): string[] {
-  return ["uv", "run", "--no-sync", "mypy", "-O", "json", "--no-error-summary", ...mypyTargets(config)];
+export function mypyCommand(config: MypyConfig | undefined, packages: readonly string[] = []): string[] {
+  return [
+    "uv",
+    "run",
+    "--no-sync",
+    "mypy",
+    "-O",
+    "json",
+    "--no-error-summary",
+    ...mypyTargets(config, packages),
+  ];
 }
 
 /**
@@ -93,10 +102,13 @@ export async function runTypecheck(
   mode: TypecheckMode,
   config: MypyConfig | undefined,
   groups: readonly string[] = [],
+  packages: readonly string[] = [],
 ): Promise<TypecheckRun> {
   const root = appDir(app);
   try {
-    const run = typecheckBase(source, app, groups).withExec(mypyCommand(config), { expect: ReturnType.Any });
+    const run = typecheckBase(source, app, groups).withExec(mypyCommand(config, packages), {
+      expect: ReturnType.Any,
+    });
     const [stdout, stderr, exitCode] = await Promise.all([run.stdout(), run.stderr(), run.exitCode()]);
     const status = typecheckStatus(mode, judgeMypy({ exitCode, stdout, stderr }, root));
     const reports = dag
