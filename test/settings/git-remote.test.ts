@@ -68,3 +68,23 @@ describe("requireRepository", () => {
     expect(() => requireRepository("", text, "deploy")).toThrow(/^(?:(?!ghs_secret).)*$/s);
   });
 });
+
+describe("originRepository reads only the origin section's own url key", () => {
+  it.each([
+    ["a url before any section", "url = https://github.com/a/b.git\n[core]\n\tbare = false\n"],
+    ["a remote whose name only starts like origin", config("https://github.com/a/b.git", "origin-old")],
+    [
+      "a remote whose name only ends like origin",
+      '[remote "my-origin"]\n\turl = https://github.com/a/b.git\n',
+    ],
+    ["a pushurl alone", '[remote "origin"]\n\tpushurl = https://github.com/a/b.git\n'],
+  ])("finds none in %s", (_, text) => {
+    expect(originRepository(text)).toBeUndefined();
+  });
+
+  it("skips a pushurl to the url after it", () => {
+    const text =
+      '[remote "origin"]\n\tpushurl = https://github.com/push/only.git\n\turl = https://github.com/a/b.git\n';
+    expect(originRepository(text)).toBe("a/b");
+  });
+});

@@ -156,3 +156,39 @@ describe("layoutPackages: a name guess checked against the app's layout", () => 
     expect(layoutPackages(declared, ["app/__init__.py"])).toEqual(["core"]);
   });
 });
+
+describe("edges the mutation run found untested", () => {
+  it("names the TOML parser's first line only, and keeps the parser's error as the cause", () => {
+    let thrown: unknown;
+    try {
+      readPyproject('[project\nname = "x"', "api/pyproject.toml");
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as Error).message).toBe(
+      "Invalid TOML in api/pyproject.toml: Invalid TOML document: illegal character in key. Expected a pyproject.toml uv and pip can read.",
+    );
+    expect((thrown as Error).cause).toBeInstanceOf(Error);
+  });
+
+  it("reads only string classifiers (TOML arrays may mix types)", () => {
+    const mixed = pyproject([
+      "[project]",
+      'classifiers = [1, "Programming Language :: Python :: Free Threading :: 3 - Stable"]',
+    ]);
+    expect(mixed.freeThreading).toBe(true);
+  });
+
+  it("takes the last part of a hatch package path, however deep, and folds runs of separators in a name", () => {
+    expect(pyproject(["[tool.hatch.build.targets.wheel]", 'packages = ["libs/src/core"]']).packages).toEqual([
+      "core",
+    ]);
+    expect(pyproject(["[project]", 'name = "My--Service..Api"']).packages).toEqual(["my_service_api"]);
+  });
+
+  it("falls back to the layout when the project's name is no import name", () => {
+    const unnamed = pyproject(["[project]", 'name = "2fa-service"']);
+    expect(unnamed.packages).toEqual([]);
+    expect(layoutPackages(unnamed, ["src/twofa/__init__.py"])).toEqual(["twofa"]);
+  });
+});
