@@ -1,7 +1,9 @@
 /** The repository's workflow files, read once, and broken copies of them for proving checks fail. */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { loadWorkflow, type Mapping, type WorkflowFile } from "./workflow-model";
+import { jobNames, type RunModel } from "./workflow-run";
 
 const root = new URL("../../", import.meta.url);
 
@@ -20,6 +22,37 @@ export type WorkflowPath = (typeof WORKFLOW_PATHS)[number];
 export function readWorkflow(path: WorkflowPath): WorkflowFile {
   return loadWorkflow(path, readRepoFile(path));
 }
+
+/**
+ * The one check branch protection requires of each workflow: docs/github-setup.md names it, and
+ * test/workflows/required-check.test.ts holds the docs to this table. checks.yml has none: its
+ * `paths:` filter would leave a required check "Expected" on pull requests that change other files.
+ */
+export const REQUIRED_CHECKS: Record<WorkflowPath, readonly string[]> = {
+  ".github/workflows/ci.yml": ["CI result"],
+  ".github/workflows/cd.yml": [],
+  ".github/workflows/checks.yml": [],
+  ".github/workflows/python-pipeline.yml": [],
+};
+
+/** The path in this repository of a called workflow, as `./…` or as `OWNER/REPO/…@<ref>` (the docs' caller). */
+export function calledPath(uses: string): string {
+  const [path = ""] = uses
+    .replace(/^\.\//, "")
+    .replace(/^[^./][^/]*\/[^/]+\/(?=\.github\/)/, "")
+    .split("@");
+  return path;
+}
+
+/** Playing a run of this repository's workflows: the called workflow's job names, and bash. */
+export const RUN_MODEL: RunModel = {
+  calledJobs: (uses) => {
+    const path = calledPath(uses);
+    if (!(WORKFLOW_PATHS as readonly string[]).includes(path)) throw new Error(`no workflow ${path} here`);
+    return jobNames(readWorkflow(path as WorkflowPath));
+  },
+  runScript: runBash,
+};
 
 /** `engineVersion` of dagger.json, e.g. "v0.21.8". */
 export function engineVersion(): string {
@@ -69,4 +102,17 @@ export function breakWorkflow(wf: WorkflowFile, breakage: Breakage): WorkflowFil
 /** `${{ source }}`, the way a workflow writes an expression (spelled out to keep lint quiet). */
 export function expr(source: string): string {
   return `\${{ ${source} }}`;
+}
+
+/**
+ * Runs a `run:` script the way the runner runs `shell: bash` (`bash --noprofile --norc -eo pipefail`)
+ * with only PATH and `env`, and returns its exit status (workflow commands on stdout are discarded).
+ */
+export function runBash(script: string, env: Record<string, string>): number {
+  const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+  });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
 }

@@ -103,7 +103,29 @@ export function scalarText(value: unknown): string | undefined {
  * The contexts an expression is evaluated with: `github` always; a reusable workflow's expressions also
  * read `inputs`, `vars` (the caller's configuration variables) and `secrets`.
  */
-export type ExpressionContext = { github: Mapping; inputs?: Mapping; vars?: Mapping; secrets?: Mapping };
+export type ExpressionContext = {
+  github: Mapping;
+  inputs?: Mapping;
+  vars?: Mapping;
+  secrets?: Mapping;
+  /** `needs.<job>.result` and `needs.<job>.outputs`, for a job that needs others. */
+  needs?: Mapping;
+  /** `steps.<id>.outputs`, for a job's `outputs:`. */
+  steps?: Mapping;
+};
+
+/**
+ * What the status functions read (GitHub docs, "Expressions", status check functions): whether the
+ * workflow run was cancelled, and whether what comes before (the earlier steps of the job, or for a job's
+ * own `if:` the jobs in its `needs`) all succeeded or any failed. `success()` is `succeeded && !cancelled`,
+ * `failure()` is `failed`, `cancelled()` is `cancelled`, `always()` is true.
+ */
+export type RunStatus = { cancelled: boolean; succeeded: boolean; failed: boolean };
+
+/** A run in which everything so far succeeded and nothing was cancelled. */
+export const ALL_SUCCEEDED: RunStatus = { cancelled: false, succeeded: true, failed: false };
+
+const STATUS_FUNCTION = /\b(success|failure|cancelled|always)\s*\(/;
 
 /**
  * What the runner's workspace holds when an expression is evaluated, for `hashFiles()`: the paths
@@ -119,23 +141,30 @@ const SOME_HASH = "0".repeat(64);
 
 /**
  * Evaluates an expression (with or without `${{ }}`) the way the runner does and returns its value.
- * Status functions (`success()`, `always()`, `!cancelled()`) evaluate as if every earlier step
- * succeeded; `hashFiles()` is empty unless one of its arguments is a file of `workspace`. Throws on
+ * Status functions (`success()`, `always()`, `!cancelled()`) read `status` (by default, every earlier
+ * step succeeded); `hashFiles()` is empty unless one of its arguments is a file of `workspace`. Throws on
  * an expression GitHub would reject.
  */
 export function evaluateValue(
   expression: string,
   context: ExpressionContext,
   workspace: Workspace = EMPTY_WORKSPACE,
+  status: RunStatus = ALL_SUCCEEDED,
 ): data.ExpressionData {
   const source = expression.trim().replace(/^\$\{\{([\s\S]*)\}\}$/, "$1");
   const { tokens } = new Lexer(source).lex();
-  const statusFunctions = ["success", "always", "failure", "cancelled"].map((name) => ({
+  const statusValues: Record<string, boolean> = {
+    success: status.succeeded && !status.cancelled,
+    failure: status.failed,
+    cancelled: status.cancelled,
+    always: true,
+  };
+  const statusFunctions = Object.entries(statusValues).map(([name, value]) => ({
     name,
     description: name,
     minArgs: 0,
     maxArgs: 0,
-    call: () => new data.BooleanData(name === "success" || name === "always"),
+    call: () => new data.BooleanData(value),
   }));
   const hashFiles = {
     name: "hashFiles",
@@ -160,8 +189,27 @@ export function evaluate(
   expression: string | boolean,
   context: ExpressionContext,
   workspace: Workspace = EMPTY_WORKSPACE,
+  status: RunStatus = ALL_SUCCEEDED,
 ): boolean {
-  return typeof expression === "boolean" ? expression : truthy(evaluateValue(expression, context, workspace));
+  return typeof expression === "boolean"
+    ? expression
+    : truthy(evaluateValue(expression, context, workspace, status));
+}
+
+/**
+ * Whether a job or step with this `if:` runs: GitHub applies `success()` to a condition that calls no
+ * status function ("A default status check of success() is applied unless you include one of these
+ * functions", GitHub docs, "Expressions"), and to a missing one.
+ */
+export function conditionHolds(
+  condition: string | boolean | undefined,
+  context: ExpressionContext,
+  status: RunStatus,
+  workspace: Workspace = EMPTY_WORKSPACE,
+): boolean {
+  const explicit = typeof condition === "string" && STATUS_FUNCTION.test(condition);
+  if (!explicit && !(status.succeeded && !status.cancelled)) return false;
+  return condition === undefined || evaluate(condition, context, workspace, status);
 }
 
 /**

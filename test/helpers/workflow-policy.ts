@@ -21,6 +21,7 @@ import {
   type WorkflowFile,
   withOf,
 } from "./workflow-model";
+import { checkRunsOf, type JobResult, needsOf, playRun, playSteps, type RunModel } from "./workflow-run";
 
 const DAGGER_ACTION = "dagger/dagger-for-github";
 const CHECKOUT_ACTION = "actions/checkout";
@@ -252,6 +253,83 @@ function eventScenarios(wf: WorkflowFile): [string, ExpressionContext][] {
     }
     return [[`a ${event}`, { github: { event_name: event, repository: REPOSITORY, event: {} } }]];
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The required status check
+
+const ENDINGS: readonly JobResult[] = ["success", "failure", "cancelled"];
+const ENDED: Record<JobResult, string> = {
+  success: "succeeded",
+  failure: "failed",
+  cancelled: "was cancelled",
+  skipped: "was skipped",
+};
+
+/** Every list of `length` values drawn from `values`. */
+function everyCombination<T>(length: number, values: readonly T[]): T[][] {
+  if (length === 0) return [[]];
+  return everyCombination(length - 1, values).flatMap((rest) => values.map((v) => [v, ...rest]));
+}
+
+/**
+ * Branch protection waits for each required check by name until it reports, and counts a skipped one as
+ * passed ("A job that is skipped will report its status as Success. It will not prevent a pull request
+ * from merging, even if it is a required check", GitHub docs, "About status checks"). So, for every event
+ * the workflow is triggered by and every way the `calling` jobs that run can end (succeed, fail, be
+ * cancelled), each of `required` reports, and passes exactly when CI passed: a calling job ran and every
+ * one that ran succeeded. A job that reports a required check needs every calling job, so that it cannot
+ * report before they end. The run is played by playRun, the check names are checkRunsOf's.
+ */
+export function checkRequiredChecks(
+  wf: WorkflowFile,
+  required: readonly string[],
+  calling: readonly string[],
+  model: RunModel,
+): string[] {
+  if (required.length === 0) return [];
+  const found = new Set<string>();
+  for (const job of jobsOf(wf)) {
+    const name = typeof job.job.name === "string" ? job.job.name : job.id;
+    if (!required.includes(name) || calledWorkflowOf(job.job) !== undefined) continue;
+    for (const id of calling.filter((c) => !needsOf(job.job).includes(c))) {
+      found.add(`${job.where}: reports "${name}" without needing ${id} (it could pass before ${id} ends)`);
+    }
+  }
+  for (const [event, context] of eventScenarios(wf)) {
+    const plain = playRun(wf, context, () => "success");
+    const running = calling.filter((id) => plain.get(id) !== undefined && plain.get(id) !== "skipped");
+    for (const endings of everyCombination(running.length, ENDINGS)) {
+      const ending = new Map(running.map((id, i) => [id, endings[i] ?? "success"]));
+      const results = playRun(
+        wf,
+        context,
+        (job, jobContext, status) =>
+          ending.get(job.id) ??
+          (calledWorkflowOf(job.job) !== undefined
+            ? "success"
+            : playSteps(job, jobContext, status, model.runScript)),
+      );
+      const passed = running.length > 0 && endings.every((e) => e === "success");
+      const how =
+        running.length === 0
+          ? "no calling job runs"
+          : running.map((id) => `${id} ${ENDED[ending.get(id) ?? "success"]}`).join(" and ");
+      const checks = checkRunsOf(wf, results, model.calledJobs);
+      for (const check of required) {
+        const reported = checks.filter((c) => c.name === check);
+        if (reported.length === 0) {
+          found.add(`${wf.name}: "${check}" never reports for ${event}`);
+          continue;
+        }
+        const passes = reported.every((c) => c.conclusion === "success" || c.conclusion === "skipped");
+        if (passes !== passed) {
+          found.add(`${wf.name}: "${check}" ${passes ? "passes" : "fails"} when ${how}, for ${event}`);
+        }
+      }
+    }
+  }
+  return [...found];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -45,8 +45,10 @@ const PUSH = github({
   event: {},
 });
 
+/** The calling jobs (those that run the pipeline) that run for an event. */
 function jobsThatRun(context: ExpressionContext): string[] {
   return jobsOf(ci)
+    .filter(({ job }) => typeof job.uses === "string")
     .filter(({ job }) => typeof job.if !== "string" || evaluate(job.if, context))
     .map(({ id }) => id);
 }

@@ -9,6 +9,8 @@ import {
   engineVersion,
   expr,
   nodeEnginesFloor,
+  REQUIRED_CHECKS,
+  RUN_MODEL,
   readRepoFile,
   readWorkflow,
   replaceText,
@@ -33,6 +35,7 @@ import {
   checkPinnedActions,
   checkReadOnlyNoSecrets,
   checkReportsBeforeVerdict,
+  checkRequiredChecks,
   checkReusableShape,
   checkRunner,
   checkRunsOnly,
@@ -109,6 +112,13 @@ const RULES: Record<string, Rule> = {
     checkCredentialsOnlyForSameRepo,
   "the publishing and read-only jobs split every event: exactly one runs": (wf) =>
     checkJobsSplitEvents(wf, SPLIT[wf.name as WorkflowPath]),
+  "the one required check reports on every event and passes exactly when CI passed": (wf) =>
+    checkRequiredChecks(
+      wf,
+      REQUIRED_CHECKS[wf.name as WorkflowPath],
+      SPLIT[wf.name as WorkflowPath],
+      RUN_MODEL,
+    ),
   "publishing signs, with the OIDC token as a Secret, and only the signing job has id-token: write":
     checkSigning,
   "every dagger call passes --event from the right context and --github-api-url": checkModuleInputs,
@@ -421,6 +431,40 @@ const BROKEN: Record<string, Broken> = {
     file: CI,
     breakage: text("on:\n  push:", "on:\n  workflow_dispatch:\n  push:"),
     expected: "none of ci, ci-read-only runs for a workflow_dispatch",
+  },
+  "the result job skipped when the run is cancelled": {
+    rule: "the one required check reports on every event and passes exactly when CI passed",
+    file: CI,
+    breakage: text("    if: always()\n", `    if: ${expr("!cancelled()")}\n`),
+    expected: '"CI result" passes when ci was cancelled, for a push by alice',
+  },
+  "the result job without if: (skipped with the skipped caller)": {
+    rule: "the one required check reports on every event and passes exactly when CI passed",
+    file: CI,
+    breakage: text("    if: always()\n", ""),
+    expected: '"CI result" passes when ci failed, for a push by alice',
+  },
+  "the result job accepting a cancelled caller": {
+    rule: "the one required check reports on every event and passes exactly when CI passed",
+    file: CI,
+    breakage: text(
+      "success/skipped | skipped/success) ;;",
+      "success/skipped | skipped/success | skipped/cancelled) ;;",
+    ),
+    expected:
+      '"CI result" passes when ci-read-only was cancelled, for a pull_request from a fork opened by alice, pushed by alice',
+  },
+  "the result job not waiting for the read-only job": {
+    rule: "the one required check reports on every event and passes exactly when CI passed",
+    file: CI,
+    breakage: text("needs: [ci, ci-read-only]", "needs: [ci]"),
+    expected: 'jobs.ci-result: reports "CI result" without needing ci-read-only',
+  },
+  "the result job renamed": {
+    rule: "the one required check reports on every event and passes exactly when CI passed",
+    file: CI,
+    breakage: text("    name: CI result\n", "    name: CI summary\n"),
+    expected: '"CI result" never reports for a push by alice',
   },
   "publishing without --sign": {
     rule: "publishing signs, with the OIDC token as a Secret, and only the signing job has id-token: write",
@@ -1240,6 +1284,7 @@ describe("docs/reusable-workflow.md: the caller's workflow meets the same rules 
     ["signing", checkSigning],
     ["the calling jobs' grants", (wf) => checkCallerGrants(wf, scopes)],
     ["concurrency", checkConcurrency],
+    ["the one required check", (wf) => checkRequiredChecks(wf, REQUIRED_CHECKS[CI], SPLIT[CI], RUN_MODEL)],
   ])("%s", (_name, rule) => {
     expect(rule(caller)).toEqual([]);
   });
