@@ -885,6 +885,55 @@ export function checkSarifUpload(wf: WorkflowFile): string[] {
   });
 }
 
+/**
+ * Whether a job sends SARIF to code scanning: one of its steps uses upload-sarif, or it calls a reusable
+ * workflow (`called` resolves it) whose upload step can run with the inputs the job passes, on a push
+ * that left the SARIF file (the only case the upload step is for).
+ */
+function uploadsSarif(job: Job, called: (uses: string) => WorkflowFile | undefined): boolean {
+  const isUpload = (step: Mapping) => typeof step.uses === "string" && UPLOAD_SARIF.test(step.uses);
+  if (job.steps.some(({ step }) => isUpload(step))) return true;
+  const uses = calledWorkflowOf(job.job);
+  const target = uses === undefined ? undefined : called(uses);
+  if (target === undefined) return false;
+  const on = isMapping(target.doc.on) ? target.doc.on : {};
+  const declared =
+    isMapping(on.workflow_call) && isMapping(on.workflow_call.inputs) ? on.workflow_call.inputs : {};
+  const inputs: Mapping = Object.fromEntries(
+    Object.entries(declared).map(([name, spec]) => [name, isMapping(spec) ? (spec.default ?? null) : null]),
+  );
+  Object.assign(inputs, withOf(job.job));
+  const context: ExpressionContext = { github: { event_name: "push", repository: REPOSITORY }, inputs };
+  return jobsOf(target).some((calledJob) =>
+    calledJob.steps.some(({ step }) => isUpload(step) && stepRuns(step.if, context, [SARIF_PATH])),
+  );
+}
+
+/**
+ * `actions: read` exactly where SARIF is uploaded: github/codeql-action's upload reads the workflow run,
+ * which a private repository refuses without it (GitHub's upload-sarif example: "only required for
+ * workflows in private repositories"). Any other job holding an `actions` scope is reported.
+ */
+export function checkActionsRead(
+  wf: WorkflowFile,
+  called: (uses: string) => WorkflowFile | undefined,
+): string[] {
+  // A reusable workflow's job holds what its caller grants (checked in the caller).
+  if (isReusable(wf)) return [];
+  return jobsOf(wf).flatMap((job) => {
+    const permissions = job.job.permissions;
+    const level = isMapping(permissions)
+      ? permissions.actions
+      : permissions === "read-all"
+        ? "read"
+        : undefined;
+    if (uploadsSarif(job, called)) {
+      return level === "read" ? [] : [`${job.where}: uploads SARIF without actions: read`];
+    }
+    return level === undefined ? [] : [`${job.where}: has actions: ${String(level)} but uploads no SARIF`];
+  });
+}
+
 /** Every job runs on the pinned runner image (a `-latest` label moves under the workflow unannounced). */
 export function checkRunner(wf: WorkflowFile, label: string): string[] {
   // A job calling a reusable workflow has no runs-on of its own: the called job's applies.
@@ -1242,11 +1291,11 @@ function callScenarios(): { name: string; trusted: boolean; context: ExpressionC
   return scenarios;
 }
 
-function stepRuns(condition: unknown, context: ExpressionContext): boolean {
+function stepRuns(condition: unknown, context: ExpressionContext, files: readonly string[] = []): boolean {
   if (condition === undefined) return true;
   if (typeof condition !== "string" && typeof condition !== "boolean") return true;
   try {
-    return evaluate(condition, context);
+    return evaluate(condition, context, { files });
   } catch {
     return true;
   }
@@ -1344,11 +1393,15 @@ export function checkEngineSwitch(wf: WorkflowFile, required: boolean): string[]
 
 /**
  * A job that calls a reusable workflow lists its token's scopes itself (the called job declares none
- * and inherits them): exactly `contents: read` and the write scopes `allowed` gives that job, so a
- * publishing call has all it needs (a missing `security-events: write` fails the SARIF upload, a
- * missing `id-token: write` the signature) and a read-only call nothing more.
+ * and inherits them): exactly `contents: read`, the read scopes `reads` gives that job and the write
+ * scopes `allowed` gives it, so a publishing call has all it needs (a missing `security-events: write`
+ * fails the SARIF upload, a missing `id-token: write` the signature) and a read-only call nothing more.
  */
-export function checkCallerGrants(wf: WorkflowFile, allowed: WriteScopes): string[] {
+export function checkCallerGrants(
+  wf: WorkflowFile,
+  allowed: WriteScopes,
+  reads: Readonly<Record<string, readonly string[]>> = {},
+): string[] {
   return jobsOf(wf).flatMap((job) => {
     const called = calledWorkflowOf(job.job);
     if (called === undefined) return [];
@@ -1357,6 +1410,7 @@ export function checkCallerGrants(wf: WorkflowFile, allowed: WriteScopes): strin
       return [`${job.where}: calls ${called} without permissions (it would get the repository default)`];
     }
     const expected: Record<string, string> = { contents: "read" };
+    for (const scope of reads[job.id] ?? []) expected[scope] = "read";
     for (const scope of allowed[job.id] ?? []) expected[scope] = "write";
     const found: string[] = [];
     for (const [scope, level] of Object.entries(expected)) {

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import {
   type Breakage,
   breakWorkflow,
+  calledPath,
   engineVersion,
   expr,
   nodeEnginesFloor,
@@ -20,6 +21,7 @@ import {
 import { loadWorkflow, type Mapping, type WorkflowFile } from "../helpers/workflow-model";
 import {
   type CallInput,
+  checkActionsRead,
   checkCallerGrants,
   checkCheckoutCredentials,
   checkConcurrency,
@@ -90,6 +92,25 @@ const WRITE_SCOPES: Record<WorkflowPath, WriteScopes> = {
   ".github/workflows/python-pipeline.yml": {},
 };
 
+/**
+ * The read scopes (besides `contents: read`) a calling job grants: `actions: read` for the job whose
+ * called workflow uploads SARIF (checkActionsRead says where that is).
+ */
+const READ_SCOPES: Record<WorkflowPath, Readonly<Record<string, readonly string[]>>> = {
+  ".github/workflows/ci.yml": { ci: ["actions"] },
+  ".github/workflows/cd.yml": {},
+  ".github/workflows/checks.yml": {},
+  ".github/workflows/python-pipeline.yml": {},
+};
+
+/** A workflow of this repository that a job calls, as `./…` or as the docs' `OWNER/REPO/…@<commit>`. */
+function calledWorkflow(uses: string): WorkflowFile | undefined {
+  const path = calledPath(uses);
+  return (WORKFLOW_PATHS as readonly string[]).includes(path)
+    ? readWorkflow(path as WorkflowPath)
+    : undefined;
+}
+
 /** Jobs that split the workflow's events between them: exactly one runs for each. */
 const SPLIT: Record<WorkflowPath, readonly string[]> = {
   ".github/workflows/ci.yml": ["ci", "ci-read-only"],
@@ -127,8 +148,9 @@ const RULES: Record<string, Rule> = {
   "every job runs on the pinned runner image": (wf) => checkRunner(wf, RUNNER),
   "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit":
     (wf) => checkPinnedActions(wf, PINS, WORKFLOW_PATHS),
-  "a job calling the reusable workflow grants exactly contents: read and its allowed write scopes": (wf) =>
-    checkCallerGrants(wf, WRITE_SCOPES[wf.name as WorkflowPath]),
+  "a job calling the reusable workflow grants exactly contents: read and its allowed read and write scopes": (wf) =>
+    checkCallerGrants(wf, WRITE_SCOPES[wf.name as WorkflowPath], READ_SCOPES[wf.name as WorkflowPath]),
+  "actions: read only on the job that uploads SARIF": (wf) => checkActionsRead(wf, calledWorkflow),
   "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line":
     (wf) => checkEngineSwitch(wf, wf.name === PIPE),
   "every checkout has persist-credentials: false": checkCheckoutCredentials,
@@ -249,6 +271,8 @@ const CHECKOUT_SHA = "3d3c42e5aac5ba805825da76410c181273ba90b1";
 const CHECKOUT_PIN = `actions/checkout@${CHECKOUT_SHA} # v7.0.1`;
 const UPLOAD_SHA = "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f";
 const SARIF_PIN = "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2";
+const ACTIONS_READ_WHY =
+  "private repositories: codeql-action's SARIF upload reads this run and is refused without it";
 const CD_SAME_REPO = "\n      && github.event.workflow_run.head_repository.full_name == github.repository";
 const READ_ONLY_PERMISSIONS = "      contents: read\n    uses:";
 const SETUP_NODE_PIN = "actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444 # v5.0.0";
@@ -550,7 +574,7 @@ const BROKEN: Record<string, Broken> = {
     expected: "jobs.pipeline: publishes but does not upload reports/trivy.sarif to code scanning",
   },
   "the publishing call without security-events: write": {
-    rule: "a job calling the reusable workflow grants exactly contents: read and its allowed write scopes",
+    rule: "a job calling the reusable workflow grants exactly contents: read and its allowed read and write scopes",
     file: CI,
     breakage: text(
       "      security-events: write # upload the Trivy SARIF to code scanning (push runs only)\n",
@@ -559,16 +583,34 @@ const BROKEN: Record<string, Broken> = {
     expected: "jobs.ci: does not grant security-events: write",
   },
   "the read-only call without permissions": {
-    rule: "a job calling the reusable workflow grants exactly contents: read and its allowed write scopes",
+    rule: "a job calling the reusable workflow grants exactly contents: read and its allowed read and write scopes",
     file: CI,
     breakage: { doc: (doc) => void delete job(doc, "ci-read-only").permissions },
     expected: "jobs.ci-read-only: calls ./.github/workflows/python-pipeline.yml without permissions",
   },
   "the read-only call granting actions: read": {
-    rule: "a job calling the reusable workflow grants exactly contents: read and its allowed write scopes",
+    rule: "a job calling the reusable workflow grants exactly contents: read and its allowed read and write scopes",
     file: CI,
     breakage: text(READ_ONLY_PERMISSIONS, "      contents: read\n      actions: read\n    uses:"),
     expected: "jobs.ci-read-only: grants actions: read",
+  },
+  "the SARIF upload's caller without actions: read": {
+    rule: "actions: read only on the job that uploads SARIF",
+    file: CI,
+    breakage: text(`      actions: read # ${ACTIONS_READ_WHY}\n`, ""),
+    expected: "jobs.ci: uploads SARIF without actions: read",
+  },
+  "actions: read on the deploy job": {
+    rule: "actions: read only on the job that uploads SARIF",
+    file: CD,
+    breakage: text("      pull-requests: write", "      pull-requests: write\n      actions: read"),
+    expected: "jobs.deploy: has actions: read but uploads no SARIF",
+  },
+  "the read-only call, whose upload never runs, with actions: read": {
+    rule: "actions: read only on the job that uploads SARIF",
+    file: CI,
+    breakage: text(READ_ONLY_PERMISSIONS, "      contents: read\n      actions: read\n    uses:"),
+    expected: "jobs.ci-read-only: has actions: read but uploads no SARIF",
   },
   "a SARIF upload before the pipeline": {
     rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
@@ -1282,7 +1324,8 @@ describe("docs/reusable-workflow.md: the caller's workflow meets the same rules 
     ["credentials only for the same repository", checkCredentialsOnlyForSameRepo],
     ["one job per event", (wf) => checkJobsSplitEvents(wf, SPLIT[CI])],
     ["signing", checkSigning],
-    ["the calling jobs' grants", (wf) => checkCallerGrants(wf, scopes)],
+    ["the calling jobs' grants", (wf) => checkCallerGrants(wf, scopes, READ_SCOPES[CI])],
+    ["actions: read only where SARIF is uploaded", (wf) => checkActionsRead(wf, calledWorkflow)],
     ["concurrency", checkConcurrency],
     ["the one required check", (wf) => checkRequiredChecks(wf, REQUIRED_CHECKS[CI], SPLIT[CI], RUN_MODEL)],
   ])("%s", (_name, rule) => {
