@@ -10,6 +10,7 @@ import {
   calledWorkflowOf,
   type ExpressionContext,
   evaluate,
+  interpolate,
   isMapping,
   isReusable,
   type Job,
@@ -1334,9 +1335,18 @@ export function checkStepsTrusted(wf: WorkflowFile): string[] {
 const SECRET_VALUE = /\bsecrets\.|\bgithub\.token\b/;
 
 /**
+ * The one way the engine switch is written: the shared engine for a push to a protected branch, empty
+ * (the CLI's own engine) for anything else. `github.ref_protected` is "true if branch protections or
+ * rulesets are configured for the ref that triggered the workflow run" (GitHub docs, "Variables
+ * reference", GITHUB_REF_PROTECTED).
+ */
+export const ENGINE_SOURCE =
+  "github.event_name == 'push' && github.ref_protected && vars.DAGGER_ENGINE || ''";
+
+/**
  * The persistent-engine switch and the Dagger Cloud token, and secrets on command lines:
- * `_EXPERIMENTAL_DAGGER_RUNNER_HOST` is set only on a step that runs dagger, only from
- * `${{ vars.DAGGER_ENGINE }}` (empty when the variable is unset, which the CLI treats as unset);
+ * `_EXPERIMENTAL_DAGGER_RUNNER_HOST` is set only on a step that runs dagger, only as ENGINE_SOURCE
+ * (empty when the variable is unset, which the CLI treats as unset);
  * `DAGGER_CLOUD_TOKEN` likewise only from `${{ secrets.DAGGER_CLOUD_TOKEN }}`; neither at the workflow
  * or job level (every step, read-only ones included, would get it). A secret held in a step's `env:`
  * is never expanded into a command line (`$NAME`): dagger reads it as `env:NAME`. No dagger-for-github
@@ -1345,7 +1355,7 @@ const SECRET_VALUE = /\bsecrets\.|\bgithub\.token\b/;
 export function checkEngineSwitch(wf: WorkflowFile, required: boolean): string[] {
   const found: string[] = [];
   const expected: Record<string, string> = {
-    _EXPERIMENTAL_DAGGER_RUNNER_HOST: "vars.DAGGER_ENGINE",
+    _EXPERIMENTAL_DAGGER_RUNNER_HOST: ENGINE_SOURCE,
     DAGGER_CLOUD_TOKEN: "secrets.DAGGER_CLOUD_TOKEN",
   };
   const blocks: [string, unknown][] = [
@@ -1389,6 +1399,115 @@ export function checkEngineSwitch(wf: WorkflowFile, required: boolean): string[]
   }
   if (required && switches === 0) found.push(`${wf.name}: no step connects to vars.DAGGER_ENGINE`);
   return found;
+}
+
+const SHARED_ENGINE = "tcp://shared-engine.internal:1234";
+const ENGINE_VAR = "_EXPERIMENTAL_DAGGER_RUNNER_HOST";
+
+/**
+ * Every event a workflow may run a step for, with whether a step may reach the shared engine there: only a
+ * push to a protected branch. Pull requests from anywhere, by anyone (a same-repository branch's module and
+ * workflow files are its author's, reviewed by nobody yet), a push to an unprotected branch, a manual run,
+ * and under workflow_run the run of a pull request. `publish` on and off, for a reusable workflow.
+ */
+function engineScenarios(): { name: string; trusted: boolean; context: ExpressionContext }[] {
+  const events: [string, Mapping, boolean][] = [
+    ["a push to a protected branch", { event_name: "push", ref_protected: true, event: {} }, true],
+    ["a push to an unprotected branch", { event_name: "push", ref_protected: false, event: {} }, false],
+    ["a workflow_dispatch", { event_name: "workflow_dispatch", ref_protected: true, event: {} }, false],
+  ];
+  for (const [origin, repo] of [
+    ["this repository", SAME_REPO],
+    ["a fork", FORK],
+  ] as const) {
+    for (const author of [PERSON, BOT]) {
+      for (const actor of [PERSON, BOT]) {
+        const pullRequest = { head: { repo }, user: author };
+        for (const event of ["pull_request", "pull_request_target"]) {
+          events.push([
+            `a ${event} from ${origin} opened by ${author.login}, pushed by ${actor.login}`,
+            {
+              event_name: event,
+              actor: actor.login,
+              ref_protected: false,
+              event: { pull_request: pullRequest },
+            },
+            false,
+          ]);
+        }
+      }
+    }
+  }
+  for (const event of ["pull_request", "push"]) {
+    events.push([
+      `a workflow_run of a ${event} run`,
+      {
+        event_name: "workflow_run",
+        ref_protected: true,
+        event: {
+          workflow_run: {
+            conclusion: "success",
+            event,
+            path: CI_WORKFLOW_PATH,
+            repository: SAME_REPO,
+            head_repository: SAME_REPO,
+            actor: PERSON,
+          },
+        },
+      },
+      false,
+    ]);
+  }
+  return events.flatMap(([name, github, trusted]) =>
+    [true, false].map((publish) => ({
+      name: `${name} with publish: ${publish}`,
+      trusted: trusted && publish,
+      context: {
+        github: { repository: REPOSITORY, actor: PERSON.login, ...github },
+        inputs: { publish },
+        vars: { DAGGER_ENGINE: SHARED_ENGINE },
+        secrets: {},
+        needs: {},
+      },
+    })),
+  );
+}
+
+/**
+ * The shared engine only for trusted runs: `vars.DAGGER_ENGINE` set, every step that can run for an event
+ * other than a push to a protected branch (a pull request above all) gets an empty
+ * `_EXPERIMENTAL_DAGGER_RUNNER_HOST` from the workflow, its job and itself, so the CLI starts the runner's
+ * own engine. An engine's cache volumes are shared by all its clients (docs/scale.md, "Limits"), so
+ * unreviewed code could otherwise write what the next push build of main reads. With `required`, the
+ * publishing step of a protected push does reach it (the switch is not dead).
+ */
+export function checkEngineOnlyForProtectedPushes(wf: WorkflowFile, required: boolean): string[] {
+  const found = new Set<string>();
+  let reached = false;
+  const valueIn = (env: unknown, context: ExpressionContext): string => {
+    if (!isMapping(env) || !(ENGINE_VAR in env)) return "";
+    return interpolate(scalarText(env[ENGINE_VAR]) ?? "", context);
+  };
+  for (const { name, trusted, context } of engineScenarios()) {
+    for (const job of jobsOf(wf)) {
+      if (!stepRuns(job.job.if, context)) continue;
+      for (const { where, step } of job.steps) {
+        if (!stepRuns(step.if, context)) continue;
+        let value: string;
+        try {
+          value = valueIn(wf.doc.env, context) || valueIn(job.job.env, context) || valueIn(step.env, context);
+        } catch (error) {
+          found.add(`${where}: ${ENGINE_VAR} cannot be evaluated (${String(error)})`);
+          continue;
+        }
+        if (value === "") continue;
+        if (trusted) reached = true;
+        else found.add(`${where}: the shared engine reaches it for ${name}`);
+      }
+    }
+  }
+  if (required && !reached) found.add(`${wf.name}: no step reaches the shared engine for a protected push`);
+  return [...found];
 }
 
 /**

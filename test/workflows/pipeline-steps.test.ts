@@ -3,7 +3,7 @@
  * --norc -eo pipefail`, the step's `env:` evaluated with GitHub's expression engine), with a stand-in `dagger`
  * on PATH that records its arguments and the environment it was given. What it shows: the argv bash hands
  * dagger is one the module's surface accepts, with every optional input set or none; the engine switch
- * (`vars.DAGGER_ENGINE` -> `_EXPERIMENTAL_DAGGER_RUNNER_HOST`, for the publishing step only; unset, the
+ * (`vars.DAGGER_ENGINE` -> `_EXPERIMENTAL_DAGGER_RUNNER_HOST`, for the publishing step of a protected push only; unset, the
  * variable is empty, which cmd/dagger/engine.go at dagger v0.21.8 treats as unset: nothing changes), the
  * Dagger Cloud token reaching dagger as environment only, no secret value on any command line, and the
  * trace URL taken from dagger's stderr into the job summary and the step's outputs; CD's verified digest
@@ -51,6 +51,8 @@ function context(vars: Mapping, publish = true): ExpressionContext {
       repository: "acme/service",
       actor: "alice",
       ref_name: "main",
+      // main has branch protection (docs/github-setup.md): the only runs the shared engine serves
+      ref_protected: true,
       head_ref: "",
       sha: "3f2a9c1".padEnd(40, "0"),
       event: {},
@@ -174,6 +176,25 @@ describe("the engine switch", () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.env).toMatchObject({ RUNNER_HOST: ENGINE, CLOUD_TOKEN: SECRETS.DAGGER_CLOUD_TOKEN });
     expect(run.argv.slice(0, 4)).toEqual(["--progress=plain", "-m", ".", "call"]);
+  });
+
+  it.each([
+    [
+      "a pull request from a branch of this repository (the publishing step runs, its code unreviewed)",
+      {
+        event_name: "pull_request",
+        ref_protected: false,
+        head_ref: "feature/x",
+        event: { pull_request: { head: { sha: "9".repeat(40), repo: { full_name: "acme/service" } } } },
+      },
+    ],
+    ["a push to a branch without protection", { ref_protected: false }],
+  ])("gives %s the runner's own engine: the variable is empty", (_name, github) => {
+    const ctx = context({ DAGGER_ENGINE: ENGINE });
+    ctx.github = { ...ctx.github, ...github };
+    const run = runStep(PUBLISH_STEP, ctx);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.env).toMatchObject({ RUNNER_HOST: "", CLOUD_TOKEN: SECRETS.DAGGER_CLOUD_TOKEN });
   });
 
   it("without it, nothing changes: the variable is empty (the CLI's own engine) and the call is the same", () => {

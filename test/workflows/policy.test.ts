@@ -27,6 +27,7 @@ import {
   checkConcurrency,
   checkCredentialsOnlyForSameRepo,
   checkDaggerVersion,
+  checkEngineOnlyForProtectedPushes,
   checkEngineSwitch,
   checkJobsSplitEvents,
   checkModuleInputs,
@@ -48,6 +49,7 @@ import {
   checkTopLevelPermissions,
   checkWorkflowRunGuard,
   checkWriteScopes,
+  ENGINE_SOURCE,
   type Pin,
   type WriteScopes,
 } from "../helpers/workflow-policy";
@@ -148,11 +150,14 @@ const RULES: Record<string, Rule> = {
   "every job runs on the pinned runner image": (wf) => checkRunner(wf, RUNNER),
   "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit":
     (wf) => checkPinnedActions(wf, PINS, WORKFLOW_PATHS),
-  "a job calling the reusable workflow grants exactly contents: read and its allowed read and write scopes": (wf) =>
-    checkCallerGrants(wf, WRITE_SCOPES[wf.name as WorkflowPath], READ_SCOPES[wf.name as WorkflowPath]),
+  "a job calling the reusable workflow grants exactly contents: read and its allowed read and write scopes": (
+    wf,
+  ) => checkCallerGrants(wf, WRITE_SCOPES[wf.name as WorkflowPath], READ_SCOPES[wf.name as WorkflowPath]),
   "actions: read only on the job that uploads SARIF": (wf) => checkActionsRead(wf, calledWorkflow),
   "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line":
     (wf) => checkEngineSwitch(wf, wf.name === PIPE),
+  "the shared engine never reaches a step that can run for a pull request, only a protected push": (wf) =>
+    checkEngineOnlyForProtectedPushes(wf, wf.name === PIPE),
   "every checkout has persist-credentials: false": checkCheckoutCredentials,
   "no expression in run: or in dagger-for-github's shell-pasted inputs": checkNoTemplateInjection,
   "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR":
@@ -271,6 +276,7 @@ const CHECKOUT_SHA = "3d3c42e5aac5ba805825da76410c181273ba90b1";
 const CHECKOUT_PIN = `actions/checkout@${CHECKOUT_SHA} # v7.0.1`;
 const UPLOAD_SHA = "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f";
 const SARIF_PIN = "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2";
+const ENGINE_ENV = `_EXPERIMENTAL_DAGGER_RUNNER_HOST: ${expr(ENGINE_SOURCE)}`;
 const ACTIONS_READ_WHY =
   "private repositories: codeql-action's SARIF upload reads this run and is refused without it";
 const CD_SAME_REPO = "\n      && github.event.workflow_run.head_repository.full_name == github.repository";
@@ -761,11 +767,8 @@ const BROKEN: Record<string, Broken> = {
   "the engine from an attacker-controlled context": {
     rule: "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line",
     file: PIPE,
-    breakage: text(
-      `_EXPERIMENTAL_DAGGER_RUNNER_HOST: ${expr("vars.DAGGER_ENGINE")}`,
-      `_EXPERIMENTAL_DAGGER_RUNNER_HOST: ${expr("github.head_ref")}`,
-    ),
-    expected: `_EXPERIMENTAL_DAGGER_RUNNER_HOST is "${expr("github.head_ref")}", expected ${expr("vars.DAGGER_ENGINE")}`,
+    breakage: text(ENGINE_ENV, `_EXPERIMENTAL_DAGGER_RUNNER_HOST: ${expr("github.head_ref")}`),
+    expected: `_EXPERIMENTAL_DAGGER_RUNNER_HOST is "${expr("github.head_ref")}", expected ${expr(ENGINE_SOURCE)}`,
   },
   "the engine for every step of the job": {
     rule: "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line",
@@ -780,8 +783,51 @@ const BROKEN: Record<string, Broken> = {
   "no engine switch": {
     rule: "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line",
     file: PIPE,
-    breakage: text(`          _EXPERIMENTAL_DAGGER_RUNNER_HOST: ${expr("vars.DAGGER_ENGINE")}\n`, ""),
+    breakage: text(`          ${ENGINE_ENV}\n`, ""),
     expected: ".github/workflows/python-pipeline.yml: no step connects to vars.DAGGER_ENGINE",
+  },
+  "the shared engine for every event (the switch before)": {
+    rule: "the shared engine never reaches a step that can run for a pull request, only a protected push",
+    file: PIPE,
+    breakage: text(ENGINE_ENV, `_EXPERIMENTAL_DAGGER_RUNNER_HOST: ${expr("vars.DAGGER_ENGINE")}`),
+    expected: `"${PUBLISH_STEP}": the shared engine reaches it for a pull_request from this repository opened by alice, pushed by alice with publish: true`,
+  },
+  "the shared engine for a push to an unprotected branch": {
+    rule: "the shared engine never reaches a step that can run for a pull request, only a protected push",
+    file: PIPE,
+    breakage: text(
+      ENGINE_ENV,
+      `_EXPERIMENTAL_DAGGER_RUNNER_HOST: ${expr("github.event_name == 'push' && vars.DAGGER_ENGINE || ''")}`,
+    ),
+    expected: `"${PUBLISH_STEP}": the shared engine reaches it for a push to an unprotected branch with publish: true`,
+  },
+  "the shared engine on the read-only step": {
+    rule: "the shared engine never reaches a step that can run for a pull request, only a protected push",
+    file: PIPE,
+    breakage: {
+      doc: (doc) => {
+        const step = stepNamed(doc, "pipeline", /no publish/);
+        step.env = { ...(step.env as Mapping), _EXPERIMENTAL_DAGGER_RUNNER_HOST: expr("vars.DAGGER_ENGINE") };
+      },
+    },
+    expected: `"${READ_ONLY_STEP}": the shared engine reaches it for a pull_request from a fork opened by alice`,
+  },
+  "the shared engine for every step of the job": {
+    rule: "the shared engine never reaches a step that can run for a pull request, only a protected push",
+    file: PIPE,
+    breakage: {
+      doc: (doc) => {
+        job(doc, "pipeline").env = { _EXPERIMENTAL_DAGGER_RUNNER_HOST: expr("vars.DAGGER_ENGINE") };
+      },
+    },
+    expected:
+      '"Check out the commit under test": the shared engine reaches it for a pull_request from a fork',
+  },
+  "the shared engine reached by no step": {
+    rule: "the shared engine never reaches a step that can run for a pull request, only a protected push",
+    file: PIPE,
+    breakage: text(ENGINE_ENV, `_EXPERIMENTAL_DAGGER_RUNNER_HOST: ${expr("github.ref_protected && ''")}`),
+    expected: ".github/workflows/python-pipeline.yml: no step reaches the shared engine for a protected push",
   },
   "the Dagger Cloud token from another secret": {
     rule: "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line",
