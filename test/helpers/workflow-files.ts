@@ -1,9 +1,11 @@
 /** The repository's workflow files, read once, and broken copies of them for proving checks fail. */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { stringify } from "yaml";
 import { loadWorkflow, type Mapping, type WorkflowFile } from "./workflow-model";
-import { jobNames, type RunModel } from "./workflow-run";
+import { jobNames, type RunModel, type ScriptRun, type World } from "./workflow-run";
 
 const root = new URL("../../", import.meta.url);
 
@@ -104,15 +106,51 @@ export function expr(source: string): string {
   return `\${{ ${source} }}`;
 }
 
+/** A stand-in `gh` for `gh api`: records its arguments and prints the world's API answer. */
+const STAND_IN_GH = `#!/bin/bash
+printf '%s\\n' "$@" > "$STAND_IN_DIR/gh-args"
+if [[ "$1" != api ]]; then echo "stand-in gh: only gh api is modelled" >&2; exit 2; fi
+cat "$STAND_IN_DIR/api.json"
+`;
+
 /**
- * Runs a `run:` script the way the runner runs `shell: bash` (`bash --noprofile --norc -eo pipefail`)
- * with only PATH and `env`, and returns its exit status (workflow commands on stdout are discarded).
+ * Runs a `run:` script the way the runner runs `shell: bash` (`bash --noprofile --norc -eo pipefail`),
+ * in a scratch folder, with PATH, `$RUNNER_TEMP`, `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY` and `env`, and
+ * a stand-in `gh` that answers `gh api` with `world.api`. Returns the exit status and the `name=value`
+ * lines the script wrote to `$GITHUB_OUTPUT` (workflow commands on stdout are discarded).
  */
-export function runBash(script: string, env: Record<string, string>): number {
-  const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    encoding: "utf8",
-  });
-  if (result.error) throw result.error;
-  return result.status ?? 1;
+export function runBash(script: string, env: Record<string, string>, world: World = {}): ScriptRun {
+  const dir = mkdtempSync(join(tmpdir(), "workflow-step-"));
+  try {
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    mkdirSync(join(dir, "temp"));
+    writeFileSync(join(dir, "api.json"), JSON.stringify(world.api ?? null));
+    writeFileSync(join(bin, "gh"), STAND_IN_GH, { mode: 0o755 });
+    const output = join(dir, "output");
+    writeFileSync(output, "");
+    const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+      cwd: dir,
+      env: {
+        PATH: `${bin}:${process.env.PATH ?? ""}`,
+        HOME: dir,
+        RUNNER_TEMP: join(dir, "temp"),
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
+        STAND_IN_DIR: dir,
+        ...env,
+      },
+      encoding: "utf8",
+    });
+    if (result.error) throw result.error;
+    const outputs = Object.fromEntries(
+      readFileSync(output, "utf8")
+        .split("\n")
+        .filter((line) => line.includes("="))
+        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+    );
+    return { status: result.status ?? 1, outputs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -22,7 +22,15 @@ import {
   type WorkflowFile,
   withOf,
 } from "./workflow-model";
-import { checkRunsOf, type JobResult, needsOf, playRun, playSteps, type RunModel } from "./workflow-run";
+import {
+  checkRunsOf,
+  type JobResult,
+  needsOf,
+  playRun,
+  playSteps,
+  type RunModel,
+  type World,
+} from "./workflow-run";
 
 const DAGGER_ACTION = "dagger/dagger-for-github";
 const CHECKOUT_ACTION = "actions/checkout";
@@ -67,66 +75,123 @@ const SAME_REPO = { full_name: REPOSITORY };
 const PERSON = { login: "alice" };
 const BOT = { login: "dependabot[bot]" };
 
+/** An event to play: its contexts, what the API answers, and whether the payload alone shows who it is for. */
+type Scenario = { name: string; context: ExpressionContext; world: World; inPayload: boolean };
+
+const HEAD_SHA = "3f2a9c1".padEnd(40, "0");
+
+/**
+ * What the REST API lists as the pull requests of a branch of this repository whose head is HEAD_SHA,
+ * each opened by one of `authors` (the fields cd.yml reads: user.login, head.sha, head.repo.full_name).
+ */
+function pullRequestsBy(...authors: Mapping[]): World {
+  return {
+    api: authors.map((user, i) => ({
+      number: 7 + i,
+      user,
+      head: { ref: "feature/x", sha: HEAD_SHA, repo: SAME_REPO },
+    })),
+  };
+}
+
+/** A workflow_run context for a successful run of this repository's ci.yml, with `fields` changed. */
+function workflowRunOf(fields: Mapping): ExpressionContext {
+  return {
+    github: {
+      event_name: "workflow_run",
+      repository: REPOSITORY,
+      event: {
+        workflow_run: {
+          conclusion: "success",
+          event: "pull_request",
+          path: CI_WORKFLOW_PATH,
+          repository: SAME_REPO,
+          head_repository: SAME_REPO,
+          head_branch: "feature/x",
+          head_sha: HEAD_SHA,
+          actor: PERSON,
+          triggering_actor: PERSON,
+          ...fields,
+        },
+      },
+    },
+  };
+}
+
 /**
  * The events a job holding write scopes or credentials must never run for: a fork's pull request,
  * and a bot's (opened by a bot, or last pushed by one: a login ending in `[bot]`), for each trigger
- * of the workflow that can bring one.
+ * of the workflow that can bring one. Under workflow_run the payload names the run's actor but no pull
+ * request author (octokit/webhooks' workflow-run schema: `pull_requests[]` holds number, head and base
+ * only), so a bot's pull request that a person pushed to last looks like a person's: a job may look
+ * its author up with a read token (`inPayload: false`), but no job holding a write scope may run.
  */
-function untrustedScenarios(wf: WorkflowFile): [string, ExpressionContext][] {
+function untrustedScenarios(wf: WorkflowFile): Scenario[] {
   const triggers = triggersOf(wf);
-  const scenarios: [string, ExpressionContext][] = [];
+  const scenarios: Scenario[] = [];
   for (const event of ["pull_request", "pull_request_target"]) {
     if (!triggers.includes(event)) continue;
-    const pr = (head: unknown, user: Mapping, actor: string): ExpressionContext => ({
-      github: { event_name: event, repository: REPOSITORY, actor, event: { pull_request: { head, user } } },
+    const pr = (name: string, head: unknown, user: Mapping, actor: string): Scenario => ({
+      name,
+      context: {
+        github: { event_name: event, repository: REPOSITORY, actor, event: { pull_request: { head, user } } },
+      },
+      world: {},
+      inPayload: true,
     });
     scenarios.push(
-      [`a fork's ${event}`, pr({ repo: FORK }, PERSON, PERSON.login)],
-      [`a deleted fork's ${event}`, pr({ repo: null }, PERSON, PERSON.login)],
-      [`a bot's ${event}`, pr({ repo: SAME_REPO }, BOT, BOT.login)],
-      [`a bot's ${event} last pushed by a person`, pr({ repo: SAME_REPO }, BOT, PERSON.login)],
-      [`a ${event} last pushed by a bot`, pr({ repo: SAME_REPO }, PERSON, BOT.login)],
+      pr(`a fork's ${event}`, { repo: FORK }, PERSON, PERSON.login),
+      pr(`a deleted fork's ${event}`, { repo: null }, PERSON, PERSON.login),
+      pr(`a bot's ${event}`, { repo: SAME_REPO }, BOT, BOT.login),
+      pr(`a bot's ${event} last pushed by a person`, { repo: SAME_REPO }, BOT, PERSON.login),
+      pr(`a ${event} last pushed by a bot`, { repo: SAME_REPO }, PERSON, BOT.login),
     );
   }
   if (triggers.includes("workflow_run")) {
-    const run = (fields: Mapping): ExpressionContext => ({
-      github: {
-        event_name: "workflow_run",
-        repository: REPOSITORY,
-        event: {
-          workflow_run: {
-            conclusion: "success",
-            event: "pull_request",
-            path: CI_WORKFLOW_PATH,
-            repository: SAME_REPO,
-            head_repository: SAME_REPO,
-            actor: PERSON,
-            ...fields,
-          },
-        },
-      },
-    });
     scenarios.push(
-      ["a workflow_run of a fork's pull request", run({ head_repository: FORK })],
-      ["a workflow_run of a bot's pull request", run({ actor: BOT })],
+      {
+        name: "a workflow_run of a fork's pull request",
+        context: workflowRunOf({ head_repository: FORK }),
+        world: {},
+        inPayload: true,
+      },
+      {
+        name: "a workflow_run of a bot's pull request",
+        context: workflowRunOf({ actor: BOT, triggering_actor: BOT }),
+        world: pullRequestsBy(BOT),
+        inPayload: true,
+      },
     );
   }
   return scenarios;
 }
 
-/** The untrusted scenarios in which a job would run (its `if:` is true); unparseable counts as running. */
-function runsForUntrusted(wf: WorkflowFile, job: Job): string[] {
-  const condition = job.job.if;
+/**
+ * The jobs that run for an event, their `if:` and `needs` played out (playRun): the steps of a job that
+ * another job needs run under `model`, in `world`, since what they output is what that job decides on;
+ * other jobs that run count as succeeding. Without a model every job that runs succeeds with no outputs.
+ * An expression that cannot be evaluated counts as running.
+ */
+function jobsRunning(wf: WorkflowFile, scenario: Scenario, model?: RunModel): Set<string> {
+  const needed = new Set(jobsOf(wf).flatMap((job) => needsOf(job.job)));
+  try {
+    const results = playRun(wf, scenario.context, (job, context, status) =>
+      model !== undefined && needed.has(job.id)
+        ? playSteps(job, context, status, model.runScript, scenario.world)
+        : "success",
+    );
+    return new Set([...results].filter(([, result]) => result !== "skipped").map(([id]) => id));
+  } catch {
+    return new Set(jobsOf(wf).map((job) => job.id));
+  }
+}
+
+/** The untrusted scenarios in which a job would run (its `if:` and its needs' hold). */
+function runsForUntrusted(wf: WorkflowFile, job: Job, model?: RunModel, inPayloadOnly = false): string[] {
   return untrustedScenarios(wf)
-    .filter(([, context]) => {
-      if (typeof condition !== "string" && typeof condition !== "boolean") return true;
-      try {
-        return evaluate(condition, context);
-      } catch {
-        return true;
-      }
-    })
-    .map(([name]) => name);
+    .filter((scenario) => !inPayloadOnly || scenario.inPayload)
+    .filter((scenario) => jobsRunning(wf, scenario, model).has(job.id))
+    .map(({ name }) => name);
 }
 
 /** For each job id, the write scopes it may hold (e.g. `["packages", "id-token"]`). */
@@ -136,14 +201,16 @@ export type WriteScopes = Readonly<Record<string, readonly string[]>>;
  * Each write scope only on a job allowed to hold that scope, and those jobs never run for a fork or
  * a bot (their `if:` is evaluated against such events with GitHub's expression engine).
  */
-export function checkWriteScopes(wf: WorkflowFile, allowed: WriteScopes): string[] {
+export function checkWriteScopes(wf: WorkflowFile, allowed: WriteScopes, model?: RunModel): string[] {
   return jobsOf(wf).flatMap((job) => {
     const scopes = writeScopes(job.job.permissions);
     if (scopes.length === 0) return [];
     const mayHold = (allowed[job.id] ?? []).map((scope) => `${scope}: write`);
     const extra = scopes.filter((scope) => !mayHold.includes(scope));
     if (extra.length > 0) return [`${job.where}: grants ${extra.join(", ")}`];
-    return runsForUntrusted(wf, job).map((s) => `${job.where}: has ${scopes.join(", ")} and runs for ${s}`);
+    return runsForUntrusted(wf, job, model).map(
+      (s) => `${job.where}: has ${scopes.join(", ")} and runs for ${s}`,
+    );
   });
 }
 
@@ -159,7 +226,7 @@ const CREDENTIAL_USES: [RegExp, string][] = [
  * secrets) only in jobs that never run for a fork or a bot; never `secrets: inherit`, which hands the
  * called workflow every secret of the repository.
  */
-export function checkCredentialsOnlyForSameRepo(wf: WorkflowFile): string[] {
+export function checkCredentialsOnlyForSameRepo(wf: WorkflowFile, model?: RunModel): string[] {
   const inherit = jobsOf(wf)
     .filter((job) => job.job.secrets === "inherit")
     .map((job) => `${job.where}: secrets: inherit hands the called workflow every secret`);
@@ -177,7 +244,8 @@ export function checkCredentialsOnlyForSameRepo(wf: WorkflowFile): string[] {
       if (calledWorkflowOf(job.job) !== undefined && scalarText(withOf(job.job).publish) === "true") {
         uses.push(`${job.where}.with: publish: true`);
       }
-      const untrusted = runsForUntrusted(wf, job);
+      // A job that writes nothing may read with the token what the payload does not say (an author).
+      const untrusted = runsForUntrusted(wf, job, model, writeScopes(job.job.permissions).length === 0);
       return untrusted.length === 0
         ? []
         : uses.map((u) => `${u} in a job that runs for ${untrusted.join(", ")}`);
@@ -495,7 +563,13 @@ export function checkNoTemplateInjection(wf: WorkflowFile): string[] {
 // ---------------------------------------------------------------------------------------------
 // workflow_run
 
-type RunScenario = { name: string; mustRun: boolean; run: Mapping };
+/**
+ * A CI run CD may follow: `run` changes the workflow_run payload, `world` is what the REST API lists
+ * (by default a person's pull request of the run's branch and commit). `mustRun`: whether CD deploys.
+ * `inPayload: false` marks what no `if:` can see (the payload's case-folded path compare, the pull
+ * request's author): a job that writes nothing may run to find it out, the deploying job must not run.
+ */
+type RunScenario = { name: string; mustRun: boolean; run: Mapping; world?: World; inPayload?: false };
 
 /** The workflow whose runs CD follows; a workflow_run from any other file must not deploy. */
 export const CI_WORKFLOW_PATH = ".github/workflows/ci.yml";
@@ -542,45 +616,47 @@ const WORKFLOW_RUN_SCENARIOS: RunScenario[] = [
     mustRun: false,
     run: { event: "push", repository: { full_name: "mallory/service" } },
   },
+  {
+    name: "CI ran from .github/workflows/CI.yml (GitHub's == ignores case)",
+    mustRun: false,
+    run: { event: "push", path: ".github/workflows/CI.yml" },
+    inPayload: false,
+  },
+  {
+    name: "CI ran from .github/workflows/Ci.yml@refs/heads/main",
+    mustRun: false,
+    run: { event: "push", path: ".github/workflows/Ci.yml@refs/heads/main" },
+    inPayload: false,
+  },
 ];
 
 /**
- * Every job of a workflow_run workflow runs only when CI (this repository's ci.yml) succeeded, for
- * this repository's own branches, on a push or a person's pull request: its `if:` is evaluated in
- * each scenario.
+ * Every job of a workflow_run workflow runs only when CI (this repository's ci.yml, byte for byte)
+ * succeeded, for this repository's own branches, on a push or a person's pull request. Each scenario is
+ * played (jobsRunning: `if:`, `needs`, and the steps of the jobs that others need, under bash with the
+ * scenario's API answers). A job holding a write scope runs exactly when CD must deploy; every other job
+ * runs when it must, and never for what the payload alone rules out. Every job has an `if:` of its own.
  */
-export function checkWorkflowRunGuard(wf: WorkflowFile): string[] {
+export function checkWorkflowRunGuard(wf: WorkflowFile, model?: RunModel): string[] {
   if (!triggersOf(wf).includes("workflow_run")) return [];
-  return jobsOf(wf).flatMap((job) => {
-    const condition = job.job.if;
-    if (typeof condition !== "string") return [`${job.where}: no if: guard on a workflow_run job`];
-    return WORKFLOW_RUN_SCENARIOS.flatMap(({ name, mustRun, run }) => {
-      const context = {
-        github: {
-          event_name: "workflow_run",
-          repository: REPOSITORY,
-          event: {
-            workflow_run: {
-              conclusion: "success",
-              path: CI_WORKFLOW_PATH,
-              repository: SAME_REPO,
-              head_repository: SAME_REPO,
-              actor: PERSON,
-              ...run,
-            },
-          },
-        },
-      };
-      let runs: boolean;
-      try {
-        runs = evaluate(condition, context);
-      } catch (error) {
-        return [`${job.where}: if: cannot be evaluated (${String(error)})`];
-      }
-      if (runs === mustRun) return [];
-      return [`${job.where}: ${runs ? "runs" : "does not run"} when ${name}`];
-    });
-  });
+  const found = jobsOf(wf)
+    .filter((job) => typeof job.job.if !== "string")
+    .map((job) => `${job.where}: no if: guard on a workflow_run job`);
+  for (const { name, mustRun, run, world, inPayload } of WORKFLOW_RUN_SCENARIOS) {
+    const context = workflowRunOf({ event: "push", ...run });
+    const running = jobsRunning(
+      wf,
+      { name, context, world: world ?? pullRequestsBy(PERSON), inPayload: true },
+      model,
+    );
+    for (const job of jobsOf(wf)) {
+      const runs = running.has(job.id);
+      const deploys = writeScopes(job.job.permissions).length > 0;
+      if (runs === mustRun || (runs && !deploys && inPayload === false)) continue;
+      found.push(`${job.where}: ${runs ? "runs" : "does not run"} when ${name}`);
+    }
+  }
+  return found;
 }
 
 const UNTRUSTED_REF = /workflow_run\.head_|pull_request\.head\.|github\.head_ref/;
@@ -619,7 +695,8 @@ export function checkNoUntrustedCheckout(wf: WorkflowFile): string[] {
 // Concurrency, timeouts
 
 /**
- * `concurrency` with a group, at the top or on every job. A running push (a publish to main) is not
+ * `concurrency` with a group, at the top or on every job that holds a write scope (a job that only
+ * reads, such as CD's check of the CI run, may run side by side). A running push (a publish to main) is not
  * cancelled by a newer push, and a workflow_run (deploy) workflow never cancels a running deploy.
  * (GitHub still cancels a run that is pending in the group when a newer one queues, whatever
  * `cancel-in-progress` says: no setting here can prevent that.)
@@ -630,7 +707,11 @@ export function checkConcurrency(wf: WorkflowFile): string[] {
   const blocks: [string, unknown][] =
     wf.doc.concurrency !== undefined
       ? [[`${wf.name}: concurrency`, wf.doc.concurrency]]
-      : jobsOf(wf).map((job) => [`${job.where}.concurrency`, job.job.concurrency]);
+      : jobsOf(wf)
+          .filter(
+            (job) => writeScopes(job.job.permissions).length > 0 || calledWorkflowOf(job.job) !== undefined,
+          )
+          .map((job) => [`${job.where}.concurrency`, job.job.concurrency]);
   if (blocks.length === 0) return [`${wf.name}: no concurrency`];
   const deploy = triggersOf(wf).includes("workflow_run");
   return blocks.flatMap(([where, block]) => {

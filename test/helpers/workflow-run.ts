@@ -25,8 +25,20 @@ export type JobResult = "success" | "failure" | "cancelled" | "skipped";
 /** A check run as the pull request and branch protection see it. */
 export type CheckRun = { name: string; conclusion: JobResult };
 
-/** Runs a `run:` script under bash with this environment and returns its exit status. */
-export type ScriptRunner = (script: string, env: Record<string, string>) => number;
+/**
+ * What GitHub's REST API answers while a step runs: `api` is what a stand-in `gh api` prints (the
+ * scenario's pull requests, say). A step that calls nothing ignores it.
+ */
+export type World = { api?: unknown };
+
+/** How a script ended: its exit status and what it wrote to `$GITHUB_OUTPUT`. */
+export type ScriptRun = { status: number; outputs: Record<string, string> };
+
+/** Runs a `run:` script under bash with this environment, in a world, and says how it ended. */
+export type ScriptRunner = (script: string, env: Record<string, string>, world: World) => ScriptRun;
+
+/** A job's end as later jobs read it: `needs.<id>.result` and `needs.<id>.outputs`. */
+export type Played = { result: JobResult; outputs: Mapping };
 
 /** What playing a run needs besides the workflow: the called workflows' job names, and bash. */
 export type RunModel = { calledJobs: (uses: string) => readonly string[]; runScript: ScriptRunner };
@@ -42,7 +54,7 @@ export function needsOf(job: Mapping): string[] {
  * How a job that runs ends. A job calling a reusable workflow ends as its called jobs do, which only the
  * scenario can say; a job with steps ends as its steps do (playSteps).
  */
-export type Outcome = (job: Job, context: ExpressionContext, status: RunStatus) => JobResult;
+export type Outcome = (job: Job, context: ExpressionContext, status: RunStatus) => JobResult | Played;
 
 /**
  * Every job's result for one event: a job whose `if:` is false (or, without a status function, whose
@@ -57,6 +69,7 @@ export function playRun(
 ): Map<string, JobResult> {
   const jobs = jobsOf(wf);
   const results = new Map<string, JobResult>();
+  const outputs = new Map<string, Mapping>();
   const cancelledBefore = new Map<string, boolean>();
   const visit = (job: Job, seen: readonly string[]): JobResult => {
     const known = results.get(job.id);
@@ -68,7 +81,7 @@ export function playRun(
       const needed = jobs.find((j) => j.id === id);
       if (!needed) throw new Error(`${job.where}: needs an unknown job ${id}`);
       const result = visit(needed, [...seen, job.id]);
-      needs[id] = { result, outputs: {} };
+      needs[id] = { result, outputs: outputs.get(id) ?? {} };
       cancelled ||= result === "cancelled" || cancelledBefore.get(id) === true;
     }
     cancelledBefore.set(job.id, cancelled);
@@ -83,50 +96,78 @@ export function playRun(
     if (condition !== undefined && typeof condition !== "string" && typeof condition !== "boolean") {
       throw new Error(`${job.where}: if: is not an expression`);
     }
-    const result = conditionHolds(condition, jobContext, status)
+    const ended = conditionHolds(condition, jobContext, status)
       ? outcome(job, jobContext, status)
       : "skipped";
-    results.set(job.id, result);
-    return result;
+    const played: Played = typeof ended === "string" ? { result: ended, outputs: {} } : ended;
+    results.set(job.id, played.result);
+    outputs.set(job.id, played.outputs);
+    return played.result;
   };
   for (const job of jobs) visit(job, []);
   return results;
 }
 
+/** The variables the runner sets for every step that the workflows read, from the `github` context. */
+function runnerEnv(context: ExpressionContext): Record<string, string> {
+  const text = (key: string) => String(context.github[key] ?? "");
+  const repository = text("repository");
+  return {
+    GITHUB_REPOSITORY: repository,
+    GITHUB_REPOSITORY_OWNER: repository.split("/")[0] ?? "",
+    GITHUB_SERVER_URL: "https://github.com",
+    GITHUB_API_URL: "https://api.github.com",
+    GITHUB_ACTOR: text("actor"),
+    GITHUB_EVENT_NAME: text("event_name"),
+    GITHUB_RUN_ID: "42",
+  };
+}
+
 /**
  * A job with steps, step by step: each step runs when its `if:` holds (implicit `success()`: no earlier
- * step failed and the run was not cancelled); a `run:` step fails when `runScript` exits non-zero (its
- * `env:` evaluated with the job's context); an action step is taken to succeed. The job fails when a
- * step failed, is cancelled when the run was and no step ran, and succeeds otherwise.
+ * step failed and the run was not cancelled); a `run:` step runs under `runScript` with the runner's
+ * variables and its `env:` evaluated with the job's context, fails when it exits non-zero, and its
+ * `$GITHUB_OUTPUT` lines become `steps.<id>.outputs`; an action step is taken to succeed. The job fails
+ * when a step failed, is cancelled when the run was and no step ran, and succeeds otherwise; its
+ * `outputs:` are evaluated with the steps' outputs.
  */
 export function playSteps(
   job: Job,
   context: ExpressionContext,
   run: RunStatus,
   runScript: ScriptRunner,
-): JobResult {
+  world: World = {},
+): Played {
   let failed = false;
   let ran = false;
+  const steps: Mapping = {};
   for (const { where, step } of job.steps) {
     const status: RunStatus = { cancelled: run.cancelled, succeeded: !failed, failed };
+    const stepContext = { ...context, steps };
     const condition = step.if;
     if (condition !== undefined && typeof condition !== "string" && typeof condition !== "boolean") {
       throw new Error(`${where}: if: is not an expression`);
     }
-    if (!conditionHolds(condition, context, status)) continue;
+    if (!conditionHolds(condition, stepContext, status)) continue;
     ran = true;
     const script = runOf(step);
     if (script === undefined) continue;
     const env = Object.fromEntries(
       Object.entries(isMapping(step.env) ? step.env : {}).map(([k, v]) => [
         k,
-        interpolate(scalarText(v) ?? "", context),
+        interpolate(scalarText(v) ?? "", stepContext),
       ]),
     );
-    if (runScript(script, env) !== 0) failed = true;
+    const ended = runScript(script, { ...runnerEnv(context), ...env }, world);
+    if (typeof step.id === "string") steps[step.id] = { outputs: ended.outputs };
+    if (ended.status !== 0) failed = true;
   }
-  if (failed) return "failure";
-  return run.cancelled && !ran ? "cancelled" : "success";
+  const declared = isMapping(job.job.outputs) ? job.job.outputs : {};
+  const outputs = Object.fromEntries(
+    Object.entries(declared).map(([k, v]) => [k, interpolate(scalarText(v) ?? "", { ...context, steps })]),
+  );
+  if (failed) return { result: "failure", outputs };
+  return { result: run.cancelled && !ran ? "cancelled" : "success", outputs };
 }
 
 /**

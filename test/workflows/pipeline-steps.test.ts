@@ -32,7 +32,9 @@ const READ_ONLY_STEP = "Run the pipeline (no publish, no signature, no comment)"
 const SUMMARY_STEP = "Add the pipeline summary to the job summary, and the annotations";
 
 function step(name: string, wf = pipeline): Mapping {
-  const found = jobsOf(wf)[0]?.steps.find(({ step }) => step.name === name)?.step;
+  const found = jobsOf(wf)
+    .flatMap((job) => job.steps)
+    .find(({ step }) => step.name === name)?.step;
   if (!found) throw new Error(`no step ${name}`);
   return found;
 }

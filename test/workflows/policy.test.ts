@@ -130,9 +130,9 @@ type Rule = (wf: WorkflowFile) => string[];
 const RULES: Record<string, Rule> = {
   "top-level permissions are {} or read-only": checkTopLevelPermissions,
   "each write scope only on the job allowed it, which never runs for a fork or a bot": (wf) =>
-    checkWriteScopes(wf, WRITE_SCOPES[wf.name as WorkflowPath]),
-  "--publish, --sign, the OIDC token and secrets only in jobs that never run for a fork or a bot":
-    checkCredentialsOnlyForSameRepo,
+    checkWriteScopes(wf, WRITE_SCOPES[wf.name as WorkflowPath], RUN_MODEL),
+  "--publish, --sign, the OIDC token and secrets only in jobs that never run for a fork or a bot": (wf) =>
+    checkCredentialsOnlyForSameRepo(wf, RUN_MODEL),
   "the publishing and read-only jobs split every event: exactly one runs": (wf) =>
     checkJobsSplitEvents(wf, SPLIT[wf.name as WorkflowPath]),
   "the one required check reports on every event and passes exactly when CI passed": (wf) =>
@@ -160,8 +160,8 @@ const RULES: Record<string, Rule> = {
     checkEngineOnlyForProtectedPushes(wf, wf.name === PIPE),
   "every checkout has persist-credentials: false": checkCheckoutCredentials,
   "no expression in run: or in dagger-for-github's shell-pasted inputs": checkNoTemplateInjection,
-  "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR":
-    checkWorkflowRunGuard,
+  "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR": (wf) =>
+    checkWorkflowRunGuard(wf, RUN_MODEL),
   "workflow_run never checks out or fetches the triggering code": checkNoUntrustedCheckout,
   "concurrency is set; a running push or deploy is never cancelled": checkConcurrency,
   "every job has timeout-minutes": checkTimeouts,
@@ -635,7 +635,7 @@ const BROKEN: Record<string, Broken> = {
     rule: "every job runs on the pinned runner image",
     file: CD,
     breakage: text("runs-on: ubuntu-24.04", "runs-on: ubuntu-latest"),
-    expected: 'jobs.deploy: runs-on "ubuntu-latest", expected "ubuntu-24.04"',
+    expected: 'jobs.ci-run: runs-on "ubuntu-latest", expected "ubuntu-24.04"',
   },
   "a tag instead of a SHA": {
     rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
@@ -888,8 +888,10 @@ const BROKEN: Record<string, Broken> = {
     file: CD,
     breakage: {
       doc: (doc) => {
-        job(doc, "deploy").if =
+        const weak =
           "github.event.workflow_run.conclusion == 'success' && github.event.workflow_run.head_repository.full_name == github.repository";
+        job(doc, "ci-run").if = weak;
+        job(doc, "deploy").if = weak;
       },
     },
     expected: "jobs.deploy: runs when CI ran on a schedule",
@@ -901,13 +903,25 @@ const BROKEN: Record<string, Broken> = {
       "\n      && (github.event.workflow_run.path == '.github/workflows/ci.yml'\n        || startsWith(github.event.workflow_run.path, '.github/workflows/ci.yml@'))",
       "",
     ),
-    expected: "jobs.deploy: runs when another workflow named CI succeeded",
+    expected: "jobs.ci-run: runs when another workflow named CI succeeded",
   },
   "a path check that takes any file name starting with ci.yml": {
     rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
     file: CD,
     breakage: text("'.github/workflows/ci.yml@'", "'.github/workflows/ci.yml'"),
-    expected: "jobs.deploy: runs when a workflow whose file name only starts like CI's succeeded",
+    expected: "jobs.ci-run: runs when a workflow whose file name only starts like CI's succeeded",
+  },
+  "a path check in the if: alone (GitHub's == ignores case)": {
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
+    file: CD,
+    breakage: { doc: (doc) => void steps(doc, "ci-run").shift() },
+    expected: "jobs.deploy: runs when CI ran from .github/workflows/CI.yml (GitHub's == ignores case)",
+  },
+  "a path step that compares case-folded": {
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
+    file: CD,
+    breakage: text('if [[ "$WORKFLOW_PATH" != ', 'if [[ "$(tr A-Z a-z <<< "$WORKFLOW_PATH")" != '),
+    expected: "jobs.deploy: runs when CI ran from .github/workflows/CI.yml (GitHub's == ignores case)",
   },
   "a deploy for another repository's run": {
     rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
@@ -919,7 +933,7 @@ const BROKEN: Record<string, Broken> = {
     rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
     file: CD,
     breakage: text("\n          && !endsWith(github.event.workflow_run.actor.login, '[bot]')", ""),
-    expected: "jobs.deploy: runs when CI succeeded on a bot's PR",
+    expected: "jobs.ci-run: runs when CI succeeded on a bot's PR",
   },
   "a deploy with no if at all": {
     rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
@@ -1366,8 +1380,8 @@ describe("docs/reusable-workflow.md: the caller's workflow meets the same rules 
 
   it.each<[string, Rule]>([
     ["top-level permissions", checkTopLevelPermissions],
-    ["write scopes", (wf) => checkWriteScopes(wf, scopes)],
-    ["credentials only for the same repository", checkCredentialsOnlyForSameRepo],
+    ["write scopes", (wf) => checkWriteScopes(wf, scopes, RUN_MODEL)],
+    ["credentials only for the same repository", (wf) => checkCredentialsOnlyForSameRepo(wf, RUN_MODEL)],
     ["one job per event", (wf) => checkJobsSplitEvents(wf, SPLIT[CI])],
     ["signing", checkSigning],
     ["the calling jobs' grants", (wf) => checkCallerGrants(wf, scopes, READ_SCOPES[CI])],
