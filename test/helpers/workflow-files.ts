@@ -1,6 +1,6 @@
 /** The repository's workflow files, read once, and broken copies of them for proving checks fail. */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -149,7 +149,10 @@ export function runBash(script: string, env: Record<string, string>, world: Worl
         .filter((line) => line.includes("="))
         .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
     );
-    return { status: result.status ?? 1, outputs };
+    const ghArgs = existsSync(join(dir, "gh-args"))
+      ? readFileSync(join(dir, "gh-args"), "utf8").split("\n").slice(0, -1)
+      : [];
+    return { status: result.status ?? 1, outputs, ghArgs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

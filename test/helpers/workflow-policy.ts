@@ -161,6 +161,12 @@ function untrustedScenarios(wf: WorkflowFile): Scenario[] {
         world: pullRequestsBy(BOT),
         inPayload: true,
       },
+      {
+        name: "a workflow_run of a bot's pull request last pushed by a person",
+        context: workflowRunOf({}),
+        world: pullRequestsBy(BOT),
+        inPayload: false,
+      },
     );
   }
   return scenarios;
@@ -615,6 +621,27 @@ const WORKFLOW_RUN_SCENARIOS: RunScenario[] = [
     name: "the run belongs to another repository",
     mustRun: false,
     run: { event: "push", repository: { full_name: "mallory/service" } },
+  },
+  {
+    name: "CI succeeded on a bot's PR that a person pushed to last",
+    mustRun: false,
+    run: { event: "pull_request" },
+    world: pullRequestsBy(BOT),
+    inPayload: false,
+  },
+  {
+    name: "CI succeeded on a commit that heads a person's PR and a bot's",
+    mustRun: false,
+    run: { event: "pull_request" },
+    world: pullRequestsBy(PERSON, BOT),
+    inPayload: false,
+  },
+  {
+    name: "CI succeeded on a PR that the API does not list (nothing to tell its author by)",
+    mustRun: false,
+    run: { event: "pull_request" },
+    world: pullRequestsBy(),
+    inPayload: false,
   },
   {
     name: "CI ran from .github/workflows/CI.yml (GitHub's == ignores case)",

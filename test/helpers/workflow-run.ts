@@ -31,8 +31,11 @@ export type CheckRun = { name: string; conclusion: JobResult };
  */
 export type World = { api?: unknown };
 
-/** How a script ended: its exit status and what it wrote to `$GITHUB_OUTPUT`. */
-export type ScriptRun = { status: number; outputs: Record<string, string> };
+/**
+ * How a script ended: its exit status, what it wrote to `$GITHUB_OUTPUT`, and the arguments of its
+ * last `gh` call (empty when it made none).
+ */
+export type ScriptRun = { status: number; outputs: Record<string, string>; ghArgs: string[] };
 
 /** Runs a `run:` script under bash with this environment, in a world, and says how it ended. */
 export type ScriptRunner = (script: string, env: Record<string, string>, world: World) => ScriptRun;
@@ -141,9 +144,11 @@ export function playSteps(
   let failed = false;
   let ran = false;
   const steps: Mapping = {};
+  // Every run has a job token and configuration variables (none set, unless the context says).
+  const base: ExpressionContext = { secrets: { GITHUB_TOKEN: "ghs_stand-in-token" }, vars: {}, ...context };
   for (const { where, step } of job.steps) {
     const status: RunStatus = { cancelled: run.cancelled, succeeded: !failed, failed };
-    const stepContext = { ...context, steps };
+    const stepContext = { ...base, steps };
     const condition = step.if;
     if (condition !== undefined && typeof condition !== "string" && typeof condition !== "boolean") {
       throw new Error(`${where}: if: is not an expression`);
@@ -164,7 +169,7 @@ export function playSteps(
   }
   const declared = isMapping(job.job.outputs) ? job.job.outputs : {};
   const outputs = Object.fromEntries(
-    Object.entries(declared).map(([k, v]) => [k, interpolate(scalarText(v) ?? "", { ...context, steps })]),
+    Object.entries(declared).map(([k, v]) => [k, interpolate(scalarText(v) ?? "", { ...base, steps })]),
   );
   if (failed) return { result: "failure", outputs };
   return { result: run.cancelled && !ran ? "cancelled" : "success", outputs };

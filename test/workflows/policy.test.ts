@@ -345,11 +345,30 @@ const BROKEN: Record<string, Broken> = {
     breakage: text("\n        && !endsWith(github.actor, '[bot]'))", ")"),
     expected: "runs for a pull_request last pushed by a bot",
   },
-  "the deploy job without its same-repo condition": {
+  "the deploy job no longer needing the CI-run check": {
     rule: "each write scope only on the job allowed it, which never runs for a fork or a bot",
     file: CD,
-    breakage: text(CD_SAME_REPO, ""),
-    expected: "runs for a workflow_run of a fork's pull request",
+    breakage: { doc: (doc) => void delete job(doc, "deploy").needs },
+    expected: "jobs.deploy: has pull-requests: write and runs for a workflow_run of a fork's pull request",
+  },
+  "the deploy job without the author half of the bot rule": {
+    rule: "each write scope only on the job allowed it, which never runs for a fork or a bot",
+    file: CD,
+    breakage: text("\n        && !endsWith(needs.ci-run.outputs.author, '[bot]')", ""),
+    expected:
+      "jobs.deploy: has pull-requests: write and runs for a workflow_run of a bot's pull request last pushed by a person",
+  },
+  "a deploy that trusts an author it could not find": {
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
+    file: CD,
+    breakage: text('if [[ ! "$login" =~', 'if false && [[ ! "$login" =~'),
+    expected: "jobs.deploy: runs when CI succeeded on a PR that the API does not list",
+  },
+  "a deploy that takes the first author of a commit heading two pull requests": {
+    rule: "workflow_run jobs run only on success of this repository's ci.yml, for its push or a person's PR",
+    file: CD,
+    breakage: text('(map(select(endswith("[bot]"))) + .) | first', "first"),
+    expected: "jobs.deploy: runs when CI succeeded on a commit that heads a person's PR and a bot's",
   },
   "--publish in the read-only job": {
     rule: "--publish, --sign, the OIDC token and secrets only in jobs that never run for a fork or a bot",
