@@ -758,6 +758,47 @@ export function checkConcurrency(wf: WorkflowFile): string[] {
   });
 }
 
+/**
+ * A deploy job's concurrency group holds one environment: GitHub keeps one pending run per group and
+ * cancels it when a newer one queues, whatever `cancel-in-progress` says, so a preview sharing a group
+ * with production could cancel a production deploy waiting for its approval. Each job of a workflow_run
+ * workflow with both `environment` and `concurrency` is played for a push and a pull request of main,
+ * develop and a feature branch (its needs' outputs from their steps under `model`), and no two runs with
+ * different environments may share its group.
+ */
+export function checkDeployGroups(wf: WorkflowFile, model?: RunModel): string[] {
+  if (!triggersOf(wf).includes("workflow_run")) return [];
+  const needed = new Set(jobsOf(wf).flatMap((job) => needsOf(job.job)));
+  const byGroup = new Map<string, { run: string; environment: string }>();
+  const found = new Set<string>();
+  for (const event of ["push", "pull_request"]) {
+    for (const branch of ["main", "develop", "feature/x"]) {
+      const run = `a ${event} run of ${branch}`;
+      const context = workflowRunOf({ event, head_branch: branch });
+      playRun(wf, context, (job, jobContext, status) => {
+        const { concurrency, environment } = job.job;
+        if (concurrency !== undefined && environment !== undefined) {
+          const evaluated = (value: unknown, key: string) =>
+            interpolate(scalarText(isMapping(value) ? value[key] : value) ?? "", jobContext);
+          const name = evaluated(environment, "name");
+          const group = evaluated(concurrency, "group");
+          const other = byGroup.get(`${job.id}\n${group}`);
+          if (other === undefined) byGroup.set(`${job.id}\n${group}`, { run, environment: name });
+          else if (other.environment !== name) {
+            found.add(
+              `${job.where}: ${run} (${name}) and ${other.run} (${other.environment}) share the concurrency group ${group}`,
+            );
+          }
+        }
+        return model !== undefined && needed.has(job.id)
+          ? playSteps(job, jobContext, status, model.runScript, pullRequestsBy(PERSON))
+          : "success";
+      });
+    }
+  }
+  return [...found];
+}
+
 /** Every job with steps has `timeout-minutes` (a job calling a reusable workflow cannot: the called job has it). */
 export function checkTimeouts(wf: WorkflowFile): string[] {
   return jobsOf(wf)

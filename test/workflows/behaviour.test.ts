@@ -9,6 +9,7 @@ import {
   type ExpressionContext,
   evaluate,
   evaluateValue,
+  interpolate,
   isMapping,
   jobsOf,
   type Mapping,
@@ -176,7 +177,8 @@ describe("CD", () => {
     expect(get(cd.doc, "on", "workflow_run")).toEqual({ workflows: [ci.doc.name], types: ["completed"] });
   });
 
-  const environment = get(cd.doc, "jobs", "deploy", "environment", "name") as string;
+  // ci-run computes it once; deploy takes it as its environment and keys its concurrency group on it.
+  const environment = get(cd.doc, "jobs", "ci-run", "outputs", "environment") as string;
 
   it.each([
     ["push", "main", "production"],
@@ -222,10 +224,64 @@ describe("CD", () => {
     }
   });
 
-  it("names the environments in one place only, the deploy job's environment", () => {
-    const { environment: _environment, ...rest } = get(cd.doc, "jobs", "deploy") as Mapping;
-    const elsewhere = JSON.stringify({ ...cd.doc, jobs: { deploy: rest } });
-    expect(elsewhere).not.toMatch(/production|staging|preview/);
+  it("names the environments in one place only, ci-run's environment output, which deploy takes", () => {
+    const doc = structuredClone(cd.doc) as Mapping;
+    const ciRun = get(doc, "jobs", "ci-run") as Mapping;
+    delete (ciRun.outputs as Mapping).environment;
+    expect(JSON.stringify(doc)).not.toMatch(/production|staging|preview/);
+    expect(get(cd.doc, "jobs", "deploy", "environment", "name")).toBe(
+      expr("needs.ci-run.outputs.environment"),
+    );
+  });
+
+  describe("runs one deploy at a time per environment and branch, so a preview never cancels production", () => {
+    const group = get(cd.doc, "jobs", "deploy", "concurrency", "group") as string;
+    const groupOf = (event: string, branch: string) => {
+      const context = github({ event: { workflow_run: { event, head_branch: branch } } });
+      const needs = {
+        "ci-run": {
+          result: "success",
+          outputs: { environment: evaluateValue(environment, context).coerceString() },
+        },
+      };
+      return interpolate(group, { ...context, needs });
+    };
+
+    it("a pull request from main is not in the group of a push to main, nor one from develop in develop's", () => {
+      expect(groupOf("pull_request", "main")).not.toBe(groupOf("push", "main"));
+      expect(groupOf("pull_request", "develop")).not.toBe(groupOf("push", "develop"));
+      expect(groupOf("push", "main")).toBe(groupOf("push", "main"));
+    });
+
+    it("two runs share a group only when they deploy the same branch to the same environment", () => {
+      const runs = ["push", "pull_request", "workflow_dispatch"].flatMap((event) =>
+        ["main", "develop", "feature/login", "Main"].map((branch) => ({
+          run: `${event} ${branch}`,
+          environment: evaluateValue(
+            environment,
+            github({ event: { workflow_run: { event, head_branch: branch } } }),
+          ).coerceString(),
+          group: groupOf(event, branch),
+        })),
+      );
+      for (const a of runs) {
+        for (const b of runs.filter((r) => r.group === a.group)) {
+          expect(b.environment, `${a.run} and ${b.run}`).toBe(a.environment);
+        }
+      }
+    });
+
+    it("would not with the group it had, one per branch (a broken copy)", () => {
+      const before = `cd-${expr("github.event.workflow_run.head_repository.full_name")}-${expr("github.event.workflow_run.head_branch")}`;
+      const groupBefore = (event: string) =>
+        interpolate(
+          before,
+          github({
+            event: { workflow_run: { event, head_branch: "main", head_repository: { full_name: REPO } } },
+          }),
+        );
+      expect(groupBefore("pull_request")).toBe(groupBefore("push"));
+    });
   });
 
   it("verifies and smoke-tests the triggering run's branch and SHA, for its event, through env:", () => {

@@ -27,6 +27,7 @@ import {
   checkConcurrency,
   checkCredentialsOnlyForSameRepo,
   checkDaggerVersion,
+  checkDeployGroups,
   checkEngineOnlyForProtectedPushes,
   checkEngineSwitch,
   checkJobsSplitEvents,
@@ -164,6 +165,8 @@ const RULES: Record<string, Rule> = {
     checkWorkflowRunGuard(wf, RUN_MODEL),
   "workflow_run never checks out or fetches the triggering code": checkNoUntrustedCheckout,
   "concurrency is set; a running push or deploy is never cancelled": checkConcurrency,
+  "a deploy's concurrency group holds one environment: a preview never cancels production": (wf) =>
+    checkDeployGroups(wf, RUN_MODEL),
   "every job has timeout-minutes": checkTimeouts,
   "dagger is installed at dagger.json's engine version before it runs": (wf) =>
     checkDaggerVersion(wf, engineVersion()),
@@ -1007,6 +1010,25 @@ const BROKEN: Record<string, Broken> = {
     file: CD,
     breakage: text("cancel-in-progress: false", "cancel-in-progress: true"),
     expected: "jobs.deploy.concurrency: cancel-in-progress is set on a deploy workflow",
+  },
+  "CD's group per branch, as before": {
+    rule: "a deploy's concurrency group holds one environment: a preview never cancels production",
+    file: CD,
+    breakage: text(
+      `group: cd-${expr("needs.ci-run.outputs.environment")}-`,
+      `group: cd-${expr("github.event.workflow_run.head_repository.full_name")}-`,
+    ),
+    expected:
+      "jobs.deploy: a pull_request run of main (preview) and a push run of main (production) share the concurrency group cd-acme/service-main",
+  },
+  "CD's group per event and environment, without the branch": {
+    rule: "a deploy's concurrency group holds one environment: a preview never cancels production",
+    file: CD,
+    breakage: text(
+      `group: cd-${expr("needs.ci-run.outputs.environment")}-${expr("github.event.workflow_run.head_branch")}`,
+      `group: cd-${expr("github.event.workflow_run.event")}`,
+    ),
+    expected: "share the concurrency group cd-push",
   },
   "CD without concurrency": {
     rule: "concurrency is set; a running push or deploy is never cancelled",
