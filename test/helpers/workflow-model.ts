@@ -198,8 +198,7 @@ export function evaluate(
 
 /**
  * Whether a job or step with this `if:` runs: GitHub applies `success()` to a condition that calls no
- * status function ("A default status check of success() is applied unless you include one of these
- * functions", GitHub docs, "Expressions"), and to a missing one.
+ * status function, and to a missing one (GitHub docs, "Expressions", status check functions).
  */
 export function conditionHolds(
   condition: string | boolean | undefined,
