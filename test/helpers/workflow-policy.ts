@@ -95,7 +95,7 @@ function pullRequestsBy(...authors: Mapping[]): World {
 }
 
 /** A workflow_run context for a successful run of this repository's ci.yml, with `fields` changed. */
-function workflowRunOf(fields: Mapping): ExpressionContext {
+export function workflowRunOf(fields: Mapping): ExpressionContext {
   return {
     github: {
       event_name: "workflow_run",

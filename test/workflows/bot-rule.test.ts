@@ -13,6 +13,7 @@
 import { describe, expect, it } from "vitest";
 import { breakWorkflow, readWorkflow, replaceText, runBash } from "../helpers/workflow-files";
 import { type ExpressionContext, evaluate, jobsOf, type WorkflowFile } from "../helpers/workflow-model";
+import { workflowRunOf } from "../helpers/workflow-policy";
 import { needsOf, playRun, playSteps, type World } from "../helpers/workflow-run";
 
 const REPO = "acme/service";
@@ -50,25 +51,12 @@ function ciPublishes({ event, author, actor, rerunBy }: Row): boolean {
 
 /** Whether CD deploys after that CI run succeeded: its deploy job runs. */
 function cdDeploys(wf: WorkflowFile, { event, author, actor, rerunBy }: Row): boolean {
-  const context: ExpressionContext = {
-    github: {
-      event_name: "workflow_run",
-      repository: REPO,
-      event: {
-        workflow_run: {
-          conclusion: "success",
-          event,
-          path: ".github/workflows/ci.yml",
-          repository: { full_name: REPO },
-          head_repository: { full_name: REPO },
-          head_branch: BRANCH,
-          head_sha: SHA,
-          actor: { login: actor },
-          triggering_actor: { login: rerunBy },
-        },
-      },
-    },
-  };
+  const context = workflowRunOf({
+    event,
+    head_branch: BRANCH,
+    actor: { login: actor },
+    triggering_actor: { login: rerunBy },
+  });
   const world: World = {
     api: [{ number: 7, user: { login: author }, head: { ref: BRANCH, sha: SHA, repo: { full_name: REPO } } }],
   };

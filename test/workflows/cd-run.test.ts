@@ -11,6 +11,7 @@ import {
   jobsOf,
   type Mapping,
 } from "../helpers/workflow-model";
+import { workflowRunOf } from "../helpers/workflow-policy";
 import { playSteps } from "../helpers/workflow-run";
 
 const cd = readWorkflow(".github/workflows/cd.yml");
@@ -23,27 +24,9 @@ function ciRun() {
   return job;
 }
 
-function workflowRun(fields: Mapping): ExpressionContext {
-  return {
-    github: {
-      event_name: "workflow_run",
-      repository: REPO,
-      event: {
-        workflow_run: {
-          conclusion: "success",
-          event: "push",
-          path: ".github/workflows/ci.yml",
-          repository: { full_name: REPO },
-          head_repository: { full_name: REPO },
-          head_branch: "main",
-          head_sha: SHA,
-          actor: { login: "alice" },
-          ...fields,
-        },
-      },
-    },
-  };
-}
+/** A successful push run of ci.yml on main (the policy's workflow_run context), with `fields` changed. */
+const workflowRun = (fields: Mapping): ExpressionContext =>
+  workflowRunOf({ event: "push", head_branch: "main", ...fields });
 
 const RUNNING = { cancelled: false, succeeded: true, failed: false };
 
