@@ -35,7 +35,7 @@ import { GIT_CONFIG_ONLY, type Severity, SOURCE_IGNORE } from "./settings/defaul
 import { InputError } from "./settings/errors.js";
 import { requireRepository } from "./settings/git-remote.js";
 import { importCheck, matrixVersions } from "./settings/project.js";
-import { parseServices } from "./settings/services.js";
+import { parseServices, parseTestEnv } from "./settings/services.js";
 import { parseRepository } from "./settings/tags.js";
 import {
   type ImageSource,
@@ -43,6 +43,7 @@ import {
   type PipelineSettings,
   parseAppPath,
   parseCommand,
+  parseExtras,
   parseGroups,
   parsePlatforms,
   parsePythonVersion,
@@ -55,8 +56,8 @@ import { fixReport, runFix } from "./stages/fix.js";
 import { buildImages, locateImage } from "./stages/image.js";
 import { runLint } from "./stages/lint.js";
 import { runMatrix } from "./stages/matrix.js";
-import { readProject } from "./stages/project.js";
-import { requireFiles } from "./stages/python.js";
+import { readPinnedPython, readProject, readWorkspace } from "./stages/project.js";
+import { requireFiles, type SyncSpec, type TestEnv } from "./stages/python.js";
 import { runScan } from "./stages/scan.js";
 import { runTests } from "./stages/tests.js";
 import { planTypecheck, runTypecheck } from "./stages/typecheck.js";
@@ -78,7 +79,10 @@ export class Pipeline {
   smokeCommand: string;
   smokeExpect: string;
   services: string[];
+  env: string[];
+  envFile?: Secret;
   groups: string[];
+  extras: string[];
   severities: string[];
   platforms: string[];
   repository: string;
@@ -118,8 +122,14 @@ export class Pipeline {
     smokeExpect = "",
     /** Service containers the tests need: postgres (DATABASE_URL), redis (REDIS_URL), or NAME=IMAGE@sha256:<64 hex>:PORT (NAME_HOST, NAME_PORT); one instance per Python version; default none. */
     services: string[] = [],
+    /** Variables for the tests and the type check, NAME=value; ${NAME} in a value is a service's variable, e.g. APP_DB_URL=${DATABASE_URL}; default none. Values are plain: pass secrets with --env-file. */
+    env: string[] = [],
+    /** An env file (NAME=value lines, read by sh as `set -a; . FILE`) for the tests and the type check, as a secret, e.g. file:.env.test or env:TEST_ENV. */
+    envFile?: Secret,
     /** Dependency groups to sync besides the project's default-groups (uv's default: dev), e.g. testing; default none. */
     groups: string[] = [],
+    /** Extras to sync for the tests and the type check, or * for all of them; default none. */
+    extras: string[] = [],
     /** Severities the scan reports; default all. */
     severities: Severity[] = [],
     /** Platforms of the built and published image, e.g. linux/amd64,linux/arm64; default the engine's own. */
@@ -162,9 +172,12 @@ export class Pipeline {
     if (smokeCommand !== "") parseCommand(smokeCommand);
     this.smokeCommand = smokeCommand;
     this.smokeExpect = smokeExpect;
-    parseServices(services);
+    parseTestEnv(env, parseServices(services));
     this.services = services;
+    this.env = env;
+    this.envFile = envFile;
     this.groups = parseGroups(groups);
+    this.extras = parseExtras(extras);
     this.severities = parseSeverities(severities);
     this.platforms = parsePlatforms(platforms);
     if (repository) parseRepository(repository);
@@ -191,7 +204,7 @@ export class Pipeline {
     exitZero = false,
   ): Promise<LintResult> {
     await requireFiles(this.source, this.app);
-    const { status, reports } = await runLint(this.source, this.app);
+    const { status, reports } = await runLint(this.source, this.app, await this.workspaceRoot());
     return gate(LintResult.from(status, reports), exitZero, (r) => r.summary());
   }
 
@@ -213,15 +226,15 @@ export class Pipeline {
       return TypecheckResult.skip(
         mode === TypecheckMode.off ? "--mode off" : "the app configures no mypy; --mode gate runs it anyway",
       );
-    const { packages } = await this.checkedProject();
-    const { status, reports } = await runTypecheck(
-      this.source,
-      this.app,
-      plan.mode,
-      plan.config,
-      this.groups,
+    const { packages, sync, python } = await this.project();
+    const { status, reports } = await runTypecheck(this.source, this.app, {
+      mode: plan.mode,
+      config: plan.config,
+      python,
+      sync,
       packages,
-    );
+      env: this.testEnv(),
+    });
     return gate(TypecheckResult.from(status, reports), exitZero, (r) => r.summary());
   }
 
@@ -235,7 +248,7 @@ export class Pipeline {
   @generate()
   async fix(): Promise<Changeset> {
     await requireFiles(this.source, this.app);
-    const run = await runFix(this.source, this.app);
+    const run = await runFix(this.source, this.app, await this.workspaceRoot());
     process.stderr.write(`${fixReport(run, this.app)}\n`);
     return this.source.withDirectory(this.app, run.fixed).changes(this.source);
   }
@@ -253,8 +266,9 @@ export class Pipeline {
     const asked = parsePythonVersion(pythonVersion);
     const needed = parseServices(this.services);
     const [version = asked] = matrixVersions(await this.checkedProject(), [asked], this.pyproject());
+    const { sync } = await this.project();
     return gate(
-      TestResult.from(await runTests(this.source, this.app, version, needed, this.groups)),
+      TestResult.from(await runTests(this.source, this.app, version, needed, sync, this.testEnv())),
       exitZero,
       (r) => r.failureText(),
     );
@@ -267,12 +281,12 @@ export class Pipeline {
     exitZero = false,
   ): Promise<MatrixResult> {
     const needed = parseServices(this.services);
-    const { versions } = await this.project();
+    const { versions, sync } = await this.project();
     const {
       runs,
       gate: verdict,
       reports,
-    } = await runMatrix(this.source, this.app, versions, this.threshold, needed, this.groups);
+    } = await runMatrix(this.source, this.app, versions, this.threshold, needed, sync, this.testEnv());
     return gate(MatrixResult.from(runs, verdict, reports), exitZero, (r) => r.failureText());
   }
 
@@ -483,13 +497,16 @@ export class Pipeline {
       ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
     });
     // every flag is checked first; then the project's own files decide the rest
-    const { versions, smokeCommand, packages } = await this.project();
+    const { versions, smokeCommand, packages, sync, python } = await this.project();
     const image = await this.locate();
     const { status, summary, reports } = await runCi({
       ...plan,
       versions,
       smokeCommand,
       packages,
+      sync,
+      python,
+      testEnv: this.testEnv(),
       ...("skipped" in image ? { imageSkipped: image.skipped } : { image }),
     });
     const run = CiRun.from(status.passed, summary, JSON.stringify(status), reports, status.diffCoverage);
@@ -513,15 +530,42 @@ export class Pipeline {
 
   /**
    * What the project's own files decide, with the flags that override them: the test matrix, the smoke command
-   * ("" when neither says one: the smoke run then fails saying so) and the packages mypy checks.
+   * ("" when neither says one: the smoke run then fails saying so), the packages mypy checks and the Python it
+   * runs on, and how the environment is synced (from a workspace's lock for a member).
    */
-  private async project(): Promise<{ versions: string[]; smokeCommand: string; packages: string[] }> {
+  private async project(): Promise<{
+    versions: string[];
+    smokeCommand: string;
+    packages: string[];
+    sync: SyncSpec;
+    python: { version: string; from: string };
+  }> {
     const project = await this.checkedProject();
+    const workspace = await readWorkspace(this.source, this.app, project);
+    const pinned = await readPinnedPython(this.source, workspace.root);
+    const [lowest = ""] = matrixVersions(project, [], this.pyproject());
     return {
       packages: project.packages,
       versions: matrixVersions(project, this.pythonVersions, this.pyproject()),
       smokeCommand: this.smokeCommand || (importCheck(project) ?? ""),
+      sync: {
+        ...(workspace.member === undefined ? {} : { root: workspace.root, member: workspace.member }),
+        groups: this.groups,
+        extras: this.extras,
+      },
+      python: pinned ?? { version: lowest, from: "requires-python's lowest" },
     };
+  }
+
+  /** The folder holding the app's lock: its workspace's root for a member, else the app's own folder. */
+  private async workspaceRoot(): Promise<string> {
+    return (await readWorkspace(this.source, this.app, await this.checkedProject())).root;
+  }
+
+  /** What the tests and the type check are given: `--env` (service references resolved) and `--env-file`. */
+  private testEnv(): TestEnv {
+    const vars = parseTestEnv(this.env, parseServices(this.services));
+    return { vars, ...(this.envFile ? { file: this.envFile } : {}) };
   }
 
   /** The project's Dockerfile and build context, or why it has none. */
@@ -573,6 +617,7 @@ export class Pipeline {
       services: parseServices(this.services),
       severities: parseSeverities(this.severities),
       groups: this.groups,
+      extras: this.extras,
       platforms: this.platforms,
     };
   }

@@ -90,8 +90,10 @@ export type Scenario = {
   mypyFiles?: Record<string, string | null>;
   /** mypy's run in the type check: `-O json` stdout (default none: clean), exit code (default 0), stderr */
   mypy?: { stdout?: string; exit?: number; stderr?: string };
-  /** the type check's install exec (uv sync, then mypy) fails with this stderr */
+  /** the type check's sync or mypy install fails with this stderr (its exec fails) */
   mypyInstallFails?: string;
+  /** the `.python-version` at the project's root; absent: none */
+  pythonVersionFile?: string;
 };
 
 const SAMPLE_APP_ONLY = "3.14\nsample-app==0.1.0\n";
@@ -130,9 +132,8 @@ const isTestRun = (chain: Chain) =>
 const isCombine = (chain: Chain) => execs(chain).some((a) => (a[2] ?? "").includes("coverage combine"));
 const isTrivy = (chain: Chain) => execs(chain).some((a) => a[0] === "trivy");
 const lastExec = (chain: Chain): string[] => execs(chain).at(-1) ?? [];
-const isMypyRun = (chain: Chain) => lastExec(chain).includes("mypy") && lastExec(chain).includes("-O");
-const isMypyInstall = (chain: Chain) =>
-  execs(chain).some((a) => a.some((arg) => arg.includes("pip install") && arg.includes("mypy==")));
+/** The type check's one exec (stages/typecheck.ts typecheckScript): sync, mypy installed, mypy run. */
+const isMypyRun = (chain: Chain) => (lastExec(chain)[2] ?? "").includes("mypy -O json");
 
 const MYPY_CONFIG_NAMES = ["mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"];
 /** The mypy config file a source path names (`sample-app/setup.cfg` -> setup.cfg), if it names one. */
@@ -213,6 +214,7 @@ export function scenario(s: Scenario = {}): Resolver {
 
     if (field === "exists") {
       if (String(args.path).endsWith("uv.lock")) return s.lock ?? false;
+      if (String(args.path).endsWith(".python-version")) return s.pythonVersionFile !== undefined;
       if (/(^|\/)Dockerfile$/.test(String(args.path)))
         return (s.dockerfiles ?? ["Dockerfile"]).includes(String(args.path));
       const name = execs(chain).length === 0 ? mypyConfigName(args.path) : undefined;
@@ -223,16 +225,19 @@ export function scenario(s: Scenario = {}): Resolver {
       return s.gitConfig;
     }
     if (field === "contents" && execs(chain).length === 0) {
-      const name = mypyConfigName(find(chain, "file").at(-1)?.args.path);
+      const path = String(find(chain, "file").at(-1)?.args.path);
+      if (path.endsWith(".python-version")) return s.pythonVersionFile ?? "";
+      const name = mypyConfigName(path);
       if (name !== undefined) return mypyFileText(s, name) ?? "";
     }
-    if (isMypyInstall(chain) && s.mypyInstallFails) {
-      throw execError({ exitCode: 1, stderr: s.mypyInstallFails, cmd: ["sh", "-c", "…"] });
-    }
-    if (isMypyRun(chain)) {
-      if (field === "stdout") return s.mypy?.stdout ?? "";
-      if (field === "stderr") return s.mypy?.stderr ?? "";
-      if (field === "exitCode") return s.mypy?.exit ?? 0;
+    if (isMypyRun(chain) && field === "contents") {
+      if (s.mypyInstallFails) {
+        throw execError({ exitCode: 97, stderr: s.mypyInstallFails, cmd: ["sh", "-c", "…"] });
+      }
+      const name = find(chain, "file").at(-1)?.args.path;
+      if (name === "mypy.json") return s.mypy?.stdout ?? "";
+      if (name === "mypy-stderr.txt") return s.mypy?.stderr ?? "";
+      if (name === "mypy-exit-code") return `${s.mypy?.exit ?? 0}\n`;
     }
     if (field === "plaintext") return s.secret ?? "fake-secret-value";
 

@@ -19,6 +19,7 @@ const settings: PipelineSettings = {
   smokeExpect: "5",
   services: [],
   groups: [],
+  extras: [],
   severities: ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"],
   platforms: [],
 };

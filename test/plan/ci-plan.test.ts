@@ -26,6 +26,8 @@ import { envOf, SCENARIO_SHA, type Scenario, scenario, upstream, versionOf } fro
 import { warningsOnStderr } from "../helpers/stderr.js";
 import { throughMergedReports } from "./combined-coverage.js";
 
+/** `${NAME}` as --env takes it: a service variable's reference. */
+const ref = (name: string) => ["$", "{", name, "}"].join("");
 const startEngine = enginesPerTest();
 
 async function runCi(
@@ -470,7 +472,9 @@ describe("ci's plan: the type check and the tests' service containers", () => {
       ),
     ].sort();
   const mypyRuns = (engine: Engine) =>
-    definitions(engine).filter((d) => (execs(JSON.parse(d) as Chain).at(-1) ?? []).includes("mypy"));
+    definitions(engine).filter((d) =>
+      ((execs(JSON.parse(d) as Chain).at(-1) ?? [])[2] ?? "").includes("mypy -O json"),
+    );
   // the sample's requires-python and free-threading classifier, without its [tool.mypy]: the same matrix
   const NO_MYPY = {
     mypyFiles: {
@@ -489,7 +493,10 @@ describe("ci's plan: the type check and the tests' service containers", () => {
     expect(JSON.parse(run.status).failures).toBeUndefined(); // a green run has no failure lines
     expect(mypyRuns(engine)).toHaveLength(1);
     expect(JSON.parse(run.status).typecheck).toMatchObject({ passed: true, mode: "gate", errors: 0 });
-    expect(run.summary).toMatch(/\| Type check \| ✅ pass \| 0 errors \|/);
+    // on the lowest Python the sample's requires-python allows: it pins none in a .python-version
+    expect(run.summary).toMatch(
+      /\| Type check \| ✅ pass \| 0 errors · Python 3\.10 \(requires-python's lowest\) \|/,
+    );
   });
 
   it("runs nothing new for an app without mypy config: the same execs as with --typecheck off", async () => {
@@ -520,7 +527,7 @@ describe("ci's plan: the type check and the tests' service containers", () => {
     const reported = await runCi(findings, { typecheck: "report" });
     expect(reported.run.passed).toBe(true);
     expect(reported.run.summary).toMatch(
-      /\| Type check \| ⚠️ report only \| 2 errors, 1 note \(report only\) \|/,
+      /\| Type check \| ⚠️ report only \| 2 errors, 1 note \(report only\) · Python 3\.10 /,
     );
   });
 
@@ -563,6 +570,46 @@ describe("ci's plan: the type check and the tests' service containers", () => {
     expect(combine.some((c) => find(c, "withServiceBinding").length > 0)).toBe(false);
     expect(JSON.parse(run.status).services).toEqual(["postgres"]);
     expect(run.summary).toContain("Services: <code>postgres</code> (one instance per Python version)");
+  });
+
+  it("gives --env (a service's URL under the project's own name) and --env-file to the tests and mypy only", async () => {
+    const plaintext = "SECRET_KEY=thisIsTheEnvFileValue0123";
+    const { engine } = await runCi(
+      { secret: plaintext },
+      {
+        services: ["postgres"],
+        env: [`APP_DB_URL=${ref("DATABASE_URL")}`, "MODE=test"],
+        envFile: secretId("TEST_ENV"),
+      },
+    );
+    const given = (c: Chain) => envOf(c, "APP_DB_URL") !== undefined;
+    const runs = testRuns(engine);
+    expect(runs.length).toBe(6);
+    const mypy = containersWith(engine, (c) => (execs(c).at(-1)?.[2] ?? "").includes("mypy -O json"));
+    expect(mypy.length).toBeGreaterThan(0);
+    for (const c of [...runs, ...mypy]) {
+      expect(envOf(c, "APP_DB_URL")).toBe("postgresql://postgres:postgres@postgres:5432/test");
+      expect(envOf(c, "MODE")).toBe("test");
+      const file = find(c, "withMountedSecret").find((m) => m.args.path === "/run/pipeline/test.env");
+      expect(isSecret(file?.args.source)).toBe(true);
+      // the script reads it itself: its values are in no definition
+      expect(execs(c).at(-1)?.[2]).toContain("set -a; . /run/pipeline/test.env; set +a");
+    }
+    expect(JSON.stringify(allChains(engine))).not.toContain("thisIsTheEnvFileValue");
+    // lint, the combine, the image: none of them
+    const elsewhere = allChains(engine).filter(
+      (c) => given(c) && !execs(c).some((a) => /--junitxml|mypy -O json/.test(a[2] ?? "")),
+    );
+    expect(elsewhere).toEqual([]);
+  });
+
+  it("refuses an --env that names no service's variable, or a variable the pipeline's tools use", async () => {
+    await expect(runCi({}, { env: [`APP_DB_URL=${ref("DATABASE_URL")}`] })).rejects.toThrow(
+      `--env APP_DB_URL names ${ref("DATABASE_URL")}, which no service gives. Expected one of the services' variables: none: no --services given.`,
+    );
+    await expect(runCi({}, { env: ["UV_INDEX_URL=https://x"] })).rejects.toThrow(
+      "--env cannot set UV_INDEX_URL: the pipeline's own tools use it.",
+    );
   });
 
   it("reports a service that never became ready as such, not as failed tests, and fails the run", async () => {

@@ -78,6 +78,10 @@ const CASES: {
   gate?: number;
   /** mypy's targets: its config's own when it names files or packages ([]), else the packages; absent: no mypy config, no run */
   mypy?: string[];
+  /** the Python mypy runs on: the root's .python-version, else the lowest leg */
+  mypyPython?: string;
+  /** a workspace member: the workspace root (relative to the fixture's root) and the member's project name */
+  workspace?: { root: string; member: string };
 }[] = [
   {
     name: "attrs",
@@ -117,6 +121,7 @@ const CASES: {
   {
     name: "litestar (>=3.11, fail_under 50)",
     mypy: [],
+    mypyPython: "3.11",
     gate: 50,
     root: "litestar",
     app: ".",
@@ -176,8 +181,10 @@ const CASES: {
     image: true,
   },
   {
-    name: "full-stack-fastapi-template backend (member, >=3.14)",
+    name: "full-stack-fastapi-template backend (member, >=3.14, root .python-version 3.14)",
     mypy: ["-p", "app"],
+    mypyPython: "3.14",
+    workspace: { root: ".", member: "app" },
     root: "full-stack-fastapi-template/workspace",
     app: "backend",
     legs: ["3.14"],
@@ -188,6 +195,7 @@ const CASES: {
     name: "pydantic-ai's pydantic_graph (member)",
     root: "pydantic-ai/workspace",
     app: "pydantic_graph",
+    workspace: { root: ".", member: "pydantic-graph" },
     legs: GIL_FROM(10),
     imports: "import pydantic_graph",
     image: false,
@@ -196,6 +204,7 @@ const CASES: {
     name: "mcp-python-sdk's mcp-types (member)",
     root: "mcp-python-sdk/workspace",
     app: "src/mcp-types",
+    workspace: { root: ".", member: "mcp-types" },
     legs: GIL_FROM(10),
     imports: "import mcp_types",
     image: false,
@@ -203,54 +212,77 @@ const CASES: {
 ];
 
 describe("ci with no flags on real projects' own files", () => {
-  it.each(CASES)("$name", async ({ root, app, legs, imports, image, gate = 0, mypy }) => {
-    const engine = await startEngine(project(join(PROJECTS, root), app));
-    const run = (await callPipeline(
-      engine,
-      "ciRun",
-      { exitZero: true },
-      { app, smokeCommand: "", smokeExpect: "" },
-    )) as {
-      status: string;
-    };
-    const status = JSON.parse(run.status);
-    // mypy only where the project configures it, on its own targets or its packages, never on "."
-    const mypyRuns = engine.queries
-      .map((q) => execs(q).at(-1) ?? [])
-      .filter((a) => a.includes("mypy") && a.includes("-O"));
-    expect(mypyRuns.length > 0 ? mypyRuns[0]?.slice(7) : undefined).toEqual(mypy);
-    // the gate is the project's own figure, or none (a workspace member's config is its own folder's, for now)
-    expect(status.gate.threshold).toBe(gate);
-    const tests = engine.queries.filter((q) => execs(q).some((a) => (a[2] ?? "").includes("--junitxml")));
-    expect([...new Set(tests.map(versionOf))].sort()).toEqual(legs);
-    for (const q of tests) {
-      const script = execs(q).at(-1)?.[2] ?? "";
-      // the project's own default groups, and pytest-cov brought where the environment has none
-      expect(script).toContain(
-        'uv sync $(test -f uv.lock && echo --locked) && { uv run --no-sync python -c "import pytest_cov"',
+  it.each(CASES)(
+    "$name",
+    async ({ root, app, legs, imports, image, gate = 0, mypy, mypyPython = "3.10", workspace }) => {
+      const engine = await startEngine(project(join(PROJECTS, root), app));
+      const run = (await callPipeline(
+        engine,
+        "ciRun",
+        { exitZero: true },
+        { app, smokeCommand: "", smokeExpect: "" },
+      )) as {
+        status: string;
+      };
+      const status = JSON.parse(run.status);
+      // mypy only where the project configures it, on its own targets or its packages, never on "."
+      const mypyRuns = engine.queries.filter((q) => (execs(q).at(-1)?.[2] ?? "").includes("mypy -O json"));
+      const command = /uv run --no-sync mypy -O json --no-error-summary ?(.*) > \/out\/mypy\.json/.exec(
+        execs(mypyRuns[0] ?? []).at(-1)?.[2] ?? "",
       );
-      expect(script).toContain("pytest-cov==7.1.0");
-    }
-    if (!image) {
-      expect(status.skipped).toContainEqual({
-        stage: "build",
-        reason: expect.stringMatching(/^no Dockerfile \(looked for /),
-      });
-      expect(engine.queries.some((q) => find(q, "dockerBuild").length > 0)).toBe(false);
-    }
-    // the smoke run an image of it gets: an import check from its build configuration or layout
-    const built = image
-      ? status
-      : JSON.parse(
-          (
-            (await callPipeline(
-              await startEngine(project(join(PROJECTS, root), app, ["Dockerfile"])),
-              "ciRun",
-              { exitZero: true },
-              { app, smokeCommand: "", smokeExpect: "" },
-            )) as { status: string }
-          ).status,
+      expect(command ? command[1]?.split(" ").filter((a) => a !== "") : undefined).toEqual(mypy);
+      // on the project's pinned Python (its root's .python-version), else the lowest its requires-python allows
+      if (mypy !== undefined)
+        expect(execs(mypyRuns[0] ?? [])[0]).toEqual(["uv", "python", "install", mypyPython]);
+      // the gate is the project's own figure, or none (a workspace member's config is its own folder's, for now)
+      expect(status.gate.threshold).toBe(gate);
+      const tests = engine.queries.filter((q) => execs(q).some((a) => (a[2] ?? "").includes("--junitxml")));
+      expect([...new Set(tests.map(versionOf))].sort()).toEqual(legs);
+      // a member is synced from its workspace's lock: the root mounted, the member's folder the workdir
+      const sync = workspace
+        ? `uv sync --package ${workspace.member} $(test -f /src/uv.lock && echo --locked)`
+        : "uv sync $(test -f uv.lock && echo --locked)";
+      for (const q of [...tests, ...mypyRuns]) {
+        const script = execs(q).at(-1)?.[2] ?? "";
+        // the project's own default groups, and pytest-cov brought where the environment has none
+        expect(script).toContain(`${sync} && `);
+        expect(find(q, "withMountedDirectory").at(-1)?.args.path).toBe(
+          workspace ? "/src" : `/src${app === "." ? "" : `/${app}`}`,
         );
-    expect(built.smoke.command).toBe(`python -c '${imports}'`);
-  });
+        expect(find(q, "withWorkdir").at(-1)?.args.path).toBe(app === "." ? "/src" : `/src/${app}`);
+      }
+      for (const q of tests) expect(execs(q).at(-1)?.[2]).toContain("pytest-cov==7.1.0");
+      // ruff, too, sees the workspace's configuration above a member
+      const ruff = engine.queries.filter((q) =>
+        execs(q).some((a) => a.includes("check") && a.includes("--output-format=json")),
+      );
+      expect(ruff.length).toBeGreaterThan(0);
+      for (const q of ruff) {
+        expect(find(q, "withMountedDirectory").at(-1)?.args.path).toBe(
+          workspace ? "/src" : `/src${app === "." ? "" : `/${app}`}`,
+        );
+      }
+      if (!image) {
+        expect(status.skipped).toContainEqual({
+          stage: "build",
+          reason: expect.stringMatching(/^no Dockerfile \(looked for /),
+        });
+        expect(engine.queries.some((q) => find(q, "dockerBuild").length > 0)).toBe(false);
+      }
+      // the smoke run an image of it gets: an import check from its build configuration or layout
+      const built = image
+        ? status
+        : JSON.parse(
+            (
+              (await callPipeline(
+                await startEngine(project(join(PROJECTS, root), app, ["Dockerfile"])),
+                "ciRun",
+                { exitZero: true },
+                { app, smokeCommand: "", smokeExpect: "" },
+              )) as { status: string }
+            ).status,
+          );
+      expect(built.smoke.command).toBe(`python -c '${imports}'`);
+    },
+  );
 });

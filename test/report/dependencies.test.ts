@@ -1,9 +1,13 @@
 /** The image's distributions against the tested ones: what counts as a difference, and how it reads. */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   compareDistributions,
+  imageInstalls,
   LIST_DISTRIBUTIONS,
+  notTheSyncedPython,
   parseListing,
 } from "../../dagger/src/report/dependencies.js";
 import { findPython } from "../helpers/python.js";
@@ -68,5 +72,56 @@ describe.skipIf(!python.ok)("LIST_DISTRIBUTIONS on a real interpreter", () => {
     expect(lines.length).toBeGreaterThan(0);
     expect(lines).toEqual([...lines].sort());
     for (const name of parsed.distributions.keys()) expect(name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+  });
+});
+
+describe("imageInstalls: the extras a Dockerfile installs, or why its image cannot be compared", () => {
+  const read = (path: string) => readFileSync(join(import.meta.dirname, "../..", path), "utf8");
+
+  it.each([
+    // uv sync --locked --no-dev --no-editable, across continuation lines, in both branches of an if
+    ["Dockerfile", []],
+    // uv sync --frozen --no-cache
+    ["test/fixtures/projects/uv-fastapi-example/Dockerfile", []],
+    ["test/fixtures/projects/full-stack-fastapi-template/workspace/backend/Dockerfile", []],
+  ])("%s installs no extras", (path, extras) => {
+    expect(imageInstalls(read(path))).toEqual({ extras });
+  });
+
+  it("reads uv's --extra and --all-extras, and pip's .[a,b]", () => {
+    expect(imageInstalls("RUN uv sync --locked --extra postgres \\\n    --extra=redis --no-dev\n")).toEqual({
+      extras: ["postgres", "redis"],
+    });
+    expect(imageInstalls("RUN uv sync --all-extras --extra x\n")).toEqual({ extras: ["*"] });
+    expect(imageInstalls("run pip install --no-deps '.[api, cli]'\n")).toEqual({ extras: ["api", "cli"] });
+    // a comment or an ENV line is no install
+    expect(imageInstalls("# RUN uv sync --extra x\nENV X='uv sync --extra y'\n")).toEqual({ extras: [] });
+  });
+
+  it("names an install from a URL, which no lock describes", () => {
+    expect(imageInstalls("RUN pip install git+https://github.com/o/r@main\n")).toEqual({
+      extras: [],
+      cannotCompare: "the image installs from a URL (git+https://github.com/o/r@main)",
+    });
+    expect(
+      imageInstalls("RUN pip install --no-cache-dir 'https://example.com/app.whl'\n").cannotCompare,
+    ).toBe("the image installs from a URL (https://example.com/app.whl)");
+  });
+});
+
+describe("notTheSyncedPython", () => {
+  it("names an image whose python holds none of the project's distributions", () => {
+    expect(
+      notTheSyncedPython(listing("3.12\npip==25.0"), listing("3.12\nfastapi==0.115.0\napp==0.1.0")),
+    ).toBe(
+      "the image's python holds none of the 2 distributions of the project's environment: it is not the environment the Dockerfile installed into (is its venv on PATH?)",
+    );
+  });
+
+  it("compares when one distribution is shared, or when the project has none", () => {
+    expect(
+      notTheSyncedPython(listing("3.12\nfastapi==0.110.0"), listing("3.12\nfastapi==0.115.0")),
+    ).toBeUndefined();
+    expect(notTheSyncedPython(listing("3.12\npip==25.0"), listing("3.12\npip==24.0"))).toBeUndefined();
   });
 });

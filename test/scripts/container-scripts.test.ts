@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCoverageJson } from "../../dagger/src/report/coverage.js";
 import { judgeAttempt } from "../../dagger/src/report/pytest.js";
 import { combineScript } from "../../dagger/src/stages/matrix.js";
+import { DEFAULT_SYNC } from "../../dagger/src/stages/python.js";
 import { NO_PYTEST, PROBE, SYNC_FAILED, testScript } from "../../dagger/src/stages/tests.js";
 import { findPython } from "../helpers/python.js";
 
@@ -239,15 +240,19 @@ describe.skipIf(skipReason !== "")("the combine script (combineScript) under das
     const combine = join(root, `${name}-out`);
     mkdirSync(combine, { recursive: true });
     writeFileSync(join(combine, ".coverage.3.11"), readFileSync(join(leg.out, ".coverage.3.11")));
-    const r = spawnSync("dash", ["-c", combineScript([], threshold).replaceAll("/combine", combine)], {
-      cwd: app,
-      encoding: "utf8",
-      env: {
-        PATH: `${join(root, "bin")}:/usr/bin:/bin`,
-        HOME: root,
-        COVERAGE_FILE: join(combine, ".coverage"),
+    const r = spawnSync(
+      "dash",
+      ["-c", combineScript(DEFAULT_SYNC, threshold).replaceAll("/combine", combine)],
+      {
+        cwd: app,
+        encoding: "utf8",
+        env: {
+          PATH: `${join(root, "bin")}:/usr/bin:/bin`,
+          HOME: root,
+          COVERAGE_FILE: join(combine, ".coverage"),
+        },
       },
-    });
+    );
     return { r, read: (file: string) => readFileSync(join(combine, file), "utf8") };
   }
 

@@ -7,9 +7,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  ancestors,
   importCheck,
+  isMember,
   layoutPackages,
   matrixVersions,
+  pinnedPython,
   readPyproject,
 } from "../../dagger/src/settings/project.js";
 
@@ -190,5 +193,64 @@ describe("edges the mutation run found untested", () => {
     const unnamed = pyproject(["[project]", 'name = "2fa-service"']);
     expect(unnamed.packages).toEqual([]);
     expect(layoutPackages(unnamed, ["src/twofa/__init__.py"])).toEqual(["twofa"]);
+  });
+});
+
+describe("uv workspaces: which folder holds the lock", () => {
+  const root = (path: string) => project(path).workspace;
+
+  it("reads [tool.uv.workspace] from the real workspaces' root files", () => {
+    expect(root("full-stack-fastapi-template/workspace/pyproject.toml")).toEqual({
+      members: ["backend"],
+      exclude: [],
+    });
+    expect(root("mcp-python-sdk/workspace/pyproject.toml")?.members).toContain("examples/servers/*");
+    expect(root("starlette/pyproject.toml")).toBeUndefined();
+  });
+
+  it.each([
+    // each real member against its workspace's own globs
+    ["full-stack-fastapi-template/workspace/pyproject.toml", "backend", true],
+    ["mcp-python-sdk/workspace/pyproject.toml", "src/mcp-types", true],
+    ["mcp-python-sdk/workspace/pyproject.toml", "examples/servers/simple-tool", true],
+    // `*` stays within one folder
+    ["mcp-python-sdk/workspace/pyproject.toml", "examples/servers/a/b", false],
+    ["mcp-python-sdk/workspace/pyproject.toml", "src/mcp", false],
+    ["pydantic-ai/workspace/pyproject.toml", "pydantic_graph", true],
+    ["pydantic-ai/workspace/pyproject.toml", "pydantic_graphs", false],
+  ])("%s takes %s: %s", (path, member, expected) => {
+    expect(isMember(root(path) ?? { members: [], exclude: [] }, member)).toBe(expected);
+  });
+
+  it("leaves out what `exclude` names, and reads `**` across folders", () => {
+    const ws = { members: ["packages/*", "libs/**"], exclude: ["packages/legacy"] };
+    expect(isMember(ws, "packages/api")).toBe(true);
+    expect(isMember(ws, "packages/legacy")).toBe(false);
+    expect(isMember(ws, "libs/a/b")).toBe(true);
+    expect(isMember({ members: ["svc?"], exclude: [] }, "svc1")).toBe(true);
+    expect(isMember({ members: ["a.b"], exclude: [] }, "axb")).toBe(false);
+  });
+
+  it("walks the folders above an app, nearest first, up to the repository's root", () => {
+    expect(ancestors("services/api/app")).toEqual(["services/api", "services", "."]);
+    expect(ancestors("backend")).toEqual(["."]);
+    expect(ancestors(".")).toEqual([]);
+  });
+});
+
+describe("pinnedPython: the first version a .python-version names, as uv reads it", () => {
+  it.each([
+    ["3.14\n", "3.14"],
+    ["# the team's Python\n\n  3.12.4  \n3.13\n", "3.12.4"],
+    ["pypy@3.11\n", "pypy@3.11"],
+    ["\n# nothing\n", undefined],
+  ])("%j -> %s", (text, version) => {
+    expect(pinnedPython(text)).toBe(version);
+  });
+
+  it("reads the real projects' pins", () => {
+    const read = (path: string) => pinnedPython(readFileSync(join(PROJECTS, path), "utf8"));
+    expect(read("full-stack-fastapi-template/workspace/.python-version")).toBe("3.14");
+    expect(read("fastmcp/.python-version")).toBe("3.12");
   });
 });

@@ -14,6 +14,7 @@ import {
   parseGenericService,
   parseNotReady,
   parseServices,
+  parseTestEnv,
   REDIS_IMAGE,
 } from "../../dagger/src/settings/services.js";
 
@@ -240,5 +241,46 @@ describe("the readiness check's report", () => {
     expect(notReadyMessage({ service: "db", timeoutSeconds: 5, last: "x".repeat(1000) })).toHaveLength(
       "service db never became ready within 5s (last output: )".length + 300,
     );
+  });
+});
+
+/** `${NAME}` as --env takes it: a service variable's reference. */
+const ref = (name: string) => ["$", "{", name, "}"].join("");
+
+describe("parseTestEnv", () => {
+  const postgres = [KNOWN_SERVICES.postgres as never];
+
+  it("keeps values as written, resolving a service variable's reference only", () => {
+    expect(
+      parseTestEnv(
+        [
+          `DB=${ref("DATABASE_URL")}?sslmode=disable`,
+          `HOST=${ref("POSTGRES_HOST")}:${ref("POSTGRES_PORT")}`,
+          "KEY=a=b $HOME",
+          "EMPTY=",
+        ],
+        postgres,
+      ),
+    ).toEqual({
+      DB: "postgresql://postgres:postgres@postgres:5432/test?sslmode=disable",
+      HOST: "postgres:5432",
+      KEY: "a=b $HOME",
+      EMPTY: "",
+    });
+  });
+
+  it.each([
+    ["NOVALUE", "Invalid --env entry 'NOVALUE'. Expected NAME=value"],
+    ["1X=y", "Invalid --env entry '1X'. Expected NAME=value"],
+    ["A-B=y", "Invalid --env entry 'A-B'."],
+    ["PATH=/x", "--env cannot set PATH: the pipeline's own tools use it."],
+    ["PIPELINE_PROBE_OUT=/x", "--env cannot set PIPELINE_PROBE_OUT"],
+    ["COVERAGE_FILE=/x", "--env cannot set COVERAGE_FILE"],
+    [
+      `U=${ref("REDIS_URL")}`,
+      `--env U names ${ref("REDIS_URL")}, which no service gives. Expected one of the services' variables: DATABASE_URL, POSTGRES_HOST, POSTGRES_PORT.`,
+    ],
+  ])("refuses %s", (entry, message) => {
+    expect(() => parseTestEnv([entry], postgres)).toThrow(message);
   });
 });

@@ -6,12 +6,14 @@ import {
   inApp,
   parseAppPath,
   parseCommand,
+  parseExtras,
   parsePlatforms,
   parsePythonVersions,
   parseSeverities,
   parseSeverity,
   parseThreshold,
 } from "../../dagger/src/settings/validate.js";
+import { uvSync } from "../../dagger/src/stages/python.js";
 
 describe("input validation", () => {
   it("accepts the supported Python versions, trimmed and deduplicated", () => {
@@ -109,5 +111,36 @@ describe("an app at the repository root (--app .)", () => {
     expect(appName("Sample_App")).toBe("app");
     expect(appName("services/myApi")).toBe("app");
     expect(parseAppPath(".")).toBe(".");
+  });
+});
+
+describe("parseExtras", () => {
+  it("keeps extra names once, and * (all of them) alone", () => {
+    expect(parseExtras(["postgres", "redis", "postgres"])).toEqual(["postgres", "redis"]);
+    expect(parseExtras(["postgres", "*"])).toEqual(["*"]);
+    expect(parseExtras([])).toEqual([]);
+  });
+
+  it("refuses what is no extra name, naming it and the form", () => {
+    expect(() => parseExtras(["pg; rm -rf /"])).toThrow(
+      "Invalid extra 'pg; rm -rf /'. Expected an extra from the project's [project.optional-dependencies], e.g. postgres, or * for all of them.",
+    );
+  });
+});
+
+describe("uvSync: the sync line every Python stage runs", () => {
+  it("syncs the default groups, locked when a uv.lock exists", () => {
+    expect(uvSync()).toBe("uv sync $(test -f uv.lock && echo --locked)");
+  });
+
+  it("syncs a workspace member from the root's lock, with the groups and extras asked for", () => {
+    expect(
+      uvSync({ root: ".", member: "api", groups: ["testing"], extras: ["postgres"] }, ["--no-dev"]),
+    ).toBe(
+      "uv sync --package api --group testing --extra postgres --no-dev $(test -f /src/uv.lock && echo --locked)",
+    );
+    expect(uvSync({ root: "services", member: "api", groups: [], extras: ["*"] })).toBe(
+      "uv sync --package api --all-extras $(test -f /src/services/uv.lock && echo --locked)",
+    );
   });
 });

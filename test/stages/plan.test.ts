@@ -251,6 +251,7 @@ describe("deploy refuses bad input before pulling anything", () => {
     smokeExpect: "5",
     services: [],
     groups: [],
+    extras: [],
     severities: [],
     platforms: [],
   };

@@ -424,6 +424,7 @@ describe("checkDependencies", () => {
         dag.container().from("x").withExec(["true"]).withEnvVariable("B", "1"),
         source(),
         "sample-app",
+        "Dockerfile",
       ),
     );
     expect(status).toEqual({ passed: true, python: "3.14", count: 1, differences: [] });
@@ -454,7 +455,9 @@ describe("checkDependencies", () => {
     const check = async (distributions: { image?: string; tested?: string }) => {
       const engine = await startEngine(scenario({ distributions }));
       return engine.connect(() =>
-        checkDependencies(source().dockerBuild(), source(), "sample-app").catch((err: Error) => err.message),
+        checkDependencies(source().dockerBuild(), source(), "sample-app", "Dockerfile").catch(
+          (err: Error) => err.message,
+        ),
       );
     };
     expect(await check({ image: "" })).toBe(

@@ -86,6 +86,8 @@ describe("without services, nothing changes", () => {
       "mkdir -p /out",
       'if ! { uv sync $(test -f uv.lock && echo --locked) && { uv run --no-sync python -c "import pytest_cov" 2> /dev/null || uv pip install --python "$UV_PROJECT_ENVIRONMENT/bin/python" pytest-cov==7.1.0; }; } > /out/sync.log 2>&1; then cat /out/sync.log >&2; echo "uv sync failed for Python 3.12" >&2; exit 97; fi',
       'if ! uv run --no-sync python -c "import pytest" 2> /dev/null; then echo "pytest is not in the environment uv synced for Python 3.12" >&2; exit 95; fi',
+      // the env file, when --env-file mounted one (a no-op without)
+      "if [ -f /run/pipeline/test.env ]; then set -a; . /run/pipeline/test.env; set +a; fi",
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
       "PYTHONPATH=/opt/pipeline-probe${PYTHONPATH:+:$PYTHONPATH} PIPELINE_PROBE_OUT=/out/python-3.12.json COVERAGE_FILE=/out/.coverage.3.12 uv run --no-sync pytest -p no:cacheprovider -p pipeline_probe --junitxml=/out/junit-3.12.xml -o junit_suite_name=python-3.12 --cov --cov-report=xml:/out/coverage-3.12.xml --cov-report=term --cov-fail-under=0",
       "echo $? > /out/exit-code",

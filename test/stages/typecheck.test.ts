@@ -9,12 +9,14 @@ import { dag } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 import { TypecheckMode } from "../../dagger/src/report/mypy.js";
 import { MYPY_VERSION } from "../../dagger/src/settings/pins.js";
-import { UV_SYNC } from "../../dagger/src/stages/python.js";
+import { DEFAULT_SYNC, UV_SYNC } from "../../dagger/src/stages/python.js";
+import { SYNC_FAILED } from "../../dagger/src/stages/tests.js";
 import {
   mypyCommand,
   planTypecheck,
   runTypecheck,
   TYPECHECK_ENV,
+  typecheckScript,
 } from "../../dagger/src/stages/typecheck.js";
 import {
   allChains,
@@ -56,24 +58,25 @@ type Script = {
   files?: Record<string, string>;
 };
 
-const isMypyRun = (chain: Chain) => execs(chain).some((a) => a.includes("mypy") && a[0] === "uv");
+const isMypyRun = (chain: Chain) => execs(chain).some((a) => (a[2] ?? "").includes("mypy -O json"));
 
 function resolver(s: Script) {
   return (chain: Chain): unknown => {
     const { field, args } = leafOf(chain);
+    if (isMypyRun(chain) && field === "contents") {
+      if (s.installFails) {
+        throw execError({ exitCode: SYNC_FAILED, stderr: s.installFails, cmd: ["sh", "-c", "…"] });
+      }
+      const name = String(find(chain, "file").at(-1)?.args.path);
+      if (name === "mypy.json") return s.stdout ?? "";
+      if (name === "mypy-stderr.txt") return s.stderr ?? "";
+      if (name === "mypy-exit-code") return `${s.exit ?? 0}\n`;
+    }
     if (field === "exists" || field === "contents") {
       const path = String(field === "exists" ? args.path : find(chain, "file").at(-1)?.args.path);
       const name = path.replace(/^sample-app\//, "");
       const content = s.files?.[name];
       return field === "exists" ? content !== undefined : (content ?? "");
-    }
-    if (isMypyRun(chain)) {
-      if (s.installFails) {
-        throw execError({ exitCode: 2, stderr: s.installFails, cmd: ["sh", "-c", "…"] });
-      }
-      if (field === "stdout") return s.stdout ?? "";
-      if (field === "stderr") return s.stderr ?? "";
-      if (field === "exitCode") return s.exit ?? 0;
     }
     return defaultLeaf(chain);
   };
@@ -84,41 +87,52 @@ const source = () => dag.loadDirectoryFromID(directoryId() as never);
 async function typecheck(s: Script, mode = TypecheckMode.gate, app = "sample-app") {
   const engine = await startEngine(resolver(s));
   const run = await engine.connect(async () => {
-    const { status, reports } = await runTypecheck(source(), app, mode, {
-      file: "pyproject.toml",
-      keys: ["strict", "files"],
+    const { status, reports } = await runTypecheck(source(), app, {
+      mode,
+      config: { file: "pyproject.toml", keys: ["strict", "files"] },
+      python: { version: "3.12", from: ".python-version" },
     });
-    // the files the reports directory is built with, from its ID (the fake engine encodes the chain in it)
-    const built = find(chainOf(await reports.id()) ?? [], "withNewFile");
-    return {
-      status,
-      entries: built.map((c) => String(c.args.path)),
-      written: Object.fromEntries(built.map((c) => [String(c.args.path), c.args.contents])),
-    };
+    // what the reports directory is built from, from its ID (the fake engine encodes the chain in it)
+    const chain = chainOf(await reports.id()) ?? [];
+    const built = find(chain, "withNewFile");
+    return { status, chain, entries: built.map((c) => String(c.args.path)) };
   });
   const mypyRun = allChains(engine).find(isMypyRun) as Chain;
   return { engine, run, mypyRun };
 }
 
 describe("runTypecheck's plan", () => {
-  it("installs the pinned mypy into the app's synced environment in an exec of its own, then runs it", async () => {
+  it("syncs, adds the pinned mypy and runs it in one exec on the project's Python, its status judged", async () => {
     const { mypyRun, run } = await typecheck({});
-    expect(execs(mypyRun)).toEqual([
-      ["sh", "-c", `${UV_SYNC} && uv pip install --python ${TYPECHECK_ENV}/bin/python mypy==${MYPY_VERSION}`],
-      // the app's config names its files: no target on the command line to override them
-      ["uv", "run", "--no-sync", "mypy", "-O", "json", "--no-error-summary"],
-    ]);
-    const [install, check] = find(mypyRun, "withExec");
-    // the install must fail as an exec error (never cached); mypy's own exit code is accepted and judged
-    expect(install?.args.expect).toBeUndefined();
-    expect(check?.args.expect).toBe("ANY");
-    // in the app's folder, with the base image's interpreter: nothing lives in a volume that can vanish
-    expect(find(mypyRun, "withWorkdir").at(-1)?.args.path).toBe("/src/sample-app");
-    expect(envOf(mypyRun, "UV_PYTHON_PREFERENCE")).toBe("only-system");
+    const [install, check] = execs(mypyRun);
+    // the project's pinned Python, installed by uv like a matrix leg's
+    expect(install).toEqual(["uv", "python", "install", "3.12"]);
+    expect(envOf(mypyRun, "UV_PYTHON")).toBe("3.12+gil");
+    expect(envOf(mypyRun, "UV_PYTHON_PREFERENCE")).toBe("only-managed");
     expect(envOf(mypyRun, "UV_PROJECT_ENVIRONMENT")).toBe(TYPECHECK_ENV);
+    // the app's config names its files: no target on the command line to override them
+    expect(check).toEqual([
+      "sh",
+      "-c",
+      typecheckScript(DEFAULT_SYNC, mypyCommand({ file: "pyproject.toml", keys: ["files"] })),
+    ]);
+    expect(check?.[2]).toContain(
+      `${UV_SYNC} && uv pip install --python "$UV_PROJECT_ENVIRONMENT/bin/python" mypy==${MYPY_VERSION}`,
+    );
+    expect(check?.[2]).toContain("uv run --no-sync mypy -O json --no-error-summary > /out/mypy.json");
+    // a failed sync fails the exec (never cached); mypy's own exit code is recorded and judged
+    expect(find(mypyRun, "withExec").at(-1)?.args.expect).toBeUndefined();
+    expect(find(mypyRun, "withWorkdir").at(-1)?.args.path).toBe("/src/sample-app");
     expect(JSON.stringify(find(mypyRun, "withMountedDirectory"))).toContain('"path":"sample-app"');
-    expect(run.status).toEqual({ passed: true, mode: "gate", errors: 0, findings: [] });
-    expect(run.entries).toEqual(["mypy.json", "mypy-stderr.txt", "mypy-exit-code"]);
+    expect(run.status).toEqual({
+      passed: true,
+      mode: "gate",
+      errors: 0,
+      findings: [],
+      python: "3.12 (.python-version)",
+    });
+    // mypy's own output is kept as it came, without the sync log
+    expect(find(run.chain, "withoutFiles").at(-1)?.args.paths).toEqual(["sync.log"]);
   });
 
   it("checks the app's folder when its config names no files", () => {
@@ -137,8 +151,6 @@ describe("runTypecheck's plan", () => {
       "src/x.py:17 error",
     ]);
     expect(run.status.error).toBeUndefined();
-    // mypy's own output is kept as it came: its JSON lines, its stderr, its exit code
-    expect(run.written).toEqual({ "mypy.json": stdout, "mypy-stderr.txt": "", "mypy-exit-code": "1\n" });
   });
 
   it("names findings relative to an app at the repository's root too", async () => {
@@ -181,7 +193,7 @@ describe("runTypecheck's plan", () => {
       mode: "gate",
       errors: 0,
       findings: [],
-      error: "mypy could not run: exit code: 2: error: Failed to fetch: `https://pypi.org/simple/mypy/`",
+      error: `mypy could not run on Python 3.12: exit code: ${SYNC_FAILED}: error: Failed to fetch: \`https://pypi.org/simple/mypy/\``,
     });
     expect(run.entries).toEqual(["mypy-error.txt"]);
   });

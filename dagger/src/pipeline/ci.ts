@@ -114,7 +114,9 @@ function imageStages(plan: CiPlan, image: ImageSource) {
   const dependencies = built<Compared>(
     () =>
       settle<Compared>(
-        checkDependencies(native, plan.source, plan.app).then((status) => ({ status })),
+        checkDependencies(native, plan.source, plan.app, image.dockerfile, plan.sync).then((status) => ({
+          status,
+        })),
         (error) => ({ error }),
       ),
     {},
@@ -145,7 +147,7 @@ async function gather(
   // no Dockerfile: nothing to build, run or scan, and nothing of it waited for
   const image = plan.image ? imageStages(plan, plan.image) : undefined;
   const measured = Promise.all([
-    runMatrix(plan.source, plan.app, plan.versions, plan.threshold, plan.services, plan.groups),
+    runMatrix(plan.source, plan.app, plan.versions, plan.threshold, plan.services, plan.sync, plan.testEnv),
     changes,
   ]).then(async ([matrix, changed]) => ({ matrix, diff: await measureChanges(plan, matrix, changed) }));
   // off (the default for an app that configures no mypy) starts no container at all
@@ -156,17 +158,24 @@ async function gather(
   ).then(({ mode, config }) =>
     mode === TypecheckMode.off
       ? undefined
-      : runTypecheck(plan.source, plan.app, mode, config, plan.groups, plan.packages),
+      : runTypecheck(plan.source, plan.app, {
+          mode,
+          config,
+          python: plan.python ?? { version: plan.versions[0] ?? "", from: "the matrix" },
+          sync: plan.sync,
+          ...(plan.testEnv ? { env: plan.testEnv } : {}),
+          ...(plan.packages ? { packages: plan.packages } : {}),
+        }),
   );
   const [failed, lint, typechecked, { matrix, diff }, smoked, scanned, locked, compared, read] =
     await Promise.all([
       image?.buildError,
-      runLint(plan.source, plan.app),
+      runLint(plan.source, plan.app, plan.sync.root),
       typecheck,
       measured,
       image?.smoke,
       image?.scan ?? ({} as Scanned),
-      plan.source.exists(inApp(plan.app, "uv.lock")),
+      plan.source.exists(inApp(plan.sync.root ?? plan.app, "uv.lock")),
       image?.dependencies ?? ({} as Compared),
       image?.facts,
     ]);
@@ -285,7 +294,7 @@ export async function runCi(
   plan: CiPlan,
 ): Promise<{ status: CiStatus; summary: string; reports: Directory }> {
   const { gathered, built, scan, reports } = await gather(plan);
-  const judged = judge(gathered, plan);
+  const judged = judge(gathered, { ...plan, lockFolder: plan.sync.root ?? plan.app });
   let status = await publish(plan, judged.status, judged.gatesPassed, built, scan);
   if (!plan.comment && plan.commentSkipped) {
     status = { ...status, skipped: [...status.skipped, { stage: "comment", reason: plan.commentSkipped }] };

@@ -58,14 +58,14 @@ export type Judged = { status: CiStatus; gatesPassed: boolean };
  */
 export function judge(
   g: Gathered,
-  run: { app: string; failOn?: string; runUrl?: string; sha?: string; branch?: string },
+  run: { app: string; lockFolder?: string; failOn?: string; runUrl?: string; sha?: string; branch?: string },
 ): Judged {
   const skipped: Skip[] = [];
   const errors: string[] = [];
   const warnings = [...g.warnings];
   if (!g.locked) {
     warnings.push(
-      `no uv.lock: dependencies resolved at run time (run \`uv lock\` in ${run.app} and commit uv.lock so every run tests the same versions)`,
+      `no uv.lock: dependencies resolved at run time (run \`uv lock\` in ${run.lockFolder ?? run.app} and commit uv.lock so every run tests the same versions)`,
     );
   }
   if (g.imageFacts && !g.imageFacts.nonRoot) {

@@ -21,6 +21,7 @@ import {
   type RegistryAuth,
   requireAuth,
 } from "../stages/publish.js";
+import type { SyncSpec, TestEnv } from "../stages/python.js";
 import { planSigner, type Signer } from "../stages/sign.js";
 
 /** Everything one `ci` run was asked to do, validated before any container starts. */
@@ -32,8 +33,12 @@ export type CiPlan = {
   threshold: number | undefined;
   /** the service containers every test container gets, one instance per leg; empty: none */
   services: ServiceSpec[];
-  /** dependency groups synced besides the project's default groups */
-  groups: string[];
+  /** how the app's environment is synced: the workspace's lock for a member, the groups and extras asked for */
+  sync: SyncSpec;
+  /** the variables and env file the tests and the type check get; absent: none */
+  testEnv?: TestEnv;
+  /** the Python mypy runs on, and why that one; absent: the first matrix version */
+  python?: { version: string; from: string };
   /** the type check's mode as asked; undefined: gate when the app configures mypy, else off */
   typecheck?: TypecheckMode;
   /** the project's packages, mypy's target when its config names none; empty: the app's folder */
@@ -116,7 +121,7 @@ export function planCi(
     versions: settings.versions,
     threshold: settings.threshold,
     services: settings.services,
-    groups: settings.groups,
+    sync: { groups: settings.groups, extras: settings.extras },
     ...(typecheck ? { typecheck } : {}),
     smokeCommand: settings.smokeCommand,
     smokeExpect: settings.smokeExpect,

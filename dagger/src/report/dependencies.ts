@@ -56,3 +56,45 @@ export function compareDistributions(image: Listing, tested: Listing): string[] 
   }
   return lines;
 }
+
+/** What a Dockerfile installs that decides the comparison: the extras it syncs, or why it cannot be compared. */
+export type ImageInstalls = { extras: string[]; cannotCompare?: string };
+
+/**
+ * The extras a Dockerfile's `RUN` instructions install (`uv sync --extra NAME`, `--all-extras` as "*",
+ * `pip install '.[a,b]'`), and whether it installs from a URL (`git+…`, `https://…`), which no lock of the
+ * project describes: that image is not compared.
+ */
+export function imageInstalls(dockerfile: string): ImageInstalls {
+  const runs = dockerfile
+    .replace(/\\\r?\n/g, " ")
+    .split(/\r?\n/)
+    .filter((line) => /^\s*RUN\b/i.test(line));
+  const extras = new Set<string>();
+  for (const run of runs) {
+    if (/\buv\s+sync\b[^;&|]*--all-extras\b/.test(run)) extras.add("*");
+    for (const m of run.matchAll(/\buv\s+sync\b[^;&|]*/g)) {
+      for (const e of m[0].matchAll(/--extra[=\s]+([A-Za-z0-9._-]+)/g)) extras.add(e[1] as string);
+    }
+    for (const m of run.matchAll(/\bpip\s+install\b[^;&|]*/g)) {
+      const url = /(?:^|\s)['"]?((?:git\+|https?:\/\/)[^\s'"]+)/.exec(m[0].slice("pip install".length));
+      if (url)
+        return { extras: [], cannotCompare: `the image installs from a URL (${url[1]?.slice(0, 120)})` };
+      for (const e of m[0].matchAll(/\.\[([A-Za-z0-9._,\s-]+)\]/g)) {
+        for (const name of (e[1] as string).split(",")) if (name.trim()) extras.add(name.trim());
+      }
+    }
+  }
+  return { extras: extras.has("*") ? ["*"] : [...extras].sort() };
+}
+
+/**
+ * Why the two listings cannot be compared: the image's `python` holds none of the distributions the project's
+ * environment holds, so it is not the environment the Dockerfile installed the project into (a venv left off
+ * PATH, another interpreter). Undefined when they can be compared.
+ */
+export function notTheSyncedPython(image: Listing, tested: Listing): string | undefined {
+  const ran = [...tested.distributions.keys()].filter((n) => !TOOLING.has(n));
+  if (ran.length === 0 || ran.some((n) => image.distributions.has(n))) return undefined;
+  return `the image's python holds none of the ${ran.length} distributions of the project's environment: it is not the environment the Dockerfile installed into (is its venv on PATH?)`;
+}

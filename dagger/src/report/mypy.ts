@@ -48,6 +48,8 @@ export type TypecheckStatus = {
   findings: TypecheckFinding[];
   /** set when mypy crashed, refused its arguments or config, or failed without saying why */
   error?: string;
+  /** the Python mypy ran on and why that one, e.g. "3.12 (.python-version)" */
+  python?: string;
 };
 
 /** What one mypy process left: its exit code and both streams. */
@@ -182,7 +184,8 @@ export function typecheckDetail(status: TypecheckStatus): string {
   const counts = `${plural(status.errors, "error")}${notes > 0 ? `, ${plural(notes, "note")}` : ""}`;
   const mode = status.mode === TypecheckMode.report ? " (report only)" : "";
   const error = status.error === undefined ? "" : ` · ${text(clip(status.error, 500))}`;
-  return `${counts}${mode}${error}`;
+  const python = status.python === undefined ? "" : ` · Python ${text(status.python)}`;
+  return `${counts}${mode}${python}${error}`;
 }
 
 /** The folded list of findings under the summary table, like ruff's, paths from the repository root. */

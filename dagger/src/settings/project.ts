@@ -17,6 +17,10 @@ export type Project = {
   requiresPython?: string;
   /** a trove classifier `Programming Language :: Python :: Free Threading :: …` is declared */
   freeThreading: boolean;
+  /** [project] name, as written */
+  name?: string;
+  /** [tool.uv.workspace]: the member globs and exclusions, relative to this file's folder */
+  workspace?: { members: string[]; exclude: string[] };
 };
 
 type Table = Record<string, unknown>;
@@ -38,8 +42,18 @@ export function readPyproject(text: string, path: string): Project {
   const requires = project["requires-python"];
   const name = typeof project.name === "string" ? project.name : undefined;
   const classifiers = Array.isArray(project.classifiers) ? project.classifiers : [];
+  const workspace = table(doc.tool).uv === undefined ? undefined : table(table(doc.tool).uv).workspace;
   return {
     ...buildPackages(table(doc.tool), name),
+    ...(name !== undefined ? { name } : {}),
+    ...(workspace !== undefined
+      ? {
+          workspace: {
+            members: strings(table(workspace).members ?? []),
+            exclude: strings(table(workspace).exclude ?? []),
+          },
+        }
+      : {}),
     ...(typeof requires === "string" ? { requiresPython: requires } : {}),
     freeThreading: classifiers.some(
       (c) => typeof c === "string" && c.startsWith("Programming Language :: Python :: Free Threading"),
@@ -138,4 +152,48 @@ export function matrixVersions(project: Project, asked: readonly string[], path:
     );
   }
   return versions;
+}
+
+/** A workspace member glob as uv matches it against a member's path: `*` within one folder, `**` across. */
+function globRegex(glob: string): RegExp {
+  const body = glob
+    .replace(/\/+$/, "")
+    .split(/(\*\*\/?|\*|\?)/)
+    .map((part) =>
+      part === "**/"
+        ? "(?:.*/)?"
+        : part === "**"
+          ? ".*"
+          : part === "*"
+            ? "[^/]*"
+            : part === "?"
+              ? "[^/]"
+              : part.replace(/[.+^${}()|[\]\\]/g, "\\$&"),
+    )
+    .join("");
+  return new RegExp(`^${body}$`);
+}
+
+/** Whether `relative` (a folder, from the workspace root) is a member: matched by a member glob, by no exclusion. */
+export function isMember(workspace: { members: string[]; exclude: string[] }, relative: string): boolean {
+  const matches = (globs: string[]) => globs.some((g) => globRegex(g).test(relative));
+  return matches(workspace.members) && !matches(workspace.exclude);
+}
+
+/**
+ * The folders above `app`, nearest first, up to the repository's root ("."): where uv looks for the workspace
+ * that holds it, and for a `.python-version`.
+ */
+export function ancestors(app: string): string[] {
+  if (app === ".") return [];
+  const parts = app.split("/");
+  return parts.map((_, i) => parts.slice(0, parts.length - 1 - i).join("/") || ".");
+}
+
+/** The Python a `.python-version` pins: its first line that is neither blank nor a comment, as uv reads it. */
+export function pinnedPython(text: string): string | undefined {
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => l !== "" && !l.startsWith("#"));
 }

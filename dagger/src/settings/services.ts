@@ -214,3 +214,47 @@ export function notReadyMessage(r: ServiceNotReady): string {
   const last = r.last.replace(/\s+/g, " ").trim().slice(0, 300);
   return `service ${r.service} never became ready within ${r.timeoutSeconds}s (last output: ${last || "none"})`;
 }
+
+/** A variable name the tests may be given: a shell name that no tool of the pipeline's containers relies on. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RESERVED_ENV =
+  /^(PATH|HOME|PYTHONPATH|PYTHONHOME|VIRTUAL_ENV|COVERAGE_FILE|COVERAGE_CORE|UV_.*|PIPELINE_.*)$/;
+
+/**
+ * `--env NAME=value`: plain variables for the tests and the type check. `${NAME}` in a value is a service's own
+ * variable (`DATABASE_URL`, `REDIS_HOST`, `<NAME>_PORT`…), so a project reads a service's URL under its own name:
+ * `--env 'APP_DB_URL=${DATABASE_URL}'`. Anything else in the value is kept as written. A name the pipeline's
+ * tools rely on, or a reference to no service's variable, is refused, naming it.
+ */
+export function parseTestEnv(
+  values: readonly string[],
+  services: readonly ServiceSpec[],
+): Record<string, string> {
+  const known: Record<string, string> = Object.assign({}, ...services.map((s) => s.testEnv));
+  const env: Record<string, string> = {};
+  for (const entry of values) {
+    const at = entry.indexOf("=");
+    const name = at < 0 ? entry : entry.slice(0, at);
+    if (at < 0 || !ENV_NAME.test(name)) {
+      throw new InputError(
+        `Invalid --env entry '${name.slice(0, 80)}'. Expected NAME=value, NAME a shell variable name, e.g. --env SECRET_KEY=test-only.`,
+      );
+    }
+    if (RESERVED_ENV.test(name)) {
+      throw new InputError(
+        `--env cannot set ${name}: the pipeline's own tools use it. Expected another name for the tests' setting.`,
+      );
+    }
+    env[name] = entry.slice(at + 1).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, ref: string) => {
+      const value = Object.hasOwn(known, ref) ? known[ref] : undefined;
+      if (value === undefined) {
+        const offered = Object.keys(known).sort().join(", ") || "none: no --services given";
+        throw new InputError(
+          `--env ${name} names \${${ref}}, which no service gives. Expected one of the services' variables: ${offered}.`,
+        );
+      }
+      return value;
+    });
+  }
+  return env;
+}

@@ -29,6 +29,8 @@ export type PipelineSettings = {
   severities: SeverityName[];
   /** dependency groups synced besides the project's default groups */
   groups: string[];
+  /** extras synced; ["*"]: all */
+  extras: string[];
   /** the image's platforms; empty: the engine's own */
   platforms: string[];
 };
@@ -120,6 +122,18 @@ export function parseGroups(groups: readonly string[]): string[] {
     }
   }
   return [...new Set(groups)];
+}
+
+/** `--extras`: extra names as uv takes them (`--extra NAME`), or `*` for all of them (`--all-extras`). */
+export function parseExtras(extras: readonly string[]): string[] {
+  for (const e of extras) {
+    if (e !== "*" && !/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/.test(e)) {
+      throw new InputError(
+        `Invalid extra '${e.slice(0, 80)}'. Expected an extra from the project's [project.optional-dependencies], e.g. postgres, or * for all of them.`,
+      );
+    }
+  }
+  return extras.includes("*") ? ["*"] : [...new Set(extras)];
 }
 
 /** Where the image is built from: the Dockerfile and its build context, both relative to the repository root. */

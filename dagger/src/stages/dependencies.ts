@@ -1,36 +1,51 @@
 import type { Container, Directory } from "@dagger.io/dagger";
-import { compareDistributions, LIST_DISTRIBUTIONS, parseListing } from "../report/dependencies.js";
+import {
+  compareDistributions,
+  imageInstalls,
+  LIST_DISTRIBUTIONS,
+  notTheSyncedPython,
+  parseListing,
+} from "../report/dependencies.js";
 import type { DependencyStatus } from "../report/types.js";
-import { pythonEnv } from "./python.js";
+import { DEFAULT_SYNC, pythonEnv, type SyncSpec, uvSync } from "./python.js";
 
 /**
  * The image's installed distributions against the app's environment synced without its dev group (the
- * runtime dependencies and the app, non-editable, as the Dockerfile installs them) on the image's Python
- * version. One exec per side; both are plain reads of what is installed.
+ * runtime dependencies and the app, non-editable, with the extras the Dockerfile installs) on the image's
+ * Python version. One exec per side; both are plain reads of what is installed. What cannot be compared (an
+ * image that installs from a URL, or whose `python` is not the environment it installed into) is an error
+ * naming why, which `ci` reports as the comparison skipped with that reason.
  */
 export async function checkDependencies(
   image: Container,
   source: Directory,
   app: string,
+  dockerfile: string,
+  sync: SyncSpec = DEFAULT_SYNC,
 ): Promise<DependencyStatus> {
+  const installs = imageInstalls(await source.file(dockerfile).contents());
+  if (installs.cannotCompare !== undefined) throw new Error(installs.cannotCompare);
   const shipped = parseListing(
     await image.withExec(["python", "-c", LIST_DISTRIBUTIONS]).stdout(),
     "the image",
   );
+  const runtime: SyncSpec = { ...sync, groups: [], extras: installs.extras };
   const script = [
     "set -eu",
-    "uv sync --no-dev --no-editable $(test -f uv.lock && echo --locked) > /dev/null",
+    `${uvSync(runtime, ["--no-dev", "--no-editable"])} > /dev/null`,
     // inside double quotes sh keeps the program as it is: it has no ", $ or `, and its one backslash is followed by
     // an n, which sh leaves alone (test/stages/release.test.ts runs this line through sh)
     `uv run --no-sync python -c "${LIST_DISTRIBUTIONS}"`,
   ].join("\n");
   const tested = parseListing(
-    await pythonEnv(source, app, shipped.python)
+    await pythonEnv(source, app, shipped.python, sync)
       .withEnvVariable("UV_PROJECT_ENVIRONMENT", "/venv/runtime")
       .withExec(["sh", "-c", script])
       .stdout(),
     "the tests' environment without its dev group",
   );
+  const elsewhere = notTheSyncedPython(shipped, tested);
+  if (elsewhere !== undefined) throw new Error(elsewhere);
   const differences = compareDistributions(shipped, tested);
   return {
     passed: differences.length === 0,

@@ -21,9 +21,9 @@ export type FixRun = {
  * ruff itself failed; `ruff format` exits 0, or 2 when a file cannot be parsed. A failure of either throws, so
  * nothing half-fixed is handed back to be exported over the user's files.
  */
-export async function runFix(source: Directory, app: string): Promise<FixRun> {
+export async function runFix(source: Directory, app: string, workspace: string = app): Promise<FixRun> {
   const root = appDir(app);
-  const checked = ruffBase(source, app).withExec(
+  const checked = ruffBase(source, app, workspace).withExec(
     [RUFF, "check", "--no-cache", "--fix", "--output-format=concise", "."],
     { expect: ReturnType.Any },
   );

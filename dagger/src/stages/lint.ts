@@ -3,7 +3,7 @@ import { formatFinding, parseRuffFormatJson, parseRuffJson } from "../report/ruf
 import type { LintStatus } from "../report/types.js";
 import { errorText, lastLines } from "../settings/errors.js";
 import { RUFF_VERSION } from "../settings/pins.js";
-import { appDir, uvBase } from "./python.js";
+import { appDir, uvBase, withProject } from "./python.js";
 
 /** The lint stage as plain data: the verdict and ruff's own reports. */
 export type LintRun = { status: LintStatus; reports: Directory };
@@ -15,18 +15,21 @@ export type LintRun = { status: LintStatus; reports: Directory };
  */
 export const RUFF = "/opt/ruff/bin/ruff";
 
-/** The pinned ruff in its own layer, the app folder mounted at its place under SRC and made the workdir. */
-export function ruffBase(source: Directory, app: string): Container {
-  const root = appDir(app);
-  return (
+/**
+ * The pinned ruff in its own layer, the app folder made the workdir; a workspace member's root is mounted
+ * around it (`root`), so ruff finds the workspace's configuration above the member as it does in a checkout.
+ */
+export function ruffBase(source: Directory, app: string, root: string = app): Container {
+  return withProject(
     uvBase()
       .withEnvVariable("UV_TOOL_DIR", "/opt/ruff/tools")
       .withEnvVariable("UV_TOOL_BIN_DIR", "/opt/ruff/bin")
       // The base image's Python, not a managed one from the shared volume: the tool lives in this layer alone.
       .withEnvVariable("UV_PYTHON_PREFERENCE", "only-system")
-      .withExec(["uv", "tool", "install", `ruff@${RUFF_VERSION}`])
-      .withMountedDirectory(root, source.directory(app))
-      .withWorkdir(root)
+      .withExec(["uv", "tool", "install", `ruff@${RUFF_VERSION}`]),
+    source,
+    app,
+    { root, groups: [], extras: [] },
   );
 }
 
@@ -35,10 +38,10 @@ export function ruffBase(source: Directory, app: string): Container {
  * since ruff 0.16, `format --check` reports unformatted files as diagnostics (code `unformatted`) instead of
  * `Would reformat: <path>` lines, and `--output-format=json` is the stable way to read them.
  */
-export async function runLint(source: Directory, app: string): Promise<LintRun> {
+export async function runLint(source: Directory, app: string, workspace: string = app): Promise<LintRun> {
   const root = appDir(app);
   try {
-    const base = ruffBase(source, app);
+    const base = ruffBase(source, app, workspace);
     const check = base.withExec([RUFF, "check", "--no-cache", "--output-format=json", "--exit-zero", "."], {
       redirectStdout: "/tmp/ruff.json",
     });

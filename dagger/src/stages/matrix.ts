@@ -5,7 +5,7 @@ import type { GateStatus } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
 import type { ServiceSpec } from "../settings/services.js";
 import { versionSlug } from "../settings/validate.js";
-import { ENSURE_PYTEST_COV, pythonEnv, uvSync } from "./python.js";
+import { DEFAULT_SYNC, ENSURE_PYTEST_COV, pythonEnv, type SyncSpec, type TestEnv, uvSync } from "./python.js";
 import { runTests, type VersionRun } from "./tests.js";
 
 /** The matrix as plain data: every version's run, the gate on the combined figure, and every report. */
@@ -29,7 +29,7 @@ export async function combineCoverage(
   source: Directory,
   app: string,
   runs: VersionRun[],
-  groups: readonly string[] = [],
+  sync: SyncSpec = DEFAULT_SYNC,
   threshold: number | undefined = undefined,
 ): Promise<(CoverageVerdict & { reports: Directory }) | undefined> {
   const dataFile = (r: VersionRun) => `.coverage.${versionSlug(r.status.version)}`;
@@ -41,11 +41,11 @@ export async function combineCoverage(
   const version = combiningVersion(withData.map((r) => r.status.version));
   if (version === undefined) return undefined;
 
-  let ctr = pythonEnv(source, app, version);
+  let ctr = pythonEnv(source, app, version, sync);
   for (const r of withData) ctr = ctr.withFile(`/combine/${dataFile(r)}`, r.reports.file(dataFile(r)));
   ctr = ctr
     .withEnvVariable("COVERAGE_FILE", "/combine/.coverage")
-    .withExec(["sh", "-c", combineScript(groups, threshold)]);
+    .withExec(["sh", "-c", combineScript(sync, threshold)]);
   const out = ctr.directory("/combine");
   const [json, exit, failUnder] = await Promise.all(
     ["coverage.json", "report-exit", "fail-under"].map((name) => out.file(name).contents()),
@@ -66,12 +66,12 @@ export async function combineCoverage(
  * fail_under (or `--fail-under` for a --threshold) and its exit status is recorded, with the fail_under it read
  * from the project's config; the JSON and XML reports are written with the gate off.
  */
-export function combineScript(groups: readonly string[] = [], threshold?: number): string {
+export function combineScript(sync: SyncSpec = DEFAULT_SYNC, threshold?: number): string {
   const coverage = "uv run --no-sync coverage";
   const gate = threshold === undefined ? "" : ` --fail-under=${threshold}`;
   return [
     "set -eu",
-    uvSync(groups),
+    uvSync(sync),
     ENSURE_PYTEST_COV,
     `${coverage} combine --keep /combine`,
     `${coverage} json -o /combine/coverage.json --fail-under=0`,
@@ -90,11 +90,12 @@ async function runAll(
   app: string,
   versions: string[],
   services: readonly ServiceSpec[],
-  groups: readonly string[],
+  sync: SyncSpec,
+  env: TestEnv | undefined,
 ): Promise<VersionRun[]> {
   return Promise.all(
     versions.map((v) =>
-      runTests(source, app, v, services, groups).catch(
+      runTests(source, app, v, services, sync, env).catch(
         (err: unknown): VersionRun => ({
           status: brokenStatus(v, `the test container failed: ${errorText(err)}`),
           output: "",
@@ -116,11 +117,12 @@ export async function runMatrix(
   versions: string[],
   threshold: number | undefined,
   services: readonly ServiceSpec[] = [],
-  groups: readonly string[] = [],
+  sync: SyncSpec = DEFAULT_SYNC,
+  env: TestEnv | undefined = undefined,
 ): Promise<MatrixRun> {
-  const runs = await runAll(source, app, versions, services, groups);
+  const runs = await runAll(source, app, versions, services, sync, env);
   const warnings: string[] = [];
-  const combined = await combineCoverage(source, app, runs, groups, threshold).catch((err: unknown) => {
+  const combined = await combineCoverage(source, app, runs, sync, threshold).catch((err: unknown) => {
     warnings.push(`coverage combine failed: ${errorText(err)}`);
     return undefined;
   });

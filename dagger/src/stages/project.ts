@@ -1,5 +1,13 @@
 import type { Directory } from "@dagger.io/dagger";
-import { layoutPackages, type Project, readPyproject } from "../settings/project.js";
+import { InputError } from "../settings/errors.js";
+import {
+  ancestors,
+  isMember,
+  layoutPackages,
+  type Project,
+  pinnedPython,
+  readPyproject,
+} from "../settings/project.js";
 import { inApp } from "../settings/validate.js";
 
 /**
@@ -13,4 +21,49 @@ export async function readProject(source: Directory, app: string): Promise<Proje
   const dir = app === "." ? source : source.directory(app);
   const inits = (await Promise.all([dir.glob("*/__init__.py"), dir.glob("src/*/__init__.py")])).flat();
   return { ...project, packages: layoutPackages(project, inits) };
+}
+
+/** A project name uv accepts after `--package` (PEP 508), safe in a shell line. */
+const PROJECT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+
+/** Where the app's environment comes from: its own folder, or the uv workspace it is a member of. */
+export type Workspace = { root: string; member?: string };
+
+/**
+ * The uv workspace the app belongs to, as uv 0.10.3 finds it (`find_workspace`, crates/uv-workspace/src/
+ * workspace.rs): the nearest pyproject.toml above the app decides. When it has `[tool.uv.workspace]` whose
+ * member globs take the app and whose exclusions do not, that folder is the root; otherwise (or with none above)
+ * the app is its own root.
+ */
+export async function readWorkspace(source: Directory, app: string, project: Project): Promise<Workspace> {
+  for (const dir of ancestors(app)) {
+    const path = inApp(dir, "pyproject.toml");
+    if (!(await source.exists(path))) continue;
+    const parent = readPyproject(await source.file(path).contents(), path);
+    if (parent.workspace === undefined) break;
+    if (!isMember(parent.workspace, dir === "." ? app : app.slice(dir.length + 1))) break;
+    const name = project.name ?? "";
+    if (!PROJECT_NAME.test(name)) {
+      throw new InputError(
+        `The workspace member '${app}' has no usable [project] name ('${name.slice(0, 80)}'), which uv sync --package needs. Expected a PEP 508 name in ${inApp(app, "pyproject.toml")}.`,
+      );
+    }
+    return { root: dir, member: name };
+  }
+  return { root: app };
+}
+
+/**
+ * The Python the project pins in a `.python-version` at its root (the workspace's, for a member): where
+ * `uv sync` and `uv run` look, from a member's folder too (`ProjectInterpreter::discover` starts at the
+ * workspace's install path, uv 0.10.3 crates/uv/src/commands/project/mod.rs). Undefined when there is none.
+ */
+export async function readPinnedPython(
+  source: Directory,
+  root: string,
+): Promise<{ version: string; from: string } | undefined> {
+  const path = inApp(root, ".python-version");
+  if (!(await source.exists(path))) return undefined;
+  const version = pinnedPython(await source.file(path).contents());
+  return version === undefined ? undefined : { version, from: path };
 }

@@ -1,4 +1,4 @@
-import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
+import { CacheSharingMode, type Container, type Directory, dag, type Secret } from "@dagger.io/dagger";
 import { InputError } from "../settings/errors.js";
 import { BASE_IMAGE, PYTEST_COV_VERSION, UV_IMAGE } from "../settings/pins.js";
 import { inApp } from "../settings/validate.js";
@@ -44,10 +44,11 @@ export function uvBase(): Container {
  * free-threaded interpreter ("For Python 3.14+, the free-threaded build ... can satisfy the default variant",
  * `PythonVariant::matches_interpreter` in crates/uv-python/src/discovery.rs), and the matrix installs 3.14t
  * into the same shared volume, so every GIL version asks for the `+gil` variant explicitly (parsed by
- * `parse_variant` there); `3.14t` already means the free-threaded build.
+ * `parse_variant` there, with or without a patch); `3.14t` already means the free-threaded build, and a
+ * project's `.python-version` in another form (`pypy@3.11`, `cpython-3.12`) is passed to uv as written.
  */
 export function interpreterRequest(version: string): string {
-  return version.endsWith("t") ? version : `${version}+gil`;
+  return /^\d+\.\d+(\.\d+)?$/.test(version) ? `${version}+gil` : version;
 }
 
 /**
@@ -57,27 +58,91 @@ export function interpreterRequest(version: string): string {
  * the plain version: a download's key has the default variant, which `+gil` would not match
  * (`satisfied_by_key` in crates/uv-python/src/downloads.rs at 0.10.3), and the default download is the GIL build.
  */
-export function pythonEnv(source: Directory, app: string, version: string): Container {
-  const workdir = appDir(app);
-  return (
+export function pythonEnv(
+  source: Directory,
+  app: string,
+  version: string,
+  sync: SyncSpec = DEFAULT_SYNC,
+): Container {
+  return withProject(
     uvBase()
       .withEnvVariable("UV_PYTHON_PREFERENCE", "only-managed")
       .withEnvVariable("UV_PYTHON", interpreterRequest(version))
       .withEnvVariable("UV_PROJECT_ENVIRONMENT", `/venv/${version}`)
-      .withExec(["uv", "python", "install", version])
-      // Only the app's folder: an edit elsewhere in the repository (README, workflows) keeps the cache.
-      .withMountedDirectory(workdir, source.directory(app))
-      .withWorkdir(workdir)
+      .withExec(["uv", "python", "install", version]),
+    source,
+    app,
+    sync,
   );
 }
 
 /**
- * `uv sync` of the project's default groups (uv's `default-groups`, `dev` unless the project says otherwise) and
- * the `groups` named; with a committed uv.lock it must be current (`--locked`), so CI tests exactly the versions
- * the lock names instead of quietly re-resolving.
+ * The project's folder mounted at its place under SRC, the app's folder made the workdir: the app's own folder,
+ * or for a workspace member the workspace's root, which holds the lock. Only that folder: an edit elsewhere in
+ * the repository (README, workflows) keeps the cache.
  */
-export function uvSync(groups: readonly string[] = []): string {
-  return ["uv sync", ...groups.map((g) => `--group ${g}`), "$(test -f uv.lock && echo --locked)"].join(" ");
+export function withProject(
+  ctr: Container,
+  source: Directory,
+  app: string,
+  sync: SyncSpec = DEFAULT_SYNC,
+): Container {
+  const root = sync.root ?? app;
+  return ctr.withMountedDirectory(appDir(root), source.directory(root)).withWorkdir(appDir(app));
+}
+
+/** How the app's environment is synced: from the project's own files, with the groups and extras asked for. */
+export type SyncSpec = {
+  /** the folder holding the lock: a workspace's root for a member; absent: the app's own folder */
+  root?: string;
+  /** the member's project name, for `uv sync --package`, when `root` is a workspace's */
+  member?: string;
+  /** dependency groups synced besides the project's default groups */
+  groups: readonly string[];
+  /** extras synced; ["*"]: all of them */
+  extras: readonly string[];
+};
+
+/** The project's default groups, no extras, the app its own root. */
+export const DEFAULT_SYNC: SyncSpec = { groups: [], extras: [] };
+
+/**
+ * `uv sync` of the project's default groups (uv's `default-groups`, `dev` unless the project says otherwise) and
+ * the groups and extras named; a workspace member is synced from the workspace's lock (`--package`). With a
+ * committed uv.lock it must be current (`--locked`), so CI tests exactly the versions the lock names instead
+ * of quietly re-resolving. `flags` go before the lock check, e.g. `--no-dev`.
+ */
+export function uvSync(sync: SyncSpec = DEFAULT_SYNC, flags: readonly string[] = []): string {
+  const extras = sync.extras.includes("*") ? ["--all-extras"] : sync.extras.map((e) => `--extra ${e}`);
+  const lock = sync.root === undefined ? "uv.lock" : `${appDir(sync.root)}/uv.lock`;
+  return [
+    "uv sync",
+    ...(sync.member === undefined ? [] : [`--package ${sync.member}`]),
+    ...sync.groups.map((g) => `--group ${g}`),
+    ...extras,
+    ...flags,
+    `$(test -f ${lock} && echo --locked)`,
+  ].join(" ");
+}
+
+/**
+ * What the tests and the type check are given besides the services' variables: plain variables (`--env`), and
+ * an env file (`--env-file`), a Secret mounted as a file and read by the script itself (`set -a; . FILE`), so its
+ * values are in no container definition, argument or log.
+ */
+export type TestEnv = { vars: Readonly<Record<string, string>>; file?: Secret };
+
+/** Where the env file is mounted in the test and type-check containers. */
+export const ENV_FILE = "/run/pipeline/test.env";
+
+/** The script line that exports the env file's variables, when one is mounted. */
+export const LOAD_ENV_FILE = `if [ -f ${ENV_FILE} ]; then set -a; . ${ENV_FILE}; set +a; fi`;
+
+/** `ctr` with the tests' variables and env file. */
+export function withTestEnv(ctr: Container, env: TestEnv | undefined): Container {
+  let out = ctr;
+  for (const [name, value] of Object.entries(env?.vars ?? {})) out = out.withEnvVariable(name, value);
+  return env?.file ? out.withMountedSecret(ENV_FILE, env.file) : out;
 }
 
 /** The sync with the project's default groups alone. */

@@ -13,7 +13,17 @@ import type { VersionStatus } from "../report/types.js";
 import { isExecError, lastLines } from "../settings/errors.js";
 import { parseNotReady, type ServiceNotReady, type ServiceSpec } from "../settings/services.js";
 import { versionSlug } from "../settings/validate.js";
-import { ENSURE_PYTEST_COV, pythonEnv, UV_SYNC, uvSync } from "./python.js";
+import {
+  DEFAULT_SYNC,
+  ENSURE_PYTEST_COV,
+  LOAD_ENV_FILE,
+  pythonEnv,
+  type SyncSpec,
+  type TestEnv,
+  UV_SYNC,
+  uvSync,
+  withTestEnv,
+} from "./python.js";
 import { WAITER_PATH, withServices } from "./services.js";
 
 /**
@@ -89,6 +99,7 @@ export function testScript(
     ...(services
       ? [`if ! uv run --no-sync python ${services.waiter}; then exit ${SERVICE_NOT_READY}; fi`]
       : []),
+    LOAD_ENV_FILE,
     `PYTHONPATH=${probe}\${PYTHONPATH:+:$PYTHONPATH} PIPELINE_PROBE_OUT=${out}/python-${v}.json` +
       ` COVERAGE_FILE=${out}/.coverage.${v} uv run --no-sync pytest -p no:cacheprovider -p pipeline_probe` +
       ` --junitxml=${out}/junit-${v}.xml -o junit_suite_name=python-${v}` +
@@ -138,10 +149,14 @@ export async function runTests(
   app: string,
   version: string,
   services: readonly ServiceSpec[] = [],
-  groups: readonly string[] = [],
+  spec: SyncSpec = DEFAULT_SYNC,
+  testEnv: TestEnv | undefined = undefined,
 ): Promise<VersionRun> {
-  const sync = uvSync(groups);
-  let env = pythonEnv(source, app, version).withNewFile(`${PROBE_DIR}/pipeline_probe.py`, PROBE);
+  const sync = uvSync(spec);
+  let env = withTestEnv(pythonEnv(source, app, version, spec), testEnv).withNewFile(
+    `${PROBE_DIR}/pipeline_probe.py`,
+    PROBE,
+  );
   // sysmon is coverage.py's default core from 3.14 on; naming it keeps the measurement the same whatever
   // coverage version the app locks. coverage still imports its C tracer, and on 3.14t the GIL stays off only
   // because that extension declares it does not need the GIL: the probe checks that, it is not assumed.
@@ -176,7 +191,9 @@ export async function runTests(
     }
     if (isExecError(err) && err.exitCode === NO_PYTEST) {
       const synced =
-        groups.length === 0 ? "the project's default groups" : `the default groups and ${groups.join(", ")}`;
+        spec.groups.length === 0
+          ? "the project's default groups"
+          : `the default groups and ${spec.groups.join(", ")}`;
       return {
         status: brokenStatus(
           version,

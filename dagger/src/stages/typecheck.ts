@@ -1,4 +1,5 @@
-import { type Container, type Directory, dag, ReturnType } from "@dagger.io/dagger";
+import { type Directory, dag } from "@dagger.io/dagger";
+import { quote } from "shell-quote";
 import {
   judgeMypy,
   resolveTypecheckMode,
@@ -16,7 +17,17 @@ import {
 } from "../settings/mypy-config.js";
 import { MYPY_VERSION } from "../settings/pins.js";
 import { inApp } from "../settings/validate.js";
-import { appDir, uvBase, uvSync } from "./python.js";
+import {
+  appDir,
+  DEFAULT_SYNC,
+  LOAD_ENV_FILE,
+  pythonEnv,
+  type SyncSpec,
+  type TestEnv,
+  uvSync,
+  withTestEnv,
+} from "./python.js";
+import { SYNC_FAILED } from "./tests.js";
 
 /** The type-check stage as plain data: the verdict under its mode and mypy's own output. */
 export type TypecheckRun = { status: TypecheckStatus; reports: Directory };
@@ -51,29 +62,18 @@ export async function planTypecheck(
   return { mode: resolveTypecheckMode(asked, config !== undefined), ...(config ? { config } : {}) };
 }
 
-/**
- * The app's dev environment plus mypy, installed in an exec of its own like ruff's: a failed download or a
- * failed `uv sync` is an exec error (named, never cached) instead of an accepted exit code of the mypy run
- * that the engine would persist and replay. mypy goes into the app's own environment (`uv pip install`), so
- * it sees the app's dependencies and their types, and reads the app's config from the folder it runs in.
- * `uv run --with mypy` would do the same with an overlay built at run time in the uv cache volume, inside the
- * exec whose exit code is accepted: that is what this avoids. The interpreter is the base image's own
- * (`only-system`), so the environment lives in this container's layers alone: no venv here can outlive a
- * managed Python in the shared volume.
- */
-export function typecheckBase(source: Directory, app: string, groups: readonly string[] = []): Container {
-  const root = appDir(app);
-  return uvBase()
-    .withEnvVariable("UV_PYTHON_PREFERENCE", "only-system")
-    .withEnvVariable("UV_PROJECT_ENVIRONMENT", TYPECHECK_ENV)
-    .withMountedDirectory(root, source.directory(app))
-    .withWorkdir(root)
-    .withExec([
-      "sh",
-      "-c",
-      `${uvSync(groups)} && uv pip install --python ${TYPECHECK_ENV}/bin/python mypy==${MYPY_VERSION}`,
-    ]);
-}
+/** What the type check runs on: the project's Python (its `.python-version`, else its lowest) and environment. */
+export type TypecheckTarget = {
+  mode: TypecheckMode;
+  config: MypyConfig | undefined;
+  /** the Python mypy runs on, and where that choice came from, e.g. ".python-version" */
+  python: { version: string; from: string };
+  sync?: SyncSpec;
+  /** the project's packages, the target when the config names none */
+  packages?: readonly string[];
+  /** the variables and env file the tests get: the type check imports the same code */
+  env?: TestEnv;
+};
 
 /**
  * The command the type check runs: mypy from the app's environment (`--no-sync`: it was synced above), JSON
@@ -92,34 +92,52 @@ export function mypyCommand(config: MypyConfig | undefined, packages: readonly s
   ];
 }
 
+const OUT = "/out";
+
 /**
- * mypy on the app, judged under `mode` (report or gate; `ci` does not call this when off). Its exit code is
- * accepted and judged (report/mypy.ts `judgeMypy`): exit 2 or a silent exit 1 is a failure naming stderr.
+ * Sync, mypy added to the synced environment, and mypy itself, in ONE exec on the project's Python, a
+ * uv-managed interpreter from the shared volume like the matrix's: a venv synced by an earlier, cached exec
+ * may point at an interpreter that volume no longer holds. mypy goes into the app's own environment
+ * (`uv pip install`), so it sees the app's dependencies and their types, and reads the app's config from the
+ * folder it runs in. A failed sync or download fails the exec ({@link SYNC_FAILED}: an error, never a cached
+ * result); mypy's own status is recorded in a file and judged (report/mypy.ts `judgeMypy`).
  */
+export function typecheckScript(sync: SyncSpec, command: readonly string[]): string {
+  return [
+    "set -u",
+    `mkdir -p ${OUT}`,
+    `if ! { ${uvSync(sync)} && uv pip install --python "$UV_PROJECT_ENVIRONMENT/bin/python" mypy==${MYPY_VERSION}; } > ${OUT}/sync.log 2>&1; then cat ${OUT}/sync.log >&2; exit ${SYNC_FAILED}; fi`,
+    LOAD_ENV_FILE,
+    `${quote([...command])} > ${OUT}/mypy.json 2> ${OUT}/mypy-stderr.txt`,
+    `echo $? > ${OUT}/mypy-exit-code`,
+    "exit 0",
+  ].join("\n");
+}
+
+/** mypy on the app, judged under its mode (`ci` does not call this when off): exit 2 or a silent exit 1 fails. */
 export async function runTypecheck(
   source: Directory,
   app: string,
-  mode: TypecheckMode,
-  config: MypyConfig | undefined,
-  groups: readonly string[] = [],
-  packages: readonly string[] = [],
+  target: TypecheckTarget,
 ): Promise<TypecheckRun> {
   const root = appDir(app);
+  const python = target.python;
   try {
-    const run = typecheckBase(source, app, groups).withExec(mypyCommand(config, packages), {
-      expect: ReturnType.Any,
-    });
-    const [stdout, stderr, exitCode] = await Promise.all([run.stdout(), run.stderr(), run.exitCode()]);
-    const status = typecheckStatus(mode, judgeMypy({ exitCode, stdout, stderr }, root));
-    const reports = dag
-      .directory()
-      .withNewFile("mypy.json", stdout)
-      .withNewFile("mypy-stderr.txt", stderr)
-      .withNewFile("mypy-exit-code", `${exitCode}\n`);
-    return { status, reports };
+    const script = typecheckScript(target.sync ?? DEFAULT_SYNC, mypyCommand(target.config, target.packages));
+    const out = withTestEnv(pythonEnv(source, app, python.version, target.sync), target.env)
+      .withEnvVariable("UV_PROJECT_ENVIRONMENT", TYPECHECK_ENV)
+      .withExec(["sh", "-c", script])
+      .directory(OUT);
+    const [stdout, stderr, exit] = await Promise.all(
+      ["mypy.json", "mypy-stderr.txt", "mypy-exit-code"].map((name) => out.file(name).contents()),
+    );
+    const exitCode = Number.parseInt(exit as string, 10);
+    const judged = judgeMypy({ exitCode, stdout: stdout as string, stderr: stderr as string }, root);
+    const status = typecheckStatus(target.mode, { ...judged, python: `${python.version} (${python.from})` });
+    return { status, reports: out.withoutFiles(["sync.log"]) };
   } catch (err) {
-    const error = `mypy could not run: ${errorText(err)}`;
-    const status = typecheckStatus(mode, { errors: 0, findings: [], error });
+    const error = `mypy could not run on Python ${python.version}: ${errorText(err)}`;
+    const status = typecheckStatus(target.mode, { errors: 0, findings: [], error });
     return { status, reports: dag.directory().withNewFile("mypy-error.txt", error) };
   }
 }
