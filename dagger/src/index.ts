@@ -36,7 +36,7 @@ import { InputError } from "./settings/errors.js";
 import { requireRepository } from "./settings/git-remote.js";
 import { importCheck, matrixVersions } from "./settings/project.js";
 import { parseServices, parseTestEnv } from "./settings/services.js";
-import { parseRepository } from "./settings/tags.js";
+import { parseRepository, runTag } from "./settings/tags.js";
 import {
   type ImageSource,
   inApp,
@@ -98,6 +98,7 @@ export class Pipeline {
   oidcRequestToken?: Secret;
   event: string;
   runUrl: string;
+  runId: string;
 
   constructor(
     /** The repository to work on; defaults to the one `dagger call` runs in. */
@@ -160,6 +161,8 @@ export class Pipeline {
     event = "",
     /** Link to this run, shown in summaries and comments. */
     runUrl = "",
+    /** This CI run as <id>-<attempt> ("$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT"): it publishes run-<id>-<attempt>, a tag no other run writes, instead of sha-<7>; only a push run then moves a branch tag. */
+    runId = "",
   ) {
     this.source = source;
     this.git = git;
@@ -194,6 +197,8 @@ export class Pipeline {
     this.oidcRequestToken = oidcRequestToken;
     this.event = event;
     this.runUrl = runUrl;
+    if (runId !== "") runTag(runId);
+    this.runId = runId;
   }
 
   /** Lint the app with ruff (check and format --check); fails listing every finding (file:line:col rule). */
@@ -358,7 +363,7 @@ export class Pipeline {
     sign = false,
     /** the branch being built (image tag and PR lookup) */
     branch = "",
-    /** the commit being built (sha-<7> tag, revision label, PR lookup) */
+    /** the commit being built (revision label, PR lookup; the sha-<7> tag without --run-id) */
     sha = "",
     /** the scan fails at or above this severity; unset only reports */
     failOn?: Severity,
@@ -384,7 +389,7 @@ export class Pipeline {
     sign = false,
     /** the branch being built (image tag and PR lookup) */
     branch = "",
-    /** the commit being built (sha-<7> tag, revision label, PR lookup) */
+    /** the commit being built (revision label, PR lookup; the sha-<7> tag without --run-id) */
     sha = "",
     /** the scan fails at or above this severity; unset only reports */
     failOn?: Severity,
@@ -400,14 +405,14 @@ export class Pipeline {
   }
 
   /**
-   * Build the image and push it to <registry>/<owner>/<repo>:sha-<7> and :<branch tag> (main and develop only
-   * with --event push), optionally signed; prints the pushed reference with its digest.
+   * Build the image and push it to <registry>/<owner>/<repo>:run-<id>-<attempt> (--run-id) or :sha-<7>, and
+   * :<branch tag> (main and develop only with --event push), optionally signed; prints the pushed reference with its digest.
    */
   @func({ cache: "never" })
   async publish(
     /** the branch; its tag follows docker/metadata-action's rule, made injective */
     branch: string,
-    /** the commit; adds the sha-<7> tag and the revision label */
+    /** the commit; the revision label, and the sha-<7> tag without --run-id */
     sha = "",
     /** sign the pushed digest with cosign (keyless needs the OIDC settings, else --cosign-key) */
     sign = false,
@@ -431,7 +436,7 @@ export class Pipeline {
 
   /**
    * Verify and smoke-test a branch's published image for its environment (main: production, develop: staging,
-   * else preview): resolve <registry>/<owner>/<repo>:<branch tag> (or sha-<7> with --sha, or --digest) to one
+   * else preview): resolve <registry>/<owner>/<repo>:<branch tag> (or run-<id>-<attempt> with --run, sha-<7> with --sha, or --digest) to one
    * digest, verify its cosign signature (that branch's push run in CI, or --cosign-public-key), show its revision
    * label (checked with --sha), run the smoke command in it, and comment on the pull request. A refused image
    * never runs. The result names the digest, for a real deployer to roll out.
@@ -440,8 +445,10 @@ export class Pipeline {
   async deploy(
     /** the branch whose image to deploy, e.g. main */
     branch: string,
-    /** the full commit CI built: deploy its sha-<7> image, whose revision label must match */
+    /** the full commit CI built: its image's revision label must match; without --run, deploy its sha-<7> image */
     sha = "",
+    /** the CI run that built the image, <id>-<attempt>: deploy its run-<id>-<attempt> image (what cd.yml passes) */
+    run = "",
     /** deploy this exact digest (sha256:…) instead of resolving a tag */
     digest = "",
     /** override the environment the branch (and --event) map to */
@@ -456,6 +463,7 @@ export class Pipeline {
       branch,
       repository,
       sha,
+      run,
       digest,
       environment,
       event: this.event,
@@ -618,6 +626,7 @@ export class Pipeline {
       severities: parseSeverities(this.severities),
       groups: this.groups,
       extras: this.extras,
+      runId: this.runId,
       platforms: this.platforms,
     };
   }

@@ -123,6 +123,7 @@ function runnerEnv(context: ExpressionContext): Record<string, string> {
     GITHUB_ACTOR: text("actor"),
     GITHUB_EVENT_NAME: text("event_name"),
     GITHUB_RUN_ID: "42",
+    GITHUB_RUN_ATTEMPT: "1",
   };
 }
 

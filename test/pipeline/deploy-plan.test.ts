@@ -38,6 +38,26 @@ describe("planDeploy", () => {
     );
   });
 
+  it("pulls the CI run attempt's own tag with --run, verified as that run's event, its revision still checked", () => {
+    const plan = planDeploy(settings, {
+      ...args,
+      event: "pull_request",
+      run: "7001-2",
+      allowUnsigned: false,
+    });
+    expect(plan.reference).toBe("ghcr.io/octo-org/my-service:run-7001-2");
+    expect(plan.verifier).toMatchObject({ kind: "keyless", trigger: "pull_request" });
+    // by hand with --run: the run's identity is not assumed to be a push
+    expect(
+      planDeploy(settings, { ...args, event: "", run: "7001-2", allowUnsigned: false }).verifier,
+    ).not.toHaveProperty("trigger");
+    for (const run of ["7001", "7001-0", "0-1", "7001-2-3", "run-7001-2", "7001-12345"]) {
+      expect(() => planDeploy(settings, { ...args, run })).toThrow(
+        `Invalid CI run '${run}'. Expected <run id>-<attempt>, e.g. "$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT"`,
+      );
+    }
+  });
+
   it("without a commit or a digest pulls the branch's tag, verified as that branch's push build", () => {
     const byHand = { ...args, sha: "", event: "", allowUnsigned: false };
     const plan = planDeploy(settings, byHand);

@@ -20,6 +20,7 @@ const settings: PipelineSettings = {
   services: [],
   groups: [],
   extras: [],
+  runId: "",
   severities: ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"],
   platforms: [],
 };

@@ -40,6 +40,8 @@ describe("branchTag", () => {
     ["@develop", "develop-f9c75278"],
     // the sha- prefix is reserved for commit tags; a name shaped like a derived tag is derived again
     ["sha-3f2a9c1", "sha-3f2a9c1-f4d1c5b5"],
+    // and run- for run tags (run-<id>-<attempt>)
+    ["run-7001-2", "run-7001-2-4fcc92ad"],
     ["main-1a2b3c4d", "main-1a2b3c4d-5b3c064a"],
     ["", "branch-e3b0c442"],
     ["#", "branch-334359b9"],
@@ -53,7 +55,9 @@ describe("branchTag", () => {
 
   const anyString = fc.string({ unit: "binary", maxLength: 400 });
   const branchy = fc.string({
-    unit: fc.constantFrom(..."aZ09._-/#@!ü🚀 \t".split("").concat(["🚀", "refs/heads/", "main", "sha-"])),
+    unit: fc.constantFrom(
+      ..."aZ09._-/#@!ü🚀 \t".split("").concat(["🚀", "refs/heads/", "main", "sha-", "run-", "1"]),
+    ),
     maxLength: 200,
   });
   // A branch name reaches the module as UTF-8 text: lone UTF-16 surrogates cannot occur (and would all hash
@@ -92,6 +96,7 @@ describe("branchTag", () => {
         if (tag === "main") expect(branchOf(s)).toBe("main");
         if (tag === "develop") expect(branchOf(s)).toBe("develop");
         expect(tag).not.toMatch(/^sha-[0-9a-f]{7}$/);
+        expect(tag).not.toMatch(/^run-[1-9][0-9]{0,19}-[1-9][0-9]{0,3}$/);
       }),
       { numRuns: 5000 },
     );

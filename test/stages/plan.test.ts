@@ -64,7 +64,7 @@ describe("planPublish", () => {
     // the branch tag's own spelling is test/settings/tags.test.ts's business
     expect(planPublish("ghcr.io", "o/r", "feature/x", "   ", "push").tags).toEqual([branchTag("feature/x")]);
     expect(() => planPublish("ghcr.io", "o/r", "main", "   ")).toThrow(
-      "Nothing to push: the 'main' tag moves only on a push run (--event push), and no --sha was given for the sha-<7> tag.",
+      "Nothing to push: the 'main' tag moves only on a push run (--event push), and neither --run-id nor --sha was given for the run's own tag.",
     );
   });
 
@@ -252,6 +252,7 @@ describe("deploy refuses bad input before pulling anything", () => {
     services: [],
     groups: [],
     extras: [],
+    runId: "",
     severities: [],
     platforms: [],
   };

@@ -293,10 +293,14 @@ describe("CD", () => {
       EVENT: expr("github.event.workflow_run.event"),
       HEAD_BRANCH: expr("github.event.workflow_run.head_branch"),
       HEAD_SHA: expr("github.event.workflow_run.head_sha"),
+      // the image of that run attempt, which no other run writes (python-pipeline.yml's --run-id)
+      CI_RUN: `${expr("github.event.workflow_run.id")}-${expr("github.event.workflow_run.run_attempt")}`,
     });
     const [settings = "", own = ""] = String(step?.step.run).split(/^\s*deploy\b/m);
     expect(settings).toContain('--event "$EVENT"');
     expect(settings).toContain('--github-api-url "$GITHUB_API_URL"');
-    expect(own).toMatch(/^[\s\\]+--branch "\$HEAD_BRANCH"[\s\\]+--sha "\$HEAD_SHA"[\s\\]+digest > /);
+    expect(own).toMatch(
+      /^[\s\\]+--branch "\$HEAD_BRANCH"[\s\\]+--sha "\$HEAD_SHA"[\s\\]+--run "\$CI_RUN"[\s\\]+digest > /,
+    );
   });
 });

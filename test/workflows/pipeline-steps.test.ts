@@ -14,6 +14,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { branchTag } from "../../dagger/src/settings/tags.js";
+import { planPublish } from "../../dagger/src/stages/publish.js";
 import { checkDaggerCall } from "../helpers/dagger-cli";
 import { expr, readWorkflow } from "../helpers/workflow-files";
 import {
@@ -93,7 +95,7 @@ type Run = {
 };
 
 /** What the stand-in dagger prints, and a script to run instead of the step's own (a broken copy). */
-type StandIn = { stderr?: string; stdout?: string; status?: number; script?: string };
+type StandIn = { stderr?: string; stdout?: string; status?: number; script?: string; runId?: string };
 
 /** Runs a step's script with its evaluated env, a stand-in dagger, and the runner's own variables. */
 function runStep(name: string | Mapping, ctx: ExpressionContext, standIn: StandIn = {}): Run {
@@ -131,7 +133,8 @@ function runStep(name: string | Mapping, ctx: ExpressionContext, standIn: StandI
     GITHUB_REPOSITORY: "acme/service",
     GITHUB_SERVER_URL: "https://github.com",
     GITHUB_API_URL: "https://api.github.com",
-    GITHUB_RUN_ID: "42",
+    GITHUB_RUN_ID: standIn.runId ?? "42",
+    GITHUB_RUN_ATTEMPT: "1",
     GITHUB_ACTOR: "alice",
     ACTIONS_ID_TOKEN_REQUEST_URL: "https://runner.example/token",
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: OIDC_TOKEN,
@@ -169,6 +172,64 @@ function runStep(name: string | Mapping, ctx: ExpressionContext, standIn: StandI
     stderr: result.stderr,
   };
 }
+
+describe("one commit, two runs: GitHub fires a push run and a pull_request run", () => {
+  // While a pull request from a branch of this repository is open, a push to that branch fires both events
+  // for one commit, in different concurrency groups (GitHub's "Events that trigger workflows": push and
+  // pull_request synchronize). Each run's publish step hands the module its flags; the module's own plan
+  // (planPublish) says which tags each writes. Only a push may move a branch tag; nothing else is shared.
+  const SHA = "3f2a9c1".padEnd(40, "0");
+  const pushOf = (branch: string): ExpressionContext => ({
+    ...context({}),
+    github: { ...context({}).github, event_name: "push", ref_name: branch, head_ref: "", sha: SHA },
+  });
+  const pullOf = (branch: string): ExpressionContext => ({
+    ...context({}),
+    github: {
+      ...context({}).github,
+      event_name: "pull_request",
+      ref_name: "7/merge",
+      head_ref: branch,
+      event: {
+        pull_request: { head: { sha: SHA, repo: { full_name: "acme/service" } }, user: { login: "alice" } },
+      },
+    },
+  });
+  /** The tags a run's publish step makes the module write, from the argv it gave the stand-in dagger. */
+  const written = (ctx: ExpressionContext, runId: string, script?: string) => {
+    const run = runStep(PUBLISH_STEP, ctx, { runId, ...(script ? { script } : {}) });
+    expect(run.status, run.stderr).toBe(0);
+    const flag = (name: string) => {
+      const at = run.argv.indexOf(name);
+      return at < 0 ? "" : (run.argv[at + 1] ?? "");
+    };
+    const plan = planPublish(
+      "ghcr.io",
+      flag("--repository"),
+      flag("--branch"),
+      flag("--sha"),
+      flag("--event"),
+      flag("--run-id"),
+    );
+    return { tags: plan.tags, branchTag: branchTag(flag("--branch")) };
+  };
+
+  it.each(["develop", "main", "feature/login"])("%s: the two runs' tags never overlap", (branch) => {
+    const push = written(pushOf(branch), "1001");
+    const pull = written(pullOf(branch), "1002");
+    // the push moves its branch tag; the pull request run writes only its own run tag
+    expect(push.tags).toEqual([push.branchTag, "run-1001-1"]);
+    expect(pull.tags).toEqual(["run-1002-1"]);
+    expect(push.tags.filter((t) => pull.tags.includes(t))).toEqual([]);
+  });
+
+  it("would overlap in a broken copy without --run-id: both write sha-<7>", () => {
+    const broken = String(step(PUBLISH_STEP).run).replace(/^.*--run-id .*$\n/m, "");
+    const push = written(pushOf("develop"), "1001", broken);
+    const pull = written(pullOf("develop"), "1002", broken);
+    expect(push.tags.filter((t) => pull.tags.includes(t))).toEqual(["sha-3f2a9c1"]);
+  });
+});
 
 describe("the engine switch", () => {
   const ENGINE = "tcp://dagger-engine.ci.internal:1234";
@@ -261,6 +322,9 @@ describe("the engine switch", () => {
       "acme/service",
       "--run-url",
       "https://github.com/acme/service/actions/runs/42",
+      // the run's own image tag, run-42-1: a push run and a pull_request run of one commit never share it
+      "--run-id",
+      "42-1",
       "--github-api-url",
       "https://api.github.com",
       "--oidc-request-url",
@@ -421,7 +485,9 @@ describe("CD's deploy step", () => {
     github: {
       event_name: "workflow_run",
       repository: "acme/service",
-      event: { workflow_run: { event: "push", head_branch: branch, head_sha: SHA } },
+      event: {
+        workflow_run: { event: "push", head_branch: branch, head_sha: SHA, id: 7001, run_attempt: 2 },
+      },
     },
     secrets: SECRETS,
   });
@@ -443,6 +509,9 @@ describe("CD's deploy step", () => {
       "main",
       "--sha",
       SHA,
+      // the image that CI run attempt published, and no other run
+      "--run",
+      "7001-2",
       "digest",
     ]);
     expect(run.argv.slice(0, run.argv.indexOf("deploy"))).toEqual([

@@ -248,7 +248,7 @@ async function publish(
   if (signer && !sbom)
     warnings.push("sign: no SBOM to attest (the scan did not run); the image is signed without it");
   try {
-    // Signed (the SBOM attested) on the immutable sha-<7> digest before any branch tag moves.
+    // Signed (the SBOM attested) on the run's immutable tag's digest before any branch tag moves.
     const signFirst = signer
       ? (image: string) => signImage(image, sbom, signer, target.registry, auth)
       : undefined;

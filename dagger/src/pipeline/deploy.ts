@@ -10,6 +10,7 @@ import {
   imageReference,
   parseEvent,
   parseRepository,
+  runTag,
   shaTag,
 } from "../settings/tags.js";
 import type { PipelineSettings } from "../settings/validate.js";
@@ -22,6 +23,8 @@ export type DeployArgs = {
   branch: string;
   repository: string;
   sha: string;
+  /** the CI run that built the image, <id>-<attempt>; "": none */
+  run?: string;
   digest: string;
   environment: string;
   event: string;
@@ -56,11 +59,13 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
     );
   }
   const name = `${settings.registry}/${owner.toLowerCase()}/${repo.toLowerCase()}`;
+  const run = args.run ?? "";
+  const tag = run ? runTag(run) : args.sha ? shaTag(args.sha) : branchTag(args.branch);
   const reference = args.digest
     ? `${name}@${parseDigest(args.digest)}`
-    : imageReference(settings.registry, owner, repo, args.sha ? shaTag(args.sha) : branchTag(args.branch));
+    : imageReference(settings.registry, owner, repo, tag);
   // A branch's moving tag is what that branch's push run wrote and signed: by hand, that is the identity.
-  const signedBy = event === "" && args.sha === "" && args.digest === "" ? "push" : event;
+  const signedBy = event === "" && args.sha === "" && args.digest === "" && run === "" ? "push" : event;
   // No credentials is a public pull; a username alone is a mistake worth naming.
   const auth =
     args.registryPassword || args.registryUsername

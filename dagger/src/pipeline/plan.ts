@@ -160,7 +160,14 @@ export function planCi(
         "--publish needs the GitHub repository. Expected --repository OWNER/REPO (a constructor flag: dagger call --repository octo-org/my-service ci --publish), or a clone whose origin is on GitHub.",
       );
     }
-    const target = planPublish(settings.registry, args.repository, args.branch, args.sha, event);
+    const target = planPublish(
+      settings.registry,
+      args.repository,
+      args.branch,
+      args.sha,
+      event,
+      settings.runId,
+    );
     const password = args.registryPassword ?? args.githubToken;
     if (!password) {
       throw new InputError(

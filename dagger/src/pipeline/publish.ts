@@ -24,8 +24,8 @@ export type PublishArgs = {
 };
 
 /**
- * `publish` on its own: every argument checked, then build, push sha-<7>, sign it when asked, and only then move
- * the branch tag. Returns the pushed reference with its digest.
+ * `publish` on its own: every argument checked, then build, push the run's own tag (run-<id>-<attempt>, or
+ * sha-<7>), sign it when asked, and only then move the branch tag. Returns the pushed reference with its digest.
  */
 export async function runPublish(settings: PipelineSettings, args: PublishArgs): Promise<string> {
   const target = planPublish(
@@ -34,6 +34,7 @@ export async function runPublish(settings: PipelineSettings, args: PublishArgs):
     args.branch,
     args.sha,
     parseEvent(args.event),
+    settings.runId,
   );
   // The username defaults to the owner, so a missing password is what requireAuth reports.
   const auth = requireAuth(args.registryUsername || target.owner, args.registryPassword, settings.registry);

@@ -33,8 +33,8 @@ const DERIVED = /-[0-9a-f]{8}$/;
  * `replace(/[^a-zA-Z0-9._-]+/g, '-')`. That rule maps different names onto one tag: `!main`, `#main` and
  * `@develop` (all valid git branch names) would become `main` and `develop`, and a PR from `!main` would push
  * unreviewed code as `:main`. So a name is used as it is only when it is already a valid tag that the rule
- * leaves alone, does not start with the reserved `sha-` (the immutable commit tags) and does not end like a
- * derived tag. Every other name gets the rule's result (or `branch` when nothing valid is left), cut to leave
+ * leaves alone, does not start with the reserved `sha-` or `run-` (the immutable commit and run tags) and does
+ * not end like a derived tag. Every other name gets the rule's result (or `branch` when nothing valid is left), cut to leave
  * room, plus `-` and the first 8 hex of the SHA-256 of the name (UTF-8, after `refs/heads/`): `!main` ->
  * `main-<8 hex>`, `feature/login` -> `feature-login-<8 hex>`. Kept and derived tags never meet, and two
  * derived tags meet only if 32 bits of SHA-256 do. Deterministic: a rerun pushes to the same tag.
@@ -46,11 +46,25 @@ export function branchTag(branch: string): string {
     sanitized === name &&
     name !== "" &&
     name.length <= MAX_TAG_LENGTH &&
-    !name.startsWith("sha-") &&
+    !/^(sha|run)-/.test(name) &&
     !DERIVED.test(name);
   if (kept) return name;
   const hash = createHash("sha256").update(name, "utf8").digest("hex").slice(0, 8);
   return `${(sanitized || "branch").slice(0, MAX_TAG_LENGTH - 9)}-${hash}`;
+}
+
+/**
+ * `run-<id>-<attempt>`: the tag one CI run attempt writes and CD deploys. No other run writes it: a push run
+ * and a pull_request run of one commit (GitHub fires both while a pull request from a branch of this
+ * repository is open) each have their own, where both would write one `sha-<7>`.
+ */
+export function runTag(run: string): string {
+  if (!/^[1-9][0-9]{0,19}-[1-9][0-9]{0,3}$/.test(run)) {
+    throw new InputError(
+      `Invalid CI run ${quote(run)}. Expected <run id>-<attempt>, e.g. "$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT" (12345678901-1).`,
+    );
+  }
+  return `run-${run}`;
 }
 
 /** `sha-<first 7 hex, lowercase>`, metadata-action's `type=sha` tag. */

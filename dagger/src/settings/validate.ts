@@ -31,6 +31,8 @@ export type PipelineSettings = {
   groups: string[];
   /** extras synced; ["*"]: all */
   extras: string[];
+  /** this CI run as <id>-<attempt>, for its own image tag; "": a run by hand (sha-<7>) */
+  runId: string;
   /** the image's platforms; empty: the engine's own */
   platforms: string[];
 };

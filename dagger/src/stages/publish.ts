@@ -2,7 +2,14 @@ import { type Container, dag, type Secret, type Service } from "@dagger.io/dagge
 import type { ImageStatus } from "../report/types.js";
 import { InputError } from "../settings/errors.js";
 import { REGISTRY_IMAGE } from "../settings/pins.js";
-import { branchTag, imageReference, PROTECTED_TAGS, parseRepository, shaTag } from "../settings/tags.js";
+import {
+  branchTag,
+  imageReference,
+  PROTECTED_TAGS,
+  parseRepository,
+  runTag,
+  shaTag,
+} from "../settings/tags.js";
 
 /**
  * An ephemeral registry inside the engine, for rehearsals: build -> publish -> deploy with no credentials and
@@ -24,7 +31,7 @@ export type PublishPlan = {
   registry: string;
   owner: string;
   repo: string;
-  /** branch tag first (it is the one a branch's users pull), then sha-<7> */
+  /** branch tag first (it is the one a branch's users pull), then run-<id>-<attempt> (a CI run) or sha-<7> */
   tags: string[];
   addresses: string[];
   /** a protected tag (main, develop) this run may not move, with why */
@@ -32,9 +39,12 @@ export type PublishPlan = {
 };
 
 /**
- * Where the image goes: `<registry>/<owner>/<repo>:<branch tag>` and `:sha-<7>`, owner and repo lowercased.
- * The `main` and `develop` tags move only on a push run (`event` push): a pull request whose branch is called
- * `develop` keeps its sha-<7> tag and leaves `:develop` to what was merged.
+ * Where the image goes: `<registry>/<owner>/<repo>:<branch tag>` and the run's own tag, owner and repo
+ * lowercased. The run's own tag is `run-<id>-<attempt>` for a CI run (`run`), which no other run writes, else
+ * (a run by hand) `sha-<7>`. Branch tags move only on a push run, or by hand for an unprotected branch: a pull
+ * request run (whose commit a push run of its branch also builds) writes its run tag alone, and the `main` and
+ * `develop` tags move only on a push (a pull request whose branch is called `develop` leaves `:develop` to what
+ * was merged).
  */
 export function planPublish(
   registry: string,
@@ -42,17 +52,19 @@ export function planPublish(
   branch: string,
   sha: string,
   event = "",
+  run = "",
 ): PublishPlan {
   const { owner, repo } = parseRepository(repository);
   if (branch.trim() === "") {
     throw new InputError("Missing --branch. Expected the branch being built, e.g. main.");
   }
   const branchTagName = branchTag(branch);
-  const held = PROTECTED_TAGS.includes(branchTagName) && event !== "push";
-  const tags = [...(held ? [] : [branchTagName]), ...(sha.trim() ? [shaTag(sha)] : [])];
+  const held = event === "push" ? false : event !== "" || PROTECTED_TAGS.includes(branchTagName);
+  const own = run !== "" ? [runTag(run)] : sha.trim() ? [shaTag(sha)] : [];
+  const tags = [...(held ? [] : [branchTagName]), ...own];
   if (tags.length === 0) {
     throw new InputError(
-      `Nothing to push: the '${branchTagName}' tag moves only on a push run (--event push), and no --sha was given for the sha-<7> tag. Expected --sha, or --event push.`,
+      `Nothing to push: the '${branchTagName}' tag moves only on a push run (--event push), and neither --run-id nor --sha was given for the run's own tag. Expected --sha, or --event push.`,
     );
   }
   return {
@@ -93,9 +105,9 @@ export function requireAuth(
 
 /**
  * Pushes every variant under every tag of the plan and returns the first tag's address with its digest. The
- * password only ever travels as a Secret through withRegistryAuth. The immutable sha-<7> tag is pushed first and
+ * password only ever travels as a Secret through withRegistryAuth. The run's own immutable tag is pushed first and
  * `beforeMovingTags` (signing) runs on its digest before any branch tag moves: a push or a signature that fails
- * halfway leaves at most an unsigned sha-<7> tag behind, never a branch tag that CD would pull.
+ * halfway leaves at most an unsigned run or sha tag behind, never a branch tag that CD would pull.
  */
 export async function pushImages(
   variants: [Container, ...Container[]],
@@ -112,7 +124,7 @@ export async function pushImages(
     ...(rest.length > 0 ? { platformVariants: variants } : {}),
     ...(registryService ? { registryService } : {}),
   };
-  const order = [...plan.addresses].reverse(); // sha-<7> (when there is one) first, the branch tag last
+  const order = [...plan.addresses].reverse(); // the run's own tag (when there is one) first, the branch tag last
   const pushed: string[] = [];
   for (const address of order) {
     const reference = await publisher.publish(address, opts);
