@@ -427,6 +427,7 @@ export class Pipeline {
       event: this.event,
       sign,
       oidcRequestUrl: this.oidcRequestUrl,
+      apiUrl: this.githubApiUrl,
       ...(this.registryPassword ? { registryPassword: this.registryPassword } : {}),
       ...(this.oidcRequestToken ? { oidcRequestToken: this.oidcRequestToken } : {}),
       ...(this.cosignKey ? { cosignKey: this.cosignKey } : {}),

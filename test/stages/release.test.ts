@@ -513,10 +513,17 @@ describe("signingIdentity and planSigner, field by field", () => {
     });
   });
 
-  it("takes GitHub Enterprise Server's host and issuer from its API root", () => {
-    const v = signingIdentity({ ...base, event: "push", apiUrl: "https://ghe.example.com/api/v3" });
-    expect(v.issuer).toBe("https://ghe.example.com/_services/token");
-    expect(v.identity).toBe(`^https://ghe\\.example\\.com${WF}refs/heads/feat\\.x$`);
+  it.each([
+    ["GitHub Enterprise Server", "https://ghe.example.com/api/v3", "ghe.example.com"],
+    ["GHE.com", "https://api.octo.ghe.com", "api.octo.ghe.com"],
+  ])("refuses keyless verification on %s, naming the public key flag", (_name, apiUrl, host) => {
+    expect(() => signingIdentity({ ...base, event: "push", apiUrl })).toThrow(
+      `Keyless verification works only on github.com: public Fulcio trusts GitHub Actions tokens of token.actions.githubusercontent.com alone, and this run's GitHub is ${host} (--github-api-url ${apiUrl}). Expected --cosign-public-key FILE`,
+    );
+    // api.github.com, with or without a trailing slash, is github.com
+    expect(signingIdentity({ ...base, event: "push", apiUrl: "https://api.github.com/" }).issuer).toBe(
+      "https://token.actions.githubusercontent.com",
+    );
   });
 
   it.each([
@@ -566,6 +573,14 @@ describe("signingIdentity and planSigner, field by field", () => {
     expect(() => planSigner({ ...common, oidcRequestUrl: `x${"u".repeat(200)}` })).toThrow(
       `Invalid --oidc-request-url 'x${"u".repeat(79)}'. Expected`,
     );
+    // off github.com keyless is refused up front, and a key still signs there
+    expect(() => planSigner({ ...common, apiUrl: "https://api.octo.ghe.com" })).toThrow(
+      "Keyless signing works only on github.com: public Fulcio trusts GitHub Actions tokens of token.actions.githubusercontent.com alone, and this run's GitHub is api.octo.ghe.com (--github-api-url https://api.octo.ghe.com). Expected --cosign-key env:COSIGN_KEY [--cosign-password env:COSIGN_PASSWORD].",
+    );
+    expect(planSigner({ ...common, cosignKey: key, apiUrl: "https://api.octo.ghe.com" })).toEqual({
+      kind: "key",
+      key,
+    });
   });
 });
 

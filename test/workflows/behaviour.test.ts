@@ -137,7 +137,12 @@ describe("CI", () => {
   });
 
   it("calls the module the same way in both steps, minus publishing, signing and credentials", () => {
-    const withoutPrivilege = runText(PUBLISH_STEP)
+    // the publishing step first checks the OIDC permission it signs with (five lines), then runs the same call
+    const [guard, call] = runText(PUBLISH_STEP).split(/(?<=\nfi\n)/);
+    expect(guard).toMatch(
+      /^# Without id-token: write .*\nif \[\[ -z "\$\{ACTIONS_ID_TOKEN_REQUEST_URL:-\}" \]\]; then\n/,
+    );
+    const withoutPrivilege = String(call)
       .split("\n")
       .filter((line) => !PRIVILEGED_FLAG.test(line));
     expect(runText(READ_ONLY_STEP).split("\n")).toEqual(withoutPrivilege);

@@ -92,10 +92,19 @@ type Run = {
   env: Record<string, string>;
   dir: string;
   stderr: string;
+  stdout: string;
 };
 
 /** What the stand-in dagger prints, and a script to run instead of the step's own (a broken copy). */
-type StandIn = { stderr?: string; stdout?: string; status?: number; script?: string; runId?: string };
+type StandIn = {
+  stderr?: string;
+  stdout?: string;
+  status?: number;
+  script?: string;
+  runId?: string;
+  /** the calling job grants no id-token: write, so the runner sets no OIDC variables */
+  noOidc?: boolean;
+};
 
 /** Runs a step's script with its evaluated env, a stand-in dagger, and the runner's own variables. */
 function runStep(name: string | Mapping, ctx: ExpressionContext, standIn: StandIn = {}): Run {
@@ -136,8 +145,12 @@ function runStep(name: string | Mapping, ctx: ExpressionContext, standIn: StandI
     GITHUB_RUN_ID: standIn.runId ?? "42",
     GITHUB_RUN_ATTEMPT: "1",
     GITHUB_ACTOR: "alice",
-    ACTIONS_ID_TOKEN_REQUEST_URL: "https://runner.example/token",
-    ACTIONS_ID_TOKEN_REQUEST_TOKEN: OIDC_TOKEN,
+    ...(standIn.noOidc
+      ? {}
+      : {
+          ACTIONS_ID_TOKEN_REQUEST_URL: "https://runner.example/token",
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: OIDC_TOKEN,
+        }),
     RUNNER_TEMP: join(dir, "temp"),
     GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
     GITHUB_OUTPUT: join(dir, "output"),
@@ -170,8 +183,28 @@ function runStep(name: string | Mapping, ctx: ExpressionContext, standIn: StandI
     ) as Record<string, string>,
     dir,
     stderr: result.stderr,
+    stdout: result.stdout,
   };
 }
+
+describe("a calling job without id-token: write", () => {
+  // GitHub sets ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN only for a job granted id-token: write ("Security
+  // hardening with OpenID Connect": "Adding permissions settings"); the publishing step needs them to sign.
+  it("stops the publishing step before any work, naming the permission", () => {
+    const run = runStep(PUBLISH_STEP, context({}), { noOidc: true });
+    expect(run.status).toBe(1);
+    expect(run.argv).toEqual([]); // dagger never started
+    expect(run.stdout).toMatch(
+      /^::error::id-token: write is missing on the job that calls python-pipeline\.yml: .*Nothing was built or pushed\./m,
+    );
+  });
+
+  it("leaves the read-only step alone: it signs nothing", () => {
+    const run = runStep(READ_ONLY_STEP, context({}, false), { noOidc: true });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.argv).toContain("ci-run");
+  });
+});
 
 describe("one commit, two runs: GitHub fires a push run and a pull_request run", () => {
   // While a pull request from a branch of this repository is open, a push to that branch fires both events

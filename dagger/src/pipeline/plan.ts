@@ -114,6 +114,7 @@ export function planCi(
     ...(args.oidcRequestToken ? { oidcRequestToken: args.oidcRequestToken } : {}),
     ...(args.cosignKey ? { cosignKey: args.cosignKey } : {}),
     ...(args.cosignPassword ? { cosignPassword: args.cosignPassword } : {}),
+    ...(apiUrl ? { apiUrl } : {}),
   });
   const plan: CiPlan = {
     source: settings.source,

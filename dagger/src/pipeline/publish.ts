@@ -21,6 +21,8 @@ export type PublishArgs = {
   oidcRequestToken?: Secret;
   cosignKey?: Secret;
   cosignPassword?: Secret;
+  /** the GitHub API root ("" for api.github.com): keyless signing is refused elsewhere */
+  apiUrl?: string;
 };
 
 /**

@@ -52,8 +52,8 @@ const SIGNER_WORKFLOW =
  *   for a push or a pull request, `trigger` (`--certificate-github-workflow-trigger`, OID .1.2, `event_name`).
  *   cosign v2.4.1 compares these exactly (pkg/cosign/verify.go validateCertExtensions), so a pull request's
  *   `refs/pull/<n>/merge` is left to the identity pattern.
- * - `issuer`. GitHub Enterprise Server (an API root other than api.github.com) has its own host and issuer
- *   (`https://HOST/_services/token`).
+ * - `issuer`: GitHub Actions' (`https://token.actions.githubusercontent.com`), the only GitHub issuer public
+ *   Fulcio trusts; off github.com, keyless is refused up front ({@link requireKeylessHost}).
  */
 export function signingIdentity(args: {
   repository: string;
@@ -62,10 +62,13 @@ export function signingIdentity(args: {
   apiUrl?: string;
   signerWorkflow?: string;
 }): { identity: string; issuer: string; repository: string; ref?: string; trigger?: string } {
-  const api = args.apiUrl?.replace(/\/+$/, "") ?? "";
-  const dotcom = api === "" || api === "https://api.github.com";
-  const server = dotcom ? "https://github.com" : new URL(api).origin;
-  const issuer = dotcom ? "https://token.actions.githubusercontent.com" : `${server}/_services/token`;
+  requireKeylessHost(
+    args.apiUrl,
+    "verification",
+    "--cosign-public-key FILE (the public half of the key CI signs with)",
+  );
+  const server = "https://github.com";
+  const issuer = "https://token.actions.githubusercontent.com";
   const branch = `refs/heads/${literal(args.branch.replace(/^refs\/heads\//, ""))}`;
   const pull = "refs/pull/[0-9]+/merge";
   const ref = args.event === "push" ? branch : args.event === "pull_request" ? pull : `(${branch}|${pull})`;
@@ -89,6 +92,21 @@ export function signingIdentity(args: {
   };
 }
 
+/**
+ * Keyless signing and verification work on github.com alone: public Fulcio trusts GitHub Actions tokens only
+ * from `https://token.actions.githubusercontent.com` (sigstore/fulcio config/identity/config.yaml, its
+ * oidc-issuers and meta-issuers, with `url: "https://github.com"` the certificate's default), so a token of
+ * GitHub Enterprise Server or GHE.com (an API root other than api.github.com) would fail late, at Fulcio.
+ * Refused before any work, naming the key flag that works there.
+ */
+export function requireKeylessHost(apiUrl: string | undefined, what: string, instead: string): void {
+  const api = apiUrl?.replace(/\/+$/, "") ?? "";
+  if (api === "" || api === "https://api.github.com") return;
+  throw new InputError(
+    `Keyless ${what} works only on github.com: public Fulcio trusts GitHub Actions tokens of token.actions.githubusercontent.com alone, and this run's GitHub is ${new URL(api).host} (--github-api-url ${api}). Expected ${instead}.`,
+  );
+}
+
 /** Plan-time check of what `ci --sign` was given: one way to sign, complete. */
 export function planSigner(args: {
   sign: boolean;
@@ -97,6 +115,8 @@ export function planSigner(args: {
   oidcRequestToken?: Secret;
   cosignKey?: Secret;
   cosignPassword?: Secret;
+  /** the GitHub API root; keyless is refused off github.com */
+  apiUrl?: string;
 }): Signer | undefined {
   if (!args.sign) return undefined;
   if (!args.publish) {
@@ -112,6 +132,11 @@ export function planSigner(args: {
     };
   }
   if (args.oidcRequestUrl && args.oidcRequestToken) {
+    requireKeylessHost(
+      args.apiUrl,
+      "signing",
+      "--cosign-key env:COSIGN_KEY [--cosign-password env:COSIGN_PASSWORD]",
+    );
     if (!/^https:\/\/\S+$/.test(args.oidcRequestUrl)) {
       throw new InputError(
         `Invalid --oidc-request-url '${args.oidcRequestUrl.slice(0, 80)}'. Expected the runner's https URL, e.g. "$ACTIONS_ID_TOKEN_REQUEST_URL".`,
