@@ -146,6 +146,39 @@ describe.each(DOCS)("%s", (path) => {
   });
 });
 
+/** The local `uses: ./…` of every workflow in a set of copied paths, each with the workflow naming it. */
+function localUses(copied: readonly string[]): { from: string; uses: string }[] {
+  const workflows = copied.flatMap((p) =>
+    p.endsWith("/") ? readdirSync(join(ROOT, p)).map((f) => `${p}${f}`) : [p],
+  );
+  return workflows
+    .filter((p) => /\.ya?ml$/.test(p) && existsSync(join(ROOT, p)))
+    .flatMap((from) =>
+      [...readFileSync(join(ROOT, from), "utf8").matchAll(/^\s*(?:-\s*)?uses:\s*['"]?(\.\/[^\s'"@]+)/gm)].map(
+        (m) => ({ from, uses: (m[1] ?? "").slice(2) }),
+      ),
+    );
+}
+
+describe("docs/github-setup.md: the set an adopter copies is complete", () => {
+  const copied = filesToCopy(readFileSync(join(ROOT, "docs/github-setup.md"), "utf8"));
+
+  it("holds every local workflow or action a copied workflow calls (`uses: ./…`)", () => {
+    const uses = localUses(copied);
+    // ci.yml calls the reusable python-pipeline.yml: a copy without it fails on its first run
+    expect(uses).toContainEqual({
+      from: ".github/workflows/ci.yml",
+      uses: ".github/workflows/python-pipeline.yml",
+    });
+    expect(uses.filter(({ uses: path }) => !copied.includes(path))).toEqual([]);
+  });
+
+  it("would miss python-pipeline.yml in a table that leaves it out", () => {
+    const broken = copied.filter((p) => p !== ".github/workflows/python-pipeline.yml");
+    expect(localUses(broken).filter(({ uses: path }) => !broken.includes(path)).length).toBeGreaterThan(0);
+  });
+});
+
 describe("README.md", () => {
   it("opens with the two commands a newcomer needs: the pipeline and the repository's own checks", () => {
     const first = /```console\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, "README.md"), "utf8"))?.[1] ?? "";
