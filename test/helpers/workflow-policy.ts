@@ -1482,6 +1482,8 @@ export function checkStepsTrusted(wf: WorkflowFile): string[] {
 }
 
 const SECRET_VALUE = /\bsecrets\.|\bgithub\.token\b/;
+/** Whether a secret is set, and nothing of its value: `${{ secrets.X != '' }}` is only true or false. */
+const SECRET_IS_SET = /^\$\{\{\s*secrets\.[A-Za-z_][A-Za-z0-9_]*\s*!=\s*''\s*\}\}$/;
 
 /**
  * The one way the engine switch is written: the shared engine for a push to a protected branch, empty
@@ -1531,7 +1533,7 @@ export function checkEngineSwitch(wf: WorkflowFile, required: boolean): string[]
         if (name === "_EXPERIMENTAL_DAGGER_RUNNER_HOST") switches++;
       }
       const secretNames = Object.entries(env)
-        .filter(([, v]) => SECRET_VALUE.test(scalarText(v) ?? ""))
+        .filter(([, v]) => SECRET_VALUE.test(scalarText(v) ?? "") && !SECRET_IS_SET.test(scalarText(v) ?? ""))
         .map(([k]) => k)
         .concat("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
       for (const name of secretNames) {

@@ -60,7 +60,7 @@ function get(value: unknown, ...keys: string[]): unknown {
 
 /** The lines of a `dagger call` that hand the module a credential or ask it to publish or sign. */
 const PRIVILEGED_FLAG =
-  /--(publish|sign|oidc-request-url|oidc-request-token|github-token|registry-username|registry-password)\b/;
+  /--(publish|sign|oidc-request-url|oidc-request-token|github-token|registry-username|registry-password)\b|\benv_file\b/;
 
 const pipeline = readWorkflow(".github/workflows/python-pipeline.yml");
 const PUBLISH_STEP = "Run the pipeline, publish, sign, comment";
@@ -146,10 +146,23 @@ describe("CI", () => {
       .split("\n")
       .filter((line) => !PRIVILEGED_FLAG.test(line));
     expect(runText(READ_ONLY_STEP).split("\n")).toEqual(withoutPrivilege);
-    const { GITHUB_TOKEN, _EXPERIMENTAL_DAGGER_RUNNER_HOST, DAGGER_CLOUD_TOKEN, ...env } = pipelineStep(
-      PUBLISH_STEP,
-    ).env as Mapping;
-    expect([GITHUB_TOKEN, _EXPERIMENTAL_DAGGER_RUNNER_HOST, DAGGER_CLOUD_TOKEN].every(Boolean)).toBe(true);
+    const {
+      GITHUB_TOKEN,
+      _EXPERIMENTAL_DAGGER_RUNNER_HOST,
+      DAGGER_CLOUD_TOKEN,
+      TEST_ENV_FILE,
+      HAS_TEST_ENV_FILE,
+      ...env
+    } = pipelineStep(PUBLISH_STEP).env as Mapping;
+    expect(
+      [
+        GITHUB_TOKEN,
+        _EXPERIMENTAL_DAGGER_RUNNER_HOST,
+        DAGGER_CLOUD_TOKEN,
+        TEST_ENV_FILE,
+        HAS_TEST_ENV_FILE,
+      ].every(Boolean),
+    ).toBe(true);
     expect(pipelineStep(READ_ONLY_STEP).env).toEqual(env);
   });
 

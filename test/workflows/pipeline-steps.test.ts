@@ -45,6 +45,7 @@ function step(name: string, wf = pipeline): Mapping {
 const SECRETS = {
   GITHUB_TOKEN: "ghs_job-token-value",
   DAGGER_CLOUD_TOKEN: "dag_cloud-token-value",
+  TEST_ENV_FILE: "SECRET_KEY=env-file-value",
 };
 const OIDC_TOKEN = "oidc-request-token-value";
 
@@ -72,6 +73,8 @@ function context(vars: Mapping, publish = true): ExpressionContext {
       dockerfile: "",
       "build-context": "",
       groups: "",
+      extras: "",
+      env: "",
       services: "",
       typecheck: "",
       "diff-threshold": 0,
@@ -370,6 +373,9 @@ describe("the engine switch", () => {
       "alice",
       "--registry-password",
       "env:GITHUB_TOKEN",
+      // the TEST_ENV_FILE secret, by name only
+      "--env-file",
+      "env:TEST_ENV_FILE",
     ]);
     expect(run.argv.slice(run.argv.indexOf("ci-run"))).toEqual([
       "ci-run",
@@ -395,6 +401,9 @@ describe("the engine switch", () => {
     dockerfile: "services/api/Dockerfile",
     "build-context": "services/api",
     groups: "testing",
+    extras: "*",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a service reference, as --env takes it
+    env: "APP_DB_URL=${DATABASE_URL}\nMODE=test\n",
     services: "postgres,redis",
     typecheck: "report",
     "diff-threshold": 80,
@@ -411,6 +420,24 @@ describe("the engine switch", () => {
       }
     },
   );
+
+  it("gives the env file to the publishing run alone, by name, and each env line as its own --env", () => {
+    const inputs = (publish: boolean) => ({
+      ...context({}, publish),
+      inputs: { ...(context({}, publish).inputs as object), ...EVERY_INPUT },
+    });
+    const trusted = runStep(PUBLISH_STEP, inputs(true));
+    expect(trusted.argv.join(" ")).toContain("--env-file env:TEST_ENV_FILE");
+    expect(trusted.argv.join("\n")).not.toContain("env-file-value");
+    const lines = trusted.argv.flatMap((a, i) => (a === "--env" ? [trusted.argv[i + 1]] : []));
+    expect(lines).toEqual([`APP_DB_URL=${"$"}{DATABASE_URL}`, "MODE=test"]);
+    const readOnly = runStep(READ_ONLY_STEP, inputs(false));
+    expect(readOnly.argv).not.toContain("--env-file");
+    expect(readOnly.argv.filter((a) => a === "--env")).toHaveLength(2);
+    // without the secret, no --env-file at all
+    const none = runStep(PUBLISH_STEP, { ...inputs(true), secrets: { ...SECRETS, TEST_ENV_FILE: "" } });
+    expect(none.argv).not.toContain("--env-file");
+  });
 
   it("would hand dagger an argv the surface refuses, from a broken copy with the old --service", () => {
     const broken = String(step(READ_ONLY_STEP).run).replace("(--services", "(--service");

@@ -237,6 +237,8 @@ const CALL_INPUTS: Record<string, CallInput> = {
   dockerfile: { type: "string", default: "" },
   "build-context": { type: "string", default: "" },
   groups: { type: "string", default: "" },
+  extras: { type: "string", default: "" },
+  env: { type: "string", default: "" },
   services: { type: "string", default: "" },
   typecheck: { type: "string", default: "" },
   "diff-threshold": { type: "number", default: 0 },
@@ -245,7 +247,7 @@ const CALL_INPUTS: Record<string, CallInput> = {
 /** Rules for the reusable workflow alone. */
 const REUSABLE_RULES: Record<string, Rule> = {
   "python-pipeline.yml: workflow_call only, the documented inputs and optional secret, no permissions or concurrency":
-    (wf) => checkReusableShape(wf, CALL_INPUTS, ["DAGGER_CLOUD_TOKEN"]),
+    (wf) => checkReusableShape(wf, CALL_INPUTS, ["DAGGER_CLOUD_TOKEN", "TEST_ENV_FILE"]),
   "python-pipeline.yml: privileged steps only for a trusted event asked to publish; one pipeline step per event":
     checkStepsTrusted,
 };
