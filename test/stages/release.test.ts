@@ -210,6 +210,9 @@ describe("signImage", () => {
     expect(envOf(chain, "IMAGE")).toBe(IMAGE);
     expect(envOf(chain, "PIPELINE_SIGN_RUN")).toMatch(/^[0-9a-f-]{36}$/);
     expect(secretsOf(chain)).toEqual({ REGISTRY_PASSWORD: true, ACTIONS_ID_TOKEN_REQUEST_TOKEN: true });
+    // the login the script writes lives in a tmpfs that cosign reads through DOCKER_CONFIG: no layer keeps it
+    expect(find(chain, "withMountedTemp").map((c) => c.args.path)).toEqual(["/run/pipeline-docker"]);
+    expect(envOf(chain, "DOCKER_CONFIG")).toBe("/run/pipeline-docker");
     expect(find(chain, "withFile").map((c) => c.args.path)).toEqual([
       "/usr/local/bin/cosign",
       "/work/sbom.cdx.json",
@@ -220,8 +223,7 @@ describe("signImage", () => {
         "-c",
         [
           "set -eu",
-          'mkdir -p "$HOME/.docker"',
-          `printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$(printf '%s:%s' "$REGISTRY_USERNAME" "$REGISTRY_PASSWORD" | base64 | tr -d '\\n')" > "$HOME/.docker/config.json"`,
+          `printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$(printf '%s:%s' "$REGISTRY_USERNAME" "$REGISTRY_PASSWORD" | base64 | tr -d '\\n')" > "$DOCKER_CONFIG/config.json"`,
           'cosign sign --yes "$IMAGE"',
           'cosign attest --yes --type cyclonedx --predicate /work/sbom.cdx.json "$IMAGE"',
         ].join("\n"),
@@ -298,7 +300,8 @@ describe("verifyImage", () => {
     expect(secretsOf(chain)).toEqual({ REGISTRY_PASSWORD: true });
     const script = execs(chain)[0]?.[2]?.split("\n") ?? [];
     expect(script[0]).toBe("set -eu");
-    expect(script[1]).toBe('mkdir -p "$HOME/.docker"');
+    expect(script[1]).toMatch(/ > "\$DOCKER_CONFIG\/config\.json"$/);
+    expect(find(chain, "withMountedTemp").map((c) => c.args.path)).toEqual(["/run/pipeline-docker"]);
     expect(script.at(-1)).toBe(
       'cosign verify --certificate-identity-regexp "$IDENTITY" --certificate-oidc-issuer "$ISSUER" --certificate-github-workflow-repository "$SOURCE_REPOSITORY" --certificate-github-workflow-ref "$SOURCE_REF" --certificate-github-workflow-trigger "$SOURCE_TRIGGER" "$IMAGE" > /dev/null',
     );

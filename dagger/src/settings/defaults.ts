@@ -44,5 +44,8 @@ export const SOURCE_IGNORE = [
   "**/dist",
   "**/build",
   "**/*.egg-info",
+  "**/*.pyc",
+  "**/junit*.xml",
+  ".stryker-tmp",
   "reports",
 ];

@@ -149,9 +149,13 @@ export function planSigner(args: {
   );
 }
 
+/** Where the registry login lives while cosign runs: a tmpfs, so no layer keeps it. */
+const DOCKER_CONFIG = "/run/pipeline-docker";
+
 /**
  * cosign in a shell container, logged in to the registry through a docker config written from the secret
- * inside the container: the password never appears in an argument, a log line or a cache key.
+ * inside the container: the password never appears in an argument, a log line or a cache key, and the config
+ * lives in a tmpfs (`DOCKER_CONFIG`, which cosign's registry client reads), never in the exec's persisted layer.
  */
 function cosign(registry: string, auth: RegistryAuth | undefined): { ctr: Container; login: string } {
   let ctr = dag
@@ -161,12 +165,13 @@ function cosign(registry: string, auth: RegistryAuth | undefined): { ctr: Contai
     .withEnvVariable("COSIGN_YES", "true");
   if (!auth) return { ctr, login: "" };
   ctr = ctr
+    .withMountedTemp(DOCKER_CONFIG)
+    .withEnvVariable("DOCKER_CONFIG", DOCKER_CONFIG)
     .withEnvVariable("REGISTRY", registry)
     .withEnvVariable("REGISTRY_USERNAME", auth.username)
     .withSecretVariable("REGISTRY_PASSWORD", auth.password);
   const login = [
-    'mkdir -p "$HOME/.docker"',
-    `printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$(printf '%s:%s' "$REGISTRY_USERNAME" "$REGISTRY_PASSWORD" | base64 | tr -d '\\n')" > "$HOME/.docker/config.json"`,
+    `printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$(printf '%s:%s' "$REGISTRY_USERNAME" "$REGISTRY_PASSWORD" | base64 | tr -d '\\n')" > "$DOCKER_CONFIG/config.json"`,
   ].join("\n");
   return { ctr, login };
 }
