@@ -26,7 +26,7 @@ describe("describeExit", () => {
   it.each([
     [0, "all tests passed"],
     [1, "tests failed"],
-    [2, "pytest was interrupted"],
+    [2, "pytest was interrupted (a KeyboardInterrupt, or its session stopped early)"],
     [3, "pytest hit an internal error"],
     [4, "pytest was called wrongly (usage error)"],
     [5, "pytest collected no tests"],
@@ -63,6 +63,25 @@ describe("judgeAttempt", () => {
       gil: true,
       error: "",
     });
+  });
+
+  it("names pytest's stop after collection errors (exit 2), not an interrupt", async () => {
+    // the shape _pytest/junitxml.py gives a collection error (append_collect_error: message "collection failure")
+    const junit = [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<testsuites name="pytest tests"><testsuite name="python-3.12" errors="1" failures="0" skipped="0" tests="1" time="0.1">',
+      '<testcase classname="" name="tests.test_cli" time="0.000"><error message="collection failure">ImportError: No module named x</error></testcase>',
+      "</testsuite></testsuites>",
+    ].join("");
+    const a = await judge("3.12", { exitCode: "2", junit });
+    expect(a.passed).toBe(false);
+    expect(a.error).toBe(
+      "pytest stopped after 1 error(s) during collection (an import or syntax error in a test module or conftest.py)",
+    );
+    // an exit 2 without collection errors is still named an interrupt
+    expect((await judge("3.12", { exitCode: "2", junit: PASS })).error).toBe(
+      "pytest was interrupted (a KeyboardInterrupt, or its session stopped early)",
+    );
   });
 
   it("fails on failed tests, naming them, and says so through the counts", async () => {

@@ -50,7 +50,7 @@ export function describeExit(code: number): string {
     case 1:
       return "tests failed";
     case 2:
-      return "pytest was interrupted";
+      return "pytest was interrupted (a KeyboardInterrupt, or its session stopped early)";
     case 3:
       return "pytest hit an internal error";
     case 4:
@@ -103,6 +103,13 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
     } catch (err) {
       errors.push(errorText(err));
     }
+  }
+  // pytest stops the session with Interrupted("N errors during collection"), exit 2, after writing each
+  // collection error into its junit (src/_pytest/main.py pytest_runtestloop): name that, not an interrupt
+  if (exit === 2 && counts.errors > 0 && files.junit !== undefined) {
+    const at = errors.indexOf(describeExit(2));
+    errors[at] =
+      `pytest stopped after ${counts.errors} error(s) during collection (an import or syntax error in a test module or conftest.py)`;
   }
   // Zero tests and nothing else wrong (a run without junit or with a bad exit always has a reason already):
   // pytest's "no tests collected", whatever the exit status said.
