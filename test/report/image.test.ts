@@ -4,7 +4,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { COUNT_LAYERS, finalBase, formatBytes, runsAsRoot } from "../../dagger/src/report/image.js";
+import {
+  basePython,
+  COUNT_LAYERS,
+  finalBase,
+  formatBytes,
+  runsAsRoot,
+} from "../../dagger/src/report/image.js";
 import { BASE_IMAGE } from "../../dagger/src/settings/pins.js";
 import { findPython } from "../helpers/python.js";
 
@@ -95,3 +101,26 @@ with tarfile.open(sys.argv[1] + '/docker.tar', 'w') as t:
     });
   },
 );
+
+describe("basePython: the Python an official python base image's tag names", () => {
+  const read = (path: string) => readFileSync(join(import.meta.dirname, "../..", path), "utf8");
+
+  it.each([
+    ["Dockerfile", "3.14"],
+    ["test/fixtures/projects/uv-fastapi-example/Dockerfile", "3.12"],
+    ["test/fixtures/projects/full-stack-fastapi-template/workspace/backend/Dockerfile", "3.14"],
+  ])("%s -> %s", (path, version) => {
+    expect(basePython(read(path))).toBe(version);
+  });
+
+  it.each([
+    ["FROM python:3.12.4-slim\n", "3.12"],
+    ["FROM docker.io/library/python:3.13-alpine AS run\n", "3.13"],
+    ["FROM ghcr.io/astral-sh/uv:python3.12-bookworm-slim\n", undefined],
+    ["FROM python:latest\n", undefined],
+    ["FROM python:3\n", undefined],
+    ["FROM debian:12\n", undefined],
+  ])("%j -> %s", (text, version) => {
+    expect(basePython(text)).toBe(version);
+  });
+});

@@ -453,6 +453,38 @@ describe("checkDependencies", () => {
     expect(handed).toBe(LIST_DISTRIBUTIONS);
   });
 
+  it("starts the tests' side on the base image's Python, and lists it again only when the image says otherwise", async () => {
+    // the tests' environment answers with the Python it was synced on; the image with `image`
+    const run = async (image: string) => {
+      const tools = scenario();
+      const engine = await startEngine((chain) => {
+        const listing = execs(chain).some((a) => a.some((arg) => arg.includes("importlib.metadata")));
+        if (listing && leafOf(chain).field === "stdout" && find(chain, "dockerBuild").length === 0) {
+          return `${envOf(chain, "UV_PYTHON")?.replace("+gil", "")}\nsample-app==0.1.0\n`;
+        }
+        if (listing && leafOf(chain).field === "stdout") return `${image}\nsample-app==0.1.0\n`;
+        return tools(chain);
+      });
+      const status = await engine.connect(() =>
+        checkDependencies(source().dockerBuild(), source(), "sample-app", "Dockerfile"),
+      );
+      const synced = allChains(engine)
+        .filter((c) => execs(c).some((a) => (a[2] ?? "").includes("uv sync --no-dev")))
+        .map((c) => envOf(c, "UV_PYTHON"));
+      return { status, synced: [...new Set(synced)] };
+    };
+    // the Dockerfile's runtime is python:3.14-slim: one listing on 3.14, started with the build
+    expect(await run("3.14")).toEqual({
+      status: { passed: true, python: "3.14", count: 1, differences: [] },
+      synced: ["3.14+gil"],
+    });
+    // an image on another Python: listed again on that one, and compared there
+    expect(await run("3.12")).toEqual({
+      status: { passed: true, python: "3.12", count: 1, differences: [] },
+      synced: ["3.14+gil", "3.12+gil"],
+    });
+  });
+
   it("names the side whose listing it cannot read", async () => {
     // the stand-in answers a listing in a dockerBuild container with the image's distributions
     const check = async (distributions: { image?: string; tested?: string }) => {

@@ -28,6 +28,17 @@ export function finalBase(dockerfile: string): string | undefined {
   return ref === undefined || ref === "" || ref.startsWith("$") || ref === "scratch" ? undefined : ref;
 }
 
+/**
+ * The Python version an official `python` base image names in its tag (`python:3.14-slim@sha256:…` -> 3.14), so
+ * the tests' side of the dependency comparison can start before the image is built; undefined for any other base.
+ */
+export function basePython(dockerfile: string): string | undefined {
+  const base = finalBase(dockerfile);
+  return base === undefined
+    ? undefined
+    : /^(?:docker\.io\/)?(?:library\/)?python:(3\.\d+)(?:\.\d+)?(?![\d.])/.exec(base)?.[1];
+}
+
 /** Whether a config's User runs as root: empty (root by default), 0 or root, with or without a group. */
 export function runsAsRoot(user: string): boolean {
   const name = user.trim().split(":")[0] ?? "";

@@ -6,6 +6,7 @@ import {
   notTheSyncedPython,
   parseListing,
 } from "../report/dependencies.js";
+import { basePython } from "../report/image.js";
 import type { DependencyStatus } from "../report/types.js";
 import { DEFAULT_SYNC, pythonEnv, type SyncSpec, uvSync } from "./python.js";
 
@@ -23,12 +24,9 @@ export async function checkDependencies(
   dockerfile: string,
   sync: SyncSpec = DEFAULT_SYNC,
 ): Promise<DependencyStatus> {
-  const installs = imageInstalls(await source.file(dockerfile).contents());
+  const text = await source.file(dockerfile).contents();
+  const installs = imageInstalls(text);
   if (installs.cannotCompare !== undefined) throw new Error(installs.cannotCompare);
-  const shipped = parseListing(
-    await image.withExec(["python", "-c", LIST_DISTRIBUTIONS]).stdout(),
-    "the image",
-  );
   const runtime: SyncSpec = { ...sync, groups: [], extras: installs.extras };
   const script = [
     "set -eu",
@@ -37,13 +35,26 @@ export async function checkDependencies(
     // an n, which sh leaves alone (test/stages/release.test.ts runs this line through sh)
     `uv run --no-sync python -c "${LIST_DISTRIBUTIONS}"`,
   ].join("\n");
-  const tested = parseListing(
-    await pythonEnv(source, app, shipped.python, sync)
-      .withEnvVariable("UV_PROJECT_ENVIRONMENT", "/venv/runtime")
-      .withExec(["sh", "-c", script])
-      .stdout(),
-    "the tests' environment without its dev group",
-  );
+  const listTested = async (python: string) =>
+    parseListing(
+      await pythonEnv(source, app, python, sync)
+        .withEnvVariable("UV_PROJECT_ENVIRONMENT", "/venv/runtime")
+        .withExec(["sh", "-c", script])
+        .stdout(),
+      "the tests' environment without its dev group",
+    );
+  // The base image's tag names its Python: the tests' side starts with the build instead of after it, and is
+  // listed again only when the image says otherwise.
+  const guess = basePython(text);
+  const [shipped, early] = await Promise.all([
+    image
+      .withExec(["python", "-c", LIST_DISTRIBUTIONS])
+      .stdout()
+      .then((out) => parseListing(out, "the image")),
+    // a guess that fails (a Python the project excludes) costs nothing: the image's own version is tried next
+    guess === undefined ? undefined : listTested(guess).catch(() => undefined),
+  ]);
+  const tested = early?.python === shipped.python ? early : await listTested(shipped.python);
   const elsewhere = notTheSyncedPython(shipped, tested);
   if (elsewhere !== undefined) throw new Error(elsewhere);
   const differences = compareDistributions(shipped, tested);
