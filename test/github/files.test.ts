@@ -18,6 +18,10 @@ import {
 } from "../../dagger/src/github/files.js";
 import { type CommentTarget, commentOnPullRequest } from "../../dagger/src/github/notify.js";
 import { FAKE_MAX_PULL_FILES, FakeGitHub } from "../helpers/fake-github.js";
+import { fastTimers } from "../helpers/fast-timers.js";
+
+// Octokit's throttling and retry waits pass at once (helpers/fast-timers.ts)
+fastTimers();
 
 const SHA = "3f2a9c1d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f";
 const PATCH = "@@ -1,3 +1,3 @@\n a\n-b\n+B\n c";

@@ -17,6 +17,7 @@ import {
 import { capCommentBody, MAX_COMMENT_LENGTH, upsertComment } from "../../dagger/src/github/comments.js";
 import { findPullRequest } from "../../dagger/src/github/pulls.js";
 import { ACTIONS_BOT, FakeGitHub, type FakeUser, type Fault } from "../helpers/fake-github.js";
+import { fastTimers } from "../helpers/fast-timers.js";
 
 const SHA = "3f2a9c1d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f";
 const OTHER_SHA = "0000000000000000000000000000000000000001";
@@ -84,6 +85,8 @@ function everything(err: unknown): string {
   for (let e = err; e instanceof Error; e = e.cause) parts.push(e.message);
   return parts.join("\n");
 }
+
+fastTimers();
 
 beforeEach(async () => {
   gh = new FakeGitHub();
