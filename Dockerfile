@@ -1,9 +1,9 @@
 # The sample-app service image. Build context: the repository root (the pipeline calls
 # Directory.dockerBuild on it; by hand: docker build -t sample-app .).
 #
-#   docker build --build-arg SOURCE=https://github.com/OWNER/REPO \
-#     --build-arg REVISION="$(git rev-parse HEAD)" \
-#     --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -t sample-app .
+#   docker build --label org.opencontainers.image.source=https://github.com/OWNER/REPO \
+#     --label org.opencontainers.image.revision="$(git rev-parse HEAD)" \
+#     --label org.opencontainers.image.created="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -t sample-app .
 #   docker run --rm sample-app python -m sample_app 2 3    # prints 5
 #
 # The image ships exactly what sample-app/uv.lock pins, the versions the tests ran: the builder syncs the
@@ -12,11 +12,8 @@
 # but resolves the dependencies at build time and prints a warning saying so.
 # The shape follows uv's Docker guide at 0.10.3 (docs/guides/integration/docker.md in astral-sh/uv).
 
-# The OCI labels' values (the pipeline passes only those it knows). Declared before the first FROM so the
-# last stages can pick, for each label, a stage that sets it only when its value is given (see the end).
-ARG SOURCE=""
-ARG REVISION=""
-ARG CREATED=""
+# The per-build OCI labels (source, revision, created) are set on the built image by the pipeline
+# (Container.withLabel), or by `docker build --label` as above: this file holds only the fixed ones.
 
 # uv 0.10.3, pinned by digest (the pin dagger/dagger uses). Only the builder copies from it.
 FROM ghcr.io/astral-sh/uv:0.10.3@sha256:7a88d4c4e6f44200575000638453a5a381db0ae31ad5c3a51b14f8687c9d93a3 AS uv
@@ -79,27 +76,3 @@ LABEL org.opencontainers.image.title="sample-app" \
 
 # No ENTRYPOINT: `docker run IMAGE python -m sample_app 2 3` runs exactly that command.
 CMD ["sample-app", "--help"]
-
-# ---- the OCI labels: each one set only when its build arg is given ----
-# A label is valid or absent: an empty org.opencontainers.image.created is still a label, and not an
-# RFC 3339 time. LABEL cannot be conditional, so each label has a stage that sets it, and the next FROM
-# picks that stage only when the value is non-empty: ${SOURCE:+-labelled} is "-labelled" then, "" otherwise.
-# These stages change only the image config, never a layer, and the ARGs are declared only here, so a new
-# CREATED on every build never invalidates the cached layers above.
-FROM runtime AS source
-FROM runtime AS source-labelled
-ARG SOURCE
-LABEL org.opencontainers.image.source="${SOURCE}"
-
-FROM source${SOURCE:+-labelled} AS revision
-FROM source${SOURCE:+-labelled} AS revision-labelled
-ARG REVISION
-LABEL org.opencontainers.image.revision="${REVISION}"
-
-FROM revision${REVISION:+-labelled} AS created
-FROM revision${REVISION:+-labelled} AS created-labelled
-ARG CREATED
-LABEL org.opencontainers.image.created="${CREATED}"
-
-# The image: runtime plus the labels that were given (the last stage is what a build without --target makes).
-FROM created${CREATED:+-labelled} AS image

@@ -4,9 +4,8 @@
  * (empty when the Dockerfile passes), each tagged with the rule's id so tests can show every rule can fail.
  *
  * What the image is made of is evaluated the way BuildKit builds it: FROM lines are expanded with the global
- * ARGs (so `FROM created${CREATED:+-labelled}` picks a stage), the final image is the last stage plus every
- * stage it is based on, and its labels, ENV and USER are what those stages set, with ARG scoping as BuildKit
- * has it. The final image is evaluated once for every combination of the OCI label build args given or not.
+ * ARGs (so `FROM base${VARIANT:+-slim}` picks a stage), the final image is the last stage plus every stage it
+ * is based on, and its labels, ENV and USER are what those stages set, with ARG scoping as BuildKit has it.
  */
 import {
   type Arg,
@@ -46,32 +45,22 @@ export interface Stage {
   instructions: Instruction[];
 }
 
-/** The OCI labels the image must carry; the value is the build arg that fills it, for the per-build ones. */
-export const OCI_LABELS: Readonly<Record<string, string | undefined>> = {
-  "org.opencontainers.image.source": "SOURCE",
-  "org.opencontainers.image.revision": "REVISION",
-  "org.opencontainers.image.created": "CREATED",
-  "org.opencontainers.image.title": undefined,
-  "org.opencontainers.image.licenses": undefined,
-  "org.opencontainers.image.description": undefined,
-};
+/** The fixed OCI labels the Dockerfile must give its image. */
+export const OCI_LABELS: readonly string[] = [
+  "org.opencontainers.image.title",
+  "org.opencontainers.image.licenses",
+  "org.opencontainers.image.description",
+];
 
-/** The values the label rules build with: what the pipeline passes (dagger/src/stages/image.ts). */
-export const EXAMPLE_BUILD_ARGS: Readonly<Record<string, string>> = {
-  SOURCE: "https://github.com/octo-org/my-service",
-  REVISION: "0123456789abcdef0123456789abcdef01234567",
-  CREATED: "2026-11-26T12:00:00Z",
-};
-
-/** RFC 3339 date-time (section 5.6), which the OCI annotation spec requires of image.created. */
-export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-
-/** What a per-build label's value must look like when it is present. */
-const LABEL_FORMATS: Readonly<Record<string, { test: RegExp; form: string }>> = {
-  "org.opencontainers.image.source": { test: /^https?:\/\/\S+$/, form: "a URL" },
-  "org.opencontainers.image.revision": { test: /^[^\s]+$/, form: "a revision id" },
-  "org.opencontainers.image.created": { test: RFC3339, form: "an RFC 3339 date-time" },
-};
+/**
+ * The per-build OCI labels: the pipeline sets them on the built image (Container.withLabel in
+ * dagger/src/stages/image.ts), so the Dockerfile leaves them out (a value it set could only be stale or empty).
+ */
+export const PIPELINE_LABELS: readonly string[] = [
+  "org.opencontainers.image.source",
+  "org.opencontainers.image.revision",
+  "org.opencontainers.image.created",
+];
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const FULL_VERSION_TAG = /^v?\d+\.\d+\.\d+(?:[-.+][A-Za-z0-9.-]+)?$/;
@@ -241,18 +230,6 @@ function make(parsed: Parsed, index: number, args: Readonly<Record<string, strin
   return made;
 }
 
-/** Every combination of the per-build label args given (with EXAMPLE_BUILD_ARGS values) or not. */
-function labelArgCombinations(): Record<string, string>[] {
-  const names = Object.values(OCI_LABELS).filter((name): name is string => name !== undefined);
-  return Array.from({ length: 2 ** names.length }, (_, bits) =>
-    Object.fromEntries(
-      names
-        .filter((_, i) => (bits >> i) & 1)
-        .map((name) => [name, EXAMPLE_BUILD_ARGS[name] as string] as const),
-    ),
-  );
-}
-
 function splitRef(ref: string): { name: string; tag: string | undefined; digest: string | undefined } {
   const [path = "", digest] = ref.split("@", 2) as [string, string | undefined];
   const colon = path.lastIndexOf(":");
@@ -288,7 +265,6 @@ function pinProblem(ref: string): string | undefined {
 /** Every base image (FROM) and every image copied or mounted from is pinned; stage references are not images. */
 function checkPinned(parsed: Parsed, violations: Violation[]): void {
   const { stages } = parsed;
-  const allGiven = { ...EXAMPLE_BUILD_ARGS };
   stages.forEach((stage, index) => {
     const image = stage.from.getImage() ?? "";
     const where = `FROM ${image || "(nothing)"}`;
@@ -300,7 +276,7 @@ function checkPinned(parsed: Parsed, violations: Violation[]): void {
         message: `${where}: $${name} is not an ARG declared before the first FROM, so it is always empty there`,
       });
     }
-    const picks = [{}, allGiven].map((args) => baseOf(parsed, index, args).stage);
+    const picks = [baseOf(parsed, index, {}).stage];
     if (picks.every((pick) => pick !== undefined) || image.toLowerCase() === "scratch") return;
     const problem = pinProblem(image);
     if (problem) violations.push({ rule: "pinned-base", message: `${where}: ${problem}` });
@@ -339,78 +315,28 @@ function checkUser(made: Made, violations: Violation[]): void {
   }
 }
 
-/**
- * Every OCI label is there, and each per-build one is valid or absent: built with its arg, it is exactly that
- * value; built without it, it is not there at all. An empty label is a label (an empty `created` is not an
- * RFC 3339 time), not an absent one.
- */
-function checkLabels(made: Made, args: Readonly<Record<string, string>>, violations: Violation[]): void {
-  for (const [name, buildArg] of Object.entries(OCI_LABELS)) {
+/** Every fixed OCI label is there and not empty; the per-build ones are left to the pipeline. */
+function checkLabels(made: Made, violations: Violation[]): void {
+  for (const name of OCI_LABELS) {
     const value = made.labels.get(name);
-    if (buildArg === undefined) {
-      if (value === undefined) {
-        violations.push({ rule: "oci-labels", message: `the final image has no ${name} label` });
-      } else if (value.trim() === "") {
-        violations.push({ rule: "oci-labels", message: `the ${name} label is empty` });
-      }
-      continue;
+    if (value === undefined) {
+      violations.push({ rule: "oci-labels", message: `the final image has no ${name} label` });
+    } else if (value.trim() === "") {
+      violations.push({ rule: "oci-labels", message: `the ${name} label is empty` });
     }
-    const given = args[buildArg];
-    const format = LABEL_FORMATS[name];
-    if (given !== undefined) {
-      if (value === undefined) {
-        violations.push({
-          rule: "oci-labels",
-          message: `built with ${buildArg}=${given}, the final image has no ${name} label`,
-        });
-      } else if (value !== given) {
-        violations.push({
-          rule: "oci-labels",
-          message: `built with ${buildArg}=${given}, the ${name} label is "${value}": it is not filled from build arg ${buildArg}`,
-        });
-      }
-    } else if (value !== undefined) {
-      const why =
-        value === ""
-          ? `empty: an empty label is still there (not ${format?.form ?? "valid"})`
-          : format && !format.test.test(value)
-            ? `"${value}", not ${format.form}`
-            : `"${value}", a value nobody gave`;
+  }
+  for (const name of PIPELINE_LABELS) {
+    if (made.labels.has(name)) {
       violations.push({
         rule: "oci-labels",
-        message: `built without ${buildArg}, the ${name} label is ${why}; it must be absent`,
+        message: `the Dockerfile sets ${name}: the pipeline sets it on the built image (withLabel), from what it knows`,
       });
     }
   }
 }
 
-/** The label args default to empty, so a build that does not pass one never claims a value. */
-function checkBuildArgs(parsed: Parsed, made: Made, violations: Violation[]): void {
-  const declared: [string, string | null][] = [...parsed.globals].map(([name, value]) => [
-    name,
-    value ?? null,
-  ]);
-  for (const stage of made.chain) {
-    for (const arg of ofKind<Arg>(stage, "ARG")) {
-      const property = arg.getProperty();
-      if (property) declared.push([property.getName(), property.getValue()]);
-    }
-  }
-  for (const buildArg of Object.values(OCI_LABELS)) {
-    if (buildArg === undefined) continue;
-    const mine = declared.filter(([name]) => name === buildArg);
-    if (mine.length === 0) {
-      violations.push({ rule: "build-args", message: `ARG ${buildArg} is not declared for the final image` });
-    }
-    for (const [, fallback] of mine) {
-      if (fallback !== null && fallback !== "") {
-        violations.push({
-          rule: "build-args",
-          message: `ARG ${buildArg} defaults to "${fallback}"; default to "" so an image built without it carries no such label`,
-        });
-      }
-    }
-  }
+/** Every variable the final image's stages use is declared in one of them. */
+function checkBuildArgs(made: Made, violations: Violation[]): void {
   for (const name of made.undeclared) {
     violations.push({
       rule: "build-args",
@@ -788,30 +714,25 @@ export function checkDockerfile(text: string): Violation[] {
   const violations: Violation[] = [];
   checkPinned(parsed, violations);
   const finalIndex = stages.length - 1;
-  const combinations = labelArgCombinations();
   // Build in one stage, run in another: some stage is in no build's final image.
-  const shipped = new Set(combinations.flatMap((args) => make(parsed, finalIndex, args).chain));
+  const shipped = new Set(make(parsed, finalIndex, {}).chain);
   if (stages.every((stage) => shipped.has(stage))) {
     violations.push({
       rule: "multi-stage",
       message: "every stage is part of the final image; build in one stage, run in another",
     });
   }
-  for (const args of combinations) {
-    const made = make(parsed, finalIndex, args);
-    checkUser(made, violations);
-    checkLabels(made, args, violations);
-    checkBuildArgs(parsed, made, violations);
-    checkRuntime(parsed, made, violations);
-    const found = findBuilder(parsed, made);
-    const env = found.builder
-      ? make(parsed, stages.indexOf(found.builder), {}).env
-      : new Map<string, string>();
-    checkLockedSync(found, env, violations);
-    checkUvCache(found, env, violations);
-    checkBytecode(found, env, violations);
-    checkVenv(parsed, made, found, violations);
-  }
+  const made = make(parsed, finalIndex, {});
+  checkUser(made, violations);
+  checkLabels(made, violations);
+  checkBuildArgs(made, violations);
+  checkRuntime(parsed, made, violations);
+  const found = findBuilder(parsed, made);
+  const env = found.builder ? make(parsed, stages.indexOf(found.builder), {}).env : new Map<string, string>();
+  checkLockedSync(found, env, violations);
+  checkUvCache(found, env, violations);
+  checkBytecode(found, env, violations);
+  checkVenv(parsed, made, found, violations);
   const seen = new Set<string>();
   return violations.filter((violation) => {
     const key = `${violation.rule}\u0000${violation.message}`;

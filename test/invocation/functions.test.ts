@@ -331,21 +331,24 @@ describe("Pipeline functions through the SDK's invocation path", () => {
         created: "2026-11-27T00:00:00Z",
       }),
     ) as Chain;
-    expect(chain.at(-1)).toEqual({
-      field: "dockerBuild",
-      args: {
-        dockerfile: "Dockerfile",
-        buildArgs: [
-          { name: "SOURCE", value: "https://github.com/octo-org/my-service" },
-          { name: "REVISION", value: "3f2a9c1" },
-          { name: "CREATED", value: "2026-11-27T00:00:00Z" },
-        ],
-        platform: "linux/arm64",
+    expect(find(chain, "dockerBuild")).toEqual([
+      { field: "dockerBuild", args: { dockerfile: "Dockerfile", platform: "linux/arm64" } },
+    ]);
+    // set on the built image, after the build, whatever the Dockerfile holds
+    expect(chain.slice(chain.findIndex((c) => c.field === "dockerBuild") + 1)).toEqual([
+      {
+        field: "withLabel",
+        args: { name: "org.opencontainers.image.source", value: "https://github.com/octo-org/my-service" },
       },
-    });
+      { field: "withLabel", args: { name: "org.opencontainers.image.revision", value: "3f2a9c1" } },
+      {
+        field: "withLabel",
+        args: { name: "org.opencontainers.image.created", value: "2026-11-27T00:00:00Z" },
+      },
+    ]);
     // nothing given: the engine's own platform (the argument left out) and no label to set
     const native = chainOf(await call(run, "build")) as Chain;
-    expect(native.at(-1)?.args).toEqual({ dockerfile: "Dockerfile", buildArgs: [] });
+    expect(native.at(-1)).toEqual({ field: "dockerBuild", args: { dockerfile: "Dockerfile" } });
     await expect(call(run, "build", { repository: "not a repo" })).rejects.toThrow(
       "Invalid repository 'not a repo'",
     );
@@ -534,14 +537,17 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     };
     const pushed = await call(run, "publish", { ...args, event: "push" });
     expect(String(pushed)).toMatch(/^ghcr\.io\/octo-org\/my-service:main@sha256:[0-9a-f]{64}$/);
-    // the image carries its repository, commit and build time as OCI labels (the Dockerfile's build args)
-    const builds = allChainsOf(run.engine).flatMap((c) => c.filter((call) => call.field === "dockerBuild"));
-    expect(builds.length).toBeGreaterThan(0);
-    for (const build of builds) {
-      expect(build.args.buildArgs).toEqual([
-        { name: "SOURCE", value: "https://github.com/Octo-Org/My-Service" },
-        { name: "REVISION", value: SCENARIO_SHA },
-        { name: "CREATED", value: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) },
+    // the image carries its repository, commit and build time as OCI labels, set on the built image
+    const built = allChainsOf(run.engine).filter((c) => c.some((call) => call.field === "dockerBuild"));
+    expect(built.length).toBeGreaterThan(0);
+    for (const chain of built) {
+      expect(find(chain, "withLabel").map((l) => l.args)).toEqual([
+        { name: "org.opencontainers.image.source", value: "https://github.com/Octo-Org/My-Service" },
+        { name: "org.opencontainers.image.revision", value: SCENARIO_SHA },
+        {
+          name: "org.opencontainers.image.created",
+          value: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        },
       ]);
     }
     const pr = await call(run, "publish", { ...args, event: "pull_request" });

@@ -10,10 +10,9 @@ import { BASE_IMAGE, UV_IMAGE as PINNED_UV_IMAGE } from "../../dagger/src/settin
 import {
   checkDockerfile,
   dockerignoreExcludes,
-  EXAMPLE_BUILD_ARGS,
   finalImage,
   OCI_LABELS,
-  RFC3339,
+  PIPELINE_LABELS,
   type RuleId,
   stagesOf,
 } from "../helpers/dockerfile-rules";
@@ -38,7 +37,6 @@ const rulesOf = (text: string): RuleId[] => [...new Set(checkDockerfile(text).ma
 
 // A small known-good Dockerfile, laid out differently from the real one (uv's guide's project-directory
 // environment, other stage names), so the rules are seen to hold what the image is, not how it is spelled.
-const GLOBALS = 'ARG SOURCE=""\nARG REVISION\nARG CREATED=\n';
 const GOOD_BUILDER = `FROM ${PYTHON_IMAGE} AS builder
 COPY --from=${UV_IMAGE} /uv /bin/uv
 ENV UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
@@ -52,39 +50,14 @@ ENV PATH=/app/.venv/bin:$PATH
 LABEL org.opencontainers.image.title=t org.opencontainers.image.licenses=MIT org.opencontainers.image.description=d
 USER 10001
 `;
-const GOOD_LABELS = `FROM runtime AS s
-FROM runtime AS s-set
-ARG SOURCE
-LABEL org.opencontainers.image.source=$SOURCE
-FROM s\${SOURCE:+-set} AS r
-FROM s\${SOURCE:+-set} AS r-set
-ARG REVISION
-LABEL org.opencontainers.image.revision=$REVISION
-FROM r\${REVISION:+-set} AS c
-FROM r\${REVISION:+-set} AS c-set
-ARG CREATED
-LABEL org.opencontainers.image.created=\${CREATED}
-FROM c\${CREATED:+-set}
-`;
 const small = (
   runtimeFrom = `FROM ${PYTHON_IMAGE} AS runtime`,
   runtime = GOOD_RUNTIME,
   builder = GOOD_BUILDER,
-) => `${GLOBALS}${builder}${runtimeFrom}\n${runtime}${GOOD_LABELS}`;
+) => `${builder}${runtimeFrom}\n${runtime}`;
 
-/** The real Dockerfile's label stages replaced by labels set in the runtime from args defaulting to "". */
-const LABELS_ALWAYS_SET = mutate(
-  /\n# ---- the OCI labels[\s\S]*$/,
-  `\nARG SOURCE=""\nARG REVISION=""\nARG CREATED=""\nLABEL org.opencontainers.image.source="\${SOURCE}" \\\n` +
-    `      org.opencontainers.image.revision="\${REVISION}" org.opencontainers.image.created="\${CREATED}"\n`,
-);
-
-const DYNAMIC = [
-  "org.opencontainers.image.source",
-  "org.opencontainers.image.revision",
-  "org.opencontainers.image.created",
-];
-const STATIC = Object.keys(OCI_LABELS).filter((label) => !DYNAMIC.includes(label));
+/** The real Dockerfile with a revision label of its own, from an ARG that defaults to empty. */
+const LABELS_ALWAYS_SET = `${DOCKERFILE}ARG REVISION=""\nLABEL org.opencontainers.image.revision="\${REVISION}"\n`;
 
 describe("Dockerfile (parsed, not built: no Docker daemon here)", () => {
   const stages = stagesOf(DOCKERFILE);
@@ -122,37 +95,23 @@ describe("Dockerfile (parsed, not built: no Docker daemon here)", () => {
   });
 
   it("runs the environment as a fixed non-root UID, with no ENTRYPOINT, on the pinned python", () => {
-    for (const args of [{}, EXAMPLE_BUILD_ARGS]) {
-      const image = finalImage(DOCKERFILE, args);
-      expect(image.user).toBe("10001:10001");
-      expect(image.rootImage).toBe(PYTHON_IMAGE);
-      expect(image.env.PATH?.split(":")[0]).toBe("/app/.venv/bin");
-      expect(image.stages[0]).toBe("runtime");
-    }
+    const image = finalImage(DOCKERFILE);
+    expect(image.user).toBe("10001:10001");
+    expect(image.rootImage).toBe(PYTHON_IMAGE);
+    expect(image.env.PATH?.split(":")[0]).toBe("/app/.venv/bin");
+    expect(image.stages).toEqual(["runtime"]);
     expect(DOCKERFILE).toMatch(/^COPY --from=builder \/app\/\.venv \/app\/\.venv$/m);
     expect(DOCKERFILE).not.toMatch(/^ENTRYPOINT/m);
     expect(DOCKERFILE).toMatch(/^CMD \["sample-app", "--help"\]$/m);
   });
 
-  it("sets each OCI label from its build arg only when given: a plain build has none of them", () => {
-    expect(DOCKERFILE).toMatch(/^ARG SOURCE=""\nARG REVISION=""\nARG CREATED=""\n/m);
-    expect(EXAMPLE_BUILD_ARGS.CREATED).toMatch(RFC3339);
-    const plain = finalImage(DOCKERFILE).labels;
-    expect(Object.keys(plain).sort()).toEqual([...STATIC].sort());
-    expect(plain["org.opencontainers.image.created"]).toBeUndefined();
-    const full = finalImage(DOCKERFILE, EXAMPLE_BUILD_ARGS).labels;
-    expect(full).toMatchObject({
-      "org.opencontainers.image.source": EXAMPLE_BUILD_ARGS.SOURCE,
-      "org.opencontainers.image.revision": EXAMPLE_BUILD_ARGS.REVISION,
-      "org.opencontainers.image.created": EXAMPLE_BUILD_ARGS.CREATED,
-    });
-    for (const [label, arg] of Object.entries(OCI_LABELS)) {
-      if (arg === undefined) continue;
-      const one = finalImage(DOCKERFILE, { [arg]: EXAMPLE_BUILD_ARGS[arg] as string }).labels;
-      expect(Object.keys(one).sort(), arg).toEqual([...STATIC, label].sort());
-    }
-    // An empty value (what `--build-arg CREATED=` or the module's omitted arg leaves) is not given.
-    expect(finalImage(DOCKERFILE, { CREATED: "" }).labels).toEqual(plain);
+  it("has three stages (uv, builder, runtime) and only the fixed labels: the pipeline adds source, revision, created", () => {
+    expect(stages.map((stage) => stage.name)).toEqual(["uv", "builder", "runtime"]);
+    const labels = finalImage(DOCKERFILE).labels;
+    expect(Object.keys(labels).sort()).toEqual([...OCI_LABELS].sort());
+    // by hand, docker build --label gives the same three
+    for (const label of PIPELINE_LABELS)
+      expect(DOCKERFILE).toMatch(new RegExp(`^#.*--label ${label.replaceAll(".", "\\.")}=`, "m"));
   });
 
   it("keeps the build context small and free of secrets and local artefacts (.dockerignore), uv.lock in", () => {
@@ -221,7 +180,7 @@ describe("each Dockerfile rule can fail", () => {
     // multi-stage
     [
       "a single stage",
-      `${GLOBALS}FROM ${PYTHON_IMAGE} AS runtime\n${GOOD_RUNTIME.replace(/^COPY .*\n/, "")}${GOOD_LABELS}`,
+      `FROM ${PYTHON_IMAGE} AS runtime\n${GOOD_RUNTIME.replace(/^COPY .*\n/, "")}`,
       ["locked-sync", "multi-stage"],
     ],
     // pinned-base: every image, FROM or --from, by version and digest (the runtime also stops matching the
@@ -252,7 +211,7 @@ describe("each Dockerfile rule can fail", () => {
       mutate(
         /FROM python:3\.14-slim@sha256:[0-9a-f]+ AS runtime/,
         "FROM $BASE AS runtime",
-        mutate('ARG CREATED=""\n', 'ARG CREATED=""\nARG BASE=python:3.14-slim\n'),
+        `ARG BASE=python:3.14-slim\n${DOCKERFILE}`,
       ),
       ["pinned-base", "runnable", "venv"],
     ],
@@ -261,7 +220,7 @@ describe("each Dockerfile rule can fail", () => {
       mutate("COPY --from=uv /uv", "COPY --from=ghcr.io/astral-sh/uv:latest /uv"),
       "pinned-base",
     ],
-    // non-root-user: the last USER of the final image, in every build (with and without each label arg)
+    // non-root-user: the last USER of the final image
     ["no USER in the final stage", mutate("USER 10001:10001\n", ""), "non-root-user"],
     ["USER root", mutate("USER 10001:10001", "USER root"), "non-root-user"],
     ["USER 0:0", mutate("USER 10001:10001", "USER 0:0"), "non-root-user"],
@@ -271,11 +230,7 @@ describe("each Dockerfile rule can fail", () => {
       small(undefined, GOOD_RUNTIME.replace("USER 10001\n", ""), `${GOOD_BUILDER}USER 10001\n`),
       "non-root-user",
     ],
-    [
-      "USER root in the stage that adds the created label (only builds given CREATED)",
-      mutate("ARG CREATED\nLABEL", "ARG CREATED\nUSER root\nLABEL"),
-      "non-root-user",
-    ],
+    ["USER root after the runtime's USER", `${DOCKERFILE}USER root\n`, "non-root-user"],
     // no-uv-in-runtime
     [
       "uv copied into the runtime from the uv stage",
@@ -327,10 +282,8 @@ describe("each Dockerfile rule can fail", () => {
       mutate("WORKDIR /app", "RUN apt-get update && apt-get install -y gcc\nWORKDIR /app"),
       "no-build-tools-in-runtime",
     ],
-    // oci-labels: static ones always there; source, revision, created exactly the given value, or absent
-    ["no source label", mutate(`LABEL org.opencontainers.image.source="\${SOURCE}"\n`, ""), "oci-labels"],
+    // oci-labels: the fixed ones always there; source, revision and created are the pipeline's
     ["no licenses label", mutate(' \\\n      org.opencontainers.image.licenses="MIT"', ""), "oci-labels"],
-    ["a hard-coded revision label", mutate(/revision="\$\{REVISION\}"/, 'revision="abc123"'), "oci-labels"],
     [
       "labels only in the builder",
       small(
@@ -340,40 +293,17 @@ describe("each Dockerfile rule can fail", () => {
       ),
       "oci-labels",
     ],
-    ["labels set from args that default to empty (an empty created label)", LABELS_ALWAYS_SET, "oci-labels"],
+    ["a revision label from an ARG that defaults to empty", LABELS_ALWAYS_SET, "oci-labels"],
     [
-      'the created stage picked whatever CREATED is (created="" without it)',
-      mutate(`FROM created\${CREATED:+-labelled} AS image`, "FROM created-labelled AS image"),
+      "a hard-coded revision label",
+      `${DOCKERFILE}LABEL org.opencontainers.image.revision="abc123"\n`,
       "oci-labels",
     ],
+    // build-args: a variable the final image uses is declared
     [
-      'ARG CREATED="unknown" (what a plain build wrote before)',
-      mutate('ARG CREATED=""', 'ARG CREATED="unknown"'),
-      ["build-args", "oci-labels"],
-    ],
-    // build-args: declared, defaulting to empty, in scope where used
-    [
-      "ARG CREATED not declared in the stage whose LABEL uses it",
-      mutate("ARG CREATED\nLABEL", "LABEL"),
-      ["build-args", "oci-labels"],
-    ],
-    [
-      "ARG SOURCE not declared before the first FROM that selects by it",
-      mutate('ARG SOURCE=""\n', ""),
-      ["build-args", "oci-labels"],
-    ],
-    [
-      "a misspelt arg in a FROM that selects a label stage",
-      mutate(
-        /FROM revision\$\{REVISION:\+-labelled\} AS created\n/,
-        `FROM revision\${REVISON:+-labelled} AS created\n`,
-      ),
-      ["build-args", "oci-labels"],
-    ],
-    [
-      "ARG REVISION with a real-looking default",
-      mutate('ARG REVISION=""', 'ARG REVISION="0123abc"'),
-      ["build-args", "oci-labels"],
+      "a label from a variable nobody declared",
+      `${DOCKERFILE}LABEL org.opencontainers.image.url=$SITE\n`,
+      "build-args",
     ],
     // runnable
     ["an ENTRYPOINT", mutate('CMD ["sample-app", "--help"]', 'ENTRYPOINT ["sample-app"]'), "runnable"],
@@ -509,15 +439,10 @@ describe("each Dockerfile rule can fail", () => {
     expect(rulesOf("")).toEqual(["parse"]);
   });
 
-  it("says which build a label is wrong in", () => {
-    expect(checkDockerfile(LABELS_ALWAYS_SET).map((v) => v.message)).toContain(
-      "built without CREATED, the org.opencontainers.image.created label is empty: an empty label is still there (not an RFC 3339 date-time); it must be absent",
-    );
-    expect(
-      checkDockerfile(mutate('ARG CREATED=""', 'ARG CREATED="unknown"')).map((v) => v.message),
-    ).toContain(
-      'built without CREATED, the org.opencontainers.image.created label is "unknown", not an RFC 3339 date-time; it must be absent',
-    );
+  it("says which label the pipeline sets instead", () => {
+    expect(checkDockerfile(LABELS_ALWAYS_SET).map((v) => v.message)).toEqual([
+      "the Dockerfile sets org.opencontainers.image.revision: the pipeline sets it on the built image (withLabel), from what it knows",
+    ]);
   });
 
   it.each<[string, string]>([

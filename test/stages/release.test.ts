@@ -356,29 +356,40 @@ describe("building the image", () => {
     ).values(),
   ];
 
-  it("passes only the labels it has as build args, and one build per platform", async () => {
-    const one = builds(
-      await built([], { source: "https://github.com/o/r", revision: "", created: undefined }),
+  /** The labels set on each built image, by platform, in the order set. */
+  const labelled = (chains: Chain[]) =>
+    new Map(
+      chains
+        .filter((c) => find(c, "dockerBuild").length > 0)
+        .map((c) => [
+          String(find(c, "dockerBuild")[0]?.args.platform ?? "native"),
+          find(c, "withLabel").map((l) => [l.args.name, l.args.value]),
+        ]),
     );
-    expect(one).toEqual([
-      { dockerfile: "Dockerfile", buildArgs: [{ name: "SOURCE", value: "https://github.com/o/r" }] },
+
+  it("sets only the labels it has on every built image, whatever the Dockerfile; one build per platform", async () => {
+    const one = await built([], { source: "https://github.com/o/r", revision: "", created: undefined });
+    expect(builds(one)).toEqual([{ dockerfile: "Dockerfile" }]);
+    expect(labelled(one).get("native")).toEqual([
+      ["org.opencontainers.image.source", "https://github.com/o/r"],
     ]);
-    const all = builds(
-      await built(["linux/amd64", "linux/arm64"], { source: "s", revision: "r", created: "c" }),
-    );
-    expect(all.map((b) => b.platform)).toEqual(["linux/amd64", "linux/arm64"]);
-    expect(all[0]?.buildArgs).toEqual([
-      { name: "SOURCE", value: "s" },
-      { name: "REVISION", value: "r" },
-      { name: "CREATED", value: "c" },
-    ]);
+    const all = await built(["linux/amd64", "linux/arm64"], { source: "s", revision: "r", created: "c" });
+    expect(builds(all).map((b) => b.platform)).toEqual(["linux/amd64", "linux/arm64"]);
+    for (const platform of ["linux/amd64", "linux/arm64"]) {
+      expect(labelled(all).get(platform)).toEqual([
+        ["org.opencontainers.image.source", "s"],
+        ["org.opencontainers.image.revision", "r"],
+        ["org.opencontainers.image.created", "c"],
+      ]);
+    }
   });
 
   it("builds one image for the engine's platform when none is named", async () => {
     const engine = await startEngine();
     await engine.connect(() => buildImage(source(), ROOT_IMAGE, {}).sync());
     const args = builds(allChains(engine));
-    expect(args).toEqual([{ dockerfile: "Dockerfile", buildArgs: [] }]);
+    expect(args).toEqual([{ dockerfile: "Dockerfile" }]);
+    expect(allChains(engine).flatMap((c) => find(c, "withLabel"))).toEqual([]);
   });
 
   it("reads the layer count from the tarball with the base image's Python, and leaves out one it cannot read", async () => {

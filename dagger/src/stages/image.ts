@@ -40,9 +40,10 @@ export type ImageLabels = {
 };
 
 /**
- * The service image from the repository's Dockerfile, one container per platform (a single native one when
- * none are given). The OCI labels come in as build args so the Dockerfile stays usable with plain
- * `docker build`, where they default to empty.
+ * The service image from the project's Dockerfile, one container per platform (a single native one when
+ * none are given), with the OCI labels that are known set on the built image (`withLabel`): whatever the
+ * Dockerfile, its image names its source, commit and build time, which deploy checks. By hand, `docker build
+ * --label` does the same.
  */
 export function buildImages(
   source: Directory,
@@ -53,15 +54,18 @@ export function buildImages(
   const inRoot = image.context === ".";
   const context = inRoot ? source : source.directory(image.context);
   const dockerfile = inRoot ? image.dockerfile : image.dockerfile.slice(image.context.length + 1);
-  const buildArgs = [
-    { name: "SOURCE", value: labels.source ?? "" },
-    { name: "REVISION", value: labels.revision ?? "" },
-    { name: "CREATED", value: labels.created ?? "" },
-  ].filter((arg) => arg.value !== "");
+  const given = [
+    ["org.opencontainers.image.source", labels.source ?? ""],
+    ["org.opencontainers.image.revision", labels.revision ?? ""],
+    ["org.opencontainers.image.created", labels.created ?? ""],
+  ].filter(([, value]) => value !== "");
   // No platform builds for the engine's own: the SDK leaves an undefined argument out of the query
   // (@dagger.io/dagger 0.21.9, dist/src/common/graphql/compute_query.js, buildArgs).
   const build = (platform: string | undefined) =>
-    context.dockerBuild({ dockerfile, buildArgs, platform: platform as Platform | undefined });
+    given.reduce(
+      (ctr, [name = "", value = ""]) => ctr.withLabel(name, value),
+      context.dockerBuild({ dockerfile, platform: platform as Platform | undefined }),
+    );
   const [first, ...rest] = platforms;
   return [build(first), ...rest.map(build)];
 }
