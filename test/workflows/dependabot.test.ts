@@ -26,8 +26,9 @@ const UPDATE_KEYS = new Set([
 /** Where each ecosystem of this repository lives. */
 const EXPECTED: Record<string, string[]> = {
   "github-actions": ["/"],
-  docker: ["/"],
+  docker: ["/", "/dagger"],
   npm: ["/", "/dagger"],
+  pip: ["/dagger"],
   uv: ["/sample-app"],
 };
 
@@ -92,7 +93,7 @@ describe(".github/dependabot.yml", () => {
     [
       "a missing ecosystem directory",
       ["directories: [/, /dagger]", "directory: /"],
-      "npm: /dagger not updated",
+      "docker: /dagger not updated",
     ],
     ["a daily schedule", ["interval: weekly", "interval: daily"], "github-actions: not weekly"],
     ["an unknown ecosystem", ["package-ecosystem: uv", "package-ecosystem: poetry"], "poetry: unknown"],

@@ -1,6 +1,7 @@
 /**
- * Every tool the pipeline runs, pinned to an exact version and digest. A bump is a reviewed change here, and
- * test/sample-app/dockerfile.test.ts holds the Dockerfile's FROM lines to the same pins.
+ * Every tool the pipeline runs, pinned to an exact version and digest. The pins live where Dependabot reads
+ * them (dagger/pins.Dockerfile, dagger/tool-requirements.txt); `npm run pins` copies them here, and
+ * test/settings/pins.test.ts fails while the two disagree. The Dockerfile's FROM lines use the same pins.
  */
 
 /** uv, pinned by version and digest (the same pin as the Dockerfile's builder). */
