@@ -20,7 +20,7 @@ FROM ghcr.io/astral-sh/uv:0.10.3@sha256:7a88d4c4e6f44200575000638453a5a381db0ae3
 
 # ---- builder: the locked environment, made by uv ----
 # python 3.14 slim, pinned by digest
-FROM python:3.14-slim@sha256:486b8092bfb12997e10d4920897213a06563449c951c5506c2a2cfaf591c599f AS builder
+FROM python:3.14-slim@sha256:656d12e70054d5fda18a045e2494c96701e9792dd1445f95b3d038df954f57e9 AS builder
 COPY --from=uv /uv /usr/local/bin/uv
 # UV_PYTHON_DOWNLOADS=never: the environment is made on this image's Python, which the runtime (the same
 #   image) has at the same path; a Python uv downloaded would stay behind in the builder.
@@ -54,7 +54,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 # ---- runtime: the environment alone, on the same pinned Python, non-root; no uv, pip run or build tools ----
 # python 3.14 slim, pinned by digest
-FROM python:3.14-slim@sha256:486b8092bfb12997e10d4920897213a06563449c951c5506c2a2cfaf591c599f AS runtime
+FROM python:3.14-slim@sha256:656d12e70054d5fda18a045e2494c96701e9792dd1445f95b3d038df954f57e9 AS runtime
 
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \

@@ -183,7 +183,7 @@ describe("ci's plan", () => {
       nonRoot: false,
       sizeBytes: 52_480_000,
       layers: 9,
-      base: "python:3.14-slim@sha256:486b8092bfb12997e10d4920897213a06563449c951c5506c2a2cfaf591c599f",
+      base: "python:3.14-slim@sha256:656d12e70054d5fda18a045e2494c96701e9792dd1445f95b3d038df954f57e9",
     });
     expect(run.summary).toContain("⚠️ runs as root (<code>0:0</code>)");
     expect(JSON.parse(run.status).warnings).toContain(

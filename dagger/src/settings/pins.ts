@@ -8,9 +8,13 @@
 export const UV_IMAGE =
   "ghcr.io/astral-sh/uv:0.10.3@sha256:7a88d4c4e6f44200575000638453a5a381db0ae31ad5c3a51b14f8687c9d93a3";
 
-/** The Debian base the uv-managed Pythons run on; same pin as the Dockerfile's runtime. */
+/**
+ * The Debian base the uv-managed Pythons run on, and the Dockerfile's builder and runtime: Python 3.14.7, its
+ * index digest as docker-library/repo-info records it (repos/python/remote/3.14-slim.md at
+ * 422f3cfe488dc9ae394c5058b27db617f72c91db).
+ */
 export const BASE_IMAGE =
-  "python:3.14-slim@sha256:486b8092bfb12997e10d4920897213a06563449c951c5506c2a2cfaf591c599f";
+  "python:3.14-slim@sha256:656d12e70054d5fda18a045e2494c96701e9792dd1445f95b3d038df954f57e9";
 
 /**
  * Trivy 0.69.3, pinned by digest. 0.69.4 was a malicious release (CVE-2026-33634, GHSA-69fq-xp46-6x23):
@@ -44,6 +48,10 @@ export const PYTEST_COV_VERSION = "7.1.0";
 export const COSIGN_IMAGE =
   "ghcr.io/sigstore/cosign/cosign:v2.4.1@sha256:b03690aa52bfe94054187142fba24dc54137650682810633901767d8a3e15b31";
 
-/** The registry of `ci --rehearse`; the same pin stands in several public repositories (confirm before bumping). */
+/**
+ * The registry of `ci --rehearse`: distribution 3.1.2 (registry:2 is no longer maintained), its index digest as
+ * docker-library/repo-info records it (repos/registry/remote/3.md at c42e9ed57ff61167658ffa7a9782fdd5bf78eba5;
+ * storage /var/lib/registry, port 5000 as before).
+ */
 export const REGISTRY_IMAGE =
-  "registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373";
+  "registry:3@sha256:852b3e4d378c426dda6b318fe9d9bfe8e92a0eccb9926671ec3d3ea17a196696";
