@@ -103,6 +103,11 @@ describe("imageInstalls: the extras a Dockerfile installs, or why its image cann
       extras: [],
       cannotCompare: "the image installs from a URL (git+https://github.com/o/r@main)",
     });
+    expect(imageInstalls("RUN pip install http://example.com/app.whl\n").cannotCompare).toBe(
+      "the image installs from a URL (http://example.com/app.whl)",
+    );
+    // a package whose name merely contains "git+" is not a URL install
+    expect(imageInstalls("RUN pip install mygit+x\n")).toEqual({ extras: [] });
     expect(
       imageInstalls("RUN pip install --no-cache-dir 'https://example.com/app.whl'\n").cannotCompare,
     ).toBe("the image installs from a URL (https://example.com/app.whl)");

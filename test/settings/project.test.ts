@@ -229,6 +229,23 @@ describe("uv workspaces: which folder holds the lock", () => {
     expect(isMember(ws, "libs/a/b")).toBe(true);
     expect(isMember({ members: ["svc?"], exclude: [] }, "svc1")).toBe(true);
     expect(isMember({ members: ["a.b"], exclude: [] }, "axb")).toBe(false);
+    // a trailing slash names the same folder; `?` is one character; `**/` spans any depth, none included
+    expect(isMember({ members: ["backend//"], exclude: [] }, "backend")).toBe(true);
+    expect(isMember({ members: ["svc?"], exclude: [] }, "svc12")).toBe(false);
+    expect(isMember({ members: ["packages/*"], exclude: [] }, "packages/a/b")).toBe(false);
+    expect(isMember({ members: ["packages/*"], exclude: [] }, "packages//api")).toBe(false);
+    expect(isMember({ members: ["libs/**/core"], exclude: [] }, "libs/core")).toBe(true);
+    expect(isMember({ members: ["libs/**/core"], exclude: [] }, "libs/a/b/core")).toBe(true);
+    expect(isMember({ members: ["libs/**/core"], exclude: [] }, "libs/a/b/cores")).toBe(false);
+    expect(isMember({ members: ["(x)"], exclude: [] }, "(x)")).toBe(true);
+    // a workspace with no exclude key excludes nothing
+    expect(readPyproject('[tool.uv.workspace]\nmembers = ["a"]\n', "p").workspace).toEqual({
+      members: ["a"],
+      exclude: [],
+    });
+    expect(readPyproject("[tool.uv]\nmanaged = true\n", "p").workspace).toBeUndefined();
+    expect(readPyproject("[project]\nname = 3\n", "p").name).toBeUndefined();
+    expect(readPyproject('[project]\nname = "x"\n', "p").name).toBe("x");
   });
 
   it("walks the folders above an app, nearest first, up to the repository's root", () => {
