@@ -94,6 +94,14 @@ describe("imageInstalls: the extras a Dockerfile installs, or why its image cann
     });
     expect(imageInstalls("RUN uv sync --all-extras --extra x\n")).toEqual({ extras: ["*"] });
     expect(imageInstalls("run pip install --no-deps '.[api, cli]'\n")).toEqual({ extras: ["api", "cli"] });
+    // spacing, CRLF line ends, an indented RUN, a continuation without indentation, extras sorted
+    expect(imageInstalls("  RUN uv  sync --extra  a --all-extras\r\n")).toEqual({ extras: ["*"] });
+    expect(imageInstalls("RUN uv  sync --extra  z\r\nRUN pip  install '.[b,,a]'\r\n")).toEqual({
+      extras: ["a", "b", "z"],
+    });
+    expect(imageInstalls("RUN uv sync \\\n--extra=c\n")).toEqual({ extras: ["c"] });
+    // a flag of another command on the same line is not uv's
+    expect(imageInstalls("RUN uv sync --locked && tool --extra x --all-extras\n")).toEqual({ extras: [] });
     // a comment or an ENV line is no install
     expect(imageInstalls("# RUN uv sync --extra x\nENV X='uv sync --extra y'\n")).toEqual({ extras: [] });
   });
@@ -120,6 +128,19 @@ describe("notTheSyncedPython", () => {
       notTheSyncedPython(listing("3.12\npip==25.0"), listing("3.12\nfastapi==0.115.0\napp==0.1.0")),
     ).toBe(
       "the image's python holds none of the 2 distributions of the project's environment: it is not the environment the Dockerfile installed into (is its venv on PATH?)",
+    );
+  });
+
+  it("does not count pip or setuptools as shared, and compares when any one of several is", () => {
+    expect(notTheSyncedPython(listing("3.12\npip==25.0"), listing("3.12\npip==25.0\napp==0.1.0"))).toMatch(
+      /^the image's python holds none of the 1 distributions/,
+    );
+    expect(
+      notTheSyncedPython(listing("3.12\napp==0.1.0"), listing("3.12\napp==0.1.0\nfastapi==0.115.0")),
+    ).toBeUndefined();
+    const long = `git+https://example.com/${"x".repeat(200)}`;
+    expect(imageInstalls(`RUN pip install ${long}\n`).cannotCompare).toBe(
+      `the image installs from a URL (${long.slice(0, 120)})`,
     );
   });
 
