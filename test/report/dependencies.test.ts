@@ -100,6 +100,7 @@ describe("imageInstalls: the extras a Dockerfile installs, or why its image cann
       extras: ["a", "b", "z"],
     });
     expect(imageInstalls("RUN uv sync \\\n--extra=c\n")).toEqual({ extras: ["c"] });
+    expect(imageInstalls("FROM x\nRUN uv sync --extra a\\\n--extra b\n")).toEqual({ extras: ["a", "b"] });
     // a flag of another command on the same line is not uv's
     expect(imageInstalls("RUN uv sync --locked && tool --extra x --all-extras\n")).toEqual({ extras: [] });
     // a comment or an ENV line is no install
