@@ -5,6 +5,7 @@
  * sticky comment per marker on it, notify.ts ties them to the module's arguments. The Octokit instance is
  * injected: the module builds one with {@link createOctokit}; tests aim one at a local server.
  */
+import { randomUUID } from "node:crypto";
 import { InputError } from "../settings/errors.js";
 import { parseRepository } from "../settings/tags.js";
 
@@ -104,7 +105,7 @@ export type CreateOctokitOptions = {
   retryAfterBaseMs?: number;
   /**
    * the throttling plugin spaces writes (1 s) and notification-triggering writes (3 s) per id, across every
-   * instance in the process; give unrelated clients (e.g. parallel tests) distinct ids
+   * instance in the process with the same id; default: an id of this client's own
    */
   throttleId?: string;
 };
@@ -186,7 +187,9 @@ export async function createOctokit(opts: CreateOctokitOptions): Promise<Octokit
     },
     retry: { retries, retryAfterBaseValue: base },
     throttle: {
-      id: opts.throttleId ?? "python-service-pipeline",
+      // one id per client: a `dagger call` runs one client that writes (the sticky comment), and clients of one
+      // process (a test file's runs) never wait out each other's spacing
+      id: opts.throttleId ?? `python-service-pipeline-${randomUUID()}`,
       retryAfterBaseValue: base,
       onRateLimit: onLimit("rate limit", MAX_RATE_LIMIT_WAIT_SECONDS, { left: Number.POSITIVE_INFINITY }),
       onSecondaryRateLimit: onLimit("secondary rate limit", MAX_SECONDARY_WAIT_SECONDS, {
