@@ -168,7 +168,10 @@ describe("ci's plan", () => {
       (c) => c.field === "withExec" && (c.args.args as string[])[1] === "image",
     );
     expect(slotAt).toBeLessThan(scanAt);
-    expect(plan.find((a) => a[1] === "convert" && a.includes("table"))).toEqual(
+    const converts = containersWith(engine, (c) => find(c, "withFile").length > 0).flatMap((chain) =>
+      find(chain, "withFile").flatMap((c) => execs((c.args.source as { $chain?: Chain }).$chain ?? [])),
+    );
+    expect(converts.find((a) => a[1] === "convert" && a.includes("table"))).toEqual(
       expect.arrayContaining(["--scanners", "vuln", "--severity", "CRITICAL"]),
     );
     // The DB's age reaches the summary

@@ -71,8 +71,9 @@ describe("runScan", () => {
     return { engine, run, chain: chainWith(engine, (a) => a[0] === "trivy") };
   }
 
-  it("scans the tarball once over every severity into JSON, then converts it, and lists the SBOM", async () => {
+  it("scans the tarball once over every severity into JSON, converts it beside the SBOM, off the DB volume", async () => {
     const { chain } = await scan();
+    // the scan, the DB it used, the SBOM: one chain on the locked DB volume
     expect(execs(chain)).toEqual([
       [
         "trivy",
@@ -89,6 +90,14 @@ describe("runScan", () => {
         "0",
       ],
       ["trivy", "version", "--format", "json"],
+      ["trivy", "image", "--input", "/work/image.tar", "--format", "cyclonedx", "--output", "sbom.cdx.json"],
+    ]);
+    // each conversion branches off the scan, without the DB volume, and its file joins the reports
+    const converted = find(chain, "withFile")
+      .filter((c) => String(c.args.path).startsWith("/work/out/"))
+      .map((c) => ({ path: c.args.path, chain: (c.args.source as { $chain: Chain }).$chain }));
+    expect(converted.map((c) => c.path)).toEqual(["/work/out/trivy.sarif", "/work/out/trivy.txt"]);
+    expect(converted.map((c) => execs(c.chain).at(-1))).toEqual([
       [
         "trivy",
         "convert",
@@ -113,8 +122,12 @@ describe("runScan", () => {
         "trivy.txt",
         "trivy.json",
       ],
-      ["trivy", "image", "--input", "/work/image.tar", "--format", "cyclonedx", "--output", "sbom.cdx.json"],
     ]);
+    for (const c of converted) {
+      expect(find(c.chain, "withoutMount").map((m) => m.args.path)).toEqual(["/root/.cache/trivy"]);
+      // the conversion reads the scan's JSON: it follows the scan exec in its chain
+      expect(execs(c.chain)[0]?.[1]).toBe("image");
+    }
     expect(find(chain, "withExec")[1]?.args.redirectStdout).toBe("/work/out/trivy-version.json");
     expect(find(chain, "from")[0]?.args.address).toBe(TRIVY_IMAGE);
     expect(find(chain, "withFile")[0]?.args.path).toBe("/work/image.tar");

@@ -10,15 +10,18 @@ const SCANNER = TRIVY_IMAGE.slice(0, TRIVY_IMAGE.indexOf("@"));
 /** The scan as plain data: the verdict and counts, a short table, and Trivy's reports. */
 export type ScanRun = { status: ScanStatus; table: string; reports: Directory };
 
+/** Where Trivy keeps its vulnerability DB: a cache volume. */
+const TRIVY_CACHE = "/root/.cache/trivy";
+
 /** Trivy with its vulnerability DB in a cache volume: the DB download is the slow part of a cold scan. */
 function trivy(): Container {
   return dag
     .container()
     .from(TRIVY_IMAGE)
-    .withMountedCache("/root/.cache/trivy", dag.cacheVolume("pipeline-trivy-cache"), {
+    .withMountedCache(TRIVY_CACHE, dag.cacheVolume("pipeline-trivy-cache"), {
       sharing: CacheSharingMode.Locked,
     })
-    .withEnvVariable("TRIVY_CACHE_DIR", "/root/.cache/trivy")
+    .withEnvVariable("TRIVY_CACHE_DIR", TRIVY_CACHE)
     .withEnvVariable("TRIVY_NO_PROGRESS", "true");
 }
 
@@ -50,50 +53,28 @@ export async function runScan(
   now: Date = new Date(),
 ): Promise<ScanRun> {
   const shown = severities.join(",");
-  const ctr = trivy()
+  const input = trivy()
     .withFile("/work/image.tar", image.asTarball())
     .withWorkdir("/work/out")
-    .withEnvVariable("PIPELINE_TRIVY_DB_SLOT", dbSlot(now))
-    .withExec([
-      "trivy",
-      "image",
-      "--input",
-      "/work/image.tar",
-      "--scanners",
-      "vuln",
-      "--format",
-      "json",
-      "--output",
-      "trivy.json",
-      "--exit-code",
-      "0",
-    ])
+    .withEnvVariable("PIPELINE_TRIVY_DB_SLOT", dbSlot(now));
+  // The scan, then the DB it used, then the SBOM: each of these holds the locked DB volume, so the engine would
+  // run them one after another anyway.
+  const scan = input.withExec([
+    "trivy",
+    "image",
+    "--input",
+    "/work/image.tar",
+    "--scanners",
+    "vuln",
+    "--format",
+    "json",
+    "--output",
+    "trivy.json",
+    "--exit-code",
+    "0",
+  ]);
+  const scanned = scan
     .withExec(["trivy", "version", "--format", "json"], { redirectStdout: "/work/out/trivy-version.json" })
-    .withExec([
-      "trivy",
-      "convert",
-      "--format",
-      "sarif",
-      "--severity",
-      shown,
-      "--output",
-      "trivy.sarif",
-      "trivy.json",
-    ])
-    // Without --scanners vuln, `convert --format table` prints "No enabled scanners found".
-    .withExec([
-      "trivy",
-      "convert",
-      "--format",
-      "table",
-      "--scanners",
-      "vuln",
-      "--severity",
-      shown,
-      "--output",
-      "trivy.txt",
-      "trivy.json",
-    ])
     .withExec([
       "trivy",
       "image",
@@ -104,6 +85,25 @@ export async function runScan(
       "--output",
       "sbom.cdx.json",
     ]);
+  // The conversions read only trivy.json: without the DB volume they run beside each other and the SBOM.
+  const converted = (args: string[], file: string) =>
+    scan
+      .withoutMount(TRIVY_CACHE)
+      .withExec(["trivy", "convert", ...args, "trivy.json"])
+      .file(file);
+  const ctr = scanned
+    .withFile(
+      "/work/out/trivy.sarif",
+      converted(["--format", "sarif", "--severity", shown, "--output", "trivy.sarif"], "trivy.sarif"),
+    )
+    // Without --scanners vuln, `convert --format table` prints "No enabled scanners found".
+    .withFile(
+      "/work/out/trivy.txt",
+      converted(
+        ["--format", "table", "--scanners", "vuln", "--severity", shown, "--output", "trivy.txt"],
+        "trivy.txt",
+      ),
+    );
   const reports = ctr.directory("/work/out");
   const [json, version] = await Promise.all([
     reports.file("trivy.json").contents(),
