@@ -7,7 +7,16 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Chain, defaultLeaf, execError, execs, find, leafOf, type Resolver } from "./engine.js";
+import {
+  type Chain,
+  defaultLeaf,
+  execError,
+  execs,
+  find,
+  leafOf,
+  type Resolver,
+  secretId,
+} from "./engine.js";
 
 export const upstream = (name: string): string =>
   readFileSync(join(import.meta.dirname, "../fixtures/upstream", name), "utf8");
@@ -100,6 +109,22 @@ const SAMPLE_APP_ONLY = "3.14\nsample-app==0.1.0\n";
 
 /** The commit a scenario's images were built from. */
 export const SCENARIO_SHA = "3f2a9c1d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f";
+
+/** A push run of main with credentials, and keyless signing on top of it. */
+export const PUBLISH = {
+  publish: true,
+  event: "push",
+  repository: "octo-org/my-service",
+  branch: "main",
+  sha: SCENARIO_SHA,
+  registryUsername: "octocat",
+  registryPassword: secretId("GITHUB_TOKEN"),
+};
+export const SIGN = {
+  sign: true,
+  oidcRequestUrl: "https://pipelines.actions.githubusercontent.example/idtoken?api-version=2.0",
+  oidcRequestToken: secretId("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+};
 
 const cosignExec = (chain: Chain, verb: string) =>
   execs(chain).some((a) => a[0] === "sh" && (a[2] ?? "").includes(`cosign ${verb}`));

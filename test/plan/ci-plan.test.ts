@@ -22,7 +22,16 @@ import {
 } from "../helpers/engine.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { callPipeline, constructPipeline, invokeFunction, splitArgs } from "../helpers/invoke.js";
-import { envOf, SCENARIO_SHA, type Scenario, scenario, upstream, versionOf } from "../helpers/scenario.js";
+import {
+  envOf,
+  PUBLISH,
+  SCENARIO_SHA,
+  type Scenario,
+  SIGN,
+  scenario,
+  upstream,
+  versionOf,
+} from "../helpers/scenario.js";
 import { warningsOnStderr } from "../helpers/stderr.js";
 import { throughMergedReports } from "./combined-coverage.js";
 
@@ -255,22 +264,6 @@ const onPullRequest = (gh: FakeGitHub) => ({
   githubToken: secretId("GITHUB_TOKEN"),
   githubApiUrl: gh.apiUrl,
 });
-
-/** A push run of main with credentials, and keyless signing on top of it. */
-const PUBLISH = {
-  publish: true,
-  event: "push",
-  repository: "octo-org/my-service",
-  branch: "main",
-  sha: SCENARIO_SHA,
-  registryUsername: "octocat",
-  registryPassword: secretId("GITHUB_TOKEN"),
-};
-const SIGN = {
-  sign: true,
-  oidcRequestUrl: "https://pipelines.actions.githubusercontent.example/idtoken?api-version=2.0",
-  oidcRequestToken: secretId("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
-};
 
 describe("ci --publish --sign", () => {
   const publish = { ...PUBLISH, ...SIGN };

@@ -8,27 +8,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { timedEngine } from "../helpers/critical-path.js";
-import { enginesPerTest, secretId } from "../helpers/engine.js";
+import { enginesPerTest } from "../helpers/engine.js";
 import { callPipeline } from "../helpers/invoke.js";
-import { SCENARIO_SHA, scenario } from "../helpers/scenario.js";
+import { PUBLISH, SIGN, scenario } from "../helpers/scenario.js";
 import { throughMergedReports } from "./combined-coverage.js";
 
 const startEngine = enginesPerTest();
-
-const PUBLISH = {
-  publish: true,
-  event: "push",
-  repository: "octo-org/my-service",
-  branch: "main",
-  sha: SCENARIO_SHA,
-  registryUsername: "octocat",
-  registryPassword: secretId("GITHUB_TOKEN"),
-};
-const SIGN = {
-  sign: true,
-  oidcRequestUrl: "https://pipelines.actions.githubusercontent.example/idtoken?api-version=2.0",
-  oidcRequestToken: secretId("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
-};
 
 async function criticalPath(args: Record<string, unknown>): Promise<number> {
   const timed = timedEngine(throughMergedReports(scenario({ lock: true })));
