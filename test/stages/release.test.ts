@@ -71,9 +71,9 @@ describe("runScan", () => {
     return { engine, run, chain: chainWith(engine, (a) => a[0] === "trivy") };
   }
 
-  it("scans the tarball once over every severity into JSON, converts it beside the SBOM, off the DB volume", async () => {
+  it("scans the tarball once over every severity into JSON; the conversions and the SBOM run beside it, off the DB volume", async () => {
     const { chain } = await scan();
-    // the scan, the DB it used, the SBOM: one chain on the locked DB volume
+    // the scan and the DB it used: one chain on the locked DB volume
     expect(execs(chain)).toEqual([
       [
         "trivy",
@@ -90,14 +90,18 @@ describe("runScan", () => {
         "0",
       ],
       ["trivy", "version", "--format", "json"],
-      ["trivy", "image", "--input", "/work/image.tar", "--format", "cyclonedx", "--output", "sbom.cdx.json"],
     ]);
-    // each conversion branches off the scan, without the DB volume, and its file joins the reports
-    const converted = find(chain, "withFile")
+    // the rest branch off, without the DB volume, and their files join the reports
+    const branches = find(chain, "withFile")
       .filter((c) => String(c.args.path).startsWith("/work/out/"))
       .map((c) => ({ path: c.args.path, chain: (c.args.source as { $chain: Chain }).$chain }));
-    expect(converted.map((c) => c.path)).toEqual(["/work/out/trivy.sarif", "/work/out/trivy.txt"]);
-    expect(converted.map((c) => execs(c.chain).at(-1))).toEqual([
+    expect(branches.map((c) => c.path)).toEqual([
+      "/work/out/sbom.cdx.json",
+      "/work/out/trivy.sarif",
+      "/work/out/trivy.txt",
+    ]);
+    expect(branches.map((c) => execs(c.chain).at(-1))).toEqual([
+      ["trivy", "image", "--input", "/work/image.tar", "--format", "cyclonedx", "--output", "sbom.cdx.json"],
       [
         "trivy",
         "convert",
@@ -123,11 +127,13 @@ describe("runScan", () => {
         "trivy.json",
       ],
     ]);
-    for (const c of converted) {
-      expect(find(c.chain, "withoutMount").map((m) => m.args.path)).toEqual(["/root/.cache/trivy"]);
-      // the conversion reads the scan's JSON: it follows the scan exec in its chain
-      expect(execs(c.chain)[0]?.[1]).toBe("image");
+    for (const b of branches) {
+      expect(find(b.chain, "withoutMount").map((m) => m.args.path)).toEqual(["/root/.cache/trivy"]);
+      expect(leafOf(b.chain).args.path).toBe(b.path);
     }
+    // the SBOM reads the tarball alone; a conversion reads the scan's JSON, so it follows the scan exec
+    expect(execs(branches[0]?.chain ?? [])).toHaveLength(1);
+    for (const b of branches.slice(1)) expect(execs(b.chain)[0]?.[1]).toBe("image");
     expect(find(chain, "withExec")[1]?.args.redirectStdout).toBe("/work/out/trivy-version.json");
     expect(find(chain, "from")[0]?.args.address).toBe(TRIVY_IMAGE);
     expect(find(chain, "withFile")[0]?.args.path).toBe("/work/image.tar");

@@ -57,8 +57,7 @@ export async function runScan(
     .withFile("/work/image.tar", image.asTarball())
     .withWorkdir("/work/out")
     .withEnvVariable("PIPELINE_TRIVY_DB_SLOT", dbSlot(now));
-  // The scan, then the DB it used, then the SBOM: each of these holds the locked DB volume, so the engine would
-  // run them one after another anyway.
+  // The scan, then the DB it used: both hold the locked DB volume.
   const scan = input.withExec([
     "trivy",
     "image",
@@ -73,8 +72,19 @@ export async function runScan(
     "--exit-code",
     "0",
   ]);
-  const scanned = scan
-    .withExec(["trivy", "version", "--format", "json"], { redirectStdout: "/work/out/trivy-version.json" })
+  const scanned = scan.withExec(["trivy", "version", "--format", "json"], {
+    redirectStdout: "/work/out/trivy-version.json",
+  });
+  // What reads no DB runs without the volume, beside the scan: the conversions read only trivy.json, and the
+  // SBOM is a package listing (`--format cyclonedx` turns the vulnerability scanner off, and Trivy then never
+  // opens the DB: pkg/flag/options.go enableSBOM and pkg/commands/artifact/run.go initDB at v0.69.3).
+  const converted = (args: string[], file: string) =>
+    scan
+      .withoutMount(TRIVY_CACHE)
+      .withExec(["trivy", "convert", ...args, "trivy.json"])
+      .file(`/work/out/${file}`);
+  const sbom = input
+    .withoutMount(TRIVY_CACHE)
     .withExec([
       "trivy",
       "image",
@@ -84,14 +94,10 @@ export async function runScan(
       "cyclonedx",
       "--output",
       "sbom.cdx.json",
-    ]);
-  // The conversions read only trivy.json: without the DB volume they run beside each other and the SBOM.
-  const converted = (args: string[], file: string) =>
-    scan
-      .withoutMount(TRIVY_CACHE)
-      .withExec(["trivy", "convert", ...args, "trivy.json"])
-      .file(file);
+    ])
+    .file("/work/out/sbom.cdx.json");
   const ctr = scanned
+    .withFile("/work/out/sbom.cdx.json", sbom)
     .withFile(
       "/work/out/trivy.sarif",
       converted(["--format", "sarif", "--severity", shown, "--output", "trivy.sarif"], "trivy.sarif"),
