@@ -34,7 +34,7 @@ import {
 import { GIT_CONFIG_ONLY, type Severity, SOURCE_IGNORE } from "./settings/defaults.js";
 import { InputError } from "./settings/errors.js";
 import { requireRepository } from "./settings/git-remote.js";
-import { importCheck, matrixVersions } from "./settings/project.js";
+import { importCheck, matrixVersions, type Project } from "./settings/project.js";
 import { parseServices, parseTestEnv } from "./settings/services.js";
 import { parseRepository, runTag } from "./settings/tags.js";
 import {
@@ -270,8 +270,8 @@ export class Pipeline {
   ): Promise<TestResult> {
     const asked = parsePythonVersion(pythonVersion);
     const needed = parseServices(this.services);
-    const [version = asked] = matrixVersions(await this.checkedProject(), [asked], this.pyproject());
-    const { sync } = await this.project();
+    const { project, sync } = await this.project();
+    const [version = asked] = matrixVersions(project, [asked], this.pyproject());
     return gate(
       TestResult.from(await runTests(this.source, this.app, version, needed, sync, this.testEnv())),
       exitZero,
@@ -479,7 +479,7 @@ export class Pipeline {
     };
     // every flag is checked before the project's files are read for the smoke command
     planDeploy(this.settings(), args);
-    const { smokeCommand } = await this.project();
+    const smokeCommand = this.smokeCommandOf(await this.checkedProject());
     const { status, summary } = await runDeploy({ ...this.settings(), smokeCommand }, args);
     return gate(
       Deployment.from(status, summary),
@@ -543,6 +543,7 @@ export class Pipeline {
    * runs on, and how the environment is synced (from a workspace's lock for a member).
    */
   private async project(): Promise<{
+    project: Project;
     versions: string[];
     smokeCommand: string;
     packages: string[];
@@ -554,9 +555,10 @@ export class Pipeline {
     const pinned = await readPinnedPython(this.source, workspace.root);
     const [lowest = ""] = matrixVersions(project, [], this.pyproject());
     return {
+      project,
       packages: project.packages,
       versions: matrixVersions(project, this.pythonVersions, this.pyproject()),
-      smokeCommand: this.smokeCommand || (importCheck(project) ?? ""),
+      smokeCommand: this.smokeCommandOf(project),
       sync: {
         ...(workspace.member === undefined ? {} : { root: workspace.root, member: workspace.member }),
         groups: this.groups,
@@ -564,6 +566,11 @@ export class Pipeline {
       },
       python: pinned ?? { version: lowest, from: "requires-python's lowest" },
     };
+  }
+
+  /** The smoke command: the one given, else an import of the project's packages ("" when none is known). */
+  private smokeCommandOf(project: Project): string {
+    return this.smokeCommand || (importCheck(project) ?? "");
   }
 
   /** The folder holding the app's lock: its workspace's root for a member, else the app's own folder. */

@@ -643,6 +643,21 @@ describe("deploy's plan", () => {
     expect(runs[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(runs[1]).not.toBe(runs[0]);
   });
+
+  it("reads only what the smoke run needs of the project: not its test matrix, workspace or pinned Python", async () => {
+    // a requires-python no supported Python meets would refuse a test run, never a deploy of a built image
+    const pyproject = '[project]\nname = "svc"\nrequires-python = ">=3.99"\n';
+    const engine = await startEngine(scenario({ mypyFiles: { "pyproject.toml": pyproject } }));
+    const deploy = { branch: "main", repository: "octo-org/my-service", sha: SCENARIO_SHA, event: "push" };
+    await callPipeline(engine, "deploy", deploy, { smokeCommand: "", smokeExpect: "" });
+    // the default smoke run: an import of the project's package
+    const smoked = containersWith(
+      engine,
+      (c) => find(c, "from").length > 0 && execs(c).some((a) => a[0] === "python"),
+    );
+    expect(execs(smoked[0] as Chain).at(-1)).toEqual(["python", "-c", "import svc"]);
+    expect(engine.queries.some((q) => JSON.stringify(q).includes(".python-version"))).toBe(false);
+  });
 });
 
 /**
