@@ -29,7 +29,7 @@ export function ruffBase(source: Directory, app: string, root: string = app): Co
       .withExec(["uv", "tool", "install", `ruff@${RUFF_VERSION}`]),
     source,
     app,
-    { root, groups: [], extras: [] },
+    root,
   );
 }
 

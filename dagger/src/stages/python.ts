@@ -72,7 +72,7 @@ export function pythonEnv(
       .withExec(["uv", "python", "install", version]),
     source,
     app,
-    sync,
+    sync.root,
   );
 }
 
@@ -81,13 +81,7 @@ export function pythonEnv(
  * or for a workspace member the workspace's root, which holds the lock. Only that folder: an edit elsewhere in
  * the repository (README, workflows) keeps the cache.
  */
-export function withProject(
-  ctr: Container,
-  source: Directory,
-  app: string,
-  sync: SyncSpec = DEFAULT_SYNC,
-): Container {
-  const root = sync.root ?? app;
+export function withProject(ctr: Container, source: Directory, app: string, root: string = app): Container {
   return ctr.withMountedDirectory(appDir(root), source.directory(root)).withWorkdir(appDir(app));
 }
 
