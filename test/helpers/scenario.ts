@@ -10,6 +10,7 @@ import { join } from "node:path";
 import {
   type Chain,
   defaultLeaf,
+  EngineError,
   execError,
   execs,
   find,
@@ -87,11 +88,11 @@ export type Scenario = {
   /** the built image's configured user (default the sample app's "10001:10001") */
   imageUser?: string;
   /**
-   * a bound service never becomes ready in the test runs that bind it (only `version`'s, when given): the test
-   * exec fails with exit 96 and the readiness check's report on stderr (`report`: that stderr instead, e.g. a
-   * traceback, for a check that broke)
+   * a bound service never becomes ready in the test runs that bind it (only `version`'s, when given): the engine
+   * fails the test exec with its health check's error: the service's own readiness command (its `cmd`) with
+   * `last` as its output, or, for a service without one, the engine's port check error (no exec error)
    */
-  serviceNeverReady?: { service: string; version?: string; last?: string; report?: string };
+  serviceNeverReady?: { service: string; version?: string; last?: string };
   /**
    * the app's mypy config files as the source holds them, by name (null: absent); default the sample app's own:
    * its pyproject.toml (with [tool.mypy] strict), and no mypy.ini, .mypy.ini or setup.cfg
@@ -144,13 +145,12 @@ const coverageJson = (suite: Scenario["suite"]) =>
 export const bindsService = (chain: Chain, alias: string): boolean =>
   find(chain, "withServiceBinding").some((c) => c.args.alias === alias);
 
-/**
- * What the readiness check (stages/services.ts WAITER) prints to stderr for a service that never answered (its
- * Python json.dumps puts a space after each separator; JSON readers do not care). test/stages/services.test.ts
- * runs the real check and reads its real output.
- */
-export const notReadyStderr = (service: string, last: string, timeout = 90): string =>
-  `PIPELINE_SERVICE_NOT_READY ${JSON.stringify({ service, timeout, last })}\n`;
+/** The readiness command the module gave the service bound as `alias` (`withDockerHealthcheck`), if any. */
+export function healthcheckOf(chain: Chain, alias: string): string[] | undefined {
+  const binding = find(chain, "withServiceBinding").find((c) => c.args.alias === alias);
+  const service = (binding?.args.service as { $chain: Chain } | undefined)?.$chain ?? [];
+  return find(service, "withDockerHealthcheck").at(-1)?.args.args as string[] | undefined;
+}
 
 const isTestRun = (chain: Chain) =>
   execs(chain).some((a) => a[0] === "sh" && (a[2] ?? "").includes("--junitxml"));
@@ -287,13 +287,15 @@ export function scenario(s: Scenario = {}): Resolver {
       }
       const never = s.serviceNeverReady;
       if (never && bindsService(chain, never.service) && (never.version ?? version) === version) {
-        const last = never.last ?? "ConnectionRefusedError: [Errno 111] Connection refused";
-        throw execError({
-          exitCode: 96,
-          stdout: "",
-          stderr: never.report ?? notReadyStderr(never.service, last),
-          cmd: ["sh", "-c", "…"],
-        });
+        // core/service.go at v0.21.8: the failed check's ExecError, or the port checker's plain error
+        const check = healthcheckOf(chain, never.service);
+        if (check === undefined) {
+          throw new EngineError(
+            `start ${never.service}: health check errored: checking for port: ${never.last ?? "connection refused"}`,
+          );
+        }
+        const last = never.last ?? "127.0.0.1:5432 - no response";
+        throw execError({ exitCode: 2, stdout: last, stderr: "", cmd: ["/bin/sh", "-c", ...check] });
       }
       const files = testFiles(version, script, envOf(chain, "PIPELINE_RERUN") !== undefined, s.suite);
       if (field === "entries") {

@@ -5,15 +5,26 @@
  * (judgeAttempt): a killed test process, a failed sync and a passing run each end where a user would expect.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Diagnostic, PositionEncoding, Workspace } from "@astral-sh/ruff-wasm-nodejs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCoverageJson } from "../../dagger/src/report/coverage.js";
 import { judgeAttempt } from "../../dagger/src/report/pytest.js";
 import { combineScript } from "../../dagger/src/stages/matrix.js";
 import { DEFAULT_SYNC } from "../../dagger/src/stages/python.js";
-import { NO_PYTEST, PROBE, SYNC_FAILED, testScript } from "../../dagger/src/stages/tests.js";
+import { NO_PYTEST, SYNC_FAILED, testScript } from "../../dagger/src/stages/tests.js";
 import { findPython } from "../helpers/python.js";
 
 const python = findPython(["pytest", "pytest_cov"]);
@@ -97,7 +108,10 @@ beforeAll(() => {
   mkdirSync(join(root, "bin"));
   mkdirSync(join(root, "probe"));
   writeUv(join(root, "bin"), python.command);
-  writeFileSync(join(root, "probe", "pipeline_probe.py"), PROBE);
+  copyFileSync(
+    join(import.meta.dirname, "../../dagger/scripts/pipeline_probe.py"),
+    join(root, "probe", "pipeline_probe.py"),
+  );
 });
 
 afterAll(() => {
@@ -283,5 +297,25 @@ describe.skipIf(skipReason !== "")("the combine script (combineScript) under das
     expect(gate("lower-asked", "[tool.coverage.report]\nfail_under = 90\n", 5)).toMatchObject({ exit: "0" });
     expect(gate("no-gate", "")).toMatchObject({ exit: "0", failUnder: "0.0" });
     expect(gate("asked-only", "", 95)).toMatchObject({ exit: "2", failUnder: "0.0" });
+  });
+});
+
+describe("the programs the module ships in dagger/scripts/", () => {
+  const dir = join(import.meta.dirname, "../../dagger/scripts");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".py"));
+  const ruff = () =>
+    new Workspace(
+      { "line-length": 110, lint: { select: ["E", "F", "W", "B", "UP", "I", "S", "PL"] } },
+      PositionEncoding.Utf16,
+    );
+
+  it("are there", () => {
+    expect(files).toContain("pipeline_probe.py");
+  });
+
+  it.each(files)("%s is clean and formatted under ruff", (file) => {
+    const text = readFileSync(join(dir, file), "utf8");
+    expect((ruff().check(text) as Diagnostic[]).map((d) => `${d.code} ${d.message}`)).toEqual([]);
+    expect(ruff().format(text)).toBe(text);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * `--services` as plain data: known names (`postgres,redis`) from the table, `NAME=IMAGE@sha256:…:PORT` entries
- * validated strictly, and the readiness check's report read back. Hostile input is refused with the value and
+ * validated strictly, and a never-ready service found from the engine's failed health check. Hostile input is refused with the value and
  * the expected form, before anything starts.
  */
 import { describe, expect, it } from "vitest";
@@ -8,11 +8,10 @@ import {
   envPrefix,
   KNOWN_SERVICES,
   MAX_SERVICES,
-  NOT_READY_MARKER,
+  notReadyFrom,
   notReadyMessage,
   POSTGRES_IMAGE,
   parseGenericService,
-  parseNotReady,
   parseServices,
   parseTestEnv,
   REDIS_IMAGE,
@@ -52,9 +51,9 @@ describe("the known services", () => {
     expect(Number(url.port)).toBe(pg?.port);
   });
 
-  it("checks each one with its own protocol", () => {
-    expect(KNOWN_SERVICES.postgres?.probe).toBe("postgres");
-    expect(KNOWN_SERVICES.redis?.probe).toBe("redis");
+  it("checks each one with its own tool, over TCP, against the database the tests get", () => {
+    expect(KNOWN_SERVICES.postgres?.ready).toBe("pg_isready -h 127.0.0.1 -U postgres -d test");
+    expect(KNOWN_SERVICES.redis?.ready).toMatch(/^reply=\$\(redis-cli -h 127\.0\.0\.1 ping 2>&1\)/);
   });
 });
 
@@ -103,7 +102,8 @@ describe("--services NAME=IMAGE@sha256:<64 hex>:PORT", () => {
     [`x=a__b/c-d.e@sha256:${HEX}:65535`, "x", `a__b/c-d.e@sha256:${HEX}`, 65535],
   ])("%s", (value, name, image, port) => {
     const spec = parseGenericService(value);
-    expect(spec).toMatchObject({ name, image, port, probe: "tcp", env: {} });
+    expect(spec).toMatchObject({ name, image, port, env: {} });
+    expect(spec.ready).toBeUndefined();
   });
 
   it("gives the tests <NAME>_HOST and <NAME>_PORT", () => {
@@ -188,38 +188,35 @@ describe("known and other services in one --services list", () => {
   });
 });
 
-describe("the readiness check's report", () => {
-  const line = (json: string) => `${NOT_READY_MARKER} ${json}`;
+describe("a service that never became ready", () => {
+  const specs = parseServices(["postgres", "redis", `cache=valkey@sha256:${HEX}:6379`]);
+  const check = (ready: string | undefined) => ["/bin/sh", "-c", ready ?? ""];
 
-  it.each([
-    [
-      `service redis is ready\n${line('{"service": "postgres", "timeout": 90, "last": "ConnectionRefusedError: [Errno 111] Connection refused"}')}\n`,
-      {
-        service: "postgres",
-        timeoutSeconds: 90,
-        last: "ConnectionRefusedError: [Errno 111] Connection refused",
-      },
-    ],
-    [line('{"service": "db", "timeout": 0.5, "last": ""}'), { service: "db", timeoutSeconds: 0.5, last: "" }],
-    // the last report is the one that counts
-    [
-      `${line('{"service": "db", "timeout": 5, "last": "first"}')}\n${line('{"service": "db", "timeout": 5, "last": "second"}')}\n`,
-      { service: "db", timeoutSeconds: 5, last: "second" },
-    ],
-  ])("reads %j", (output, expected) => {
-    expect(parseNotReady(output)).toEqual(expected);
+  it("is the service whose own readiness command the engine's failed check ran, with that command's output", () => {
+    const err = { cmd: check(KNOWN_SERVICES.redis?.ready), stdout: "LOADING Redis is loading", stderr: "" };
+    expect(notReadyFrom(specs, err)).toEqual({
+      service: "redis",
+      timeoutSeconds: 90,
+      last: "LOADING Redis is loading",
+    });
+    const pg = {
+      cmd: check(KNOWN_SERVICES.postgres?.ready),
+      stdout: "127.0.0.1:5432 - no response",
+      stderr: "x",
+    };
+    expect(notReadyFrom(specs, pg, 5)).toEqual({
+      service: "postgres",
+      timeoutSeconds: 5,
+      last: "127.0.0.1:5432 - no response\nx",
+    });
   });
 
   it.each([
-    [""],
-    ["Traceback (most recent call last):\n  KeyError: 'PIPELINE_SERVICES'"],
-    [line("{not json")],
-    [line('{"service": 1, "timeout": 90, "last": ""}')],
-    [line('{"service": "db", "timeout": "90", "last": ""}')],
-    [line('["db", 90, ""]')],
-    [`  ${line('{"service": "db", "timeout": 90, "last": ""}')}`],
-  ])("finds no report in %j", (output) => {
-    expect(parseNotReady(output)).toBeUndefined();
+    ["the tests' own exec", { cmd: ["sh", "-c", "set -u\nmkdir -p /out"], stdout: "", stderr: "" }],
+    ["an exec error without its command", { stdout: "", stderr: "" }],
+    ["a command no service runs", { cmd: check("true"), stdout: "", stderr: "" }],
+  ])("is no service for %s", (_, err) => {
+    expect(notReadyFrom(specs, err)).toBeUndefined();
   });
 
   it("says which service, how long it was given and what it last saw, on one line", () => {

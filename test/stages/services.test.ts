@@ -1,28 +1,28 @@
 /**
  * Service containers for the tests, two ways:
  * - the plan, recorded by the stand-in engine session from the stages' real calls (runTests, runMatrix): which
- *   services each test container binds, what is in their definitions (so which instance each leg gets), where
- *   readiness is waited for, how a never-ready service is reported, and that nothing changes without services;
- * - the readiness check itself (WAITER), run by the host Python against local servers that answer as
- *   PostgreSQL and Redis do while starting and once up, and against a port where nothing ever listens.
+ *   services each test container binds, what is in their definitions (so which instance each leg gets), the
+ *   readiness command the engine's health check runs, how a never-ready service is reported, and that nothing
+ *   changes without services;
+ * - the readiness commands themselves, run by `sh -c` as the engine runs them: pg_isready against a real
+ *   PostgreSQL, and the Redis check against a redis-cli stand-in.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VersionStatus } from "../../dagger/src/report/types.js";
 import {
+  KNOWN_SERVICES,
   POSTGRES_IMAGE,
-  parseNotReady,
   parseServices,
   REDIS_IMAGE,
   type ServiceSpec,
 } from "../../dagger/src/settings/services.js";
 import { runMatrix } from "../../dagger/src/stages/matrix.js";
-import { WAITER, WAITER_PATH, waiterConfig } from "../../dagger/src/stages/services.js";
-import { runTests, SERVICE_NOT_READY, testScript } from "../../dagger/src/stages/tests.js";
+import { runTests, testScript } from "../../dagger/src/stages/tests.js";
 import {
   allChains,
   type Chain,
@@ -33,7 +33,6 @@ import {
   execs,
   find,
 } from "../helpers/engine.js";
-import { findPython } from "../helpers/python.js";
 import { bindsService, envOf, type Scenario, scenario, versionOf } from "../helpers/scenario.js";
 
 const startEngine = enginesPerTest();
@@ -104,10 +103,9 @@ describe("without services, nothing changes", () => {
     expect(serviceCalls(none.engine)).toEqual([]);
     expect(serviceCalls(empty.engine)).toEqual([]);
     for (const run of testRuns(none.engine)) {
-      expect(find(run, "withNewFile").map((c) => c.args.path)).toEqual([
+      expect(find(run, "withFile").map((c) => c.args.path)).toContain(
         "/opt/pipeline-probe/pipeline_probe.py",
-      ]);
-      expect(script(run)).not.toContain("pipeline_services");
+      );
     }
     expect(none.run.runs.map((r) => r.status.passed)).toEqual([true, true]);
   });
@@ -142,14 +140,24 @@ describe("with --services postgres,redis", () => {
       expect(envOf(pg, "POSTGRES_PASSWORD")).toBe("postgres");
       expect(envOf(pg, "POSTGRES_DB")).toBe("test");
       expect(envOf(pg, "PIPELINE_SERVICE_FOR")).toBe(v);
-      // the engine's own port check is skipped: readiness is the tests' wait, with its own timeout and report
-      expect(find(pg, "withExposedPort").map((c) => c.args)).toEqual([
-        { port: 5432, experimentalSkipHealthcheck: true },
+      // readiness is the engine's health check running the image's own pg_isready, failures allowed for 90 s
+      expect(find(pg, "withExposedPort").map((c) => c.args)).toEqual([{ port: 5432 }]);
+      expect(find(pg, "withDockerHealthcheck").map((c) => c.args)).toEqual([
+        {
+          args: ["pg_isready -h 127.0.0.1 -U postgres -d test"],
+          shell: true,
+          interval: "1s",
+          startPeriod: "90s",
+          retries: 1,
+        },
       ]);
       expect(pg.at(-1)).toEqual({ field: "asService", args: { useEntrypoint: true } });
       const redis = boundService(r, "redis");
       expect(find(redis, "from").map((c) => c.args.address)).toEqual([REDIS_IMAGE]);
       expect(envOf(redis, "PIPELINE_SERVICE_FOR")).toBe(v);
+      expect(find(redis, "withDockerHealthcheck").map((c) => c.args.args)).toEqual([
+        [KNOWN_SERVICES.redis?.ready],
+      ]);
       definitions.add(JSON.stringify(pg));
       definitions.add(JSON.stringify(redis));
     }
@@ -158,27 +166,12 @@ describe("with --services postgres,redis", () => {
     expect(run.runs.every((r) => r.status.passed)).toBe(true);
   });
 
-  it("gives the tests DATABASE_URL and REDIS_URL, and waits for both after the sync and before pytest", async () => {
+  it("gives the tests DATABASE_URL and REDIS_URL; the test script is the one without services", async () => {
     const { engine } = await matrix({}, ["3.12"], services);
     const [r] = testRuns(engine) as [Chain];
     expect(envOf(r, "DATABASE_URL")).toBe("postgresql://postgres:postgres@postgres:5432/test");
     expect(envOf(r, "REDIS_URL")).toBe("redis://redis:6379/0");
-    expect(JSON.parse(envOf(r, "PIPELINE_SERVICES") ?? "")).toEqual([
-      { name: "postgres", host: "postgres", port: 5432, probe: "postgres" },
-      { name: "redis", host: "redis", port: 6379, probe: "redis" },
-    ]);
-    expect(envOf(r, "PIPELINE_SERVICES_TIMEOUT")).toBe("90");
-    expect(find(r, "withNewFile").find((c) => c.args.path === WAITER_PATH)?.args.contents).toBe(WAITER);
-    const lines = script(r).split("\n");
-    const at = (needle: string) => lines.findIndex((l) => l.includes(needle));
-    const wait = at("pipeline_services.py");
-    expect(lines[wait]).toBe(
-      `if ! uv run --no-sync python ${WAITER_PATH}; then exit ${SERVICE_NOT_READY}; fi`,
-    );
-    expect(at("uv sync")).toBeLessThan(wait);
-    expect(wait).toBeLessThan(at("uv run --no-sync pytest"));
-    // the rest of the script is the one without services
-    expect(lines.filter((_, i) => i !== wait)).toEqual(testScript("3.12").split("\n"));
+    expect(script(r)).toBe(testScript("3.12"));
   });
 
   it("binds nothing to the coverage combine", async () => {
@@ -204,7 +197,7 @@ describe("with --services postgres,redis", () => {
 
 describe("a service that never becomes ready", () => {
   const services = parseServices(["postgres"]);
-  const last = "NotReady: the database system is starting up";
+  const last = "127.0.0.1:5432 - rejecting connections";
 
   it("is reported as such, not as failed tests, and pytest is not run again", async () => {
     const { engine, run } = await matrix(
@@ -225,7 +218,7 @@ describe("a service that never becomes ready", () => {
       serviceNotReady: { service: "postgres", timeoutSeconds: 90, last },
     } satisfies VersionStatus);
     expect(byVersion("3.12")?.serviceNotReady).toEqual({ service: "postgres", timeoutSeconds: 90, last });
-    expect(byVersion("3.12")?.output).toContain("PIPELINE_SERVICE_NOT_READY");
+    expect(byVersion("3.12")?.output).toBe(last);
     // one attempt only: no "fresh rerun" of tests that never ran
     expect(testRuns(engine).filter((r) => versionOf(r) === "3.12")).toHaveLength(1);
     expect(byVersion("3.11")?.status.passed).toBe(true);
@@ -234,13 +227,13 @@ describe("a service that never becomes ready", () => {
     expect(run.gate.coverage).toBeGreaterThan(0);
   });
 
-  it("names a generic --service by its name", async () => {
+  it("a generic --service is bound by its name and its readiness is the engine's port check, whose error the leg reports", async () => {
     const generic = parseServices([`cache=valkey/valkey:8@sha256:${HEX}:6379`]);
     const { engine, run } = await matrix(
       {
         serviceNeverReady: {
           service: "cache",
-          last: "ConnectionRefusedError: [Errno 111] Connection refused",
+          last: "dial tcp 10.87.0.4:6379: connect: connection refused",
         },
       },
       ["3.13"],
@@ -254,182 +247,87 @@ describe("a service that never becomes ready", () => {
     expect(find(boundService(r, "cache"), "from").map((c) => c.args.address)).toEqual([
       `valkey/valkey:8@sha256:${HEX}`,
     ]);
-    expect(run.runs[0]?.status.error).toBe(
-      "service cache never became ready within 90s (last output: ConnectionRefusedError: [Errno 111] Connection refused)",
-    );
-  });
-
-  it("a readiness check that broke without a report says so", async () => {
-    const report = "Traceback (most recent call last):\n  File x\nKeyError: 'PIPELINE_SERVICES'\n";
-    const { run } = await matrix({ serviceNeverReady: { service: "postgres", report } }, ["3.12"], services);
-    expect(run.runs[0]?.status.error).toBe(
-      "the service readiness check failed: Traceback (most recent call last):\n  File x\nKeyError: 'PIPELINE_SERVICES'",
+    expect(find(boundService(r, "cache"), "withExposedPort").map((c) => c.args)).toEqual([{ port: 6379 }]);
+    expect(find(boundService(r, "cache"), "withDockerHealthcheck")).toEqual([]);
+    expect(run.runs[0]?.status).toMatchObject({ passed: false, tests: 0 });
+    expect(run.runs[0]?.status.error).toContain("the test container failed:");
+    expect(run.runs[0]?.status.error).toContain(
+      "health check errored: checking for port: dial tcp 10.87.0.4:6379",
     );
     expect(run.runs[0]?.serviceNotReady).toBeUndefined();
   });
 });
 
-// ---- the readiness check itself, under the host Python ----
+// ---- the services' own readiness commands, run as the engine runs them (`/bin/sh -c <ready>`) ----
 
-const python = findPython();
-const skipReason = python.ok ? "" : python.reason;
-let work = "";
+const sh = (command: string, env: Record<string, string>) =>
+  spawnSync("sh", ["-c", command], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 20_000 });
 
-type Reply = (data: Buffer, socket: Socket, nth: number) => void;
-
-/** A loopback server that answers each connection's first message with `reply` (nth counts connections). */
-async function server(
-  reply: Reply,
-): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  let count = 0;
-  const srv: Server = createServer((socket) => {
-    const nth = ++count;
-    socket.once("data", (data) => reply(data, socket, nth));
-    socket.on("error", () => {});
-  });
-  await new Promise<void>((ok) => srv.listen(0, "127.0.0.1", ok));
-  const { port } = srv.address() as { port: number };
-  return {
-    port,
-    connections: () => count,
-    close: () => new Promise<void>((ok) => srv.close(() => ok())),
-  };
-}
-
-/** A port where nothing listens: bound, then released. */
-async function closedPort(): Promise<number> {
-  const s = await server(() => {});
-  await s.close();
-  return s.port;
-}
-
-async function waitFor(
-  services: { name: string; port: number; probe: ServiceSpec["probe"] }[],
-  timeout: number,
-): Promise<{ code: number | null; stderr: string; seconds: number }> {
-  const config = waiterConfig(services.map((s) => ({ ...s, image: "", env: {}, testEnv: {} }))).replaceAll(
-    /"host":"[^"]*"/g,
-    '"host":"127.0.0.1"',
-  );
-  const started = Date.now();
-  const child = spawn(python.ok ? python.command : "python3", [join(work, "pipeline_services.py")], {
-    env: { ...process.env, PIPELINE_SERVICES: config, PIPELINE_SERVICES_TIMEOUT: String(timeout) },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const code = await new Promise<number | null>((ok) => child.on("close", ok));
-  return { code, stderr, seconds: (Date.now() - started) / 1000 };
-}
-
-/** A PostgreSQL ErrorResponse with SQLSTATE `code` (fields S, V, C, M), as the server sends it. */
-function pgError(code: string, message: string): Buffer {
-  const fields = Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${message}\0\0`);
-  const head = Buffer.alloc(5);
-  head.write("E");
-  head.writeUInt32BE(fields.length + 4, 1);
-  return Buffer.concat([head, fields]);
-}
-
-/** AuthenticationSASL offering SCRAM-SHA-256, as PostgreSQL 14+ answers a password-protected start-up. */
-function pgSasl(): Buffer {
-  const body = Buffer.concat([Buffer.from([0, 0, 0, 10]), Buffer.from("SCRAM-SHA-256\0\0")]);
-  const head = Buffer.alloc(5);
-  head.write("R");
-  head.writeUInt32BE(body.length + 4, 1);
-  return Buffer.concat([head, body]);
-}
-
-describe.skipIf(skipReason !== "")("the readiness check (WAITER) under the host Python", () => {
+describe("redis: ready on PONG only, whatever redis-cli's exit status", () => {
+  const ready = KNOWN_SERVICES.redis?.ready ?? "";
+  let bin = "";
   beforeAll(() => {
-    work = mkdtempSync(join(tmpdir(), "pipeline-waiter-"));
-    writeFileSync(join(work, "pipeline_services.py"), WAITER);
-  });
-  afterAll(() => {
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
-
-  it("waits out PostgreSQL's 'starting up' (57P03) and takes its authentication request as ready", async () => {
-    let startup: Buffer | undefined;
-    const pg = await server((data, socket, nth) => {
-      startup = data;
-      socket.end(nth <= 2 ? pgError("57P03", "the database system is starting up") : pgSasl());
-    });
-    const { code, stderr } = await waitFor([{ name: "postgres", port: pg.port, probe: "postgres" }], 20);
-    await pg.close();
-    expect(code, stderr).toBe(0);
-    expect(stderr).toContain("service postgres is ready");
-    expect(pg.connections()).toBe(3);
-    // a protocol 3.0 StartupMessage: length, 196608, user and database, a final NUL
-    expect(startup?.readUInt32BE(0)).toBe(startup?.length);
-    expect(startup?.readUInt32BE(4)).toBe(196608);
-    expect(startup?.subarray(8).toString()).toBe("user\0postgres\0database\0postgres\0\0");
-  });
-
-  it("takes any other PostgreSQL error as a live server, as pg_isready does", async () => {
-    const pg = await server((_, socket) => socket.end(pgError("28P01", "password authentication failed")));
-    const { code } = await waitFor([{ name: "db", port: pg.port, probe: "postgres" }], 10);
-    await pg.close();
-    expect(code).toBe(0);
-  });
-
-  it("waits out Redis loading its dataset, then takes PONG as ready", async () => {
-    const redis = await server((data, socket, nth) => {
-      expect(data.toString()).toBe("PING\r\n");
-      socket.end(nth === 1 ? "-LOADING Redis is loading the dataset in memory\r\n" : "+PONG\r\n");
-    });
-    const { code, stderr } = await waitFor([{ name: "redis", port: redis.port, probe: "redis" }], 20);
-    await redis.close();
-    expect(code, stderr).toBe(0);
-    expect(redis.connections()).toBe(2);
-  });
-
-  it("reports a service that never listens, within its timeout, in the form the pipeline reads", async () => {
-    const tcp = await server((_, socket) => socket.end());
-    const port = await closedPort();
-    const { code, stderr, seconds } = await waitFor(
-      [
-        { name: "up", port: tcp.port, probe: "tcp" },
-        { name: "postgres", port, probe: "postgres" },
-      ],
-      1,
+    bin = mkdtempSync(join(tmpdir(), "pipeline-redis-cli-"));
+    // a redis-cli stand-in that prints what the server would answer and exits as redis-cli does (0 on a reply)
+    writeFileSync(
+      join(bin, "redis-cli"),
+      '#!/bin/sh\n[ -n "$REPLY" ] || { echo "$REFUSED" >&2; exit 1; }\necho "$REPLY"\n',
+      {
+        mode: 0o755,
+      },
     );
-    await tcp.close();
-    expect(code).toBe(3);
-    expect(seconds).toBeLessThan(8);
-    expect(stderr).toContain("service up is ready");
-    expect(parseNotReady(stderr)).toEqual({
-      service: "postgres",
-      timeoutSeconds: 1,
-      last: expect.stringContaining("Connection refused"),
-    });
+  });
+  afterAll(() => rmSync(bin, { recursive: true, force: true }));
+  const run = (env: Record<string, string>) => sh(ready, { PATH: `${bin}:${process.env.PATH}`, ...env });
+
+  it.each([
+    ["PONG", 0],
+    ["LOADING Redis is loading the dataset in memory", 1],
+    ["NOAUTH Authentication required.", 1],
+  ])("%s -> exit %i, the reply printed for the report", (reply, code) => {
+    const r = run({ REPLY: reply });
+    expect(r.status).toBe(code);
+    expect(r.stdout.trim()).toBe(reply);
   });
 
-  it("does not take another protocol's answer for PostgreSQL", async () => {
-    const http = await server((_, socket) => socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"));
-    const { code, stderr } = await waitFor([{ name: "pg", port: http.port, probe: "postgres" }], 1.5);
-    await http.close();
-    expect(code).toBe(3);
-    expect(parseNotReady(stderr)).toMatchObject({
-      service: "pg",
-      timeoutSeconds: 1.5,
-      last: expect.stringContaining("not a PostgreSQL reply: b'HTTP/1.1 400"),
-    });
+  it("a refused connection is not ready, and what redis-cli said is the output", () => {
+    const refused = "Could not connect to Redis at 127.0.0.1:6379: Connection refused";
+    const r = run({ REPLY: "", REFUSED: refused });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout.trim()).toBe(refused);
+  });
+});
+
+// A real PostgreSQL and its pg_isready, when .ci/run started one: PIPELINE_TEST_POSTGRES=host:port.
+const realPg = process.env.PIPELINE_TEST_POSTGRES ?? "";
+const pgBin = spawnSync("sh", ["-c", "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1"], {
+  encoding: "utf8",
+}).stdout.trim();
+const pgSkip =
+  realPg === ""
+    ? "set PIPELINE_TEST_POSTGRES=host:port"
+    : !existsSync(join(pgBin, "pg_isready"))
+      ? "no pg_isready"
+      : "";
+if (pgSkip) console.warn(`postgres readiness command: skipped: ${pgSkip}`);
+describe.skipIf(pgSkip !== "")(`postgres: pg_isready over TCP against a real server (${realPg})`, () => {
+  const ready = KNOWN_SERVICES.postgres?.ready ?? "";
+  const port = realPg.split(":")[1] ?? "5432";
+  const run = (env: Record<string, string>) => sh(ready, { PATH: `${pgBin}:${process.env.PATH}`, ...env });
+
+  it("is ready when the server accepts connections", () => {
+    const r = run({ PGPORT: port });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("accepting connections");
   });
 
-  // A real server, when one is given (e.g. Debian's postgresql on loopback): PIPELINE_TEST_POSTGRES=host:port.
-  const real = process.env.PIPELINE_TEST_POSTGRES ?? "";
-  it.skipIf(real === "")(
-    `takes a real PostgreSQL as ready${real ? ` (${real})` : " (skipped: set PIPELINE_TEST_POSTGRES=host:port)"}`,
-    async () => {
-      const [, port = "5432"] = real.split(":");
-      const { code, stderr } = await waitFor(
-        [{ name: "postgres", port: Number(port), probe: "postgres" }],
-        10,
-      );
-      expect(code, stderr).toBe(0);
-    },
-  );
+  it("is not ready, saying so, where nothing listens on TCP", async () => {
+    const free = createServer();
+    await new Promise<void>((ok) => free.listen(0, "127.0.0.1", ok));
+    const closed = String((free.address() as { port: number }).port);
+    await new Promise<void>((ok) => free.close(() => ok()));
+    const r = run({ PGPORT: closed });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain(`127.0.0.1:${closed} - no response`);
+  });
 });

@@ -6,24 +6,14 @@ import { InputError } from "./errors.js";
  * a bad value is refused with the expected form before any container starts.
  */
 
-/**
- * How readiness is judged from the test container (which has Python, not pg_isready or redis-cli):
- * - `postgres`: a StartupMessage; any authentication request ('R') or error other than SQLSTATE 57P03 means the
- *   server accepts connections. That is pg_isready's rule: libpq's `internal_ping` (fe-connect.c) answers
- *   PQPING_REJECT only for ERRCODE_CANNOT_CONNECT_NOW ("the database system is starting up"), else PQPING_OK.
- * - `redis`: `PING` answered `+PONG` (or `-NOAUTH`: up, wants a password), as `redis-cli ping`; `-LOADING` is not
- *   ready yet.
- * - `tcp`: the port accepts a connection; all a generic image can be held to.
- */
-export type ServiceProbe = "postgres" | "redis" | "tcp";
-
 export type ServiceSpec = {
   /** the host name the tests reach it by (the binding alias), a DNS label */
   name: string;
   /** repository[:tag]@sha256:<64 hex>: the digest is what runs */
   image: string;
   port: number;
-  probe: ServiceProbe;
+  /** the service's own readiness command, run in its container by the engine; absent: the engine's port check */
+  ready?: string;
   /** the service container's environment */
   env: Readonly<Record<string, string>>;
   /** what the tests get: `<NAME>_HOST`, `<NAME>_PORT`, and for a known service its usual URL */
@@ -62,7 +52,8 @@ export const KNOWN_SERVICES: Readonly<Record<string, ServiceSpec>> = {
     name: "postgres",
     image: POSTGRES_IMAGE,
     port: 5432,
-    probe: "postgres",
+    // TCP, not the socket: the entrypoint's init server listens on the socket only (listen_addresses='')
+    ready: `pg_isready -h 127.0.0.1 -U ${PG.user} -d ${PG.db}`,
     env: { POSTGRES_USER: PG.user, POSTGRES_PASSWORD: PG.password, POSTGRES_DB: PG.db },
     testEnv: {
       DATABASE_URL: `postgresql://${PG.user}:${PG.password}@postgres:5432/${PG.db}`,
@@ -74,7 +65,8 @@ export const KNOWN_SERVICES: Readonly<Record<string, ServiceSpec>> = {
     name: "redis",
     image: REDIS_IMAGE,
     port: 6379,
-    probe: "redis",
+    // redis-cli's exit status does not tell PONG from an error reply such as LOADING; the reply does
+    ready: 'reply=$(redis-cli -h 127.0.0.1 ping 2>&1); echo "$reply"; [ "$reply" = PONG ]',
     env: {},
     testEnv: { REDIS_URL: "redis://redis:6379/0", REDIS_HOST: "redis", REDIS_PORT: "6379" },
   },
@@ -83,7 +75,7 @@ export const KNOWN_SERVICES: Readonly<Record<string, ServiceSpec>> = {
 /** How many services one test leg may start: each is a container per leg, so six legs times this many. */
 export const MAX_SERVICES = 8;
 
-/** How long the tests wait for every service to become ready, from the moment the check starts. */
+/** How long the engine waits for a known service's own readiness command to succeed. */
 export const SERVICE_READY_TIMEOUT_SECONDS = 90;
 
 const GENERIC_FORM = "NAME=IMAGE@sha256:<64 hex>:PORT, e.g. mysql=mysql:8.4@sha256:<64 hex>:3306";
@@ -124,7 +116,8 @@ export function envPrefix(name: string): string {
 /**
  * `--services NAME=IMAGE@sha256:<64 hex>:PORT`: a digest is required (a tag alone can move under the tests), the
  * name must be a DNS label (it is the host name), the port 1 to 65535 without leading zeros. The tests get
- * `<NAME>_HOST` and `<NAME>_PORT` (`my-cache` -> `MY_CACHE_HOST`); readiness is the port accepting connections.
+ * `<NAME>_HOST` and `<NAME>_PORT` (`my-cache` -> `MY_CACHE_HOST`); readiness is the engine's: the image's own
+ * HEALTHCHECK, else its port accepting connections.
  */
 export function parseGenericService(value: string): ServiceSpec {
   const bad = (why: string) =>
@@ -149,7 +142,6 @@ export function parseGenericService(value: string): ServiceSpec {
     name,
     image: `${reference}@sha256:${digest}`,
     port,
-    probe: "tcp",
     env: {},
     testEnv: { [`${prefix}_HOST`]: name, [`${prefix}_PORT`]: String(port) },
   };
@@ -181,32 +173,22 @@ export function parseServices(values: readonly string[]): ServiceSpec[] {
   return specs;
 }
 
-/** The line the readiness check prints for a service that never answered; parsed by {@link parseNotReady}. */
-export const NOT_READY_MARKER = "PIPELINE_SERVICE_NOT_READY";
-
-/** What the readiness check reported for a service that never became ready. */
+/** What was seen of a service that never became ready. */
 export type ServiceNotReady = { service: string; timeoutSeconds: number; last: string };
 
 /**
- * The readiness check's report, from its output: the JSON after {@link NOT_READY_MARKER}. Undefined when the
- * output has no well-formed report (the check itself broke).
+ * The service whose own readiness command failed, from the engine's exec error: the error names the command
+ * it ran (`cmd`, the health check's `/bin/sh -c <ready>`) and carries its output. Undefined for any other exec.
  */
-export function parseNotReady(output: string): ServiceNotReady | undefined {
-  const line = output
-    .split("\n")
-    .reverse()
-    .find((l) => l.startsWith(`${NOT_READY_MARKER} `));
-  if (line === undefined) return undefined;
-  try {
-    const data = JSON.parse(line.slice(NOT_READY_MARKER.length + 1)) as Record<string, unknown>;
-    const { service, timeout, last } = data;
-    if (typeof service !== "string" || typeof timeout !== "number" || typeof last !== "string") {
-      return undefined;
-    }
-    return { service, timeoutSeconds: timeout, last };
-  } catch {
-    return undefined;
-  }
+export function notReadyFrom(
+  specs: readonly ServiceSpec[],
+  err: { cmd?: readonly string[]; stdout: string; stderr: string },
+  timeoutSeconds = SERVICE_READY_TIMEOUT_SECONDS,
+): ServiceNotReady | undefined {
+  const command = err.cmd?.at(-1);
+  const spec = specs.find((s) => s.ready !== undefined && s.ready === command);
+  if (spec === undefined) return undefined;
+  return { service: spec.name, timeoutSeconds, last: `${err.stdout}\n${err.stderr}`.trim() };
 }
 
 /** One line for the summary: `service postgres never became ready within 90s (last output: …)`. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Container, type Directory, dag } from "@dagger.io/dagger";
+import { type Container, type Directory, dag, type File } from "@dagger.io/dagger";
 import {
   type Attempt,
   type AttemptFiles,
@@ -11,7 +11,7 @@ import {
 } from "../report/pytest.js";
 import type { VersionStatus } from "../report/types.js";
 import { isExecError, lastLines } from "../settings/errors.js";
-import { parseNotReady, type ServiceNotReady, type ServiceSpec } from "../settings/services.js";
+import { notReadyFrom, type ServiceNotReady, type ServiceSpec } from "../settings/services.js";
 import { versionSlug } from "../settings/validate.js";
 import {
   DEFAULT_SYNC,
@@ -24,7 +24,7 @@ import {
   uvSync,
   withTestEnv,
 } from "./python.js";
-import { WAITER_PATH, withServices } from "./services.js";
+import { withServices } from "./services.js";
 
 /**
  * One version's tests as plain data: the verdict, pytest's output (tail) and the files it wrote; `serviceNotReady`
@@ -40,29 +40,12 @@ export type VersionRun = {
 const OUT = "/out";
 /** The test script's exit code when `uv sync` failed: the exec then fails, and failed execs are never cached. */
 export const SYNC_FAILED = 97;
-/**
- * The test script's exit code when a service container never became ready: pytest never ran, and like a failed
- * sync the exec fails, so it is never cached and the next run waits for a fresh instance again.
- */
-export const SERVICE_NOT_READY = 96;
 /** The test script's exit code when the synced environment has no pytest: nothing to run the tests with. */
 export const NO_PYTEST = 95;
 const PROBE_DIR = "/opt/pipeline-probe";
 
-/**
- * A pytest plugin (`-p pipeline_probe`) that records, as the test session ends, the interpreter's exact version
- * and whether the GIL is on: the state after coverage.py and every test import ran, which is what a
- * free-threaded leg must prove. `sys._is_gil_enabled` exists from 3.13 on.
- */
-export const PROBE = `import json, os, platform, sys
-
-
-def pytest_sessionfinish(session, exitstatus):
-    probe = getattr(sys, "_is_gil_enabled", None)
-    info = {"python": platform.python_version(), "gil": None if probe is None else bool(probe())}
-    with open(os.environ["PIPELINE_PROBE_OUT"], "w") as out:
-        json.dump(info, out)
-`;
+/** A program the module ships in dagger/scripts/, from the module's own source as the engine loaded it. */
+export const moduleScript = (name: string): File => dag.currentModule().source().file(`scripts/${name}`);
 
 /**
  * pytest with coverage on one version, sync and run in one exec (a venv synced in an earlier, cached exec may
@@ -79,15 +62,8 @@ def pytest_sessionfinish(session, exitstatus):
  * process killed by a signal (134, 137, 139, outside what `ReturnType.Any` accepts: 0-127 and 192-255,
  * core/container.go at v0.21.8) still leaves every file it wrote. Only a failed `uv sync` fails the exec,
  * with {@link SYNC_FAILED}: a failed exec is an error, never a cached result, so the next run tries again.
- * With `services`, the readiness check (stages/services.ts) runs between the sync and pytest, and a service
- * that never became ready fails the exec the same way, with {@link SERVICE_NOT_READY}.
  */
-export function testScript(
-  version: string,
-  dirs = { out: OUT, probe: PROBE_DIR },
-  services: { waiter: string } | undefined = undefined,
-  sync = UV_SYNC,
-): string {
+export function testScript(version: string, dirs = { out: OUT, probe: PROBE_DIR }, sync = UV_SYNC): string {
   const v = versionSlug(version);
   const { out, probe } = dirs;
   return [
@@ -95,10 +71,6 @@ export function testScript(
     `mkdir -p ${out}`,
     `if ! { ${sync} && ${ENSURE_PYTEST_COV}; } > ${out}/sync.log 2>&1; then cat ${out}/sync.log >&2; echo "uv sync failed for Python ${version}" >&2; exit ${SYNC_FAILED}; fi`,
     `if ! uv run --no-sync python -c "import pytest" 2> /dev/null; then echo "pytest is not in the environment uv synced for Python ${version}" >&2; exit ${NO_PYTEST}; fi`,
-    // Only with services: after the sync (the services start meanwhile), before pytest, with its own exit code.
-    ...(services
-      ? [`if ! uv run --no-sync python ${services.waiter}; then exit ${SERVICE_NOT_READY}; fi`]
-      : []),
     LOAD_ENV_FILE,
     `PYTHONPATH=${probe}\${PYTHONPATH:+:$PYTHONPATH} PIPELINE_PROBE_OUT=${out}/python-${v}.json` +
       ` COVERAGE_FILE=${out}/.coverage.${v} uv run --no-sync pytest -p no:cacheprovider -p pipeline_probe` +
@@ -114,11 +86,10 @@ export function testScript(
 async function attempt(
   ctr: Container,
   version: string,
-  services: boolean,
   sync: string,
 ): Promise<{ attempt: Attempt; output: string; reports: Directory }> {
   const v = versionSlug(version);
-  const script = testScript(version, undefined, services ? { waiter: WAITER_PATH } : undefined, sync);
+  const script = testScript(version, undefined, sync);
   const run = ctr.withExec(["sh", "-c", script]);
   const out = run.directory(OUT);
   const [stdout, stderr, names] = await Promise.all([run.stdout(), run.stderr(), out.entries()]);
@@ -153,25 +124,24 @@ export async function runTests(
   testEnv: TestEnv | undefined = undefined,
 ): Promise<VersionRun> {
   const sync = uvSync(spec);
-  let env = withTestEnv(pythonEnv(source, app, version, spec), testEnv).withNewFile(
+  let env = withTestEnv(pythonEnv(source, app, version, spec), testEnv).withFile(
     `${PROBE_DIR}/pipeline_probe.py`,
-    PROBE,
+    moduleScript("pipeline_probe.py"),
   );
   // sysmon is coverage.py's default core from 3.14 on; naming it keeps the measurement the same whatever
   // coverage version the app locks. coverage still imports its C tracer, and on 3.14t the GIL stays off only
   // because that extension declares it does not need the GIL: the probe checks that, it is not assumed.
   if (version.startsWith("3.14")) env = env.withEnvVariable("COVERAGE_CORE", "sysmon");
-  const waits = services.length > 0;
   try {
     // Each leg binds its own instances (the version is in their definition), and so does a fresh rerun:
     // it must not find the failed run's data.
-    const first = await attempt(withServices(env, services, version), version, waits, sync);
+    const first = await attempt(withServices(env, services, version), version, sync);
     if (first.attempt.passed) {
       return { status: versionStatus(version, first.attempt, { attempts: 1 }), ...first };
     }
     const nonce = randomUUID();
     const rerun = env.withEnvVariable("PIPELINE_RERUN", nonce);
-    const fresh = await attempt(withServices(rerun, services, `${version} ${nonce}`), version, waits, sync);
+    const fresh = await attempt(withServices(rerun, services, `${version} ${nonce}`), version, sync);
     const status = versionStatus(version, fresh.attempt, {
       attempts: 2,
       flaky: fresh.attempt.passed,
@@ -179,14 +149,14 @@ export async function runTests(
     });
     return { status, output: fresh.output, reports: fresh.reports };
   } catch (err) {
-    if (isExecError(err) && err.exitCode === SERVICE_NOT_READY && waits) {
-      const notReady = parseNotReady(err.stderr);
-      const why = `the service readiness check failed: ${lastLines(err.stderr, 6)}`;
+    // the engine's health check of a service fails the bound exec with the check's own command and output
+    const notReady = isExecError(err) ? notReadyFrom(services, err) : undefined;
+    if (notReady) {
       return {
-        status: notReady ? notReadyStatus(version, notReady) : brokenStatus(version, why),
-        output: tail(`${err.stdout}\n${err.stderr}`.trim(), 4000),
+        status: notReadyStatus(version, notReady),
+        output: tail(notReady.last, 4000),
         reports: dag.directory(),
-        ...(notReady ? { serviceNotReady: notReady } : {}),
+        serviceNotReady: notReady,
       };
     }
     if (isExecError(err) && err.exitCode === NO_PYTEST) {
