@@ -1,23 +1,20 @@
 import { InputError } from "../settings/errors.js";
 import { checkRepository, type IssueComment, type Octokit, statusError, wrap } from "./client.js";
 
-/** GitHub rejects a comment body over 65,536 characters; this leaves room to spare. */
+/** Below GitHub's comment limit, with room to spare (docs/engine-notes.md: GitHub). */
 export const MAX_COMMENT_LENGTH = 65_000;
 
-/** The login of the Actions GITHUB_TOKEN's comments: that token cannot read GET /user. */
+/** The Actions GITHUB_TOKEN's author: it cannot read GET /user (docs/engine-notes.md: GitHub). */
 export const ACTIONS_BOT_LOGIN = "github-actions[bot]";
 
 function truncationNote(omitted: number): string {
   return `\n\n… (truncated: ${omitted} characters omitted; see the run's artifacts for the full report)`;
 }
 
-/**
- * `text` if it fits in `limit` UTF-16 units; otherwise its start plus a visible note saying how much was cut.
- * The cut never splits a surrogate pair, and an open code fence or `<details>` is closed so the note shows.
- */
+/** Open fences and `<details>` are closed so the truncation note shows; surrogate pairs stay whole. */
 export function capCommentBody(text: string, limit: number = MAX_COMMENT_LENGTH): string {
   if (text.length <= limit) return text;
-  const slack = 64; // room for the closing fence / </details> below
+  const slack = 64; // room for the closers below
   let keep = Math.max(0, limit - truncationNote(text.length).length - slack);
   const last = text.charCodeAt(keep - 1);
   if (last >= 0xd800 && last <= 0xdbff) keep -= 1;
@@ -28,44 +25,29 @@ export function capCommentBody(text: string, limit: number = MAX_COMMENT_LENGTH)
   return `${head}${truncationNote(text.length - keep)}`;
 }
 
-/**
- * The login the token's comments are written by, asked three ways, each failure falling through to the next:
- * 1. GraphQL `viewer { login }`: a personal token's user, and a GitHub App installation token's
- *    `<app-slug>[bot]` (such a token gets 403 on GET /user);
- * 2. REST GET /user, for a token that may not use GraphQL;
- * 3. github-actions[bot], when GET /user answers 401/403/404 as it does for the Actions GITHUB_TOKEN.
- * Any failure of step 1 (an `errors` answer, a 403, a 5xx after retries) tries step 2; only an unexpected
- * failure of step 2 (e.g. a 5xx after retries) is an error.
- */
+/** GraphQL first: an App installation token gets 403 on GET /user (docs/engine-notes.md: GitHub). */
 async function commentAuthor(octokit: Octokit): Promise<string> {
   try {
     const data = await octokit.graphql("query { viewer { login } }");
     const login = data.viewer?.login;
     if (typeof login === "string" && login !== "") return login;
   } catch {
-    // deliberately ignored: GET /user below is the next way to ask
+    // deliberately ignored: GET /user is the next way to ask
   }
   try {
     const { data } = await octokit.rest.users.getAuthenticated();
     return data.login;
   } catch (err) {
     const status = statusError(err)?.status;
-    // the Actions GITHUB_TOKEN (an installation token) gets 403 on /user; its comments are github-actions[bot]'s
+    // the Actions GITHUB_TOKEN lands here
     if (status === 401 || status === 403 || status === 404) return ACTIONS_BOT_LOGIN;
     throw wrap("Could not read the token's identity (GET /user)", err);
   }
 }
 
 /**
- * Creates or updates THE comment for `marker` on an issue or pull request: the body is the marker line then
- * `body`, capped below GitHub's limit. Every page of comments is read; only comments that start with the
- * marker AND were written by the token's own identity (see commentAuthor) are ours, so someone else's
- * comment quoting the marker is never touched.
- *
- * One comment per marker, even when a create lands twice (Octokit retries a POST answered with a 5xx that
- * GitHub had carried out) or two runs create at once: after a create the comments are listed again, and
- * whenever several of ours carry the marker the OLDEST (created_at, then id: every run picks the same one)
- * gets the body and the others are deleted. `action` is "created" when none of ours existed beforehand.
+ * Ours: our author AND the marker, so a quoted marker is never touched. A create can land twice (a retried
+ * POST, racing runs; docs/engine-notes.md: GitHub), so every run keeps the oldest and deletes the rest.
  */
 export async function upsertComment(
   octokit: Octokit,
@@ -87,7 +69,6 @@ export async function upsertComment(
   const body = capCommentBody(`${marker}\n${args.body}`);
 
   const author = (await commentAuthor(octokit)).toLowerCase();
-  /** ours with the marker, oldest first */
   const listOurs = async (context: string): Promise<IssueComment[]> => {
     let all: IssueComment[];
     try {
@@ -124,7 +105,7 @@ export async function upsertComment(
     if (ours.length === 0) return { id: created, action }; // not listed yet: nothing to merge
   }
 
-  const [keep, ...duplicates] = ours; // oldest first
+  const [keep, ...duplicates] = ours;
   if (keep === undefined) throw new Error(`No comment of ours with ${marker} on ${where} after writing one.`);
   if (keep.body !== body) {
     try {
@@ -137,7 +118,7 @@ export async function upsertComment(
     try {
       await octokit.rest.issues.deleteComment({ owner, repo, comment_id: duplicate.id });
     } catch (err) {
-      // 404: already gone, deleted by a concurrent run that chose the same comment to keep
+      // 404: a concurrent run that kept the same comment deleted it first
       if (statusError(err)?.status !== 404) {
         throw wrap(`Could not delete the duplicate comment ${duplicate.id} on ${where}`, err);
       }

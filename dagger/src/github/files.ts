@@ -1,7 +1,4 @@
-/**
- * The files a pull request changes, with their patches: what the changed lines' coverage is measured on.
- * `GET /repos/{owner}/{repo}/pulls/{pull_number}/files` (Octokit's `pulls.listFiles`), every page.
- */
+/** A pull request's changed files and patches: what the changed lines' coverage is measured on. */
 import type { ChangedFile, PullRequestChanges } from "../report/diff.js";
 import { MAX_PULL_FILES } from "../report/diff.js";
 import { InputError } from "../settings/errors.js";
@@ -12,25 +9,18 @@ type ListFiles = (
   params: Repo & { pull_number: number; per_page?: number },
 ) => Promise<{ data: ChangedFile[] }>;
 
-/** The part of Octokit {@link changedFiles} calls (the real client has it: test/github/files.test.ts). */
+/** test/github/files.test.ts checks that the real client fits. */
 export type FilesOctokit = {
   rest: { pulls: { listFiles: ListFiles } };
   paginate: <P, T>(route: (params: P) => Promise<{ data: T[] }>, params: P) => Promise<T[]>;
 };
 
-/**
- * Whether the client can list a pull request's files. The module's client is the real Octokit, which can; the
- * structural type of github/client.ts names only what the comment code calls, so this is checked, not cast.
- */
+/** Checked, not cast: client.ts's structural type names only what the comment code calls. */
 export function canListFiles(octokit: Octokit): octokit is Octokit & FilesOctokit {
   return typeof (octokit.rest.pulls as { listFiles?: unknown }).listFiles === "function";
 }
 
-/**
- * Every file of a pull request, with its patch when GitHub sends one, read 100 per page (the most GitHub
- * serves per page). GitHub answers at most 3000 files (REST reference, "List pull requests files"):
- * `truncated` says when the list reached that cap, since the files past it cannot be asked for.
- */
+/** `truncated`: files past GitHub's cap cannot be asked for (docs/engine-notes.md: GitHub). */
 export async function changedFiles(
   octokit: FilesOctokit,
   args: { owner: string; repo: string; pullNumber: number },
@@ -46,7 +36,7 @@ export async function changedFiles(
     pull_number: pullNumber,
     per_page: 100,
   });
-  // only the fields read: a 3000-file answer carries URLs and counts nobody needs in memory
+  // only the fields read: a big answer carries URLs nobody needs in memory
   const files = listed.map(
     (f): ChangedFile => ({
       filename: f.filename,
@@ -59,7 +49,7 @@ export async function changedFiles(
   return { files, truncated: files.length >= MAX_PULL_FILES };
 }
 
-/** A failed read, in one line: a 403 here is a token that may not read pull requests, not one that cannot write. */
+/** A 403 here means the token may not read pull requests, not that it cannot write. */
 function describeReadError(err: unknown): string {
   const e = statusError(err);
   const headers = e?.response?.headers ?? {};
@@ -70,11 +60,7 @@ function describeReadError(err: unknown): string {
   return describeGitHubError(err);
 }
 
-/**
- * The pull request whose head is the commit, and its changed files, with the same token, repository, commit
- * and API root as the PR comment. Whatever goes wrong (no pull request, a 403 or 404, GitHub down after
- * retries) comes back as the reason there is no figure: reading the changes never fails the run.
- */
+/** Never fails the run: whatever goes wrong becomes the reason there is no figure. */
 export async function readPullRequestChanges(target: CommentTarget): Promise<PullRequestChanges> {
   const lookup = targetPullRequest(target);
   try {

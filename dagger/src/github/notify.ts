@@ -8,14 +8,13 @@ export type CommentTarget = {
   repository: string;
   sha: string;
   branch?: string;
-  /** owner of the pull request's head repository (a fork's owner); defaults to the repository's owner */
+  /** a fork's owner; defaults to the repository's */
   headOwner?: string;
-  /** REST API root, the workflow's GITHUB_API_URL; GitHub Enterprise Server: https://HOST/api/v3 */
+  /** the workflow's GITHUB_API_URL */
   apiUrl?: string;
   token: Secret;
 };
 
-/** A client for the target's repository, and the open pull request its commit heads (undefined: none). */
 export type TargetPullRequest = {
   octokit: Octokit;
   owner: string;
@@ -25,12 +24,7 @@ export type TargetPullRequest = {
 
 const lookups = new WeakMap<CommentTarget, Promise<TargetPullRequest>>();
 
-/**
- * The pull request a target's commit heads, with the client that found it. Looked up once per target: `ci`
- * reads the changed files and posts its comment for the same target, and both share this one lookup (a
- * failed one included: each caller turns the error into its own words). A malformed repository or API URL
- * throws before the token is read.
- */
+/** Once per target, shared by `ci`'s file read and comment; bad input throws before the token is read. */
 export function targetPullRequest(target: CommentTarget): Promise<TargetPullRequest> {
   const { owner, repo } = parseRepository(target.repository);
   const baseUrl = target.apiUrl === undefined ? undefined : parseGitHubApiUrl(target.apiUrl);
@@ -55,15 +49,9 @@ export function targetPullRequest(target: CommentTarget): Promise<TargetPullRequ
   return lookup;
 }
 
-/** What became of a comment: posted on a pull request, or the warning line that says why not. */
 export type CommentOutcome = { posted: true; pullRequest: number } | { posted: false; warning: string };
 
-/**
- * Puts the sticky comment on the commit's pull request. Whatever goes wrong (no PR, a fork's read-only
- * token, GitHub down after retries or rate-limited past the wait budget) comes back as a warning line: a
- * comment never changes the verdict. A malformed repository or API URL is an error, thrown before the token
- * is read. The token is read here, handed to Octokit, and goes nowhere else.
- */
+/** A comment never changes the verdict: failures become a warning; only malformed input throws. */
 export async function commentOnPullRequest(
   target: CommentTarget,
   marker: string,

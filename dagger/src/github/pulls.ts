@@ -6,20 +6,8 @@ function lowest(pulls: PullRef[]): number | undefined {
 }
 
 /**
- * The open pull request whose head is exactly `sha`, or `undefined`.
- *
- * The commit endpoint comes first; it returns [] for a commit that exists only in a fork, so then (when
- * `branch` is given) GitHub is asked only for the open pull requests whose head is `headOwner:branch` (its
- * `head` filter, every page), and of those only one whose head SHA is `sha` is taken.
- *
- * `headOwner` is the owner of the repository the pull request comes FROM: for a fork, the fork's owner
- * (in a workflow, `github.event.pull_request.head.repo.owner.login` or
- * `github.event.workflow_run.head_repository.owner.login`). A branch name alone does not say it, so it
- * defaults to `owner`, which finds only same-repository pull requests: pass it for forks.
- *
- * Only a PR whose head IS this commit is chosen: a PR that merely contains it has moved on, and a late run
- * must not overwrite the newer run's comment. Several matches (one branch, two base branches): the lowest
- * number, the oldest PR, so reruns pick the same one.
+ * Only a PR whose head IS `sha`: a late run must not overwrite a newer run's comment; the lowest number, so
+ * reruns agree. The branch search is for forks (docs/engine-notes.md: GitHub); pass `headOwner` for them.
  */
 export async function findPullRequest(
   octokit: Octokit,
@@ -51,7 +39,7 @@ export async function findPullRequest(
     });
     associated = data;
   } catch (err) {
-    // 404/422: GitHub does not know this commit (only a fork has it); the branch search below may still find it
+    // 404/422: only a fork has the commit; the branch search may still find it
     const status = statusError(err)?.status;
     if (status !== 404 && status !== 422) {
       throw wrap(`Could not list the pull requests of commit ${sha} in ${owner}/${repo}`, err);
@@ -69,7 +57,7 @@ export async function findPullRequest(
       head,
       per_page: 100,
     });
-    // GitHub filtered by head already; checking again costs nothing and does not trust the filter
+    // re-checked: the head filter is not trusted
     return lowest(open.filter((pr) => pr.state === "open" && pr.head.ref === branch && isHead(pr)));
   } catch (err) {
     throw wrap(`Could not list the open pull requests of ${owner}/${repo} with head ${head}`, err);

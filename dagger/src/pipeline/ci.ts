@@ -1,9 +1,4 @@
-/**
- * `ci`: gather (every stage, concurrently, on the engine; the pull request's changed files from GitHub
- * meanwhile) -> judge (pure) -> publish (I/O, only when every gate passed) -> render once -> comment (I/O).
- * Each step takes the previous one's plain data and returns new data; nothing is mutated after it was
- * rendered, so summary.md, the returned summary and the PR comment are one text.
- */
+/** `ci`: gather -> judge (pure) -> publish -> render once -> comment, so every output is one text. */
 import { type Container, type Directory, dag } from "@dagger.io/dagger";
 import { readPullRequestChanges } from "../github/files.js";
 import { commentOnPullRequest } from "../github/notify.js";
@@ -43,11 +38,7 @@ async function settle<T>(work: Promise<T>, onError: (message: string) => T): Pro
   }
 }
 
-/**
- * The pull request's changed lines against the combined coverage.json (coverage.py measured the app mounted at
- * SRC). The report is read only when there are changes to measure: without a token or a pull request, nothing
- * more is asked of the engine.
- */
+/** coverage.json is read only when there are changes: without them nothing more is asked of the engine. */
 async function measureChanges(
   plan: CiPlan,
   matrix: { gate: GateStatus; reports: Directory },
@@ -61,7 +52,6 @@ async function measureChanges(
       root: SRC,
       threshold: plan.diffThreshold,
     });
-  // no changes read: the reason is the whole answer, and the report is not worth a read
   if ("reason" in changes) return measure({ error: changes.reason });
   if (matrix.gate.coverage === undefined)
     return measure({ error: "no Python version produced coverage data" });
@@ -76,12 +66,11 @@ async function measureChanges(
   );
 }
 
-/** The built image: every platform's variant, and one for the engine's own platform to smoke-test and scan. */
+/** native: smoke and scan need the engine's own platform, as a foreign one could only run emulated. */
 type Built = { variants: [Container, ...Container[]]; native: Container; facts?: ImageFacts };
 type Compared = { status?: DependencyStatus; error?: string };
 type Scanned = { run?: ScanRun; error?: string };
 
-/** The image's own stages (build, then smoke, facts, dependencies and scan), each settling to data. */
 function imageStages(plan: CiPlan, image: ImageSource) {
   const variants = buildImages(plan.source, image, plan.platforms, plan.labels);
   const native = plan.platforms.length === 0 ? variants[0] : buildImage(plan.source, image, plan.labels);
@@ -89,7 +78,6 @@ function imageStages(plan: CiPlan, image: ImageSource) {
     native.sync().then(() => undefined),
     (message) => message,
   );
-  // each stage after the build, or its empty answer when the build failed
   const built = <T>(next: () => T | Promise<T>, none: T): Promise<T> =>
     buildError.then((failed) => (failed !== undefined ? none : next()));
   const smoke = built<SmokeStatus | undefined>(
@@ -132,25 +120,19 @@ function imageStages(plan: CiPlan, image: ImageSource) {
   return { variants, native, buildError, smoke, facts, dependencies, scan };
 }
 
-/**
- * Lint, the matrix, and build -> (smoke, scan) run concurrently; every stage reports, even when another
- * failed. Smoke and scan use a build for the engine's own platform: a foreign one could only run emulated.
- */
+/** Every stage runs concurrently and reports, even when another failed. */
 async function gather(
   plan: CiPlan,
 ): Promise<{ gathered: Gathered; built?: Built; scan?: ScanRun; reports: Directory }> {
-  // GitHub is asked while the engine works: the same token, repository and commit as the PR comment
-  // (readPullRequestChanges turns whatever goes wrong into the reason there is no figure)
+  // asked while the engine works; a failure becomes the reason there is no figure
   const changes: Promise<PullRequestChanges> = plan.comment
     ? readPullRequestChanges(plan.comment)
     : Promise.resolve({ reason: plan.commentSkipped ?? "no --github-token given" });
-  // no Dockerfile: nothing to build, run or scan, and nothing of it waited for
   const image = plan.image ? imageStages(plan, plan.image) : undefined;
   const measured = Promise.all([
     runMatrix(plan.source, plan.app, plan.versions, plan.threshold, plan.services, plan.sync, plan.testEnv),
     changes,
   ]).then(async ([matrix, changed]) => ({ matrix, diff: await measureChanges(plan, matrix, changed) }));
-  // off (the default for an app that configures no mypy) starts no container at all
   const typecheck: Promise<TypecheckRun | undefined> = planTypecheck(
     plan.source,
     plan.app,
@@ -182,7 +164,7 @@ async function gather(
   let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.reports);
   if (typechecked) reports = reports.withDirectory(".", typechecked.reports);
   if (scanned.run) reports = reports.withDirectory(".", scanned.run.reports);
-  // What did not happen is undefined, which judge reads as absent (it never asks `in`).
+  // what did not happen is undefined: judge reads it as absent (never with `in`)
   const gathered: Gathered = {
     lint: lint.status,
     typecheck: typechecked?.status,
@@ -211,10 +193,7 @@ async function gather(
   };
 }
 
-/**
- * Pushes (and signs) when every gate passed; returns the status with the image, and with what went wrong. A
- * push or signature that fails is a failed run: the image the branch promises is not there.
- */
+/** A failed push or signature fails the run: the image the branch promises is not there. */
 async function publish(
   plan: CiPlan,
   status: CiStatus,
@@ -248,13 +227,12 @@ async function publish(
   if (signer && !sbom)
     warnings.push("sign: no SBOM to attest (the scan did not run); the image is signed without it");
   try {
-    // Signed (the SBOM attested) on the run's immutable tag's digest before any branch tag moves.
+    // signed on the run's immutable tag's digest before any branch tag moves
     const signFirst = signer
       ? (image: string) => signImage(image, sbom, signer, target.registry, auth)
       : undefined;
     const pushed = await pushImages(built.variants, target, auth, registryService, signFirst);
     if (rehearsal) {
-      // The deploy half of the rehearsal: pull back what was pushed, by digest, and run it.
       const deployed = await deployImage(
         pinned(pushed.reference),
         plan.smokeCommand,
@@ -268,7 +246,6 @@ async function publish(
         `rehearsal: pushed to and deployed from the in-engine registry ${REHEARSAL_REGISTRY}; its storage is the engine cache volume pipeline-rehearsal-registry, which outlives the run`,
       );
     }
-    // the in-engine registry has no package page: packagePage knows only ghcr.io
     const page = packagePage(target);
     const image: ImageStatus = {
       ...pushed,
@@ -289,7 +266,6 @@ async function publish(
   }
 }
 
-/** The whole pipeline, as plain data: the final status, its one rendering, and every report. */
 export async function runCi(
   plan: CiPlan,
 ): Promise<{ status: CiStatus; summary: string; reports: Directory }> {
@@ -299,7 +275,7 @@ export async function runCi(
   if (!plan.comment && plan.commentSkipped) {
     status = { ...status, skipped: [...status.skipped, { stage: "comment", reason: plan.commentSkipped }] };
   }
-  // the lines `ci` fails with, also in status.json: a run with --exit-zero says why it failed just the same
+  // also in status.json, so a run with --exit-zero still says why it failed
   const failures = failureLines(status);
   if (failures.length > 0) status = { ...status, failures };
 
@@ -307,7 +283,7 @@ export async function runCi(
   if (plan.comment) {
     const comment = await commentOnPullRequest(plan.comment, CI_MARKER, summary);
     status = { ...status, comment };
-    // The comment cannot report its own failure: say it where the run's log is read.
+    // a failed comment cannot report itself: say it in the log
     if (!comment.posted) process.stderr.write(`warning: ${comment.warning}\n`);
   }
   return {

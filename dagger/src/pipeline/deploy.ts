@@ -18,7 +18,6 @@ import { deployImage, parseDigest } from "../stages/deploy.js";
 import { requireAuth } from "../stages/publish.js";
 import { signingIdentity, type Verifier } from "../stages/sign.js";
 
-/** What `deploy` was asked, as typed. */
 export type DeployArgs = {
   branch: string;
   repository: string;
@@ -35,15 +34,11 @@ export type DeployArgs = {
   registryPassword?: Secret;
   allowUnsigned: boolean;
   cosignPublicKey?: File;
-  /**
-   * The reusable workflow that signed, as the certificate names it (OWNER/REPO/.github/workflows/FILE.yml@REF),
-   * when it lives in another repository than `repository`; empty or absent: this repository's own
-   * python-pipeline.yml at the ref CI ran on.
-   */
+  /** OWNER/REPO/.github/workflows/FILE.yml@REF, when the signing workflow lives in another repository */
   signerWorkflow?: string;
 };
 
-/** Read -> plan: what to pull and what must hold, every argument checked before anything is pulled. */
+/** Every argument is checked before anything is pulled. */
 export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
   const { owner, repo } = parseRepository(args.repository);
   if (args.branch.trim() === "") {
@@ -64,9 +59,9 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
   const reference = args.digest
     ? `${name}@${parseDigest(args.digest)}`
     : imageReference(settings.registry, owner, repo, tag);
-  // A branch's moving tag is what that branch's push run wrote and signed: by hand, that is the identity.
+  // by hand, a branch's moving tag was written and signed by that branch's push run
   const signedBy = event === "" && args.sha === "" && args.digest === "" && run === "" ? "push" : event;
-  // No credentials is a public pull; a username alone is a mistake worth naming.
+  // no credentials: a public pull; a username alone is a mistake requireAuth names
   const auth =
     args.registryPassword || args.registryUsername
       ? requireAuth(args.registryUsername || owner, args.registryPassword, settings.registry)
@@ -89,11 +84,7 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
   return { environment, reference, auth, apiUrl, verifier, event };
 }
 
-/**
- * Validate, pull, verify and run, comment, then judge. The summary is rendered once: it is the comment's body
- * and the result's summary. The comment is posted before a failed deploy fails, so the pull request says what
- * happened either way.
- */
+/** The comment is posted before a failed deploy fails (index.ts), so the PR says what happened either way. */
 export async function runDeploy(
   settings: PipelineSettings,
   args: DeployArgs,
@@ -133,12 +124,11 @@ export async function runDeploy(
       CD_MARKER,
       summary,
     );
-    // The comment cannot report its own failure: it goes to the result's warnings and the log.
+    // a failed comment cannot report itself: say it in the warnings and the log
     if (!comment.posted) {
       status.warnings.push(comment.warning);
       process.stderr.write(`warning: ${comment.warning}\n`);
     }
   }
-  // The comment is posted first, so a failed deploy is reported on the PR before the call fails (index.ts).
   return { status, summary };
 }

@@ -1,7 +1,4 @@
-/**
- * The judge: from what the stages gathered to the run's status, before anything is pushed. Pure, so every
- * combination of outcomes is a table test (test/pipeline/judge.test.ts).
- */
+/** Pure, so every combination of outcomes is a table test (test/pipeline/judge.test.ts). */
 import { TypecheckMode, type TypecheckStatus } from "../report/mypy.js";
 import type {
   CiStatus,
@@ -16,46 +13,31 @@ import type {
   VersionStatus,
 } from "../report/types.js";
 
-/** What the concurrent stages produced, as plain data. */
+/** What did not happen is absent; an `…Error` or `noImage` is the reason a stage could not run. */
 export type Gathered = {
   lint: LintStatus;
-  /** mypy under --typecheck report or gate; absent when off */
   typecheck?: TypecheckStatus;
   tests: VersionStatus[];
-  /** the service containers each test container had, by name */
   services?: string[];
   gate: GateStatus;
-  /** why the image did not build; absent when it built */
   buildError?: string;
-  /** why the project has no image to build (no Dockerfile); absent when it has one */
   noImage?: string;
   smoke?: SmokeStatus;
   scan?: ScanStatus;
-  /** why Trivy could not run; absent when it ran (or was not attempted) */
   scanError?: string;
-  /** the image's dependencies against the tested ones */
   dependencies?: DependencyStatus;
-  /** what the built image is, read from it */
   imageFacts?: ImageFacts;
-  /** why that comparison could not run */
   dependenciesError?: string;
   /** whether the app commits a uv.lock */
   locked: boolean;
-  /** the pull request's changed lines against the combined coverage, or why there is no figure */
   diffCoverage?: DiffCoverageStatus;
-  /** the matrix's own warnings, e.g. a combine that failed */
   warnings: string[];
 };
 
-/** The judged run: its status (no image yet) and whether every gate passed, so publishing may happen. */
+/** The status has no image yet: gatesPassed decides whether publishing happens. */
 export type Judged = { status: CiStatus; gatesPassed: boolean };
 
-/**
- * Every gate, and what was skipped or is worth a warning. A failed build skips smoke and scan; a scan that could
- * not run is a gap when report-only and an error under `--fail-on` (a verdict nobody could give). The changed
- * lines' gate is different: with no figure (no token, no pull request, nothing executable changed) there is
- * nothing it could judge, so it passes, and a warning says the --diff-threshold was not applied and why.
- */
+/** An unrun scan fails only under --fail-on; with no changed-lines figure the diff gate passes and warns. */
 export function judge(
   g: Gathered,
   run: { app: string; lockFolder?: string; failOn?: string; runUrl?: string; sha?: string; branch?: string },
@@ -110,7 +92,7 @@ export function judge(
     (tc?.passed ?? true) &&
     g.tests.every((t) => t.passed) &&
     g.gate.passed &&
-    // a project without a Dockerfile has no smoke run to pass; one whose build failed has none either, and fails above
+    // no Dockerfile: no smoke run to pass (a failed build has none either, and fails above)
     (g.smoke?.passed ?? g.noImage !== undefined) &&
     (g.scan?.passed ?? true) &&
     (g.dependencies?.passed ?? true) &&

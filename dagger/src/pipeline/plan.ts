@@ -24,26 +24,23 @@ import {
 import type { SyncSpec, TestEnv } from "../stages/python.js";
 import { planSigner, type Signer } from "../stages/sign.js";
 
-/** Everything one `ci` run was asked to do, validated before any container starts. */
 export type CiPlan = {
   source: Directory;
   app: string;
   versions: string[];
-  /** the coverage gate asked for; undefined: the project's own fail_under, as coverage.py reads it */
+  /** undefined: the project's own fail_under */
   threshold: number | undefined;
-  /** the service containers every test container gets, one instance per leg; empty: none */
+  /** one instance per matrix leg */
   services: ServiceSpec[];
-  /** how the app's environment is synced: the workspace's lock for a member, the groups and extras asked for */
   sync: SyncSpec;
-  /** the variables and env file the tests and the type check get; absent: none */
   testEnv?: TestEnv;
-  /** the Python mypy runs on, and why that one; absent: the first matrix version */
+  /** mypy's Python; absent: the first matrix version */
   python?: { version: string; from: string };
-  /** the type check's mode as asked; undefined: gate when the app configures mypy, else off */
+  /** undefined: gate when the app configures mypy, else off */
   typecheck?: TypecheckMode;
-  /** the project's packages, mypy's target when its config names none; empty: the app's folder */
+  /** mypy's target when its config names none */
   packages?: string[];
-  /** the Dockerfile and its context; absent: no image (imageSkipped says why) */
+  /** absent: no image, imageSkipped says why */
   image?: ImageSource;
   imageSkipped?: string;
   smokeCommand: string;
@@ -52,40 +49,34 @@ export type CiPlan = {
   failOn?: SeverityName;
   platforms: string[];
   labels: ImageLabels;
-  /** where to push, when pushing: a real registry, or the in-engine one of a rehearsal */
   publish?: { plan: PublishPlan; auth?: RegistryAuth; rehearsal: boolean; signer?: Signer };
-  /** why publish is not happening, when it is not */
   publishSkipped?: string;
   comment?: CommentTarget;
   commentSkipped?: string;
-  /**
-   * the changed lines' coverage gate, percent; undefined: report-only. The pull request's changes are read with
-   * `comment`'s token, repository and commit; without them, `commentSkipped` is also why there is no figure.
-   */
+  /** undefined: report-only; changes are read with `comment`'s token, else commentSkipped is why there are none */
   diffThreshold?: number;
   runUrl?: string;
   sha?: string;
   branch?: string;
-  /** the name the image goes by when it is not pushed */
+  /** the image's name when it is not pushed */
   localName: string;
 };
 
-/** The flags of `ci` itself, as typed; the rest comes from the constructor's settings. */
+/** `ci`'s own flags; the rest comes from the constructor's settings. */
 export type CiFlags = {
   publish: boolean;
   rehearse: boolean;
   sign: boolean;
   branch: string;
   sha: string;
-  /** a Severity member's value; absent: report only */
   failOn?: string | undefined;
   /** 0 (or absent): report-only */
   diffThreshold?: number;
-  /** off, report or gate; absent: decided by whether the app configures mypy */
+  /** off, report or gate */
   typecheck?: string | undefined;
 };
 
-/** Read -> plan: every argument of `ci` validated and turned into a plan before any container starts. */
+/** Every argument is validated before any container starts. */
 export function planCi(
   settings: PipelineSettings,
   args: CiFlags & {
@@ -151,7 +142,7 @@ export function planCi(
       args.repository || "rehearsal/app",
       args.branch || "rehearsal",
       args.sha,
-      // The in-engine registry serves no one else: no tag in it is protected.
+      // the in-engine registry serves no one else: no tag in it is protected
       "push",
     );
     plan.publish = { plan: target, rehearsal: true };

@@ -7,7 +7,6 @@ import { planPublish, pushImages, requireAuth } from "../stages/publish.js";
 import { requireFiles } from "../stages/python.js";
 import { planSigner, signImage } from "../stages/sign.js";
 
-/** What `publish` was asked, as typed. */
 export type PublishArgs = {
   repository: string;
   branch: string;
@@ -21,14 +20,11 @@ export type PublishArgs = {
   oidcRequestToken?: Secret;
   cosignKey?: Secret;
   cosignPassword?: Secret;
-  /** the GitHub API root ("" for api.github.com): keyless signing is refused elsewhere */
+  /** "" for api.github.com: keyless signing is refused elsewhere */
   apiUrl?: string;
 };
 
-/**
- * `publish` on its own: every argument checked, then build, push the run's own tag (run-<id>-<attempt>, or
- * sha-<7>), sign it when asked, and only then move the branch tag. Returns the pushed reference with its digest.
- */
+/** The run's own tag is pushed and signed before the branch tag moves. */
 export async function runPublish(settings: PipelineSettings, args: PublishArgs): Promise<string> {
   const target = planPublish(
     settings.registry,
@@ -38,7 +34,7 @@ export async function runPublish(settings: PipelineSettings, args: PublishArgs):
     parseEvent(args.event),
     settings.runId,
   );
-  // The username defaults to the owner, so a missing password is what requireAuth reports.
+  // the username defaults to the owner, so a missing password is what requireAuth reports
   const auth = requireAuth(args.registryUsername || target.owner, args.registryPassword, settings.registry);
   const signer = planSigner({ ...args, publish: true });
   await requireFiles(settings.source, settings.app);

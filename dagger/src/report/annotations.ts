@@ -1,29 +1,22 @@
-/**
- * GitHub workflow annotations (`::error file=…,line=…::message`) for ruff and mypy findings and failed tests,
- * written to reports/annotations.txt and printed by the workflow, so a reviewer sees them on the pull request's
- * files.
- * Test names and messages come from the pull request's own code: every value is escaped the way GitHub's
- * toolkit escapes command data and properties (@actions/core command.ts: `%` `\r` `\n`, and `:` `,` in
- * properties), so no value can end the command or start one of its own.
- */
+/** Annotations put findings on the PR's lines; the PR's own code supplies the values, so all are escaped. */
 import type { TypecheckStatus } from "./mypy.js";
 import type { CiStatus } from "./types.js";
 
-/** How many annotations one run writes; GitHub shows at most 10 per step and 50 per job anyway. */
+/** GitHub shows no more than 50 per job anyway (docs/engine-notes.md: GitHub). */
 const MAX_ANNOTATIONS = 50;
 
-/** The data part of a command: `%`, CR and LF escaped. */
+/** As @actions/core does, so no value can end the command (docs/engine-notes.md: GitHub). */
 export function escapeData(value: string): string {
   return value.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
 }
 
-/** A property value: the data escapes, plus `:` and `,`, which end a property. */
+/** `:` and `,` would end a property. */
 export function escapeProperty(value: string): string {
   return escapeData(value).replaceAll(":", "%3A").replaceAll(",", "%2C");
 }
 
 type Annotation = {
-  /** `error` unless said; mypy's notes are `notice`s, which never read as a failure */
+  /** mypy's notes are notices, which never read as a failure */
   level?: "error" | "notice";
   file?: string;
   line?: number;
@@ -42,17 +35,13 @@ function command({ level = "error", file, line, col, title, message }: Annotatio
   return `::${level} ${props.join(",")}::${escapeData(message)}`;
 }
 
-/** A path inside the app made relative to the repository root, where GitHub looks for it. */
+/** GitHub looks for the file from the repository root. */
 function inRepo(app: string, file: string): string | undefined {
   if (file === "" || file.startsWith("/") || file.split("/").includes("..")) return undefined;
   return app === "." || app === "" ? file : `${app}/${file}`;
 }
 
-/**
- * `tests.test_cli::test_bad[x]` -> `tests/test_cli.py`: pytest's junit classname is the module's dotted path
- * (and the class, for methods: a capitalized last part is dropped). A name that does not look like that
- * gets no file: the annotation still shows, on the run instead of a line.
- */
+/** junit classname = dotted module path (+ capitalized class); anything else gets no file, shown on the run. */
 function testFile(test: string): string | undefined {
   const classname = test.split("::")[0] ?? "";
   const parts = classname.split(".").filter((p) => p !== "");
@@ -61,10 +50,6 @@ function testFile(test: string): string | undefined {
   return `${parts.join("/")}.py`;
 }
 
-/**
- * Every annotation of a run, one command per line, ending in a newline (empty when there is none). A mypy
- * finding's hint (the notes mypy attached to it) follows its message on the lines below.
- */
 export function renderAnnotations(status: CiStatus & { typecheck?: TypecheckStatus }, app: string): string {
   const annotations: Annotation[] = [];
   for (const f of status.lint.findings) {

@@ -1,25 +1,13 @@
 import { errorText } from "../settings/errors.js";
 import type { GateStatus } from "./types.js";
 
-/**
- * Coverage as coverage.py itself reports and judges it: the figure is read from its JSON report, never
- * recomputed, and the gate is `coverage report`'s own exit status against the project's fail_under (or
- * --threshold), never a second implementation of its rounding.
- */
-
-/** The total of one coverage.py JSON report (`coverage json`). */
+/** coverage.py's own figures and `coverage report`'s exit status: no second implementation of its rounding. */
 export type CoverageTotal = {
-  /** `totals.percent_covered`: unrounded, statements and branches together, the figure fail_under checks */
+  /** unrounded: the figure fail_under checks */
   percent: number;
-  /** `totals.percent_covered_display`: what coverage.py shows, with exactly `precision` decimals */
   display: string;
-  /**
-   * The app's `[tool.coverage.report] precision` (coverage.py's default 0). The JSON report does not carry it
-   * (jsonreport.py writes meta = format, version, timestamp, branch_coverage, show_contexts), but every
-   * `*_display` figure is `f"{pc:.{precision}f}"` (results.py display_covered), so its decimals are it.
-   */
+  /** the JSON lacks it, so it is read from `display`'s decimals (docs/engine-notes.md: coverage.py) */
   precision: number;
-  /** `meta.format`: 2 from coverage 7.4.1, 3 (regions) from 7.6.0; absent in older reports */
   format?: number;
 };
 
@@ -36,12 +24,7 @@ function count(totals: Record<string, unknown>, key: string, what: string): numb
   return value;
 }
 
-/**
- * The total of a coverage.py JSON report (`coverage json`) of coverage.py 6.0 or newer: `percent_covered_display`
- * came in 6.0 (coveragepy commit c4fc3833), and without it the app's precision is unknown.
- * Empty, truncated, foreign or inconsistent reports are errors naming the file: a report we cannot read
- * never passes as a figure.
- */
+/** Needs coverage.py 6.0+ for the precision; a report we cannot read is an error, never a figure. */
 export function parseCoverageJson(json: string, source = "coverage.json"): CoverageTotal {
   const what = `Cannot read ${source} as a coverage.py JSON report`;
   if (json.trim() === "") throw new Error(`${what}: the file is empty.`);
@@ -94,7 +77,7 @@ export function parseCoverageJson(json: string, source = "coverage.json"): Cover
   return { percent, display, precision, ...(format !== undefined ? { format } : {}) };
 }
 
-/** `[3, 4, 5, 9]` -> `3-5, 9`: missing lines as a reader scans them. */
+/** `[3, 4, 5, 9]` -> `3-5, 9`. */
 export function lineRanges(lines: readonly number[]): string {
   const sorted = [...new Set(lines)].filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
   const parts: string[] = [];
@@ -107,11 +90,7 @@ export function lineRanges(lines: readonly number[]): string {
   return parts.join(", ");
 }
 
-/**
- * The `limit` least-covered files of a coverage.py JSON report (its own per-file figures and missing lines),
- * worst first, ties by name; fully covered files are left out. A report without a readable `files` object
- * gives none: the total stands on its own.
- */
+/** A report without a readable `files` object gives none: the total stands on its own. */
 export function leastCovered(json: string, limit = 10): FileCoverage[] {
   let data: unknown;
   try {
@@ -136,23 +115,19 @@ export function leastCovered(json: string, limit = 10): FileCoverage[] {
     .map(({ file, display, missing }) => ({ file, display, missing }));
 }
 
-/** One file of the coverage report, as the summary lists it. */
 export type FileCoverage = { file: string; display: string; missing: string };
 
-/** What the combine exec left for the gate: coverage.py's verdict and the fail_under it applied. */
+/** What the combine exec left for the gate. */
 export type CoverageVerdict = {
   total: CoverageTotal;
   files: FileCoverage[];
-  /** `coverage report`'s exit status: 0 met (or no fail_under), 2 below fail_under, else coverage failed */
+  /** `coverage report`'s: 2 is below fail_under, other non-zero codes a failed run */
   exit: number;
-  /** the project's own fail_under as coverage.py reads its config (0: none) */
+  /** as coverage.py reads the project's config; 0: none */
   failUnder: number;
 };
 
-/**
- * The gate as coverage.py decided it: `--threshold` when given, else the project's own fail_under; with neither
- * the figure is reported and nothing is gated. No coverage at all (every version failed to report) fails.
- */
+/** `--threshold` overrides fail_under; with neither nothing is gated, but no coverage at all fails. */
 export function coverageGate(combined: CoverageVerdict | undefined, asked: number | undefined): GateStatus {
   if (combined === undefined) {
     return {

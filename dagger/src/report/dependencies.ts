@@ -1,13 +1,6 @@
-/**
- * "The image ships exactly the dependencies the tests ran": the distributions installed in the image against
- * the ones the tests' environment holds without its dev group, on the same Python. Pure: the listing comes
- * from {@link LIST_DISTRIBUTIONS}, run in each place.
- */
+/** The image must ship exactly what the tests ran (without the dev group), so both sides are listed alike. */
 
-/**
- * A Python one-liner that prints `X.Y` (the interpreter) then one `name==version` per installed distribution,
- * names normalized as PEP 503 does (lowercase, runs of -_. as one -), sorted: the same text for the same set.
- */
+/** Names PEP 503-normalized and sorted, so the same set prints the same text. */
 export const LIST_DISTRIBUTIONS = [
   "import importlib.metadata as m, re, sys",
   "print('%d.%d' % sys.version_info[:2])",
@@ -17,7 +10,6 @@ export const LIST_DISTRIBUTIONS = [
 
 export type Listing = { python: string; distributions: Map<string, string> };
 
-/** Reads LIST_DISTRIBUTIONS' output; anything else is an error naming where it came from. */
 export function parseListing(output: string, where: string): Listing {
   const [python, ...lines] = output.trim().split("\n");
   if (python === undefined || !/^\d+\.\d+$/.test(python.trim())) {
@@ -39,7 +31,6 @@ export function parseListing(output: string, where: string): Listing {
 /** Tools an environment may hold without shipping them as the app's dependencies. */
 const TOOLING = new Set(["pip", "setuptools", "wheel"]);
 
-/** Every difference between the image and what the tests ran, one readable line each; empty when the same. */
 export function compareDistributions(image: Listing, tested: Listing): string[] {
   const lines: string[] = [];
   if (image.python !== tested.python) {
@@ -57,14 +48,9 @@ export function compareDistributions(image: Listing, tested: Listing): string[] 
   return lines;
 }
 
-/** What a Dockerfile installs that decides the comparison: the extras it syncs, or why it cannot be compared. */
 export type ImageInstalls = { extras: string[]; cannotCompare?: string };
 
-/**
- * The extras a Dockerfile's `RUN` instructions install (`uv sync --extra NAME`, `--all-extras` as "*",
- * `pip install '.[a,b]'`), and whether it installs from a URL (`git+…`, `https://…`), which no lock of the
- * project describes: that image is not compared.
- */
+/** An install from a URL is described by no lock of the project, so that image is not compared. */
 export function imageInstalls(dockerfile: string): ImageInstalls {
   const runs = dockerfile
     .replace(/\\\r?\n/g, " ")
@@ -88,11 +74,7 @@ export function imageInstalls(dockerfile: string): ImageInstalls {
   return { extras: extras.has("*") ? ["*"] : [...extras].sort() };
 }
 
-/**
- * Why the two listings cannot be compared: the image's `python` holds none of the distributions the project's
- * environment holds, so it is not the environment the Dockerfile installed the project into (a venv left off
- * PATH, another interpreter). Undefined when they can be compared.
- */
+/** An image `python` without any of the project's distributions is another interpreter (a venv off PATH). */
 export function notTheSyncedPython(image: Listing, tested: Listing): string | undefined {
   const ran = [...tested.distributions.keys()].filter((n) => !TOOLING.has(n));
   if (ran.length === 0 || ran.some((n) => image.distributions.has(n))) return undefined;

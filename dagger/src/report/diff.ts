@@ -1,33 +1,20 @@
-/**
- * Coverage of the lines a pull request changed. Pure: GitHub's file list (with each file's unified-diff
- * `patch`) and coverage.py's combined JSON report in, the figure and the uncovered `file:line` ranges out.
- *
- * A changed line is a `+` line of a patch: a line the new file has that the old one did not (a modified line
- * is a `-` then a `+`). It is executable when coverage.py counts it as a statement (in `executed_lines` or
- * `missing_lines`; `excluded_lines` are not), and covered when it is in `executed_lines`. coverage.py reports a
- * statement spanning several lines at its first line, so a change to a later line of such a statement is not
- * counted: the figure is about the statements' own lines, as coverage.py's are.
- */
+/** Changed-line coverage: a PR's `+` lines that coverage.py counts (docs/engine-notes.md: coverage.py). */
 import { inApp } from "../settings/validate.js";
 import { lineRanges } from "./coverage.js";
 import type { DiffCoverageStatus } from "./types.js";
 
-/** GitHub's "List pull request files" answers at most this many files (its REST reference says so). */
+/** GitHub's cap on a pull request's file list (docs/engine-notes.md: GitHub). */
 export const MAX_PULL_FILES = 3000;
 
-/** One entry of that list, the fields read here (the OpenAPI schema `diff-entry`). */
+/** The fields read of GitHub's `diff-entry` (docs/engine-notes.md: GitHub). */
 export type ChangedFile = {
   filename: string;
-  /** added, removed, modified, renamed, copied, changed or unchanged */
   status: string;
-  /** additions + deletions */
   changes?: number;
-  /** the unified diff's hunks; GitHub leaves it out for binary files and diffs too large to show */
   patch?: string;
   previous_filename?: string;
 };
 
-/** What reading the pull request gave: its files, or why there are none to measure. */
 export type PullRequestChanges =
   | { pullRequest: number; files: ChangedFile[]; truncated: boolean }
   | { reason: string };
@@ -40,13 +27,7 @@ function count(value: string | undefined, fallback: number): number {
   return n;
 }
 
-/**
- * The new file's line numbers of every `+` line of a unified-diff patch, in order. Hunk headers are
- * `@@ -a,b +c,d @@` (a count left out is 1); ` ` lines are context, `-` lines exist only in the old file, and
- * `\ No newline at end of file` is not a line. An empty line inside a hunk is read as an empty context line (a
- * client that trims trailing spaces turns ` ` into ``). Line ends may be CRLF. A patch whose hunks do not add
- * up to their headers is an error, not a guess: wrong line numbers would blame the wrong lines.
- */
+/** New-file numbers of the `+` lines; hunks that disagree with their headers throw, not blame wrong lines. */
 export function changedLines(patch: string): number[] {
   const added: number[] = [];
   let line = 0;
@@ -85,6 +66,7 @@ export function changedLines(patch: string): number[] {
       if (oldLeft === 0) throw new Error(`${at}: more removed lines than the hunk header counts`);
       oldLeft -= 1;
     } else if (kind === " " || text === "") {
+      // "": a context line whose space a client trimmed
       if (oldLeft === 0 || newLeft === 0) throw new Error(`${at}: more context than the hunk header counts`);
       line += 1;
       oldLeft -= 1;
@@ -97,12 +79,7 @@ export function changedLines(patch: string): number[] {
   return added;
 }
 
-/**
- * A coverage.py file path as a repository path. coverage.py measured inside the container, in the app's folder
- * mounted at `root/app` (at `root` for an app at the repository root, `--app .`): a relative path (the app's
- * `relative_files = true`) is relative to the app's folder; an absolute one must lie inside that folder.
- * Undefined for a path outside it (an installed copy in site-packages, a `..` that leaves the app).
- */
+/** coverage.py ran with the app at `root/app`; a path outside it (site-packages, `..`) is not the app's. */
 export function repositoryPath(coveragePath: string, app: string, root: string): string | undefined {
   let path = coveragePath.replaceAll("\\", "/");
   if (path.startsWith("/")) {
@@ -121,7 +98,6 @@ export function repositoryPath(coveragePath: string, app: string, root: string):
   return inApp(app, parts.join("/"));
 }
 
-/** Per repository path, the lines coverage.py executed and the ones it found missing. */
 export type LineCoverage = Map<string, { executed: Set<number>; missing: Set<number> }>;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -132,10 +108,7 @@ function lineNumbers(value: unknown): number[] {
   return Array.isArray(value) ? value.filter((n): n is number => Number.isSafeInteger(n) && n > 0) : [];
 }
 
-/**
- * The executed and missing lines of every file of a coverage.py JSON report, keyed by repository path
- * ({@link repositoryPath}); files outside the app are left out. Two report paths naming one file are merged.
- */
+/** Two report paths naming one file are merged. */
 export function lineCoverage(json: string, app: string, root: string): LineCoverage {
   let data: unknown;
   try {
@@ -158,7 +131,7 @@ export function lineCoverage(json: string, app: string, root: string): LineCover
   return byPath;
 }
 
-/** Why a file's changed lines cannot be read, or undefined when they can (or when it has none to read). */
+/** Undefined also when there is nothing to read. */
 function unreadable(file: ChangedFile): string | undefined {
   if (file.patch !== undefined) return undefined;
   if (file.status === "removed") return undefined; // nothing of it is in the new tree
@@ -180,17 +153,12 @@ function noFigure(reason: string, threshold: number | undefined): DiffCoverageSt
   };
 }
 
-/**
- * The changed lines' coverage of a pull request, judged against `threshold` when one is set. No figure (no
- * pull request read, no coverage data, or no changed line coverage.py counts) is never a failure: `reason`
- * says why there is none. The figure is compared exactly (covered × 100 < threshold × lines fails).
- */
+/** No figure is never a failure (`reason` says why); the threshold is compared exactly, not rounded. */
 export function diffCoverage(input: {
   changes: PullRequestChanges;
-  /** the combined coverage.json, or why it could not be read */
   coverage: { json: string } | { error: string };
   app: string;
-  /** where the app's folder was mounted when coverage.py measured it */
+  /** where the app was mounted when coverage.py measured it */
   root: string;
   threshold?: number;
 }): DiffCoverageStatus {

@@ -1,13 +1,6 @@
-/**
- * Facts about the built image, read from the image itself and from its Dockerfile, never assumed: the base it
- * runs on, its user, its size and layers. Pure parts only; stages/image.ts reads them from the engine.
- */
+/** Image facts are read, never assumed; the pure parts live here, stages/image.ts asks the engine. */
 
-/**
- * The base of the final stage: the last FROM, followed through stage names to an image reference. ARG
- * expansions in FROM (`name${ARG:+-suffix}`) are dropped, which leads to the stage they default to; a base
- * that cannot be resolved (a FROM from an ARG alone, scratch) gives undefined rather than a guess.
- */
+/** Dropping `${ARG…}` leads to the stage it defaults to; a base that cannot be resolved is no guess. */
 export function finalBase(dockerfile: string): string | undefined {
   const stages = new Map<string, string>();
   let last: string | undefined;
@@ -28,10 +21,7 @@ export function finalBase(dockerfile: string): string | undefined {
   return ref === undefined || ref === "" || ref.startsWith("$") || ref === "scratch" ? undefined : ref;
 }
 
-/**
- * The Python version an official `python` base image names in its tag (`python:3.14-slim@sha256:…` -> 3.14), so
- * the tests' side of the dependency comparison can start before the image is built; undefined for any other base.
- */
+/** From the tag, so the tests' side of the dependency check can start before the image is built. */
 export function basePython(dockerfile: string): string | undefined {
   const base = finalBase(dockerfile);
   return base === undefined
@@ -39,7 +29,7 @@ export function basePython(dockerfile: string): string | undefined {
     : /^(?:docker\.io\/)?(?:library\/)?python:(3\.\d+)(?:\.\d+)?(?![\d.])/.exec(base)?.[1];
 }
 
-/** Whether a config's User runs as root: empty (root by default), 0 or root, with or without a group. */
+/** An empty User is root by default. */
 export function runsAsRoot(user: string): boolean {
   const name = user.trim().split(":")[0] ?? "";
   return name === "" || name === "0" || name === "root";
@@ -57,10 +47,7 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/**
- * A Python script, run where the image tarball is mounted at /image.tar, that prints the number of layers
- * of its (first) manifest: OCI layout (index.json -> manifest blob), or Docker's manifest.json.
- */
+/** Layers of /image.tar's first manifest, for an OCI layout or Docker's manifest.json alike. */
 export const COUNT_LAYERS = [
   "import json, tarfile",
   "t = tarfile.open('/image.tar')",

@@ -7,14 +7,10 @@ export type JunitSummary = {
   failures: number;
   errors: number;
   skipped: number;
-  /**
-   * failed or errored test cases in report order, at most `maxFailed`: `classname::name`, and the first line
-   * of the failure's message (pytest puts the assertion there)
-   */
+  /** at most `maxFailed`, with the message's first line (where pytest puts the assertion) */
   failed: FailedTest[];
 };
 
-/** The suites whose counts are summed: the root <testsuite>, or the <testsuite> children of <testsuites>. */
 function topSuites(root: XmlElement, what: string): XmlElement[] {
   if (root.name === "testsuite") return [root];
   if (root.name !== "testsuites") {
@@ -25,18 +21,13 @@ function topSuites(root: XmlElement, what: string): XmlElement[] {
   return suites;
 }
 
-/**
- * Totals of a JUnit XML report (pytest's `--junitxml`): the sum over the top-level <testsuite> elements (the
- * root one, or each child of <testsuites>). The document is read by fast-xml-parser after its validator
- * accepted it, so an empty, truncated, mis-nested or foreign file is an error naming the file and what is
- * wrong: a report we cannot read must never pass as "0 failures". Async because the parser is loaded on use.
- */
+/** A report we cannot read throws, never passes as "0 failures"; async as the parser loads on use. */
 export async function parseJunit(xml: string, source = "junit.xml", maxFailed = 20): Promise<JunitSummary> {
   const what = `Cannot read ${source} as a JUnit report`;
   if (xml.trim() === "") throw new Error(`${what}: the file is empty.`);
   const reading = await readXml(xml);
   if ("problem" in reading) {
-    // a file with no sign of a suite at all is most likely something else entirely (an HTML error page, JSON)
+    // no sign of a suite: most likely something else (an HTML error page, JSON)
     const foreign = /<testsuite[\s/>]/.test(xml) ? "" : "it has no <testsuite> element: ";
     throw new Error(`${what}: ${foreign}${reading.problem}.`);
   }

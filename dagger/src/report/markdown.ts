@@ -1,10 +1,5 @@
-/**
- * Markdown building blocks shared by the summaries. Everything that comes from a report (test names, ruff
- * messages, command output, branch names) goes through {@link text} or {@link code}: it cannot end a table
- * cell, open HTML, start a code span or emphasis, or mention someone.
- */
+/** Report text goes through {@link text} or {@link code}: it cannot break a table, open HTML or mention. */
 
-/** Markdown punctuation and HTML made inert; one line. Shared by {@link text} and {@link code}. */
 export function inert(value: string): string {
   return value
     .replace(/\r\n?|\n/g, " ")
@@ -15,11 +10,7 @@ export function inert(value: string): string {
     .replace(/\|/g, "&#124;");
 }
 
-/**
- * Report text made inert for a table cell or list item: one line; `&`, `<`, `>` and `|` as entities (no HTML,
- * no cell break); markdown punctuation backslash-escaped (no code span, emphasis, link or heading); a leading
- * list marker escaped; `@name` broken by a zero-width space so nobody is mentioned.
- */
+/** A zero-width space after `@` so nobody is mentioned; a leading list marker escaped. */
 export function text(value: string): string {
   return inert(value)
     .replace(/(?<![A-Za-z0-9])@(?=[A-Za-z0-9])/g, "@&#8203;")
@@ -27,10 +18,7 @@ export function text(value: string): string {
     .replace(/^(\s*\d+)([.)])(?=\s|$)/, "$1\\$2");
 }
 
-/**
- * Report text as inline code: `<code>` rather than backticks, so `|` and backticks in it are harmless. GitHub
- * does not turn `@name` inside code into a mention, so the text stays exact for copy and paste.
- */
+/** `<code>`, not backticks, so `|` and backticks are harmless; GitHub mentions nobody inside it. */
 export function code(value: string): string {
   return value === "" ? "<em>(empty)</em>" : `<code>${inert(value)}</code>`;
 }
@@ -58,7 +46,7 @@ export function row(...cells: string[]): string {
   return `| ${cells.join(" | ")} |`;
 }
 
-/** `<https://…>` for a plausible http(s) URL, else the escaped text (a hostile "URL" cannot become a link). */
+/** A hostile "URL" cannot become a link. */
 export function link(url: string): string {
   return /^https?:\/\/[^\s<>"'`\\|]+$/.test(url) ? `<${url}>` : text(url);
 }
@@ -81,5 +69,3 @@ export function commitLine(branch: string | undefined, sha: string | undefined):
   if (sha !== undefined && sha !== "") parts.push(`commit ${code(shortSha(sha))}`);
   return parts.length === 0 ? [] : [parts.join(" · "), ""];
 }
-
-/** The CI run as markdown: verdict, one table row per stage, lint findings, what was skipped, warnings. */

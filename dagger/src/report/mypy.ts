@@ -1,15 +1,4 @@
-/**
- * mypy, read and judged: its JSON-lines output (`-O json`), its exit code, whether the app configures it, and
- * what `--typecheck=off|report|gate` makes of the result. Pure: the stage (stages/typecheck.ts) runs mypy.
- *
- * Read at mypy v2.3.1 (the pinned MYPY_VERSION): mypy/error_formatter.py `JSONFormatter` writes one JSON object
- * per line with `file`, `line`, `column` (0-based, -1 unknown), `end_line`, `end_column`, `message`, `hint`
- * (null or the notes joined by newlines), `code` (null for some blocking errors) and `severity` ("error" or
- * "note"). mypy/errors.py `create_errors` already folds every note that shares an error's file, line and
- * column into that error's `hint`; a record with severity "note" is a note with no error at its place
- * (`reveal_type` output, a "defined here" pointer). Those are kept, listed as notes, and never fail anything:
- * mypy's own text mode exits 0 on notes alone.
- */
+/** Pure (stages/typecheck.ts runs mypy); a lone note never fails anything (docs/engine-notes.md: mypy). */
 import { InputError, lastLines } from "../settings/errors.js";
 import { isRecord } from "./json.js";
 import { clip, code, plural, text } from "./markdown.js";
@@ -24,26 +13,26 @@ export enum TypecheckMode {
   gate = "gate",
 }
 
-/** One mypy finding, with its path relative to the app (like a ruff finding) and a 1-based column (0: none). */
+/** Path relative to the app, like a ruff finding; column 1-based (0: none). */
 export type TypecheckFinding = {
   file: string;
   line: number;
   column: number;
   /** "error" or "note" */
   severity: string;
-  /** mypy's error code, e.g. arg-type; empty when mypy gives none */
+  /** e.g. arg-type; empty when mypy gives none */
   code: string;
   message: string;
-  /** the notes mypy attached to this error, one per line */
+  /** the notes mypy attached to this error */
   hint?: string;
 };
 
 export type TypecheckStatus = {
   /** false only under gate, when mypy reported an error or could not run to the end */
   passed: boolean;
-  /** "report" or "gate" (an `off` type check has no status) */
+  /** "report" or "gate": off has no status */
   mode: string;
-  /** errors among the findings (notes excluded) */
+  /** notes excluded */
   errors: number;
   findings: TypecheckFinding[];
   /** set when mypy crashed, refused its arguments or config, or failed without saying why */
@@ -52,7 +41,6 @@ export type TypecheckStatus = {
   python?: string;
 };
 
-/** What one mypy process left: its exit code and both streams. */
 export type MypyOutput = { exitCode: number; stdout: string; stderr: string };
 
 function relative(file: string, root: string): string {
@@ -64,7 +52,6 @@ function relative(file: string, root: string): string {
 const int = (value: unknown): number | undefined =>
   typeof value === "number" && Number.isInteger(value) ? value : undefined;
 
-/** One line of `-O json` output as a finding; undefined when the line is not one of mypy's records. */
 function record(line: string, root: string): TypecheckFinding | undefined {
   if (!line.startsWith("{")) return undefined;
   let data: unknown;
@@ -75,7 +62,7 @@ function record(line: string, root: string): TypecheckFinding | undefined {
   }
   if (!isRecord(data) || typeof data.file !== "string" || typeof data.message !== "string") return undefined;
   if (data.severity !== "error" && data.severity !== "note") return undefined;
-  const column = int(data.column) ?? -1;
+  const column = int(data.column) ?? -1; // 0-based, -1 unknown (docs/engine-notes.md: mypy)
   return {
     file: relative(data.file, root),
     line: Math.max(int(data.line) ?? 0, 0),
@@ -87,11 +74,7 @@ function record(line: string, root: string): TypecheckFinding | undefined {
   };
 }
 
-/**
- * Every mypy record of a stream, in order, and the lines that are not records. Both streams are read: mypy
- * prints a blocking error it counts as serious (a plugin that fails to load) on stderr, in the same format
- * (mypy/main.py `run_build`: `f = stderr if serious else stdout`).
- */
+/** Read on both streams: mypy prints a serious blocking error on stderr (docs/engine-notes.md: mypy). */
 export function parseMypyJson(
   output: string,
   root: string,
@@ -108,14 +91,7 @@ export function parseMypyJson(
   return { findings, other };
 }
 
-/**
- * mypy's verdict from its exit code, findings and stderr (mypy/main.py at v2.3.1): 0 nothing to report, 1
- * findings, 2 a blocking error (a syntax error, a bad config or plugin), a usage error (argparse), or a crash
- * (`report_internal_error` in mypy/errors.py prints INTERNAL ERROR on stderr and exits 2). Anything else is
- * a process that failed (uv, a signal). Under `-O json`, exit 1 also comes with notes alone (`count_stats` in
- * mypy/util.py counts `": note:"` in text lines only), so the verdict reads the severities, not the 1. Exit 1
- * with no record at all is a failure, never a pass.
- */
+/** Severities decide, as notes alone also exit 1; exit 1 with no record fails (docs/engine-notes.md: mypy). */
 export function judgeMypy(out: MypyOutput, root: string): Omit<TypecheckStatus, "passed" | "mode"> {
   const fromOut = parseMypyJson(out.stdout, root);
   const fromErr = parseMypyJson(out.stderr, root);
@@ -137,7 +113,6 @@ export function judgeMypy(out: MypyOutput, root: string): Omit<TypecheckStatus, 
   return { errors, findings, ...(error === undefined ? {} : { error }) };
 }
 
-/** The status under a mode: only gate fails, on an error finding or on mypy not running to the end. */
 export function typecheckStatus(
   mode: TypecheckMode,
   result: Omit<TypecheckStatus, "passed" | "mode">,
@@ -146,7 +121,6 @@ export function typecheckStatus(
   return { passed: mode !== TypecheckMode.gate || clean, mode, ...result };
 }
 
-/** A value given as --typecheck, checked: off, report or gate. */
 export function parseTypecheckMode(value: string): TypecheckMode {
   const mode = Object.values(TypecheckMode).find((m) => m === value);
   if (mode === undefined) {
@@ -155,30 +129,27 @@ export function parseTypecheckMode(value: string): TypecheckMode {
   return mode;
 }
 
-/** The mode `ci` runs with: what was asked, else gate when the app configures mypy and off when it does not. */
+/** Unasked, mypy gates an app that configures it and is off otherwise. */
 export function resolveTypecheckMode(asked: TypecheckMode | undefined, configured: boolean): TypecheckMode {
   if (asked !== undefined) return asked;
   return configured ? TypecheckMode.gate : TypecheckMode.off;
 }
 
-/** How many findings the summary lists; every one is in mypy.json in the reports. */
+/** Every one is in mypy.json in the reports. */
 const MAX_FINDINGS = 10;
 
-/** `sample-app/src/x.py:3:5` for a finding of the app in `app`. */
 function place(f: TypecheckFinding, app: string | undefined): string {
   const prefix = app && app !== "." && f.file !== "" ? `${app}/` : "";
   const column = f.column > 0 ? `:${f.column}` : "";
   return `${prefix}${f.file}:${f.line}${column}`;
 }
 
-/** One line per finding, for a result's `findings` and an error message: `file:line:col: severity: message [code]`. */
 export function formatTypecheckFinding(f: TypecheckFinding): string {
   const column = f.column > 0 ? `:${f.column}` : "";
   const tag = f.code === "" ? "" : `  [${f.code}]`;
   return `${f.file}:${f.line}${column}: ${f.severity}: ${f.message}${tag}`;
 }
 
-/** The table row's detail: the counts, or why mypy did not finish. */
 export function typecheckDetail(status: TypecheckStatus): string {
   const notes = status.findings.length - status.errors;
   const counts = `${plural(status.errors, "error")}${notes > 0 ? `, ${plural(notes, "note")}` : ""}`;
@@ -188,7 +159,7 @@ export function typecheckDetail(status: TypecheckStatus): string {
   return `${counts}${mode}${python}${error}`;
 }
 
-/** The folded list of findings under the summary table, like ruff's, paths from the repository root. */
+/** Paths from the repository root, so a reader can open them. */
 export function typecheckFindings(status: TypecheckStatus | undefined, app?: string): string[] {
   if (status === undefined || status.findings.length === 0) return [];
   const lines = [`<details><summary>Type-check findings (${status.findings.length})</summary>`, ""];

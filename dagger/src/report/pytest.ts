@@ -5,19 +5,15 @@ import { parseCoverageJson } from "./coverage.js";
 import { type FailedTest, parseJunit } from "./junit.js";
 import type { VersionStatus } from "./types.js";
 
-/**
- * Judging one version's pytest run from the files it left: pure, so every way a run can end is a table test.
- */
-
-/** What one pytest run on one version amounts to, judged from the files it left. Plain data. */
+/** Pure, so every way a run can end is a table test. */
 export type Attempt = {
   passed: boolean;
   counts: { tests: number; failures: number; errors: number; skipped: number };
-  /** the failed and errored tests, with the first line of each message (at most 20) */
+  /** at most 20 */
   failed?: FailedTest[];
-  /** this version's coverage percent (coverage.py's unrounded total), when its coverage JSON could be read */
+  /** coverage.py's unrounded total */
   coverage?: number;
-  /** that figure as coverage.py shows it, with the app's precision */
+  /** with the app's precision */
   coverageDisplay?: string;
   python?: string;
   /** the GIL at the end of the test session; absent before 3.13 or when the probe did not report */
@@ -38,7 +34,7 @@ const SIGNALS: Record<number, string> = {
   15: "terminated",
 };
 
-/** pytest's own exit codes (pytest.ExitCode), and a shell's 128+N for a process killed by signal N. */
+/** pytest.ExitCode, or a shell's 128+N for a process killed by signal N. */
 export function describeExit(code: number): string {
   if (code > 128 && code < 160) {
     const signal = code - 128;
@@ -62,21 +58,14 @@ export function describeExit(code: number): string {
   }
 }
 
-/** The files one run left in its output folder, by name; absent when not written. */
 export type AttemptFiles = {
   exitCode?: string;
   junit?: string;
-  /** coverage.py's JSON report of this version (`coverage json`) */
   coverageJson?: string;
   probe?: string;
 };
 
-/**
- * Judges one run from what it left. Never claims more than ran: no junit is no result, zero tests is not a
- * pass, a killed process is named with its signal, and a leg on the wrong kind of interpreter fails (3.14t
- * with the GIL on proves nothing about free threading; a GIL version on a free-threaded build is not the
- * interpreter asked for). Pure; async only because the JUnit parser is loaded on first use.
- */
+/** Never claims more than ran: no junit, zero tests or the wrong GIL build is not a pass. */
 export async function judgeAttempt(version: string, files: AttemptFiles): Promise<Attempt> {
   const v = versionSlug(version);
   const raw = files.exitCode?.trim() ?? "";
@@ -88,7 +77,7 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
   let counts = NO_COUNTS;
   let failed: FailedTest[] | undefined;
   if (files.junit === undefined) {
-    // pytest writes its junit at the end of the session: a killed or empty run is already explained
+    // pytest writes junit at the session's end: a killed run is already explained
     if (exit === undefined || exit <= 4) errors.push("pytest wrote no junit report");
   } else {
     try {
@@ -104,15 +93,13 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
       errors.push(errorText(err));
     }
   }
-  // pytest stops the session with Interrupted("N errors during collection"), exit 2, after writing each
-  // collection error into its junit (src/_pytest/main.py pytest_runtestloop): name that, not an interrupt
+  // exit 2 with errors in the junit is collection failing, not an interrupt (docs/engine-notes.md: pytest)
   if (exit === 2 && counts.errors > 0 && files.junit !== undefined) {
     const at = errors.indexOf(describeExit(2));
     errors[at] =
       `pytest stopped after ${counts.errors} error(s) during collection (an import or syntax error in a test module or conftest.py)`;
   }
-  // Zero tests and nothing else wrong (a run without junit or with a bad exit always has a reason already):
-  // pytest's "no tests collected", whatever the exit status said.
+  // zero tests and no other reason: "no tests collected", whatever the exit status said
   if (counts.tests === 0 && errors.length === 0) errors.push(describeExit(5));
 
   let coverage: number | undefined;
@@ -159,17 +146,14 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
   };
 }
 
-/**
- * A version's status from its final run: a first run that failed and a fresh rerun that passed is flaky (it
- * passes, with the first run's reason kept); a version that never got to run pytest carries only its reason.
- */
-/** Why a run failed, in one line: its own error, else its counts. */
+/** One line: the run's own error, else its counts. */
 export function failureReason(attempt: Attempt): string {
   if (attempt.error) return attempt.error;
   const { tests, failures, errors } = attempt.counts;
   return `${failures} failure(s), ${errors} error(s) of ${tests}`;
 }
 
+/** A failed first run and a passing fresh rerun is flaky: it passes, keeping the first run's reason. */
 export function versionStatus(
   version: string,
   result: Attempt,
@@ -197,15 +181,12 @@ export function versionStatus(
   };
 }
 
-/** A version that never got to run pytest (a failed sync, a container error). */
+/** pytest never ran (a failed sync, a container error). */
 export function brokenStatus(version: string, error: string): VersionStatus {
   return versionStatus(version, { passed: false, counts: NO_COUNTS, error }, { attempts: 0 });
 }
 
-/**
- * A version whose service container never became ready: pytest never ran, so no test failed and none is
- * counted; the reason names the service, the time it was given and what its probe last saw.
- */
+/** pytest never ran, so no test failed and none is counted. */
 export function notReadyStatus(version: string, notReady: ServiceNotReady): VersionStatus {
   return { ...brokenStatus(version, notReadyMessage(notReady)), serviceNotReady: notReady };
 }

@@ -1,14 +1,12 @@
-/** The deploy summary: the CD comment's body and the Deployment's summary. Pure, like render.ts. */
+/** The CD comment's body and the Deployment's summary; pure, like render.ts. */
 import { clip, code, footer, list, row, shortSha, text, verdict } from "./markdown.js";
 import type { DeployStatus } from "./types.js";
 
 /** Marks the pipeline's deploy comment on a pull request. */
 export const CD_MARKER = "<!-- pipeline:cd -->";
 
-/** Command output longer than this is cut in the summary. */
 const MAX_OUTPUT = 500;
 
-/** The deploy as markdown: where, which image, what ran, what it printed against what was expected. */
 export function renderDeploySummary(status: DeployStatus): string {
   const heading = status.passed
     ? `## ✅ Verified and smoke-tested for ${text(status.environment)}`

@@ -1,10 +1,4 @@
-/**
- * Markdown for people: the CI summary (summary.md, the job summary and the CI pull-request comment) and the
- * deploy summary (the CD comment). Pure and deterministic: the same status renders byte for byte the same.
- *
- * Everything that comes from a report (test names, ruff messages, command output, branch names) goes through
- * {@link text}: it cannot end a table cell, open HTML, start a code span or emphasis, or mention someone.
- */
+/** Pure and deterministic: the same status renders byte for byte the same summary.md and comment. */
 
 import {
   clip,
@@ -26,10 +20,9 @@ import type { CiStatus, LintStatus, SeverityCounts, Skip, VersionStatus } from "
 /** Marks the pipeline's CI comment on a pull request (see upsertComment). */
 export const CI_MARKER = "<!-- pipeline:ci -->";
 
-/** Command output longer than this is cut in the summary (the full text is in the reports). */
+/** The full text is in the reports. */
 const MAX_OUTPUT = 500;
 
-/** The reason recorded in `skipped` for a stage, e.g. "publish: no --github-token given" -> its reason. */
 function skipReason(skipped: Skip[], ...stages: string[]): string | undefined {
   return skipped.find((s) => stages.includes(s.stage))?.reason;
 }

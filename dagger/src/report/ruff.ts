@@ -6,13 +6,7 @@ function relative(file: string, root: string): string {
   return file.startsWith(prefix) ? file.slice(prefix.length) : file;
 }
 
-/**
- * The diagnostics of ruff's JSON output (`check` and, since 0.16, `format --check`), each one a finding.
- * Since 0.16 `filename` and `location` may be null (a diagnostic about no particular file): such an entry is
- * kept with an empty file and line 0, never a reason to throw away every other finding. Syntax errors carry the
- * code `invalid-syntax` (older ruff: no code at all, kept as `invalid-syntax` too). Paths are made relative to
- * `root` (ruff prints absolute paths inside the container) so a reader can open them.
- */
+/** A null filename/location or a missing code still keeps the finding (docs/engine-notes.md: ruff). */
 export function parseRuffJson(text: string, root: string): LintFinding[] {
   const what = "Cannot read ruff's JSON output";
   const data = parseJson(text, what);
@@ -30,16 +24,11 @@ export function parseRuffJson(text: string, root: string): LintFinding[] {
   });
 }
 
-/**
- * `ruff format --check --output-format=json`: every file it would change is a diagnostic with the code
- * `unformatted`; anything else (a file it cannot parse) is reported as a finding. Empty output is nothing
- * reported: whether ruff itself failed is the exit code's to say (stages/lint.ts `formatFailure`).
- */
+/** Whether ruff itself failed is the exit code's to say (stages/lint.ts `formatFailure`). */
 export function parseRuffFormatJson(
   text: string,
   root: string,
 ): { unformatted: string[]; other: LintFinding[] } {
-  // Nothing on stdout is nothing reported; the exit code says whether ruff itself failed (formatFailure).
   const findings = text.trim() === "" ? [] : parseRuffJson(text, root);
   return {
     unformatted: findings.filter((f) => f.code === "unformatted").map((f) => f.file),

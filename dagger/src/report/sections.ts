@@ -1,15 +1,11 @@
-/**
- * The parts of the CI summary below and inside its table that list things: failed tests, least-covered files,
- * lint findings, the image's facts. Pure; every report text goes through text() or code().
- */
+/** The summary's lists; every report text goes through text() or code(). */
 import { formatBytes } from "./image.js";
 import { clip, code, plural, row, text, verdict } from "./markdown.js";
 import type { CiStatus, DiffCoverageStatus, ImageFacts, LintStatus, VersionStatus } from "./types.js";
 
-/** How many ruff findings (and unformatted files) the summary lists; the full list is in the artifacts. */
+/** The full list is in the artifacts. */
 const MAX_FINDINGS = 10;
 
-/** Size, layers, user and base, as read from the image. */
 export function factsDetail(facts: ImageFacts | undefined): string {
   if (facts === undefined) return "";
   const layers = facts.layers === undefined ? "" : `, ${plural(facts.layers, "layer")}`;
@@ -20,13 +16,10 @@ export function factsDetail(facts: ImageFacts | undefined): string {
   return ` · ${formatBytes(facts.sizeBytes)}${layers} · ${user}${base}`;
 }
 
-/** How many failed tests the summary names; every one is in the junit reports. */
+/** Every one is in the junit reports. */
 const MAX_FAILED_TESTS = 10;
 
-/**
- * Each failed test once, with the versions it failed on and the first line of its message: a test failing on
- * all six versions is one line, not six.
- */
+/** A test failing on all six versions is one line, not six. */
 export function failedTests(tests: VersionStatus[]): string[] {
   const byTest = new Map<string, { versions: string[]; message: string }>();
   for (const t of tests) {
@@ -48,7 +41,7 @@ export function failedTests(tests: VersionStatus[]): string[] {
   return [...lines, ""];
 }
 
-/** The least-covered files, folded: the complete per-file table is coverage.txt in the reports. */
+/** Folded: the complete table is coverage.txt in the reports. */
 export function coverageFiles(gate: CiStatus["gate"], app: string | undefined): string[] {
   const files = gate.leastCovered ?? [];
   if (files.length === 0) return [];
@@ -89,12 +82,11 @@ export function lintFindings(lint: LintStatus): string[] {
   return lines;
 }
 
-/** How many files the changed-lines list names; every one is in status.json (diffCoverage). */
+/** Every one is in status.json (diffCoverage). */
 const MAX_DIFF_FILES = 30;
-/** A list this long or shorter stays open; a longer one is folded. */
+/** Longer lists are folded. */
 const OPEN_DIFF_FILES = 3;
 
-/** The table row of the changed lines' coverage: the figure with what it covers, or why there is none. */
 export function diffRow(diff: DiffCoverageStatus): string {
   const pr = diff.pullRequest === undefined ? "" : ` in PR #${diff.pullRequest}`;
   const policy = diff.threshold === undefined ? "report-only" : `${diff.threshold}% required`;
@@ -118,7 +110,6 @@ export function diffRow(diff: DiffCoverageStatus): string {
   );
 }
 
-/** The changed lines no test executed, as `file:line` ranges, and the files that could not be measured. */
 export function diffLines(diff: DiffCoverageStatus | undefined): string[] {
   if (diff === undefined) return [];
   const entries = [

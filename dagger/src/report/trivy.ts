@@ -43,11 +43,7 @@ export function parseTrivyJson(text: string): Vulnerability[] {
   return vulns;
 }
 
-/**
- * When the vulnerability DB was built, from `trivy version --format json` (`VulnerabilityDB.UpdatedAt`), and
- * its age in whole hours at `now`. A scan must say how old its knowledge is: `--fail-on` passing against a
- * week-old DB is not the same verdict as against today's. Unreadable output gives nothing, not a guess.
- */
+/** A pass against a week-old DB is a weaker verdict; unreadable output gives nothing, not a guess. */
 export function parseTrivyDb(text: string, now: Date): { dbUpdatedAt?: string; dbAgeHours?: number } {
   let data: unknown;
   try {
@@ -75,7 +71,6 @@ export function scanPasses(counts: SeverityCounts, failOn: SeverityName | undefi
   return SEVERITIES.slice(floor).every((s) => counts[s] === 0);
 }
 
-/** A short plain-text table, worst first, for the function's result and logs. */
 export function severityTable(counts: SeverityCounts, vulns: readonly Vulnerability[], top = 10): string {
   const lines = ["SEVERITY   COUNT", ...[...SEVERITIES].reverse().map((s) => `${s.padEnd(10)} ${counts[s]}`)];
   const worst = [...vulns]

@@ -1,12 +1,7 @@
-/**
- * The shapes of what one pipeline run found. `status.json` in the reports directory is a `CiStatus`
- * serialized; summary.md and the pull-request comments are rendered from the same value, so the three
- * never disagree. Plain data only: nothing here touches the engine.
- */
+/** status.json, summary.md and the PR comments all come from one CiStatus, so they never disagree. */
 
 import type { TypecheckStatus } from "./mypy.js";
 
-/** One ruff finding, as a reader needs it to jump to the line. */
 export type LintFinding = {
   file: string;
   line: number;
@@ -17,50 +12,43 @@ export type LintFinding = {
 
 export type LintStatus = {
   passed: boolean;
-  /** ruff check findings */
   findings: LintFinding[];
-  /** files `ruff format --check` would reformat */
   unformatted: string[];
-  /** set when ruff itself could not run (bad config, crash): the lint then fails */
+  /** ruff itself could not run (bad config, crash): the lint fails */
   error?: string;
 };
 
-/** The outcome of the test suite on one Python version. */
 export type VersionStatus = {
   version: string;
   passed: boolean;
-  /** the first run failed and a fresh rerun passed */
+  /** failed, then passed on a fresh rerun */
   flaky?: boolean;
-  /** how many times pytest ran (2 when a failed run was rerun fresh); 0 when it never started */
+  /** 0 when pytest never started */
   attempts?: number;
   tests: number;
   failures: number;
   errors: number;
   skipped: number;
-  /** this version's coverage percent alone (coverage.py's unrounded total of statements and branches) */
+  /** this version alone, coverage.py's unrounded total */
   coverage?: number;
-  /** that figure as coverage.py shows it, with the app's precision */
   coverageDisplay?: string;
-  /** the tests that failed or errored (first 20), each with the first line of its message */
   failedTests?: { test: string; message: string }[];
   /** the exact interpreter, e.g. 3.14.0 */
   python?: string;
-  /** the GIL at the end of the test session (3.13 and later) */
+  /** at the end of the test session (3.13 and later) */
   gil?: boolean;
-  /** a service container never became ready, so pytest never ran: which, how long, what it last said */
   serviceNotReady?: { service: string; timeoutSeconds: number; last: string };
-  /** set when the run produced no usable report (install failure, crash, malformed junit), or why a flaky run first failed */
+  /** no usable report (install failure, crash, bad junit), or why a flaky run first failed */
   error?: string;
 };
 
 export type GateStatus = {
   passed: boolean;
   threshold: number;
-  /** combined coverage percent across every version; absent when no version produced coverage data */
+  /** combined; absent when no version produced coverage data */
   coverage?: number;
-  /** that figure as coverage.py shows it (percent_covered_display, the app's precision) */
   display?: string;
-  /** the ten least-covered files (paths relative to the app), with coverage.py's figure and missing lines */
+  /** paths relative to the app */
   leastCovered?: { file: string; display: string; missing: string }[];
   message: string;
 };
@@ -76,53 +64,47 @@ export type SeverityCounts = {
 export type ScanStatus = {
   passed: boolean;
   counts: SeverityCounts;
-  /** the severity at or above which the scan fails; absent means report-only */
+  /** absent: report-only */
   failOn?: string;
   scanner: string;
-  /** the severities the counts and reports show (the verdict is judged on every severity) */
+  /** display only: the verdict is judged on every severity */
   shown?: string[];
-  /** when the vulnerability DB was built upstream (RFC 3339), when Trivy reported it */
+  /** RFC 3339, when Trivy reported it */
   dbUpdatedAt?: string;
-  /** the DB's age in hours at the time of the scan */
   dbAgeHours?: number;
 };
 
 export type ImageStatus = {
-  /** what the image is called: a pushed reference with digest, or a local name when nothing was pushed */
+  /** with digest when pushed, else a local name */
   reference: string;
   digest?: string;
   published: boolean;
-  /** every tag the image was pushed under */
   tags: string[];
-  /** cosign signed the digest; sbomAttested: the CycloneDX SBOM is attached as a signed attestation */
+  /** cosign signed the digest; sbomAttested: the SBOM is a signed attestation */
   signed?: boolean;
   sbomAttested?: boolean;
-  /** the package's page on GitHub, when the registry is GHCR */
+  /** only when the registry is GHCR */
   page?: string;
-  /** what the image is, read from it */
   facts?: ImageFacts;
 };
 
-/** The image as read from its config and tarball: user, size, layers, and its Dockerfile's final base. */
 export type ImageFacts = {
-  /** the config's User ("" means root) */
+  /** "" means root */
   user: string;
   nonRoot: boolean;
-  /** the compressed tarball's size */
+  /** of the compressed tarball */
   sizeBytes: number;
   layers?: number;
-  /** the reference the final stage's FROM resolves to, e.g. python:3.14-slim@sha256:… */
+  /** from the Dockerfile's final stage */
   base?: string;
 };
 
-/** The image's installed distributions against what the tests ran (without the dev group). */
+/** Against what the tests ran without the dev group. */
 export type DependencyStatus = {
   passed: boolean;
-  /** the Python version both sides ran */
   python: string;
-  /** how many distributions the image holds */
+  /** distributions in the image */
   count: number;
-  /** one line per difference; empty when the image ships exactly what was tested */
   differences: string[];
 };
 
@@ -133,83 +115,65 @@ export type SmokeStatus = {
   output: string;
 };
 
-/**
- * Coverage of the lines a pull request changed: its changed executable lines (added or modified lines that
- * coverage.py counts as statements) and how many of them the combined coverage executed.
- */
 export type DiffCoverageStatus = {
-  /** false only when --diff-threshold is set and the figure is below it */
+  /** false only below a set --diff-threshold */
   passed: boolean;
-  /** the --diff-threshold, percent; absent when it is off (the figure is then report-only) */
+  /** absent: report-only */
   threshold?: number;
-  /** the pull request whose changes were read */
   pullRequest?: number;
-  /** percent of the changed executable lines the tests executed; absent when there is no figure (see reason) */
   coverage?: number;
-  /** that figure with one decimal, rounded down: it never reads as meeting a threshold it misses */
+  /** rounded down, so it never reads as meeting a threshold it misses */
   display?: string;
-  /** changed executable lines */
+  /** changed lines coverage.py counts as statements */
   lines: number;
-  /** of those, the ones the combined coverage executed */
   covered: number;
-  /** per file (a repository path), the changed executable lines no test executed, as ranges: "10-12, 15" */
   uncovered: { file: string; lines: string }[];
-  /** changed files whose changed lines could not be read: GitHub sent no patch (binary, too large), or a bad one */
   notMeasured: { file: string; reason: string }[];
-  /** changed files without a changed executable line: outside the app, not in the coverage data, deleted */
+  /** files without a changed executable line: outside the app, not measured, deleted */
   skipped: number;
-  /** how many files the pull request's file list held */
   files: number;
-  /** the list stopped at GitHub's cap of 3000 files: the files past it are not measured */
+  /** past GitHub's cap of 3000 files, nothing is measured */
   truncated?: boolean;
-  /** why there is no figure: no token, no pull request, an API error, no coverage data, nothing executable */
   reason?: string;
 };
 
-/** A stage that did not run, and why: the summary shows it as "stage: reason". */
+/** The summary shows it as "stage: reason". */
 export type Skip = { stage: string; reason: string };
 
 export type CiStatus = {
   passed: boolean;
   lint: LintStatus;
-  /** mypy's findings and verdict; absent when the type check was off */
+  /** absent when the type check was off */
   typecheck?: TypecheckStatus;
   tests: VersionStatus[];
-  /** service containers bound to every test container, e.g. ["postgres", "redis"]; absent when none */
   services?: string[];
   gate: GateStatus;
   image?: ImageStatus;
   scan?: ScanStatus;
   smoke?: SmokeStatus;
-  /** the image's dependencies against the tested ones */
   dependencies?: DependencyStatus;
-  /** coverage of the pull request's changed lines, or why there is no figure */
   diffCoverage?: DiffCoverageStatus;
-  /** stages left out and why, e.g. { stage: "publish", reason: "no --github-token given" } */
   skipped: Skip[];
-  /** problems that do not change the verdict, e.g. "PR comment: token cannot write (403)" */
+  /** problems that do not change the verdict */
   warnings: string[];
-  /** stages that could not run and so fail the run, e.g. a push that failed, or a required scan that never ran */
+  /** stages that could not run, so the run fails (a failed push, a required scan that never ran) */
   errors?: string[];
-  /** one line per failed gate, the lines `ci` fails with (e.g. "typecheck: 1 mypy error(s)"); absent when it passed */
+  /** the lines `ci` fails with, one per failed gate */
   failures?: string[];
-  /** the app's folder in the repository, for paths a reader can open */
+  /** the app's folder, for paths a reader can open */
   app?: string;
-  /** where the run can be seen, e.g. the GitHub Actions run page */
   runUrl?: string;
-  /** what became of the pull-request comment (posted after summary.md was rendered, so not in it) */
+  /** posted after summary.md was rendered, so not in it */
   comment?: { posted: boolean; pullRequest?: number; warning?: string };
-  /** the commit the run was for */
   sha?: string;
   branch?: string;
 };
 
-/** What `deploy` did, for its result and the CD comment. */
 export type DeployStatus = {
   passed: boolean;
   environment: string;
   branch: string;
-  /** the reference that was pulled (tag or digest) */
+  /** the reference pulled (tag or digest) */
   image: string;
   digest?: string;
   /** what the signature check established, or that there was none */

@@ -1,19 +1,5 @@
-/**
- * XML documents for the report readers, read by fast-xml-parser (a maintained parser with a validator), never
- * by pattern matching: a document is checked for well-formedness first (every element closed in order,
- * attributes quoted, one root), comments and CDATA are not mistaken for elements, and either quote style
- * works. Anything that is not well-formed is a problem to report, never a guess.
- */
+/** A validating parser, never pattern matching: a document that is not well-formed is reported, not guessed. */
 
-/*
- * fast-xml-parser is loaded at run time, only by the functions that parse, with a specifier TypeScript cannot
- * see (as github/client.ts loads Octokit, and for the same reason): the engine's SDK introspector builds one
- * program from every file in dagger/src and follows their imports, and the parser's declarations
- * (fxp.d.ts, path-expression-matcher's types) have no business in it. test/module/import-graph.test.ts keeps
- * them out. The structural type below is exactly what this file calls.
- */
-
-/** A validation failure as fast-xml-parser's XMLValidator reports it. */
 type ValidationError = { err: { code: string; msg: string; line: number; col?: number } };
 
 type FastXmlParser = {
@@ -23,7 +9,7 @@ type FastXmlParser = {
 
 let fastXmlParser: Promise<FastXmlParser> | undefined;
 
-/** fast-xml-parser, imported once on first use; the specifier is a variable on purpose. */
+/** A variable specifier keeps the parser's types out of the SDK's introspection (docs/engine-notes.md: Dagger engine). */
 function loadFastXmlParser(): Promise<FastXmlParser> {
   fastXmlParser ??= (async () => {
     const specifier = "fast-xml-parser";
@@ -35,21 +21,16 @@ function loadFastXmlParser(): Promise<FastXmlParser> {
   return fastXmlParser;
 }
 
-/** One element: its name, its attributes (entities decoded) and its child elements in document order. */
 export type XmlElement = {
   name: string;
   attrs: Readonly<Record<string, string>>;
   children: XmlElement[];
 };
 
-/** The root element of a well-formed document, or what is wrong with it (a phrase, without the file's name). */
+/** `problem` is a phrase, without the file's name. */
 export type XmlReading = { root: XmlElement } | { problem: string };
 
-/**
- * The options that make fast-xml-parser keep what a report reader needs and nothing it would guess: document
- * order (preserveOrder), attributes as raw strings, no number or boolean coercion, no entity expansion of its
- * own (DOCTYPE entities are never expanded; the XML entities are decoded below, in one pass).
- */
+/** Document order and raw strings, no coercion; entities are decoded below, so DOCTYPE ones never expand. */
 const PARSER_OPTIONS = {
   preserveOrder: true,
   ignoreAttributes: false,
@@ -64,7 +45,7 @@ const PARSER_OPTIONS = {
 
 const PREDEFINED: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
-/** XML's five predefined entities and character references, decoded in one pass (`&amp;#65;` stays `&#65;`). */
+/** One pass, so `&amp;#65;` stays `&#65;`. */
 export function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);/g, (whole, ref: string) => {
     if (ref.startsWith("#")) {
@@ -77,7 +58,7 @@ export function decodeEntities(text: string): string {
   });
 }
 
-/** The end of the document came with elements still open, as the validator words it (validator.js). */
+/** Open elements at the end, as the validator words it (docs/engine-notes.md: fast-xml-parser). */
 function truncation(msg: string): string | undefined {
   const one = /^Unclosed tag '([^']*)'\.$/.exec(msg);
   if (one) return `the document is truncated: <${one[1]}> is never closed`;
@@ -118,12 +99,9 @@ function toElements(nodes: unknown): XmlElement[] {
   return elements;
 }
 
-/**
- * Reads a whole XML document: fast-xml-parser's validator first (so truncated, unclosed or mis-nested
- * documents are refused with where it went wrong), then the parser; exactly one root element.
- */
+/** Validator first, so a broken document is refused with where it went wrong. */
 export async function readXml(xml: string): Promise<XmlReading> {
-  // a leading byte order mark is the library's to skip (validator.js `xmlData[0] === '\ufeff'`, 5.12.1)
+  // a leading BOM is the validator's to skip (docs/engine-notes.md: fast-xml-parser)
   const { XMLValidator, XMLParser } = await loadFastXmlParser();
   const valid = XMLValidator.validate(xml);
   if (valid !== true) return { problem: describeInvalid(valid) };
@@ -131,7 +109,7 @@ export async function readXml(xml: string): Promise<XmlReading> {
   try {
     parsed = new XMLParser(PARSER_OPTIONS).parse(xml);
   } catch (err) {
-    // the parser has limits of its own (nesting depth, entity sizes) that the validator does not check
+    // the parser's own limits (nesting depth, entity sizes) are not the validator's
     return { problem: `it cannot be parsed (${err instanceof Error ? err.message : String(err)})` };
   }
   const roots = toElements(parsed);
@@ -145,7 +123,7 @@ export async function readXml(xml: string): Promise<XmlReading> {
   return { root };
 }
 
-/** Every descendant of `element` called `name`, in document order, not looking inside a match. */
+/** Document order; does not look inside a match. */
 export function descendants(element: XmlElement, name: string): XmlElement[] {
   const found: XmlElement[] = [];
   for (const child of element.children) {
@@ -155,7 +133,7 @@ export function descendants(element: XmlElement, name: string): XmlElement[] {
   return found;
 }
 
-/** A non-negative integer attribute; absent counts as `fallback`, anything else unreadable is an error. */
+/** Absent is `fallback`; anything else that is not a whole number is an error. */
 export function intAttr(element: XmlElement, attr: string, what: string, fallback = 0): number {
   const raw = element.attrs[attr];
   if (raw === undefined || raw === "") return fallback;

@@ -1,9 +1,6 @@
-/**
- * What the module's arguments default to and accept. Literals the SDK's introspector reads from the source
- * text stay literals here.
- */
+/** Argument defaults, kept literal for the SDK introspector (docs/engine-notes.md: Dagger engine). */
 
-/** Versions `uv python install` can provide; 3.14t is the free-threaded build. */
+/** What `uv python install` can provide; 3.14t is the free-threaded build. */
 export const SUPPORTED_PYTHON_VERSIONS: readonly string[] = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.14t"];
 
 /** Trivy's severities, lowest first: what --severities and --fail-on take. */
@@ -20,13 +17,10 @@ export type SeverityName = (typeof SEVERITIES)[number];
 
 export const SUPPORTED_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
 
-/**
- * What never goes into the engine with the source: the upload stays small and cache keys stay stable.
- * The `source` argument is not filtered by .gitignore, so this list is the only filter.
- */
-/** Everything of the checkout but .git/config, the one file the `git` argument reads (its origin remote). */
+/** Only .git/config: the `git` argument reads just the origin remote. */
 export const GIT_CONFIG_ONLY = ["*", "!.git/config"];
 
+/** The only filter on `source`: small upload, stable cache keys (docs/engine-notes.md: Dagger engine). */
 export const SOURCE_IGNORE = [
   "**/node_modules",
   ".git",

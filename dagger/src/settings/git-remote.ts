@@ -1,10 +1,6 @@
 import { InputError } from "./errors.js";
 
-/**
- * The GitHub repository (owner/name) of a checkout, from its `.git/config`: the `origin` remote's URL, in any
- * of git's forms (https://host/o/r.git, git@host:o/r.git, ssh://git@host/o/r). Pure; nothing else of the file
- * is kept, so a credential an extraheader or a URL's userinfo carries never leaves this function.
- */
+/** owner/name of the origin remote; only that is returned, so no credential in the file leaks. */
 export function originRepository(gitConfig: string): string | undefined {
   let inOrigin = false;
   for (const raw of gitConfig.split(/\r?\n/)) {
@@ -15,7 +11,7 @@ export function originRepository(gitConfig: string): string | undefined {
     }
     const url = inOrigin ? /^url\s*=\s*(\S+)$/.exec(line)?.[1] : undefined;
     if (url === undefined) continue;
-    // scp-like git@host:owner/name(.git), or a URL whose path ends in owner/name(.git)
+    // scp-like git@host:o/r first, else a URL's path
     const path = /^[^/:@]+@[^/:]+:(.+)$/.exec(url)?.[1] ?? /^[a-z+]+:\/\/[^/]+\/(.+)$/.exec(url)?.[1];
     const match = /^\/?([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100}?)(?:\.git)?\/?$/.exec(path ?? "");
     if (match) return `${match[1]}/${match[2]}`;
@@ -23,7 +19,6 @@ export function originRepository(gitConfig: string): string | undefined {
   return undefined;
 }
 
-/** The repository to use: the one given, else the checkout's origin; neither is an error that names the flag. */
 export function requireRepository(given: string, gitConfig: string | undefined, what: string): string {
   if (given !== "") return given;
   const found = gitConfig === undefined ? undefined : originRepository(gitConfig);

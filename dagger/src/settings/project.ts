@@ -1,7 +1,4 @@
-/**
- * What a project's own pyproject.toml says the pipeline should do: which Pythons it supports, whether it
- * declares free-threading. Pure; the file is read by stages/project.ts. A flag overrides what the file says.
- */
+/** What pyproject.toml says the pipeline should do; a flag overrides it. */
 import { satisfies } from "@renovatebot/pep440";
 import { quote } from "shell-quote";
 import { parse } from "smol-toml";
@@ -9,17 +6,13 @@ import { SUPPORTED_PYTHON_VERSIONS } from "./defaults.js";
 import { InputError } from "./errors.js";
 
 export type Project = {
-  /** the import packages the project ships, from its build configuration, else its normalized name */
   packages: string[];
-  /** whether `packages` came from the build configuration (else it is a guess from the name) */
+  /** false: `packages` is a guess from the name */
   declared: boolean;
-  /** [project] requires-python, as written; undefined when the project states none */
   requiresPython?: string;
-  /** a trove classifier `Programming Language :: Python :: Free Threading :: …` is declared */
   freeThreading: boolean;
-  /** [project] name, as written */
   name?: string;
-  /** [tool.uv.workspace]: the member globs and exclusions, relative to this file's folder */
+  /** globs relative to this file's folder */
   workspace?: { members: string[]; exclude: string[] };
 };
 
@@ -27,7 +20,6 @@ type Table = Record<string, unknown>;
 const table = (value: unknown): Table =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Table) : {};
 
-/** The project table of a pyproject.toml; a file TOML cannot parse is named with the parser's reason. */
 export function readPyproject(text: string, path: string): Project {
   let doc: Table;
   try {
@@ -65,11 +57,7 @@ const strings = (value: unknown): string[] =>
   (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");
 const IMPORT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/**
- * The top-level packages a build backend is told to ship (hatch's wheel packages, setuptools' packages, uv's
- * module-name, flit's module, poetry's includes), else the project's name as an import name
- * (`my-service` -> `my_service`); what is not a valid import name is left out.
- */
+/** What the build backend ships, else the name as an import name (`my-service` -> `my_service`). */
 function buildPackages(tool: Table, name: string | undefined): { packages: string[]; declared: boolean } {
   const wheel = table(table(table(table(tool.hatch).build).targets).wheel);
   const declared = [
@@ -89,14 +77,9 @@ function buildPackages(tool: Table, name: string | undefined): { packages: strin
   };
 }
 
-/** Folders that hold a package's tests or tooling, never what it ships. */
 const NOT_SHIPPED = new Set(["tests", "test", "testing", "docs", "doc", "scripts", "examples", "benchmarks"]);
 
-/**
- * The packages to import, given the app's layout (the folders with an `__init__.py` at its root or under
- * `src/`): a declared list as it is; a name guess when the layout has that package, else the layout's own
- * packages (`app/` for a project named `uv-fastapi-example`), else the guess.
- */
+/** A wrong name guess yields to the layout: `app/` for a project named `uv-fastapi-example`. */
 export function layoutPackages(project: Project, initFiles: readonly string[]): string[] {
   if (project.declared) return project.packages;
   const layout = [
@@ -110,17 +93,14 @@ export function layoutPackages(project: Project, initFiles: readonly string[]): 
   return layout;
 }
 
-/**
- * The smoke run when none is given: import the project's packages in the image (its exit status is the test;
- * no output is expected). Undefined when no package name is known.
- */
+/** The default smoke run: its exit status is the test. */
 export function importCheck(project: Project): string | undefined {
   return project.packages.length === 0
     ? undefined
     : quote(["python", "-c", `import ${project.packages.join(", ")}`]);
 }
 
-/** Whether some release of `minor` (e.g. 3.12: 3.12.0 to 3.12.40) satisfies the specifier (PEP 440). */
+/** Any patch counts: `>=3.12.4` still allows 3.12. */
 function allows(specifier: string, minor: string): boolean {
   for (let patch = 0; patch <= 40; patch++) {
     if (satisfies(`${minor}.${patch}`, specifier)) return true;
@@ -128,10 +108,7 @@ function allows(specifier: string, minor: string): boolean {
   return false;
 }
 
-/**
- * The test matrix: the versions asked for, each checked against requires-python; or, when none was asked, the
- * supported GIL versions requires-python allows, with 3.14t when the project declares free-threading.
- */
+/** 3.14t joins the default matrix only when the project declares free-threading. */
 export function matrixVersions(project: Project, asked: readonly string[], path: string): string[] {
   const spec = project.requiresPython;
   const fits = (v: string) => spec === undefined || allows(spec, v.replace(/t$/, ""));
@@ -154,7 +131,7 @@ export function matrixVersions(project: Project, asked: readonly string[], path:
   return versions;
 }
 
-/** A workspace member glob as uv matches it against a member's path: `*` within one folder, `**` across. */
+/** Matches member globs as uv does (docs/engine-notes.md: uv). */
 function globRegex(glob: string): RegExp {
   const body = glob
     .replace(/\/+$/, "")
@@ -174,23 +151,20 @@ function globRegex(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-/** Whether `relative` (a folder, from the workspace root) is a member: matched by a member glob, by no exclusion. */
+/** `relative` is from the workspace root. */
 export function isMember(workspace: { members: string[]; exclude: string[] }, relative: string): boolean {
   const matches = (globs: string[]) => globs.some((g) => globRegex(g).test(relative));
   return matches(workspace.members) && !matches(workspace.exclude);
 }
 
-/**
- * The folders above `app`, nearest first, up to the repository's root ("."): where uv looks for the workspace
- * that holds it, and for a `.python-version`.
- */
+/** Nearest first: where uv looks for the workspace and `.python-version` (docs/engine-notes.md: uv). */
 export function ancestors(app: string): string[] {
   if (app === ".") return [];
   const parts = app.split("/");
   return parts.map((_, i) => parts.slice(0, parts.length - 1 - i).join("/") || ".");
 }
 
-/** The Python a `.python-version` pins: its first line that is neither blank nor a comment, as uv reads it. */
+/** As uv reads `.python-version` (docs/engine-notes.md: uv). */
 export function pinnedPython(text: string): string | undefined {
   return text
     .split("\n")

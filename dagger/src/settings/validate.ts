@@ -4,40 +4,33 @@ import { SEVERITIES, type SeverityName, SUPPORTED_PLATFORMS, SUPPORTED_PYTHON_VE
 import { InputError } from "./errors.js";
 import type { ServiceSpec } from "./services.js";
 
-/**
- * The validation of everything a user can type. Plain functions, no engine: bad input is refused here, with the
- * bad value and the expected form, before any container starts.
- */
-
-/** What every stage shares: the constructor's arguments, validated. */
+/** The constructor's arguments, validated: bad input is refused before any container starts. */
 export type PipelineSettings = {
   source: Directory;
   app: string;
   versions: string[];
-  /** the coverage gate asked for; undefined: the project's own fail_under */
+  /** undefined: the project's own fail_under */
   threshold: number | undefined;
   registry: string;
-  /** the Dockerfile as given, relative to the repository root; "" to look for one */
+  /** "": look for one */
   dockerfile: string;
-  /** its build context as given; "" for the Dockerfile's own folder */
+  /** "": the Dockerfile's own folder */
   buildContext: string;
   smokeCommand: string;
   smokeExpect: string;
-  /** the service containers every test container gets, one instance per leg; empty: none */
+  /** one instance per test leg */
   services: ServiceSpec[];
-  /** what the scan reports */
   severities: SeverityName[];
-  /** dependency groups synced besides the project's default groups */
+  /** besides the project's default groups */
   groups: string[];
-  /** extras synced; ["*"]: all */
+  /** ["*"]: all */
   extras: string[];
-  /** this CI run as <id>-<attempt>, for its own image tag; "": a run by hand (sha-<7>) */
+  /** <id>-<attempt>; "": a run by hand, tagged sha-<7> */
   runId: string;
-  /** the image's platforms; empty: the engine's own */
+  /** empty: the engine's own */
   platforms: string[];
 };
 
-/** "3.12" and "3.14t" are accepted; a version outside the supported list is named with the list. */
 export function parsePythonVersions(versions: readonly string[]): string[] {
   if (versions.length === 0) {
     throw new InputError(
@@ -57,7 +50,6 @@ export function parsePythonVersions(versions: readonly string[]): string[] {
   return [...seen];
 }
 
-/** One version, e.g. for `test --python-version`. */
 export function parsePythonVersion(version: string): string {
   const [parsed] = parsePythonVersions([version]);
   if (parsed === undefined) throw new InputError(`Unknown Python version '${version}'.`);
@@ -73,11 +65,7 @@ export function parseThreshold(threshold: number): number {
   return threshold;
 }
 
-/**
- * `--diff-threshold`: above 0 (up to 100) the changed lines' coverage is a gate; 0, the default, leaves it
- * report-only (a 0% gate could never fail anyway). Undefined means off. The default is 0 rather than -1 because
- * the SDK's introspector reads only plain literals as defaults: `-1` would be missing from `--help`.
- */
+/** Off is 0, not -1: `--help` shows only plain-literal defaults (docs/engine-notes.md: Dagger engine). */
 export function parseDiffThreshold(threshold: number): number | undefined {
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) {
     throw new InputError(
@@ -87,7 +75,7 @@ export function parseDiffThreshold(threshold: number): number | undefined {
   return threshold === 0 ? undefined : threshold;
 }
 
-/** `high`, `HIGH` or ` High ` name the same severity; "" means none (report only). */
+/** "" or none: report only. */
 export function parseSeverity(value: string, flag: string): SeverityName | undefined {
   const normalized = value.trim().toUpperCase();
   if (normalized === "" || normalized === "NONE") return undefined;
@@ -97,7 +85,6 @@ export function parseSeverity(value: string, flag: string): SeverityName | undef
   return normalized as SeverityName;
 }
 
-/** `--severities`: none given means all of them. */
 export function parseSeverities(values: readonly string[]): SeverityName[] {
   const parsed = values.map((v) => parseSeverity(v, "--severities")).filter((s) => s !== undefined);
   return parsed.length === 0 ? [...SEVERITIES] : [...new Set(parsed)];
@@ -114,7 +101,7 @@ export function parsePlatforms(platforms: readonly string[]): string[] {
   return [...new Set(platforms)];
 }
 
-/** `--groups`: dependency-group names (PEP 735), each safe to hand to `uv sync --group`. */
+/** Safe to hand to `uv sync --group`. */
 export function parseGroups(groups: readonly string[]): string[] {
   for (const g of groups) {
     if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/.test(g)) {
@@ -126,7 +113,7 @@ export function parseGroups(groups: readonly string[]): string[] {
   return [...new Set(groups)];
 }
 
-/** `--extras`: extra names as uv takes them (`--extra NAME`), or `*` for all of them (`--all-extras`). */
+/** `*` stands for `--all-extras`. */
 export function parseExtras(extras: readonly string[]): string[] {
   for (const e of extras) {
     if (e !== "*" && !/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/.test(e)) {
@@ -138,13 +125,10 @@ export function parseExtras(extras: readonly string[]): string[] {
   return extras.includes("*") ? ["*"] : [...new Set(extras)];
 }
 
-/** Where the image is built from: the Dockerfile and its build context, both relative to the repository root. */
+/** Both relative to the repository root. */
 export type ImageSource = { dockerfile: string; context: string };
 
-/**
- * The build context of a Dockerfile: the one given, else the Dockerfile's own folder (`.` for the root). The
- * Dockerfile must lie inside it, since the build reads it from there.
- */
+/** The Dockerfile must lie inside its context: the build reads it from there. */
 export function imageSource(dockerfile: string, context: string): ImageSource {
   const folder = context === "" ? dockerfile.split("/").slice(0, -1).join("/") || "." : parseAppPath(context);
   if (folder !== "." && !dockerfile.startsWith(`${folder}/`)) {
@@ -155,7 +139,6 @@ export function imageSource(dockerfile: string, context: string): ImageSource {
   return { dockerfile, context: folder };
 }
 
-/** A folder inside the source: relative, no `..`, no leading slash. */
 export function parseAppPath(app: string): string {
   const cleaned = app.trim().replace(/\/+$/, "");
   if (
@@ -171,30 +154,25 @@ export function parseAppPath(app: string): string {
   return cleaned;
 }
 
-/** A file of the app, as a path in the source: `pyproject.toml` for an app at the root (`--app .`). */
 export function inApp(app: string, file: string): string {
   return app === "." ? file : `${app}/${file}`;
 }
 
-/** The name an unpushed image goes by: the app folder's last part, or `app` for an app at the root. */
+/** The name of an unpushed image. */
 export function appName(app: string): string {
   const last = app.split("/").at(-1) ?? "";
   return /^[a-z0-9][a-z0-9._-]*$/.test(last) ? last : "app";
 }
 
-/** What a token that needs a shell is, for the refusal. */
 function shellSyntax(token: Exclude<ParseEntry, string>): string {
   if ("comment" in token) return "a comment";
   if (token.op === "glob") return `the pattern '${token.pattern}'`;
   return `'${token.op}'`;
 }
 
-/**
- * The smoke command, quoted as in a shell (shell-quote's parser) and run without one: quotes group words, and
- * anything only a shell could do (operators, redirections, variables, globs) is refused rather than guessed.
- */
+/** Shell quoting, but no shell: what only a shell could do is refused rather than guessed. */
 export function parseCommand(command: string): string[] {
-  // a variable parses to an operator-like token, so it is refused with the rest instead of expanding to ""
+  // a variable becomes an operator, refused with the rest rather than expanded to ""
   const tokens = parse(command, (name) => ({ op: `$${name}` }) as unknown as string);
   const shell = tokens.find((t): t is Exclude<ParseEntry, string> => typeof t !== "string");
   if (shell !== undefined) {
@@ -210,7 +188,7 @@ export function parseCommand(command: string): string[] {
   return tokens as string[];
 }
 
-/** The file-name-safe form of a version, for report names: 3.14t -> 3.14t, kept readable. */
+/** File-name-safe, for report names. */
 export function versionSlug(version: string): string {
   return version.replace(/[^A-Za-z0-9.]/g, "-");
 }

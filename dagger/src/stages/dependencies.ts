@@ -10,13 +10,7 @@ import { basePython } from "../report/image.js";
 import type { DependencyStatus } from "../report/types.js";
 import { DEFAULT_SYNC, pythonEnv, type SyncSpec, uvSync } from "./python.js";
 
-/**
- * The image's installed distributions against the app's environment synced without its dev group (the
- * runtime dependencies and the app, non-editable, with the extras the Dockerfile installs) on the image's
- * Python version. One exec per side; both are plain reads of what is installed. What cannot be compared (an
- * image that installs from a URL, or whose `python` is not the environment it installed into) is an error
- * naming why, which `ci` reports as the comparison skipped with that reason.
- */
+/** Against the runtime sync (no dev group, non-editable) on the image's own Python, as the image installs. */
 export async function checkDependencies(
   image: Container,
   source: Directory,
@@ -31,8 +25,7 @@ export async function checkDependencies(
   const script = [
     "set -eu",
     `${uvSync(runtime, ["--no-dev", "--no-editable"])} > /dev/null`,
-    // inside double quotes sh keeps the program as it is: it has no ", $ or `, and its one backslash is followed by
-    // an n, which sh leaves alone (test/stages/release.test.ts runs this line through sh)
+    // safe in double quotes: no ", $ or `, and sh leaves its one \n alone (test/stages/release.test.ts checks)
     `uv run --no-sync python -c "${LIST_DISTRIBUTIONS}"`,
   ].join("\n");
   const listTested = async (python: string) =>
@@ -43,15 +36,13 @@ export async function checkDependencies(
         .stdout(),
       "the tests' environment without its dev group",
     );
-  // The base image's tag names its Python: the tests' side starts with the build instead of after it, and is
-  // listed again only when the image says otherwise.
+  // the base image's tag guesses the Python, so the tests' side starts with the build, not after it
   const guess = basePython(text);
   const [shipped, early] = await Promise.all([
     image
       .withExec(["python", "-c", LIST_DISTRIBUTIONS])
       .stdout()
       .then((out) => parseListing(out, "the image")),
-    // a guess that fails (a Python the project excludes) costs nothing: the image's own version is tried next
     guess === undefined ? undefined : listTested(guess).catch(() => undefined),
   ]);
   const tested = early?.python === shipped.python ? early : await listTested(shipped.python);

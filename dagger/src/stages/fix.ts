@@ -4,23 +4,15 @@ import { inApp } from "../settings/validate.js";
 import { RUFF, ruffBase } from "./lint.js";
 import { appDir } from "./python.js";
 
-/** What `fix` did: the app folder after the fixes, the paths it changed, and what ruff could not fix. */
 export type FixRun = {
   fixed: Directory;
-  /** changed paths relative to the app folder, sorted */
+  /** relative to the app folder */
   changed: string[];
-  /** a Git-style patch of every change (Changeset.asPatch) */
   patch: string;
-  /** ruff's concise lines for the findings that need a person, one per line; "" when none */
   remaining: string;
 };
 
-/**
- * ruff's safe fixes and its formatter over the app folder, in the pinned ruff's own layer with the app's own
- * configuration. `ruff check --fix` exits 0 (nothing left) or 1 (findings left that have no safe fix) and 2 when
- * ruff itself failed; `ruff format` exits 0, or 2 when a file cannot be parsed. A failure of either throws, so
- * nothing half-fixed is handed back to be exported over the user's files.
- */
+/** A ruff failure throws, so nothing half-fixed is exported (docs/engine-notes.md: ruff). */
 export async function runFix(source: Directory, app: string, workspace: string = app): Promise<FixRun> {
   const root = appDir(app);
   const checked = ruffBase(source, app, workspace).withExec(
@@ -58,7 +50,7 @@ function failure(command: string, exit: number, stderr: string): string {
   return `${command} failed (exit ${exit}), so nothing was fixed${why ? `:\n${why}` : "."}`;
 }
 
-/** The finding lines of `--output-format=concise` (`path:line:col: CODE message`), without its tally lines. */
+/** `path:line:col: CODE message` lines, without the tally lines. */
 export function findingLines(stdout: string): string {
   return stdout
     .split("\n")
@@ -67,7 +59,6 @@ export function findingLines(stdout: string): string {
     .join("\n");
 }
 
-/** What `dagger call fix` prints: the changed files, then what is left for a person, paths from the repository root. */
 export function fixReport(run: Pick<FixRun, "changed" | "remaining">, app: string): string {
   const where = (path: string) => inApp(app, path);
   const lines =
@@ -77,7 +68,7 @@ export function fixReport(run: Pick<FixRun, "changed" | "remaining">, app: strin
           `ruff fixed or reformatted ${run.changed.length} file(s):`,
           ...run.changed.map((p) => `  ${where(p)}`),
         ];
-  // ruff names files relative to its workdir, the app folder; say them from the repository root like the rest
+  // ruff names files relative to the app folder
   const left = run.remaining === "" ? [] : run.remaining.split("\n").map(where);
   if (left.length > 0) lines.push(`${left.length} finding(s) have no safe fix and need a person:`, ...left);
   return lines.join("\n");

@@ -5,10 +5,7 @@ import { InputError } from "../settings/errors.js";
 import { BASE_IMAGE } from "../settings/pins.js";
 import { type ImageSource, imageSource, inApp, parseCommand } from "../settings/validate.js";
 
-/**
- * The image a project ships, or why there is none: the --dockerfile given (which must exist), else a Dockerfile
- * in the app's folder, else one at the repository root. A project with none (a library) is tested, not built.
- */
+/** --dockerfile, else the app's Dockerfile, else the root's; with none (a library): tested, not built. */
 export async function locateImage(
   source: Directory,
   app: string,
@@ -33,18 +30,13 @@ export async function locateImage(
 }
 
 export type ImageLabels = {
-  /** the repository page, e.g. https://github.com/octo-org/my-service; GHCR links the package to it */
+  /** GHCR links the package to this repository page (docs/engine-notes.md: GitHub) */
   source?: string;
   revision?: string;
   created?: string;
 };
 
-/**
- * The service image from the project's Dockerfile, one container per platform (a single native one when
- * none are given), with the OCI labels that are known set on the built image (`withLabel`): whatever the
- * Dockerfile, its image names its source, commit and build time, which deploy checks. By hand, `docker build
- * --label` does the same.
- */
+/** withLabel: whatever the Dockerfile, the image names the source, commit and time that deploy checks. */
 export function buildImages(
   source: Directory,
   image: ImageSource,
@@ -59,8 +51,7 @@ export function buildImages(
     ["org.opencontainers.image.revision", labels.revision ?? ""],
     ["org.opencontainers.image.created", labels.created ?? ""],
   ].filter(([, value]) => value !== "");
-  // No platform builds for the engine's own: the SDK leaves an undefined argument out of the query
-  // (@dagger.io/dagger 0.21.9, dist/src/common/graphql/compute_query.js, buildArgs).
+  // no platform builds for the engine's own (docs/engine-notes.md: Dagger TypeScript SDK)
   const build = (platform: string | undefined) =>
     given.reduce(
       (ctr, [name = "", value = ""]) => ctr.withLabel(name, value),
@@ -70,23 +61,18 @@ export function buildImages(
   return [build(first), ...rest.map(build)];
 }
 
-/** One image for the engine's own platform. */
 export function buildImage(source: Directory, image: ImageSource, labels: ImageLabels): Container {
   return buildImages(source, image, [], labels)[0];
 }
 
-/** Runs the smoke command in the image, without a shell, and compares its trimmed stdout. */
 export async function smokeTest(image: Container, command: string, expected: string): Promise<SmokeStatus> {
   const args = parseCommand(command);
   const output = (await image.withExec(args).stdout()).trim();
-  // no expected output: the command's exit status (a failed exec throws) is the whole test
+  // no expected output: the exit status alone is the test (a failed exec throws)
   return { passed: expected === "" || output === expected, command, expected, output };
 }
 
-/**
- * What the image is, read from it: its config's user, the size of its (compressed) tarball and its layer
- * count, and the base its Dockerfile's final stage resolves to. A fact that cannot be read is left out.
- */
+/** A fact that cannot be read is left out. */
 export async function imageFacts(image: Container, dockerfileText: string): Promise<ImageFacts> {
   const tarball = image.asTarball();
   const [user, sizeBytes, layers] = await Promise.all([
@@ -98,7 +84,6 @@ export async function imageFacts(image: Container, dockerfileText: string): Prom
       .withMountedFile("/image.tar", tarball)
       .withExec(["python3", "-c", COUNT_LAYERS])
       .stdout()
-      // parseInt reads the leading digits: the newline print() ends with needs no trim
       .then((out) => Number.parseInt(out, 10))
       .catch(() => undefined),
   ]);

@@ -10,10 +10,7 @@ import {
 } from "../settings/project.js";
 import { inApp } from "../settings/validate.js";
 
-/**
- * The app's pyproject.toml, read through the engine and parsed (requireFiles has checked it exists), with the
- * packages its layout holds when the build configuration names none.
- */
+/** With the layout's packages when the build configuration names none. */
 export async function readProject(source: Directory, app: string): Promise<Project> {
   const path = inApp(app, "pyproject.toml");
   const project = readPyproject(await source.file(path).contents(), path);
@@ -26,15 +23,9 @@ export async function readProject(source: Directory, app: string): Promise<Proje
 /** A project name uv accepts after `--package` (PEP 508), safe in a shell line. */
 const PROJECT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 
-/** Where the app's environment comes from: its own folder, or the uv workspace it is a member of. */
 export type Workspace = { root: string; member?: string };
 
-/**
- * The uv workspace the app belongs to, as uv 0.10.3 finds it (`find_workspace`, crates/uv-workspace/src/
- * workspace.rs): the nearest pyproject.toml above the app decides. When it has `[tool.uv.workspace]` whose
- * member globs take the app and whose exclusions do not, that folder is the root; otherwise (or with none above)
- * the app is its own root.
- */
+/** As uv finds it: the nearest pyproject.toml above the app decides (docs/engine-notes.md: uv). */
 export async function readWorkspace(source: Directory, app: string, project: Project): Promise<Workspace> {
   for (const dir of ancestors(app)) {
     const path = inApp(dir, "pyproject.toml");
@@ -53,11 +44,7 @@ export async function readWorkspace(source: Directory, app: string, project: Pro
   return { root: app };
 }
 
-/**
- * The Python the project pins in a `.python-version` at its root (the workspace's, for a member): where
- * `uv sync` and `uv run` look, from a member's folder too (`ProjectInterpreter::discover` starts at the
- * workspace's install path, uv 0.10.3 crates/uv/src/commands/project/mod.rs). Undefined when there is none.
- */
+/** The root's `.python-version`, where uv looks from a member's folder too (docs/engine-notes.md: uv). */
 export async function readPinnedPython(
   source: Directory,
   root: string,

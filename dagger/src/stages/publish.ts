@@ -11,13 +11,10 @@ import {
   shaTag,
 } from "../settings/tags.js";
 
-/**
- * An ephemeral registry inside the engine, for rehearsals: build -> publish -> deploy with no credentials and
- * nothing leaving the machine. Its address is `localhost:5000`, which the engine's resolver talks plain HTTP to.
- */
+/** Rehearsals push here: no credentials, nothing leaves the machine (docs/engine-notes.md: Dagger engine). */
 export const REHEARSAL_REGISTRY = "localhost:5000";
 
-/** The registry's storage is a cache volume: the service stops between the push and the pull. */
+/** Storage is a cache volume: the service stops between the push and the pull. */
 export function rehearsalRegistry(): Service {
   return dag
     .container()
@@ -31,21 +28,13 @@ export type PublishPlan = {
   registry: string;
   owner: string;
   repo: string;
-  /** branch tag first (it is the one a branch's users pull), then run-<id>-<attempt> (a CI run) or sha-<7> */
+  /** branch tag first (the one its users pull), then the run's own tag */
   tags: string[];
   addresses: string[];
-  /** a protected tag (main, develop) this run may not move, with why */
   held?: string;
 };
 
-/**
- * Where the image goes: `<registry>/<owner>/<repo>:<branch tag>` and the run's own tag, owner and repo
- * lowercased. The run's own tag is `run-<id>-<attempt>` for a CI run (`run`), which no other run writes, else
- * (a run by hand) `sha-<7>`. Branch tags move only on a push run, or by hand for an unprotected branch: a pull
- * request run (whose commit a push run of its branch also builds) writes its run tag alone, and the `main` and
- * `develop` tags move only on a push (a pull request whose branch is called `develop` leaves `:develop` to what
- * was merged).
- */
+/** Branch tags move only on a push run, or by hand for an unprotected branch. */
 export function planPublish(
   registry: string,
   repository: string,
@@ -103,12 +92,7 @@ export function requireAuth(
   return { username, password };
 }
 
-/**
- * Pushes every variant under every tag of the plan and returns the first tag's address with its digest. The
- * password only ever travels as a Secret through withRegistryAuth. The run's own immutable tag is pushed first and
- * `beforeMovingTags` (signing) runs on its digest before any branch tag moves: a push or a signature that fails
- * halfway leaves at most an unsigned run or sha tag behind, never a branch tag that CD would pull.
- */
+/** The run's own tag is pushed and signed first: a failure never leaves a branch tag that CD would pull. */
 export async function pushImages(
   variants: [Container, ...Container[]],
   plan: PublishPlan,
@@ -117,7 +101,6 @@ export async function pushImages(
   beforeMovingTags?: (pinned: string) => Promise<void>,
 ): Promise<ImageStatus> {
   const [first, ...rest] = variants;
-  // One variant is published as itself; several become one multi-platform index.
   let publisher = rest.length === 0 ? first : dag.container();
   if (auth) publisher = publisher.withRegistryAuth(plan.registry, auth.username, auth.password);
   const opts = {
@@ -137,7 +120,7 @@ export async function pushImages(
   return { reference, ...(digest ? { digest } : {}), published: true, tags: plan.tags };
 }
 
-/** GHCR's page of the package a repository publishes (GitHub redirects it to the owner's package page). */
+/** GitHub redirects this URL to the owner's package page (docs/engine-notes.md: GitHub). */
 export function packagePage(plan: PublishPlan): string | undefined {
   if (plan.registry !== "ghcr.io") return undefined;
   const repo = plan.repo.toLowerCase();

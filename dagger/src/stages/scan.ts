@@ -4,16 +4,13 @@ import type { ScanStatus } from "../report/types.js";
 import type { SeverityName } from "../settings/defaults.js";
 import { TRIVY_IMAGE } from "../settings/pins.js";
 
-/** The scanner as the summary names it: image and version, without the digest. */
 const SCANNER = TRIVY_IMAGE.slice(0, TRIVY_IMAGE.indexOf("@"));
 
-/** The scan as plain data: the verdict and counts, a short table, and Trivy's reports. */
 export type ScanRun = { status: ScanStatus; table: string; reports: Directory };
 
-/** Where Trivy keeps its vulnerability DB: a cache volume. */
 const TRIVY_CACHE = "/root/.cache/trivy";
 
-/** Trivy with its vulnerability DB in a cache volume: the DB download is the slow part of a cold scan. */
+/** The DB is in a cache volume: its download is the slow part of a cold scan. */
 function trivy(): Container {
   return dag
     .container()
@@ -25,27 +22,16 @@ function trivy(): Container {
     .withEnvVariable("TRIVY_NO_PROGRESS", "true");
 }
 
-/** How long one scan result may stand: the DB upstream is rebuilt every 6 hours. */
+/** Trivy's DB is rebuilt upstream every 6 hours. */
 const DB_SLOT_HOURS = 6;
 
-/**
- * The UTC date and 6-hour slot, e.g. `2026-11-26T12Z`. A cache volume's contents are not part of any cache
- * key, and a plain run's image tarball is the same from run to run, so without this the engine would replay
- * the scan exec with the DB of the day it first ran; with it, a scan is at most one slot old.
- */
+/** In the scan's cache key: a replayed scan is at most one slot old (docs/engine-notes.md: Dagger engine). */
 export function dbSlot(now: Date): string {
   const hour = Math.floor(now.getUTCHours() / DB_SLOT_HOURS) * DB_SLOT_HOURS;
   return `${now.toISOString().slice(0, 10)}T${String(hour).padStart(2, "0")}Z`;
 }
 
-/**
- * One vulnerability scan of the image tarball over EVERY severity (Trivy's JSON holds only the severities it
- * was asked for, so a `--severity CRITICAL` scan could never see the HIGH finding `--fail-on HIGH` must fail
- * on); `severities` only filter what the table and SARIF show. The other formats are converted from the JSON
- * (no second scan); the SBOM is a package listing, which needs no vulnerability DB. Trivy exits 0 on findings
- * here: the verdict is ours, from the counts, so every report is written even when the scan fails; a Trivy
- * that cannot run (no DB) fails the exec, which is an error and never cached.
- */
+/** Every severity (Trivy's JSON holds only those asked for); the verdict is ours, from the counts. */
 export async function runScan(
   image: Container,
   severities: SeverityName[],
@@ -57,7 +43,6 @@ export async function runScan(
     .withFile("/work/image.tar", image.asTarball())
     .withWorkdir("/work/out")
     .withEnvVariable("PIPELINE_TRIVY_DB_SLOT", dbSlot(now));
-  // The scan, then the DB it used: both hold the locked DB volume.
   const scan = input.withExec([
     "trivy",
     "image",
@@ -75,9 +60,7 @@ export async function runScan(
   const scanned = scan.withExec(["trivy", "version", "--format", "json"], {
     redirectStdout: "/work/out/trivy-version.json",
   });
-  // What reads no DB runs without the volume, beside the scan: the conversions read only trivy.json, and the
-  // SBOM is a package listing (`--format cyclonedx` turns the vulnerability scanner off, and Trivy then never
-  // opens the DB: pkg/flag/options.go enableSBOM and pkg/commands/artifact/run.go initDB at v0.69.3).
+  // what reads no DB runs beside the scan, without the locked volume (docs/engine-notes.md: Trivy)
   const converted = (args: string[], file: string) =>
     scan
       .withoutMount(TRIVY_CACHE)
@@ -102,7 +85,7 @@ export async function runScan(
       "/work/out/trivy.sarif",
       converted(["--format", "sarif", "--severity", shown, "--output", "trivy.sarif"], "trivy.sarif"),
     )
-    // Without --scanners vuln, `convert --format table` prints "No enabled scanners found".
+    // without --scanners vuln, the table says "No enabled scanners found"
     .withFile(
       "/work/out/trivy.txt",
       converted(

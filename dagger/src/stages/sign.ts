@@ -4,56 +4,27 @@ import { errorText, InputError } from "../settings/errors.js";
 import { BASE_IMAGE, COSIGN_IMAGE } from "../settings/pins.js";
 import type { RegistryAuth } from "./publish.js";
 
-/**
- * The workflow whose OIDC identity signs. ci.yml calls the reusable python-pipeline.yml, and Fulcio names the
- * *called* workflow in the certificate: its subject (SAN) is `https://github.com/` + the token's
- * `job_workflow_ref` (sigstore/fulcio v1.8.8, config/identity/config.yaml: `subject-alternative-name-template:
- * "{{ .url }}/{{ .job_workflow_ref }}"`), e.g. `OWNER/REPO/.github/workflows/python-pipeline.yml@refs/heads/main`
- * for a local (`./`) call, which runs the file from the caller's own commit.
- */
+/** The certificate names the called reusable workflow, not ci.yml (docs/engine-notes.md: Sigstore Fulcio). */
 export const SIGNING_WORKFLOW = ".github/workflows/python-pipeline.yml";
 
-/**
- * How CI signs: keyless on GitHub Actions (the runner's OIDC request URL and token, exchanged by cosign for a
- * short-lived Fulcio certificate naming the workflow), or with a key pair on a laptop.
- */
+/** Keyless on GitHub Actions (its OIDC token buys a Fulcio certificate), or a key pair on a laptop. */
 export type Signer =
   | { kind: "keyless"; requestUrl: string; requestToken: Secret }
   | { kind: "key"; key: Secret; password?: Secret };
 
-/**
- * How deploy verifies: the identity CI's certificate must carry, or the public key of a key pair. Keyless, the
- * certificate must also name the repository whose run signed (`repository`), and, when known, that run's ref
- * and event: a reusable workflow can be called from any repository, so its identity alone proves nothing
- * about who called it.
- */
+/** Keyless also pins the calling repository: any repository can call a reusable workflow. */
 export type Verifier =
   | { kind: "keyless"; identity: string; issuer: string; repository: string; ref?: string; trigger?: string }
   | { kind: "key"; publicKey: File };
 
 const literal = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** `OWNER/REPO/.github/workflows/FILE.yml@REF`, as a certificate names a reusable workflow of another repository. */
 const SIGNER_WORKFLOW =
   /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/\.github\/workflows\/[A-Za-z0-9_.-]+\.ya?ml@(refs\/(heads|tags)\/[^\s@]+|[0-9a-f]{40})$/;
 
 /**
- * What the certificate of an image CI signed must carry, for `cosign verify`:
- * - `identity`, a RE2 pattern for `--certificate-identity-regexp`: the signing workflow at a ref. By default
- *   this repository's python-pipeline.yml at the ref CI ran on (`refs/heads/<branch>` for a push,
- *   `refs/pull/<n>/merge` for a pull request; either for a run outside GitHub, no event). With `signerWorkflow`
- *   (`OWNER/REPO/.github/workflows/python-pipeline.yml@<ref or commit>`, when the reusable workflow is called
- *   from another repository), exactly that.
- * - `repository`, for `--certificate-github-workflow-repository`: the certificate's GitHub Workflow Repository
- *   (OID 1.3.6.1.4.1.57264.1.5, the token's `repository` claim: the *calling* repository, fulcio v1.8.8
- *   docs/oid-info.md and config/identity/config.yaml `github-workflow-repository: "repository"`). Without it,
- *   any repository calling the same reusable workflow would produce an accepted signature.
- * - for a push, `ref` (`--certificate-github-workflow-ref`, OID .1.6, the `ref` claim) `refs/heads/<branch>`;
- *   for a push or a pull request, `trigger` (`--certificate-github-workflow-trigger`, OID .1.2, `event_name`).
- *   cosign v2.4.1 compares these exactly (pkg/cosign/verify.go validateCertExtensions), so a pull request's
- *   `refs/pull/<n>/merge` is left to the identity pattern.
- * - `issuer`: GitHub Actions' (`https://token.actions.githubusercontent.com`), the only GitHub issuer public
- *   Fulcio trusts; off github.com, keyless is refused up front ({@link requireKeylessHost}).
+ * `ref` is only set for a push: cosign matches it exactly, so a pull request's merge ref is left to the identity
+ * pattern; `repository` names the caller (docs/engine-notes.md: cosign, Sigstore Fulcio).
  */
 export function signingIdentity(args: {
   repository: string;
@@ -92,13 +63,7 @@ export function signingIdentity(args: {
   };
 }
 
-/**
- * Keyless signing and verification work on github.com alone: public Fulcio trusts GitHub Actions tokens only
- * from `https://token.actions.githubusercontent.com` (sigstore/fulcio config/identity/config.yaml, its
- * oidc-issuers and meta-issuers, with `url: "https://github.com"` the certificate's default), so a token of
- * GitHub Enterprise Server or GHE.com (an API root other than api.github.com) would fail late, at Fulcio.
- * Refused before any work, naming the key flag that works there.
- */
+/** Fails early: public Fulcio trusts github.com's tokens only (docs/engine-notes.md: Sigstore Fulcio). */
 export function requireKeylessHost(apiUrl: string | undefined, what: string, instead: string): void {
   const api = apiUrl?.replace(/\/+$/, "") ?? "";
   if (api === "" || api === "https://api.github.com") return;
@@ -115,7 +80,6 @@ export function planSigner(args: {
   oidcRequestToken?: Secret;
   cosignKey?: Secret;
   cosignPassword?: Secret;
-  /** the GitHub API root; keyless is refused off github.com */
   apiUrl?: string;
 }): Signer | undefined {
   if (!args.sign) return undefined;
@@ -149,14 +113,10 @@ export function planSigner(args: {
   );
 }
 
-/** Where the registry login lives while cosign runs: a tmpfs, so no layer keeps it. */
+/** A tmpfs, so no layer keeps the registry login. */
 const DOCKER_CONFIG = "/run/pipeline-docker";
 
-/**
- * cosign in a shell container, logged in to the registry through a docker config written from the secret
- * inside the container: the password never appears in an argument, a log line or a cache key, and the config
- * lives in a tmpfs (`DOCKER_CONFIG`, which cosign's registry client reads), never in the exec's persisted layer.
- */
+/** The login is written inside the container: the password is in no argument, log or cache key. */
 function cosign(registry: string, auth: RegistryAuth | undefined): { ctr: Container; login: string } {
   let ctr = dag
     .container()
@@ -176,10 +136,7 @@ function cosign(registry: string, auth: RegistryAuth | undefined): { ctr: Contai
   return { ctr, login };
 }
 
-/**
- * Signs `image` (a digest reference) and attaches the CycloneDX SBOM as a signed attestation. A side effect:
- * a value that changes every time keeps the engine from replaying an earlier signing exec.
- */
+/** A side effect: a fresh value keeps the engine from replaying an earlier signing exec. */
 export async function signImage(
   image: string,
   sbom: File | undefined,
@@ -220,11 +177,7 @@ export async function signImage(
   }
 }
 
-/**
- * Verifies `image`'s signature before anything runs it: the certificate's identity and issuer (keyless) or
- * the public key. Always executed afresh. Returns what was verified, for the deploy summary; throws with
- * cosign's own words when the image is unsigned or signed by someone else.
- */
+/** Always run afresh; throws with cosign's own words when the image is unsigned or signed by someone else. */
 export async function verifyImage(
   image: string,
   verifier: Verifier,
@@ -238,7 +191,7 @@ export async function verifyImage(
       .withEnvVariable("IDENTITY", verifier.identity)
       .withEnvVariable("ISSUER", verifier.issuer)
       .withEnvVariable("SOURCE_REPOSITORY", verifier.repository);
-    // Flags of cosign v2.4.1 (cmd/cosign/cli/options/certificate.go), each an exact match on a certificate field.
+    // each flag is checked against a certificate field (docs/engine-notes.md: cosign)
     flags = [
       '--certificate-identity-regexp "$IDENTITY"',
       '--certificate-oidc-issuer "$ISSUER"',

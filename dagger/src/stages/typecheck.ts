@@ -29,16 +29,12 @@ import {
 } from "./python.js";
 import { SYNC_FAILED } from "./tests.js";
 
-/** The type-check stage as plain data: the verdict under its mode and mypy's own output. */
 export type TypecheckRun = { status: TypecheckStatus; reports: Directory };
 
-/** The app's environment for the type check, with mypy added to it: in the container's own filesystem. */
+/** The app's environment plus mypy, so mypy sees the app's dependencies and their types. */
 export const TYPECHECK_ENV = "/venv/typecheck";
 
-/**
- * The app's config files mypy could read, and which one it would use, read from the source before anything
- * runs: `ci` decides from it whether a type check runs at all.
- */
+/** Read before anything runs: `ci` decides from it whether a type check runs at all. */
 export async function readMypyConfig(source: Directory, app: string): Promise<MypyConfig | undefined> {
   const contents = await Promise.all(
     MYPY_CONFIG_NAMES.map(async (name) => {
@@ -47,12 +43,10 @@ export async function readMypyConfig(source: Directory, app: string): Promise<My
     }),
   );
   const [ini, dotIni, pyproject, setup] = contents;
-  // an absent file stays undefined, which mypyConfig reads as absent
   const others: MypyConfigFiles = { "mypy.ini": ini, ".mypy.ini": dotIni, "setup.cfg": setup };
   return mypyConfig(pyproject, others);
 }
 
-/** The mode a run resolves to, with the config it was read from (`--typecheck` unset: gate when configured). */
 export async function planTypecheck(
   source: Directory,
   app: string,
@@ -62,23 +56,18 @@ export async function planTypecheck(
   return { mode: resolveTypecheckMode(asked, config !== undefined), ...(config ? { config } : {}) };
 }
 
-/** What the type check runs on: the project's Python (its `.python-version`, else its lowest) and environment. */
 export type TypecheckTarget = {
   mode: TypecheckMode;
   config: MypyConfig | undefined;
-  /** the Python mypy runs on, and where that choice came from, e.g. ".python-version" */
+  /** e.g. from ".python-version" */
   python: { version: string; from: string };
   sync?: SyncSpec;
-  /** the project's packages, the target when the config names none */
   packages?: readonly string[];
-  /** the variables and env file the tests get: the type check imports the same code */
+  /** the tests' env: mypy imports the same code */
   env?: TestEnv;
 };
 
-/**
- * The command the type check runs: mypy from the app's environment (`--no-sync`: it was synced above), JSON
- * lines on stdout and no summary line, on what the app's config names, else the project's packages.
- */
+/** `--no-sync`: the script synced already. */
 export function mypyCommand(config: MypyConfig | undefined, packages: readonly string[] = []): string[] {
   return [
     "uv",
@@ -94,14 +83,7 @@ export function mypyCommand(config: MypyConfig | undefined, packages: readonly s
 
 const OUT = "/out";
 
-/**
- * Sync, mypy added to the synced environment, and mypy itself, in ONE exec on the project's Python, a
- * uv-managed interpreter from the shared volume like the matrix's: a venv synced by an earlier, cached exec
- * may point at an interpreter that volume no longer holds. mypy goes into the app's own environment
- * (`uv pip install`), so it sees the app's dependencies and their types, and reads the app's config from the
- * folder it runs in. A failed sync or download fails the exec ({@link SYNC_FAILED}: an error, never a cached
- * result); mypy's own status is recorded in a file and judged (report/mypy.ts `judgeMypy`).
- */
+/** ONE exec: a venv synced by an earlier cached exec may point at an interpreter the volume lost. */
 export function typecheckScript(sync: SyncSpec, command: readonly string[]): string {
   return [
     "set -u",
@@ -114,7 +96,7 @@ export function typecheckScript(sync: SyncSpec, command: readonly string[]): str
   ].join("\n");
 }
 
-/** mypy on the app, judged under its mode (`ci` does not call this when off): exit 2 or a silent exit 1 fails. */
+/** Not called when off; exit 2 or a silent exit 1 fails. */
 export async function runTypecheck(
   source: Directory,
   app: string,
