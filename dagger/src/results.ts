@@ -15,6 +15,7 @@ import type { VersionRun } from "./stages/tests.js";
 /** What one Python version's test run produced; returned even when tests fail. */
 @object()
 export class TestResult {
+  // Stryker disable ArrayDeclaration,BooleanLiteral,StringLiteral,UnaryOperator: field defaults that TestResult's factories set on every path
   /** the Python version, e.g. 3.12 or 3.14t */
   @func() version = "";
   /** true when the tests passed (on the first run, or on the fresh rerun of a failed one: then flaky is set) */
@@ -41,6 +42,7 @@ export class TestResult {
   @func() serviceNotReady = "";
   /** pytest's output (tail) */
   @func() output = "";
+  // Stryker restore ArrayDeclaration,BooleanLiteral,StringLiteral,UnaryOperator
   /** junit-<v>.xml, coverage-<v>.xml, coverage-<v>.json (coverage.py's own reports) and .coverage.<v>, whichever were written */
   @func() reports!: Directory;
 
@@ -93,12 +95,14 @@ export class TestResult {
 export class MatrixResult {
   /** one result per Python version, in the order asked */
   @func() results: TestResult[] = [];
+  // Stryker disable BooleanLiteral,StringLiteral,UnaryOperator: field defaults that MatrixResult's factories set on every path
   /** combined coverage percent across versions; -1 when no version produced coverage data */
   @func() coverage: float = -1;
   /** the combined figure meets the threshold */
   @func() gatePassed = false;
   /** the gate's verdict, with the figure and the threshold */
   @func() gateMessage = "";
+  // Stryker restore BooleanLiteral,StringLiteral,UnaryOperator
   /** every version's junit/coverage files plus the combined coverage.xml, coverage.json, .coverage and coverage.txt */
   @func() reports!: Directory;
 
@@ -134,6 +138,7 @@ export class MatrixResult {
 @object()
 export class TypecheckResult {
   /** true when mypy ran to the end and reported no error (notes never fail) */
+  // Stryker disable next-line BooleanLiteral: TypecheckResult.skip and from both set passed
   @func() passed = false;
   /** how many errors mypy reported */
   @func() errors = 0;
@@ -179,6 +184,7 @@ export class TypecheckResult {
 /** Every ruff finding and every file ruff would reformat. */
 @object()
 export class LintResult {
+  // Stryker disable ArrayDeclaration,BooleanLiteral,StringLiteral: field defaults that LintResult's factories set on every path
   /** true when ruff check found nothing and ruff format would change nothing */
   @func() passed = false;
   /** one line per finding: file:line:col: CODE message */
@@ -187,6 +193,7 @@ export class LintResult {
   @func() unformatted: string[] = [];
   /** set when ruff itself could not run */
   @func() error = "";
+  // Stryker restore ArrayDeclaration,BooleanLiteral,StringLiteral
   /** ruff.json (ruff check's JSON), ruff-format.json (format --check's JSON) and ruff-format.txt (its stderr) */
   @func() reports!: Directory;
 
@@ -219,6 +226,7 @@ export class LintResult {
 /** A Trivy scan of the image: counts by severity, the verdict, and the reports. */
 @object()
 export class ScanResult {
+  // Stryker disable BooleanLiteral,StringLiteral: field defaults that ScanResult's factories set on every path
   /** false only when --fail-on is set and a finding at or above it exists (judged on every severity) */
   @func() passed = true;
   @func() critical = 0;
@@ -232,6 +240,7 @@ export class ScanResult {
   @func() dbUpdatedAt = "";
   /** a short table by severity, worst findings first */
   @func() table = "";
+  // Stryker restore BooleanLiteral,StringLiteral
   /** trivy.json, trivy.sarif, trivy.txt, trivy-version.json and sbom.cdx.json (CycloneDX) */
   @func() reports!: Directory;
 
@@ -289,8 +298,10 @@ export class DiffCoverage {
   @func() notMeasured: string[] = [];
   /** changed files without a changed executable line (outside the app, not in the coverage data, deleted) */
   @func() skippedFiles = 0;
+  // Stryker disable StringLiteral: field defaults that DiffCoverage's factories set on every path
   /** why there is no figure; empty when there is one */
   @func() reason = "";
+  // Stryker restore StringLiteral
 
   static from(status: DiffCoverageStatus | undefined): DiffCoverage {
     const d = new DiffCoverage();
@@ -316,12 +327,14 @@ export class DiffCoverage {
 /** The outcome of `ci`: the verdict, a readable summary, and every report in one directory. */
 @object()
 export class CiRun {
+  // Stryker disable BooleanLiteral,StringLiteral: field defaults that CiRun's factories set on every path
   /** true when every gate passed */
   @func() passed = false;
   /** the run as markdown (also summary.md, and the body of the PR comment) */
   @func() summary = "";
   /** the run as JSON (also status.json) */
   @func() status = "";
+  // Stryker restore BooleanLiteral,StringLiteral
   /** junit and coverage per version, combined coverage, ruff, Trivy, SBOM, summary.md, status.json */
   @func() reports!: Directory;
   /** coverage of the pull request's changed lines (also status.json's diffCoverage) */
@@ -347,6 +360,7 @@ export class CiRun {
 /** What `deploy` did: where, which image, what was verified, what the smoke command printed. */
 @object()
 export class Deployment {
+  // Stryker disable ArrayDeclaration,BooleanLiteral,StringLiteral: field defaults that Deployment's factories set on every path
   /** true when the image was verified, ran and printed what was expected */
   @func() passed = false;
   /** production, staging or preview (or the --environment given) */
@@ -363,6 +377,7 @@ export class Deployment {
   @func() warnings: string[] = [];
   /** the deployment as markdown (the CD comment's body) */
   @func() summary = "";
+  // Stryker restore ArrayDeclaration,BooleanLiteral,StringLiteral
 
   static from(status: DeployStatus, summary: string): Deployment {
     const d = new Deployment();

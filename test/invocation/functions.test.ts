@@ -818,6 +818,9 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     const none = await session({ mypyFiles: { "pyproject.toml": '[project]\nname = "app"\n' } });
     expect(await call(none, "typecheck")).toMatchObject({
       passed: true,
+      errors: 0,
+      findings: [],
+      error: "",
       skipped: "the app configures no mypy; --mode gate runs it anyway",
     });
     expect(none.engine.queries.some((q) => execs(q).length > 0)).toBe(false);

@@ -239,6 +239,7 @@ describe("the vulnerability DB's age (trivy version --format json)", () => {
     ['{"Version":"0.69.3"}', "no DB downloaded yet"],
     ["FATAL", "not JSON"],
     ['{"VulnerabilityDB":{"UpdatedAt":"yesterday"}}', "an unreadable time"],
+    ["null", "JSON that is no object"],
   ])("says nothing rather than guess for %j (%s)", (text) => {
     expect(parseTrivyDb(text, new Date())).toEqual({});
   });

@@ -280,4 +280,21 @@ describe("parseTestEnv", () => {
   ])("refuses %s", (entry, message) => {
     expect(() => parseTestEnv([entry], postgres)).toThrow(message);
   });
+
+  it("never echoes a value, and quotes at most 80 characters of a bad name", () => {
+    expect(() => parseTestEnv(["=s3cret"], postgres)).toThrow("Invalid --env entry ''.");
+    expect(() => parseTestEnv([`${"A-".repeat(60)}=x`], postgres)).toThrow(
+      `Invalid --env entry '${"A-".repeat(40)}'.`,
+    );
+  });
+
+  it("offers the services' variables sorted, or says there are none", () => {
+    const both = [KNOWN_SERVICES.redis as never, KNOWN_SERVICES.postgres as never];
+    expect(() => parseTestEnv([`X=${ref("NOPE")}`], both)).toThrow(
+      "Expected one of the services' variables: DATABASE_URL, POSTGRES_HOST, POSTGRES_PORT, REDIS_HOST, REDIS_PORT, REDIS_URL.",
+    );
+    expect(() => parseTestEnv([`X=${ref("NOPE")}`], [])).toThrow(
+      "Expected one of the services' variables: none: no --services given.",
+    );
+  });
 });

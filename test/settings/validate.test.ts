@@ -3,10 +3,13 @@ import { describe, expect, it } from "vitest";
 import { TRIVY_IMAGE } from "../../dagger/src/settings/pins.js";
 import {
   appName,
+  imageSource,
   inApp,
   parseAppPath,
   parseCommand,
+  parseDiffThreshold,
   parseExtras,
+  parseGroups,
   parsePlatforms,
   parsePythonVersions,
   parseSeverities,
@@ -111,6 +114,59 @@ describe("an app at the repository root (--app .)", () => {
     expect(appName("Sample_App")).toBe("app");
     expect(appName("services/myApi")).toBe("app");
     expect(parseAppPath(".")).toBe(".");
+  });
+});
+
+describe("flags checked before any container starts", () => {
+  it("--diff-threshold: 0 is off, 0 to 100 is a gate, anything else is refused with the form", () => {
+    expect(parseDiffThreshold(0)).toBeUndefined();
+    expect(parseDiffThreshold(0.5)).toBe(0.5);
+    expect(parseDiffThreshold(100)).toBe(100);
+    for (const bad of [-0.1, 100.1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => parseDiffThreshold(bad)).toThrow(
+        `Invalid --diff-threshold '${bad}'. Expected a number from 0 to 100, e.g. 80 (0, the default, only reports).`,
+      );
+    }
+  });
+
+  it("--severities none is every severity, as an empty list is", () => {
+    expect(parseSeverities(["none"])).toEqual(["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]);
+  });
+
+  it("--groups: PEP 735 names once; anything else refused, quoting at most 80 characters", () => {
+    expect(parseGroups(["testing", "a", "a.b-c_d", "testing"])).toEqual(["testing", "a", "a.b-c_d"]);
+    for (const bad of ["-x", "x-", "a b", "", "x".repeat(65)]) {
+      expect(() => parseGroups([bad])).toThrow(`Invalid dependency group '${bad.slice(0, 80)}'.`);
+    }
+    expect(() => parseGroups(["$".repeat(100)])).toThrow(`Invalid dependency group '${"$".repeat(80)}'.`);
+  });
+
+  it("--extras: names anchored at both ends, quoting at most 80 characters", () => {
+    for (const bad of ["-pg", "pg-", "p g"])
+      expect(() => parseExtras([bad])).toThrow(`Invalid extra '${bad}'.`);
+    expect(() => parseExtras(["$".repeat(100)])).toThrow(`Invalid extra '${"$".repeat(80)}'.`);
+  });
+
+  it("--dockerfile and --build-context: the context defaults to the Dockerfile's folder and must hold it", () => {
+    expect(imageSource("Dockerfile", "")).toEqual({ dockerfile: "Dockerfile", context: "." });
+    expect(imageSource("svc/api/Dockerfile", "")).toEqual({
+      dockerfile: "svc/api/Dockerfile",
+      context: "svc/api",
+    });
+    expect(imageSource("svc/api/Dockerfile", "svc")).toEqual({
+      dockerfile: "svc/api/Dockerfile",
+      context: "svc",
+    });
+    expect(imageSource("svc/Dockerfile", ".")).toEqual({ dockerfile: "svc/Dockerfile", context: "." });
+    expect(() => imageSource("other/Dockerfile", "svc")).toThrow(
+      "The Dockerfile 'other/Dockerfile' is outside its build context 'svc'. Expected a --build-context that holds it, e.g. other.",
+    );
+    expect(() => imageSource("Dockerfile", "svc")).toThrow("e.g. .");
+  });
+
+  it("names an unpushed image after the app folder's last part", () => {
+    expect(appName("x/y/z")).toBe("z");
+    expect(appName("x/Bad Name")).toBe("app");
   });
 });
 

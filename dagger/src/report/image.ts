@@ -5,6 +5,7 @@ export function finalBase(dockerfile: string): string | undefined {
   const stages = new Map<string, string>();
   let last: string | undefined;
   for (const line of dockerfile.split("\n")) {
+    // Stryker disable next-line Regex: finalBase: a FROM line Docker accepts has nothing after the image and its stage name, so the pattern reaches the line's end with or without the anchor
     const m = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?\s*$/i.exec(line);
     if (!m?.[1]) continue;
     const from = m[1].replace(/\$\{[^}]*\}/g, "");
@@ -31,6 +32,7 @@ export function basePython(dockerfile: string): string | undefined {
 
 /** An empty User is root by default. */
 export function runsAsRoot(user: string): boolean {
+  // Stryker disable next-line StringLiteral: runsAsRoot: split(':') always gives at least one part, so the fallback never applies
   const name = user.trim().split(":")[0] ?? "";
   return name === "" || name === "0" || name === "root";
 }

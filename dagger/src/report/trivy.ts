@@ -26,6 +26,7 @@ export function parseTrivyJson(text: string): Vulnerability[] {
     if (!Array.isArray(list)) continue;
     for (const v of list) {
       if (!isRecord(v)) continue;
+      // Stryker disable next-line StringLiteral: parseTrivyJson: a missing Severity read as '' is not a known severity either, so it becomes UNKNOWN as 'UNKNOWN' does
       const severity = String(v.Severity ?? "UNKNOWN").toUpperCase();
       vulns.push({
         id: String(v.VulnerabilityID ?? "?"),
@@ -49,10 +50,11 @@ export function parseTrivyDb(text: string, now: Date): { dbUpdatedAt?: string; d
   try {
     data = JSON.parse(text);
   } catch {
-    return {};
+    // unreadable: data stays undefined, which has no UpdatedAt
   }
   const db = isRecord(data) && isRecord(data.VulnerabilityDB) ? data.VulnerabilityDB : undefined;
   const updated = typeof db?.UpdatedAt === "string" ? db.UpdatedAt : undefined;
+  // Stryker disable next-line ConditionalExpression: without UpdatedAt, Date.parse(undefined) is NaN all the same
   const time = updated === undefined ? Number.NaN : Date.parse(updated);
   if (updated === undefined || Number.isNaN(time)) return {};
   return { dbUpdatedAt: updated, dbAgeHours: Math.max(0, Math.floor((now.getTime() - time) / 3_600_000)) };
