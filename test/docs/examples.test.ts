@@ -183,7 +183,7 @@ describe.each([
 describe("the examples show what they are chosen for", () => {
   it("a passing run publishes and signs; a failing one names the killed test process and the flaky version", () => {
     expect(rendered.get("ci-pass")).toContain("## ✅ CI passed");
-    expect(rendered.get("ci-pass")).toContain("signed, SBOM attested");
+    expect(rendered.get("ci-pass")).toContain("signed, SBOM and provenance attested");
     expect(rendered.get("ci-pass")).toContain(
       "| Changed lines | ✅ pass | 100.0% of the changed executable lines covered (2 of 2) in PR #42 · report-only · 1 file not measured · 2 files without a changed executable line |",
     );

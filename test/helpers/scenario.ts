@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { PROVENANCE_V1, provenancePredicate } from "../../dagger/src/report/provenance.js";
 import {
   type Chain,
   defaultLeaf,
@@ -31,7 +32,9 @@ export type VersionScript =
   | "sync-fail"
   | "no-pytest"
   | "no-tests"
-  | "gil-on";
+  | "gil-on"
+  /** the test exec itself fails outside the script's own codes, e.g. its shell finds no uv */
+  | "exec-fail";
 
 export type Scenario = {
   /** by version, e.g. { "3.12": "fail" }; versions not named pass */
@@ -78,6 +81,11 @@ export type Scenario = {
   signedRef?: string;
   /** cosign verify fails: the image is not signed by the expected identity */
   unsigned?: boolean;
+  /**
+   * the image's signed attestations: `missing` one of them (cosign verify-attestation fails as cosign does), or a
+   * provenance naming another `source` (default: what ci attests for octo-org/my-service at SCENARIO_SHA)
+   */
+  attestations?: { missing?: "sbom" | "provenance"; source?: { repository: string; commit: string } };
   /** cosign sign fails with this stderr */
   signFails?: string;
   /**
@@ -144,6 +152,34 @@ const coverageJson = (suite: Scenario["suite"]) =>
 /** Whether a chain binds a service under `alias` (`withServiceBinding`). */
 export const bindsService = (chain: Chain, alias: string): boolean =>
   find(chain, "withServiceBinding").some((c) => c.args.alias === alias);
+
+/**
+ * One line of `cosign verify-attestation --type slsaprovenance1` output: the DSSE envelope of the in-toto statement
+ * cosign made of the predicate ci attests (report/provenance.ts), for `source`.
+ */
+export function provenanceEnvelope(source: { repository: string; commit: string }): string {
+  const predicate: unknown = JSON.parse(
+    provenancePredicate({
+      repository: source.repository,
+      commit: source.commit,
+      ref: "refs/heads/main",
+      event: "push",
+      builder: `https://github.com/${source.repository}/.github/workflows/python-pipeline.yml@refs/heads/main`,
+      dockerfile: "Dockerfile",
+      context: ".",
+      platforms: [],
+      dockerfileText: "FROM python:3.14-slim\n",
+    }),
+  );
+  const statement = {
+    _type: "https://in-toto.io/Statement/v0.1",
+    predicateType: PROVENANCE_V1,
+    subject: [{ name: `ghcr.io/${source.repository}`, digest: { sha256: "ab".repeat(32) } }],
+    predicate,
+  };
+  const payload = Buffer.from(JSON.stringify(statement)).toString("base64");
+  return `${JSON.stringify({ payloadType: "application/vnd.in-toto+json", payload, signatures: [{ keyid: "", sig: "MEUCIQ" }] })}\n`;
+}
 
 /** The readiness command the module gave the service bound as `alias` (`withDockerHealthcheck`), if any. */
 export function healthcheckOf(chain: Chain, alias: string): string[] | undefined {
@@ -212,6 +248,7 @@ function testFiles(
       return { "exit-code": "5\n", [`python-${v}.json`]: probe };
     case "sync-fail":
     case "no-pytest":
+    case "exec-fail":
       return {};
   }
 }
@@ -276,6 +313,9 @@ export function scenario(s: Scenario = {}): Resolver {
           stderr: `pytest is not in the environment uv synced for Python ${version}`,
           cmd: ["sh", "-c", "…"],
         });
+      }
+      if (script === "exec-fail") {
+        throw execError({ exitCode: 127, stderr: "sh: 3: uv: not found", cmd: ["sh", "-c", "…"] });
       }
       if (script === "sync-fail") {
         throw execError({
@@ -374,12 +414,29 @@ export function scenario(s: Scenario = {}): Resolver {
         });
       }
     }
+    // the verify script exits 10, 11 or 12 for the signature, the SBOM or the provenance (stages/sign.ts VERIFIED)
     if (cosignExec(chain, "verify") && s.unsigned) {
       throw execError({
-        exitCode: 1,
+        exitCode: 10,
         stderr: "Error: no signatures found\nmain.go:74: error during command execution: no signatures found",
         cmd: ["sh", "-c", "…"],
       });
+    }
+    const missing = s.attestations?.missing;
+    if (cosignExec(chain, "verify-attestation") && missing) {
+      // cmd/cosign/cli/verify/verify_attestation.go at v2.4.1: no attestation of the asked type
+      const [type, found] =
+        missing === "sbom" ? ["cyclonedx", PROVENANCE_V1] : ["slsaprovenance1", "https://cyclonedx.org/bom"];
+      throw execError({
+        exitCode: missing === "sbom" ? 11 : 12,
+        stderr: `Error: none of the attestations matched the predicate type: ${type}, found: ${found}\nmain.go:74: error during command execution: none of the attestations matched the predicate type: ${type}, found: ${found}`,
+        cmd: ["sh", "-c", "…"],
+      });
+    }
+    if (cosignExec(chain, "verify-attestation") && field === "contents") {
+      return provenanceEnvelope(
+        s.attestations?.source ?? { repository: "octo-org/my-service", commit: SCENARIO_SHA },
+      );
     }
     if (cosignExec(chain, "sign") && s.signFails) {
       throw execError({ exitCode: 1, stderr: s.signFails, cmd: ["sh", "-c", "…"] });

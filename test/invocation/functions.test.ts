@@ -648,6 +648,22 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     [{ revisionLabel: "0".repeat(40) }, `was built from commit ${"0".repeat(40)}, not ${SCENARIO_SHA}`],
     [{ revisionLabel: "" }, "an unknown commit (no revision label)"],
     [{ revisionLabel: null }, "an unknown commit (no revision label)"],
+    [
+      { attestations: { missing: "sbom" as const } },
+      "refused: the SBOM attestation of ghcr.io/octo-org/my-service@sha256:",
+    ],
+    [
+      { attestations: { missing: "provenance" as const } },
+      "refused: the provenance attestation of ghcr.io/octo-org/my-service@sha256:",
+    ],
+    [
+      { attestations: { source: { repository: "evil-org/my-service", commit: SCENARIO_SHA } } },
+      `does not match: it names evil-org/my-service@${SCENARIO_SHA}, not octo-org/my-service@${SCENARIO_SHA}`,
+    ],
+    [
+      { attestations: { source: { repository: "octo-org/my-service", commit: "1".repeat(40) } } },
+      `does not match: it names octo-org/my-service@${"1".repeat(40)}, not octo-org/my-service@${SCENARIO_SHA}`,
+    ],
   ])("deploy fails, saying why, when %j", async (s, message) => {
     const run = await session(s);
     const err = await failure(call(run, "deploy", deployArgs));

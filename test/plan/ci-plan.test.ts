@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { BASE_IMAGE, UV_IMAGE } from "../../dagger/src/settings/pins.js";
 import {
   allChains,
   type Chain,
@@ -287,7 +288,28 @@ describe("ci --publish --sign", () => {
     const [signing] = engine.queries.filter(isSign) as Chain[];
     const script = execs(signing as Chain).at(-1)?.[2] ?? "";
     expect(script).toContain('cosign sign --yes "$IMAGE"');
-    expect(script).toContain('cosign attest --yes --type cyclonedx --predicate /work/sbom.cdx.json "$IMAGE"');
+    // signed, then the SBOM and the SLSA provenance attested, in one exec, before the branch tag moves
+    expect(script.split("\n").filter((l) => l.startsWith("cosign "))).toEqual([
+      'cosign sign --yes "$IMAGE"',
+      'cosign attest --yes --type cyclonedx --predicate /work/sbom.cdx.json "$IMAGE"',
+      'cosign attest --yes --type slsaprovenance1 --predicate /work/provenance.json "$IMAGE"',
+    ]);
+    const attested = find(signing as Chain, "withFile").find((c) => c.args.path === "/work/provenance.json");
+    const made = (attested?.args.source as { $chain?: Chain } | undefined)?.$chain ?? [];
+    const predicate = JSON.parse(String(find(made, "file").at(-1)?.args.contents));
+    expect(predicate.runDetails.builder.id).toBe(
+      "https://github.com/octo-org/my-service/.github/workflows/python-pipeline.yml@refs/heads/main",
+    );
+    expect(predicate.buildDefinition.resolvedDependencies[0]).toEqual({
+      uri: "git+https://github.com/octo-org/my-service@refs/heads/main",
+      digest: { gitCommit: SCENARIO_SHA },
+    });
+    // the base images, each once, by the digests the Dockerfile pins (uv, then python for builder and runtime)
+    const [uv, python] = [UV_IMAGE, BASE_IMAGE].map((ref) => ref.split("@sha256:"));
+    expect(predicate.buildDefinition.resolvedDependencies.slice(1)).toEqual([
+      { uri: `docker://${uv?.[0]}`, digest: { sha256: uv?.[1] } },
+      { uri: `docker://${python?.[0]}`, digest: { sha256: python?.[1] } },
+    ]);
     expect(envOf(signing as Chain, "IMAGE")).toMatch(/^ghcr\.io\/octo-org\/my-service@sha256:[0-9a-f]{64}$/);
     expect(envOf(signing as Chain, "PIPELINE_SIGN_RUN")).toMatch(/^[0-9a-f-]{36}$/);
     // the OIDC request token and the registry password reach cosign as Secrets, never as text
@@ -937,6 +959,7 @@ describe("what ci's status says about publishing", () => {
       published: true,
       signed: true,
       sbomAttested: true,
+      provenanceAttested: true,
       page: "https://github.com/octo-org/my-service/pkgs/container/my-service",
       tags: ["main", "sha-3f2a9c1"],
     });
@@ -949,7 +972,7 @@ describe("what ci's status says about publishing", () => {
   it("signs without an SBOM when the scan could not run, and says so", async () => {
     const status = await statusOf({ trivyFails: "FATAL: init error: DB error" }, { ...publish, ...sign });
     expect(status.warnings).toContain(
-      "sign: no SBOM to attest (the scan did not run); the image is signed without it",
+      "sign: no SBOM to attest (the scan did not run); the image is signed without it, and deploy refuses an image without its SBOM attestation",
     );
     expect(status.image).toMatchObject({ published: true, signed: true });
     expect(status.image).not.toHaveProperty("sbomAttested");

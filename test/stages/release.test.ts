@@ -308,6 +308,16 @@ describe("verifyImage", () => {
     repository: "o/r",
   };
 
+  const flags =
+    '--certificate-identity-regexp "$IDENTITY" --certificate-oidc-issuer "$ISSUER" --certificate-github-workflow-repository "$SOURCE_REPOSITORY"';
+  /** The signature, then the SBOM and the provenance attestations, by the same flags; each with its exit code. */
+  const checks = (f: string) => [
+    "mkdir -p /work/out",
+    `cosign verify ${f} "$IMAGE" > /dev/null || exit 10`,
+    `cosign verify-attestation --type cyclonedx ${f} "$IMAGE" > /dev/null || exit 11`,
+    `cosign verify-attestation --type slsaprovenance1 ${f} "$IMAGE" > /work/out/provenance.jsonl || exit 12`,
+  ];
+
   it("pins identity, issuer, calling repository, ref and event, all passed as env, and says what it checked", async () => {
     const { said, chain } = await verify({ ...keyless, ref: "refs/heads/main", trigger: "push" }, true);
     expect(envOf(chain, "IDENTITY")).toBe(keyless.identity);
@@ -321,10 +331,12 @@ describe("verifyImage", () => {
     expect(script[0]).toBe("set -eu");
     expect(script[1]).toMatch(/ > "\$DOCKER_CONFIG\/config\.json"$/);
     expect(find(chain, "withMountedTemp").map((c) => c.args.path)).toEqual(["/run/pipeline-docker"]);
-    expect(script.at(-1)).toBe(
-      'cosign verify --certificate-identity-regexp "$IDENTITY" --certificate-oidc-issuer "$ISSUER" --certificate-github-workflow-repository "$SOURCE_REPOSITORY" --certificate-github-workflow-ref "$SOURCE_REF" --certificate-github-workflow-trigger "$SOURCE_TRIGGER" "$IMAGE" > /dev/null',
+    expect(script.slice(2)).toEqual(
+      checks(
+        `${flags} --certificate-github-workflow-ref "$SOURCE_REF" --certificate-github-workflow-trigger "$SOURCE_TRIGGER"`,
+      ),
     );
-    expect(said).toBe(
+    expect(said.signature).toBe(
       `signed by ${keyless.identity} (issuer https://token.actions.githubusercontent.com; repository o/r, ref refs/heads/main, event push)`,
     );
   });
@@ -333,25 +345,19 @@ describe("verifyImage", () => {
     const { said, chain } = await verify(keyless);
     expect(envOf(chain, "SOURCE_REF")).toBeUndefined();
     expect(envOf(chain, "SOURCE_TRIGGER")).toBeUndefined();
-    expect(execs(chain)).toEqual([
-      [
-        "sh",
-        "-c",
-        'set -eu\ncosign verify --certificate-identity-regexp "$IDENTITY" --certificate-oidc-issuer "$ISSUER" --certificate-github-workflow-repository "$SOURCE_REPOSITORY" "$IMAGE" > /dev/null',
-      ],
-    ]);
-    expect(said).toBe(
+    expect(execs(chain)).toEqual([["sh", "-c", ["set -eu", ...checks(flags)].join("\n")]]);
+    expect(said.signature).toBe(
       `signed by ${keyless.identity} (issuer https://token.actions.githubusercontent.com; repository o/r)`,
     );
     const eventOnly = await verify({ ...keyless, trigger: "pull_request" });
-    expect(eventOnly.said).toMatch(/; repository o\/r, event pull_request\)$/);
+    expect(eventOnly.said.signature).toMatch(/; repository o\/r, event pull_request\)$/);
 
     const publicKey = dag.loadFileFromID(idOf([{ field: "file", args: { path: "cosign.pub" } }]) as never);
     const byKey = await verify({ kind: "key", publicKey });
-    expect(byKey.said).toBe("signed with the given public key");
+    expect(byKey.said.signature).toBe("signed with the given public key");
     expect(find(byKey.chain, "withFile").map((c) => c.args.path)).toContain("/work/cosign.pub");
     expect(execs(byKey.chain)).toEqual([
-      ["sh", "-c", 'set -eu\ncosign verify --key /work/cosign.pub "$IMAGE" > /dev/null'],
+      ["sh", "-c", ["set -eu", ...checks("--key /work/cosign.pub")].join("\n")],
     ]);
   });
 });

@@ -68,6 +68,41 @@ describe("runTests", () => {
     expect(execs(exact.testRun).at(-1)?.slice(0, 2)).toEqual(["sh", "-c"]);
   });
 
+  it("loads the pytest probe from the module's own dagger/scripts/", async () => {
+    const { testRun } = await run("3.13");
+    const probe = find(testRun, "withFile").find(
+      (c) => c.args.path === "/opt/pipeline-probe/pipeline_probe.py",
+    );
+    const from = (probe?.args.source as { $chain?: Chain } | undefined)?.$chain ?? [];
+    expect(from.map((c) => c.field)).toEqual(["currentModule", "source", "file"]);
+    expect(from.at(-1)?.args).toEqual({ path: "scripts/pipeline_probe.py" });
+  });
+
+  it("an environment without pytest is said as such, naming the groups synced and the fix", async () => {
+    const noPytest = { versions: { "3.12": "no-pytest" as const } };
+    const engine = await startEngine(scenario(noPytest));
+    const [plain, grouped] = await engine.connect(async () => [
+      await runTests(source(), "sample-app", "3.12"),
+      await runTests(source(), "sample-app", "3.12", [], { groups: ["testing", "ci"], extras: [] }),
+    ]);
+    expect(plain?.status.error).toBe(
+      "pytest is not installed in the environment uv synced (the project's default groups). Expected pytest in the dev group (uv add --dev pytest), or --groups naming the group that has it, e.g. --groups testing.",
+    );
+    expect(grouped?.status.error).toContain("(the default groups and testing, ci)");
+    expect(plain?.output).toBe("pytest is not in the environment uv synced for Python 3.12");
+  });
+
+  it("a test exec that fails outside the script's own exit codes is not taken for a sync failure", async () => {
+    const engine = await startEngine(scenario({ versions: { "3.12": "exec-fail" } }));
+    const err = await engine.connect(() =>
+      runTests(source(), "sample-app", "3.12").then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
+    expect(err).toMatchObject({ name: "ExecError", exitCode: 127 });
+  });
+
   it("a failed uv sync is said as one, with service containers bound or not: no readiness check failed", async () => {
     for (const services of [[], parseServices(["postgres"])]) {
       const { result } = await run("3.12", {}, { versions: { "3.12": "sync-fail" } }, services);

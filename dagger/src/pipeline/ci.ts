@@ -1,5 +1,5 @@
 /** `ci`: gather -> judge (pure) -> publish -> render once -> comment, so every output is one text. */
-import { type Container, type Directory, dag } from "@dagger.io/dagger";
+import { type Container, type Directory, dag, type File } from "@dagger.io/dagger";
 import { readPullRequestChanges } from "../github/files.js";
 import { commentOnPullRequest } from "../github/notify.js";
 import { renderAnnotations } from "../report/annotations.js";
@@ -25,7 +25,7 @@ import { runMatrix } from "../stages/matrix.js";
 import { packagePage, pinned, pushImages, REHEARSAL_REGISTRY, rehearsalRegistry } from "../stages/publish.js";
 import { SRC } from "../stages/python.js";
 import { runScan, type ScanRun } from "../stages/scan.js";
-import { signImage } from "../stages/sign.js";
+import { builderId, provenanceFile, type Signer, signImage } from "../stages/sign.js";
 import { planTypecheck, runTypecheck, type TypecheckRun } from "../stages/typecheck.js";
 import { failureLines, type Gathered, judge } from "./judge.js";
 import type { CiPlan } from "./plan.js";
@@ -227,11 +227,12 @@ async function publish(
   const registryService = rehearsal ? rehearsalRegistry() : undefined;
   const sbom = scan?.reports.file("sbom.cdx.json");
   if (signer && !sbom)
-    warnings.push("sign: no SBOM to attest (the scan did not run); the image is signed without it");
+    warnings.push("sign: no SBOM to attest (the scan did not run); the image is signed without it, and deploy refuses an image without its SBOM attestation");
   try {
     // signed on the run's immutable tag's digest before any branch tag moves
+    const provenance = signer && plan.image ? await provenanceOf(plan, plan.image, signer) : undefined;
     const signFirst = signer
-      ? (image: string) => signImage(image, sbom, signer, target.registry, auth)
+      ? (image: string) => signImage(image, sbom, signer, target.registry, auth, provenance)
       : undefined;
     const pushed = await pushImages(built.variants, target, auth, registryService, signFirst);
     if (rehearsal) {
@@ -251,7 +252,13 @@ async function publish(
     const page = packagePage(target);
     const image: ImageStatus = {
       ...pushed,
-      ...(signer ? { signed: true, ...(sbom ? { sbomAttested: true } : {}) } : {}),
+      ...(signer
+        ? {
+            signed: true,
+            ...(sbom ? { sbomAttested: true } : {}),
+            ...(provenance ? { provenanceAttested: true } : {}),
+          }
+        : {}),
       ...(page ? { page } : {}),
       ...(facts ? { facts } : {}),
     };
@@ -266,6 +273,25 @@ async function publish(
       errors: [...(status.errors ?? []), `publish: ${errorText(err)}`],
     };
   }
+}
+
+/** The SLSA provenance of the image `plan` builds, as the signer's identity states it. */
+async function provenanceOf(plan: CiPlan, image: ImageSource, signer: Signer): Promise<File> {
+  const repository = plan.publish ? `${plan.publish.plan.owner}/${plan.publish.plan.repo}` : "";
+  const branch = plan.branch ?? "";
+  const event = plan.event ?? "";
+  return provenanceFile({
+    repository,
+    commit: plan.sha ?? "",
+    ref: event === "push" && branch ? `refs/heads/${branch}` : "",
+    event,
+    builder: builderId(signer, repository, branch, event),
+    ...(plan.runUrl ? { invocation: plan.runUrl } : {}),
+    dockerfile: image.dockerfile,
+    context: image.context,
+    platforms: plan.platforms,
+    dockerfileText: await plan.source.file(image.dockerfile).contents(),
+  });
 }
 
 export async function runCi(

@@ -98,7 +98,11 @@ export async function runDeploy(
     plan.auth,
     settings.registry,
     undefined,
-    { ...(plan.verifier ? { verifier: plan.verifier } : {}), ...(sha ? { revision: sha } : {}) },
+    {
+      ...(plan.verifier ? { verifier: plan.verifier } : {}),
+      ...(sha ? { revision: sha } : {}),
+      repository,
+    },
   );
   const status: DeployStatus = {
     passed: run.passed,

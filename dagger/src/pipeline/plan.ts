@@ -58,6 +58,7 @@ export type CiPlan = {
   runUrl?: string;
   sha?: string;
   branch?: string;
+  event?: string;
   /** the image's name when it is not pushed */
   localName: string;
 };
@@ -128,6 +129,7 @@ export function planCi(
     ...(args.runUrl ? { runUrl: args.runUrl } : {}),
     ...(args.sha ? { sha: args.sha } : {}),
     ...(args.branch ? { branch: args.branch } : {}),
+    ...(event ? { event } : {}),
   };
   const failOn = parseSeverity(args.failOn ?? "", "--fail-on");
   if (failOn) plan.failOn = failOn;

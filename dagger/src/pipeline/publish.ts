@@ -5,7 +5,8 @@ import { type PipelineSettings, parsePlatforms } from "../settings/validate.js";
 import { buildImages, locateImage } from "../stages/image.js";
 import { planPublish, pushImages, requireAuth } from "../stages/publish.js";
 import { requireFiles } from "../stages/python.js";
-import { planSigner, signImage } from "../stages/sign.js";
+import { imageSbom } from "../stages/scan.js";
+import { builderId, planSigner, provenanceFile, signImage } from "../stages/sign.js";
 
 export type PublishArgs = {
   repository: string;
@@ -40,13 +41,33 @@ export async function runPublish(settings: PipelineSettings, args: PublishArgs):
   await requireFiles(settings.source, settings.app);
   const image = await locateImage(settings.source, settings.app, settings.dockerfile, settings.buildContext);
   if ("skipped" in image) throw new InputError(`publish has nothing to build: ${image.skipped}.`);
-  const variants = buildImages(settings.source, image, parsePlatforms(args.platforms), {
+  const platforms = parsePlatforms(args.platforms);
+  const variants = buildImages(settings.source, image, platforms, {
     source: `https://github.com/${args.repository}`,
     revision: args.sha,
     created: new Date().toISOString(),
   });
-  const signFirst = signer
-    ? (image: string) => signImage(image, undefined, signer, settings.registry, auth)
+  // deploy verifies both attestations, so a signed publish makes them as ci does
+  const event = parseEvent(args.event);
+  const attest = signer
+    ? {
+        sbom: imageSbom(variants[0]),
+        provenance: provenanceFile({
+          repository: args.repository,
+          commit: args.sha,
+          ref: event === "push" ? `refs/heads/${args.branch}` : "",
+          event,
+          builder: builderId(signer, args.repository, args.branch, event),
+          dockerfile: image.dockerfile,
+          context: image.context,
+          platforms,
+          dockerfileText: await settings.source.file(image.dockerfile).contents(),
+        }),
+      }
     : undefined;
+  const signFirst =
+    signer && attest
+      ? (image: string) => signImage(image, attest.sbom, signer, settings.registry, auth, attest.provenance)
+      : undefined;
   return (await pushImages(variants, target, auth, undefined, signFirst)).reference;
 }

@@ -98,7 +98,8 @@ export function renderCiSummary(status: CiStatus): string {
         ? ""
         : ` ${code(image.digest)}`;
     const tags = image.tags.length === 0 ? "" : ` · tags ${image.tags.map(code).join(", ")}`;
-    const signed = image.signed ? (image.sbomAttested ? " · signed, SBOM attested" : " · signed") : "";
+    const attested = [image.sbomAttested ? "SBOM" : "", image.provenanceAttested ? "provenance" : ""].filter(Boolean);
+    const signed = image.signed ? ` · signed${attested.length ? `, ${attested.join(" and ")} attested` : ""}` : "";
     if (image.published) {
       const page = image.page ? ` · package: ${link(image.page)}` : "";
       rows.push(

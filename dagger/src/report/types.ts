@@ -80,9 +80,10 @@ export type ImageStatus = {
   digest?: string;
   published: boolean;
   tags: string[];
-  /** cosign signed the digest; sbomAttested: the SBOM is a signed attestation */
+  /** cosign signed the digest; sbomAttested, provenanceAttested: signed attestations of the SBOM, the SLSA provenance */
   signed?: boolean;
   sbomAttested?: boolean;
+  provenanceAttested?: boolean;
   /** only when the registry is GHCR */
   page?: string;
   facts?: ImageFacts;

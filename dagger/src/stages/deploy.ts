@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { dag, type Service } from "@dagger.io/dagger";
+import { type ProvenanceSource, provenanceMismatch, provenanceSources } from "../report/provenance.js";
 import { errorText, InputError } from "../settings/errors.js";
 import { parseCommand } from "../settings/validate.js";
 import { pinned, type RegistryAuth } from "./publish.js";
-import { type Verifier, verifyImage } from "./sign.js";
+import { failedCheck, type Verifier, verifyImage } from "./sign.js";
 
 export function parseDigest(digest: string): string {
   if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
@@ -23,6 +24,8 @@ export type DeployChecks = {
   /** absent: not verified (a rehearsal, or --allow-unsigned) */
   verifier?: Verifier;
   revision?: string;
+  /** OWNER/REPO the provenance must name as its source */
+  repository?: string;
 };
 
 export type DeployRun = {
@@ -54,13 +57,21 @@ export async function deployImage(
     if (digest) facts.digest = digest;
     // by digest: a tag that moves meanwhile changes nothing
     const exact = digest ? pinnedReference(reference, digest) : reference;
+    let provenance: ProvenanceSource[] | undefined;
     if (checks.verifier) {
       try {
-        facts.signature = await verifyImage(exact, checks.verifier, registry, auth);
+        const verified = await verifyImage(exact, checks.verifier, registry, auth);
+        facts.signature = verified.signature;
+        provenance = provenanceSources(verified.provenance);
       } catch (err) {
+        const what = failedCheck(err) ?? "signature";
+        const hint =
+          what === "signature"
+            ? "an image nobody signed runs only with --allow-unsigned"
+            : `ci --publish --sign attests it with the signature; an image without one runs only with --allow-unsigned`;
         return {
           passed: false,
-          output: `refused: the signature of ${exact} does not verify: ${errorText(err)} Expected ${expectedSigner(checks.verifier)}; an image nobody signed runs only with --allow-unsigned.`,
+          output: `refused: the ${what} of ${exact} does not verify: ${errorText(err)} Expected ${expectedSigner(checks.verifier)}; ${hint}.`,
           ...facts,
         };
       }
@@ -77,6 +88,17 @@ export async function deployImage(
         output: `refused: ${exact} was built from ${label ? `commit ${label}` : "an unknown commit (no revision label)"}, not ${checks.revision}`,
         ...facts,
       };
+    }
+    if (provenance !== undefined && checks.repository !== undefined) {
+      const commit = checks.revision ?? label;
+      const mismatch = provenanceMismatch(provenance, { repository: checks.repository, commit });
+      if (mismatch !== undefined) {
+        return {
+          passed: false,
+          output: `refused: the provenance of ${exact} does not match: ${mismatch}`,
+          ...facts,
+        };
+      }
     }
     // a fresh value, or the engine replays the cached smoke exec (docs/engine-notes.md: Dagger engine)
     const output = (

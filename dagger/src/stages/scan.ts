@@ -1,4 +1,4 @@
-import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
+import { CacheSharingMode, type Container, type Directory, dag, type File } from "@dagger.io/dagger";
 import { countBySeverity, parseTrivyDb, parseTrivyJson, scanPasses, severityTable } from "../report/trivy.js";
 import type { ScanStatus } from "../report/types.js";
 import type { SeverityName } from "../settings/defaults.js";
@@ -32,6 +32,28 @@ export function dbSlot(now: Date): string {
 }
 
 /** Every severity (Trivy's JSON holds only those asked for); the verdict is ours, from the counts. */
+/** Trivy's CycloneDX SBOM of the image in `ctr` at /work/image.tar; it reads no vulnerability DB. */
+function cyclonedx(ctr: Container): File {
+  return ctr
+    .withWorkdir("/work/out")
+    .withExec([
+      "trivy",
+      "image",
+      "--input",
+      "/work/image.tar",
+      "--format",
+      "cyclonedx",
+      "--output",
+      "sbom.cdx.json",
+    ])
+    .file("/work/out/sbom.cdx.json");
+}
+
+/** The SBOM alone, for a publish that runs no scan. */
+export function imageSbom(image: Container): File {
+  return cyclonedx(trivy().withoutMount(TRIVY_CACHE).withFile("/work/image.tar", image.asTarball()));
+}
+
 export async function runScan(
   image: Container,
   severities: SeverityName[],
@@ -66,19 +88,7 @@ export async function runScan(
       .withoutMount(TRIVY_CACHE)
       .withExec(["trivy", "convert", ...args, "trivy.json"])
       .file(`/work/out/${file}`);
-  const sbom = input
-    .withoutMount(TRIVY_CACHE)
-    .withExec([
-      "trivy",
-      "image",
-      "--input",
-      "/work/image.tar",
-      "--format",
-      "cyclonedx",
-      "--output",
-      "sbom.cdx.json",
-    ])
-    .file("/work/out/sbom.cdx.json");
+  const sbom = cyclonedx(input.withoutMount(TRIVY_CACHE));
   const ctr = scanned
     .withFile("/work/out/sbom.cdx.json", sbom)
     .withFile(

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type Container, dag, type File, type Secret } from "@dagger.io/dagger";
-import { errorText, InputError } from "../settings/errors.js";
+import { type BuildFacts, provenancePredicate } from "../report/provenance.js";
+import { errorText, InputError, isExecError } from "../settings/errors.js";
 import { BASE_IMAGE, COSIGN_IMAGE } from "../settings/pins.js";
 import type { RegistryAuth } from "./publish.js";
 
@@ -113,6 +114,18 @@ export function planSigner(args: {
   );
 }
 
+/** Who built: the signing workflow's identity on GitHub (with its ref on a push), else the key's holder. */
+export function builderId(signer: Signer, repository: string, branch: string, event: string): string {
+  if (signer.kind === "key") return "urn:python-service-pipeline:key-signed";
+  const ref = event === "push" && branch ? `@refs/heads/${branch.replace(/^refs\/heads\//, "")}` : "";
+  return `https://github.com/${repository}/${SIGNING_WORKFLOW}${ref}`;
+}
+
+/** The provenance predicate as a file cosign attests. */
+export function provenanceFile(facts: BuildFacts): File {
+  return dag.file("provenance.json", provenancePredicate(facts));
+}
+
 /** A tmpfs, so no layer keeps the registry login. */
 const DOCKER_CONFIG = "/run/pipeline-docker";
 
@@ -136,13 +149,17 @@ function cosign(registry: string, auth: RegistryAuth | undefined): { ctr: Contai
   return { ctr, login };
 }
 
-/** A side effect: a fresh value keeps the engine from replaying an earlier signing exec. */
+/**
+ * Signs the digest, then attests the SBOM and the SLSA provenance with the same identity. A side effect: a fresh
+ * value keeps the engine from replaying an earlier signing exec.
+ */
 export async function signImage(
   image: string,
   sbom: File | undefined,
   signer: Signer,
   registry: string,
   auth: RegistryAuth | undefined,
+  provenance?: File,
 ): Promise<void> {
   let { ctr, login } = cosign(registry, auth);
   let key = "";
@@ -158,11 +175,15 @@ export async function signImage(
     key = " --key /run/secrets/cosign.key";
   }
   if (sbom) ctr = ctr.withFile("/work/sbom.cdx.json", sbom);
+  if (provenance) ctr = ctr.withFile("/work/provenance.json", provenance);
   const script = [
     "set -eu",
     login,
     `cosign sign --yes${key} "$IMAGE"`,
     sbom ? `cosign attest --yes${key} --type cyclonedx --predicate /work/sbom.cdx.json "$IMAGE"` : "",
+    provenance
+      ? `cosign attest --yes${key} --type slsaprovenance1 --predicate /work/provenance.json "$IMAGE"`
+      : "",
   ]
     .filter(Boolean)
     .join("\n");
@@ -177,13 +198,30 @@ export async function signImage(
   }
 }
 
-/** Always run afresh; throws with cosign's own words when the image is unsigned or signed by someone else. */
+/** What deploy verifies, in order; each failure exits with its own code. */
+export const VERIFIED = [
+  { code: 10, what: "signature" },
+  { code: 11, what: "SBOM attestation" },
+  { code: 12, what: "provenance attestation" },
+] as const;
+
+/** Which of {@link VERIFIED} failed, from the verify exec's error; undefined for any other failure. */
+export function failedCheck(err: unknown): (typeof VERIFIED)[number]["what"] | undefined {
+  if (!isExecError(err)) return undefined;
+  return VERIFIED.find((v) => v.code === err.exitCode)?.what;
+}
+
+/**
+ * The signature, the CycloneDX SBOM attestation and the SLSA provenance attestation, all by the same identity;
+ * returns who signed and cosign's provenance envelopes. Always run afresh; throws the exec's error when one does
+ * not verify ({@link failedCheck} says which).
+ */
 export async function verifyImage(
   image: string,
   verifier: Verifier,
   registry: string,
   auth: RegistryAuth | undefined,
-): Promise<string> {
+): Promise<{ signature: string; provenance: string }> {
   let { ctr, login } = cosign(registry, auth);
   let flags: string;
   if (verifier.kind === "keyless") {
@@ -209,12 +247,27 @@ export async function verifyImage(
     ctr = ctr.withFile("/work/cosign.pub", verifier.publicKey);
     flags = "--key /work/cosign.pub";
   }
-  const script = ["set -eu", login, `cosign verify ${flags} "$IMAGE" > /dev/null`].filter(Boolean).join("\n");
-  await ctr
+  const [signature, sbom, provenance] = VERIFIED;
+  const script = [
+    "set -eu",
+    login,
+    "mkdir -p /work/out",
+    `cosign verify ${flags} "$IMAGE" > /dev/null || exit ${signature.code}`,
+    `cosign verify-attestation --type cyclonedx ${flags} "$IMAGE" > /dev/null || exit ${sbom.code}`,
+    `cosign verify-attestation --type slsaprovenance1 ${flags} "$IMAGE" > /work/out/provenance.jsonl || exit ${provenance.code}`,
+  ]
+    .filter(Boolean)
+    .join("\n");
+  const envelopes = await ctr
     .withEnvVariable("IMAGE", image)
     .withEnvVariable("PIPELINE_VERIFY_RUN", randomUUID())
     .withExec(["sh", "-c", script])
-    .sync();
+    .file("/work/out/provenance.jsonl")
+    .contents();
+  return { signature: signedBy(verifier), provenance: envelopes };
+}
+
+function signedBy(verifier: Verifier): string {
   if (verifier.kind === "key") return "signed with the given public key";
   const run = [
     `repository ${verifier.repository}`,
