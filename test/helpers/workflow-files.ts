@@ -64,11 +64,11 @@ export function engineVersion(): string {
   return version;
 }
 
-/** The floor of package.json's `engines.node` (">=20.19" gives "20.19"); throws on any other form. */
+/** The floor of package.json's `engines.node` (">=22" gives "22"); throws on any other form. */
 export function nodeEnginesFloor(): string {
   const pkg: unknown = JSON.parse(readRepoFile("package.json"));
   const range = (pkg as { engines?: { node?: unknown } }).engines?.node;
-  const floor = typeof range === "string" ? /^>=\s*(\d+\.\d+(?:\.\d+)?)$/.exec(range)?.[1] : undefined;
+  const floor = typeof range === "string" ? /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(range)?.[1] : undefined;
   if (floor === undefined)
     throw new Error(`package.json engines.node ${JSON.stringify(range)} is not ">=X.Y"`);
   return floor;

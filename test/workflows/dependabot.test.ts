@@ -27,7 +27,7 @@ const UPDATE_KEYS = new Set([
 const EXPECTED: Record<string, string[]> = {
   "github-actions": ["/"],
   docker: ["/", "/dagger"],
-  npm: ["/", "/dagger"],
+  npm: ["/", "/dagger", "/.ci/node"],
   pip: ["/dagger"],
   uv: ["/sample-app"],
 };

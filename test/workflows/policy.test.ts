@@ -63,9 +63,8 @@ import {
  * annotated tag (tag object 1a818fd5f97ed0ee9a823421bd5b171add01227f), so the pin is the commit it
  * peels to, never the tag object. The floating majors of checkout and upload-artifact (v7) and of
  * codeql-action (v4) point at the same commits. dagger-for-github has no floating major tag (no v8):
- * v8.4.1 is its newest tag. setup-node v5.0.0 is the newest v4/v5 tag of its snapshot (after v4.4.0;
- * `git cat-file -t refs/tags/v5.0.0` is "commit", a lightweight tag, and the floating v5 names the same
- * commit); newer majors (v6, v7) exist and come as Dependabot's major-update pull requests.
+ * v8.4.1 is its newest tag. setup-node v7.0.0 is the newest tag of its snapshot (2026-07-13, after v6.5.0 of
+ * the same day); the floating v7 names the same commit.
  */
 const PINS: readonly Pin[] = [
   // https://github.com/actions/checkout/releases/tag/v7.0.1 (node24; refuses fork checkouts under workflow_run)
@@ -78,9 +77,9 @@ const PINS: readonly Pin[] = [
   // snapshot (v3.36.2 is the same release for the v3 line); upload-sarif/action.yml there: node24,
   // inputs sarif_file and category. Resolved: `git rev-parse 'v4.36.2^{commit}'`.
   { action: "github/codeql-action", tag: "v4.36.2", sha: "8aad20d150bbac5944a9f9d289da16a4b0d87c1e" },
-  // https://github.com/actions/setup-node/releases/tag/v5.0.0 (node24; cache: npm with a multi-line
-  // cache-dependency-path, read from src/cache-restore.ts there). Resolved: `git rev-parse 'v5.0.0^{commit}'`.
-  { action: "actions/setup-node", tag: "v5.0.0", sha: "a0853c24544627f65ddf259abe73b1d18a591444" },
+  // https://github.com/actions/setup-node/releases/tag/v7.0.0 (node24; inputs cache and a multi-line
+  // cache-dependency-path, read from action.yml there). Resolved: `git rev-parse 'v7.0.0^{commit}'`.
+  { action: "actions/setup-node", tag: "v7.0.0", sha: "820762786026740c76f36085b0efc47a31fe5020" },
 ];
 
 /**
@@ -286,7 +285,7 @@ const ACTIONS_READ_WHY =
   "private repositories: codeql-action's SARIF upload reads this run and is refused without it";
 const CD_SAME_REPO = "\n      && github.event.workflow_run.head_repository.full_name == github.repository";
 const READ_ONLY_PERMISSIONS = "      contents: read\n    uses:";
-const SETUP_NODE_PIN = "actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444 # v5.0.0";
+const SETUP_NODE_PIN = "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0";
 const CHECKS_STEP = "      - name: Typecheck, lint and test (.ci/run)\n        run: bash .ci/run\n";
 const SARIF_IF = `if: ${expr("!cancelled() && inputs.publish && github.event_name == 'push' && hashFiles('reports/trivy.sarif') != ''")}`;
 const READ_ONLY_STEP = "Run the pipeline (no publish, no signature, no comment)";
@@ -1173,14 +1172,14 @@ const BROKEN: Record<string, Broken> = {
   "checks.yml's setup-node at a floating tag": {
     rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
     file: CHECKS,
-    breakage: text(SETUP_NODE_PIN, "actions/setup-node@v5"),
-    expected: '"actions/setup-node@v5" is not pinned to a full commit SHA',
+    breakage: text(SETUP_NODE_PIN, "actions/setup-node@v7"),
+    expected: '"actions/setup-node@v7" is not pinned to a full commit SHA',
   },
-  "checks.yml's setup-node at v4.4.0's commit under a v5.0.0 comment": {
+  "checks.yml's setup-node at v6.5.0's commit under a v7.0.0 comment": {
     rule: "every uses: is pinned to the resolved SHA of the tag in its comment, or is a reusable workflow of this commit",
     file: CHECKS,
-    breakage: text(SETUP_NODE_PIN, "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v5.0.0"),
-    expected: "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 is not the commit of v5.0.0",
+    breakage: text(SETUP_NODE_PIN, "actions/setup-node@249970729cb0ef3589644e2896645e5dc5ba9c38 # v7.0.0"),
+    expected: "actions/setup-node@249970729cb0ef3589644e2896645e5dc5ba9c38 is not the commit of v7.0.0",
   },
   "checks.yml's checkout keeps its credentials": {
     rule: "every checkout has persist-credentials: false",
@@ -1361,14 +1360,14 @@ const BROKEN: Record<string, Broken> = {
   "Node from package.json read as a range": {
     rule: "checks.yml sets up Node at package.json's engines floor, the npm cache keyed on both lockfiles",
     file: CHECKS,
-    breakage: text('node-version: "20.19"', "node-version-file: package.json"),
-    expected: 'node-version is undefined, expected "20.19"',
+    breakage: text('node-version: "22"', "node-version-file: package.json"),
+    expected: 'node-version is undefined, expected "22"',
   },
   "a Node other than the engines floor": {
     rule: "checks.yml sets up Node at package.json's engines floor, the npm cache keyed on both lockfiles",
     file: CHECKS,
-    breakage: text('node-version: "20.19"', 'node-version: "22"'),
-    expected: 'node-version is "22", expected "20.19"',
+    breakage: text('node-version: "22"', 'node-version: "24"'),
+    expected: 'node-version is "24", expected "22"',
   },
   "the npm cache keyed on the root lockfile only": {
     rule: "checks.yml sets up Node at package.json's engines floor, the npm cache keyed on both lockfiles",
