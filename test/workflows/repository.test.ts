@@ -161,7 +161,11 @@ describe("docs/github-setup.md: verifying an image by hand", () => {
   const commands = cosignCommands(docs);
 
   it("shows cosign verify, and verify-attestation of the CycloneDX SBOM and of the SLSA provenance", () => {
-    expect(commands.map((c) => c.split(" ")[1])).toEqual(["verify", "verify-attestation", "verify-attestation"]);
+    expect(commands.map((c) => c.split(" ")[1])).toEqual([
+      "verify",
+      "verify-attestation",
+      "verify-attestation",
+    ]);
     expect(commands[1]).toContain("--type cyclonedx");
     expect(commands[2]).toContain("--type slsaprovenance1");
   });

@@ -227,7 +227,9 @@ async function publish(
   const registryService = rehearsal ? rehearsalRegistry() : undefined;
   const sbom = scan?.reports.file("sbom.cdx.json");
   if (signer && !sbom)
-    warnings.push("sign: no SBOM to attest (the scan did not run); the image is signed without it, and deploy refuses an image without its SBOM attestation");
+    warnings.push(
+      "sign: no SBOM to attest (the scan did not run); the image is signed without it, and deploy refuses an image without its SBOM attestation",
+    );
   try {
     // signed on the run's immutable tag's digest before any branch tag moves
     const provenance = signer && plan.image ? await provenanceOf(plan, plan.image, signer) : undefined;

@@ -98,8 +98,12 @@ export function renderCiSummary(status: CiStatus): string {
         ? ""
         : ` ${code(image.digest)}`;
     const tags = image.tags.length === 0 ? "" : ` · tags ${image.tags.map(code).join(", ")}`;
-    const attested = [image.sbomAttested ? "SBOM" : "", image.provenanceAttested ? "provenance" : ""].filter(Boolean);
-    const signed = image.signed ? ` · signed${attested.length ? `, ${attested.join(" and ")} attested` : ""}` : "";
+    const attested = [image.sbomAttested ? "SBOM" : "", image.provenanceAttested ? "provenance" : ""].filter(
+      Boolean,
+    );
+    const signed = image.signed
+      ? ` · signed${attested.length ? `, ${attested.join(" and ")} attested` : ""}`
+      : "";
     if (image.published) {
       const page = image.page ? ` · package: ${link(image.page)}` : "";
       rows.push(
