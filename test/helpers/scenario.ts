@@ -397,9 +397,9 @@ export function scenario(s: Scenario = {}): Resolver {
     // the built image's config and tarball (sample app: UID 10001; a size and layer count of a slim image)
     if (field === "user") return s.imageUser ?? "10001:10001";
     if (field === "size" && find(chain, "asTarball").length > 0) return 52_480_000;
-    if (field === "stdout" && execs(chain).some((a) => a.some((arg) => arg.includes("tarfile"))))
+    if (field === "stdout" && execs(chain).some((a) => a.some((arg) => arg.includes("count_layers.py"))))
       return "9\n";
-    const listing = execs(chain).some((a) => a.some((arg) => arg.includes("importlib.metadata")));
+    const listing = execs(chain).some((a) => a.some((arg) => arg.includes("list_distributions.py")));
     if (listing && field === "stdout") {
       const inImage = find(chain, "dockerBuild").length > 0;
       return (inImage ? s.distributions?.image : s.distributions?.tested) ?? SAMPLE_APP_ONLY;

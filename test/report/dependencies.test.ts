@@ -6,7 +6,6 @@ import { describe, expect, it } from "vitest";
 import {
   compareDistributions,
   imageInstalls,
-  LIST_DISTRIBUTIONS,
   notTheSyncedPython,
   parseListing,
 } from "../../dagger/src/report/dependencies.js";
@@ -61,10 +60,11 @@ describe("compareDistributions", () => {
 });
 
 const python = findPython();
-describe.skipIf(!python.ok)("LIST_DISTRIBUTIONS on a real interpreter", () => {
+describe.skipIf(!python.ok)("dagger/scripts/list_distributions.py on a real interpreter", () => {
   it("prints the version, then sorted, normalized name==version lines the parser reads", () => {
     if (!python.ok) return;
-    const run = spawnSync(python.command, ["-c", LIST_DISTRIBUTIONS], { encoding: "utf8" });
+    const script = join(import.meta.dirname, "../../dagger/scripts/list_distributions.py");
+    const run = spawnSync(python.command, [script], { encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);
     const parsed = parseListing(run.stdout, "the host");
     expect(parsed.python).toMatch(/^3\.\d+$/);

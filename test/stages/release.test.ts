@@ -5,11 +5,8 @@
  * what comes back: a flag dropped from Trivy, a cosign flag or login line lost, or a build arg sent empty would
  * each pass every other suite (the mutation run of stages/ showed it).
  */
-import { execFileSync } from "node:child_process";
 import { type Container, dag, type Secret } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
-import { LIST_DISTRIBUTIONS } from "../../dagger/src/report/dependencies.js";
-import { COUNT_LAYERS } from "../../dagger/src/report/image.js";
 import type { SeverityName as Severity } from "../../dagger/src/settings/defaults.js";
 import { BASE_IMAGE, COSIGN_IMAGE, REGISTRY_IMAGE, TRIVY_IMAGE } from "../../dagger/src/settings/pins.js";
 import { checkDependencies } from "../../dagger/src/stages/dependencies.js";
@@ -442,8 +439,14 @@ describe("building the image", () => {
       base: "python:3.14-slim",
     });
     expect(find(chain, "from")[0]?.args.address).toBe(BASE_IMAGE);
-    expect(find(chain, "withMountedFile")[0]?.args.path).toBe("/image.tar");
-    expect(execs(chain)).toEqual([["python3", "-c", COUNT_LAYERS]]);
+    expect(find(chain, "withMountedFile").map((c) => c.args.path)).toEqual([
+      "/image.tar",
+      "/opt/pipeline/count_layers.py",
+    ]);
+    const program = find(chain, "withMountedFile")[1]?.args.source as { $chain?: Chain } | undefined;
+    expect(program?.$chain?.map((c) => c.field)).toEqual(["currentModule", "source", "file"]);
+    expect(program?.$chain?.at(-1)?.args).toEqual({ path: "scripts/count_layers.py" });
+    expect(execs(chain)).toEqual([["python3", "/opt/pipeline/count_layers.py", "/image.tar"]]);
     expect((await facts("not a number\n")).read).not.toHaveProperty("layers");
     // a tarball Python cannot read costs the count, not the facts
     expect((await facts("fails")).read).toEqual({
@@ -474,19 +477,17 @@ describe("checkDependencies", () => {
       "set -eu",
       "uv sync --no-dev --no-editable $(test -f uv.lock && echo --locked) > /dev/null",
     ]);
-    expect(script[2]).toMatch(/^uv run --no-sync python -c "import importlib\.metadata as m, re, sys\n?/);
+    expect(script[2]).toBe("uv run --no-sync python /opt/pipeline/list_distributions.py");
     const shipped = chainWith(engine, (a) => a[0] === "python");
-    expect(execs(shipped).at(-1)?.slice(0, 2)).toEqual(["python", "-c"]);
-    expect(execs(tested).at(-1)?.slice(0, 2)).toEqual(["sh", "-c"]);
-    // the shell hands Python the listing program unchanged, its double quotes included (a real sh runs the line)
-    const handed = execFileSync(
-      "sh",
-      ["-c", (script[2] ?? "").replace("uv run --no-sync python -c ", "printf %s ")],
-      {
-        encoding: "utf8",
-      },
-    );
-    expect(handed).toBe(LIST_DISTRIBUTIONS);
+    expect(execs(shipped).at(-1)).toEqual(["python", "/opt/pipeline/list_distributions.py"]);
+    // both sides run the module's own program, mounted from dagger/scripts/
+    for (const side of [tested, shipped]) {
+      const mounted = find(side, "withMountedFile").find(
+        (c) => c.args.path === "/opt/pipeline/list_distributions.py",
+      );
+      const from = (mounted?.args.source as { $chain?: Chain } | undefined)?.$chain ?? [];
+      expect(from.at(-1)?.args).toEqual({ path: "scripts/list_distributions.py" });
+    }
   });
 
   it("starts the tests' side on the base image's Python, and lists it again only when the image says otherwise", async () => {
@@ -494,7 +495,7 @@ describe("checkDependencies", () => {
     const run = async (image: string) => {
       const tools = scenario();
       const engine = await startEngine((chain) => {
-        const listing = execs(chain).some((a) => a.some((arg) => arg.includes("importlib.metadata")));
+        const listing = execs(chain).some((a) => a.some((arg) => arg.includes("list_distributions.py")));
         if (listing && leafOf(chain).field === "stdout" && find(chain, "dockerBuild").length === 0) {
           return `${envOf(chain, "UV_PYTHON")?.replace("+gil", "")}\nsample-app==0.1.0\n`;
         }

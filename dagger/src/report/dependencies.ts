@@ -1,13 +1,5 @@
 /** The image must ship exactly what the tests ran (without the dev group), so both sides are listed alike. */
 
-/** Names PEP 503-normalized and sorted, so the same set prints the same text. */
-export const LIST_DISTRIBUTIONS = [
-  "import importlib.metadata as m, re, sys",
-  "print('%d.%d' % sys.version_info[:2])",
-  "names = sorted({'%s==%s' % (re.sub(r'[-_.]+', '-', d.metadata['Name']).lower(), d.version) for d in m.distributions()})",
-  "print('\\n'.join(names))",
-].join("; ");
-
 export type Listing = { python: string; distributions: Map<string, string> };
 
 export function parseListing(output: string, where: string): Listing {

@@ -48,15 +48,3 @@ export function formatBytes(bytes: number): string {
   }
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
-
-/** Layers of /image.tar's first manifest, for an OCI layout or Docker's manifest.json alike. */
-export const COUNT_LAYERS = [
-  "import json, tarfile",
-  "t = tarfile.open('/image.tar')",
-  "names = t.getnames()",
-  "read = lambda n: json.load(t.extractfile(n))",
-  "blob = lambda d: read('blobs/' + d.replace(':', '/'))",
-  "m = blob(read('index.json')['manifests'][0]['digest']) if 'index.json' in names else None",
-  "m = blob(m['manifests'][0]['digest']) if m is not None and 'manifests' in m else m",
-  "print(len(m['layers']) if m is not None else len(read('manifest.json')[0]['Layers']))",
-].join("; ");

@@ -2,13 +2,14 @@ import type { Container, Directory } from "@dagger.io/dagger";
 import {
   compareDistributions,
   imageInstalls,
-  LIST_DISTRIBUTIONS,
   notTheSyncedPython,
   parseListing,
 } from "../report/dependencies.js";
 import { basePython } from "../report/image.js";
 import type { DependencyStatus } from "../report/types.js";
-import { DEFAULT_SYNC, pythonEnv, type SyncSpec, uvSync } from "./python.js";
+import { DEFAULT_SYNC, moduleScript, pythonEnv, SCRIPTS, type SyncSpec, uvSync } from "./python.js";
+
+const LIST = `${SCRIPTS}/list_distributions.py`;
 
 /** Against the runtime sync (no dev group, non-editable) on the image's own Python, as the image installs. */
 export async function checkDependencies(
@@ -25,12 +26,12 @@ export async function checkDependencies(
   const script = [
     "set -eu",
     `${uvSync(runtime, ["--no-dev", "--no-editable"])} > /dev/null`,
-    // safe in double quotes: no ", $ or `, and sh leaves its one \n alone (test/stages/release.test.ts checks)
-    `uv run --no-sync python -c "${LIST_DISTRIBUTIONS}"`,
+    `uv run --no-sync python ${LIST}`,
   ].join("\n");
   const listTested = async (python: string) =>
     parseListing(
       await pythonEnv(source, app, python, sync)
+        .withMountedFile(LIST, moduleScript("list_distributions.py"))
         .withEnvVariable("UV_PROJECT_ENVIRONMENT", "/venv/runtime")
         .withExec(["sh", "-c", script])
         .stdout(),
@@ -40,7 +41,8 @@ export async function checkDependencies(
   const guess = basePython(text);
   const [shipped, early] = await Promise.all([
     image
-      .withExec(["python", "-c", LIST_DISTRIBUTIONS])
+      .withMountedFile(LIST, moduleScript("list_distributions.py"))
+      .withExec(["python", LIST])
       .stdout()
       .then((out) => parseListing(out, "the image")),
     guess === undefined ? undefined : listTested(guess).catch(() => undefined),

@@ -1,9 +1,10 @@
 import { type Container, type Directory, dag, type Platform } from "@dagger.io/dagger";
-import { COUNT_LAYERS, finalBase, runsAsRoot } from "../report/image.js";
+import { finalBase, runsAsRoot } from "../report/image.js";
 import type { ImageFacts, SmokeStatus } from "../report/types.js";
 import { InputError } from "../settings/errors.js";
 import { BASE_IMAGE } from "../settings/pins.js";
 import { type ImageSource, imageSource, inApp, parseCommand } from "../settings/validate.js";
+import { moduleScript, SCRIPTS } from "./python.js";
 
 /** --dockerfile, else the app's Dockerfile, else the root's; with none (a library): tested, not built. */
 export async function locateImage(
@@ -82,7 +83,8 @@ export async function imageFacts(image: Container, dockerfileText: string): Prom
       .container()
       .from(BASE_IMAGE)
       .withMountedFile("/image.tar", tarball)
-      .withExec(["python3", "-c", COUNT_LAYERS])
+      .withMountedFile(`${SCRIPTS}/count_layers.py`, moduleScript("count_layers.py"))
+      .withExec(["python3", `${SCRIPTS}/count_layers.py`, "/image.tar"])
       .stdout()
       .then((out) => Number.parseInt(out, 10))
       .catch(() => undefined),

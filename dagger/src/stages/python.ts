@@ -1,9 +1,22 @@
-import { CacheSharingMode, type Container, type Directory, dag, type Secret } from "@dagger.io/dagger";
+import {
+  CacheSharingMode,
+  type Container,
+  type Directory,
+  dag,
+  type File,
+  type Secret,
+} from "@dagger.io/dagger";
 import { InputError } from "../settings/errors.js";
 import { BASE_IMAGE, PYTEST_COV_VERSION, UV_IMAGE } from "../settings/pins.js";
 import { inApp } from "../settings/validate.js";
 
 export const SRC = "/src";
+
+/** A program the module ships in dagger/scripts/, from the module's own source (docs/engine-notes.md: Module files). */
+export const moduleScript = (name: string): File => dag.currentModule().source().file(`scripts/${name}`);
+
+/** Where a container finds the module's programs it runs. */
+export const SCRIPTS = "/opt/pipeline";
 
 export function appDir(app: string): string {
   return app === "." ? SRC : `${SRC}/${app}`;

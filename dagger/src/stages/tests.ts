@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Container, type Directory, dag, type File } from "@dagger.io/dagger";
+import { type Container, type Directory, dag } from "@dagger.io/dagger";
 import {
   type Attempt,
   type AttemptFiles,
@@ -17,6 +17,7 @@ import {
   DEFAULT_SYNC,
   ENSURE_PYTEST_COV,
   LOAD_ENV_FILE,
+  moduleScript,
   pythonEnv,
   type SyncSpec,
   type TestEnv,
@@ -43,9 +44,6 @@ export const SYNC_FAILED = 97;
 /** The test script's exit code when the synced environment has no pytest: nothing to run the tests with. */
 export const NO_PYTEST = 95;
 const PROBE_DIR = "/opt/pipeline-probe";
-
-/** A program the module ships in dagger/scripts/, from the module's own source as the engine loaded it. */
-export const moduleScript = (name: string): File => dag.currentModule().source().file(`scripts/${name}`);
 
 /**
  * pytest with coverage on one version, sync and run in one exec (a venv synced in an earlier, cached exec may
