@@ -335,7 +335,7 @@ export class CiRun {
   /** the run as JSON (also status.json) */
   @func() status = "";
   // Stryker restore BooleanLiteral,StringLiteral
-  /** junit and coverage per version, combined coverage, ruff, Trivy, SBOM, summary.md, status.json */
+  /** junit and coverage per version, combined coverage, ruff, Trivy, SBOM, provenance.json when attested, summary.md, status.json */
   @func() reports!: Directory;
   /** coverage of the pull request's changed lines (also status.json's diffCoverage) */
   @func() diffCoverage!: DiffCoverage;

@@ -442,6 +442,20 @@ describe("the reports ci hands back", () => {
     });
   });
 
+  it("holds provenance.json, the predicate it attested, when a signed publish attested it", async () => {
+    const signed = await runCi({}, { ...PUBLISH, ...SIGN });
+    const chain = chainOf(signed.run.reports) as Chain;
+    const attested = find(chain, "withFile").find((c) => c.args.path === "provenance.json");
+    const made = (attested?.args.source as { $chain?: Chain } | undefined)?.$chain ?? [];
+    expect(JSON.parse(String(find(made, "file").at(-1)?.args.contents)).runDetails.builder.id).toBe(
+      "https://github.com/octo-org/my-service/.github/workflows/python-pipeline.yml@refs/heads/main",
+    );
+    const plain = await runCi();
+    expect(find(chainOf(plain.run.reports) as Chain, "withFile").map((c) => c.args.path)).not.toContain(
+      "provenance.json",
+    );
+  });
+
   it("holds no type check or scan reports when neither ran", async () => {
     const { run } = await runCi({ trivyFails: "FATAL: init error: DB error" }, { typecheck: "off" });
     expect(merged(run.reports)).toMatchObject({ paths: [".", "."], stages: ["lint", "tests"] });

@@ -202,6 +202,7 @@ async function publish(
   gatesPassed: boolean,
   built: Built | undefined,
   scan?: ScanRun,
+  provenance?: File,
 ): Promise<CiStatus> {
   const facts = built?.facts;
   const local: ImageStatus = {
@@ -232,7 +233,6 @@ async function publish(
     );
   try {
     // signed on the run's immutable tag's digest before any branch tag moves
-    const provenance = signer && plan.image ? await provenanceOf(plan, plan.image, signer) : undefined;
     const signFirst = signer
       ? (image: string) => signImage(image, sbom, signer, target.registry, auth, provenance)
       : undefined;
@@ -301,7 +301,9 @@ export async function runCi(
 ): Promise<{ status: CiStatus; summary: string; reports: Directory }> {
   const { gathered, built, scan, reports } = await gather(plan);
   const judged = judge(gathered, { ...plan, lockFolder: plan.sync.root ?? plan.app });
-  let status = await publish(plan, judged.status, judged.gatesPassed, built, scan);
+  const signer = plan.publish?.signer;
+  const provenance = signer && plan.image ? await provenanceOf(plan, plan.image, signer) : undefined;
+  let status = await publish(plan, judged.status, judged.gatesPassed, built, scan, provenance);
   if (!plan.comment && plan.commentSkipped) {
     status = { ...status, skipped: [...status.skipped, { stage: "comment", reason: plan.commentSkipped }] };
   }
@@ -316,10 +318,11 @@ export async function runCi(
     // a failed comment cannot report itself: say it in the log
     if (!comment.posted) process.stderr.write(`warning: ${comment.warning}\n`);
   }
+  const attested = provenance && status.image?.provenanceAttested ? provenance : undefined;
   return {
     status,
     summary,
-    reports: reports
+    reports: (attested ? reports.withFile("provenance.json", attested) : reports)
       .withNewFile("status.json", `${JSON.stringify(status, null, 2)}\n`)
       .withNewFile("summary.md", summary)
       .withNewFile("annotations.txt", renderAnnotations(status, plan.app)),
