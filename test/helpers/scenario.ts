@@ -85,7 +85,12 @@ export type Scenario = {
    * the image's signed attestations: `missing` one of them (cosign verify-attestation fails as cosign does), or a
    * provenance naming another `source` (default: what ci attests for octo-org/my-service at SCENARIO_SHA)
    */
-  attestations?: { missing?: "sbom" | "provenance"; source?: { repository: string; commit: string } };
+  attestations?: {
+    missing?: "sbom" | "provenance";
+    source?: { repository: string; commit: string };
+    /** what cosign verify-attestation prints instead of the envelope */
+    printed?: string;
+  };
   /** cosign sign fails with this stderr */
   signFails?: string;
   /**
@@ -434,6 +439,7 @@ export function scenario(s: Scenario = {}): Resolver {
       });
     }
     if (cosignExec(chain, "verify-attestation") && field === "contents") {
+      if (s.attestations?.printed !== undefined) return s.attestations.printed;
       return provenanceEnvelope(
         s.attestations?.source ?? { repository: "octo-org/my-service", commit: SCENARIO_SHA },
       );

@@ -664,6 +664,11 @@ describe("Pipeline functions through the SDK's invocation path", () => {
       { attestations: { source: { repository: "octo-org/my-service", commit: "1".repeat(40) } } },
       `does not match: it names octo-org/my-service@${"1".repeat(40)}, not octo-org/my-service@${SCENARIO_SHA}`,
     ],
+    [
+      { attestations: { printed: "Verification for ghcr.io/x --" } },
+      "does not match: cosign printed something that is not an attestation envelope: Verification for ghcr.io/x --",
+    ],
+    [{ attestations: { printed: "" } }, "does not match: it names no GitHub source repository and commit"],
   ])("deploy fails, saying why, when %j", async (s, message) => {
     const run = await session(s);
     const err = await failure(call(run, "deploy", deployArgs));

@@ -25,7 +25,7 @@ import { runMatrix } from "../stages/matrix.js";
 import { packagePage, pinned, pushImages, REHEARSAL_REGISTRY, rehearsalRegistry } from "../stages/publish.js";
 import { SRC } from "../stages/python.js";
 import { runScan, type ScanRun } from "../stages/scan.js";
-import { builderId, provenanceFile, type Signer, signImage } from "../stages/sign.js";
+import { provenanceFile, signImage } from "../stages/sign.js";
 import { planTypecheck, runTypecheck, type TypecheckRun } from "../stages/typecheck.js";
 import { failureLines, type Gathered, judge } from "./judge.js";
 import type { CiPlan } from "./plan.js";
@@ -277,32 +277,29 @@ async function publish(
   }
 }
 
-/** The SLSA provenance of the image `plan` builds, as the signer's identity states it. */
-async function provenanceOf(plan: CiPlan, image: ImageSource, signer: Signer): Promise<File> {
-  const repository = plan.publish ? `${plan.publish.plan.owner}/${plan.publish.plan.repo}` : "";
-  const branch = plan.branch ?? "";
-  const event = plan.event ?? "";
-  return provenanceFile({
-    repository,
-    commit: plan.sha ?? "",
-    ref: event === "push" && branch ? `refs/heads/${branch}` : "",
-    event,
-    builder: builderId(signer, repository, branch, event),
-    ...(plan.runUrl ? { invocation: plan.runUrl } : {}),
-    dockerfile: image.dockerfile,
-    context: image.context,
-    platforms: plan.platforms,
-    dockerfileText: await plan.source.file(image.dockerfile).contents(),
-  });
-}
-
 export async function runCi(
   plan: CiPlan,
 ): Promise<{ status: CiStatus; summary: string; reports: Directory }> {
   const { gathered, built, scan, reports } = await gather(plan);
   const judged = judge(gathered, { ...plan, lockFolder: plan.sync.root ?? plan.app });
   const signer = plan.publish?.signer;
-  const provenance = signer && plan.image ? await provenanceOf(plan, plan.image, signer) : undefined;
+  const target = plan.publish?.plan;
+  const provenance =
+    signer && plan.image && target
+      ? await provenanceFile(
+          plan.source,
+          plan.image,
+          {
+            repository: `${target.owner}/${target.repo}`,
+            sha: plan.sha ?? "",
+            branch: plan.branch ?? "",
+            event: plan.event ?? "",
+            ...(plan.runUrl ? { runUrl: plan.runUrl } : {}),
+            platforms: plan.platforms,
+          },
+          signer,
+        )
+      : undefined;
   let status = await publish(plan, judged.status, judged.gatesPassed, built, scan, provenance);
   if (!plan.comment && plan.commentSkipped) {
     status = { ...status, skipped: [...status.skipped, { stage: "comment", reason: plan.commentSkipped }] };

@@ -6,7 +6,7 @@ import { buildImages, locateImage } from "../stages/image.js";
 import { planPublish, pushImages, requireAuth } from "../stages/publish.js";
 import { requireFiles } from "../stages/python.js";
 import { imageSbom } from "../stages/scan.js";
-import { builderId, planSigner, provenanceFile, signImage } from "../stages/sign.js";
+import { planSigner, provenanceFile, signImage } from "../stages/sign.js";
 
 export type PublishArgs = {
   repository: string;
@@ -48,22 +48,15 @@ export async function runPublish(settings: PipelineSettings, args: PublishArgs):
     created: new Date().toISOString(),
   });
   // deploy verifies both attestations, so a signed publish makes them as ci does
-  const event = parseEvent(args.event);
+  const run = {
+    repository: args.repository,
+    sha: args.sha,
+    branch: args.branch,
+    event: parseEvent(args.event),
+    platforms,
+  };
   const attest = signer
-    ? {
-        sbom: imageSbom(variants[0]),
-        provenance: provenanceFile({
-          repository: args.repository,
-          commit: args.sha,
-          ref: event === "push" ? `refs/heads/${args.branch}` : "",
-          event,
-          builder: builderId(signer, args.repository, args.branch, event),
-          dockerfile: image.dockerfile,
-          context: image.context,
-          platforms,
-          dockerfileText: await settings.source.file(image.dockerfile).contents(),
-        }),
-      }
+    ? { sbom: imageSbom(variants[0]), provenance: await provenanceFile(settings.source, image, run, signer) }
     : undefined;
   const signFirst =
     signer && attest

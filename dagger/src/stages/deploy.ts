@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { dag, type Service } from "@dagger.io/dagger";
-import { type ProvenanceSource, provenanceMismatch, provenanceSources } from "../report/provenance.js";
+import { provenanceMismatch, provenanceSources } from "../report/provenance.js";
 import { errorText, InputError } from "../settings/errors.js";
 import { parseCommand } from "../settings/validate.js";
 import { pinned, type RegistryAuth } from "./publish.js";
@@ -57,12 +57,12 @@ export async function deployImage(
     if (digest) facts.digest = digest;
     // by digest: a tag that moves meanwhile changes nothing
     const exact = digest ? pinnedReference(reference, digest) : reference;
-    let provenance: ProvenanceSource[] | undefined;
+    let envelopes: string | undefined;
     if (checks.verifier) {
       try {
         const verified = await verifyImage(exact, checks.verifier, registry, auth);
         facts.signature = verified.signature;
-        provenance = provenanceSources(verified.provenance);
+        envelopes = verified.provenance;
       } catch (err) {
         const what = failedCheck(err) ?? "signature";
         const hint =
@@ -89,9 +89,14 @@ export async function deployImage(
         ...facts,
       };
     }
-    if (provenance !== undefined && checks.repository !== undefined) {
-      const commit = checks.revision ?? label;
-      const mismatch = provenanceMismatch(provenance, { repository: checks.repository, commit });
+    if (envelopes !== undefined && checks.repository !== undefined) {
+      const expected = { repository: checks.repository, commit: checks.revision ?? label };
+      let mismatch: string | undefined;
+      try {
+        mismatch = provenanceMismatch(provenanceSources(envelopes), expected);
+      } catch (err) {
+        mismatch = errorText(err);
+      }
       if (mismatch !== undefined) {
         return {
           passed: false,

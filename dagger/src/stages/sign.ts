@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { type Container, dag, type File, type Secret } from "@dagger.io/dagger";
-import { type BuildFacts, provenancePredicate } from "../report/provenance.js";
+import { type Container, type Directory, dag, type File, type Secret } from "@dagger.io/dagger";
+import { provenancePredicate } from "../report/provenance.js";
 import { errorText, InputError, isExecError } from "../settings/errors.js";
 import { BASE_IMAGE, COSIGN_IMAGE } from "../settings/pins.js";
+import type { ImageSource } from "../settings/validate.js";
 import type { RegistryAuth } from "./publish.js";
 
 /** The certificate names the called reusable workflow, not ci.yml (docs/engine-notes.md: Sigstore Fulcio). */
@@ -114,16 +115,45 @@ export function planSigner(args: {
   );
 }
 
-/** Who built: the signing workflow's identity on GitHub (with its ref on a push), else the key's holder. */
-export function builderId(signer: Signer, repository: string, branch: string, event: string): string {
-  if (signer.kind === "key") return "urn:python-service-pipeline:key-signed";
-  const ref = event === "push" && branch ? `@refs/heads/${branch.replace(/^refs\/heads\//, "")}` : "";
-  return `https://github.com/${repository}/${SIGNING_WORKFLOW}${ref}`;
-}
+/** What a signed build states about itself, for its SLSA provenance. */
+export type BuildRun = {
+  repository: string;
+  sha: string;
+  branch: string;
+  event: string;
+  runUrl?: string;
+  platforms: string[];
+};
 
-/** The provenance predicate as a file cosign attests. */
-export function provenanceFile(facts: BuildFacts): File {
-  return dag.file("provenance.json", provenancePredicate(facts));
+/**
+ * The provenance predicate of `image` built from `source`, as a file cosign attests. The builder is the signing
+ * workflow's identity on GitHub (with its ref on a push, as the certificate names it), else the key's holder.
+ */
+export async function provenanceFile(
+  source: Directory,
+  image: ImageSource,
+  run: BuildRun,
+  signer: Signer,
+): Promise<File> {
+  const branch = run.branch.replace(/^refs\/heads\//, "");
+  const ref = run.event === "push" && branch ? `refs/heads/${branch}` : "";
+  const builder =
+    signer.kind === "key"
+      ? "urn:python-service-pipeline:key-signed"
+      : `https://github.com/${run.repository}/${SIGNING_WORKFLOW}${ref ? `@${ref}` : ""}`;
+  const predicate = provenancePredicate({
+    repository: run.repository,
+    commit: run.sha,
+    ref,
+    event: run.event,
+    builder,
+    ...(run.runUrl ? { invocation: run.runUrl } : {}),
+    dockerfile: image.dockerfile,
+    context: image.context,
+    platforms: run.platforms,
+    dockerfileText: await source.file(image.dockerfile).contents(),
+  });
+  return dag.file("provenance.json", predicate);
 }
 
 /** A tmpfs, so no layer keeps the registry login. */
