@@ -701,6 +701,30 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(bad.engine.queries.length).toBe(before);
   });
 
+  it("deploy: says how to get past each refusal", async () => {
+    const unsigned = await failure(call(await session({ unsigned: true }), "deploy", deployArgs));
+    expect(unsigned.message).toContain("; an image nobody signed runs only with --allow-unsigned.");
+    const noSbom = await session({ attestations: { missing: "sbom" } });
+    expect((await failure(call(noSbom, "deploy", deployArgs))).message).toContain(
+      "; ci --publish --sign attests it with the signature; an image without one runs only with --allow-unsigned.",
+    );
+  });
+
+  it("deploy without --sha holds the provenance to the commit the image's revision label names", async () => {
+    const { sha, ...bySha } = deployArgs;
+    const other = { repository: "octo-org/my-service", commit: "1".repeat(40) };
+    const err = await failure(
+      call(await session({ attestations: { source: other } }), "deploy", { ...bySha, event: "" }),
+    );
+    expect(err.message).toContain(`not octo-org/my-service@${SCENARIO_SHA}`);
+    // --allow-unsigned verifies nothing, the provenance included
+    const unchecked = await call(await session({ attestations: { source: other } }), "deploy", {
+      ...deployArgs,
+      allowUnsigned: true,
+    });
+    expect(unchecked).toMatchObject({ passed: true, signature: "not verified (--allow-unsigned)" });
+  });
+
   it("deploy: a refused image never runs", async () => {
     const run = await session({ unsigned: true });
     await failure(call(run, "deploy", deployArgs));

@@ -71,9 +71,22 @@ describe("provenancePredicate", () => {
     expect(predicate.runDetails).toEqual({ builder: { id: FACTS.builder } });
   });
 
-  it("takes only FROM lines pinned by digest as base images", () => {
+  it("takes only FROM instructions pinned by digest as base images", () => {
     expect(baseImages("FROM python:3.14-slim\nFROM scratch\n")).toEqual([]);
     expect(baseImages(`FROM x@sha256:${D1}extra\n`)).toEqual([]);
+    // a comment, or FROM inside another instruction, is no base image
+    expect(baseImages(`# FROM x@sha256:${D1}\nRUN echo FROM x@sha256:${D1}\n#FROM y@sha256:${D2}`)).toEqual(
+      [],
+    );
+  });
+
+  it.each([
+    [`  FROM  x@sha256:${D1}`, "x"],
+    [`FROM --platform=linux/arm64 x@sha256:${D1} AS a`, "x"],
+    [`FROM --platform=$BUILDPLATFORM  x@sha256:${D1}`, "x"],
+    [`FROM\tx@sha256:${D1}\t`, "x"],
+  ])("reads %j", (line, uri) => {
+    expect(baseImages(line)).toEqual([{ uri: `docker://${uri}`, digest: { sha256: D1 } }]);
   });
 });
 
@@ -106,7 +119,46 @@ describe("provenanceSources: what deploy reads back", () => {
 
   it("skips statements of other predicate types and blank lines", () => {
     const other = envelope(statement("git+https://github.com/o/r", "https://cyclonedx.org/bom"));
-    expect(provenanceSources(`\n${other}\n\n`)).toEqual([]);
+    expect(provenanceSources(`\n${other}\n  \n\n`)).toEqual([]);
+  });
+
+  it("reads every git source of every statement, and skips dependencies that name none", () => {
+    const many = {
+      predicateType: PROVENANCE_V1,
+      predicate: {
+        buildDefinition: {
+          resolvedDependencies: [
+            "git+https://github.com/o/a",
+            { digest: { gitCommit: SHA } },
+            { uri: "git+https://github.com/o/b", digest: "abc" },
+            { uri: "git+https://github.com/o/c", digest: { sha256: D1 } },
+            { uri: "xgit+https://github.com/o/d", digest: { gitCommit: SHA } },
+            { uri: "git+https://github.com/o/e@refs/heads/main", digest: { gitCommit: SHA } },
+          ],
+        },
+      },
+    };
+    const second = statement("git+https://github.com/o/f");
+    expect(provenanceSources(`${envelope(many)}\n${envelope(second)}`)).toEqual([
+      { repository: "o/e", commit: SHA },
+      { repository: "o/f", commit: SHA },
+    ]);
+    expect(provenanceSources(envelope({ predicateType: PROVENANCE_V1, predicate: {} }))).toEqual([]);
+  });
+
+  it("quotes at most 120 characters of what it could not read, and keeps why", () => {
+    const long = `x${"y".repeat(200)}`;
+    const err = (() => {
+      try {
+        provenanceSources(long);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.message).toBe(
+      `cosign printed something that is not an attestation envelope: ${long.slice(0, 120)}`,
+    );
+    expect(err?.cause).toBeInstanceOf(SyntaxError);
   });
 
   it.each([["not json"], ['{"payload": 5}'], ['{"payload": "bm90IGpzb24="}']])(
@@ -121,6 +173,16 @@ describe("provenanceSources: what deploy reads back", () => {
 
 describe("provenanceMismatch", () => {
   const source = { repository: "Octo-Org/My-Service", commit: SHA.toUpperCase() };
+
+  it("accepts when any one statement vouches, and names every one when none does", () => {
+    const other = { repository: "o/x", commit: "0".repeat(40) };
+    expect(
+      provenanceMismatch([other, source], { repository: "octo-org/my-service", commit: SHA }),
+    ).toBeUndefined();
+    expect(provenanceMismatch([other, other], { repository: "o/r" })).toBe(
+      `it names o/x@${"0".repeat(40)}, o/x@${"0".repeat(40)}, not o/r`,
+    );
+  });
 
   it("accepts the repository and commit expected, compared as GitHub compares them (case-insensitive)", () => {
     expect(provenanceMismatch([source], { repository: "octo-org/my-service", commit: SHA })).toBeUndefined();

@@ -20,7 +20,13 @@ import {
   rehearsalRegistry,
 } from "../../dagger/src/stages/publish.js";
 import { dbSlot, runScan } from "../../dagger/src/stages/scan.js";
-import { planSigner, signImage, signingIdentity, verifyImage } from "../../dagger/src/stages/sign.js";
+import {
+  planSigner,
+  provenanceFile,
+  signImage,
+  signingIdentity,
+  verifyImage,
+} from "../../dagger/src/stages/sign.js";
 import {
   allChains,
   type Chain,
@@ -279,6 +285,56 @@ describe("signImage", () => {
     expect((result as Error).message).toMatch(
       new RegExp(`^cosign could not sign ${IMAGE.replace(/[.]/g, "\\.")}: .*401 Unauthorized`, "s"),
     );
+  });
+});
+
+describe("provenanceFile", () => {
+  const DOCKERFILE = `FROM python:3.14-slim@sha256:${"c".repeat(64)} AS runtime\n`;
+  async function predicate(run: Partial<Parameters<typeof provenanceFile>[2]>, key = false) {
+    const engine = await startEngine((chain) =>
+      leafOf(chain).field === "contents" ? DOCKERFILE : defaultLeaf(chain),
+    );
+    const file = await engine.connect(async () => {
+      const signer = key
+        ? { kind: "key" as const, key: secret("COSIGN_KEY") }
+        : { kind: "keyless" as const, requestUrl: "https://token.example/req", requestToken: secret("OIDC") };
+      const made = await provenanceFile(
+        source(),
+        { dockerfile: "svc/Dockerfile", context: "svc" },
+        { repository: "o/r", sha: SHA, branch: "main", event: "push", platforms: [], ...run },
+        signer,
+      );
+      return chainOf(await made.id()) ?? [];
+    });
+    expect(find(engine.queries.flat(), "file").some((c) => c.args.path === "svc/Dockerfile")).toBe(true);
+    return JSON.parse(String(find(file, "file").at(-1)?.args.contents));
+  }
+
+  it("names the workflow that signs, at the pushed branch, and the source at that ref", async () => {
+    const p = await predicate({ branch: "refs/heads/main", runUrl: "https://github.com/o/r/actions/runs/1" });
+    expect(p.runDetails).toEqual({
+      builder: { id: "https://github.com/o/r/.github/workflows/python-pipeline.yml@refs/heads/main" },
+      metadata: { invocationId: "https://github.com/o/r/actions/runs/1" },
+    });
+    expect(p.buildDefinition.resolvedDependencies[0].uri).toBe("git+https://github.com/o/r@refs/heads/main");
+    expect(p.buildDefinition.externalParameters).toMatchObject({
+      dockerfile: "svc/Dockerfile",
+      context: "svc",
+    });
+    expect(p.buildDefinition.resolvedDependencies[1]).toEqual({
+      uri: "docker://python:3.14-slim",
+      digest: { sha256: "c".repeat(64) },
+    });
+  });
+
+  it("leaves the ref out where the run's ref is not the branch (a pull request's merge ref), and names a key's holder", async () => {
+    const pr = await predicate({ event: "pull_request" });
+    expect(pr.runDetails.builder.id).toBe("https://github.com/o/r/.github/workflows/python-pipeline.yml");
+    expect(pr.buildDefinition.resolvedDependencies[0].uri).toBe("git+https://github.com/o/r");
+    expect((await predicate({ branch: "" })).runDetails.builder.id).toBe(
+      "https://github.com/o/r/.github/workflows/python-pipeline.yml",
+    );
+    expect((await predicate({}, true)).runDetails.builder.id).toBe("urn:python-service-pipeline:key-signed");
   });
 });
 

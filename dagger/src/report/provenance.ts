@@ -78,8 +78,8 @@ export function provenanceSources(stdout: string): ProvenanceSource[] {
     let statement: unknown;
     try {
       const envelope: unknown = JSON.parse(line);
-      const payload = isRecord(envelope) ? envelope.payload : undefined;
-      if (typeof payload !== "string") throw new Error("no payload");
+      // anything but a base64 JSON payload fails to parse below
+      const payload = String(isRecord(envelope) ? envelope.payload : "");
       statement = JSON.parse(Buffer.from(payload, "base64").toString("utf8"));
     } catch (err) {
       throw new Error(`cosign printed something that is not an attestation envelope: ${line.slice(0, 120)}`, {
@@ -89,10 +89,7 @@ export function provenanceSources(stdout: string): ProvenanceSource[] {
     if (!isRecord(statement) || statement.predicateType !== PROVENANCE_V1) continue;
     const predicate = isRecord(statement.predicate) ? statement.predicate : {};
     const definition = isRecord(predicate.buildDefinition) ? predicate.buildDefinition : {};
-    const dependencies = Array.isArray(definition.resolvedDependencies)
-      ? definition.resolvedDependencies
-      : [];
-    for (const dep of dependencies) {
+    for (const dep of [definition.resolvedDependencies].flat()) {
       if (!isRecord(dep) || typeof dep.uri !== "string" || !isRecord(dep.digest)) continue;
       const m = /^git\+https:\/\/github\.com\/([^/@\s]+\/[^/@\s]+?)(?:\.git)?(?:@\S*)?$/.exec(dep.uri);
       const commit = dep.digest.gitCommit;
