@@ -710,6 +710,21 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     );
   });
 
+  it("deploy: the refusal names the signer it expected, a key's or a run's", async () => {
+    const publicKey = idOf([{ field: "file", args: { path: "cosign.pub" } }]);
+    const byKey = await failure(
+      call(await session({ unsigned: true }), "deploy", { ...deployArgs, cosignPublicKey: publicKey }),
+    );
+    expect(byKey.message).toContain("Expected a signature by the key matching --cosign-public-key;");
+    const digest = `sha256:${"d".repeat(64)}`;
+    const anyRun = await failure(
+      call(await session({ unsigned: true }), "deploy", { ...deployArgs, event: "", sha: "", digest }),
+    );
+    expect(anyRun.message).toContain(
+      " from a run in octo-org/my-service (publish it with ci --publish --sign there",
+    );
+  });
+
   it("deploy without --sha holds the provenance to the commit the image's revision label names", async () => {
     const { sha, ...bySha } = deployArgs;
     const other = { repository: "octo-org/my-service", commit: "1".repeat(40) };
