@@ -110,7 +110,7 @@ export async function upsertComment(
   }
 
   const [keep, ...duplicates] = ours;
-  // Stryker disable next-line StringLiteral: upsertComment: unreachable, ours is non-empty on the update path and an empty relisting after a create returns at line 124
+  // Stryker disable next-line StringLiteral: unreachable: ours is non-empty on the update path, and an empty relisting returns above
   if (keep === undefined) throw new Error(`No comment of ours with ${marker} on ${where} after writing one.`);
   if (keep.body !== body) {
     try {

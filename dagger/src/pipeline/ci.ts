@@ -73,7 +73,7 @@ type Scanned = { run?: ScanRun; error?: string };
 
 function imageStages(plan: CiPlan, image: ImageSource) {
   const variants = buildImages(plan.source, image, plan.platforms, plan.labels);
-  // Stryker disable next-line ConditionalExpression: gather: with no --platforms, buildImage makes the same dockerBuild call as variants[0] (buildImages with [] builds exactly that), so native is the same definition either way
+  // Stryker disable next-line ConditionalExpression: with no --platforms, buildImage makes the same dockerBuild call as variants[0]
   const native = plan.platforms.length === 0 ? variants[0] : buildImage(plan.source, image, plan.labels);
   const buildError = settle<string | undefined>(
     native.sync().then(() => undefined),
@@ -128,7 +128,7 @@ async function gather(
   // asked while the engine works; a failure becomes the reason there is no figure
   const changes: Promise<PullRequestChanges> = plan.comment
     ? readPullRequestChanges(plan.comment)
-    : // Stryker disable next-line StringLiteral: gather: unreachable fallback; planCi sets commentSkipped whenever it sets no comment target, so the ?? never reaches the literal
+    : // Stryker disable next-line StringLiteral: unreachable: planCi sets commentSkipped whenever it sets no comment target
       Promise.resolve({ reason: plan.commentSkipped ?? "no --github-token given" });
   const image = plan.image ? imageStages(plan, plan.image) : undefined;
   const measured = Promise.all([

@@ -5,7 +5,7 @@ export function finalBase(dockerfile: string): string | undefined {
   const stages = new Map<string, string>();
   let last: string | undefined;
   for (const line of dockerfile.split("\n")) {
-    // Stryker disable next-line Regex: finalBase: a FROM line Docker accepts has nothing after the image and its stage name, so the pattern reaches the line's end with or without the anchor
+    // Stryker disable next-line Regex: a FROM line Docker accepts ends after its image and stage name, anchored or not
     const m = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?\s*$/i.exec(line);
     if (!m?.[1]) continue;
     const from = m[1].replace(/\$\{[^}]*\}/g, "");

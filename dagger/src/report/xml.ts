@@ -60,15 +60,15 @@ export function decodeEntities(text: string): string {
 
 /** Open elements at the end, as the validator words it (docs/engine-notes.md: fast-xml-parser). */
 function truncation(msg: string): string | undefined {
-  // Stryker disable next-line Regex: truncation: fast-xml-parser 5.12.1 validator.js writes this message as "Unclosed tag '" + tagName + "'." with nothing before it; truncation: fast-xml-parser 5.12.1 validator.js writes this message as "Unclosed tag '" + tagName + "'." with nothing after it
+  // Stryker disable next-line Regex: the validator writes "Unclosed tag 'x'." with nothing around it (fast-xml-parser 5.12.1)
   const one = /^Unclosed tag '([^']*)'\.$/.exec(msg);
   if (one) return `the document is truncated: <${one[1]}> is never closed`;
-  // Stryker disable next-line Regex: truncation: fast-xml-parser 5.12.1 validator.js writes "Invalid '" + JSON list + "' found." with nothing before it; truncation: fast-xml-parser 5.12.1 validator.js writes "Invalid '" + JSON list + "' found." with nothing after it
+  // Stryker disable next-line Regex: the validator writes "Invalid '[…]' found." with nothing around it (fast-xml-parser 5.12.1)
   const many = /^Invalid '(\[.*\])' found\.$/.exec(msg);
   if (!many) return undefined;
   try {
     const open = JSON.parse(many[1] as string) as unknown;
-    // Stryker disable next-line MethodExpression,ConditionalExpression: truncation: fast-xml-parser 5.12.1 validator.js lists tags.map(t => t.tagName), strings only, so every and some agree; truncation: fast-xml-parser 5.12.1 validator.js always writes a JSON list of tag names here, so the shape check never fails
+    // Stryker disable next-line MethodExpression,ConditionalExpression: the validator lists tag names only, strings all (fast-xml-parser 5.12.1)
     if (Array.isArray(open) && open.every((n) => typeof n === "string")) {
       return `the document is truncated: ${open.map((n) => `<${n}>`).join(", ")} are never closed`;
     }

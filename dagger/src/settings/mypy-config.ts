@@ -14,7 +14,7 @@ function tomlHeader(line: string): string[] | undefined {
 }
 
 const tomlKeyPath = (key: string): string[] =>
-  // Stryker disable next-line Regex: tomlKeyPath: a TOML key part is either bare (no quotes allowed) or wholly quoted, so the start anchor never decides; tomlKeyPath: a TOML key part is either bare (no quotes allowed) or wholly quoted, so the end anchor never decides
+  // Stryker disable next-line Regex: a TOML key part is bare (no quotes) or wholly quoted, so the anchors never decide
   key.split(".").map((part) => part.trim().replace(/^(["'])(.*)\1$/, "$2"));
 
 /** Line by line: the module has no TOML parser at run time. Undefined: no tool.mypy. */

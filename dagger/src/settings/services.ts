@@ -128,14 +128,14 @@ export function parseGenericService(value: string): ServiceSpec {
     if (!/@sha256:[0-9a-f]{64}:/.test(value)) throw bad("the image needs a sha256 digest and a port");
     throw bad("not in the expected form");
   }
-  // Stryker disable next-line StringLiteral: parseGenericService: GENERIC always captures its name group, so this destructuring default never applies; parseGenericService: GENERIC always captures its reference group, so this destructuring default never applies; parseGenericService: GENERIC always captures its digest group, so this destructuring default never applies; parseGenericService: GENERIC always captures its portText group, so this destructuring default never applies
+  // Stryker disable next-line StringLiteral: GENERIC always captures all four groups, so no default applies
   const [, name = "", reference = "", digest = "", portText = ""] = match;
   if (!NAME.test(name) || RESERVED.has(name)) {
     throw bad(`the name '${name}' is not a lowercase DNS label (a-z, 0-9, '-', starting with a letter)`);
   }
   if (!REFERENCE.test(reference)) throw bad(`'${reference}' is not an image reference`);
   const port = Number(portText);
-  // Stryker disable next-line Regex: parseGenericService: GENERIC lets only digits into the port, and a port of six digits or more is refused by port > 65535 with the same message
+  // Stryker disable next-line Regex: GENERIC lets only digits into the port, and port > 65535 refuses six digits alike
   if (!/^[1-9][0-9]{0,4}$/.test(portText) || port > 65535) {
     throw bad(`the port '${portText}' is not 1 to 65535`);
   }

@@ -115,7 +115,7 @@ export async function pushImages(
     pushed.unshift(reference);
   }
   const [reference] = pushed;
-  // Stryker disable next-line StringLiteral: pushImages: unreachable message; planPublish refuses a plan with no tag, so at least one address is pushed and `reference` is always set
+  // Stryker disable next-line StringLiteral: unreachable: planPublish refuses a plan with no tag
   if (reference === undefined) throw new Error("Nothing to publish: the plan names no tag.");
   const digest = reference.includes("@") ? reference.slice(reference.indexOf("@") + 1) : undefined;
   return { reference, ...(digest ? { digest } : {}), published: true, tags: plan.tags };
