@@ -3,7 +3,7 @@
  * program from every file in dagger/src and follows their imports. Octokit's declarations
  * (@octokit/openapi-types and friends) cost seconds on every cold engine start, so no `@octokit/*` module
  * may be reachable from dagger/src: github/client.ts loads Octokit at run time with a specifier TypeScript
- * cannot see. The same holds for fast-xml-parser (report/xml.ts loads it the same way): only the functions
+ * cannot see. The same holds for fast-xml-parser (report/junit.ts loads it the same way): only the functions
  * that parse a report pay for it, and its declarations stay out of the introspector's program.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
