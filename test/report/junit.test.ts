@@ -31,17 +31,17 @@ describe("intAttr", () => {
     [{}, 0], // absent: the fallback
     [{ tests: "" }, 0], // empty: the fallback too (some writers emit failures="")
   ])("%j reads %i", (attrs, n) => {
-    expect(intAttr(element(attrs), "tests", "testsuite", "junit.xml")).toBe(n);
+    expect(intAttr(element(attrs), "tests", "junit.xml")).toBe(n);
   });
 
   it("uses the caller's fallback for a missing attribute", () => {
-    expect(intAttr(element({}), "tests", "testsuite", "junit.xml", Number.NaN)).toBeNaN();
+    expect(intAttr(element({}), "tests", "junit.xml", Number.NaN)).toBeNaN();
   });
 
   it.each(["5abc", "-1", "1.5", "1e3", "0x10", "five"])(
     "refuses tests=%j, naming the attribute and element",
     (raw) => {
-      expect(() => intAttr(element({ tests: raw }), "tests", "testsuite", "junit-3.12.xml")).toThrow(
+      expect(() => intAttr(element({ tests: raw }), "tests", "junit-3.12.xml")).toThrow(
         `junit-3.12.xml: attribute tests="${raw}" on <testsuite> is not a whole number.`,
       );
     },
@@ -91,6 +91,18 @@ describe("the document, as fast-xml-parser's validator and parser read it", () =
       `<testsuite tests="0">${"<e>".repeat(depth)}${"</e>".repeat(depth)}</testsuite>`;
     expect(await problem(nested(100))).toBe("");
     expect(await problem(nested(101))).toBe("it cannot be parsed (Maximum nested tags exceeded).");
+  });
+
+  it("reads a suite with no attributes as one with no tests attribute, and takes no attribute for a test case", async () => {
+    expect(await problem("<testsuites><testsuite/></testsuites>")).toBe(
+      "a <testsuite> has no tests attribute.",
+    );
+    expect(await problem('<testsuites><testsuite tests="3" failures="x"/></testsuites>')).toBe(
+      'attribute failures="x" on <testsuite> is not a whole number.',
+    );
+    const named =
+      '<testsuite tests="1" testcase="x" failures="1"><testcase name="t"><failure/></testcase></testsuite>';
+    expect((await parseJunit(named)).failed).toEqual([{ test: "t", message: "" }]);
   });
 
   it("finds test cases in nested suites, but not inside another test case", async () => {
