@@ -378,8 +378,12 @@ describe("Pipeline functions through the SDK's invocation path", () => {
       ]),
     );
     expect(run.engine.queries.some((q) => find(q, "dockerBuild").length > 0)).toBe(false);
-    for (const fn of ["build", "scan"]) {
-      await expect(call(run, fn)).rejects.toThrow(`${fn} has nothing to build: ${reason}.`);
+    for (const fn of ["build", "scan", "publish"]) {
+      const args =
+        fn === "publish"
+          ? { branch: "main", sha: SCENARIO_SHA, registryPassword: secretId("GITHUB_TOKEN") }
+          : {};
+      await expect(call(run, fn, args)).rejects.toThrow(`${fn} has nothing to build: ${reason}.`);
     }
     await expect(call(run, "build", { dockerfile: "api/Dockerfile" })).rejects.toThrow(
       "No Dockerfile at 'api/Dockerfile'. Expected --dockerfile to name it, relative to the repository root.",
@@ -602,7 +606,27 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     });
     expect(String(ref)).toMatch(/^ghcr\.io\/o\/r:main@sha256:/);
     const { chain, script } = cosignRun(run, "sign");
-    expect(script).toContain('cosign sign --yes "$IMAGE"');
+    // signed, then the SBOM of the built image and the provenance attested, as ci --publish --sign does
+    expect(script.split("\n").filter((l) => l.startsWith("cosign "))).toEqual([
+      'cosign sign --yes "$IMAGE"',
+      'cosign attest --yes --type cyclonedx --predicate /work/sbom.cdx.json "$IMAGE"',
+      'cosign attest --yes --type slsaprovenance1 --predicate /work/provenance.json "$IMAGE"',
+    ]);
+    const source = (path: string): Chain => {
+      const file = find(chain, "withFile").find((c) => c.args.path === path);
+      return (file?.args.source as { $chain?: Chain } | undefined)?.$chain ?? [];
+    };
+    expect(execs(source("/work/sbom.cdx.json")).at(-1)?.slice(0, 2)).toEqual(["trivy", "image"]);
+    // of the image built here: its tarball is Trivy's input
+    expect(JSON.stringify(source("/work/sbom.cdx.json"))).toContain("dockerBuild");
+    const predicate = JSON.parse(String(find(source("/work/provenance.json"), "file").at(-1)?.args.contents));
+    expect(predicate.runDetails.builder.id).toBe(
+      "https://github.com/o/r/.github/workflows/python-pipeline.yml@refs/heads/main",
+    );
+    expect(predicate.buildDefinition.resolvedDependencies[0]).toEqual({
+      uri: "git+https://github.com/o/r@refs/heads/main",
+      digest: { gitCommit: SCENARIO_SHA },
+    });
     expect(secretsOf(chain)).toEqual([
       ["REGISTRY_PASSWORD", true],
       ["ACTIONS_ID_TOKEN_REQUEST_TOKEN", true],

@@ -55,12 +55,11 @@ export async function runPublish(settings: PipelineSettings, args: PublishArgs):
     event: parseEvent(args.event),
     platforms,
   };
-  const attest = signer
-    ? { sbom: imageSbom(variants[0]), provenance: await provenanceFile(settings.source, image, run, signer) }
-    : undefined;
-  const signFirst =
-    signer && attest
-      ? (image: string) => signImage(image, attest.sbom, signer, settings.registry, auth, attest.provenance)
-      : undefined;
+  let signFirst: ((ref: string) => Promise<void>) | undefined;
+  if (signer) {
+    const sbom = imageSbom(variants[0]);
+    const provenance = await provenanceFile(settings.source, image, run, signer);
+    signFirst = (ref) => signImage(ref, sbom, signer, settings.registry, auth, provenance);
+  }
   return (await pushImages(variants, target, auth, undefined, signFirst)).reference;
 }
