@@ -19,6 +19,9 @@ export type Verifier =
   | { kind: "keyless"; identity: string; issuer: string; repository: string; ref?: string; trigger?: string }
   | { kind: "key"; publicKey: File };
 
+/** `refs/heads/main` or `main` as the branch's name: flags and GitHub's context give either. */
+const branchName = (branch: string) => branch.replace(/^refs\/heads\//, "");
+
 const literal = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const SIGNER_WORKFLOW =
@@ -42,7 +45,7 @@ export function signingIdentity(args: {
   );
   const server = "https://github.com";
   const issuer = "https://token.actions.githubusercontent.com";
-  const branch = `refs/heads/${literal(args.branch.replace(/^refs\/heads\//, ""))}`;
+  const branch = `refs/heads/${literal(branchName(args.branch))}`;
   const pull = "refs/pull/[0-9]+/merge";
   const ref = args.event === "push" ? branch : args.event === "pull_request" ? pull : `(${branch}|${pull})`;
   const signer = args.signerWorkflow ?? "";
@@ -60,7 +63,7 @@ export function signingIdentity(args: {
     identity,
     issuer,
     repository: args.repository,
-    ...(args.event === "push" ? { ref: `refs/heads/${args.branch.replace(/^refs\/heads\//, "")}` } : {}),
+    ...(args.event === "push" ? { ref: `refs/heads/${branchName(args.branch)}` } : {}),
     ...(event ? { trigger: event } : {}),
   };
 }
@@ -135,7 +138,7 @@ export async function provenanceFile(
   run: BuildRun,
   signer: Signer,
 ): Promise<File> {
-  const branch = run.branch.replace(/^refs\/heads\//, "");
+  const branch = branchName(run.branch);
   const ref = run.event === "push" && branch ? `refs/heads/${branch}` : "";
   const builder =
     signer.kind === "key"
