@@ -35,6 +35,7 @@ import { GIT_CONFIG_ONLY, type Severity, SOURCE_IGNORE } from "./settings/defaul
 import { InputError } from "./settings/errors.js";
 import { requireRepository } from "./settings/git-remote.js";
 import { importCheck, matrixVersions, type Project } from "./settings/project.js";
+import { parseRelease, type Release, versionToRead } from "./settings/release.js";
 import { parseServices, parseTestEnv } from "./settings/services.js";
 import { parseRepository, runTag } from "./settings/tags.js";
 import {
@@ -56,7 +57,7 @@ import { fixReport, runFix } from "./stages/fix.js";
 import { buildImages, locateImage } from "./stages/image.js";
 import { runLint } from "./stages/lint.js";
 import { runMatrix } from "./stages/matrix.js";
-import { readPinnedPython, readProject, readWorkspace } from "./stages/project.js";
+import { checkInstalledVersion, readPinnedPython, readProject, readWorkspace } from "./stages/project.js";
 import { requireFiles, type SyncSpec, type TestEnv } from "./stages/python.js";
 import { runScan } from "./stages/scan.js";
 import { runTests } from "./stages/tests.js";
@@ -365,6 +366,8 @@ export class Pipeline {
     branch = "",
     /** the commit being built (revision label, PR lookup; the sha-<7> tag without --run-id) */
     sha = "",
+    /** the git tag being released (vX.Y.Z or a pre-release such as v1.3.0rc1): the app's version must equal it; published as X.Y.Z instead of the branch, and a final release also moves X.Y, X and latest unless a newer release has them */
+    release = "",
     /** the scan fails at or above this severity; unset only reports */
     failOn?: Severity,
     /** fail when under this percent (0 to 100) of the PR's changed executable lines ran in tests; 0 only reports */
@@ -374,7 +377,7 @@ export class Pipeline {
     /** print the summary instead of failing when a gate fails */
     exitZero = false,
   ): Promise<string> {
-    const flags = { publish, rehearse, sign, branch, sha, failOn, diffThreshold, typecheck };
+    const flags = { publish, rehearse, sign, branch, sha, release, failOn, diffThreshold, typecheck };
     return (await this.runCi(flags, exitZero)).summary;
   }
 
@@ -391,6 +394,8 @@ export class Pipeline {
     branch = "",
     /** the commit being built (revision label, PR lookup; the sha-<7> tag without --run-id) */
     sha = "",
+    /** the git tag being released (vX.Y.Z or a pre-release such as v1.3.0rc1): the app's version must equal it; published as X.Y.Z instead of the branch, and a final release also moves X.Y, X and latest unless a newer release has them */
+    release = "",
     /** the scan fails at or above this severity; unset only reports */
     failOn?: Severity,
     /** fail when under this percent (0 to 100) of the PR's changed executable lines ran in tests; 0 only reports */
@@ -400,7 +405,7 @@ export class Pipeline {
     /** return the run (and its reports) instead of failing when a gate fails */
     exitZero = false,
   ): Promise<CiRun> {
-    const flags = { publish, rehearse, sign, branch, sha, failOn, diffThreshold, typecheck };
+    const flags = { publish, rehearse, sign, branch, sha, release, failOn, diffThreshold, typecheck };
     return this.runCi(flags, exitZero);
   }
 
@@ -416,12 +421,16 @@ export class Pipeline {
     sha = "",
     /** sign the pushed digest with cosign (keyless needs the OIDC settings, else --cosign-key) */
     sign = false,
+    /** the git tag being released (vX.Y.Z): the app's version must equal it; tags X.Y.Z instead of the branch, and for a final release X.Y, X and latest unless a newer release has them */
+    release = "",
   ): Promise<string> {
     const repository = await this.requireRepository("publish");
     return runPublish(this.settings(), {
       repository,
       branch,
       sha,
+      ...(release ? { release: await this.checkRelease(release) } : {}),
+      ...(this.githubToken ? { githubToken: this.githubToken } : {}),
       registryUsername: this.registryUsername,
       platforms: this.platforms,
       event: this.event,
@@ -506,7 +515,10 @@ export class Pipeline {
       ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
     });
     // every flag is checked first; then the project's own files decide the rest
-    const { versions, smokeCommand, packages, sync, python } = await this.project();
+    const { project, versions, smokeCommand, packages, sync, python } = await this.project();
+    const dynamicVersionOf = plan.release
+      ? versionToRead(plan.release, project, this.pyproject())
+      : undefined;
     const image = await this.locate();
     const { status, summary, reports } = await runCi({
       ...plan,
@@ -516,6 +528,7 @@ export class Pipeline {
       sync,
       python,
       testEnv: this.testEnv(),
+      ...(dynamicVersionOf !== undefined ? { dynamicVersionOf } : {}),
       ...("skipped" in image ? { imageSkipped: image.skipped } : { image }),
     });
     const run = CiRun.from(status.passed, summary, JSON.stringify(status), reports, status.diffCoverage);
@@ -566,6 +579,23 @@ export class Pipeline {
       },
       python: pinned ?? { version: lowest, from: "requires-python's lowest" },
     };
+  }
+
+  /** The release tag, once the app's version (static, or as its build backend installs it) equals it. */
+  private async checkRelease(tag: string): Promise<Release> {
+    const release = parseRelease(tag);
+    const { project, sync, python } = await this.project();
+    const name = versionToRead(release, project, this.pyproject());
+    if (name !== undefined) {
+      await checkInstalledVersion(release, {
+        source: this.source,
+        app: this.app,
+        python: python.version,
+        sync,
+        name,
+      });
+    }
+    return release;
   }
 
   /** The smoke command: the one given, else an import of the project's packages ("" when none is known). */

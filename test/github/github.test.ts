@@ -647,6 +647,7 @@ describe("createOctokit", () => {
     for (const octo of [real, built]) {
       expect(typeof octo.paginate).toBe("function");
       expect(typeof octo.rest.repos.listPullRequestsAssociatedWithCommit).toBe("function");
+      expect(typeof octo.rest.repos.listTags).toBe("function");
       expect(typeof octo.rest.pulls.list).toBe("function");
       expect(typeof octo.rest.issues.listComments).toBe("function");
       expect(typeof octo.rest.issues.createComment).toBe("function");

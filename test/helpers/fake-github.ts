@@ -111,6 +111,8 @@ export class FakeGitHub {
   /** pull request number -> its changed files, as GET /pulls/{n}/files lists them (see {@link file}) */
   files = new Map<number, FakeFile[]>();
   faults: Fault[] = [];
+  /** the repository's git tags, as GET /tags lists them (newest first, as GitHub does) */
+  tags: string[] = [];
   /**
    * false: GET /pulls ignores its `state` and `head` filters and lists every pull request, newest first (GitHub
    * ignores a `head` it cannot parse): for a client that says it checks the answer itself rather than trust them
@@ -340,6 +342,19 @@ export class FakeGitHub {
       return this.page(
         url,
         this.pulls.filter((p) => numbers.includes(p.number)),
+      );
+    }
+    if (method === "GET" && rest === "tags") {
+      const sha = "bbcd538c8e72b8c175046e27cc8f907076331401";
+      return this.page(
+        url,
+        this.tags.map((name) => ({
+          name,
+          commit: { sha, url: `https://api.github.com/repos/${this.owner}/${this.repo}/commits/${sha}` },
+          zipball_url: `https://api.github.com/repos/${this.owner}/${this.repo}/zipball/refs/tags/${name}`,
+          tarball_url: `https://api.github.com/repos/${this.owner}/${this.repo}/tarball/refs/tags/${name}`,
+          node_id: "MDM6UmVmcmVmcy90YWdzL3YxLjAuMA==",
+        })),
       );
     }
     if (method === "GET" && rest === "pulls") {

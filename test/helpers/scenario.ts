@@ -117,6 +117,8 @@ export type Scenario = {
   mypyInstallFails?: string;
   /** the `.python-version` at the project's root; absent: none */
   pythonVersionFile?: string;
+  /** the version importlib.metadata reads of the installed project (default the sample's 0.1.0) */
+  installedVersion?: string;
 };
 
 const SAMPLE_APP_ONLY = "3.14\nsample-app==0.1.0\n";
@@ -404,6 +406,8 @@ export function scenario(s: Scenario = {}): Resolver {
     if (field === "size" && find(chain, "asTarball").length > 0) return 52_480_000;
     if (field === "stdout" && execs(chain).some((a) => a.some((arg) => arg.includes("count_layers.py"))))
       return "9\n";
+    if (field === "stdout" && execs(chain).some((a) => a.some((arg) => arg.includes("importlib.metadata"))))
+      return `${s.installedVersion ?? "0.1.0"}\n`;
     const listing = execs(chain).some((a) => a.some((arg) => arg.includes("list_distributions.py")));
     if (listing && field === "stdout") {
       const inImage = find(chain, "dockerBuild").length > 0;

@@ -20,6 +20,7 @@ import {
   type Resolver,
   secretId,
 } from "../helpers/engine.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
 import { introspect } from "../helpers/introspect.js";
 import { constructPipeline, type FunctionCall, invokeFunction, splitArgs } from "../helpers/invoke.js";
 import { bindsService, envOf, SCENARIO_SHA, type Scenario, scenario, upstream } from "../helpers/scenario.js";
@@ -556,6 +557,40 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     }
     const pr = await call(run, "publish", { ...args, event: "pull_request" });
     expect(String(pr)).toMatch(/^ghcr\.io\/octo-org\/my-service:sha-3f2a9c1@sha256:/);
+  });
+
+  it("publish --release: the app's version must equal the tag; then the version and the tags it may move", async () => {
+    const TOKEN = "ghp_fakeTokenValue1234567890abcdef";
+    const gh = new FakeGitHub({ token: TOKEN });
+    gh.tags = ["v0.0.9", "v1.0.0"];
+    await gh.start();
+    try {
+      const run = await session({ secret: TOKEN });
+      const args = {
+        repository: "octo-org/my-service",
+        branch: "",
+        sha: SCENARIO_SHA,
+        event: "push",
+        registryPassword: secretId("GITHUB_TOKEN"),
+        githubToken: secretId("GITHUB_TOKEN"),
+        githubApiUrl: gh.apiUrl,
+      };
+      // the sample's version is dynamic (hatch): what its build backend installed is 0.1.0
+      const wrong = await failure(call(run, "publish", { ...args, release: "v0.2.0" }));
+      expect(wrong.message).toBe(
+        "The release tag 'v0.2.0' is version 0.2.0, but the app's version is '0.1.0' (what sample-app's build backend installed). Expected them equal: set the app's version to 0.2.0, or tag v0.1.0.",
+      );
+      expect(run.engine.queries.filter((q) => q.at(-1)?.field === "publish")).toEqual([]);
+      const ref = await call(run, "publish", { ...args, release: "v0.1.0" });
+      expect(String(ref)).toMatch(/^ghcr\.io\/octo-org\/my-service:0\.1\.0@sha256:[0-9a-f]{64}$/);
+      const pushed = run.engine.queries
+        .filter((q) => q.at(-1)?.field === "publish")
+        .map((q) => String(q.at(-1)?.args.address).split(":").at(-1));
+      // v1.0.0 is newer but of another major: 0 moves, latest stays on 1.0.0
+      expect(pushed).toEqual(["sha-3f2a9c1", "0.1.0", "0.1", "0"]);
+    } finally {
+      await gh.close();
+    }
   });
 
   /** publish of a feature branch, signed with a cosign key pair */

@@ -383,6 +383,151 @@ describe("ci --publish --sign", () => {
   });
 });
 
+describe("ci --publish --sign --release: a push of a version tag", () => {
+  const leaf = (q: Chain) => q.at(-1);
+  const isSign = (q: Chain) => execs(q).some((a) => (a[2] ?? "").includes("cosign sign"));
+  const TOKEN = "ghp_fakeTokenValue1234567890abcdef";
+  // a key: keyless signing is refused off github.com, and the fake GitHub is on 127.0.0.1
+  const SIGN_WITH_KEY = { sign: true, cosignKey: secretId("COSIGN_KEY") };
+
+  /** A tag push of the sample (version 0.1.0) against a repository that already has `tags` (or as `seed` sets it). */
+  async function release(
+    s: Scenario,
+    tags: string[] | ((gh: FakeGitHub) => void),
+    args: Record<string, unknown> = {},
+  ) {
+    const gh = new FakeGitHub({ token: TOKEN });
+    if (typeof tags === "function") tags(gh);
+    else gh.tags = tags;
+    await gh.start();
+    try {
+      const { engine, run } = await runCi(
+        { secret: TOKEN, ...s },
+        {
+          ...PUBLISH,
+          ...SIGN_WITH_KEY,
+          branch: "",
+          release: "v0.1.0",
+          githubToken: secretId("GITHUB_TOKEN"),
+          githubApiUrl: gh.apiUrl,
+          ...args,
+        },
+      );
+      const order = engine.queries
+        .map((q) =>
+          leaf(q)?.field === "publish"
+            ? String(leaf(q)?.args.address).split(":").at(-1)
+            : isSign(q)
+              ? "sign"
+              : "",
+        )
+        .filter(Boolean);
+      return { engine, run, status: JSON.parse(run.status), order, gh };
+    } finally {
+      await gh.close();
+    }
+  }
+
+  it("pushes the commit's tag, signs and attests it, then writes 0.1.0, 0.1, 0 and latest, in that order", async () => {
+    const { engine, status, order, gh } = await release({}, ["v0.0.9", "v0.2.0rc1", "docs"]);
+    expect(order).toEqual(["sha-3f2a9c1", "sign", "0.1.0", "0.1", "0", "latest"]);
+    expect(status.passed).toBe(true);
+    expect(status.image.reference).toMatch(/^ghcr\.io\/octo-org\/my-service:0\.1\.0@sha256:[0-9a-f]{64}$/);
+    expect(status.image.tags).toEqual(["0.1.0", "0.1", "0", "latest", "sha-3f2a9c1"]);
+    // the installed version was read from the project's own metadata (the sample's is dynamic, from hatch)
+    expect(
+      engine.queries.some((q) =>
+        execs(q).some((a) => a.includes("sample-app") && a.join(" ").includes("importlib.metadata")),
+      ),
+    ).toBe(true);
+    expect(gh.requests.filter((r) => r.path.endsWith("/tags")).map((r) => r.query.per_page)).toEqual(["100"]);
+    // the provenance names the tag as the source's ref
+    const [signing] = engine.queries.filter(isSign) as Chain[];
+    const attested = find(signing as Chain, "withFile").find((c) => c.args.path === "/work/provenance.json");
+    const made = (attested?.args.source as { $chain?: Chain } | undefined)?.$chain ?? [];
+    const predicate = JSON.parse(String(find(made, "file").at(-1)?.args.contents));
+    expect(predicate.buildDefinition.resolvedDependencies[0].uri).toBe(
+      "git+https://github.com/octo-org/my-service@refs/tags/v0.1.0",
+    );
+  });
+
+  it("an older patch after a newer release writes its own X.Y only, and says what it held", async () => {
+    const { order, status } = await release({}, ["v0.2.0", "v0.1.0"]);
+    expect(order).toEqual(["sha-3f2a9c1", "sign", "0.1.0", "0.1"]);
+    expect(status.warnings).toContain(
+      "publish: '0' not moved: 0.2.0 (v0.2.0) is newer; 'latest' not moved: 0.2.0 (v0.2.0) is newer",
+    );
+  });
+
+  it("a pre-release writes only its exact tag", async () => {
+    const { order } = await release({ installedVersion: "0.2.0rc1" }, [], { release: "v0.2.0-rc.1" });
+    expect(order).toEqual(["sha-3f2a9c1", "sign", "0.2.0rc1"]);
+  });
+
+  it("a version that differs from the tag publishes and signs nothing, and the run fails naming both", async () => {
+    const { order, status } = await release({ installedVersion: "0.1.1" }, []);
+    expect(order).toEqual([]);
+    expect(status.passed).toBe(false);
+    expect(status.errors).toEqual([
+      "release: The release tag 'v0.1.0' is version 0.1.0, but the app's version is '0.1.1' (what sample-app's build backend installed). Expected them equal: set the app's version to 0.1.0, or tag v0.1.1.",
+    ]);
+    expect(status.skipped).toContainEqual({
+      stage: "publish",
+      reason: "a gate failed, so nothing was pushed",
+    });
+  });
+
+  it("tags GitHub will not list publish nothing: a release never guesses whether latest may move", async () => {
+    const { order, status } = await release({}, (gh) =>
+      gh.faults.push({ method: "GET", path: /\/tags$/, status: 404, message: "Not Found", times: 10 }),
+    );
+    expect(order).toEqual([]);
+    expect(status.errors).toEqual([
+      "release: the tags of octo-org/my-service could not be read: not found (404): check --repository and the token's access",
+    ]);
+  });
+
+  it("refuses before any exec: a tag that is no version, a pull request's run, no token, no commit", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ release: "v1.2" }, "Invalid release tag 'v1.2'. Expected vX.Y.Z"],
+      [
+        { event: "pull_request" },
+        "--release v0.1.0 publishes only from a push of its tag (this run's event: pull_request)",
+      ],
+      [{ githubToken: undefined }, "--release v0.1.0 needs --github-token to read the repository's tags"],
+      [{ sha: "" }, "--release v0.1.0 needs --sha, the tagged commit"],
+    ];
+    for (const [args, message] of cases) {
+      const engine = await startEngine(scenario({}));
+      const split = await splitArgs({
+        ...PUBLISH,
+        branch: "",
+        release: "v0.1.0",
+        githubToken: secretId("GITHUB_TOKEN"),
+        ...args,
+      });
+      const parentArgs = await constructPipeline(engine, { ...split.ctor });
+      await expect(
+        engine.connect(() =>
+          invokeFunction({ fnName: "ciRun", parentArgs, fnArgs: { exitZero: true, ...split.fn } }),
+        ),
+      ).rejects.toThrow(message);
+      expect(engine.queries.filter((q) => execs(q).length > 0)).toEqual([]);
+    }
+  });
+
+  it("without --publish checks the version only: a mismatch fails the run", async () => {
+    const { status, order } = await release({ installedVersion: "0.0.1" }, [], {
+      publish: false,
+      sign: false,
+    });
+    expect(order).toEqual([]);
+    expect(status.errors?.[0]).toMatch(
+      /^release: The release tag 'v0\.1\.0' is version 0\.1\.0, but the app's version is '0\.0\.1'/,
+    );
+  });
+});
+
 describe("ci's summary is rendered once", () => {
   it("the PR comment, summary.md and the returned summary are the same text", async () => {
     const gh = new FakeGitHub({ token: "ghp_fakeTokenValue1234567890abcdef" });

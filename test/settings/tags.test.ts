@@ -43,6 +43,11 @@ describe("branchTag", () => {
     // and run- for run tags (run-<id>-<attempt>)
     ["run-7001-2", "run-7001-2-4fcc92ad"],
     ["main-1a2b3c4d", "main-1a2b3c4d-5b3c064a"],
+    // a release writes `latest` and digit-led tags (1.2.3, 1.2, 1): no branch may write them
+    ["latest", "latest-5e1e2bca"],
+    ["1.2", "1.2-77ac319b"],
+    ["1.3.0rc1", "1.3.0rc1-80ea98bd"],
+    ["2024-refactor", "2024-refactor-db0ec991"],
     ["", "branch-e3b0c442"],
     ["#", "branch-334359b9"],
     ["🚀", "branch-ebbc0b28"],
@@ -97,6 +102,8 @@ describe("branchTag", () => {
         if (tag === "develop") expect(branchOf(s)).toBe("develop");
         expect(tag).not.toMatch(/^sha-[0-9a-f]{7}$/);
         expect(tag).not.toMatch(/^run-[1-9][0-9]{0,19}-[1-9][0-9]{0,3}$/);
+        // the tags a release writes: its exact version, X.Y, X and latest
+        expect(tag).not.toMatch(/^([0-9][0-9a-z.]*|latest)$/);
       }),
       { numRuns: 5000 },
     );
@@ -119,7 +126,7 @@ describe("branchTag", () => {
   it("keeps every valid tag that is not reserved and not shaped like a derived one", () => {
     const validTag = fc
       .stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/)
-      .filter((t) => !t.startsWith("sha-") && !/-[0-9a-f]{8}$/.test(t));
+      .filter((t) => !/^(sha-|run-|[0-9]|latest$)/.test(t) && !/-[0-9a-f]{8}$/.test(t));
     fc.assert(
       fc.property(validTag, (tag) => {
         expect(branchTag(tag)).toBe(tag);

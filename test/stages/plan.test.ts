@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { runDeploy } from "../../dagger/src/pipeline/deploy.js";
 import { failureLines } from "../../dagger/src/pipeline/judge.js";
 import type { CiStatus } from "../../dagger/src/report/types.js";
+import { parseRelease } from "../../dagger/src/settings/release.js";
 import { branchTag } from "../../dagger/src/settings/tags.js";
 import { parseDigest, pinnedReference } from "../../dagger/src/stages/deploy.js";
 import { combiningVersion } from "../../dagger/src/stages/matrix.js";
@@ -14,6 +15,7 @@ import {
   planPublish,
   REHEARSAL_REGISTRY,
   requireAuth,
+  withReleaseTags,
 } from "../../dagger/src/stages/publish.js";
 import { testScript } from "../../dagger/src/stages/tests.js";
 
@@ -30,7 +32,42 @@ describe("planPublish", () => {
         "ghcr.io/octo-org/my-service:feature-login-df7c7aeb",
         "ghcr.io/octo-org/my-service:sha-3f2a9c1",
       ],
+      own: "sha-3f2a9c1",
     });
+  });
+
+  it("a release tags its version and the run, never a branch, and only from a push of its tag", () => {
+    const release = parseRelease("v1.3.0rc1");
+    expect(planPublish("ghcr.io", "o/r", "", SHA, "push", "7001-1", release)).toEqual({
+      registry: "ghcr.io",
+      owner: "o",
+      repo: "r",
+      tags: ["1.3.0rc1", "run-7001-1"],
+      addresses: ["ghcr.io/o/r:1.3.0rc1", "ghcr.io/o/r:run-7001-1"],
+      own: "run-7001-1",
+      release,
+    });
+    // by hand (no event) with a commit; the branch given is not tagged
+    expect(planPublish("ghcr.io", "o/r", "main", SHA, "", "", release).tags).toEqual([
+      "1.3.0rc1",
+      "sha-3f2a9c1",
+    ]);
+    expect(() => planPublish("ghcr.io", "o/r", "main", SHA, "pull_request", "", release)).toThrow(
+      "--release v1.3.0rc1 publishes only from a push of its tag (this run's event: pull_request). Expected --event push, or no --release.",
+    );
+  });
+
+  it("moves a release's X.Y, X and latest only past older releases, and says what it held", () => {
+    const plan = planPublish("ghcr.io", "o/r", "", SHA, "push", "", parseRelease("v1.2.4"));
+    expect(withReleaseTags(plan, ["v1.3.0", "v1.2.3", "docs-v9"])).toMatchObject({
+      tags: ["1.2.4", "1.2", "sha-3f2a9c1"],
+      addresses: ["ghcr.io/o/r:1.2.4", "ghcr.io/o/r:1.2", "ghcr.io/o/r:sha-3f2a9c1"],
+      own: "sha-3f2a9c1",
+      held: "'1' not moved: 1.3.0 (v1.3.0) is newer; 'latest' not moved: 1.3.0 (v1.3.0) is newer",
+    });
+    // a branch's plan is left as it is
+    const branch = planPublish("ghcr.io", "o/r", "main", SHA, "push");
+    expect(withReleaseTags(branch, ["v9.0.0"])).toBe(branch);
   });
 
   it("publishes the branch tag alone when no commit is given", () => {

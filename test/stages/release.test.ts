@@ -9,6 +9,7 @@ import { type Container, dag, type Secret } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 import type { SeverityName as Severity } from "../../dagger/src/settings/defaults.js";
 import { BASE_IMAGE, COSIGN_IMAGE, REGISTRY_IMAGE, TRIVY_IMAGE } from "../../dagger/src/settings/pins.js";
+import { parseRelease } from "../../dagger/src/settings/release.js";
 import { checkDependencies } from "../../dagger/src/stages/dependencies.js";
 import { deployImage } from "../../dagger/src/stages/deploy.js";
 import { buildImage, buildImages, imageFacts } from "../../dagger/src/stages/image.js";
@@ -18,6 +19,7 @@ import {
   pushImages,
   REHEARSAL_REGISTRY,
   rehearsalRegistry,
+  withReleaseTags,
 } from "../../dagger/src/stages/publish.js";
 import { dbSlot, runScan } from "../../dagger/src/stages/scan.js";
 import {
@@ -756,6 +758,37 @@ describe("pushing and pulling", () => {
       reference: plan.addresses[0],
       published: true,
       tags: plan.tags,
+    });
+  });
+
+  it("a release pushes the run's tag and signs it first, then its version, then X.Y, X and latest, reporting the version", async () => {
+    const release = withReleaseTags(
+      planPublish("ghcr.io", "octo-org/my-service", "", SHA, "push", "7001-1", parseRelease("v1.2.3")),
+      ["v1.2.2", "v1.1.0"],
+    );
+    expect(release.tags).toEqual(["1.2.3", "1.2", "1", "latest", "run-7001-1"]);
+    const engine = await startEngine((chain) =>
+      leafOf(chain).field === "publish"
+        ? `${leafOf(chain).args.address}@sha256:${"b".repeat(64)}`
+        : defaultLeaf(chain),
+    );
+    const pushedSoFar = () =>
+      allChains(engine)
+        .filter((c) => leafOf(c).field === "publish")
+        .map((c) => String(leafOf(c).args.address).split(":").at(-1));
+    const signed: { ref: string; after: (string | undefined)[] }[] = [];
+    const status = await engine.connect(() =>
+      pushImages([dag.container().from("x")], release, undefined, undefined, async (ref) => {
+        signed.push({ ref, after: pushedSoFar() });
+      }),
+    );
+    expect(signed).toEqual([
+      { ref: `ghcr.io/octo-org/my-service@sha256:${"b".repeat(64)}`, after: ["run-7001-1"] },
+    ]);
+    expect(pushedSoFar()).toEqual(["run-7001-1", "1.2.3", "1.2", "1", "latest"]);
+    expect(status).toMatchObject({
+      reference: `ghcr.io/octo-org/my-service:1.2.3@sha256:${"b".repeat(64)}`,
+      tags: release.tags,
     });
   });
 

@@ -110,8 +110,9 @@ describe("CI", () => {
     expect(jobsThatRun(context)).toEqual(expected);
   });
 
-  it("runs on pushes and pull requests to main and develop", () => {
+  it("runs on pushes and pull requests to main and develop, and on pushes of version tags", () => {
     expect(get(ci.doc, "on", "push", "branches")).toEqual(["main", "develop"]);
+    expect(get(ci.doc, "on", "push", "tags")).toEqual(["v[0-9]*"]);
     expect(get(ci.doc, "on", "pull_request", "branches")).toEqual(["main", "develop"]);
   });
 
@@ -177,7 +178,11 @@ describe("CI", () => {
     expect(settings).toContain("--oidc-request-token env:ACTIONS_ID_TOKEN_REQUEST_TOKEN");
     expect(settings).toContain("--github-token env:GITHUB_TOKEN");
     expect(settings).toContain("--registry-password env:GITHUB_TOKEN");
-    for (const flag of ["--branch", "--sha"]) expect(own).toContain(`${flag} "$`);
+    expect(own).toContain('--sha "$');
+    // a tag push's release replaces the branch (the ref GitHub names: ref_type tag)
+    expect(run).toContain(
+      'if [[ -n "$RELEASE" ]]; then checks+=(--release "$RELEASE"); else checks+=(--branch "$HEAD_BRANCH"); fi',
+    );
     expect(own).toContain("--publish \\\n");
     expect(own).toContain("--sign \\\n");
     expect(own).toContain("--exit-zero \\\n");

@@ -120,8 +120,8 @@ const BROKEN: Record<string, { file: WorkflowPath; breakage: Breakage; expected:
   "a setting given to the function instead of the constructor": {
     file: PIPE,
     breakage: text(
-      "              --branch",
-      '              --repository "$GITHUB_REPOSITORY" \\\n              --branch',
+      "              --sha",
+      '              --repository "$GITHUB_REPOSITORY" \\\n              --sha',
     ),
     expected: "Pipeline.ci-run has no flag --repository",
   },

@@ -14,6 +14,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { parseRelease } from "../../dagger/src/settings/release.js";
 import { branchTag } from "../../dagger/src/settings/tags.js";
 import { planPublish } from "../../dagger/src/stages/publish.js";
 import { checkDaggerCall } from "../helpers/dagger-cli";
@@ -56,6 +57,7 @@ function context(vars: Mapping, publish = true): ExpressionContext {
       repository: "acme/service",
       actor: "alice",
       ref_name: "main",
+      ref_type: "branch",
       // main has branch protection (docs/github-setup.md): the only runs the shared engine serves
       ref_protected: true,
       head_ref: "",
@@ -239,6 +241,7 @@ describe("one commit, two runs: GitHub fires a push run and a pull_request run",
       const at = run.argv.indexOf(name);
       return at < 0 ? "" : (run.argv[at + 1] ?? "");
     };
+    const release = flag("--release");
     const plan = planPublish(
       "ghcr.io",
       flag("--repository"),
@@ -246,8 +249,9 @@ describe("one commit, two runs: GitHub fires a push run and a pull_request run",
       flag("--sha"),
       flag("--event"),
       flag("--run-id"),
+      release ? parseRelease(release) : undefined,
     );
-    return { tags: plan.tags, branchTag: branchTag(flag("--branch")) };
+    return { tags: plan.tags, branchTag: branchTag(flag("--branch")), argv: run.argv };
   };
 
   it.each(["develop", "main", "feature/login"])("%s: the two runs' tags never overlap", (branch) => {
@@ -257,6 +261,23 @@ describe("one commit, two runs: GitHub fires a push run and a pull_request run",
     expect(push.tags).toEqual([push.branchTag, "run-1001-1"]);
     expect(pull.tags).toEqual(["run-1002-1"]);
     expect(push.tags.filter((t) => pull.tags.includes(t))).toEqual([]);
+  });
+
+  it("a push of a version tag is a release: --release with the tag instead of --branch, and the version's tag is written", () => {
+    // GitHub's `ref_type` is "tag" and `ref_name` the tag's name for a tag push ("Contexts reference", github context)
+    const tagPush = pushOf("v1.2.3");
+    const ctx = { ...tagPush, github: { ...(tagPush.github as object), ref_type: "tag" } };
+    const run = written(ctx, "1003");
+    expect(run.argv.slice(run.argv.indexOf("ci-run"), run.argv.indexOf("--sha"))).toEqual([
+      "ci-run",
+      "--diff-threshold",
+      "0",
+      "--release",
+      "v1.2.3",
+    ]);
+    expect(run.tags).toEqual(["1.2.3", "run-1003-1"]);
+    // a pull request's run never releases, whatever its branch is called
+    expect(written(pullOf("v1.2.3"), "1004").argv).not.toContain("--release");
   });
 
   it("would overlap in a broken copy without --run-id: both write sha-<7>", () => {

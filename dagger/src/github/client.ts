@@ -33,6 +33,7 @@ export type Octokit = {
         Repo & { commit_sha: string; per_page?: number },
         PullRef[]
       >;
+      listTags: Endpoint<Repo & { per_page?: number }, { name: string }[]>;
     };
     pulls: { list: ListPulls };
     issues: {

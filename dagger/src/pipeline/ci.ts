@@ -2,6 +2,7 @@
 import { type Container, type Directory, dag, type File } from "@dagger.io/dagger";
 import { readPullRequestChanges } from "../github/files.js";
 import { commentOnPullRequest } from "../github/notify.js";
+import { readTagNames } from "../github/tags.js";
 import { renderAnnotations } from "../report/annotations.js";
 import { diffCoverage, type PullRequestChanges } from "../report/diff.js";
 import { TypecheckMode } from "../report/mypy.js";
@@ -22,7 +23,15 @@ import { deployImage } from "../stages/deploy.js";
 import { buildImage, buildImages, imageFacts, smokeTest } from "../stages/image.js";
 import { runLint } from "../stages/lint.js";
 import { runMatrix } from "../stages/matrix.js";
-import { packagePage, pinned, pushImages, REHEARSAL_REGISTRY, rehearsalRegistry } from "../stages/publish.js";
+import { checkInstalledVersion } from "../stages/project.js";
+import {
+  packagePage,
+  pinned,
+  pushImages,
+  REHEARSAL_REGISTRY,
+  rehearsalRegistry,
+  withReleaseTags,
+} from "../stages/publish.js";
 import { SRC } from "../stages/python.js";
 import { runScan, type ScanRun } from "../stages/scan.js";
 import { provenanceFile, signImage } from "../stages/sign.js";
@@ -64,6 +73,28 @@ async function measureChanges(
       (error) => ({ error: `the combined coverage.json could not be read: ${error}` }),
     ),
   );
+}
+
+/** The app's dynamic version against the tag, and the repository's tags that a release's moving tags must not pass. */
+async function checkRelease(plan: CiPlan): Promise<{ existing: string[]; error?: string }> {
+  const { release, dynamicVersionOf: name } = plan;
+  if (!release) return { existing: [] };
+  try {
+    if (name !== undefined) {
+      const python = plan.python?.version ?? plan.versions[0] ?? "";
+      await checkInstalledVersion(release, {
+        source: plan.source,
+        app: plan.app,
+        python,
+        sync: plan.sync,
+        name,
+      });
+    }
+    const tags = plan.publish?.tags;
+    return { existing: tags ? await readTagNames(tags) : [] };
+  } catch (err) {
+    return { existing: [], error: errorText(err) };
+  }
 }
 
 /** native: smoke and scan need the engine's own platform, as a foreign one could only run emulated. */
@@ -122,9 +153,13 @@ function imageStages(plan: CiPlan, image: ImageSource) {
 }
 
 /** Every stage runs concurrently and reports, even when another failed. */
-async function gather(
-  plan: CiPlan,
-): Promise<{ gathered: Gathered; built?: Built; scan?: ScanRun; reports: Directory }> {
+async function gather(plan: CiPlan): Promise<{
+  gathered: Gathered;
+  built?: Built;
+  scan?: ScanRun;
+  reports: Directory;
+  existingTags: string[];
+}> {
   // asked while the engine works; a failure becomes the reason there is no figure
   const changes: Promise<PullRequestChanges> = plan.comment
     ? readPullRequestChanges(plan.comment)
@@ -151,7 +186,7 @@ async function gather(
           ...(plan.packages ? { packages: plan.packages } : {}),
         }),
   );
-  const [failed, lint, typechecked, { matrix, diff }, smoked, scanned, locked, compared, read] =
+  const [failed, lint, typechecked, { matrix, diff }, smoked, scanned, locked, compared, read, released] =
     await Promise.all([
       image?.buildError,
       runLint(plan.source, plan.app, plan.sync.root),
@@ -162,6 +197,7 @@ async function gather(
       plan.source.exists(inApp(plan.sync.root ?? plan.app, "uv.lock")),
       image?.dependencies ?? ({} as Compared),
       image?.facts,
+      checkRelease(plan),
     ]);
   let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.reports);
   if (typechecked) reports = reports.withDirectory(".", typechecked.reports);
@@ -183,6 +219,7 @@ async function gather(
     imageFacts: read,
     locked,
     diffCoverage: diff,
+    releaseError: released.error,
     warnings: matrix.warnings,
   };
   return {
@@ -192,6 +229,7 @@ async function gather(
       : {}),
     ...(scanned.run ? { scan: scanned.run } : {}),
     reports,
+    existingTags: released.existing,
   };
 }
 
@@ -203,6 +241,7 @@ async function publish(
   built: Built | undefined,
   scan?: ScanRun,
   provenance?: File,
+  existingTags: readonly string[] = [],
 ): Promise<CiStatus> {
   const facts = built?.facts;
   const local: ImageStatus = {
@@ -223,7 +262,8 @@ async function publish(
       skipped: [...status.skipped, { stage: "publish", reason: "a gate failed, so nothing was pushed" }],
     };
   }
-  const { plan: target, auth, rehearsal, signer } = plan.publish;
+  const { auth, rehearsal, signer } = plan.publish;
+  const target = withReleaseTags(plan.publish.plan, existingTags);
   const warnings = [...status.warnings, ...(target.held ? [`publish: ${target.held}`] : [])];
   const registryService = rehearsal ? rehearsalRegistry() : undefined;
   const sbom = scan?.reports.file("sbom.cdx.json");
@@ -280,7 +320,7 @@ async function publish(
 export async function runCi(
   plan: CiPlan,
 ): Promise<{ status: CiStatus; summary: string; reports: Directory }> {
-  const { gathered, built, scan, reports } = await gather(plan);
+  const { gathered, built, scan, reports, existingTags } = await gather(plan);
   const judged = judge(gathered, { ...plan, lockFolder: plan.sync.root ?? plan.app });
   const signer = plan.publish?.signer;
   const target = plan.publish?.plan;
@@ -293,6 +333,7 @@ export async function runCi(
             repository: `${target.owner}/${target.repo}`,
             sha: plan.sha ?? "",
             branch: plan.branch ?? "",
+            ...(plan.release ? { release: plan.release.tag } : {}),
             event: plan.event ?? "",
             ...(plan.runUrl ? { runUrl: plan.runUrl } : {}),
             platforms: plan.platforms,
@@ -300,7 +341,7 @@ export async function runCi(
           signer,
         )
       : undefined;
-  let status = await publish(plan, judged.status, judged.gatesPassed, built, scan, provenance);
+  let status = await publish(plan, judged.status, judged.gatesPassed, built, scan, provenance, existingTags);
   if (!plan.comment && plan.commentSkipped) {
     status = { ...status, skipped: [...status.skipped, { stage: "comment", reason: plan.commentSkipped }] };
   }

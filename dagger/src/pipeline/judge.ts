@@ -31,6 +31,8 @@ export type Gathered = {
   /** whether the app commits a uv.lock */
   locked: boolean;
   diffCoverage?: DiffCoverageStatus;
+  /** `--release` refused: the app's version differs, or the repository's tags could not be read */
+  releaseError?: string;
   warnings: string[];
 };
 
@@ -86,6 +88,7 @@ export function judge(
     skipped.push({ stage: "scan", reason: `Trivy could not run: ${g.scanError}` });
     if (run.failOn) errors.push(`scan: --fail-on ${run.failOn} needs a scan, and Trivy could not run`);
   }
+  if (g.releaseError !== undefined) errors.push(`release: ${g.releaseError}`);
   const gatesPassed =
     g.buildError === undefined &&
     g.lint.passed &&

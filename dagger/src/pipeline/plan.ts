@@ -1,9 +1,11 @@
 import type { Directory, Secret } from "@dagger.io/dagger";
 import { parseGitHubApiUrl } from "../github/client.js";
 import type { CommentTarget } from "../github/notify.js";
+import type { TagsSource } from "../github/tags.js";
 import { parseTypecheckMode, type TypecheckMode } from "../report/mypy.js";
 import type { SeverityName } from "../settings/defaults.js";
 import { InputError } from "../settings/errors.js";
+import { parseRelease, type Release, requirePublishInputs } from "../settings/release.js";
 import type { ServiceSpec } from "../settings/services.js";
 import { branchTag, parseEvent, parseRepository } from "../settings/tags.js";
 import {
@@ -49,7 +51,18 @@ export type CiPlan = {
   failOn?: SeverityName;
   platforms: string[];
   labels: ImageLabels;
-  publish?: { plan: PublishPlan; auth?: RegistryAuth; rehearsal: boolean; signer?: Signer };
+  /** the release's tags move past the repository's own tags (`tags`; none in a rehearsal) */
+  publish?: {
+    plan: PublishPlan;
+    auth?: RegistryAuth;
+    rehearsal: boolean;
+    signer?: Signer;
+    tags?: TagsSource;
+  };
+  /** `--release`: the app's version must equal it, even when nothing is published */
+  release?: Release;
+  /** the project's name when its version is dynamic: the engine reads what its build backend installs */
+  dynamicVersionOf?: string;
   publishSkipped?: string;
   comment?: CommentTarget;
   commentSkipped?: string;
@@ -75,6 +88,8 @@ export type CiFlags = {
   diffThreshold?: number;
   /** off, report or gate */
   typecheck?: string | undefined;
+  /** the git tag being released, e.g. v1.2.3 */
+  release?: string;
 };
 
 /** Every argument is validated before any container starts. */
@@ -98,6 +113,7 @@ export function planCi(
   const diffThreshold = parseDiffThreshold(args.diffThreshold ?? 0);
   const typecheck = args.typecheck ? parseTypecheckMode(args.typecheck) : undefined;
   const event = parseEvent(args.event ?? "");
+  const release = args.release ? parseRelease(args.release) : undefined;
   const apiUrl = args.githubApiUrl ? parseGitHubApiUrl(args.githubApiUrl) : undefined;
   const signer = planSigner({
     sign: args.sign,
@@ -125,11 +141,12 @@ export function planCi(
       revision: args.sha,
       created: args.publish || args.rehearse ? new Date().toISOString() : "",
     },
-    localName: `${appName(settings.app)}:${args.branch ? branchTag(args.branch) : "local"}`,
+    localName: `${appName(settings.app)}:${release ? release.version : args.branch ? branchTag(args.branch) : "local"}`,
     ...(args.runUrl ? { runUrl: args.runUrl } : {}),
     ...(args.sha ? { sha: args.sha } : {}),
     ...(args.branch ? { branch: args.branch } : {}),
     ...(event ? { event } : {}),
+    ...(release ? { release } : {}),
   };
   const failOn = parseSeverity(args.failOn ?? "", "--fail-on");
   if (failOn) plan.failOn = failOn;
@@ -146,6 +163,8 @@ export function planCi(
       args.sha,
       // the in-engine registry serves no one else: no tag in it is protected
       "push",
+      "",
+      release,
     );
     plan.publish = { plan: target, rehearsal: true };
   } else if (args.publish) {
@@ -154,6 +173,7 @@ export function planCi(
         "--publish needs the GitHub repository. Expected --repository OWNER/REPO (a constructor flag: dagger call --repository octo-org/my-service ci --publish), or a clone whose origin is on GitHub.",
       );
     }
+    requirePublishInputs(release, args.sha, args.githubToken);
     const target = planPublish(
       settings.registry,
       args.repository,
@@ -161,6 +181,7 @@ export function planCi(
       args.sha,
       event,
       settings.runId,
+      release,
     );
     const password = args.registryPassword ?? args.githubToken;
     if (!password) {
@@ -174,6 +195,9 @@ export function planCi(
       ...(auth ? { auth } : {}),
       rehearsal: false,
       ...(signer ? { signer } : {}),
+      ...(release && args.githubToken
+        ? { tags: { repository: args.repository, token: args.githubToken, ...(apiUrl ? { apiUrl } : {}) } }
+        : {}),
     };
   } else {
     plan.publishSkipped = "not requested (pass --publish with credentials, or --rehearse)";

@@ -12,6 +12,10 @@ export type Project = {
   requiresPython?: string;
   freeThreading: boolean;
   name?: string;
+  /** `[project].version` */
+  version?: string;
+  /** `version` is in `[project].dynamic`: the build backend computes it */
+  dynamicVersion?: true;
   /** globs relative to this file's folder */
   workspace?: { members: string[]; exclude: string[] };
 };
@@ -38,6 +42,8 @@ export function readPyproject(text: string, path: string): Project {
   return {
     ...buildPackages(table(doc.tool), name),
     ...(name !== undefined ? { name } : {}),
+    ...(typeof project.version === "string" ? { version: project.version } : {}),
+    ...(strings(project.dynamic ?? []).includes("version") ? { dynamicVersion: true as const } : {}),
     ...(workspace !== undefined
       ? {
           workspace: {

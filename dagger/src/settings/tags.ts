@@ -23,8 +23,8 @@ const DERIVED = /-[0-9a-f]{8}$/;
 
 /**
  * metadata-action's branch rule made injective: it maps `!main` to `main`, so a PR could push as `:main`
- * (docs/engine-notes.md: Images and packaging). Changed, reserved (`sha-`, `run-`) or derived-looking
- * names get `-<8 hex of SHA-256>` instead.
+ * (docs/engine-notes.md: Images and packaging). Changed, reserved (`sha-`, `run-`, a release's `latest` or
+ * digit-led version tags) or derived-looking names get `-<8 hex of SHA-256>` instead.
  */
 export function branchTag(branch: string): string {
   const name = stripHeads(branch);
@@ -33,7 +33,7 @@ export function branchTag(branch: string): string {
     sanitized === name &&
     name !== "" &&
     name.length <= MAX_TAG_LENGTH &&
-    !/^(sha|run)-/.test(name) &&
+    !/^(sha-|run-|[0-9]|latest$)/.test(name) &&
     !DERIVED.test(name);
   if (kept) return name;
   const hash = createHash("sha256").update(name, "utf8").digest("hex").slice(0, 8);

@@ -8,7 +8,9 @@ import {
   pinnedPython,
   readPyproject,
 } from "../settings/project.js";
+import { checkAppVersion, type Release } from "../settings/release.js";
 import { inApp } from "../settings/validate.js";
+import { pythonEnv, type SyncSpec, uvSync } from "./python.js";
 
 /** With the layout's packages when the build configuration names none. */
 export async function readProject(source: Directory, app: string): Promise<Project> {
@@ -53,4 +55,18 @@ export async function readPinnedPython(
   if (!(await source.exists(path))) return undefined;
   const version = pinnedPython(await source.file(path).contents());
   return version === undefined ? undefined : { version, from: path };
+}
+
+/** A dynamic version as the project's build backend computed it when uv installed the project, against the release. */
+export async function checkInstalledVersion(
+  release: Release,
+  project: { source: Directory; app: string; python: string; sync: SyncSpec; name: string },
+): Promise<void> {
+  const { source, app, python, sync, name } = project;
+  const read = "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))";
+  const out = await pythonEnv(source, app, python, sync)
+    .withExec(["sh", "-c", uvSync(sync, ["--no-dev"])])
+    .withExec(["uv", "run", "--no-sync", "python", "-c", read, name])
+    .stdout();
+  checkAppVersion(release, out.trim(), `what ${name}'s build backend installed`);
 }

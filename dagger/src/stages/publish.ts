@@ -2,6 +2,7 @@ import { type Container, dag, type Secret, type Service } from "@dagger.io/dagge
 import type { ImageStatus } from "../report/types.js";
 import { InputError } from "../settings/errors.js";
 import { REGISTRY_IMAGE } from "../settings/pins.js";
+import { type Release, releaseTags } from "../settings/release.js";
 import {
   branchTag,
   imageReference,
@@ -28,13 +29,17 @@ export type PublishPlan = {
   registry: string;
   owner: string;
   repo: string;
-  /** branch tag first (the one its users pull), then the run's own tag */
+  /** the one its users pull first (the branch's, or the release's version), then moving ones, then `own` */
   tags: string[];
   addresses: string[];
+  /** the run's immutable tag: pushed and signed before any other */
+  own?: string;
   held?: string;
+  /** the moving tags come from the repository's tags (withReleaseTags) */
+  release?: Release;
 };
 
-/** Branch tags move only on a push run, or by hand for an unprotected branch. */
+/** Branch tags move only on a push run, or by hand for an unprotected branch; a release's only on a push of its tag. */
 export function planPublish(
   registry: string,
   repository: string,
@@ -42,31 +47,64 @@ export function planPublish(
   sha: string,
   event = "",
   run = "",
+  release?: Release,
 ): PublishPlan {
   const { owner, repo } = parseRepository(repository);
+  if (release) {
+    if (event !== "push" && event !== "") {
+      throw new InputError(
+        `--release ${release.tag} publishes only from a push of its tag (this run's event: ${event}). Expected --event push, or no --release.`,
+      );
+    }
+    const own = run !== "" ? runTag(run) : sha.trim() ? shaTag(sha) : undefined;
+    return withTags({ registry, owner, repo, tags: [], addresses: [], release }, [release.version], own);
+  }
   if (branch.trim() === "") {
     throw new InputError("Missing --branch. Expected the branch being built, e.g. main.");
   }
   const branchTagName = branchTag(branch);
   const held = event === "push" ? false : event !== "" || PROTECTED_TAGS.includes(branchTagName);
-  const own = run !== "" ? [runTag(run)] : sha.trim() ? [shaTag(sha)] : [];
-  const tags = [...(held ? [] : [branchTagName]), ...own];
-  if (tags.length === 0) {
+  const own = run !== "" ? runTag(run) : sha.trim() ? shaTag(sha) : undefined;
+  if (held && own === undefined) {
     throw new InputError(
       `Nothing to push: the '${branchTagName}' tag moves only on a push run (--event push), and neither --run-id nor --sha was given for the run's own tag. Expected --sha, or --event push.`,
     );
   }
+  return withTags(
+    {
+      registry,
+      owner,
+      repo,
+      tags: [],
+      addresses: [],
+      ...(held
+        ? {
+            held: `'${branchTagName}' not moved: only a push run of ${branchTagName} moves it (event: ${event || "none"})`,
+          }
+        : {}),
+    },
+    held ? [] : [branchTagName],
+    own,
+  );
+}
+
+function withTags(plan: PublishPlan, tags: string[], own: string | undefined): PublishPlan {
+  const all = own === undefined ? tags : [...tags, own];
   return {
-    registry,
-    owner,
-    repo,
-    tags,
-    addresses: tags.map((tag) => imageReference(registry, owner, repo, tag)),
-    ...(held
-      ? {
-          held: `'${branchTagName}' not moved: only a push run of ${branchTagName} moves it (event: ${event || "none"})`,
-        }
-      : {}),
+    ...plan,
+    tags: all,
+    addresses: all.map((tag) => imageReference(plan.registry, plan.owner, plan.repo, tag)),
+    ...(own === undefined ? {} : { own }),
+  };
+}
+
+/** A release's X.Y, X and latest, each only when no newer final release of the repository holds it. */
+export function withReleaseTags(plan: PublishPlan, existing: readonly string[]): PublishPlan {
+  if (!plan.release) return plan;
+  const { tags, held } = releaseTags(plan.release, existing);
+  return {
+    ...withTags(plan, tags, plan.own),
+    ...(held.length > 0 ? { held: held.join("; ") } : {}),
   };
 }
 
@@ -107,12 +145,14 @@ export async function pushImages(
     ...(rest.length > 0 ? { platformVariants: variants } : {}),
     ...(registryService ? { registryService } : {}),
   };
-  const order = [...plan.addresses].reverse(); // the run's own tag (when there is one) first, the branch tag last
+  // the run's own tag (when there is one) first, then in the plan's order: a version before what moves to it
+  const order = [...plan.addresses.keys()];
+  if (plan.own) order.unshift(order.pop() as number);
   const pushed: string[] = [];
-  for (const address of order) {
-    const reference = await publisher.publish(address, opts);
-    if (pushed.length === 0 && beforeMovingTags) await beforeMovingTags(pinned(reference));
-    pushed.unshift(reference);
+  for (const i of order) {
+    const reference = await publisher.publish(plan.addresses[i] as string, opts);
+    if (i === order[0] && beforeMovingTags) await beforeMovingTags(pinned(reference));
+    pushed[i] = reference;
   }
   const [reference] = pushed;
   // Stryker disable next-line StringLiteral: unreachable: planPublish refuses a plan with no tag

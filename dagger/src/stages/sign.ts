@@ -123,6 +123,8 @@ export type BuildRun = {
   repository: string;
   sha: string;
   branch: string;
+  /** the git tag of a release: the run's ref is refs/tags/<it> */
+  release?: string;
   event: string;
   runUrl?: string;
   platforms: string[];
@@ -139,7 +141,8 @@ export async function provenanceFile(
   signer: Signer,
 ): Promise<File> {
   const branch = branchName(run.branch);
-  const ref = run.event === "push" && branch ? `refs/heads/${branch}` : "";
+  const pushed = run.release ? `refs/tags/${run.release}` : branch ? `refs/heads/${branch}` : "";
+  const ref = run.event === "push" ? pushed : "";
   const builder =
     signer.kind === "key"
       ? "urn:python-service-pipeline:key-signed"
