@@ -21,6 +21,7 @@ import { runCi } from "./pipeline/ci.js";
 import { type DeployArgs, planDeploy, runDeploy } from "./pipeline/deploy.js";
 import { type CiFlags, planCi } from "./pipeline/plan.js";
 import { runPublish } from "./pipeline/publish.js";
+import { runRelease } from "./pipeline/release.js";
 import { TypecheckMode } from "./report/mypy.js";
 import {
   CiRun,
@@ -441,6 +442,29 @@ export class Pipeline {
       ...(this.oidcRequestToken ? { oidcRequestToken: this.oidcRequestToken } : {}),
       ...(this.cosignKey ? { cosignKey: this.cosignKey } : {}),
       ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
+    });
+  }
+
+  /**
+   * The GitHub release of a final version tag, from the reports that tag's CI run exported: the image by digest
+   * and how to verify it in its notes, the SBOM and the provenance attached. Made as a draft and published once
+   * complete; marked latest only when the image's latest tag moved to it. A pre-release tag gets none. Prints the
+   * release's URL.
+   */
+  @func({ cache: "never" })
+  async release(
+    /** the version tag, e.g. v1.2.3 */
+    tag: string,
+    /** the reports `ci-run` exported for that tag's push (status.json, sbom.cdx.json, provenance.json) */
+    reports: Directory,
+  ): Promise<string> {
+    const repository = await this.requireRepository("release");
+    return runRelease({
+      repository,
+      tag,
+      reports,
+      apiUrl: this.githubApiUrl,
+      ...(this.githubToken ? { token: this.githubToken } : {}),
     });
   }
 

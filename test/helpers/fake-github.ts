@@ -64,6 +64,21 @@ export type LoggedRequest = {
   body?: unknown;
 };
 
+/** A release as GitHub holds it, with the fields the module reads and what the test asserts. */
+export type FakeRelease = {
+  id: number;
+  tag_name: string;
+  name: string;
+  body: string;
+  draft: boolean;
+  prerelease: boolean;
+  /** the last `make_latest` a PATCH sent */
+  make_latest?: string;
+  html_url: string;
+  upload_url: string;
+  assets: { id: number; name: string; content: string }[];
+};
+
 /** A failure the server returns instead of the normal answer, `times` times (default once). */
 export type Fault = {
   method: string;
@@ -113,6 +128,8 @@ export class FakeGitHub {
   faults: Fault[] = [];
   /** the repository's git tags, as GET /tags lists them (newest first, as GitHub does) */
   tags: string[] = [];
+  /** its releases, drafts included (GET /releases lists them to a token with push access) */
+  releases: FakeRelease[] = [];
   /**
    * false: GET /pulls ignores its `state` and `head` filters and lists every pull request, newest first (GitHub
    * ignores a `head` it cannot parse): for a client that says it checks the answer itself rather than trust them
@@ -252,7 +269,7 @@ export class FakeGitHub {
     const url = new URL(req.url ?? "/", this.baseUrl);
     const method = req.method ?? "GET";
     const raw = await readBody(req);
-    const body = raw === "" ? undefined : (JSON.parse(raw) as unknown);
+    const body = raw === "" ? undefined : parseBody(raw);
     const auth = req.headers.authorization;
     this.requests.push({
       method,
@@ -357,6 +374,8 @@ export class FakeGitHub {
         })),
       );
     }
+    const released = this.routeReleases(method, rest, url, body);
+    if (released !== undefined) return released;
     if (method === "GET" && rest === "pulls") {
       const state = this.listFilters ? (url.searchParams.get("state") ?? "open") : "all";
       // GitHub's `head` filter is `user:ref-name` (the user case-insensitive); without a ':' it is ignored
@@ -409,6 +428,61 @@ export class FakeGitHub {
     return error(404, "Not Found");
   }
 
+  /** The Releases and Release assets endpoints, as GitHub answers them; undefined for any other path. */
+  private routeReleases(method: string, rest: string, url: URL, body: unknown): Reply | undefined {
+    const fields = (body ?? {}) as Partial<FakeRelease> & { make_latest?: string };
+    if (rest === "releases" && method === "GET") return this.page(url, this.releases);
+    if (rest === "releases" && method === "POST") {
+      if (this.releases.some((r) => r.tag_name === fields.tag_name)) {
+        return error(422, "Validation Failed: tag_name already_exists");
+      }
+      const id = this.nextId++;
+      const release: FakeRelease = {
+        id,
+        tag_name: String(fields.tag_name),
+        name: String(fields.name ?? fields.tag_name),
+        body: String(fields.body ?? ""),
+        draft: fields.draft === true,
+        prerelease: fields.prerelease === true,
+        html_url: `https://github.com/${this.owner}/${this.repo}/releases/tag/${fields.tag_name}`,
+        upload_url: `${this.baseUrl}${this.prefix}/repos/${this.owner}/${this.repo}/releases/${id}/assets{?name,label}`,
+        assets: [],
+      };
+      this.releases.push(release);
+      return { status: 201, body: release };
+    }
+    const one = /^releases\/(\d+)(\/assets)?$/.exec(rest);
+    const release = this.releases.find((r) => r.id === Number(one?.[1]));
+    if (one && release === undefined) return error(404, "Not Found");
+    if (one && release && !one[2] && method === "PATCH") {
+      if (typeof fields.body === "string") release.body = fields.body;
+      if (typeof fields.draft === "boolean") release.draft = fields.draft;
+      if (typeof fields.make_latest === "string") release.make_latest = fields.make_latest;
+      return { status: 200, body: release };
+    }
+    if (one?.[2] && release && method === "GET") return this.page(url, release.assets);
+    if (one?.[2] && release && method === "POST") {
+      const name = url.searchParams.get("name") ?? "";
+      if (release.assets.some((a) => a.name === name))
+        return error(422, "Validation Failed: name already_exists");
+      const asset = {
+        id: this.nextId++,
+        name,
+        content: typeof body === "string" ? body : JSON.stringify(body),
+      };
+      release.assets.push(asset);
+      return { status: 201, body: asset };
+    }
+    const asset = /^releases\/assets\/(\d+)$/.exec(rest);
+    if (asset && method === "DELETE") {
+      const owner = this.releases.find((r) => r.assets.some((a) => a.id === Number(asset[1])));
+      if (owner === undefined) return error(404, "Not Found");
+      owner.assets = owner.assets.filter((a) => a.id !== Number(asset[1]));
+      return { status: 204, body: undefined };
+    }
+    return undefined;
+  }
+
   /** One page of `items`, with GitHub's Link header (next, last, first, prev) when there is more than one. */
   private page(url: URL, items: unknown[]): Reply {
     const perPage = Math.min(Math.max(Number(url.searchParams.get("per_page") ?? 30) || 30, 1), 100);
@@ -446,6 +520,15 @@ export class FakeGitHub {
 }
 
 type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+
+/** JSON as GitHub takes it; an asset upload's body may be any bytes. */
+function parseBody(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
 
 /** An error as GitHub sends it. */
 function error(status: number, message: string, headers: Record<string, string> = {}): Reply {

@@ -220,6 +220,53 @@ export function checkWriteScopes(wf: WorkflowFile, allowed: WriteScopes, model?:
   });
 }
 
+/**
+ * `contents: write` (creating a release) only on a job that runs for a push of a version tag and for nothing
+ * else: not a branch push, not a person's pull request from this repository. GitHub sets `ref_type` to `tag`
+ * and `ref_name` to the tag's name for a tag push ("Contexts reference", github context).
+ */
+export function checkContentsWriteOnlyOnTagPush(wf: WorkflowFile): string[] {
+  const push = (refType: string, refName: string): ExpressionContext => ({
+    github: {
+      event_name: "push",
+      ref_type: refType,
+      ref_name: refName,
+      ref: `refs/${refType === "tag" ? "tags" : "heads"}/${refName}`,
+      repository: REPOSITORY,
+      actor: PERSON.login,
+      event: {},
+    },
+  });
+  const events: [string, ExpressionContext, boolean][] = [
+    ["a push of the tag v1.2.3", push("tag", "v1.2.3"), true],
+    ["a push of main", push("branch", "main"), false],
+    ["a push of develop", push("branch", "develop"), false],
+    [
+      "a person's pull_request from this repository",
+      {
+        github: {
+          event_name: "pull_request",
+          ref_type: "branch",
+          ref_name: "7/merge",
+          repository: REPOSITORY,
+          actor: PERSON.login,
+          event: { pull_request: { head: { repo: SAME_REPO }, user: PERSON } },
+        },
+      },
+      false,
+    ],
+  ];
+  return jobsOf(wf)
+    .filter((job) => writeScopes(job.job.permissions).includes("contents: write"))
+    .flatMap((job) =>
+      events.flatMap(([name, context, expected]) => {
+        const ran = playRun(wf, context, () => "success").get(job.id) !== "skipped";
+        if (ran === expected) return [];
+        return [`${job.where}: has contents: write and ${ran ? "runs" : "does not run"} for ${name}`];
+      }),
+    );
+}
+
 /** What only a trusted job may do: publish, sign (with the OIDC token), or read a secret. */
 const CREDENTIAL_USES: [RegExp, string][] = [
   [/--publish\b/, "--publish"],

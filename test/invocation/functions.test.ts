@@ -593,6 +593,89 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     }
   });
 
+  it("release: the GitHub release of the tag's image, from the reports its CI run exported", async () => {
+    const TOKEN = "ghp_fakeTokenValue1234567890abcdef";
+    const digest = `sha256:${"a".repeat(64)}`;
+    const status = (image: Record<string, unknown>, passed = true) =>
+      JSON.stringify({
+        passed,
+        image: {
+          reference: `ghcr.io/octo-org/my-service:1.2.3@${digest}`,
+          digest,
+          published: true,
+          tags: ["1.2.3", "1.2", "1", "latest", "run-7001-1"],
+          signed: true,
+          sbomAttested: true,
+          provenanceAttested: true,
+          ...image,
+        },
+      });
+    let files: Record<string, string> = {};
+    const base = scenario({ secret: TOKEN });
+    const gh = new FakeGitHub({ token: TOKEN });
+    await gh.start();
+    try {
+      const run = await session((chain) => {
+        if (find(chain, "directory").some((c) => c.args.path === "/reports")) {
+          const leaf = leafOf(chain);
+          const path = String(
+            leaf.field === "exists" ? leaf.args.path : find(chain, "file").at(-1)?.args.path,
+          );
+          if (leaf.field === "exists") return path in files;
+          if (leaf.field === "contents") return files[path] ?? base(chain);
+        }
+        return base(chain);
+      });
+      const args = {
+        tag: "v1.2.3",
+        reports: directoryId("/reports"),
+        repository: "octo-org/my-service",
+        githubToken: secretId("GITHUB_TOKEN"),
+        githubApiUrl: gh.apiUrl,
+      };
+      files = {
+        "status.json": status({}),
+        "sbom.cdx.json": '{"bomFormat":"CycloneDX"}',
+        "provenance.json": "{}",
+      };
+      expect(await call(run, "release", args)).toBe(
+        "https://github.com/octo-org/my-service/releases/tag/v1.2.3",
+      );
+      const [release] = gh.releases;
+      expect(release).toMatchObject({ draft: false, make_latest: "true" });
+      expect(release?.assets.map((a) => a.name)).toEqual(["sbom.cdx.json", "provenance.json"]);
+      expect(release?.body).toContain(`**Image:** \`ghcr.io/octo-org/my-service@${digest}\``);
+      expect(release?.body).toContain(
+        "--certificate-identity 'https://github.com/octo-org/my-service/.github/workflows/python-pipeline.yml@refs/tags/v1.2.3'",
+      );
+
+      // the reports of a run that failed, or of another version, release nothing
+      gh.releases = [];
+      files = { "status.json": status({}, false) };
+      await expect(call(run, "release", args)).rejects.toThrow(
+        "The reports hold no image published as 1.2.3 by a passing run (passed: false; image: ghcr.io/octo-org/my-service:1.2.3@",
+      );
+      files = { "status.json": status({ tags: ["1.2.2"] }) };
+      await expect(call(run, "release", args)).rejects.toThrow("no image published as 1.2.3");
+      files = {};
+      await expect(call(run, "release", args)).rejects.toThrow(
+        "The reports have no readable status.json. Expected the reports ci-run exported for the push of v1.2.3 (the ci-reports artifact), e.g. --reports reports.",
+      );
+      // a pre-release gets no GitHub release, and GitHub is not asked
+      const asked = gh.requests.length;
+      expect(await call(run, "release", { ...args, tag: "v1.3.0rc1" })).toBe(
+        "No GitHub release: v1.3.0rc1 is a pre-release, published as the image tag 1.3.0rc1 only.",
+      );
+      expect(gh.requests.length).toBe(asked);
+      expect(gh.releases).toEqual([]);
+      await expect(call(run, "release", { ...args, githubToken: undefined })).rejects.toThrow(
+        "release needs --github-token with contents: write.",
+      );
+    } finally {
+      await gh.close();
+    }
+  });
+
   /** publish of a feature branch, signed with a cosign key pair */
   const KEY_SIGNED = {
     repository: "o/r",

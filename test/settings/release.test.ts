@@ -16,8 +16,9 @@ describe("parseRelease", () => {
     ["v1.2.3a1", "1.2.3a1", false],
     ["v1.2.3-beta.2", "1.2.3b2", false],
     ["v1.2.3.dev4", "1.2.3.dev4", false],
-    ["v1.2.3.post1", "1.2.3.post1", true],
-    ["v1.2.3-1", "1.2.3.post1", true],
+    // as metadata-action's type=pep440 (src/meta.ts at v6.2.0): a post-release moves nothing either
+    ["v1.2.3.post1", "1.2.3.post1", false],
+    ["v1.2.3-1", "1.2.3.post1", false],
   ])("%s is version %s (final: %s)", (tag, version, final) => {
     expect(parseRelease(tag)).toMatchObject({ tag, version, final });
   });
@@ -71,8 +72,11 @@ describe("releaseTags", () => {
     expect(tags("v1.3.0", ["v1.3.0rc1", "v1.2.9"]).tags).toEqual(["1.3.0", "1.3", "1", "latest"]);
   });
 
-  it("a post-release moves the tags its release held", () => {
-    expect(tags("v1.3.0.post1", ["v1.3.0"]).tags).toEqual(["1.3.0.post1", "1.3", "1", "latest"]);
+  it("a post-release writes only its exact tag, and says why", () => {
+    expect(tags("v1.3.0.post1", ["v1.3.0"])).toEqual({
+      tags: ["1.3.0.post1"],
+      held: ["1.3.0.post1 is a post-release: X.Y, X and latest not moved"],
+    });
   });
 
   // Versions as people tag them: any prefix case, PEP 440's separators and spellings of pre-releases.
@@ -129,7 +133,7 @@ describe("releaseTags", () => {
     );
   });
 
-  it("pre-releases never move latest, X or X.Y", () => {
+  it("pre-, dev- and post-releases never move latest, X or X.Y", () => {
     fc.assert(
       fc.property(gitTag, fc.array(gitTag, { maxLength: 8 }), (tag, existing) => {
         const release = parseRelease(tag);

@@ -25,6 +25,7 @@ import {
   checkCallerGrants,
   checkCheckoutCredentials,
   checkConcurrency,
+  checkContentsWriteOnlyOnTagPush,
   checkCredentialsOnlyForSameRepo,
   checkDaggerVersion,
   checkDeployGroups,
@@ -80,6 +81,9 @@ const PINS: readonly Pin[] = [
   // https://github.com/actions/setup-node/releases/tag/v7.0.0 (node24; inputs cache and a multi-line
   // cache-dependency-path, read from action.yml there). Resolved: `git rev-parse 'v7.0.0^{commit}'`.
   { action: "actions/setup-node", tag: "v7.0.0", sha: "820762786026740c76f36085b0efc47a31fe5020" },
+  // https://github.com/actions/download-artifact/releases/tag/v8.0.1, the newest tag of its snapshot (inputs
+  // name and path, node24, read from action.yml there). Resolved: `git rev-parse 'v8.0.1^{commit}'`.
+  { action: "actions/download-artifact", tag: "v8.0.1", sha: "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c" },
 ];
 
 /**
@@ -87,7 +91,10 @@ const PINS: readonly Pin[] = [
  * identity, upload SARIF) and CD's deploy job (comment). Every other job (checks.yml's too) is read-only.
  */
 const WRITE_SCOPES: Record<WorkflowPath, WriteScopes> = {
-  ".github/workflows/ci.yml": { ci: ["packages", "pull-requests", "id-token", "security-events"] },
+  ".github/workflows/ci.yml": {
+    ci: ["packages", "pull-requests", "id-token", "security-events"],
+    release: ["contents"],
+  },
   ".github/workflows/cd.yml": { deploy: ["pull-requests"] },
   ".github/workflows/checks.yml": {},
   // None declared: its job inherits the calling job's token (checkReusableShape).
@@ -142,6 +149,8 @@ const RULES: Record<string, Rule> = {
       SPLIT[wf.name as WorkflowPath],
       RUN_MODEL,
     ),
+  "contents: write only on a job that runs for a push of a version tag and nothing else":
+    checkContentsWriteOnlyOnTagPush,
   "publishing signs, with the OIDC token as a Secret, and only the signing job has id-token: write":
     checkSigning,
   "every dagger call passes --event from the right context and --github-api-url": checkModuleInputs,
@@ -311,6 +320,24 @@ const BROKEN: Record<string, Broken> = {
     file: CD,
     breakage: text("permissions: {}", "permissions: write-all"),
     expected: 'top-level permissions "write-all"',
+  },
+  "the release job on every push": {
+    rule: "contents: write only on a job that runs for a push of a version tag and nothing else",
+    file: CI,
+    breakage: text(
+      "    if: github.event_name == 'push' && github.ref_type == 'tag'\n",
+      "    if: github.event_name == 'push'\n",
+    ),
+    expected: "jobs.release: has contents: write and runs for a push of main",
+  },
+  "contents: write on the publishing job": {
+    rule: "contents: write only on a job that runs for a push of a version tag and nothing else",
+    file: CI,
+    breakage: text(
+      "      contents: read\n      packages: write",
+      "      contents: write\n      packages: write",
+    ),
+    expected: "jobs.ci: has contents: write and runs for a push of main",
   },
   "pull-requests: write on the read-only job": {
     rule: "each write scope only on the job allowed it, which never runs for a fork or a bot",

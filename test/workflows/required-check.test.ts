@@ -45,11 +45,34 @@ describe("CI's required status check", () => {
   });
 
   it("is named the same whatever runs: a skipped caller reports its bare name, a running one `caller / called`", () => {
-    const push = { github: { event_name: "push", repository: "acme/service", actor: "alice", event: {} } };
+    const push = {
+      github: {
+        event_name: "push",
+        ref_type: "branch",
+        repository: "acme/service",
+        actor: "alice",
+        event: {},
+      },
+    };
     const results = playRun(ci, push, () => "success");
     expect(checkRunsOf(ci, results, RUN_MODEL.calledJobs)).toEqual([
       { name: "CI / Pipeline", conclusion: "success" },
       { name: "CI (read-only)", conclusion: "skipped" },
+      { name: "Release", conclusion: "skipped" },
+      { name: "CI result", conclusion: "success" },
+    ]);
+    // a tag push releases after CI; the required check is the same
+    const tag = { github: { ...push.github, ref_type: "tag", ref_name: "v1.2.3" } };
+    expect(
+      checkRunsOf(
+        ci,
+        playRun(ci, tag, () => "success"),
+        RUN_MODEL.calledJobs,
+      ),
+    ).toEqual([
+      { name: "CI / Pipeline", conclusion: "success" },
+      { name: "CI (read-only)", conclusion: "skipped" },
+      { name: "Release", conclusion: "success" },
       { name: "CI result", conclusion: "success" },
     ]);
   });

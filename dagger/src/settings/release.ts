@@ -9,8 +9,10 @@ export type Release = {
   version: string;
   major: number;
   minor: number;
-  /** neither a pre- nor a dev-release: it may move X.Y, X and latest */
+  /** not a pre-, dev- or post-release: it may move X.Y, X and latest, as in metadata-action's type=pep440 */
   final: boolean;
+  /** what it is when it is not final */
+  kind?: "pre-release" | "post-release";
 };
 
 const GIT_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -23,7 +25,8 @@ function asRelease(tag: string): Release | undefined {
   if (major === undefined || minor === undefined || patch === undefined || v.release.length !== 3) {
     return undefined;
   }
-  return { tag, version: v.public, major, minor, final: !v.is_prerelease };
+  const kind = v.is_prerelease ? "pre-release" : v.is_postrelease ? "post-release" : undefined;
+  return { tag, version: v.public, major, minor, final: kind === undefined, ...(kind ? { kind } : {}) };
 }
 
 export function parseRelease(tag: string): Release {
@@ -48,7 +51,7 @@ export function releaseTags(
   if (!release.final) {
     return {
       tags: [release.version],
-      held: [`${release.version} is a pre-release: X.Y, X and latest not moved`],
+      held: [`${release.version} is a ${release.kind ?? "pre-release"}: X.Y, X and latest not moved`],
     };
   }
   const finals = existing.map(asRelease).filter((r): r is Release => r?.final === true);

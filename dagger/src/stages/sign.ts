@@ -9,6 +9,9 @@ import type { RegistryAuth } from "./publish.js";
 /** The certificate names the called reusable workflow, not ci.yml (docs/engine-notes.md: Sigstore Fulcio). */
 export const SIGNING_WORKFLOW = ".github/workflows/python-pipeline.yml";
 
+/** The issuer of GitHub Actions' OIDC tokens, which Fulcio names in the certificate. */
+export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
+
 /** Keyless on GitHub Actions (its OIDC token buys a Fulcio certificate), or a key pair on a laptop. */
 export type Signer =
   | { kind: "keyless"; requestUrl: string; requestToken: Secret }
@@ -44,7 +47,7 @@ export function signingIdentity(args: {
     "--cosign-public-key FILE (the public half of the key CI signs with)",
   );
   const server = "https://github.com";
-  const issuer = "https://token.actions.githubusercontent.com";
+  const issuer = GITHUB_OIDC_ISSUER;
   const branch = `refs/heads/${literal(branchName(args.branch))}`;
   const pull = "refs/pull/[0-9]+/merge";
   const ref = args.event === "push" ? branch : args.event === "pull_request" ? pull : `(${branch}|${pull})`;
