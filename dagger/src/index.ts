@@ -38,7 +38,7 @@ import { requireRepository } from "./settings/git-remote.js";
 import { importCheck, matrixVersions, type Project } from "./settings/project.js";
 import { parseRelease, type Release, versionToRead } from "./settings/release.js";
 import { parseServices, parseTestEnv } from "./settings/services.js";
-import { parseRepository, runTag } from "./settings/tags.js";
+import { type ProductionFrom, parseRepository, runTag } from "./settings/tags.js";
 import {
   type ImageSource,
   inApp,
@@ -96,6 +96,7 @@ export class Pipeline {
   cosignPassword?: Secret;
   cosignPublicKey?: File;
   signerWorkflow: string;
+  productionFrom?: ProductionFrom;
   oidcRequestUrl: string;
   oidcRequestToken?: Secret;
   event: string;
@@ -155,6 +156,8 @@ export class Pipeline {
     cosignPublicKey?: File,
     /** The reusable workflow that signed (OWNER/REPO/.github/workflows/python-pipeline.yml@<refs/heads/…, refs/tags/… or 40-hex commit>) when it lives in another repository; empty: this repository's own. */
     signerWorkflow = "",
+    /** Where deploy's production comes from: main (default: main -> production, develop -> staging, a release -> preview) or releases (a release tag -> production, main and develop -> staging). */
+    productionFrom?: ProductionFrom,
     /** Keyless signing on GitHub Actions: the runner's ACTIONS_ID_TOKEN_REQUEST_URL. */
     oidcRequestUrl = "",
     /** Keyless signing on GitHub Actions: env:ACTIONS_ID_TOKEN_REQUEST_TOKEN (job permission id-token: write). */
@@ -195,6 +198,7 @@ export class Pipeline {
     this.cosignPassword = cosignPassword;
     this.cosignPublicKey = cosignPublicKey;
     this.signerWorkflow = signerWorkflow;
+    this.productionFrom = productionFrom;
     this.oidcRequestUrl = oidcRequestUrl;
     this.oidcRequestToken = oidcRequestToken;
     this.event = event;
@@ -469,16 +473,17 @@ export class Pipeline {
   }
 
   /**
-   * Verify and smoke-test a branch's published image for its environment (main: production, develop: staging,
-   * else preview): resolve <registry>/<owner>/<repo>:<branch tag> (or run-<id>-<attempt> with --run, sha-<7> with --sha, or --digest) to one
+   * Verify and smoke-test a branch's or a release's published image for its environment (main: production, develop:
+   * staging, else preview; with --production-from releases a release is production and main staging): resolve
+   * <registry>/<owner>/<repo>:<branch tag> (<X.Y.Z> with --release, run-<id>-<attempt> with --run, sha-<7> with --sha, or --digest) to one
    * digest, verify its cosign signature (that branch's push run in CI, or --cosign-public-key), show its revision
    * label (checked with --sha), run the smoke command in it, and comment on the pull request. A refused image
    * never runs. The result names the digest, for a real deployer to roll out.
    */
   @func({ cache: "never" })
   async deploy(
-    /** the branch whose image to deploy, e.g. main */
-    branch: string,
+    /** the branch whose image to deploy, e.g. main (or --release) */
+    branch = "",
     /** the full commit CI built: its image's revision label must match; without --run, deploy its sha-<7> image */
     sha = "",
     /** the CI run that built the image, <id>-<attempt>: deploy its run-<id>-<attempt> image (what cd.yml passes) */
@@ -489,12 +494,16 @@ export class Pipeline {
     environment = "",
     /** run an image whose signature was not verified (a laptop image nobody signed); said in the summary */
     allowUnsigned = false,
+    /** deploy a release instead of a branch: its tag, e.g. v1.2.3 (the X.Y.Z image, signed by the push of that tag) */
+    release = "",
     /** return the result instead of failing when the deploy is refused or its smoke run fails */
     exitZero = false,
   ): Promise<Deployment> {
     const repository = await this.requireRepository("deploy");
     const args: DeployArgs = {
       branch,
+      ...(release ? { release } : {}),
+      ...(this.productionFrom ? { productionFrom: this.productionFrom } : {}),
       repository,
       sha,
       run,

@@ -23,7 +23,7 @@ describe("checkDaggerCall", () => {
 
   it.each([
     ["dagger call ci --repository o/r", ["Pipeline.ci has no flag --repository"]],
-    ["dagger call deploy", ["Pipeline.deploy needs --branch"]],
+    ["dagger call release --tag v1.2.3", ["Pipeline.release needs --reports"]],
     ["dagger call --severity HIGH scan", ["the constructor has no flag --severity"]],
     ["dagger call check-lint", ["Pipeline has no function check-lint"]],
     ["dagger call ci-run reprts export --path r", ["CiRun has no field or function reprts"]],

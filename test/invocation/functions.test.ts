@@ -926,6 +926,26 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     );
   });
 
+  it("deploy --release v1.2.3 with --production-from releases: the 1.2.3 image, signed by the tag's push, to production", async () => {
+    const run = await session({ gitConfig: CLONE_CONFIG, signedRef: "refs/tags/v1.2.3" }, inClone);
+    const result = await call(run, "deploy", { release: "v1.2.3", productionFrom: "releases" });
+    expect(result).toMatchObject({
+      passed: true,
+      environment: "production",
+      image: "ghcr.io/octo-org/my-service:1.2.3",
+    });
+    expect(result.signature).toContain("ref refs/tags/v1.2.3, event push");
+    expect(String(result.summary)).toContain("| Release | <code>v1.2.3</code> |");
+    // the same release without the setting is a preview; main with it is staging
+    expect(await call(run, "deploy", { release: "v1.2.3" })).toMatchObject({ environment: "preview" });
+    const main = await session({ gitConfig: CLONE_CONFIG }, { ...inClone, productionFrom: "releases" });
+    expect(await call(main, "deploy", { branch: "main" })).toMatchObject({ environment: "staging" });
+    // an image a branch named like the tag signed is refused: the certificate names refs/heads/v1.2.3
+    const branch = await session({ gitConfig: CLONE_CONFIG, signedRef: "refs/heads/v1.2.3" }, inClone);
+    const err = await failure(call(branch, "deploy", { release: "v1.2.3" }));
+    expect(err.message).toContain("expected GitHub Workflow Ref not found in certificate");
+  });
+
   it.each([
     [
       "an unsigned image",

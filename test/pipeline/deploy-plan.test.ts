@@ -5,6 +5,7 @@
 import { dag, type SecretID } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 import { type DeployArgs, planDeploy, runDeploy } from "../../dagger/src/pipeline/deploy.js";
+import { ProductionFrom } from "../../dagger/src/settings/tags.js";
 import type { PipelineSettings } from "../../dagger/src/settings/validate.js";
 import { EngineError, enginesPerTest, leafOf, type Resolver, secretId } from "../helpers/engine.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
@@ -31,6 +32,46 @@ const args: DeployArgs = {
 const DIGEST = `sha256:${"c".repeat(64)}`;
 
 describe("planDeploy", () => {
+  it("a release: its X.Y.Z image (or its run's), signed by the push of its tag, and its environment by the setting", () => {
+    const release = { ...args, branch: "", release: "v1.2.3", allowUnsigned: false };
+    const plan = planDeploy(settings, release);
+    expect(plan.reference).toBe("ghcr.io/octo-org/my-service:1.2.3");
+    expect(plan.verifier).toMatchObject({
+      kind: "keyless",
+      identity:
+        "^https://github\\.com/Octo-Org/My-Service/\\.github/workflows/python-pipeline\\.yml@refs/tags/v1\\.2\\.3$",
+      ref: "refs/tags/v1.2.3",
+      trigger: "push",
+    });
+    expect(planDeploy(settings, { ...release, run: "7001-2" }).reference).toBe(
+      "ghcr.io/octo-org/my-service:run-7001-2",
+    );
+    // by hand (no event) a release was still signed by its tag's push
+    expect(planDeploy(settings, { ...release, event: "" }).verifier).toMatchObject({
+      ref: "refs/tags/v1.2.3",
+    });
+    expect(plan.environment).toBe("preview");
+    expect(planDeploy(settings, { ...release, productionFrom: ProductionFrom.releases }).environment).toBe(
+      "production",
+    );
+    expect(planDeploy(settings, { ...args, productionFrom: ProductionFrom.releases }).environment).toBe(
+      "staging",
+    );
+    expect(planDeploy(settings, args).environment).toBe("production");
+  });
+
+  it("takes a branch or a release, not both and not neither, and a release that is a version", () => {
+    expect(() => planDeploy(settings, { ...args, release: "v1.2.3" })).toThrow(
+      "--branch main and --release v1.2.3 exclude each other. Expected one of them: a release's image was built from its tag.",
+    );
+    expect(() => planDeploy(settings, { ...args, branch: "" })).toThrow(
+      "deploy needs --branch or --release. Expected the branch whose image to deploy, e.g. --branch main, or a release's tag, e.g. --release v1.2.3.",
+    );
+    expect(() => planDeploy(settings, { ...args, branch: "", release: "v-feature" })).toThrow(
+      "Invalid release tag 'v-feature'.",
+    );
+  });
+
   it("pulls sha-<7> of the lowercased repository, or exactly the digest given", () => {
     expect(planDeploy(settings, args).reference).toBe("ghcr.io/octo-org/my-service:sha-3f2a9c1");
     expect(planDeploy(settings, { ...args, sha: "", digest: DIGEST }).reference).toBe(
@@ -71,7 +112,9 @@ describe("planDeploy", () => {
     expect(planDeploy(settings, { ...byHand, event: "pull_request" }).verifier).toMatchObject({
       trigger: "pull_request",
     });
-    expect(() => planDeploy(settings, { ...byHand, branch: "" })).toThrow(/^deploy needs --branch\./);
+    expect(() => planDeploy(settings, { ...byHand, branch: "" })).toThrow(
+      /^deploy needs --branch or --release\./,
+    );
   });
 
   it("takes a commit that is exactly 40 hex", () => {

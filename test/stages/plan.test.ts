@@ -313,7 +313,7 @@ describe("deploy refuses bad input before pulling anything", () => {
     [{ registryUsername: "octocat" }, "Missing --registry-password"],
     [
       { branch: " " },
-      "deploy needs --branch. Expected the branch whose image to deploy, e.g. --branch main.",
+      "deploy needs --branch or --release. Expected the branch whose image to deploy, e.g. --branch main, or a release's tag, e.g. --release v1.2.3.",
     ],
     [{ sha: "3f2a9c1" }, "Invalid --sha '3f2a9c1'. Expected the full 40-hex commit id"],
     [{ event: "Push" }, "Invalid event 'Push'"],

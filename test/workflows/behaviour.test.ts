@@ -3,7 +3,7 @@
  * with GitHub's expression engine: which CI job runs, what is cancelled, where CD deploys.
  */
 import { describe, expect, it } from "vitest";
-import { environmentFor } from "../../dagger/src/settings/tags.js";
+import { environmentFor, ProductionFrom } from "../../dagger/src/settings/tags.js";
 import { expr, readWorkflow } from "../helpers/workflow-files";
 import {
   type ExpressionContext,
@@ -19,8 +19,9 @@ const ci = readWorkflow(".github/workflows/ci.yml");
 const cd = readWorkflow(".github/workflows/cd.yml");
 const REPO = "acme/service";
 
-function github(fields: Mapping): ExpressionContext {
-  return { github: { repository: REPO, ...fields } };
+/** `vars` as GitHub sets it: the repository's variables, none by default. */
+function github(fields: Mapping, vars: Mapping = {}): ExpressionContext {
+  return { github: { repository: REPO, ...fields }, vars };
 }
 
 function pullRequest(headRepo: string | null, author = "alice", actor = author): ExpressionContext {
@@ -224,6 +225,26 @@ describe("CD", () => {
     expect(result.coerceString()).toBe(expected);
   });
 
+  it.each([
+    ["push", "v1.2.3", "preview", "production"],
+    ["push", "main", "production", "staging"],
+    ["push", "develop", "staging", "staging"],
+    ["pull_request", "v1.2.3", "preview", "preview"],
+    ["pull_request", "main", "preview", "preview"],
+    ["push", "feature/login", "preview", "preview"],
+  ])(
+    "maps a %j run of %j to %s, and with PRODUCTION_FROM=releases to %s",
+    (event, ref, byMain, byReleases) => {
+      const context = (vars: Mapping) =>
+        github({ event: { workflow_run: { event, head_branch: ref } } }, vars);
+      expect(evaluateValue(environment, context({})).coerceString()).toBe(byMain);
+      expect(evaluateValue(environment, context({ PRODUCTION_FROM: "main" })).coerceString()).toBe(byMain);
+      expect(evaluateValue(environment, context({ PRODUCTION_FROM: "releases" })).coerceString()).toBe(
+        byReleases,
+      );
+    },
+  );
+
   it("agrees with the module's environmentFor, which names the environment in the deploy summary", () => {
     const table: [string, string][] = [
       ["push", "main"],
@@ -234,16 +255,26 @@ describe("CD", () => {
       ["workflow_dispatch", "main"],
       ["push", "main' || 'production"],
       ["push", ""],
+      ["push", "v1.2.3"],
+      ["pull_request", "v1.2.3"],
     ];
     // ("", "main") is left out: an empty event is a deploy by hand, which the module maps by branch (it then
     // verifies the branch's push build) and cd.yml never makes (workflow_run.event is always set).
     // ("push", "Main") is left out: GitHub's == ignores case and the module's does not; CI never runs for
     // a push to "Main" (on.push.branches), so the difference cannot be reached.
-    for (const [event, branch] of table) {
-      const context = github({ event: { workflow_run: { event, head_branch: branch } } });
-      expect(environmentFor(branch, undefined, event), `${event} ${branch}`).toBe(
-        evaluateValue(environment, context).coerceString(),
-      );
+    // a push of a version tag is deployed as --release (cd.yml's RELEASE), so the module is told it is one
+    const release = (event: string, ref: string) => event === "push" && /^v[0-9]/.test(ref);
+    for (const from of [ProductionFrom.main, ProductionFrom.releases]) {
+      for (const [event, branch] of table) {
+        const context = github(
+          { event: { workflow_run: { event, head_branch: branch } } },
+          { PRODUCTION_FROM: from },
+        );
+        const source = { from, ...(release(event, branch) ? { release: branch } : {}) };
+        expect(environmentFor(branch, undefined, event, source), `${from}: ${event} ${branch}`).toBe(
+          evaluateValue(environment, context).coerceString(),
+        );
+      }
     }
   });
 
@@ -251,7 +282,8 @@ describe("CD", () => {
     const doc = structuredClone(cd.doc) as Mapping;
     const ciRun = get(doc, "jobs", "ci-run") as Mapping;
     delete (ciRun.outputs as Mapping).environment;
-    expect(JSON.stringify(doc)).not.toMatch(/production|staging|preview/);
+    // the module's --production-from flag names a setting, not an environment
+    expect(JSON.stringify(doc).replaceAll("--production-from", "")).not.toMatch(/production|staging|preview/);
     expect(get(cd.doc, "jobs", "deploy", "environment", "name")).toBe(
       expr("needs.ci-run.outputs.environment"),
     );
@@ -322,8 +354,10 @@ describe("CD", () => {
     const [settings = "", own = ""] = String(step?.step.run).split(/^\s*deploy\b/m);
     expect(settings).toContain('--event "$EVENT"');
     expect(settings).toContain('--github-api-url "$GITHUB_API_URL"');
-    expect(own).toMatch(
-      /^[\s\\]+--branch "\$HEAD_BRANCH"[\s\\]+--sha "\$HEAD_SHA"[\s\\]+--run "\$CI_RUN"[\s\\]+digest > /,
-    );
+    expect(own).toMatch(/^ "\$\{ref\[@\]\}"[\s\\]+--sha "\$HEAD_SHA"[\s\\]+--run "\$CI_RUN"[\s\\]+digest > /);
+    // the branch, or a version tag's push as --release (verified against the certificate's refs/tags/<tag>)
+    expect(settings).toContain('ref=(--branch "$HEAD_BRANCH")');
+    expect(settings).toContain('if [[ -n "$RELEASE" ]]; then ref=(--release "$RELEASE"); fi');
+    expect(step?.step.env).toMatchObject({ PRODUCTION_FROM: expr("vars.PRODUCTION_FROM") });
   });
 });

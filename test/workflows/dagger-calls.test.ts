@@ -135,17 +135,17 @@ const BROKEN: Record<string, { file: WorkflowPath; breakage: Breakage; expected:
     breakage: {
       text: (t) =>
         replaceText(
-          replaceText(t, "            deploy \\\n", ""),
-          'call \\\n            --event "$EVENT"',
-          'call deploy \\\n            --event "$EVENT"',
+          replaceText(t, `            deploy ${array("ref")} \\\n`, `            ${array("ref")} \\\n`),
+          `call ${array("settings")} \\\n            --event "$EVENT"`,
+          `call deploy ${array("settings")} \\\n            --event "$EVENT"`,
         ),
     },
     expected: "Pipeline.deploy has no flag --event",
   },
-  "a deploy without its branch": {
+  "a release passed as a flag deploy does not have": {
     file: CD,
-    breakage: text('              --branch "$HEAD_BRANCH" \\\n', ""),
-    expected: "Pipeline.deploy needs --branch",
+    breakage: text('ref=(--release "$RELEASE")', 'ref=(--tag "$RELEASE")'),
+    expected: "Pipeline.deploy has no flag --tag",
   },
   "a Deployment field that does not exist": {
     file: CD,
@@ -167,8 +167,8 @@ describe("a broken copy of a workflow is reported", () => {
     const broken = breakWorkflow(
       readWorkflow(CD),
       text(
-        "          dagger --progress=plain call \\\n",
-        '          digest="$(dagger --progress=plain call \\\n',
+        `          dagger --progress=plain call ${array("settings")} \\\n`,
+        `          digest="$(dagger --progress=plain call ${array("settings")} \\\n`,
       ),
     );
     expect(unread(broken)).toEqual([

@@ -562,7 +562,7 @@ describe("CD's deploy step", () => {
   const deploy = step(DEPLOY_STEP, cd);
   const SHA = "3f2a9c1".padEnd(40, "0");
   const DIGEST = `sha256:${"ab".repeat(32)}`;
-  const ctx = (branch = "main"): ExpressionContext => ({
+  const ctx = (branch = "main", vars: Record<string, string> = {}): ExpressionContext => ({
     github: {
       event_name: "workflow_run",
       repository: "acme/service",
@@ -571,6 +571,7 @@ describe("CD's deploy step", () => {
       },
     },
     secrets: SECRETS,
+    vars,
   });
   const read = (run: Run, file: string) => {
     try {
@@ -619,6 +620,31 @@ describe("CD's deploy step", () => {
       "5",
     ]);
     expect(run.argv.join("\n")).not.toContain(SECRETS.GITHUB_TOKEN);
+  });
+
+  it("deploys a version tag's push as --release, and passes the repository's PRODUCTION_FROM to the module", () => {
+    const run = runStep(deploy, ctx("v1.2.3", { PRODUCTION_FROM: "releases" }), { stdout: DIGEST });
+    expect(run.status, run.stderr).toBe(0);
+    expect(checkDaggerCall(run.argv)).toEqual([]);
+    expect(run.argv.slice(run.argv.indexOf("deploy"), run.argv.indexOf("--sha"))).toEqual([
+      "deploy",
+      "--release",
+      "v1.2.3",
+    ]);
+    expect(run.argv.slice(0, 5)).toEqual([
+      "--progress=plain",
+      "call",
+      "--production-from",
+      "releases",
+      "--event",
+    ]);
+    // main stays a branch whatever the setting
+    const main = runStep(deploy, ctx("main", { PRODUCTION_FROM: "releases" }), { stdout: DIGEST });
+    expect(main.argv.slice(main.argv.indexOf("deploy"), main.argv.indexOf("--sha"))).toEqual([
+      "deploy",
+      "--branch",
+      "main",
+    ]);
   });
 
   it("sets the step's digest output to the verified digest, and says so in the job summary", () => {

@@ -4,10 +4,12 @@ import { commentOnPullRequest } from "../github/notify.js";
 import { CD_MARKER, renderDeploySummary } from "../report/render-deploy.js";
 import type { DeployStatus } from "../report/types.js";
 import { InputError } from "../settings/errors.js";
+import { parseRelease } from "../settings/release.js";
 import {
   branchTag,
   environmentFor,
   imageReference,
+  type ProductionFrom,
   parseEvent,
   parseRepository,
   runTag,
@@ -20,6 +22,10 @@ import { signingIdentity, type Verifier } from "../stages/sign.js";
 
 export type DeployArgs = {
   branch: string;
+  /** a release's git tag, e.g. v1.2.3: its X.Y.Z image, signed by the push of that tag */
+  release?: string;
+  /** where production deploys come from (default main) */
+  productionFrom?: ProductionFrom;
   repository: string;
   sha: string;
   /** the CI run that built the image, <id>-<attempt>; "": none */
@@ -41,13 +47,22 @@ export type DeployArgs = {
 /** Every argument is checked before anything is pulled. */
 export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
   const { owner, repo } = parseRepository(args.repository);
-  if (args.branch.trim() === "") {
+  const release = args.release ? parseRelease(args.release) : undefined;
+  if (release && args.branch.trim() !== "") {
     throw new InputError(
-      "deploy needs --branch. Expected the branch whose image to deploy, e.g. --branch main.",
+      `--branch ${args.branch} and --release ${release.tag} exclude each other. Expected one of them: a release's image was built from its tag.`,
+    );
+  }
+  if (!release && args.branch.trim() === "") {
+    throw new InputError(
+      "deploy needs --branch or --release. Expected the branch whose image to deploy, e.g. --branch main, or a release's tag, e.g. --release v1.2.3.",
     );
   }
   const event = parseEvent(args.event);
-  const environment = environmentFor(args.branch, args.environment, event);
+  const environment = environmentFor(args.branch, args.environment, event, {
+    ...(release ? { release: release.tag } : {}),
+    ...(args.productionFrom ? { from: args.productionFrom } : {}),
+  });
   if (args.sha !== "" && !/^[0-9a-fA-F]{40}$/.test(args.sha)) {
     throw new InputError(
       `Invalid --sha '${args.sha.slice(0, 80)}'. Expected the full 40-hex commit id, e.g. "$(git rev-parse HEAD)": the image's revision label is compared with it.`,
@@ -55,12 +70,19 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
   }
   const name = `${settings.registry}/${owner.toLowerCase()}/${repo.toLowerCase()}`;
   const run = args.run ?? "";
-  const tag = run ? runTag(run) : args.sha ? shaTag(args.sha) : branchTag(args.branch);
+  const tag = run
+    ? runTag(run)
+    : release
+      ? release.version
+      : args.sha
+        ? shaTag(args.sha)
+        : branchTag(args.branch);
   const reference = args.digest
     ? `${name}@${parseDigest(args.digest)}`
     : imageReference(settings.registry, owner, repo, tag);
-  // by hand, a branch's moving tag was written and signed by that branch's push run
-  const signedBy = event === "" && args.sha === "" && args.digest === "" && run === "" ? "push" : event;
+  // by hand, a branch's moving tag was written and signed by that branch's push run, a release by its tag's
+  const byHand = event === "" && args.digest === "" && run === "";
+  const signedBy = byHand && (release !== undefined || args.sha === "") ? "push" : event;
   // no credentials: a public pull; a username alone is a mistake requireAuth names
   const auth =
     args.registryPassword || args.registryUsername
@@ -76,12 +98,13 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
           ...signingIdentity({
             repository: args.repository,
             branch: args.branch,
+            ...(release ? { release: release.tag } : {}),
             event: signedBy,
             ...(apiUrl ? { apiUrl } : {}),
             ...(args.signerWorkflow ? { signerWorkflow: args.signerWorkflow } : {}),
           }),
         };
-  return { environment, reference, auth, apiUrl, verifier, event };
+  return { environment, reference, auth, apiUrl, verifier, event, release };
 }
 
 /** The comment is posted before a failed deploy fails (index.ts), so the PR says what happened either way. */
@@ -108,6 +131,7 @@ export async function runDeploy(
     passed: run.passed,
     environment: plan.environment,
     branch,
+    ...(plan.release ? { release: plan.release.tag } : {}),
     image: plan.reference,
     ...(run.digest ? { digest: run.digest } : {}),
     signature: args.allowUnsigned ? "not verified (--allow-unsigned)" : (run.signature ?? "not verified"),

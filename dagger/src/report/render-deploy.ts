@@ -19,7 +19,7 @@ export function renderDeploySummary(status: DeployStatus): string {
     row("Deploy", ""),
     row("---", "---"),
     row("Environment", text(status.environment)),
-    row("Branch", code(status.branch)),
+    status.release ? row("Release", code(status.release)) : row("Branch", code(status.branch)),
     ...(status.sha === undefined || status.sha === "" ? [] : [row("Commit", code(shortSha(status.sha)))]),
     row("Image", code(status.image)),
     row("Digest", status.digest === undefined ? "n/a" : code(status.digest)),

@@ -174,6 +174,8 @@ export type DeployStatus = {
   passed: boolean;
   environment: string;
   branch: string;
+  /** a release's git tag, deployed instead of a branch */
+  release?: string;
   /** the reference pulled (tag or digest) */
   image: string;
   digest?: string;

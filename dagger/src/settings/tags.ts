@@ -102,9 +102,22 @@ export function imageReference(registry: string, owner: string, repo: string, ta
   return `${registry}/${owner.toLowerCase()}/${repo.toLowerCase()}:${tag}`;
 }
 
+/** Where production deploys come from: the main branch (the default), or release tags (main then goes to staging). */
+export enum ProductionFrom {
+  /** main -> production, develop -> staging, a release tag -> preview */
+  main = "main",
+  /** a release tag -> production, main and develop -> staging */
+  releases = "releases",
+}
+
 /** A PR is always preview; mirrors cd.yml's `environment.name` (test/workflows/behaviour.test.ts). */
 // Stryker disable next-line StringLiteral: environmentFor: only the event 'push' selects an environment, so any other default gives preview as '' does
-export function environmentFor(branch: string, override?: string, event = ""): string {
+export function environmentFor(
+  branch: string,
+  override?: string,
+  event = "",
+  source: { release?: string; from?: ProductionFrom } = {},
+): string {
   if (override !== undefined && override !== "") {
     if (!/^[a-z0-9-]{1,63}$/.test(override)) {
       throw new InputError(
@@ -114,9 +127,11 @@ export function environmentFor(branch: string, override?: string, event = ""): s
     return override;
   }
   if (event !== "push" && event !== "") return "preview";
+  const releases = source.from === ProductionFrom.releases;
+  if (source.release) return releases ? "production" : "preview";
   switch (stripHeads(branch)) {
     case "main":
-      return "production";
+      return releases ? "staging" : "production";
     case "develop":
       return "staging";
     default:

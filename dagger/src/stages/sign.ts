@@ -37,6 +37,8 @@ const SIGNER_WORKFLOW =
 export function signingIdentity(args: {
   repository: string;
   branch: string;
+  /** a release's git tag: the push that signed it was of refs/tags/<it> */
+  release?: string;
   event: string;
   apiUrl?: string;
   signerWorkflow?: string;
@@ -48,9 +50,10 @@ export function signingIdentity(args: {
   );
   const server = "https://github.com";
   const issuer = GITHUB_OIDC_ISSUER;
-  const branch = `refs/heads/${literal(branchName(args.branch))}`;
+  const pushedRef = args.release ? `refs/tags/${args.release}` : `refs/heads/${branchName(args.branch)}`;
+  const pushed = literal(pushedRef);
   const pull = "refs/pull/[0-9]+/merge";
-  const ref = args.event === "push" ? branch : args.event === "pull_request" ? pull : `(${branch}|${pull})`;
+  const ref = args.event === "push" ? pushed : args.event === "pull_request" ? pull : `(${pushed}|${pull})`;
   const signer = args.signerWorkflow ?? "";
   if (signer !== "" && !SIGNER_WORKFLOW.test(signer)) {
     throw new InputError(
@@ -66,7 +69,7 @@ export function signingIdentity(args: {
     identity,
     issuer,
     repository: args.repository,
-    ...(args.event === "push" ? { ref: `refs/heads/${branchName(args.branch)}` } : {}),
+    ...(args.event === "push" ? { ref: pushedRef } : {}),
     ...(event ? { trigger: event } : {}),
   };
 }
