@@ -1457,6 +1457,8 @@ describe("docs/reusable-workflow.md: the caller's workflow meets the same rules 
     ["actions: read only where SARIF is uploaded", (wf) => checkActionsRead(wf, calledWorkflow)],
     ["concurrency", checkConcurrency],
     ["the one required check", (wf) => checkRequiredChecks(wf, REQUIRED_CHECKS[CI], SPLIT[CI], RUN_MODEL)],
+    ["contents: write only for a version tag's push", checkContentsWriteOnlyOnTagPush],
+    ["dagger at the engine version", (wf) => checkDaggerVersion(wf, engineVersion())],
   ])("%s", (_name, rule) => {
     expect(rule(caller)).toEqual([]);
   });
