@@ -14,6 +14,7 @@ import {
   jobsOf,
   type Mapping,
 } from "../helpers/workflow-model";
+import { playRun } from "../helpers/workflow-run";
 
 const ci = readWorkflow(".github/workflows/ci.yml");
 const cd = readWorkflow(".github/workflows/cd.yml");
@@ -80,6 +81,27 @@ function runText(name: string): string {
 }
 
 describe("CI", () => {
+  it("releases last: after ci succeeded on a tag's push, never when ci failed or for a branch", () => {
+    const tagPush = github({
+      event_name: "push",
+      ref_type: "tag",
+      ref_name: "v1.2.3",
+      actor: "alice",
+      event: {},
+    });
+    const releaseAfter = (context: ExpressionContext, ciResult: "success" | "failure") =>
+      playRun(ci, context, (job) => (job.id === "ci" ? ciResult : "success")).get("release");
+    expect(get(ci.doc, "jobs", "release", "needs")).toEqual(["ci"]);
+    expect(releaseAfter(tagPush, "success")).toBe("success");
+    expect(releaseAfter(tagPush, "failure")).toBe("skipped");
+    expect(
+      releaseAfter(
+        github({ ...(tagPush.github as Mapping), ref_type: "branch", ref_name: "main" }),
+        "success",
+      ),
+    ).toBe("skipped");
+  });
+
   it("prints the module's annotations, fork and bot runs included, after the pipeline ran", () => {
     const steps = jobsOf(pipeline)[0]?.steps.map(({ step }) => step) ?? [];
     const step = steps.find((st) => String(st.run ?? "").includes("cat reports/annotations.txt"));
