@@ -186,6 +186,15 @@ describe("README.md", () => {
     expect(lines[0]).toBe("dagger call ci");
     expect(lines[1]).toBe("bash .ci/run");
   });
+
+  it("is at most 150 lines, with the adoption snippet in the first 40 and internals in docs/", () => {
+    const lines = readFileSync(join(ROOT, "README.md"), "utf8").trimEnd().split("\n");
+    expect(lines.length).toBeLessThanOrEqual(150);
+    const adopt = lines.findIndex((l) => l.startsWith("dagger toolchain install "));
+    expect(adopt).toBeGreaterThanOrEqual(0);
+    expect(adopt + 1).toBeLessThanOrEqual(40);
+    expect(lines.some((l) => l.includes("(docs/reusable-workflow.md)"))).toBe(true);
+  });
 });
 
 describe("the reader of the docs", () => {

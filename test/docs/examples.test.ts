@@ -1,5 +1,5 @@
 /**
- * The example comments in README.md and docs/pr-comments.md are generated, not written: each is what the real
+ * The example comments in docs/pipeline.md and docs/pr-comments.md are generated, not written: each is what the real
  * module renders for a scripted run through the real code path (the SDK's invocation path against the
  * stand-in engine, answering with the tools' real outputs; the real Octokit against the fake GitHub). The
  * text between `<!-- example:NAME -->` and `<!-- /example:NAME -->` must equal it; `npm run docs` rewrites it.
@@ -161,7 +161,7 @@ function regions(text: string): Map<string, { start: number; end: number }> {
 
 describe.each([
   ["docs/pr-comments.md", false, ["ci-pass", "ci-fail", "cd-pass", "cd-fail"]],
-  ["README.md", true, ["ci-pass"]],
+  ["docs/pipeline.md", true, ["ci-pass"]],
 ] as const)("%s", (path, quote, names) => {
   it(`shows ${names.join(", ")} exactly as the module renders them (npm run docs rewrites them)`, () => {
     const file = join(ROOT, path);

@@ -8,7 +8,7 @@ import { failureLines } from "../../dagger/src/pipeline/judge.js";
 import type { CiStatus } from "../../dagger/src/report/types.js";
 import { parseRelease } from "../../dagger/src/settings/release.js";
 import { branchTag } from "../../dagger/src/settings/tags.js";
-import { parseDigest, pinnedReference } from "../../dagger/src/stages/deploy.js";
+import { parseDigest, pinnedReference, withoutCosignTrailer } from "../../dagger/src/stages/deploy.js";
 import { combiningVersion } from "../../dagger/src/stages/matrix.js";
 import {
   packagePage,
@@ -20,6 +20,19 @@ import {
 import { testScript } from "../../dagger/src/stages/tests.js";
 
 const SHA = "3f2a9c1d0e4b5a69788796a5b4c3d2e1f0a9b8c7";
+
+describe("withoutCosignTrailer", () => {
+  it("drops cosign's repeat of its error (cmd/cosign/main.go's log line), and nothing else", () => {
+    expect(
+      withoutCosignTrailer(
+        "exit code: 10: Error: no signatures found\nmain.go:74: error during command execution: no signatures found",
+      ),
+    ).toBe("exit code: 10: Error: no signatures found");
+    expect(withoutCosignTrailer("Error: x\nsee main.go:74: error during command execution: y")).toBe(
+      "Error: x\nsee main.go:74: error during command execution: y",
+    );
+  });
+});
 
 describe("planPublish", () => {
   it("tags by branch and by commit, owner and repository lowercased", () => {

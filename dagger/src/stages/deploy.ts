@@ -71,7 +71,7 @@ export async function deployImage(
             : `ci --publish --sign attests it with the signature; an image without one runs only with --allow-unsigned`;
         return {
           passed: false,
-          output: `refused: the ${what} of ${exact} does not verify: ${errorText(err)} Expected ${expectedSigner(checks.verifier)}; ${hint}.`,
+          output: `refused: the ${what} of ${exact} does not verify: ${withoutCosignTrailer(errorText(err))} Expected ${expectedSigner(checks.verifier)}; ${hint}.`,
           ...facts,
         };
       }
@@ -125,3 +125,11 @@ function expectedSigner(verifier: Verifier): string {
 
 /** Set by CI's build from the commit it built. */
 export const REVISION_LABEL = "org.opencontainers.image.revision";
+
+/** cosign repeats its error as `main.go:74: error during command execution: …` (its cmd/cosign/main.go log line). */
+export function withoutCosignTrailer(text: string): string {
+  return text
+    .split("\n")
+    .filter((line) => !/^\w+\.go:\d+: error during command execution: /.test(line))
+    .join("\n");
+}
