@@ -2,7 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // PEP 440's order, from the module's own copy of the library it uses
 import { compare } from "../../dagger/node_modules/@renovatebot/pep440/index.js";
-import { checkAppVersion, parseRelease, releaseTags } from "../../dagger/src/settings/release.js";
+import {
+  checkAppVersion,
+  parseRelease,
+  releaseTags,
+  requirePublishInputs,
+  versionToRead,
+} from "../../dagger/src/settings/release.js";
 import { branchTag, OCI_TAG } from "../../dagger/src/settings/tags.js";
 
 describe("parseRelease", () => {
@@ -55,6 +61,40 @@ describe("releaseTags", () => {
     });
   });
 
+  it("an older patch of a minor moves nothing: 1.2, 1 and latest stay on the newer patch", () => {
+    expect(tags("v1.2.3", ["v1.2.4"])).toEqual({
+      tags: ["1.2.3"],
+      held: [
+        "'1.2' not moved: 1.2.4 (v1.2.4) is newer",
+        "'1' not moved: 1.2.4 (v1.2.4) is newer",
+        "'latest' not moved: 1.2.4 (v1.2.4) is newer",
+      ],
+    });
+    // the newest that holds a tag is named, whatever the order the repository lists its tags in
+    expect(tags("v1.0.0", ["v1.1.0", "v1.3.0", "v1.2.0"]).held[0]).toBe(
+      "'1' not moved: 1.3.0 (v1.3.0) is newer",
+    );
+    expect(tags("v2.0.0", ["v1.9.9"]).tags).toEqual(["2.0.0", "2.0", "2", "latest"]);
+  });
+
+  it("refuses a tag git would not have: a leading blank or sign, past 100 characters", () => {
+    for (const tag of [" v1.2.3", "-v1.2.3", "v1.2.3\n", `v1.2.${"1".repeat(100)}`]) {
+      expect(() => parseRelease(tag), JSON.stringify(tag)).toThrow("Invalid release tag");
+    }
+    expect(() => parseRelease(`v1.2.${"1".repeat(200)}`)).toThrow(
+      `Invalid release tag 'v1.2.${"1".repeat(75)}…'.`,
+    );
+    // numbers past 2^53 lose digits in the PEP 440 library: refused rather than tagged wrong
+    for (const tag of [
+      `v1.2.${"1".repeat(90)}`,
+      "v1.2.3rc99999999999999999999",
+      "v1.2.3.post99999999999999999",
+    ]) {
+      expect(() => parseRelease(tag), tag).toThrow("Invalid release tag");
+    }
+    expect(parseRelease("v1.2.999999999999999").version).toBe("1.2.999999999999999");
+  });
+
   it("a pre-release writes only its exact tag, and an existing pre-release holds nothing back", () => {
     expect(tags("v1.3.0rc1", [])).toEqual({
       tags: ["1.3.0rc1"],
@@ -82,7 +122,8 @@ describe("releaseTags", () => {
   // Versions as people tag them: any prefix case, PEP 440's separators and spellings of pre-releases.
   const version = fc.record({
     v: fc.constantFrom("v", "V", ""),
-    release: fc.tuple(fc.nat(12), fc.nat(12), fc.nat(12)),
+    // small numbers, so releases of one X and one X.Y meet often
+    release: fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3)),
     pre: fc.option(
       fc.tuple(
         fc.constantFrom("a", "b", "rc", "alpha", "beta", "c", "RC"),
@@ -171,6 +212,43 @@ describe("releaseTags", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("versionToRead and requirePublishInputs", () => {
+  const path = "app/pyproject.toml";
+  const release = parseRelease("v1.2.3");
+
+  it("checks a static version now, and hands a dynamic one to the engine by the project's name", () => {
+    expect(versionToRead(release, { name: "app", version: "1.2.3" }, path)).toBeUndefined();
+    expect(() => versionToRead(release, { name: "app", version: "1.2.2" }, path)).toThrow(
+      "but the app's version is '1.2.2' (app/pyproject.toml)",
+    );
+    expect(versionToRead(release, { name: "my-app", dynamicVersion: true }, path)).toBe("my-app");
+    // a static version wins over a stray dynamic entry: it is what the build reads
+    expect(
+      versionToRead(release, { name: "app", version: "1.2.3", dynamicVersion: true }, path),
+    ).toBeUndefined();
+  });
+
+  it("refuses a project with no version, or a dynamic one without a name, saying what to add", () => {
+    expect(() => versionToRead(release, { name: "app" }, path)).toThrow(
+      `--release v1.2.3 needs the app's version, and app/pyproject.toml has no [project] version. Expected version = "1.2.3" in [project], or "version" in [project] dynamic with a name.`,
+    );
+    expect(() => versionToRead(release, { dynamicVersion: true }, path)).toThrow(
+      "and app/pyproject.toml has a dynamic version but no [project] name.",
+    );
+  });
+
+  it("a published release needs its commit and a token to read the tags", () => {
+    expect(() => requirePublishInputs(undefined, "", undefined)).not.toThrow();
+    expect(() => requirePublishInputs(release, "  ", "token")).toThrow(
+      "--release v1.2.3 needs --sha, the tagged commit",
+    );
+    expect(() => requirePublishInputs(release, "3f2a9c1", undefined)).toThrow(
+      "--release v1.2.3 needs --github-token",
+    );
+    expect(() => requirePublishInputs(release, "3f2a9c1", "token")).not.toThrow();
   });
 });
 

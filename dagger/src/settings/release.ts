@@ -15,16 +15,17 @@ export type Release = {
   kind?: "pre-release" | "post-release";
 };
 
+/** No `!` (an epoch) and no `+` (a local part): neither may be in an OCI tag. */
 const GIT_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-/** Three release numbers, so no exact tag can be an `X.Y` or `X` that moves; no epoch or local part (not in an OCI tag). */
+/** Three release numbers, so no exact tag can be an `X.Y` or `X` that moves. */
 function asRelease(tag: string): Release | undefined {
   const v = GIT_TAG.test(tag) ? explain(tag) : null;
-  if (v === null || v.epoch !== 0 || v.local !== null) return undefined;
-  const [major, minor, patch] = v.release;
-  if (major === undefined || minor === undefined || patch === undefined || v.release.length !== 3) {
-    return undefined;
-  }
+  if (v === null || v.release.length !== 3) return undefined;
+  const [major = 0, minor = 0] = v.release;
+  // the library reads numbers as doubles: past 2^53 its normal form is no longer the version's
+  const numbers = [...v.release, v.pre?.[1], v.post, v.dev].filter((n) => n !== null && n !== undefined);
+  if (!numbers.every((n) => Number.isSafeInteger(n))) return undefined;
   const kind = v.is_prerelease ? "pre-release" : v.is_postrelease ? "post-release" : undefined;
   return { tag, version: v.public, major, minor, final: kind === undefined, ...(kind ? { kind } : {}) };
 }
