@@ -96,6 +96,28 @@ describe("publishRelease", () => {
     ]);
   });
 
+  it("leaves another tag's release alone: a new release is made for this tag", async () => {
+    await publishRelease(octokit, { ...spec(), tag: "v1.0.0" });
+    await publishRelease(octokit, spec());
+    expect(gh.releases.map((r) => [r.tag_name, r.assets.length])).toEqual([
+      ["v1.0.0", 2],
+      ["v1.2.3", 2],
+    ]);
+  });
+
+  it("names the step GitHub refused: listing the assets, publishing the draft", async () => {
+    gh.faults.push({ method: "GET", path: /\/assets$/, status: 404, message: "Not Found" });
+    await expect(publishRelease(octokit, spec())).rejects.toThrow(
+      "the release v1.2.3 could not be listed: not found (404)",
+    );
+    gh.faults.push({ method: "PATCH", path: /\/releases\/\d+$/, status: 403, message: "Forbidden" });
+    await expect(publishRelease(octokit, spec())).rejects.toThrow(
+      "the release v1.2.3 could not be published: the token cannot write to this repository (403",
+    );
+    // still a draft: nobody saw half a release
+    expect(gh.releases.map((r) => r.draft)).toEqual([true]);
+  });
+
   it("a release whose image did not move latest is published without becoming GitHub's latest", async () => {
     await publishRelease(octokit, spec(false));
     expect(gh.releases[0]).toMatchObject({ draft: false, make_latest: "false" });

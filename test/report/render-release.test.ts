@@ -49,6 +49,25 @@ describe("renderRelease", () => {
     expect(text).not.toContain("cosign verify");
   });
 
+  it("signed with no attestation says so plainly; the provenance alone is named alone", () => {
+    const signedOnly = renderRelease({ ...args, attached: [], image: { ...image, signed: true } });
+    expect(signedOnly).toBe(
+      [
+        `**Image:** \`${pinned}\``,
+        "",
+        "**Tags:** `1.2.3`, `1.2`, `1`, `latest`",
+        "",
+        "Signed with cosign.",
+      ].join("\n") + signedOnly.slice(signedOnly.indexOf("\n\nCheck the signature")),
+    );
+    expect(signedOnly).not.toContain("Attached");
+    const provenance = renderRelease({
+      ...args,
+      image: { ...image, signed: true, provenanceAttested: true },
+    });
+    expect(provenance).toContain("Signed with cosign; its SLSA provenance is attested to it.");
+  });
+
   it("names only the attestations that exist", () => {
     const text = renderRelease({
       ...args,

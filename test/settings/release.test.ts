@@ -77,6 +77,21 @@ describe("releaseTags", () => {
     expect(tags("v2.0.0", ["v1.9.9"]).tags).toEqual(["2.0.0", "2.0", "2", "latest"]);
   });
 
+  it("a release of another major or minor holds nothing of this one's range", () => {
+    expect(tags("v1.2.4", ["v2.2.5", "v0.2.9"])).toEqual({
+      tags: ["1.2.4", "1.2", "1"],
+      held: ["'latest' not moved: 2.2.5 (v2.2.5) is newer"],
+    });
+  });
+
+  it("names an invalid tag whole up to 80 characters, and cut after", () => {
+    const eighty = `v${"x".repeat(79)}`;
+    expect(() => parseRelease(eighty)).toThrow(`Invalid release tag '${eighty}'. Expected`);
+    expect(() => checkAppVersion(parseRelease("v1.2.3"), "9".repeat(100), "p")).toThrow(
+      `but the app's version is '${"9".repeat(80)}' (p)`,
+    );
+  });
+
   it("refuses a tag git would not have: a leading blank or sign, past 100 characters", () => {
     for (const tag of [" v1.2.3", "-v1.2.3", "v1.2.3\n", `v1.2.${"1".repeat(100)}`]) {
       expect(() => parseRelease(tag), JSON.stringify(tag)).toThrow("Invalid release tag");

@@ -31,7 +31,7 @@ export async function runRelease(args: ReleaseArgs): Promise<string> {
   }
   const apiUrl = args.apiUrl ? parseGitHubApiUrl(args.apiUrl) : undefined;
   if (!release.final) {
-    return `No GitHub release: ${release.tag} is a ${release.kind ?? "pre-release"}, published as the image tag ${release.version} only.`;
+    return `No GitHub release: ${release.tag} is a ${release.kind}, published as the image tag ${release.version} only.`;
   }
   const expected = `Expected the reports ci-run exported for the push of ${release.tag} (the ci-reports artifact), e.g. --reports reports.`;
   let status: CiStatus;

@@ -11,23 +11,27 @@ export type Release = {
   minor: number;
   /** not a pre-, dev- or post-release: it may move X.Y, X and latest, as in metadata-action's type=pep440 */
   final: boolean;
-  /** what it is when it is not final */
-  kind?: "pre-release" | "post-release";
+  /** pre- and dev-releases are pre-releases */
+  kind: "final" | "pre-release" | "post-release";
 };
 
 /** No `!` (an epoch) and no `+` (a local part): neither may be in an OCI tag. */
 const GIT_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/** A PEP 440 version, or null: the library reads numbers as doubles, and past 2^53 its normal form is wrong. */
+function pep440(text: string) {
+  const v = explain(text);
+  const numbers = v === null ? [] : [...v.release, v.pre?.[1], v.post, v.dev].filter((n) => n != null);
+  return v !== null && numbers.every((n) => Number.isSafeInteger(n)) ? v : null;
+}
+
 /** Three release numbers, so no exact tag can be an `X.Y` or `X` that moves. */
 function asRelease(tag: string): Release | undefined {
-  const v = GIT_TAG.test(tag) ? explain(tag) : null;
+  const v = GIT_TAG.test(tag) ? pep440(tag) : null;
   if (v === null || v.release.length !== 3) return undefined;
   const [major = 0, minor = 0] = v.release;
-  // the library reads numbers as doubles: past 2^53 its normal form is no longer the version's
-  const numbers = [...v.release, v.pre?.[1], v.post, v.dev].filter((n) => n !== null && n !== undefined);
-  if (!numbers.every((n) => Number.isSafeInteger(n))) return undefined;
-  const kind = v.is_prerelease ? "pre-release" : v.is_postrelease ? "post-release" : undefined;
-  return { tag, version: v.public, major, minor, final: kind === undefined, ...(kind ? { kind } : {}) };
+  const kind = v.is_prerelease ? "pre-release" : v.is_postrelease ? "post-release" : "final";
+  return { tag, version: v.public, major, minor, final: kind === "final", kind };
 }
 
 export function parseRelease(tag: string): Release {
@@ -52,7 +56,7 @@ export function releaseTags(
   if (!release.final) {
     return {
       tags: [release.version],
-      held: [`${release.version} is a ${release.kind ?? "pre-release"}: X.Y, X and latest not moved`],
+      held: [`${release.version} is a ${release.kind}: X.Y, X and latest not moved`],
     };
   }
   const finals = existing.map(asRelease).filter((r): r is Release => r?.final === true);
@@ -75,7 +79,7 @@ export function releaseTags(
 
 /** PEP 440 equality: `v1.3.0-rc.1` is the app's `1.3.0rc1`. */
 export function checkAppVersion(release: Release, appVersion: string, where: string): void {
-  const app = explain(appVersion);
+  const app = pep440(appVersion);
   if (app !== null && compare(app.public, release.version) === 0 && app.local === null) return;
   const fix = app === null || app.local !== null ? "" : `, or tag v${app.public}`;
   throw new InputError(
