@@ -21,8 +21,9 @@ const GIT_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** A PEP 440 version, or null: the library reads numbers as doubles, and past 2^53 its normal form is wrong. */
 function pep440(text: string) {
   const v = explain(text);
-  const numbers = v === null ? [] : [...v.release, v.pre?.[1], v.post, v.dev].filter((n) => n != null);
-  return v !== null && numbers.every((n) => Number.isSafeInteger(n)) ? v : null;
+  if (v === null) return null;
+  const numbers = [...v.release, v.pre?.[1], v.post, v.dev].filter((n) => n != null);
+  return numbers.every((n) => Number.isSafeInteger(n)) ? v : null;
 }
 
 /** Three release numbers, so no exact tag can be an `X.Y` or `X` that moves. */
