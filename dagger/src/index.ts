@@ -23,6 +23,7 @@ import { type CiFlags, planCi } from "./pipeline/plan.js";
 import { runPublish } from "./pipeline/publish.js";
 import { runRelease } from "./pipeline/release.js";
 import { TypecheckMode } from "./report/mypy.js";
+import { renderApps } from "./report/render-apps.js";
 import {
   CiRun,
   Deployment,
@@ -32,6 +33,7 @@ import {
   TestResult,
   TypecheckResult,
 } from "./results.js";
+import { affectedApps } from "./settings/apps.js";
 import { GIT_CONFIG_ONLY, type Severity, SOURCE_IGNORE } from "./settings/defaults.js";
 import { InputError } from "./settings/errors.js";
 import { requireRepository } from "./settings/git-remote.js";
@@ -54,6 +56,7 @@ import {
   parseSeverity,
   parseThreshold,
 } from "./settings/validate.js";
+import { readApps } from "./stages/apps.js";
 import { fixReport, runFix } from "./stages/fix.js";
 import { buildImages, locateImage } from "./stages/image.js";
 import { runLint } from "./stages/lint.js";
@@ -351,6 +354,22 @@ export class Pipeline {
       exitZero,
       (r) => `Scan failed: findings at or above ${floor}.\n${r.table}`,
     );
+  }
+
+  /**
+   * The repository's Python projects (every pyproject.toml with a [project] name, outside tests and environments):
+   * what each uses of the others (uv path sources and workspace members), whether it has its own Dockerfile, and
+   * which of them a change runs, with why. Prints a table.
+   */
+  @func()
+  async apps(
+    /** the changed files, from the repository's root, e.g. from `git diff --name-only main...`; default not known, so every app runs */
+    changed: string[] = [],
+    /** files or globs whose change runs every app, e.g. uv.lock,ci/*.Dockerfile; default none (a workspace's own uv.lock runs its members) */
+    shared: string[] = [],
+  ): Promise<string> {
+    const { apps, images } = await readApps(this.source);
+    return renderApps(affectedApps(apps, changed.length > 0 ? changed : undefined, shared), images);
   }
 
   /**

@@ -5,10 +5,12 @@
  * argument it cannot load, or a failure that does not fail is caught here, where no type check can see it.
  */
 import { describe, expect, it, vi } from "vitest";
+import { globRegex } from "../../dagger/src/settings/project.js";
 import {
   allChains as allChainsOf,
   type Chain,
   chainOf,
+  defaultLeaf,
   directoryId,
   type Engine,
   enginesPerTest,
@@ -23,6 +25,7 @@ import {
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { introspect } from "../helpers/introspect.js";
 import { constructPipeline, type FunctionCall, invokeFunction, splitArgs } from "../helpers/invoke.js";
+import { MULTI_APP_REPO } from "../helpers/multi-app.js";
 import { bindsService, envOf, SCENARIO_SHA, type Scenario, scenario, upstream } from "../helpers/scenario.js";
 
 const startEngine = enginesPerTest();
@@ -674,6 +677,37 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     } finally {
       await gh.close();
     }
+  });
+
+  it("apps: the generated monorepo's projects, their images, and which a change runs", async () => {
+    const files = MULTI_APP_REPO;
+    const run = await session((chain) => {
+      const leaf = leafOf(chain);
+      if (leaf.field === "glob") {
+        const re = globRegex(String(leaf.args.pattern));
+        return Object.keys(files).filter((p) => re.test(p));
+      }
+      if (leaf.field === "exists") return String(leaf.args.path) in files;
+      if (leaf.field === "contents") return files[String(find(chain, "file").at(-1)?.args.path)] ?? "";
+      return defaultLeaf(chain);
+    });
+    const table = String(await call(run, "apps", { changed: ["libs/core/src/core/__init__.py"] }));
+    expect(table.split("\n").slice(0, 5)).toEqual([
+      "4 of 5 apps run.",
+      "",
+      "| App | Project | Image | Runs | Why |",
+      "| --- | --- | --- | --- | --- |",
+      "| <code>libs/core</code> | core | none (tested only) | yes | its file libs/core/src/core/\\_\\_init\\_\\_.py changed |",
+    ]);
+    expect(table).toContain("| <code>services/admin</code> | admin | Dockerfile | no |");
+    expect(table).toContain(
+      "| <code>services/legacy</code> | legacy | none (tested only) | yes | it uses libs/core",
+    );
+    // no changed files given: not known, so every app runs
+    expect(String(await call(run, "apps"))).toMatch(/^5 of 5 apps run\./);
+    expect(String(await call(run, "apps", { changed: ["uv.lock"], shared: ["uv.lock"] }))).toMatch(
+      /^5 of 5 apps run\./,
+    );
   });
 
   /** publish of a feature branch, signed with a cosign key pair */

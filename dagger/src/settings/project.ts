@@ -138,7 +138,7 @@ export function matrixVersions(project: Project, asked: readonly string[], path:
 }
 
 /** Matches member globs as uv does (docs/engine-notes.md: uv). */
-function globRegex(glob: string): RegExp {
+export function globRegex(glob: string): RegExp {
   const body = glob
     .replace(/\/+$/, "")
     .split(/(\*\*\/?|\*|\?)/)
