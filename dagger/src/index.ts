@@ -435,12 +435,13 @@ export class Pipeline {
 
   /**
    * Build the image and push it to <registry>/<owner>/<repo>:run-<id>-<attempt> (--run-id) or :sha-<7>, and
-   * :<branch tag> (main and develop only with --event push), optionally signed; prints the pushed reference with its digest.
+   * :<branch tag> (main and develop only with --event push), or a release's tags with --release, optionally signed;
+   * prints the pushed reference with its digest.
    */
   @func({ cache: "never" })
   async publish(
-    /** the branch; its tag follows docker/metadata-action's rule, made injective */
-    branch: string,
+    /** the branch; its tag follows docker/metadata-action's rule, made injective (or --release) */
+    branch = "",
     /** the commit; the revision label, and the sha-<7> tag without --run-id */
     sha = "",
     /** sign the pushed digest with cosign (keyless needs the OIDC settings, else --cosign-key) */

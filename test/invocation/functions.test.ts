@@ -578,6 +578,10 @@ describe("Pipeline functions through the SDK's invocation path", () => {
         githubToken: secretId("GITHUB_TOKEN"),
         githubApiUrl: gh.apiUrl,
       };
+      // neither a branch nor a release: nothing to tag
+      expect((await failure(call(run, "publish", args))).message).toBe(
+        "Missing --branch. Expected the branch being built, e.g. main, or --release with a version tag, e.g. v1.2.3.",
+      );
       // the sample's version is dynamic (hatch): what its build backend installed is 0.1.0
       const wrong = await failure(call(run, "publish", { ...args, release: "v0.2.0" }));
       expect(wrong.message).toBe(

@@ -60,7 +60,9 @@ export function planPublish(
     return withTags({ registry, owner, repo, tags: [], addresses: [], release }, [release.version], own);
   }
   if (branch.trim() === "") {
-    throw new InputError("Missing --branch. Expected the branch being built, e.g. main.");
+    throw new InputError(
+      "Missing --branch. Expected the branch being built, e.g. main, or --release with a version tag, e.g. v1.2.3.",
+    );
   }
   const branchTagName = branchTag(branch);
   const held = event === "push" ? false : event !== "" || PROTECTED_TAGS.includes(branchTagName);
