@@ -583,8 +583,42 @@ describe("the reports ci hands back", () => {
     expect(merged(run.reports)).toEqual({
       paths: [".", ".", ".", "."],
       stages: ["lint", "tests", "typecheck", "scan"],
-      files: ["status.json", "summary.md", "annotations.txt"],
+      files: ["status.json", "summary.md", "annotations.txt", "timeline.md"],
     });
+  });
+
+  it("draws the run: every stage the module waited on, measured from the run's start, in status.json and timeline.md", async () => {
+    const { run } = await runCi({}, { ...PUBLISH });
+    const status = JSON.parse(run.status);
+    const stages = (status.timings as { stage: string; startMs: number; endMs: number }[])
+      .map((t) => t.stage)
+      .sort();
+    expect(stages).toEqual(
+      [
+        "build",
+        "image dependencies",
+        "lint",
+        "publish",
+        "scan",
+        "smoke run",
+        "tests and coverage gate",
+        "type check",
+      ].sort(),
+    );
+    for (const t of status.timings) expect(t.endMs).toBeGreaterThanOrEqual(t.startMs);
+    // what waits on the image starts when it was built; publishing after every gate
+    const at = (stage: string) => status.timings.find((t: { stage: string }) => t.stage === stage);
+    expect(at("scan").startMs).toBeGreaterThanOrEqual(at("build").endMs);
+    expect(at("publish").startMs).toBeGreaterThanOrEqual(
+      Math.max(at("tests and coverage gate").endMs, at("scan").endMs),
+    );
+    const timeline = String(
+      find(chainOf(run.reports) as Chain, "withNewFile").find((c) => c.args.path === "timeline.md")?.args
+        .contents,
+    );
+    expect(timeline).toContain("```mermaid\ngantt\n");
+    expect(timeline).toContain("  section sample-app\n");
+    expect(timeline.match(/^ {2}[a-z ]+ :(crit, )?\d\d:\d\d:\d\d, \d+s$/gm)).toHaveLength(8);
   });
 
   it("holds provenance.json, the predicate it attested, when a signed publish attested it", async () => {

@@ -10,7 +10,7 @@
  * becoming its step's output, and nothing else.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -506,8 +506,15 @@ describe("the engine switch", () => {
 describe("the Dagger Cloud trace URL", () => {
   const TRACE = "https://dagger.cloud/acme/traces/4bf92f3577b34da6a3ce929d0e0e4736";
 
-  function summaryAfter(stderr: string): { summary: string; output: string } {
+  function summaryAfter(
+    stderr: string,
+    reports: Record<string, string> = {},
+  ): { summary: string; output: string } {
     const publish = runStep(PUBLISH_STEP, context({}), { stderr });
+    for (const [name, text] of Object.entries(reports)) {
+      mkdirSync(join(publish.dir, "work", "reports"), { recursive: true });
+      writeFileSync(join(publish.dir, "work", "reports", name), text);
+    }
     // The summary step runs in the same job: same RUNNER_TEMP, where the pipeline step left dagger's stderr.
     const env = {
       ...process.env,
@@ -539,6 +546,16 @@ describe("the Dagger Cloud trace URL", () => {
     const { summary, output } = summaryAfter(`some log\n\nFull trace at ${TRACE}\n\n`);
     expect(summary).toContain(`Dagger trace: ${TRACE}\n`);
     expect(output).toBe(`trace-url=${TRACE}\n`);
+  });
+
+  it("follows the run's summary with its timeline, the Mermaid chart of the stages, when the module wrote one", () => {
+    const timeline = "### Timeline\n\n```mermaid\ngantt\n```\n";
+    expect(summaryAfter("", { "summary.md": "## ✅ CI passed\n", "timeline.md": timeline }).summary).toBe(
+      `## ✅ CI passed\n\n${timeline}`,
+    );
+    expect(summaryAfter("", { "summary.md": "## ✅ CI passed\n", "timeline.md": "" }).summary).toBe(
+      "## ✅ CI passed\n",
+    );
   });
 
   it("is left out when there is no trace (no token: only the setup hint)", () => {

@@ -7,6 +7,7 @@ import { renderAnnotations } from "../report/annotations.js";
 import { diffCoverage, type PullRequestChanges } from "../report/diff.js";
 import { TypecheckMode } from "../report/mypy.js";
 import { CI_MARKER, renderCiSummary } from "../report/render.js";
+import { renderTimeline } from "../report/render-timeline.js";
 import type {
   CiStatus,
   DependencyStatus,
@@ -15,6 +16,7 @@ import type {
   ImageFacts,
   ImageStatus,
   SmokeStatus,
+  StageTiming,
 } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
 import { type ImageSource, inApp } from "../settings/validate.js";
@@ -102,24 +104,42 @@ type Built = { variants: [Container, ...Container[]]; native: Container; facts?:
 type Compared = { status?: DependencyStatus; error?: string };
 type Scanned = { run?: ScanRun; error?: string };
 
-function imageStages(plan: CiPlan, image: ImageSource) {
+/** When each stage started and ended, from the run's start: what the timeline draws. */
+type Clock = { timings: StageTiming[]; timed: <T>(stage: string, work: () => Promise<T>) => Promise<T> };
+
+function startClock(): Clock {
+  const zero = Date.now();
+  const timings: StageTiming[] = [];
+  return {
+    timings,
+    timed: (stage, work) => {
+      const startMs = Date.now() - zero;
+      return work().finally(() => timings.push({ stage, startMs, endMs: Date.now() - zero }));
+    },
+  };
+}
+
+function imageStages(plan: CiPlan, image: ImageSource, clock: Clock) {
   const variants = buildImages(plan.source, image, plan.platforms, plan.labels);
   // Stryker disable next-line ConditionalExpression: with no --platforms, buildImage makes the same dockerBuild call as variants[0]
   const native = plan.platforms.length === 0 ? variants[0] : buildImage(plan.source, image, plan.labels);
   const buildError = settle<string | undefined>(
-    native.sync().then(() => undefined),
+    clock.timed("build", () => native.sync()).then(() => undefined),
     (message) => message,
   );
   const built = <T>(next: () => T | Promise<T>, none: T): Promise<T> =>
     buildError.then((failed) => (failed !== undefined ? none : next()));
   const smoke = built<SmokeStatus | undefined>(
     () =>
-      settle<SmokeStatus>(smokeTest(native, plan.smokeCommand, plan.smokeExpect), (message) => ({
-        passed: false,
-        command: plan.smokeCommand,
-        expected: plan.smokeExpect,
-        output: `the command failed: ${message}`,
-      })),
+      settle<SmokeStatus>(
+        clock.timed("smoke run", () => smokeTest(native, plan.smokeCommand, plan.smokeExpect)),
+        (message) => ({
+          passed: false,
+          command: plan.smokeCommand,
+          expected: plan.smokeExpect,
+          output: `the command failed: ${message}`,
+        }),
+      ),
     undefined,
   );
   const facts = built<ImageFacts | undefined>(
@@ -134,9 +154,13 @@ function imageStages(plan: CiPlan, image: ImageSource) {
   const dependencies = built<Compared>(
     () =>
       settle<Compared>(
-        checkDependencies(native, plan.source, plan.app, image.dockerfile, plan.sync).then((status) => ({
-          status,
-        })),
+        clock
+          .timed("image dependencies", () =>
+            checkDependencies(native, plan.source, plan.app, image.dockerfile, plan.sync),
+          )
+          .then((status) => ({
+            status,
+          })),
         (error) => ({ error }),
       ),
     {},
@@ -144,7 +168,7 @@ function imageStages(plan: CiPlan, image: ImageSource) {
   const scan = built<Scanned>(
     () =>
       settle<Scanned>(
-        runScan(native, plan.severities, plan.failOn).then((run) => ({ run })),
+        clock.timed("scan", () => runScan(native, plan.severities, plan.failOn)).then((run) => ({ run })),
         (error) => ({ error }),
       ),
     {},
@@ -153,7 +177,10 @@ function imageStages(plan: CiPlan, image: ImageSource) {
 }
 
 /** Every stage runs concurrently and reports, even when another failed. */
-async function gather(plan: CiPlan): Promise<{
+async function gather(
+  plan: CiPlan,
+  clock: Clock,
+): Promise<{
   gathered: Gathered;
   built?: Built;
   scan?: ScanRun;
@@ -165,9 +192,11 @@ async function gather(plan: CiPlan): Promise<{
     ? readPullRequestChanges(plan.comment)
     : // Stryker disable next-line StringLiteral: unreachable: planCi sets commentSkipped whenever it sets no comment target
       Promise.resolve({ reason: plan.commentSkipped ?? "no --github-token given" });
-  const image = plan.image ? imageStages(plan, plan.image) : undefined;
+  const image = plan.image ? imageStages(plan, plan.image, clock) : undefined;
   const measured = Promise.all([
-    runMatrix(plan.source, plan.app, plan.versions, plan.threshold, plan.services, plan.sync, plan.testEnv),
+    clock.timed("tests and coverage gate", () =>
+      runMatrix(plan.source, plan.app, plan.versions, plan.threshold, plan.services, plan.sync, plan.testEnv),
+    ),
     changes,
   ]).then(async ([matrix, changed]) => ({ matrix, diff: await measureChanges(plan, matrix, changed) }));
   const typecheck: Promise<TypecheckRun | undefined> = planTypecheck(
@@ -177,19 +206,21 @@ async function gather(plan: CiPlan): Promise<{
   ).then(({ mode, config }) =>
     mode === TypecheckMode.off
       ? undefined
-      : runTypecheck(plan.source, plan.app, {
-          mode,
-          config,
-          python: plan.python ?? { version: plan.versions[0] ?? "", from: "the matrix" },
-          sync: plan.sync,
-          ...(plan.testEnv ? { env: plan.testEnv } : {}),
-          ...(plan.packages ? { packages: plan.packages } : {}),
-        }),
+      : clock.timed("type check", () =>
+          runTypecheck(plan.source, plan.app, {
+            mode,
+            config,
+            python: plan.python ?? { version: plan.versions[0] ?? "", from: "the matrix" },
+            sync: plan.sync,
+            ...(plan.testEnv ? { env: plan.testEnv } : {}),
+            ...(plan.packages ? { packages: plan.packages } : {}),
+          }),
+        ),
   );
   const [failed, lint, typechecked, { matrix, diff }, smoked, scanned, locked, compared, read, released] =
     await Promise.all([
       image?.buildError,
-      runLint(plan.source, plan.app, plan.sync.root),
+      clock.timed("lint", () => runLint(plan.source, plan.app, plan.sync.root)),
       typecheck,
       measured,
       image?.smoke,
@@ -320,7 +351,8 @@ async function publish(
 export async function runCi(
   plan: CiPlan,
 ): Promise<{ status: CiStatus; summary: string; reports: Directory }> {
-  const { gathered, built, scan, reports, existingTags } = await gather(plan);
+  const clock = startClock();
+  const { gathered, built, scan, reports, existingTags } = await gather(plan, clock);
   const judged = judge(gathered, { ...plan, lockFolder: plan.sync.root ?? plan.app });
   const signer = plan.publish?.signer;
   const target = plan.publish?.plan;
@@ -341,7 +373,9 @@ export async function runCi(
           signer,
         )
       : undefined;
-  let status = await publish(plan, judged.status, judged.gatesPassed, built, scan, provenance, existingTags);
+  const publishing = () =>
+    publish(plan, judged.status, judged.gatesPassed, built, scan, provenance, existingTags);
+  let status = await (plan.publish && judged.gatesPassed ? clock.timed("publish", publishing) : publishing());
   if (!plan.comment && plan.commentSkipped) {
     status = { ...status, skipped: [...status.skipped, { stage: "comment", reason: plan.commentSkipped }] };
   }
@@ -351,18 +385,21 @@ export async function runCi(
 
   const summary = renderCiSummary(status);
   if (plan.comment) {
-    const comment = await commentOnPullRequest(plan.comment, CI_MARKER, summary);
+    const target = plan.comment;
+    const comment = await clock.timed("comment", () => commentOnPullRequest(target, CI_MARKER, summary));
     status = { ...status, comment };
     // a failed comment cannot report itself: say it in the log
     if (!comment.posted) process.stderr.write(`warning: ${comment.warning}\n`);
   }
   const attested = provenance && status.image?.provenanceAttested ? provenance : undefined;
+  status = { ...status, timings: clock.timings };
   return {
     status,
     summary,
     reports: (attested ? reports.withFile("provenance.json", attested) : reports)
       .withNewFile("status.json", `${JSON.stringify(status, null, 2)}\n`)
       .withNewFile("summary.md", summary)
-      .withNewFile("annotations.txt", renderAnnotations(status, plan.app)),
+      .withNewFile("annotations.txt", renderAnnotations(status, plan.app))
+      .withNewFile("timeline.md", renderTimeline(plan.app, clock.timings)),
   };
 }

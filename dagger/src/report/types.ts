@@ -168,7 +168,11 @@ export type CiStatus = {
   comment?: { posted: boolean; pullRequest?: number; warning?: string };
   sha?: string;
   branch?: string;
+  /** when each stage started and ended, in ms from the run's start, as the module measured them */
+  timings?: StageTiming[];
 };
+
+export type StageTiming = { stage: string; startMs: number; endMs: number };
 
 export type DeployStatus = {
   passed: boolean;
