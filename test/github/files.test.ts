@@ -28,18 +28,10 @@ const PATCH = "@@ -1,3 +1,3 @@\n a\n-b\n+B\n c";
 
 let gh: FakeGitHub;
 let octokit: Octokit & FilesOctokit;
-let testId = 0;
-
 beforeEach(async () => {
   gh = new FakeGitHub();
   await gh.start();
-  const client = await createOctokit({
-    token: gh.token,
-    baseUrl: gh.baseUrl,
-    log: () => {},
-    retryAfterBaseMs: 10,
-    throttleId: `files-${++testId}`,
-  });
+  const client = await gh.client();
   if (!canListFiles(client)) throw new Error("the real client cannot list files");
   octokit = client;
   gh.addPull({ number: 7, ref: "feature/login", sha: SHA });

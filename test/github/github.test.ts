@@ -40,14 +40,7 @@ function client(token = gh.token): Promise<Octokit> {
 
 /** A client that waits 10 ms per second of back-off or retry-after, so retries cost a test little time. */
 function quickClient(retries?: number): Promise<Octokit> {
-  return createOctokit({
-    token: gh.token,
-    baseUrl: gh.baseUrl,
-    log: (msg) => warnings.push(msg),
-    retryAfterBaseMs: 10,
-    throttleId: `test-${++testId}`,
-    ...(retries === undefined ? {} : { retries }),
-  });
+  return gh.client({ log: (msg) => warnings.push(msg), ...(retries === undefined ? {} : { retries }) });
 }
 
 const repo = () => ({ owner: gh.owner, repo: gh.repo });

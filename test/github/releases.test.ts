@@ -7,7 +7,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { retry } from "../../dagger/node_modules/@octokit/plugin-retry";
 import { throttling } from "../../dagger/node_modules/@octokit/plugin-throttling";
 import { Octokit as RestOctokit } from "../../dagger/node_modules/@octokit/rest";
-import { createOctokit } from "../../dagger/src/github/client.js";
 import { canRelease, publishRelease, type ReleasesOctokit } from "../../dagger/src/github/releases.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { fastTimers } from "../helpers/fast-timers.js";
@@ -16,18 +15,10 @@ fastTimers();
 
 let gh: FakeGitHub;
 let octokit: ReleasesOctokit;
-let testId = 0;
-
 beforeEach(async () => {
   gh = new FakeGitHub();
   await gh.start();
-  const client = await createOctokit({
-    token: gh.token,
-    baseUrl: gh.baseUrl,
-    log: () => {},
-    retryAfterBaseMs: 10,
-    throttleId: `releases-${++testId}`,
-  });
+  const client = await gh.client();
   if (!canRelease(client)) throw new Error("the real client cannot release");
   octokit = client;
 });

@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createOctokit, type Octokit } from "../../dagger/src/github/client.js";
 
 export type FakeUser = { login: string; type: "User" | "Bot" };
 
@@ -107,6 +108,7 @@ export type Viewer = { login: string } | "forbidden";
 export const ACTIONS_BOT: FakeUser = { login: "github-actions[bot]", type: "Bot" };
 
 const DOCS = "https://docs.github.com/rest";
+let clientCount = 0;
 const MAX_REQUESTS = 400;
 
 export class FakeGitHub {
@@ -144,6 +146,21 @@ export class FakeGitHub {
   readonly prefix: "" | "/api/v3";
   /** the server's origin, without the prefix */
   baseUrl = "";
+
+  /**
+   * The module's real client (createOctokit: retry and throttling) aimed at this server: a second of back-off or
+   * retry-after waits 10 ms, and each client has its own throttle, so no test waits out another's spacing.
+   */
+  client(opts: { log?: (msg: string) => void; retries?: number } = {}): Promise<Octokit> {
+    return createOctokit({
+      token: this.token,
+      baseUrl: this.baseUrl,
+      log: opts.log ?? (() => {}),
+      retryAfterBaseMs: 10,
+      throttleId: `fake-github-${++clientCount}`,
+      ...(opts.retries === undefined ? {} : { retries: opts.retries }),
+    });
+  }
 
   constructor(opts: { owner?: string; repo?: string; token?: string; prefix?: "" | "/api/v3" } = {}) {
     this.owner = opts.owner ?? "octo-org";
