@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const version = spawnSync("dagger", ["version"], { encoding: "utf8" });
 if (version.error || version.status !== 0) {
-  console.log("bench:engine: no dagger CLI on PATH (see the README's Prerequisites); nothing measured");
+  console.log('bench:engine: no dagger CLI on PATH (see the README, "Try it"); nothing measured');
   process.exit(0);
 }
 

@@ -39,7 +39,7 @@ function daggerVersion(): string | undefined {
 const version = daggerVersion();
 const skipReason =
   version === undefined
-    ? `no \`dagger\` CLI on PATH (install version ${engineVersion}: see the README's Prerequisites)`
+    ? `no \`dagger\` CLI on PATH (install version ${engineVersion}: see the README, "Try it")`
     : undefined;
 if (skipReason) console.log(`[e2e] skipping engine-backed tests: ${skipReason}`);
 

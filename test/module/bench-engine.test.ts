@@ -14,7 +14,7 @@ it("says there is nothing to measure without a dagger CLI, and exits 0", () => {
     });
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(
-      "bench:engine: no dagger CLI on PATH (see the README's Prerequisites); nothing measured\n",
+      'bench:engine: no dagger CLI on PATH (see the README, "Try it"); nothing measured\n',
     );
   } finally {
     rmSync(empty, { recursive: true, force: true });

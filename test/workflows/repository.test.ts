@@ -192,12 +192,15 @@ describe("docs/github-setup.md: verifying an image by hand", () => {
     for (const command of commands) expect(command).toContain(`--certificate-identity-regexp '${pattern}'`);
   });
 
-  it.each([...branches.map((b) => `refs/heads/${b}`), "refs/pull/12/merge"])(
-    "accepts CI's identity on %s",
-    (ref) => {
-      expect(identity.test(ci(ref))).toBe(true);
-    },
-  );
+  // ci.yml's tag filter is v[0-9]*: a release's push signs as refs/tags/v1.2.3
+  it.each([
+    ...branches.map((b) => `refs/heads/${b}`),
+    "refs/pull/12/merge",
+    "refs/tags/v1.2.3",
+    "refs/tags/v2.0.0rc1",
+  ])("accepts CI's identity on %s", (ref) => {
+    expect(identity.test(ci(ref))).toBe(true);
+  });
 
   it.each([
     [
@@ -209,7 +212,9 @@ describe("docs/github-setup.md: verifying an image by hand", () => {
       "https://github.com/OWNER/REPO/.github/workflows/ci.yml@refs/heads/main",
     ],
     ["a branch CI does not publish from", ci("refs/heads/feature")],
-    ["a tag", ci("refs/tags/v1.0.0")],
+    ["a tag ci.yml does not run for", ci("refs/tags/release-1")],
+    ["a v-tag that is no version", ci("refs/tags/vfoo")],
+    ["a tag with a path", ci("refs/tags/v1/evil")],
     ["a ref that only starts like main", ci("refs/heads/main-evil")],
     [
       "another repository",
