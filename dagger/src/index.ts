@@ -358,8 +358,8 @@ export class Pipeline {
 
   /**
    * The repository's Python projects (every pyproject.toml with a [project] name, outside tests and environments):
-   * whether each has its own Dockerfile, and which of them a change runs and why (its own files, what it uses by uv
-   * path sources and workspace members, its workspace's lock, or a shared file). Prints a table.
+   * what each uses of the others (uv path sources and workspace members), whether it has its own Dockerfile, and which
+   * of them a change runs and why (its own files, what it uses, its workspace's lock, or a shared file). Prints a table.
    */
   @func()
   async apps(

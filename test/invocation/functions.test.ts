@@ -699,13 +699,13 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(table.split("\n").slice(0, 5)).toEqual([
       "4 of 5 apps run.",
       "",
-      "| App | Project | Image | Runs | Why |",
-      "| --- | --- | --- | --- | --- |",
-      "| <code>libs/core</code> | core | none (tested only) | yes | its file libs/core/src/core/\\_\\_init\\_\\_.py changed |",
+      "| App | Project | Uses | Image | Runs | Why |",
+      "| --- | --- | --- | --- | --- | --- |",
+      "| <code>libs/core</code> | core | nothing | none (tested only) | yes | its file libs/core/src/core/\\_\\_init\\_\\_.py changed |",
     ]);
-    expect(table).toContain("| <code>services/admin</code> | admin | Dockerfile | no |");
+    expect(table).toContain("| <code>services/admin</code> | admin | nothing | Dockerfile | no |");
     expect(table).toContain(
-      "| <code>services/legacy</code> | legacy | none (tested only) | yes | it uses libs/core",
+      "| <code>services/legacy</code> | legacy | <code>libs/core</code> | none (tested only) | yes | it uses libs/core",
     );
     // no changed files given: not known, so every app runs
     expect(String(await call(run, "apps"))).toMatch(/^5 of 5 apps run\./);

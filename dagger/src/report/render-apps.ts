@@ -8,12 +8,13 @@ export function renderApps(affected: readonly Affected[], images: readonly strin
   const lines = [
     `${runs} of ${affected.length} apps run.`,
     "",
-    row("App", "Project", "Image", "Runs", "Why"),
-    row("---", "---", "---", "---", "---"),
+    row("App", "Project", "Uses", "Image", "Runs", "Why"),
+    row("---", "---", "---", "---", "---", "---"),
     ...affected.map(({ app, affected: yes, reason }) =>
       row(
         code(app.path),
         text(app.name),
+        app.uses.length === 0 ? "nothing" : app.uses.map(code).join(", "),
         images.includes(app.path) ? "Dockerfile" : "none (tested only)",
         yes ? "yes" : "no",
         text(reason),
