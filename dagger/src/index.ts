@@ -17,6 +17,7 @@ import {
   type Platform,
   type Secret,
 } from "@dagger.io/dagger";
+import { readChangedPaths } from "./github/changes.js";
 import { runCi } from "./pipeline/ci.js";
 import { type DeployArgs, planDeploy, runDeploy } from "./pipeline/deploy.js";
 import { type CiFlags, planCi } from "./pipeline/plan.js";
@@ -367,9 +368,26 @@ export class Pipeline {
     changed: string[] = [],
     /** files or globs whose change runs every app, e.g. uv.lock,ci/*.Dockerfile; default none (a workspace's own uv.lock runs its members) */
     shared: string[] = [],
+    /** without --changed: the commit whose changes to read from GitHub (needs --github-token), those of the pull request it heads */
+    sha = "",
+    /** with --sha: a push's previous commit (github.event.before), so the changes are base...sha instead */
+    base = "",
   ): Promise<string> {
+    let files: string[] | undefined = changed.length > 0 ? changed : undefined;
+    let source = files
+      ? `${files.length}, given by --changed`
+      : "not known (give --changed, or --sha with a token): every app runs";
+    if (!files && sha && this.githubToken) {
+      const target = { repository: await this.requireRepository("apps"), sha, token: this.githubToken };
+      const read = await readChangedPaths(
+        this.githubApiUrl ? { ...target, apiUrl: this.githubApiUrl } : target,
+        base,
+      );
+      files = read.files;
+      source = files ? `${files.length}, from ${read.source}` : read.source;
+    }
     const { apps, images } = await readApps(this.source);
-    return renderApps(affectedApps(apps, changed.length > 0 ? changed : undefined, shared), images);
+    return renderApps(affectedApps(apps, files, shared), images, source);
   }
 
   /**

@@ -130,6 +130,8 @@ export class FakeGitHub {
   faults: Fault[] = [];
   /** the repository's git tags, as GET /tags lists them (newest first, as GitHub does) */
   tags: string[] = [];
+  /** "base...head" -> the files GET /compare/{base}...{head} lists (at most 300, as GitHub does) */
+  comparisons = new Map<string, FakeFile[]>();
   /** its releases, drafts included (GET /releases lists them to a token with push access) */
   releases: FakeRelease[] = [];
   /**
@@ -368,6 +370,15 @@ export class FakeGitHub {
     const rest = path.slice(repoPrefix.length);
     const text = (body as { body?: unknown } | undefined)?.body;
 
+    const compared = /^compare\/([^/]+\.\.\.[^/]+)$/.exec(rest);
+    if (method === "GET" && compared) {
+      const files = this.comparisons.get(compared[1] ?? "");
+      if (files === undefined) return error(404, "Not Found");
+      return {
+        status: 200,
+        body: { status: "ahead", ahead_by: 1, behind_by: 0, commits: [], files: files.slice(0, 300) },
+      };
+    }
     const commit = /^commits\/([^/]+)\/pulls$/.exec(rest);
     if (method === "GET" && commit) {
       const sha = commit[1];

@@ -10,7 +10,6 @@ import {
   allChains as allChainsOf,
   type Chain,
   chainOf,
-  defaultLeaf,
   directoryId,
   type Engine,
   enginesPerTest,
@@ -685,6 +684,8 @@ describe("Pipeline functions through the SDK's invocation path", () => {
 
   it("apps: the generated monorepo's projects, their images, and which a change runs", async () => {
     const files = MULTI_APP_REPO;
+    const TOKEN = "ghp_fakeTokenValue1234567890abcdef";
+    const base = scenario({ secret: TOKEN });
     const run = await session((chain) => {
       const leaf = leafOf(chain);
       if (leaf.field === "glob") {
@@ -692,12 +693,14 @@ describe("Pipeline functions through the SDK's invocation path", () => {
         return Object.keys(files).filter((p) => re.test(p));
       }
       if (leaf.field === "exists") return String(leaf.args.path) in files;
-      if (leaf.field === "contents") return files[String(find(chain, "file").at(-1)?.args.path)] ?? "";
-      return defaultLeaf(chain);
+      if (leaf.field === "contents" && find(chain, "directory").length > 0) {
+        return files[String(find(chain, "file").at(-1)?.args.path)] ?? "";
+      }
+      return base(chain);
     });
     const table = String(await call(run, "apps", { changed: ["libs/core/src/core/__init__.py"] }));
     expect(table.split("\n").slice(0, 5)).toEqual([
-      "4 of 5 apps run.",
+      "4 of 5 apps run. Changed files: 1, given by --changed.",
       "",
       "| App | Project | Uses | Image | Runs | Why |",
       "| --- | --- | --- | --- | --- | --- |",
@@ -712,6 +715,31 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(String(await call(run, "apps", { changed: ["uv.lock"], shared: ["uv.lock"] }))).toMatch(
       /^5 of 5 apps run\./,
     );
+    // from GitHub: the files of the pull request the commit heads
+    const gh = new FakeGitHub({ token: TOKEN });
+    await gh.start();
+    try {
+      gh.addPull({ number: 7, ref: "feature/x", sha: SCENARIO_SHA });
+      gh.commitPulls.set(SCENARIO_SHA, [7]);
+      gh.files.set(7, [gh.file({ filename: "services/admin/app.py" })]);
+      const github = {
+        repository: `${gh.owner}/${gh.repo}`,
+        githubToken: secretId("GITHUB_TOKEN"),
+        githubApiUrl: gh.apiUrl,
+        sha: SCENARIO_SHA,
+      };
+      expect(String(await call(run, "apps", github)).split("\n")[0]).toBe(
+        "1 of 5 apps run. Changed files: 1, from pull request #7.",
+      );
+      // without a token nothing is asked: not known
+      const asked = gh.requests.length;
+      expect(String(await call(run, "apps", { sha: SCENARIO_SHA })).split("\n")[0]).toBe(
+        "5 of 5 apps run. Changed files: not known (give --changed, or --sha with a token): every app runs.",
+      );
+      expect(gh.requests.length).toBe(asked);
+    } finally {
+      await gh.close();
+    }
   });
 
   /** publish of a feature branch, signed with a cosign key pair */

@@ -2,11 +2,16 @@
 import type { Affected } from "../settings/apps.js";
 import { code, row, text } from "./markdown.js";
 
-export function renderApps(affected: readonly Affected[], images: readonly string[]): string {
+/** `changes`: where the changed files came from, or why they are not known. */
+export function renderApps(
+  affected: readonly Affected[],
+  images: readonly string[],
+  changes: string,
+): string {
   if (affected.length === 0) return "No Python project found: no pyproject.toml with a [project] name.\n";
   const runs = affected.filter((a) => a.affected).length;
   const lines = [
-    `${runs} of ${affected.length} apps run.`,
+    `${runs} of ${affected.length} apps run. Changed files: ${changes}.`,
     "",
     row("App", "Project", "Uses", "Image", "Runs", "Why"),
     row("---", "---", "---", "---", "---", "---"),
