@@ -77,17 +77,20 @@ async function measureChanges(
   );
 }
 
+/** The project's own Python (mypy's, and the one its installed version is read on); else the matrix's first. */
+const projectPython = (plan: CiPlan) =>
+  plan.python ?? { version: plan.versions[0] ?? "", from: "the matrix" };
+
 /** The app's dynamic version against the tag, and the repository's tags that a release's moving tags must not pass. */
 async function checkRelease(plan: CiPlan): Promise<{ existing: string[]; error?: string }> {
   const { release, dynamicVersionOf: name } = plan;
   if (!release) return { existing: [] };
   try {
     if (name !== undefined) {
-      const python = plan.python?.version ?? plan.versions[0] ?? "";
       await checkInstalledVersion(release, {
         source: plan.source,
         app: plan.app,
-        python,
+        python: projectPython(plan).version,
         sync: plan.sync,
         name,
       });
@@ -210,7 +213,7 @@ async function gather(
           runTypecheck(plan.source, plan.app, {
             mode,
             config,
-            python: plan.python ?? { version: plan.versions[0] ?? "", from: "the matrix" },
+            python: projectPython(plan),
             sync: plan.sync,
             ...(plan.testEnv ? { env: plan.testEnv } : {}),
             ...(plan.packages ? { packages: plan.packages } : {}),
