@@ -195,13 +195,14 @@ export function healthcheckOf(chain: Chain, alias: string): string[] | undefined
   return find(service, "withDockerHealthcheck").at(-1)?.args.args as string[] | undefined;
 }
 
-const isTestRun = (chain: Chain) =>
-  execs(chain).some((a) => a[0] === "sh" && (a[2] ?? "").includes("--junitxml"));
-const isCombine = (chain: Chain) => execs(chain).some((a) => (a[2] ?? "").includes("coverage combine"));
+/** An exec of the module's shell program `name` (dagger/scripts/, run by stages/python.ts withScript). */
+export const runsScript = (name: string) => (args: readonly string[]) =>
+  args[0] === "sh" && args[1] === `/opt/pipeline/${name}`;
+const isTestRun = (chain: Chain) => execs(chain).some(runsScript("run_tests.sh"));
+const isCombine = (chain: Chain) => execs(chain).some(runsScript("combine.sh"));
 const isTrivy = (chain: Chain) => execs(chain).some((a) => a[0] === "trivy");
-const lastExec = (chain: Chain): string[] => execs(chain).at(-1) ?? [];
-/** The type check's one exec (stages/typecheck.ts typecheckScript): sync, mypy installed, mypy run. */
-const isMypyRun = (chain: Chain) => (lastExec(chain)[2] ?? "").includes("mypy -O json");
+/** The type check's one exec (typecheck.sh): sync, mypy installed, mypy run. */
+const isMypyRun = (chain: Chain) => runsScript("typecheck.sh")(execs(chain).at(-1) ?? []);
 
 const MYPY_CONFIG_NAMES = ["mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"];
 /** The mypy config file a source path names (`sample-app/setup.cfg` -> setup.cfg), if it names one. */
@@ -357,14 +358,14 @@ export function scenario(s: Scenario = {}): Resolver {
     if (isCombine(chain) && field === "contents") {
       const name = String(find(chain, "file").at(-1)?.args.path);
       if (name === "coverage.json") return upstream(coverageJson(s.suite));
-      // coverage.py's gate, as its `coverage report` decides it: the script's --fail-under, else the project's
+      // coverage.py's gate, as its `coverage report` decides it: --threshold (combine.sh's PIPELINE_FAIL_UNDER), else the project's
       // fail_under ([tool.coverage.report] of the scenario's pyproject.toml), against the combined total
       const configured = Number(
         /^fail_under\s*=\s*([\d.]+)/m.exec(mypyFileText(s, "pyproject.toml") ?? "")?.[1] ?? 0,
       );
       if (name === "fail-under") return `${configured.toFixed(1)}\n`;
       if (name === "report-exit") {
-        const asked = /coverage report --fail-under=(\S+)/.exec(execs(chain).at(-1)?.[2] ?? "")?.[1];
+        const asked = envOf(chain, "PIPELINE_FAIL_UNDER");
         const total = (JSON.parse(upstream(coverageJson(s.suite))) as { totals: { percent_covered: number } })
           .totals;
         return total.percent_covered < Number(asked ?? configured) ? "2\n" : "0\n";

@@ -24,6 +24,7 @@ import {
   secretId,
 } from "../helpers/engine.js";
 import { constructPipeline, invokeFunction } from "../helpers/invoke.js";
+import { envOf } from "../helpers/scenario.js";
 
 const engine = enginesPerTest();
 
@@ -186,8 +187,10 @@ describe("invoking module functions as the engine does", () => {
     });
     expect(typeof (value as { reports: unknown }).reports).toBe("string");
     // One container ran the per-version script.
-    const runs = containersWith(e, (c) =>
-      execs(c).some((a) => a[0] === "sh" && a[2]?.includes("junit-3.12.xml")),
+    const runs = containersWith(
+      e,
+      (c) =>
+        execs(c).some((a) => a[1] === "/opt/pipeline/run_tests.sh") && envOf(c, "PIPELINE_SLUG") === "3.12",
     );
     expect(runs.length).toBeGreaterThan(0);
   });

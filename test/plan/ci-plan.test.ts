@@ -26,6 +26,7 @@ import { callPipeline, constructPipeline, invokeFunction, splitArgs } from "../h
 import {
   envOf,
   PUBLISH,
+  runsScript,
   SCENARIO_SHA,
   type Scenario,
   SIGN,
@@ -56,7 +57,7 @@ async function runCi(
 }
 
 const testRuns = (engine: Engine) =>
-  containersWith(engine, (c) => execs(c).some((a) => a[0] === "sh" && (a[2] ?? "").includes("--junitxml")))
+  containersWith(engine, (c) => execs(c).some(runsScript("run_tests.sh")))
     // the chain up to and including the test exec: one per distinct run definition
     .map((c) => c.slice(0, c.map((call) => call.field).lastIndexOf("withExec") + 1))
     .filter((c, i, all) => all.findIndex((d) => JSON.stringify(d) === JSON.stringify(c)) === i);
@@ -72,11 +73,10 @@ describe("ci's plan", () => {
       expect(envOf(run, "UV_PYTHON")).toBe(v.endsWith("t") ? v : `${v}+gil`);
       expect(execs(run)).toContainEqual(["uv", "python", "install", v]);
       // sync and pytest in one exec: no separate cached sync whose venv can outlive its interpreter
-      const script = execs(run).at(-1)?.[2] ?? "";
+      expect(execs(run).at(-1)).toEqual(["sh", "/opt/pipeline/run_tests.sh"]);
       // the project's default groups (uv's default-groups, dev unless it says otherwise)
-      expect(script).toContain("uv sync $(test -f uv.lock && echo --locked)");
-      expect(script).toContain("uv run --no-sync pytest");
-      expect(script).toContain("-p pipeline_probe");
+      expect(envOf(run, "PIPELINE_SYNC")).toBe("");
+      expect(envOf(run, "PIPELINE_PYTHON")).toBe(v);
     }
   });
 
@@ -122,30 +122,20 @@ describe("ci's plan", () => {
 
   it("syncs and combines coverage in one exec, and leaves the gate to coverage.py's own report", async () => {
     const { engine } = await runCi();
-    const combines = containersWith(engine, (c) =>
-      execs(c).some((a) => (a[2] ?? "").includes("coverage combine")),
-    );
+    const combines = containersWith(engine, (c) => execs(c).some(runsScript("combine.sh")));
     expect(combines.length).toBeGreaterThan(0);
-    const script =
-      execs(combines[0] as Chain).find((a) => (a[2] ?? "").includes("coverage combine"))?.[2] ?? "";
-    expect(script.split("\n")).toEqual([
-      "set -eu",
-      "uv sync $(test -f uv.lock && echo --locked)",
-      '{ uv run --no-sync python -c "import pytest_cov" 2> /dev/null || uv pip install --python "$UV_PROJECT_ENVIRONMENT/bin/python" pytest-cov==7.1.0; }',
-      "uv run --no-sync coverage combine --keep /combine",
-      "uv run --no-sync coverage json -o /combine/coverage.json --fail-under=0",
-      "uv run --no-sync coverage xml -o /combine/coverage.xml --fail-under=0",
-      // the harness's --threshold 70; without one, coverage report applies the project's own fail_under
-      "if uv run --no-sync coverage report --fail-under=70 > /combine/coverage.txt; then echo 0; else echo $?; fi > /combine/report-exit",
-      'uv run --no-sync python -c "import coverage; print(coverage.Coverage().config.fail_under)" > /combine/fail-under',
-    ]);
+    const combine = combines[0] as Chain;
+    expect(execs(combine).at(-1)).toEqual(["sh", "/opt/pipeline/combine.sh"]);
+    // the harness's --threshold 70; without one, coverage report applies the project's own fail_under
+    expect(envOf(combine, "PIPELINE_FAIL_UNDER")).toBe("70");
+    expect(envOf(combine, "PIPELINE_SYNC")).toBe("");
   });
 
   it("combines only the data files the legs wrote, each under its own name, and hands on the reports without them", async () => {
     const { engine } = await runCi({ versions: { "3.13": "sync-fail" } });
-    const [combine] = containersWith(engine, (c) =>
-      execs(c).some((a) => (a[2] ?? "").includes("coverage combine")),
-    ).sort((a, b) => b.length - a.length);
+    const [combine] = containersWith(engine, (c) => execs(c).some(runsScript("combine.sh"))).sort(
+      (a, b) => b.length - a.length,
+    );
     const copied = find(combine as Chain, "withFile")
       .map((c) => String(c.args.path))
       .filter((p) => p.startsWith("/combine/"));
@@ -226,8 +216,12 @@ describe("ci's plan", () => {
         !lock,
       );
       // the same rule on every side: --locked exactly when the app has a uv.lock
-      const syncs = engine.queries.flatMap((q) => execs(q)).filter((a) => (a[2] ?? "").includes("uv sync"));
-      for (const a of syncs) expect(a[2]).toContain("$(test -f uv.lock && echo --locked)");
+      // every program of the module's that syncs (dagger/scripts/*.sh, through lib.sh)
+      const syncs = engine.queries.filter((q) =>
+        execs(q).some((a) => a[0] === "sh" && a[1]?.startsWith("/opt/pipeline/") === true),
+      );
+      expect(syncs.length).toBeGreaterThan(0);
+      for (const q of syncs) expect(envOf(q, "PIPELINE_LOCK")).toBe("uv.lock");
       const asked = engine.queries
         .filter((q) => q.at(-1)?.field === "exists")
         .map((q) => q.at(-1)?.args.path);
@@ -352,9 +346,7 @@ describe("ci --publish --sign", () => {
       execs(q).some((a) => a.some((x) => x.includes("list_distributions.py"))),
     );
     expect(listings.some((q) => find(q, "dockerBuild").length > 0)).toBe(true); // on the built image
-    expect(
-      listings.some((q) => execs(q).some((a) => (a[2] ?? "").includes("uv sync --no-dev --no-editable"))),
-    ).toBe(true);
+    expect(listings.some((q) => envOf(q, "PIPELINE_SYNC") === "--no-dev --no-editable")).toBe(true);
     expect(engine.queries.filter((q) => leaf(q)?.field === "publish" || isSign(q))).toEqual([]);
     const status = JSON.parse(run.status);
     expect(status.dependencies).toEqual({
@@ -562,8 +554,8 @@ describe("the reports ci hands back", () => {
   /** Each merged stage's reports, by what only that stage's directory holds. */
   const STAGES = {
     lint: "ruff-format.json",
-    tests: "coverage combine",
-    typecheck: "mypy-exit-code",
+    tests: "/opt/pipeline/combine.sh",
+    typecheck: "/opt/pipeline/typecheck.sh",
     scan: '"trivy","image"',
   };
   const merged = (reports: string) => {
@@ -687,9 +679,7 @@ describe("ci's plan: the type check and the tests' service containers", () => {
       ),
     ].sort();
   const mypyRuns = (engine: Engine) =>
-    definitions(engine).filter((d) =>
-      ((execs(JSON.parse(d) as Chain).at(-1) ?? [])[2] ?? "").includes("mypy -O json"),
-    );
+    definitions(engine).filter((d) => runsScript("typecheck.sh")(execs(JSON.parse(d) as Chain).at(-1) ?? []));
   // the sample's requires-python and free-threading classifier, without its [tool.mypy]: the same matrix
   const NO_MYPY = {
     mypyFiles: {
@@ -779,9 +769,7 @@ describe("ci's plan: the type check and the tests' service containers", () => {
     );
     expect(new Set(services).size).toBe(6); // one definition, so one instance, per leg
     expect(runs.every((r) => envOf(r, "DATABASE_URL")?.startsWith("postgresql://"))).toBe(true);
-    const combine = containersWith(engine, (c) =>
-      execs(c).some((a) => (a[2] ?? "").includes("coverage combine")),
-    );
+    const combine = containersWith(engine, (c) => execs(c).some(runsScript("combine.sh")));
     expect(combine.some((c) => find(c, "withServiceBinding").length > 0)).toBe(false);
     expect(JSON.parse(run.status).services).toEqual(["postgres"]);
     expect(run.summary).toContain("Services: <code>postgres</code> (one instance per Python version)");
@@ -800,20 +788,21 @@ describe("ci's plan: the type check and the tests' service containers", () => {
     const given = (c: Chain) => envOf(c, "APP_DB_URL") !== undefined;
     const runs = testRuns(engine);
     expect(runs.length).toBe(6);
-    const mypy = containersWith(engine, (c) => (execs(c).at(-1)?.[2] ?? "").includes("mypy -O json"));
+    const mypy = containersWith(engine, (c) => runsScript("typecheck.sh")(execs(c).at(-1) ?? []));
     expect(mypy.length).toBeGreaterThan(0);
     for (const c of [...runs, ...mypy]) {
       expect(envOf(c, "APP_DB_URL")).toBe("postgresql://postgres:postgres@postgres:5432/test");
       expect(envOf(c, "MODE")).toBe("test");
       const file = find(c, "withMountedSecret").find((m) => m.args.path === "/run/pipeline/test.env");
       expect(isSecret(file?.args.source)).toBe(true);
-      // the script reads it itself: its values are in no definition
-      expect(execs(c).at(-1)?.[2]).toContain("set -a; . /run/pipeline/test.env; set +a");
+      // the script reads it itself (lib.sh load_env_file): its values are in no definition
+      expect(envOf(c, "PIPELINE_ENV_FILE")).toBe("/run/pipeline/test.env");
     }
     expect(JSON.stringify(allChains(engine))).not.toContain("thisIsTheEnvFileValue");
     // lint, the combine, the image: none of them
     const elsewhere = allChains(engine).filter(
-      (c) => given(c) && !execs(c).some((a) => /--junitxml|mypy -O json/.test(a[2] ?? "")),
+      (c) =>
+        given(c) && !execs(c).some((a) => runsScript("run_tests.sh")(a) || runsScript("typecheck.sh")(a)),
     );
     expect(elsewhere).toEqual([]);
   });

@@ -5,8 +5,9 @@
  * wrote the file answers, as the engine would: the last `withDirectory` source that is a combine wins.
  */
 import { type Chain, execs, find, leafOf, type Resolver } from "../helpers/engine.js";
+import { runsScript } from "../helpers/scenario.js";
 
-const isCombine = (chain: Chain) => execs(chain).some((a) => (a[2] ?? "").includes("coverage combine"));
+const isCombine = (chain: Chain) => execs(chain).some(runsScript("combine.sh"));
 
 export function throughMergedReports(inner: Resolver): Resolver {
   return (chain) => {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type Chain, enginesPerTest, execs, find, leafOf } from "../helpers/engine.js";
 import { callPipeline } from "../helpers/invoke.js";
-import { scenario, versionOf } from "../helpers/scenario.js";
+import { envOf, runsScript, scenario, versionOf } from "../helpers/scenario.js";
 
 const PROJECTS = join(import.meta.dirname, "../fixtures/projects");
 const startEngine = enginesPerTest();
@@ -226,32 +226,28 @@ describe("ci with no flags on real projects' own files", () => {
       };
       const status = JSON.parse(run.status);
       // mypy only where the project configures it, on its own targets or its packages, never on "."
-      const mypyRuns = engine.queries.filter((q) => (execs(q).at(-1)?.[2] ?? "").includes("mypy -O json"));
-      const command = /uv run --no-sync mypy -O json --no-error-summary ?(.*) > \/out\/mypy\.json/.exec(
-        execs(mypyRuns[0] ?? []).at(-1)?.[2] ?? "",
-      );
-      expect(command ? command[1]?.split(" ").filter((a) => a !== "") : undefined).toEqual(mypy);
+      const mypyRuns = engine.queries.filter((q) => runsScript("typecheck.sh")(execs(q).at(-1) ?? []));
+      // typecheck.sh's arguments after mypy's own three (-O json --no-error-summary): the targets
+      const command = mypyRuns[0] === undefined ? undefined : execs(mypyRuns[0]).at(-1)?.slice(5);
+      expect(command).toEqual(mypy);
       // on the project's pinned Python (its root's .python-version), else the lowest its requires-python allows
       if (mypy !== undefined)
         expect(execs(mypyRuns[0] ?? [])[0]).toEqual(["uv", "python", "install", mypyPython]);
       // the gate is the project's own figure, or none (a workspace member's config is its own folder's, for now)
       expect(status.gate.threshold).toBe(gate);
-      const tests = engine.queries.filter((q) => execs(q).some((a) => (a[2] ?? "").includes("--junitxml")));
+      const tests = engine.queries.filter((q) => execs(q).some(runsScript("run_tests.sh")));
       expect([...new Set(tests.map(versionOf))].sort()).toEqual(legs);
       // a member is synced from its workspace's lock: the root mounted, the member's folder the workdir
-      const sync = workspace
-        ? `uv sync --package ${workspace.member} $(test -f /src/uv.lock && echo --locked)`
-        : "uv sync $(test -f uv.lock && echo --locked)";
       for (const q of [...tests, ...mypyRuns]) {
-        const script = execs(q).at(-1)?.[2] ?? "";
-        // the project's own default groups, and pytest-cov brought where the environment has none
-        expect(script).toContain(`${sync} && `);
+        // the project's own default groups, and pytest-cov brought where the environment has none (lib.sh)
+        expect(envOf(q, "PIPELINE_SYNC")).toBe(workspace ? `--package ${workspace.member}` : "");
+        expect(envOf(q, "PIPELINE_LOCK")).toBe(workspace ? "/src/uv.lock" : "uv.lock");
+        expect(envOf(q, "PYTEST_COV_VERSION")).toBe("7.1.0");
         expect(find(q, "withMountedDirectory").at(-1)?.args.path).toBe(
           workspace ? "/src" : `/src${app === "." ? "" : `/${app}`}`,
         );
         expect(find(q, "withWorkdir").at(-1)?.args.path).toBe(app === "." ? "/src" : `/src/${app}`);
       }
-      for (const q of tests) expect(execs(q).at(-1)?.[2]).toContain("pytest-cov==7.1.0");
       // ruff, too, sees the workspace's configuration above a member
       const ruff = engine.queries.filter((q) =>
         execs(q).some((a) => a.includes("check") && a.includes("--output-format=json")),

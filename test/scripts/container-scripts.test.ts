@@ -1,8 +1,8 @@
 /**
- * The shell scripts the module hands to containers, executed here under `dash` (Debian's /bin/sh, what the
- * python:*-slim base runs) with a small `uv` stand-in that runs the host Python that has pytest and
- * pytest-cov. They are judged by the files and exit codes they leave, then by the module's own judge
- * (judgeAttempt): a killed test process, a failed sync and a passing run each end where a user would expect.
+ * The shell programs of dagger/scripts/ that the module hands to containers, executed here as they are under
+ * `dash` (Debian's /bin/sh, what the python:*-slim base runs) with a small `uv` stand-in that runs the host Python
+ * that has pytest and pytest-cov. They are judged by the files and exit codes they leave, then by the module's own
+ * judge (judgeAttempt): a killed test process, a failed sync and a passing run each end where a user would expect.
  */
 import { spawnSync } from "node:child_process";
 import {
@@ -22,9 +22,8 @@ import { type Diagnostic, PositionEncoding, Workspace } from "@astral-sh/ruff-wa
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCoverageJson } from "../../dagger/src/report/coverage.js";
 import { judgeAttempt } from "../../dagger/src/report/pytest.js";
-import { combineScript } from "../../dagger/src/stages/matrix.js";
-import { DEFAULT_SYNC } from "../../dagger/src/stages/python.js";
-import { NO_PYTEST, SYNC_FAILED, testScript } from "../../dagger/src/stages/tests.js";
+import { MYPY_VERSION, PYTEST_COV_VERSION } from "../../dagger/src/settings/pins.js";
+import { NO_PYTEST, SYNC_FAILED } from "../../dagger/src/stages/tests.js";
 import { findPython } from "../helpers/python.js";
 
 const python = findPython(["pytest", "pytest_cov"]);
@@ -35,10 +34,13 @@ else if (python.ok)
   console.info(`container scripts: uv stand-in runs ${python.command} (Python ${python.version})`);
 
 let root = "";
+const scripts = join(import.meta.dirname, "../../dagger/scripts");
+const script = (name: string) => join(scripts, name);
 
 /**
- * `uv` as the scripts call it: `sync` succeeds unless FAKE_UV_SYNC=fail; `run --no-sync X` runs the host's X
- * (`python` itself, with FAKE_NO=<module> making that import fail); `pip install` is logged to $HOME/uv-pip.log.
+ * `uv` as the scripts call it: `sync` logs its arguments to $HOME/uv-sync.log and succeeds unless FAKE_UV_SYNC=fail;
+ * `run --no-sync X` runs the host's X (`python` itself, with FAKE_NO=<module> making that import fail);
+ * `pip install` is logged to $HOME/uv-pip.log.
  */
 function writeUv(bin: string, py: string): void {
   writeFileSync(
@@ -46,7 +48,7 @@ function writeUv(bin: string, py: string): void {
     [
       "#!/bin/sh",
       'case "$1" in',
-      '  sync) if [ "$FAKE_UV_SYNC" = fail ]; then echo "error: Failed to fetch: https://pypi.org/simple/pytest/" >&2; exit 2; fi; echo "Resolved 5 packages"; exit 0 ;;',
+      '  sync) echo "$*" >> "$HOME/uv-sync.log"; if [ "$FAKE_UV_SYNC" = fail ]; then echo "error: Failed to fetch: https://pypi.org/simple/pytest/" >&2; exit 2; fi; echo "Resolved 5 packages"; exit 0 ;;',
       `  run) shift; [ "$1" = --no-sync ] && shift; tool="$1"; shift; if [ "$tool" = python ]; then case "$*" in *"import \${FAKE_NO:-none}"*) exit 1 ;; esac; exec ${py} "$@"; fi; exec ${py} -m "$tool" "$@" ;;`,
       '  pip) echo "$*" >> "$HOME/uv-pip.log"; exit 0 ;;',
       '  *) echo "uv stand-in: unexpected $*" >&2; exit 64 ;;',
@@ -70,7 +72,7 @@ function makeApp(name: string, body: string): string {
 function runScript(app: string, version: string, env: Record<string, string> = {}) {
   const out = join(app, "out");
   const probe = join(root, "probe");
-  const run = spawnSync("dash", ["-c", testScript(version, { out, probe })], {
+  const run = spawnSync("dash", [script("run_tests.sh")], {
     cwd: app,
     encoding: "utf8",
     timeout: 60_000,
@@ -81,6 +83,12 @@ function runScript(app: string, version: string, env: Record<string, string> = {
       COVERAGE_RCFILE: join(app, "pyproject.toml"),
       // set by stages/python.ts pythonEnv in every test container
       UV_PROJECT_ENVIRONMENT: join(root, "venv"),
+      // set by stages/tests.ts and stages/python.ts withScript
+      PIPELINE_PYTHON: version,
+      PIPELINE_SLUG: version,
+      PIPELINE_PROBE: probe,
+      PIPELINE_OUT: out,
+      PYTEST_COV_VERSION,
       ...env,
     },
   });
@@ -118,7 +126,7 @@ afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-describe.skipIf(skipReason !== "")("the per-version test script (testScript) under dash", () => {
+describe.skipIf(skipReason !== "")("the per-version test script (run_tests.sh) under dash", () => {
   it("a passing suite: exit 0 recorded, junit, coverage and the interpreter's version left behind", async () => {
     const r = runScript(makeApp("pass", "def test_add():\n    assert calc.add(2, 3) == 5"), "3.11");
     expect(r.status).toBe(0);
@@ -134,8 +142,9 @@ describe.skipIf(skipReason !== "")("the per-version test script (testScript) und
   });
 
   it("asks coverage.py, not pytest-cov, for the JSON report: pytest-cov < 4.1 would refuse the whole run", () => {
-    expect(testScript("3.11")).not.toContain("--cov-report=json");
-    expect(testScript("3.11")).toContain("coverage json -o /out/coverage-3.11.json --fail-under=0");
+    const text = readFileSync(script("run_tests.sh"), "utf8");
+    expect(text).not.toContain("--cov-report=json");
+    expect(text).toContain('coverage json -o "$out/coverage-$v.json" --fail-under=0');
     if (!python.ok) return;
     // what `--cov-report=json:` does with the host's pytest-cov (Debian 12: 4.0.0, json came in 4.1.0)
     const app = makeApp("covjson", "def test_add():\n    assert calc.add(2, 3) == 5");
@@ -224,9 +233,9 @@ describe.skipIf(skipReason !== "")("the per-version test script (testScript) und
   });
 });
 
-describe.skipIf(skipReason !== "")("the combine script (combineScript) under dash", () => {
+describe.skipIf(skipReason !== "")("the combine script (combine.sh) under dash", () => {
   it("fails as a whole when a step fails (set -e), so a broken combine is an error, not a cached result", () => {
-    const r = spawnSync("dash", ["-c", combineScript()], {
+    const r = spawnSync("dash", [script("combine.sh")], {
       cwd: root,
       encoding: "utf8",
       env: { PATH: `${join(root, "bin")}:/usr/bin:/bin`, HOME: root, FAKE_UV_SYNC: "fail" },
@@ -254,19 +263,19 @@ describe.skipIf(skipReason !== "")("the combine script (combineScript) under das
     const combine = join(root, `${name}-out`);
     mkdirSync(combine, { recursive: true });
     writeFileSync(join(combine, ".coverage.3.11"), readFileSync(join(leg.out, ".coverage.3.11")));
-    const r = spawnSync(
-      "dash",
-      ["-c", combineScript(DEFAULT_SYNC, threshold).replaceAll("/combine", combine)],
-      {
-        cwd: app,
-        encoding: "utf8",
-        env: {
-          PATH: `${join(root, "bin")}:/usr/bin:/bin`,
-          HOME: root,
-          COVERAGE_FILE: join(combine, ".coverage"),
-        },
+    const r = spawnSync("dash", [script("combine.sh")], {
+      cwd: app,
+      encoding: "utf8",
+      env: {
+        PATH: `${join(root, "bin")}:/usr/bin:/bin`,
+        HOME: root,
+        COVERAGE_FILE: join(combine, ".coverage"),
+        PIPELINE_OUT: combine,
+        PYTEST_COV_VERSION,
+        // what stages/matrix.ts sets for --threshold
+        ...(threshold === undefined ? {} : { PIPELINE_FAIL_UNDER: String(threshold) }),
       },
-    );
+    });
     return { r, read: (file: string) => readFileSync(join(combine, file), "utf8") };
   }
 
@@ -300,9 +309,107 @@ describe.skipIf(skipReason !== "")("the combine script (combineScript) under das
   });
 });
 
+describe.skipIf(skipReason !== "")(
+  "the sync every script starts with (lib.sh), and synced.sh and typecheck.sh",
+  () => {
+    /** Runs `name` in a fresh folder under dash with the module's env, and reads back what uv sync was given. */
+    function run(
+      name: string,
+      args: string[],
+      env: Record<string, string>,
+      files: Record<string, string> = {},
+    ) {
+      const dir = mkdtempSync(join(root, "sync-"));
+      for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+      rmSync(join(root, "uv-sync.log"), { force: true });
+      const r = spawnSync("dash", [script(name), ...args], {
+        cwd: dir,
+        encoding: "utf8",
+        env: {
+          PATH: `${join(root, "bin")}:/usr/bin:/bin`,
+          HOME: root,
+          UV_PROJECT_ENVIRONMENT: join(root, "venv"),
+          ...env,
+        },
+      });
+      const synced = existsSync(join(root, "uv-sync.log"))
+        ? readFileSync(join(root, "uv-sync.log"), "utf8")
+        : "";
+      return { ...r, dir, synced: synced.trim() };
+    }
+
+    it("passes the stage's flags as separate words, never as shell, and --locked only with a committed lock", () => {
+      const env = { PIPELINE_SYNC: "--package api --group testing --no-dev" };
+      const printed = run("synced.sh", ["uv", "run", "--no-sync", "python", "-c", "print('listed')"], env);
+      expect(printed.status, printed.stderr).toBe(0);
+      expect(printed.synced).toBe("sync --package api --group testing --no-dev");
+      // the command's stdout is all a caller reads: the sync's own output went to stderr
+      expect(printed.stdout).toBe("listed\n");
+      expect(run("synced.sh", ["true"], env, { "uv.lock": "" }).synced).toBe(
+        "sync --package api --group testing --no-dev --locked",
+      );
+      // a member's lock sits at its workspace root: PIPELINE_LOCK names it
+      expect(
+        run("synced.sh", ["true"], { PIPELINE_LOCK: "/nonexistent/uv.lock" }, { "uv.lock": "" }).synced,
+      ).toBe("sync");
+      // a glob or a command substitution in a flag stays a word
+      expect(run("synced.sh", ["true"], { PIPELINE_SYNC: "--group * $(id)" }).synced).toBe(
+        "sync --group * $(id)",
+      );
+    });
+
+    it("stops before the command when the sync fails, with uv's own message", () => {
+      const r = run("synced.sh", ["uv", "run", "--no-sync", "python", "-c", "print('listed')"], {
+        FAKE_UV_SYNC: "fail",
+      });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain("Failed to fetch");
+    });
+
+    it("typecheck.sh: mypy's output and exit status kept for the module to judge, the env file loaded first", () => {
+      const envFile = join(root, "test.env");
+      writeFileSync(envFile, "SECRET_KEY=from-the-env-file\n");
+      // a stand-in mypy module on the host Python: prints its arguments and the env file's value, exits 1
+      const fake = mkdtempSync(join(root, "mypy-"));
+      writeFileSync(
+        join(fake, "mypy.py"),
+        "import os, sys\nprint(' '.join(sys.argv[1:]), os.environ.get('SECRET_KEY'))\nsys.exit(1)\n",
+      );
+      const out = join(fake, "out");
+      const args = ["-O", "json", "--no-error-summary", "-p", "app"];
+      const env = { PIPELINE_OUT: out, MYPY_VERSION, PIPELINE_ENV_FILE: envFile, PYTHONPATH: fake };
+      const r = run("typecheck.sh", args, env);
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(join(out, "mypy.json"), "utf8")).toBe(
+        "-O json --no-error-summary -p app from-the-env-file\n",
+      );
+      expect(readFileSync(join(out, "mypy-exit-code"), "utf8")).toBe("1\n");
+      expect(readFileSync(join(root, "uv-pip.log"), "utf8")).toContain(`mypy==${MYPY_VERSION}`);
+      const failed = run("typecheck.sh", args, { ...env, FAKE_UV_SYNC: "fail" });
+      expect(failed.status).toBe(SYNC_FAILED);
+      expect(failed.stderr).toContain("Failed to fetch");
+      expect(existsSync(join(out, "mypy-exit-code"))).toBe(true);
+    });
+  },
+);
+
 describe("the programs the module ships in dagger/scripts/", () => {
-  const dir = join(import.meta.dirname, "../../dagger/scripts");
+  const dir = scripts;
   const files = readdirSync(dir).filter((f) => f.endsWith(".py"));
+  const shells = readdirSync(dir).filter((f) => f.endsWith(".sh"));
+  const shellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
+  if (!shellcheck)
+    console.warn("container scripts: shellcheck skipped: no shellcheck on PATH (apt-get install shellcheck)");
+
+  it.skipIf(!shellcheck).each(shells)("%s is clean under shellcheck as POSIX sh", (file) => {
+    const r = spawnSync("shellcheck", ["--shell=sh", "--external-sources", "--format=gcc", join(dir, file)], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
   const ruff = () =>
     new Workspace(
       { "line-length": 110, lint: { select: ["E", "F", "W", "B", "UP", "I", "S", "PL"] } },

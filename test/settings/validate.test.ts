@@ -16,7 +16,7 @@ import {
   parseSeverity,
   parseThreshold,
 } from "../../dagger/src/settings/validate.js";
-import { uvSync } from "../../dagger/src/stages/python.js";
+import { syncFlags } from "../../dagger/src/stages/python.js";
 
 describe("input validation", () => {
   it("accepts the supported Python versions, trimmed and deduplicated", () => {
@@ -184,19 +184,17 @@ describe("parseExtras", () => {
   });
 });
 
-describe("uvSync: the sync line every Python stage runs", () => {
-  it("syncs the default groups, locked when a uv.lock exists", () => {
-    expect(uvSync()).toBe("uv sync $(test -f uv.lock && echo --locked)");
+describe("syncFlags: what every Python stage adds to uv sync (lib.sh adds --locked: test/scripts)", () => {
+  it("adds nothing for the default groups", () => {
+    expect(syncFlags()).toBe("");
   });
 
-  it("syncs a workspace member from the root's lock, with the groups and extras asked for", () => {
+  it("names a workspace member, the groups and extras asked for, then the stage's own flags", () => {
     expect(
-      uvSync({ root: ".", member: "api", groups: ["testing"], extras: ["postgres"] }, ["--no-dev"]),
-    ).toBe(
-      "uv sync --package api --group testing --extra postgres --no-dev $(test -f /src/uv.lock && echo --locked)",
-    );
-    expect(uvSync({ root: "services", member: "api", groups: [], extras: ["*"] })).toBe(
-      "uv sync --package api --all-extras $(test -f /src/services/uv.lock && echo --locked)",
+      syncFlags({ root: ".", member: "api", groups: ["testing"], extras: ["postgres"] }, ["--no-dev"]),
+    ).toBe("--package api --group testing --extra postgres --no-dev");
+    expect(syncFlags({ root: "services", member: "api", groups: [], extras: ["*"] })).toBe(
+      "--package api --all-extras",
     );
   });
 });

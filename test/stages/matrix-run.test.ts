@@ -17,12 +17,12 @@ import {
   leafOf,
   type Resolver,
 } from "../helpers/engine.js";
-import { envOf, scenario, versionOf } from "../helpers/scenario.js";
+import { envOf, runsScript, scenario, versionOf } from "../helpers/scenario.js";
 
 const startEngine = enginesPerTest();
 const source = () => dag.loadDirectoryFromID(directoryId() as never);
-const isCombine = (c: Chain) => execs(c).some((a) => (a[2] ?? "").includes("coverage combine"));
-const isTestRun = (c: Chain) => execs(c).some((a) => a[0] === "sh" && (a[2] ?? "").includes("--junitxml"));
+const isCombine = (c: Chain) => execs(c).some(runsScript("combine.sh"));
+const isTestRun = (c: Chain) => execs(c).some(runsScript("run_tests.sh"));
 
 /** runMatrix over `versions`; `override` answers a leaf first (undefined: the scenario answers). */
 async function matrix(versions: string[], override: (chain: Chain) => unknown = () => undefined) {
@@ -40,9 +40,8 @@ describe("runMatrix", () => {
     const { engine, result } = await matrix(["3.12", "3.13"]);
     const [combine] = containersWith(engine, isCombine);
     expect(envOf(combine as Chain, "COVERAGE_FILE")).toBe("/combine/.coverage");
-    const exec = execs(combine as Chain).at(-1) ?? [];
-    expect(exec.slice(0, 2)).toEqual(["sh", "-c"]);
-    expect(exec[2]).toContain("coverage combine --keep /combine");
+    expect(envOf(combine as Chain, "PIPELINE_OUT")).toBe("/combine");
+    expect(execs(combine as Chain).at(-1)).toEqual(["sh", "/opt/pipeline/combine.sh"]);
 
     const merged = find(result.reportsChain, "withDirectory");
     expect(merged.map((c) => c.args.path)).toEqual([".", ".", "."]);

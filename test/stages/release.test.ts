@@ -46,7 +46,7 @@ import {
   leafOf,
   secretId,
 } from "../helpers/engine.js";
-import { envOf, SCENARIO_SHA as SHA, scenario } from "../helpers/scenario.js";
+import { envOf, runsScript, SCENARIO_SHA as SHA, scenario } from "../helpers/scenario.js";
 
 const startEngine = enginesPerTest();
 const source = () => dag.loadDirectoryFromID(directoryId() as never);
@@ -528,14 +528,19 @@ describe("checkDependencies", () => {
       ),
     );
     expect(status).toEqual({ passed: true, python: "3.14", count: 1, differences: [] });
-    const tested = chainWith(engine, (a) => a[0] === "sh" && a[2]?.includes("uv sync") === true);
+    const tested = chainWith(engine, runsScript("synced.sh"));
     expect(envOf(tested, "UV_PROJECT_ENVIRONMENT")).toBe("/venv/runtime");
-    const script = execs(tested).at(-1)?.[2]?.split("\n") ?? [];
-    expect(script.slice(0, 2)).toEqual([
-      "set -eu",
-      "uv sync --no-dev --no-editable $(test -f uv.lock && echo --locked) > /dev/null",
+    // synced, then listed, in one exec (dagger/scripts/synced.sh)
+    expect(envOf(tested, "PIPELINE_SYNC")).toBe("--no-dev --no-editable");
+    expect(execs(tested).at(-1)).toEqual([
+      "sh",
+      "/opt/pipeline/synced.sh",
+      "uv",
+      "run",
+      "--no-sync",
+      "python",
+      "/opt/pipeline/list_distributions.py",
     ]);
-    expect(script[2]).toBe("uv run --no-sync python /opt/pipeline/list_distributions.py");
     const shipped = chainWith(engine, (a) => a[0] === "python");
     expect(execs(shipped).at(-1)).toEqual(["python", "/opt/pipeline/list_distributions.py"]);
     // both sides run the module's own program, mounted from dagger/scripts/
@@ -564,7 +569,7 @@ describe("checkDependencies", () => {
         checkDependencies(source().dockerBuild(), source(), "sample-app", "Dockerfile"),
       );
       const synced = allChains(engine)
-        .filter((c) => execs(c).some((a) => (a[2] ?? "").includes("uv sync --no-dev")))
+        .filter((c) => execs(c).some(runsScript("synced.sh")))
         .map((c) => envOf(c, "UV_PYTHON"));
       return { status, synced: [...new Set(synced)] };
     };

@@ -17,11 +17,11 @@ import {
   find,
   leafOf,
 } from "../helpers/engine.js";
-import { envOf, type Scenario, scenario } from "../helpers/scenario.js";
+import { envOf, runsScript, type Scenario, scenario } from "../helpers/scenario.js";
 
 const startEngine = enginesPerTest();
 const source = () => dag.loadDirectoryFromID(directoryId() as never);
-const isTestRun = (c: Chain) => execs(c).some((a) => a[0] === "sh" && (a[2] ?? "").includes("--junitxml"));
+const isTestRun = (c: Chain) => execs(c).some(runsScript("run_tests.sh"));
 
 async function run(
   version: string,
@@ -65,7 +65,7 @@ describe("runTests", () => {
     expect(long.result.output).toBe(`…${"a".repeat(3996)}\nEND`);
     const exact = await run("3.13", { stdout: "b".repeat(4000), stderr: "" });
     expect(exact.result.output).toBe("b".repeat(4000));
-    expect(execs(exact.testRun).at(-1)?.slice(0, 2)).toEqual(["sh", "-c"]);
+    expect(execs(exact.testRun).at(-1)?.slice(0, 2)).toEqual(["sh", "/opt/pipeline/run_tests.sh"]);
   });
 
   it("loads the pytest probe from the module's own dagger/scripts/", async () => {

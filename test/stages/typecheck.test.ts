@@ -9,15 +9,8 @@ import { dag } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 import { TypecheckMode } from "../../dagger/src/report/mypy.js";
 import { MYPY_VERSION } from "../../dagger/src/settings/pins.js";
-import { DEFAULT_SYNC, UV_SYNC } from "../../dagger/src/stages/python.js";
 import { SYNC_FAILED } from "../../dagger/src/stages/tests.js";
-import {
-  mypyCommand,
-  planTypecheck,
-  runTypecheck,
-  TYPECHECK_ENV,
-  typecheckScript,
-} from "../../dagger/src/stages/typecheck.js";
+import { mypyArgs, planTypecheck, runTypecheck, TYPECHECK_ENV } from "../../dagger/src/stages/typecheck.js";
 import {
   allChains,
   type Chain,
@@ -30,7 +23,7 @@ import {
   find,
   leafOf,
 } from "../helpers/engine.js";
-import { envOf } from "../helpers/scenario.js";
+import { envOf, runsScript } from "../helpers/scenario.js";
 
 const startEngine = enginesPerTest();
 
@@ -58,7 +51,7 @@ type Script = {
   files?: Record<string, string>;
 };
 
-const isMypyRun = (chain: Chain) => execs(chain).some((a) => (a[2] ?? "").includes("mypy -O json"));
+const isMypyRun = (chain: Chain) => execs(chain).some(runsScript("typecheck.sh"));
 
 function resolver(s: Script) {
   return (chain: Chain): unknown => {
@@ -111,15 +104,11 @@ describe("runTypecheck's plan", () => {
     expect(envOf(mypyRun, "UV_PYTHON_PREFERENCE")).toBe("only-managed");
     expect(envOf(mypyRun, "UV_PROJECT_ENVIRONMENT")).toBe(TYPECHECK_ENV);
     // the app's config names its files: no target on the command line to override them
-    expect(check).toEqual([
-      "sh",
-      "-c",
-      typecheckScript(DEFAULT_SYNC, mypyCommand({ file: "pyproject.toml", keys: ["files"] })),
-    ]);
-    expect(check?.[2]).toContain(
-      `${UV_SYNC} && uv pip install --python "$UV_PROJECT_ENVIRONMENT/bin/python" mypy==${MYPY_VERSION}`,
-    );
-    expect(check?.[2]).toContain("uv run --no-sync mypy -O json --no-error-summary > /out/mypy.json");
+    expect(check).toEqual(["sh", "/opt/pipeline/typecheck.sh", "-O", "json", "--no-error-summary"]);
+    // the pinned mypy, added by the script (test/scripts runs it) to the project's own sync
+    expect(envOf(mypyRun, "MYPY_VERSION")).toBe(MYPY_VERSION);
+    expect(envOf(mypyRun, "PIPELINE_SYNC")).toBe("");
+    expect(envOf(mypyRun, "PIPELINE_OUT")).toBe("/out");
     // a failed sync fails the exec (never cached); mypy's own exit code is recorded and judged
     expect(find(mypyRun, "withExec").at(-1)?.args.expect).toBeUndefined();
     expect(find(mypyRun, "withWorkdir").at(-1)?.args.path).toBe("/src/sample-app");
@@ -136,8 +125,8 @@ describe("runTypecheck's plan", () => {
   });
 
   it("checks the app's folder when its config names no files", () => {
-    expect(mypyCommand({ file: "mypy.ini", keys: ["strict"] }).at(-1)).toBe(".");
-    expect(mypyCommand(undefined).at(-1)).toBe(".");
+    expect(mypyArgs({ file: "mypy.ini", keys: ["strict"] }).at(-1)).toBe(".");
+    expect(mypyArgs(undefined).at(-1)).toBe(".");
   });
 
   it("fails the gate on mypy's findings and lists them, relative to the app", async () => {

@@ -7,7 +7,7 @@ import {
 } from "../report/dependencies.js";
 import { basePython } from "../report/image.js";
 import type { DependencyStatus } from "../report/types.js";
-import { DEFAULT_SYNC, moduleScript, pythonEnv, SCRIPTS, type SyncSpec, uvSync } from "./python.js";
+import { DEFAULT_SYNC, moduleScript, pythonEnv, SCRIPTS, type SyncSpec, withScript } from "./python.js";
 
 const LIST = `${SCRIPTS}/list_distributions.py`;
 
@@ -23,18 +23,18 @@ export async function checkDependencies(
   const installs = imageInstalls(text);
   if (installs.cannotCompare !== undefined) throw new Error(installs.cannotCompare);
   const runtime: SyncSpec = { ...sync, groups: [], extras: installs.extras };
-  const script = [
-    "set -eu",
-    `${uvSync(runtime, ["--no-dev", "--no-editable"])} > /dev/null`,
-    `uv run --no-sync python ${LIST}`,
-  ].join("\n");
+  const list = ["uv", "run", "--no-sync", "python", LIST];
   const listTested = async (python: string) =>
     parseListing(
-      await pythonEnv(source, app, python, sync)
-        .withMountedFile(LIST, moduleScript("list_distributions.py"))
-        .withEnvVariable("UV_PROJECT_ENVIRONMENT", "/venv/runtime")
-        .withExec(["sh", "-c", script])
-        .stdout(),
+      await withScript(
+        pythonEnv(source, app, python, sync)
+          .withMountedFile(LIST, moduleScript("list_distributions.py"))
+          .withEnvVariable("UV_PROJECT_ENVIRONMENT", "/venv/runtime"),
+        "synced.sh",
+        runtime,
+        list,
+        ["--no-dev", "--no-editable"],
+      ).stdout(),
       "the tests' environment without its dev group",
     );
   // the base image's tag guesses the Python, so the tests' side starts with the build, not after it

@@ -5,7 +5,7 @@ import type { GateStatus } from "../report/types.js";
 import { errorText } from "../settings/errors.js";
 import type { ServiceSpec } from "../settings/services.js";
 import { versionSlug } from "../settings/validate.js";
-import { DEFAULT_SYNC, ENSURE_PYTEST_COV, pythonEnv, type SyncSpec, type TestEnv, uvSync } from "./python.js";
+import { DEFAULT_SYNC, pythonEnv, type SyncSpec, type TestEnv, withScript } from "./python.js";
 import { runTests, type VersionRun } from "./tests.js";
 
 /** The matrix as plain data: every version's run, the gate on the combined figure, and every report. */
@@ -45,8 +45,9 @@ export async function combineCoverage(
   for (const r of withData) ctr = ctr.withFile(`/combine/${dataFile(r)}`, r.reports.file(dataFile(r)));
   ctr = ctr
     .withEnvVariable("COVERAGE_FILE", "/combine/.coverage")
-    .withExec(["sh", "-c", combineScript(sync, threshold)]);
-  const out = ctr.directory("/combine");
+    .withEnvVariable("PIPELINE_OUT", "/combine");
+  if (threshold !== undefined) ctr = ctr.withEnvVariable("PIPELINE_FAIL_UNDER", String(threshold));
+  const out = withScript(ctr, "combine.sh", sync).directory("/combine");
   const [json, exit, failUnder] = await Promise.all(
     ["coverage.json", "report-exit", "fail-under"].map((name) => out.file(name).contents()),
   );
@@ -57,28 +58,6 @@ export async function combineCoverage(
     failUnder: Number.parseFloat(failUnder as string) || 0,
     reports: out.withoutFiles([...withData.map(dataFile), "report-exit", "fail-under"]),
   };
-}
-
-/**
- * Sync and combine in ONE exec: a venv synced by an earlier, cached exec may point at an interpreter that the
- * shared `pipeline-uv-python` volume no longer holds after pruning; uv would then recreate an empty venv and
- * `--no-sync` would find no coverage. coverage.py is the gate: `coverage report` applies the project's own
- * fail_under (or `--fail-under` for a --threshold) and its exit status is recorded, with the fail_under it read
- * from the project's config; the JSON and XML reports are written with the gate off.
- */
-export function combineScript(sync: SyncSpec = DEFAULT_SYNC, threshold?: number): string {
-  const coverage = "uv run --no-sync coverage";
-  const gate = threshold === undefined ? "" : ` --fail-under=${threshold}`;
-  return [
-    "set -eu",
-    uvSync(sync),
-    ENSURE_PYTEST_COV,
-    `${coverage} combine --keep /combine`,
-    `${coverage} json -o /combine/coverage.json --fail-under=0`,
-    `${coverage} xml -o /combine/coverage.xml --fail-under=0`,
-    `if ${coverage} report${gate} > /combine/coverage.txt; then echo 0; else echo $?; fi > /combine/report-exit`,
-    `uv run --no-sync python -c "import coverage; print(coverage.Coverage().config.fail_under)" > /combine/fail-under`,
-  ].join("\n");
 }
 
 /**

@@ -10,7 +10,7 @@ import {
 } from "../settings/project.js";
 import { checkAppVersion, type Release } from "../settings/release.js";
 import { inApp } from "../settings/validate.js";
-import { pythonEnv, type SyncSpec, uvSync } from "./python.js";
+import { pythonEnv, type SyncSpec, withScript } from "./python.js";
 
 /** With the layout's packages when the build configuration names none. */
 export async function readProject(source: Directory, app: string): Promise<Project> {
@@ -64,9 +64,9 @@ export async function checkInstalledVersion(
 ): Promise<void> {
   const { source, app, python, sync, name } = project;
   const read = "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))";
-  const out = await pythonEnv(source, app, python, sync)
-    .withExec(["sh", "-c", uvSync(sync, ["--no-dev"])])
-    .withExec(["uv", "run", "--no-sync", "python", "-c", read, name])
-    .stdout();
+  const run = ["uv", "run", "--no-sync", "python", "-c", read, name];
+  const out = await withScript(pythonEnv(source, app, python, sync), "synced.sh", sync, run, [
+    "--no-dev",
+  ]).stdout();
   checkAppVersion(release, out.trim(), `what ${name}'s build backend installed`);
 }

@@ -88,37 +88,49 @@ export type SyncSpec = {
 
 export const DEFAULT_SYNC: SyncSpec = { groups: [], extras: [] };
 
-/** `--locked` when uv.lock is committed, so CI tests exactly the locked versions instead of re-resolving. */
-export function uvSync(sync: SyncSpec = DEFAULT_SYNC, flags: readonly string[] = []): string {
+/** `uv sync`'s flags for the project, as words; lib.sh adds `--locked` when the lock is committed. */
+export function syncFlags(sync: SyncSpec = DEFAULT_SYNC, more: readonly string[] = []): string {
   const extras = sync.extras.includes("*") ? ["--all-extras"] : sync.extras.map((e) => `--extra ${e}`);
-  const lock = sync.root === undefined ? "uv.lock" : `${appDir(sync.root)}/uv.lock`;
   return [
-    "uv sync",
     ...(sync.member === undefined ? [] : [`--package ${sync.member}`]),
     ...sync.groups.map((g) => `--group ${g}`),
     ...extras,
-    ...flags,
-    `$(test -f ${lock} && echo --locked)`,
+    ...more,
   ].join(" ");
 }
 
-/** The env file is a Secret the script sources: its values are in no definition, argument or log. */
+/**
+ * Runs the shell program `name` of dagger/scripts/ (with the lib.sh it sources) as one exec, the project's sync
+ * flags (plus `more`) and lock in its env, `args` on its command line.
+ */
+export function withScript(
+  ctr: Container,
+  name: string,
+  sync: SyncSpec = DEFAULT_SYNC,
+  args: readonly string[] = [],
+  more: readonly string[] = [],
+): Container {
+  return ctr
+    .withMountedFile(`${SCRIPTS}/lib.sh`, moduleScript("lib.sh"))
+    .withMountedFile(`${SCRIPTS}/${name}`, moduleScript(name))
+    .withEnvVariable("PIPELINE_SYNC", syncFlags(sync, more))
+    .withEnvVariable("PIPELINE_LOCK", sync.root === undefined ? "uv.lock" : `${appDir(sync.root)}/uv.lock`)
+    .withEnvVariable("PYTEST_COV_VERSION", PYTEST_COV_VERSION)
+    .withExec(["sh", `${SCRIPTS}/${name}`, ...args]);
+}
+
+/** The env file is a Secret lib.sh sources: its values are in no definition, argument or log. */
 export type TestEnv = { vars: Readonly<Record<string, string>>; file?: Secret };
 
-export const ENV_FILE = "/run/pipeline/test.env";
-
-export const LOAD_ENV_FILE = `if [ -f ${ENV_FILE} ]; then set -a; . ${ENV_FILE}; set +a; fi`;
+const ENV_FILE = "/run/pipeline/test.env";
 
 export function withTestEnv(ctr: Container, env: TestEnv | undefined): Container {
   let out = ctr;
   for (const [name, value] of Object.entries(env?.vars ?? {})) out = out.withEnvVariable(name, value);
-  return env?.file ? out.withMountedSecret(ENV_FILE, env.file) : out;
+  return env?.file
+    ? out.withMountedSecret(ENV_FILE, env.file).withEnvVariable("PIPELINE_ENV_FILE", ENV_FILE)
+    : out;
 }
-
-export const UV_SYNC = uvSync();
-
-/** The project's own pytest-cov, else the pinned one, installed without touching the lock. */
-export const ENSURE_PYTEST_COV = `{ uv run --no-sync python -c "import pytest_cov" 2> /dev/null || uv pip install --python "$UV_PROJECT_ENVIRONMENT/bin/python" pytest-cov==${PYTEST_COV_VERSION}; }`;
 
 /** A wrong --app is named at once, not as a failed container minutes later. */
 export async function requireFiles(source: Directory, app: string): Promise<void> {

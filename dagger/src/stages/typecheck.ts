@@ -1,5 +1,4 @@
 import { type Directory, dag } from "@dagger.io/dagger";
-import { quote } from "shell-quote";
 import {
   judgeMypy,
   resolveTypecheckMode,
@@ -20,14 +19,12 @@ import { inApp } from "../settings/validate.js";
 import {
   appDir,
   DEFAULT_SYNC,
-  LOAD_ENV_FILE,
   pythonEnv,
   type SyncSpec,
   type TestEnv,
-  uvSync,
+  withScript,
   withTestEnv,
 } from "./python.js";
-import { SYNC_FAILED } from "./tests.js";
 
 export type TypecheckRun = { status: TypecheckStatus; reports: Directory };
 
@@ -67,34 +64,12 @@ export type TypecheckTarget = {
   env?: TestEnv;
 };
 
-/** `--no-sync`: the script synced already. */
-export function mypyCommand(config: MypyConfig | undefined, packages: readonly string[] = []): string[] {
-  return [
-    "uv",
-    "run",
-    "--no-sync",
-    "mypy",
-    "-O",
-    "json",
-    "--no-error-summary",
-    ...mypyTargets(config, packages),
-  ];
+/** mypy's arguments for dagger/scripts/typecheck.sh: JSON lines, and targets only where the config names none. */
+export function mypyArgs(config: MypyConfig | undefined, packages: readonly string[] = []): string[] {
+  return ["-O", "json", "--no-error-summary", ...mypyTargets(config, packages)];
 }
 
 const OUT = "/out";
-
-/** ONE exec: a venv synced by an earlier cached exec may point at an interpreter the volume lost. */
-export function typecheckScript(sync: SyncSpec, command: readonly string[]): string {
-  return [
-    "set -u",
-    `mkdir -p ${OUT}`,
-    `if ! { ${uvSync(sync)} && uv pip install --python "$UV_PROJECT_ENVIRONMENT/bin/python" mypy==${MYPY_VERSION}; } > ${OUT}/sync.log 2>&1; then cat ${OUT}/sync.log >&2; exit ${SYNC_FAILED}; fi`,
-    LOAD_ENV_FILE,
-    `${quote([...command])} > ${OUT}/mypy.json 2> ${OUT}/mypy-stderr.txt`,
-    `echo $? > ${OUT}/mypy-exit-code`,
-    "exit 0",
-  ].join("\n");
-}
 
 /** Not called when off; exit 2 or a silent exit 1 fails. */
 export async function runTypecheck(
@@ -105,11 +80,12 @@ export async function runTypecheck(
   const root = appDir(app);
   const python = target.python;
   try {
-    const script = typecheckScript(target.sync ?? DEFAULT_SYNC, mypyCommand(target.config, target.packages));
-    const out = withTestEnv(pythonEnv(source, app, python.version, target.sync), target.env)
+    const env = withTestEnv(pythonEnv(source, app, python.version, target.sync), target.env)
       .withEnvVariable("UV_PROJECT_ENVIRONMENT", TYPECHECK_ENV)
-      .withExec(["sh", "-c", script])
-      .directory(OUT);
+      .withEnvVariable("MYPY_VERSION", MYPY_VERSION)
+      .withEnvVariable("PIPELINE_OUT", OUT);
+    const args = mypyArgs(target.config, target.packages);
+    const out = withScript(env, "typecheck.sh", target.sync ?? DEFAULT_SYNC, args).directory(OUT);
     const [stdout, stderr, exit] = await Promise.all(
       ["mypy.json", "mypy-stderr.txt", "mypy-exit-code"].map((name) => out.file(name).contents()),
     );
