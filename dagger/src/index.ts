@@ -18,6 +18,7 @@ import {
   type Secret,
 } from "@dagger.io/dagger";
 import { readChangedPaths } from "./github/changes.js";
+import { type AppPart, runApps } from "./pipeline/apps.js";
 import { runCi } from "./pipeline/ci.js";
 import { type DeployArgs, planDeploy, runDeploy } from "./pipeline/deploy.js";
 import { type CiFlags, planCi } from "./pipeline/plan.js";
@@ -34,19 +35,26 @@ import {
   TestResult,
   TypecheckResult,
 } from "./results.js";
-import { affectedApps } from "./settings/apps.js";
+import { affectedApps, selectApps } from "./settings/apps.js";
 import { GIT_CONFIG_ONLY, type Severity, SOURCE_IGNORE } from "./settings/defaults.js";
-import { InputError } from "./settings/errors.js";
+import { errorText, InputError } from "./settings/errors.js";
 import { requireRepository } from "./settings/git-remote.js";
 import { importCheck, matrixVersions, type Project } from "./settings/project.js";
 import { parseRelease, type Release, versionToRead } from "./settings/release.js";
 import { parseServices, parseTestEnv } from "./settings/services.js";
-import { type ProductionFrom, parseRepository, runTag } from "./settings/tags.js";
+import {
+  appImagePath,
+  appImagePaths,
+  type ProductionFrom,
+  parseRepository,
+  runTag,
+} from "./settings/tags.js";
 import {
   type ImageSource,
   inApp,
   type PipelineSettings,
   parseAppPath,
+  parseApps,
   parseCommand,
   parseExtras,
   parseGroups,
@@ -77,6 +85,9 @@ export class Pipeline {
   source: Directory;
   git?: Directory;
   app: string;
+  /** --apps (a field of another name: `apps` is a function) */
+  appsToRun: string[];
+  shared: string[];
   pythonVersions: string[];
   threshold?: float;
   registry: string;
@@ -104,6 +115,7 @@ export class Pipeline {
   oidcRequestUrl: string;
   oidcRequestToken?: Secret;
   event: string;
+  before: string;
   runUrl: string;
   runId: string;
 
@@ -114,6 +126,10 @@ export class Pipeline {
     @argument({ defaultPath: "/", ignore: GIT_CONFIG_ONLY }) git?: Directory,
     /** The Python project's folder in the repository (holds pyproject.toml). */
     app = "sample-app",
+    /** Run `ci` on several of the repository's Python projects as one run (see `apps`): their folders, or * for every one; each with its own settings and, where it has its own Dockerfile, its own image <registry>/<owner>/<repo>/<folder>; only those a change touches run. Default none: --app alone. */
+    apps: string[] = [],
+    /** With --apps: files or globs whose change runs every app, e.g. uv.lock,ci/*.Dockerfile; default none (a workspace's own uv.lock runs its members). */
+    shared: string[] = [],
     /** Python versions of the test matrix (3.10 to 3.14, and 3.14t, the free-threaded build); default those the project's requires-python allows, with 3.14t when it declares free-threading (a Free Threading classifier). */
     pythonVersions: string[] = [],
     /** Combined coverage below this percent fails the gate (0 to 100); default the fail_under of the project's coverage config, decided by coverage.py itself; with neither, the figure is only reported. */
@@ -168,6 +184,8 @@ export class Pipeline {
     oidcRequestToken?: Secret,
     /** The GitHub event of this run (github.event_name); only a push moves the main and develop tags. Empty: a run by hand. */
     event = "",
+    /** With --apps, a push's previous commit (github.event.before): only the apps that its changes up to --sha touch run. Empty: a pull request's files, found from --sha. */
+    before = "",
     /** Link to this run, shown in summaries and comments. */
     runUrl = "",
     /** This CI run as <id>-<attempt> ("$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT"): it publishes run-<id>-<attempt>, a tag no other run writes, instead of sha-<7>; only a push run then moves a branch tag. */
@@ -176,6 +194,8 @@ export class Pipeline {
     this.source = source;
     this.git = git;
     this.app = parseAppPath(app);
+    this.appsToRun = parseApps(apps, { dockerfile, buildContext, smokeCommand });
+    this.shared = shared;
     this.pythonVersions = pythonVersions.length === 0 ? [] : parsePythonVersions(pythonVersions);
     this.threshold = threshold === undefined ? undefined : parseThreshold(threshold);
     this.registry = registry;
@@ -206,6 +226,7 @@ export class Pipeline {
     this.oidcRequestUrl = oidcRequestUrl;
     this.oidcRequestToken = oidcRequestToken;
     this.event = event;
+    this.before = before;
     this.runUrl = runUrl;
     if (runId !== "") runTag(runId);
     this.runId = runId;
@@ -366,11 +387,11 @@ export class Pipeline {
   async apps(
     /** the changed files, from the repository's root, e.g. from `git diff --name-only main...`; default not known, so every app runs */
     changed: string[] = [],
-    /** files or globs whose change runs every app, e.g. uv.lock,ci/*.Dockerfile; default none (a workspace's own uv.lock runs its members) */
+    /** files or globs whose change runs every app, besides the constructor's --shared, e.g. uv.lock,ci/*.Dockerfile; default none (a workspace's own uv.lock runs its members) */
     shared: string[] = [],
     /** without --changed: the commit whose changes to read from GitHub (needs --github-token), those of the pull request it heads */
     sha = "",
-    /** with --sha: a push's previous commit (github.event.before), so the changes are base...sha instead */
+    /** with --sha: a push's previous commit (github.event.before), so the changes are base...sha instead; default the constructor's --before */
     base = "",
   ): Promise<string> {
     let files: string[] | undefined = changed.length > 0 ? changed : undefined;
@@ -381,13 +402,13 @@ export class Pipeline {
       const target = { repository: await this.requireRepository("apps"), sha, token: this.githubToken };
       const read = await readChangedPaths(
         this.githubApiUrl ? { ...target, apiUrl: this.githubApiUrl } : target,
-        base,
+        base || this.before,
       );
       files = read.files;
       source = files ? `${files.length}, from ${read.source}` : read.source;
     }
     const { apps, images } = await readApps(this.source);
-    return renderApps(affectedApps(apps, files, shared), images, source);
+    return renderApps(affectedApps(apps, files, [...this.shared, ...shared]), images, source);
   }
 
   /**
@@ -534,9 +555,35 @@ export class Pipeline {
     allowUnsigned = false,
     /** deploy a release instead of a branch: its tag, e.g. v1.2.3 (the X.Y.Z image, signed by the push of that tag) */
     release = "",
+    /** one app of several (its folder, e.g. services/api): its image <registry>/<owner>/<repo>/<folder>, as ci with --apps publishes it, and its own smoke run */
+    app = "",
     /** return the result instead of failing when the deploy is refused or its smoke run fails */
     exitZero = false,
   ): Promise<Deployment> {
+    if (app !== "") {
+      const folder = parseAppPath(app);
+      return this.forApp(folder).deployImage(
+        { branch, sha, run, digest, environment, allowUnsigned, release, exitZero },
+        appImagePath(folder),
+      );
+    }
+    return this.deployImage({ branch, sha, run, digest, environment, allowUnsigned, release, exitZero }, "");
+  }
+
+  private async deployImage(
+    flags: {
+      branch: string;
+      sha: string;
+      run: string;
+      digest: string;
+      environment: string;
+      allowUnsigned: boolean;
+      release: string;
+      exitZero: boolean;
+    },
+    imagePath: string,
+  ): Promise<Deployment> {
+    const { branch, sha, run, digest, environment, allowUnsigned, release, exitZero } = flags;
     const repository = await this.requireRepository("deploy");
     const args: DeployArgs = {
       branch,
@@ -558,9 +605,10 @@ export class Pipeline {
       signerWorkflow: this.signerWorkflow,
     };
     // every flag is checked before the project's files are read for the smoke command
-    planDeploy(this.settings(), args);
+    const settings = { ...this.settings(), imagePath };
+    planDeploy(settings, args);
     const smokeCommand = this.smokeCommandOf(await this.checkedProject());
-    const { status, summary } = await runDeploy({ ...this.settings(), smokeCommand }, args);
+    const { status, summary } = await runDeploy({ ...settings, smokeCommand }, args);
     return gate(
       Deployment.from(status, summary),
       exitZero,
@@ -568,13 +616,23 @@ export class Pipeline {
     );
   }
 
-  /** One `ci` run: plan every flag and setting, run, then fail or return by the one failure rule. */
+  /** One `ci` run (of every affected app with --apps): run, then fail or return by the one failure rule. */
   private async runCi(flags: CiFlags, exitZero: boolean): Promise<CiRun> {
+    if (this.appsToRun.length > 0) return this.runApps(flags, exitZero);
+    const { status, summary, reports } = await this.ciOutcome(flags);
+    const run = CiRun.from(status.passed, summary, JSON.stringify(status), reports, status.diffCoverage);
+    return gate(run, exitZero, () => failedMessage(status.failures));
+  }
+
+  /** Every flag and setting checked, before any project file is read. */
+  private async planFor(flags: CiFlags, part?: { imagePath: string }) {
     const repository = await this.repositoryOrEmpty();
-    const plan = planCi(this.settings(), {
+    const settings = part ? { ...this.settings(), imagePath: part.imagePath } : this.settings();
+    const plan = planCi(settings, {
       ...flags,
       repository,
-      runUrl: this.runUrl,
+      // one app of several: the whole run's summary carries the link
+      runUrl: part ? "" : this.runUrl,
       event: this.event,
       githubApiUrl: this.githubApiUrl,
       registryUsername: this.registryUsername,
@@ -585,13 +643,22 @@ export class Pipeline {
       ...(this.cosignKey ? { cosignKey: this.cosignKey } : {}),
       ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
     });
+    return part ? { ...plan, partOfMany: true } : plan;
+  }
+
+  /** One app's run as plain data; `part`: one app of several, its image named under the repository's. */
+  private async ciOutcome(flags: CiFlags, part?: { imagePath: string; hasImage: boolean }) {
+    const plan = await this.planFor(flags, part);
     // every flag is checked first; then the project's own files decide the rest
     const { project, versions, smokeCommand, packages, sync, python } = await this.project();
     const dynamicVersionOf = plan.release
       ? versionToRead(plan.release, project, this.pyproject())
       : undefined;
-    const image = await this.locate();
-    const { status, summary, reports } = await runCi({
+    const image =
+      part && !part.hasImage
+        ? { skipped: `no ${inApp(this.app, "Dockerfile")}: the app is tested, not built` }
+        : await this.locate();
+    return runCi({
       ...plan,
       versions,
       smokeCommand,
@@ -602,13 +669,64 @@ export class Pipeline {
       ...(dynamicVersionOf !== undefined ? { dynamicVersionOf } : {}),
       ...("skipped" in image ? { imageSkipped: image.skipped } : { image }),
     });
-    const run = CiRun.from(status.passed, summary, JSON.stringify(status), reports, status.diffCoverage);
-    return gate(
-      run,
-      exitZero,
-      () =>
-        `CI failed:\n- ${(status.failures ?? []).join("\n- ")}\nRerun with --exit-zero and chain \`reports export --path reports\` (ci-run) to keep every report.`,
+  }
+
+  /** `ci` over --apps: the apps the change touches, each as its own run, at once; one report and one comment. */
+  private async runApps(flags: CiFlags, exitZero: boolean): Promise<CiRun> {
+    if (flags.release) {
+      throw new InputError(
+        `--release ${flags.release} releases one app, and --apps runs several. Expected --app <folder> without --apps for a release.`,
+      );
+    }
+    const plan = await this.planFor(flags);
+    const { apps, images } = await readApps(this.source);
+    const chosen = selectApps(apps, this.appsToRun);
+    const names = appImagePaths(chosen.map((a) => a.path));
+    let files: string[] | undefined;
+    let changes = "not known (give --github-token and --sha): every app runs";
+    if (plan.comment) {
+      // a new branch's push has no previous commit (all zeros): its pull request, if any, says what changed
+      const before = /^0+$/.test(this.before) ? "" : this.before;
+      const read = await readChangedPaths(plan.comment, before).catch((err: unknown) => ({
+        files: undefined,
+        source: `could not be read (${errorText(err)}): every app runs`,
+      }));
+      files = read.files;
+      changes = files ? `${files.length}, from ${read.source}` : read.source;
+    }
+    const affected = affectedApps(chosen, files, this.shared);
+    const parts: AppPart[] = affected
+      .filter((a) => a.affected)
+      .map(({ app }) => ({
+        app: app.path,
+        run: () =>
+          this.forApp(app.path).ciOutcome(flags, {
+            imagePath: names.get(app.path) ?? "",
+            hasImage: images.includes(app.path),
+          }),
+      }));
+    const { status, summary, reports } = await runApps(
+      parts,
+      affected.filter((a) => !a.affected).map((a) => ({ app: a.app.path, reason: a.reason })),
+      {
+        changes,
+        ...(this.runUrl ? { runUrl: this.runUrl } : {}),
+        ...(flags.sha ? { sha: flags.sha } : {}),
+        ...(flags.branch ? { branch: flags.branch } : {}),
+        ...(plan.comment ? { comment: plan.comment } : {}),
+      },
     );
+    return gate(CiRun.from(status.passed, summary, JSON.stringify(status), reports), exitZero, () =>
+      failedMessage(status.failures),
+    );
+  }
+
+  /** The same settings on another of the repository's apps. */
+  private forApp(app: string): Pipeline {
+    const one = Object.assign(Object.create(Pipeline.prototype) as Pipeline, this);
+    one.app = app;
+    one.appsToRun = [];
+    return one;
   }
 
   private pyproject(): string {
@@ -739,6 +857,10 @@ export class Pipeline {
       platforms: this.platforms,
     };
   }
+}
+
+function failedMessage(failures: readonly string[] | undefined): string {
+  return `CI failed:\n- ${(failures ?? []).join("\n- ")}\nRerun with --exit-zero and chain \`reports export --path reports\` (ci-run) to keep every report.`;
 }
 
 /** The one failure rule: a result whose gate failed fails its function, unless the caller asked for it back. */

@@ -30,6 +30,8 @@ const make = (overrides: Partial<Record<string, unknown>> = {}) => {
     source,
     undefined,
     a.app as string,
+    (a.apps ?? []) as string[],
+    (a.shared ?? []) as string[],
     a.pythonVersions as string[],
     a.threshold as number,
     a.registry as string,

@@ -379,7 +379,7 @@ export async function runCi(
   const publishing = () =>
     publish(plan, judged.status, judged.gatesPassed, built, scan, provenance, existingTags);
   let status = await (plan.publish && judged.gatesPassed ? clock.timed("publish", publishing) : publishing());
-  if (!plan.comment && plan.commentSkipped) {
+  if (!plan.comment && plan.commentSkipped && !plan.partOfMany) {
     status = { ...status, skipped: [...status.skipped, { stage: "comment", reason: plan.commentSkipped }] };
   }
   // also in status.json, so a run with --exit-zero still says why it failed
@@ -387,7 +387,7 @@ export async function runCi(
   if (failures.length > 0) status = { ...status, failures };
 
   const summary = renderCiSummary(status);
-  if (plan.comment) {
+  if (plan.comment && !plan.partOfMany) {
     const target = plan.comment;
     const comment = await clock.timed("comment", () => commentOnPullRequest(target, CI_MARKER, summary));
     status = { ...status, comment };
@@ -403,6 +403,6 @@ export async function runCi(
       .withNewFile("status.json", `${JSON.stringify(status, null, 2)}\n`)
       .withNewFile("summary.md", summary)
       .withNewFile("annotations.txt", renderAnnotations(status, plan.app))
-      .withNewFile("timeline.md", renderTimeline(plan.app, clock.timings)),
+      .withNewFile("timeline.md", renderTimeline(plan.app, [{ name: plan.app, timings: clock.timings }])),
   };
 }

@@ -68,7 +68,8 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
       `Invalid --sha '${args.sha.slice(0, 80)}'. Expected the full 40-hex commit id, e.g. "$(git rev-parse HEAD)": the image's revision label is compared with it.`,
     );
   }
-  const name = `${settings.registry}/${owner.toLowerCase()}/${repo.toLowerCase()}`;
+  const path = settings.imagePath ?? "";
+  const name = `${settings.registry}/${owner.toLowerCase()}/${repo.toLowerCase()}${path === "" ? "" : `/${path}`}`;
   const run = args.run ?? "";
   const tag = run
     ? runTag(run)
@@ -79,7 +80,7 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
         : branchTag(args.branch);
   const reference = args.digest
     ? `${name}@${parseDigest(args.digest)}`
-    : imageReference(settings.registry, owner, repo, tag);
+    : imageReference(settings.registry, owner, repo, tag, path);
   // by hand, a branch's moving tag was written and signed by that branch's push run, a release by its tag's
   const byHand = event === "" && args.digest === "" && run === "";
   const signedBy = byHand && (release !== undefined || args.sha === "") ? "push" : event;
@@ -149,7 +150,8 @@ export async function runDeploy(
   if (githubToken && sha) {
     const comment = await commentOnPullRequest(
       { repository, sha, branch, token: githubToken, ...(plan.apiUrl ? { apiUrl: plan.apiUrl } : {}) },
-      CD_MARKER,
+      // one comment per app of several, each updated by its own deploys
+      settings.imagePath ? CD_MARKER.replace(" -->", `:${settings.imagePath} -->`) : CD_MARKER,
       summary,
     );
     // a failed comment cannot report itself: say it in the warnings and the log

@@ -74,6 +74,8 @@ export type CiPlan = {
   event?: string;
   /** the image's name when it is not pushed */
   localName: string;
+  /** one app of several: the run's one comment is posted by the whole (pipeline/apps.ts) */
+  partOfMany?: boolean;
 };
 
 /** `ci`'s own flags; the rest comes from the constructor's settings. */
@@ -165,6 +167,7 @@ export function planCi(
       "push",
       "",
       release,
+      settings.imagePath,
     );
     plan.publish = { plan: target, rehearsal: true };
   } else if (args.publish) {
@@ -182,6 +185,7 @@ export function planCi(
       event,
       settings.runId,
       release,
+      settings.imagePath,
     );
     const password = args.registryPassword ?? args.githubToken;
     if (!password) {

@@ -67,7 +67,8 @@ function severityDetail(counts: SeverityCounts): string {
   return order.map((s) => `${counts[s]} ${s.toLowerCase()}`).join(", ");
 }
 
-export function renderCiSummary(status: CiStatus): string {
+/** `heading` replaces the run's own title line, e.g. an app's inside a run of several (render-many.ts). */
+export function renderCiSummary(status: CiStatus, heading?: string): string {
   const rows = [row("Stage", "Result", "Detail"), row("---", "---", "---")];
   rows.push(row("Lint", verdict(status.lint.passed), lintDetail(status.lint)));
   const tc = status.typecheck;
@@ -174,7 +175,7 @@ export function renderCiSummary(status: CiStatus): string {
   }
 
   const lines = [
-    `## ${status.passed ? "✅ CI passed" : "❌ CI failed"}`,
+    heading ?? `## ${status.passed ? "✅ CI passed" : "❌ CI failed"}`,
     "",
     ...commitLine(status.branch, status.sha),
     ...rows,

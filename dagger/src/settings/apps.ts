@@ -124,6 +124,20 @@ export function discoverApps(files: readonly { path: string; text: string }[]): 
     .sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** `--apps`: * for every app found, else the folders named, each of which must be one. */
+export function selectApps(apps: readonly App[], wanted: readonly string[]): App[] {
+  if (wanted.includes("*")) return [...apps];
+  return wanted.map((folder) => {
+    const app = apps.find((a) => a.path === folder);
+    if (app === undefined) {
+      throw new InputError(
+        `No app at '${folder}'. Expected a folder with a pyproject.toml that has a [project] name, one of: ${apps.map((a) => a.path).join(", ") || "none found"} (dagger call apps lists them).`,
+      );
+    }
+    return app;
+  });
+}
+
 export type Affected = { app: App; affected: boolean; reason: string };
 
 /** The app a file belongs to: the one with the longest folder that holds it. */

@@ -77,8 +77,45 @@ const REGISTRY_HOST =
 
 const OCI_PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
+/**
+ * The image of one app of several: its folder under the repository's name (`services/api` ->
+ * ghcr.io/o/r/services/api), so two apps never share a name; "" for an app at the root.
+ */
+export function appImagePath(app: string): string {
+  if (app === ".") return "";
+  const path = app.toLowerCase();
+  if (!path.split("/").every((part) => OCI_PATH_COMPONENT.test(part))) {
+    throw new InputError(
+      `The app folder ${quote(app)} makes no image name. Expected folder names of lowercase letters and digits separated by '.', '_' or '-', e.g. services/api.`,
+    );
+  }
+  return path;
+}
+
+/** Each app's image path; two folders that would share one (they differ only in case) are named. */
+export function appImagePaths(apps: readonly string[]): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const app of apps) {
+    const path = appImagePath(app);
+    const other = [...paths].find(([, p]) => p === path)?.[0];
+    if (other !== undefined) {
+      throw new InputError(
+        `The apps '${other}' and '${app}' would share the image name '${path}'. Expected folders whose names differ in more than case; or list one of them in --apps.`,
+      );
+    }
+    paths.set(app, path);
+  }
+  return paths;
+}
+
 /** Lowercased: registries refuse upper case; GitHub names ignore case (docs/engine-notes.md: Images and packaging). */
-export function imageReference(registry: string, owner: string, repo: string, tag: string): string {
+export function imageReference(
+  registry: string,
+  owner: string,
+  repo: string,
+  tag: string,
+  path = "",
+): string {
   if (!REGISTRY_HOST.test(registry)) {
     throw new InputError(
       `Invalid registry ${quote(registry)}. Expected a host with an optional port and no scheme or trailing slash, e.g. ghcr.io or localhost:5000.`,
@@ -99,7 +136,7 @@ export function imageReference(registry: string, owner: string, repo: string, ta
       `Invalid image tag ${quote(tag)}. Expected up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-', e.g. main.`,
     );
   }
-  return `${registry}/${owner.toLowerCase()}/${repo.toLowerCase()}:${tag}`;
+  return `${registry}/${owner.toLowerCase()}/${repo.toLowerCase()}${path === "" ? "" : `/${path}`}:${tag}`;
 }
 
 /** Where production deploys come from: the main branch (the default), or release tags (main then goes to staging). */

@@ -29,6 +29,8 @@ export type PipelineSettings = {
   runId: string;
   /** empty: the engine's own */
   platforms: string[];
+  /** one app of several: its image's path under the repository's name (settings/tags.ts appImagePath) */
+  imagePath?: string;
 };
 
 export function parsePythonVersions(versions: readonly string[]): string[] {
@@ -152,6 +154,29 @@ export function parseAppPath(app: string): string {
     );
   }
   return cleaned;
+}
+
+/**
+ * `--apps`: folders, or * for every app found. What names one app's files (a Dockerfile, a build context, a
+ * smoke command) cannot hold for several: each app's own Dockerfile and import check are used instead.
+ */
+export function parseApps(
+  apps: readonly string[],
+  single: { dockerfile: string; buildContext: string; smokeCommand: string },
+): string[] {
+  if (apps.length === 0) return [];
+  for (const [flag, value] of [
+    ["--dockerfile", single.dockerfile],
+    ["--build-context", single.buildContext],
+    ["--smoke-command", single.smokeCommand],
+  ] as const) {
+    if (value !== "") {
+      throw new InputError(
+        `${flag} names one app's, and --apps runs several. Expected each app's own <folder>/Dockerfile and its packages' import as the smoke run, without ${flag}; or --app <folder> without --apps.`,
+      );
+    }
+  }
+  return [...new Set(apps.map((a) => (a.trim() === "*" ? "*" : parseAppPath(a))))];
 }
 
 export function inApp(app: string, file: string): string {

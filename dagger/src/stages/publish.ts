@@ -37,6 +37,8 @@ export type PublishPlan = {
   held?: string;
   /** the moving tags come from the repository's tags (withReleaseTags) */
   release?: Release;
+  /** one app of several: its image is named under the repository's (settings/tags.ts appImagePath) */
+  path?: string;
 };
 
 /** Branch tags move only on a push run, or by hand for an unprotected branch; a release's only on a push of its tag. */
@@ -48,8 +50,10 @@ export function planPublish(
   event = "",
   run = "",
   release?: Release,
+  path = "",
 ): PublishPlan {
-  const { owner, repo } = parseRepository(repository);
+  const { owner, repo: name } = parseRepository(repository);
+  const repo = { owner, repo: name, ...(path === "" ? {} : { path }) };
   if (release) {
     if (event !== "push" && event !== "") {
       throw new InputError(
@@ -57,7 +61,7 @@ export function planPublish(
       );
     }
     const own = run !== "" ? runTag(run) : sha.trim() ? shaTag(sha) : undefined;
-    return withTags({ registry, owner, repo, tags: [], addresses: [], release }, [release.version], own);
+    return withTags({ registry, ...repo, tags: [], addresses: [], release }, [release.version], own);
   }
   if (branch.trim() === "") {
     throw new InputError(
@@ -75,8 +79,7 @@ export function planPublish(
   return withTags(
     {
       registry,
-      owner,
-      repo,
+      ...repo,
       tags: [],
       addresses: [],
       ...(held
@@ -95,7 +98,7 @@ function withTags(plan: PublishPlan, tags: string[], own: string | undefined): P
   return {
     ...plan,
     tags: all,
-    addresses: all.map((tag) => imageReference(plan.registry, plan.owner, plan.repo, tag)),
+    addresses: all.map((tag) => imageReference(plan.registry, plan.owner, plan.repo, tag, plan.path)),
     ...(own === undefined ? {} : { own }),
   };
 }
@@ -166,8 +169,8 @@ export async function pushImages(
 /** GitHub redirects this URL to the owner's package page (docs/engine-notes.md: GitHub). */
 export function packagePage(plan: PublishPlan): string | undefined {
   if (plan.registry !== "ghcr.io") return undefined;
-  const repo = plan.repo.toLowerCase();
-  return `https://github.com/${plan.owner}/${plan.repo}/pkgs/container/${encodeURIComponent(repo)}`;
+  const name = `${plan.repo}${plan.path ? `/${plan.path}` : ""}`.toLowerCase();
+  return `https://github.com/${plan.owner}/${plan.repo}/pkgs/container/${encodeURIComponent(name)}`;
 }
 
 /** `ghcr.io/o/r:tag@sha256:…` -> `ghcr.io/o/r@sha256:…`: what a signature is attached to. */
