@@ -82,13 +82,19 @@ export async function constructPipeline(
   return value as Record<string, unknown>;
 }
 
-/** The constructor's argument names, as the SDK's introspector registers them. */
-let ctorNames: Promise<Set<string>> | undefined;
-function constructorNames(): Promise<Set<string>> {
-  ctorNames ??= introspect().then(
-    (mod) => new Set(Object.keys(mod.objects.Pipeline?._constructor?.arguments ?? {})),
-  );
-  return ctorNames;
+/** The constructor's argument names, and each function's, as the SDK's introspector registers them. */
+let names: Promise<{ ctor: Set<string>; fns: Map<string, Set<string>> }> | undefined;
+function argumentNames() {
+  names ??= introspect().then((mod) => ({
+    ctor: new Set(Object.keys(mod.objects.Pipeline?._constructor?.arguments ?? {})),
+    fns: new Map(
+      Object.entries(mod.objects.Pipeline?.methods ?? {}).map(([name, fn]) => [
+        name,
+        new Set(Object.keys(fn.arguments)),
+      ]),
+    ),
+  }));
+  return names;
 }
 
 /**
@@ -97,11 +103,14 @@ function constructorNames(): Promise<Set<string>> {
  */
 export async function splitArgs(
   args: Record<string, unknown>,
+  fnName = "",
 ): Promise<{ ctor: Record<string, unknown>; fn: Record<string, unknown> }> {
-  const names = await constructorNames();
+  const { ctor: settings, fns } = await argumentNames();
+  // a flag typed after the function's name is the function's own, as deploy's --app
+  const own = fns.get(fnName) ?? new Set<string>();
   const ctor: Record<string, unknown> = {};
   const fn: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) (names.has(k) ? ctor : fn)[k] = v;
+  for (const [k, v] of Object.entries(args)) (settings.has(k) && !own.has(k) ? ctor : fn)[k] = v;
   return { ctor, fn };
 }
 
@@ -112,7 +121,7 @@ export async function callPipeline(
   args: Record<string, unknown> = {},
   ctor: Record<string, unknown> = {},
 ): Promise<unknown> {
-  const split = await splitArgs(args);
+  const split = await splitArgs(args, fnName);
   const parentArgs = await constructPipeline(engine, { ...ctor, ...split.ctor });
   return (await engine.connect(() => invokeFunction({ fnName, parentArgs, fnArgs: split.fn }))).value;
 }

@@ -1107,9 +1107,23 @@ function uploadsSarif(job: Job, called: (uses: string) => WorkflowFile | undefin
 }
 
 /**
- * `actions: read` exactly where SARIF is uploaded: github/codeql-action's upload reads the workflow run,
- * which a private repository refuses without it (GitHub's upload-sarif example: "only required for
- * workflows in private repositories"). Any other job holding an `actions` scope is reported.
+ * A step that downloads another workflow run's artifact: download-artifact with `run-id`, which needs a token
+ * with actions: read (download-artifact v8.0.1's README, "Download Artifacts from other Workflow Runs").
+ */
+function downloadsRunArtifact(job: Job): boolean {
+  return job.steps.some(
+    ({ step }) =>
+      typeof step.uses === "string" &&
+      step.uses.startsWith("actions/download-artifact@") &&
+      isMapping(step.with) &&
+      step.with["run-id"] !== undefined,
+  );
+}
+
+/**
+ * `actions: read` exactly where SARIF is uploaded or another run's artifact downloaded: github/codeql-action's
+ * upload reads the workflow run, which a private repository refuses without it (GitHub's upload-sarif example:
+ * "only required for workflows in private repositories"). Any other job holding an `actions` scope is reported.
  */
 export function checkActionsRead(
   wf: WorkflowFile,
@@ -1127,7 +1141,14 @@ export function checkActionsRead(
     if (uploadsSarif(job, called)) {
       return level === "read" ? [] : [`${job.where}: uploads SARIF without actions: read`];
     }
-    return level === undefined ? [] : [`${job.where}: has actions: ${String(level)} but uploads no SARIF`];
+    if (downloadsRunArtifact(job)) {
+      return level === "read" ? [] : [`${job.where}: downloads another run's artifact without actions: read`];
+    }
+    return level === undefined
+      ? []
+      : [
+          `${job.where}: has actions: ${String(level)} but uploads no SARIF and downloads no other run's artifact`,
+        ];
   });
 }
 

@@ -55,7 +55,8 @@ async function session(s: Scenario | Resolver = {}, ctor: Record<string, unknown
 /** Calls a function; settings among `args` (repository, tokens, services...) go to the constructor, as typed. */
 async function call(run: Run, fnName: string, args: Record<string, unknown> = {}, parentName = "Pipeline") {
   invoked.add(`${parentName}.${fnName}`);
-  const { ctor, fn: fnArgs } = parentName === "Pipeline" ? await splitArgs(args) : { ctor: {}, fn: args };
+  const { ctor, fn: fnArgs } =
+    parentName === "Pipeline" ? await splitArgs(args, fnName) : { ctor: {}, fn: args };
   const parentArgs =
     Object.keys(ctor).length === 0
       ? run.parentArgs
@@ -1001,6 +1002,23 @@ describe("Pipeline functions through the SDK's invocation path", () => {
     expect(find(smoke as Chain, "from").at(-1)?.args.address).toBe(
       `ghcr.io/octo-org/my-service@${result.digest}`,
     );
+  });
+
+  it("deploy --app: one app of several, its image under the repository's name, as ci --apps publishes it", async () => {
+    const run = await session({ gitConfig: CLONE_CONFIG }, inClone);
+    const result = await call(run, "deploy", { branch: "main", app: "sample-app" });
+    expect(result).toMatchObject({ passed: true, environment: "production", output: "5" });
+    expect(result.image).toBe("ghcr.io/octo-org/my-service/sample-app:main");
+    const { chain } = cosignRun(run, "verify");
+    expect(envOf(chain, "IMAGE")).toBe(`ghcr.io/octo-org/my-service/sample-app@${result.digest}`);
+    // the folder is checked before anything is pulled
+    const asked = run.engine.queries.length;
+    expect((await failure(call(run, "deploy", { branch: "main", app: "../x" }))).message).toBe(
+      "Invalid app folder '../x'. Expected a relative path inside the repository, e.g. sample-app.",
+    );
+    expect(
+      run.engine.queries.slice(asked).filter((q) => leafOf(q).field === "publish" || execs(q).length > 0),
+    ).toEqual([]);
   });
 
   it("deploy --release v1.2.3 with --production-from releases: the 1.2.3 image, signed by the tag's push, to production", async () => {

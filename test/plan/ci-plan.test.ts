@@ -48,7 +48,7 @@ async function runCi(
 ) {
   const engine = await startEngine(throughMergedReports(scenario(s)));
   // settings among `args` (repository, tokens, services...) go to the constructor, where a user types them
-  const split = await splitArgs(args);
+  const split = await splitArgs(args, "ciRun");
   const parentArgs = await constructPipeline(engine, { threshold: 70, ...ctor, ...split.ctor });
   const { value } = await engine.connect(() =>
     invokeFunction({ fnName: "ciRun", parentArgs, fnArgs: { exitZero: true, ...split.fn } }),

@@ -373,9 +373,13 @@ describe("CD", () => {
       // the image of that run attempt, which no other run writes (python-pipeline.yml's --run-id)
       CI_RUN: `${expr("github.event.workflow_run.id")}-${expr("github.event.workflow_run.run_attempt")}`,
     });
-    const [settings = "", own = ""] = String(step?.step.run).split(/^\s*deploy\b/m);
+    // one call per app of a run of several (each --app), else the one app's
+    const [settings = "", each = "", own = ""] = String(step?.step.run).split(/^\s*deploy\b/m);
     expect(settings).toContain('--event "$EVENT"');
     expect(settings).toContain('--github-api-url "$GITHUB_API_URL"');
+    expect(each).toMatch(
+      /^ "\$\{ref\[@\]\}"[\s\\]+--sha "\$HEAD_SHA"[\s\\]+--run "\$CI_RUN"[\s\\]+--app "\$app"[\s\\]+digest > /,
+    );
     expect(own).toMatch(/^ "\$\{ref\[@\]\}"[\s\\]+--sha "\$HEAD_SHA"[\s\\]+--run "\$CI_RUN"[\s\\]+digest > /);
     // the branch, or a version tag's push as --release (verified against the certificate's refs/tags/<tag>)
     expect(settings).toContain('ref=(--branch "$HEAD_BRANCH")');

@@ -47,7 +47,10 @@ function problemsOf(wf: WorkflowFile): string[] {
 /** What each workflow calls: the function and the chain after it. */
 const CALLS: Record<WorkflowPath, string[][]> = {
   ".github/workflows/ci.yml": [["release"]],
-  ".github/workflows/cd.yml": [["deploy", "digest"]],
+  ".github/workflows/cd.yml": [
+    ["deploy", "digest"],
+    ["deploy", "digest"],
+  ],
   ".github/workflows/checks.yml": [],
   ".github/workflows/python-pipeline.yml": [
     ["ci-run", "reports"],
@@ -166,13 +169,17 @@ describe("a broken copy of a workflow is reported", () => {
   it("a dagger command inside a quoted $(…), which the reader cannot split", () => {
     const broken = breakWorkflow(
       readWorkflow(CD),
-      text(
-        `          dagger --progress=plain call ${array("settings")} \\\n`,
-        `          digest="$(dagger --progress=plain call ${array("settings")} \\\n`,
-      ),
+      // both calls: the one per app of several, and the one app's
+      {
+        text: (t) =>
+          t.replaceAll(
+            `dagger --progress=plain call ${array("settings")} \\\n`,
+            `digest="$(dagger --progress=plain call ${array("settings")} \\\n`,
+          ),
+      },
     );
     expect(unread(broken)).toEqual([
-      `${CD}: jobs.deploy.steps[2] "Verify the signed image of the commit and smoke-test it"`,
+      `${CD}: jobs.deploy.steps[3] "Verify the signed image of the commit and smoke-test it"`,
     ]);
   });
 });

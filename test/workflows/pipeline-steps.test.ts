@@ -12,7 +12,7 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseRelease } from "../../dagger/src/settings/release.js";
 import { branchTag } from "../../dagger/src/settings/tags.js";
@@ -94,6 +94,7 @@ afterEach(() => {
 type Run = {
   status: number | null;
   argv: string[];
+  calls: string[][];
   env: Record<string, string>;
   dir: string;
   stderr: string;
@@ -109,6 +110,8 @@ type StandIn = {
   runId?: string;
   /** the calling job grants no id-token: write, so the runner sets no OIDC variables */
   noOidc?: boolean;
+  /** files in the step's working directory, by path */
+  files?: Record<string, string>;
 };
 
 /** Runs a step's script with its evaluated env, a stand-in dagger, and the runner's own variables. */
@@ -126,6 +129,7 @@ function runStep(name: string | Mapping, ctx: ExpressionContext, standIn: StandI
     [
       "#!/bin/bash",
       `printf '%s\\n' "$@" > "${dir}/argv"`,
+      `printf '%s\\n' "$@" -- >> "${dir}/calls"`,
       `printf 'RUNNER_HOST=%s\\nRUNNER_HOST_SET=%s\\nCLOUD_TOKEN=%s\\n' "$_EXPERIMENTAL_DAGGER_RUNNER_HOST" "\${_EXPERIMENTAL_DAGGER_RUNNER_HOST+yes}" "$DAGGER_CLOUD_TOKEN" > "${dir}/env"`,
       `cat "${dir}/dagger-stderr.txt" >&2`,
       `cat "${dir}/dagger-stdout.txt"`,
@@ -135,6 +139,10 @@ function runStep(name: string | Mapping, ctx: ExpressionContext, standIn: StandI
     ].join("\n"),
   );
   chmodSync(join(bin, "dagger"), 0o755);
+  for (const [path, text] of Object.entries(standIn.files ?? {})) {
+    mkdirSync(dirname(join(dir, "work", path)), { recursive: true });
+    writeFileSync(join(dir, "work", path), text);
+  }
   const stepEnv = Object.fromEntries(
     Object.entries((stepOf.env as Mapping | undefined) ?? {}).map(([k, v]) => [
       k,
@@ -180,6 +188,11 @@ function runStep(name: string | Mapping, ctx: ExpressionContext, standIn: StandI
   return {
     status: result.status,
     argv: read("argv").split("\n").filter(Boolean),
+    // every call, in order: one argv per call
+    calls: read("calls")
+      .split("\n--\n")
+      .filter(Boolean)
+      .map((c) => c.split("\n").filter(Boolean)),
     env: Object.fromEntries(
       read("env")
         .split("\n")
@@ -670,6 +683,50 @@ describe("CD's deploy step", () => {
     expect(deploy.id).toBe("deploy");
     expect(read(run, "output")).toBe(`digest=${DIGEST}\n`);
     expect(read(run, "summary.md")).toBe(`Verified and smoke-tested ${DIGEST}; nothing was rolled out.\n`);
+  });
+
+  /** status.json of a CI run of several apps (ci --apps): which of them it published */
+  const manyApps = (published: Record<string, boolean>) => ({
+    "ci-reports/status.json": JSON.stringify({
+      passed: true,
+      apps: Object.entries(published).map(([app, pushed]) => ({
+        app,
+        passed: true,
+        status: { image: { reference: `ghcr.io/acme/service/${app}:main`, published: pushed } },
+      })),
+      skipped: [{ app: "libs/other", reason: "no change" }],
+    }),
+  });
+
+  it("deploys each app a run of several published, by its own image, and outputs every digest by app", () => {
+    const files = manyApps({ "services/api": true, "libs/core": false, 'services/x"; touch pwned; "': true });
+    const run = runStep(deploy, ctx(), { stdout: DIGEST, files });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.calls).toHaveLength(2);
+    for (const call of run.calls) expect(checkDaggerCall(call)).toEqual([]);
+    expect(run.calls.map((c) => c.slice(c.indexOf("--app"), c.indexOf("--app") + 2))).toEqual([
+      ["--app", "services/api"],
+      ["--app", 'services/x"; touch pwned; "'],
+    ]);
+    // the sample's smoke run is one app's: each app of several runs its own import check
+    expect(run.calls[0]).not.toContain("--smoke-command");
+    expect(read(run, "output")).toBe(
+      `digests=${JSON.stringify({ "services/api": DIGEST, 'services/x"; touch pwned; "': DIGEST })}\n`,
+    );
+    expect(read(run, "summary.md")).toContain(`Verified and smoke-tested services/api: ${DIGEST}`);
+  });
+
+  it("deploys nothing when a run of several published nothing, and says so; a bad digest stops it", () => {
+    const none = runStep(deploy, ctx(), { stdout: DIGEST, files: manyApps({ "libs/core": false }) });
+    expect(none.status, none.stderr).toBe(0);
+    expect(none.calls).toEqual([]);
+    expect(read(none, "summary.md")).toBe("The CI run published no app's image; nothing to deploy.\n");
+    const bad = runStep(deploy, ctx(), {
+      stdout: "Deployment@xxh3:0",
+      files: manyApps({ "services/api": true }),
+    });
+    expect(bad.status).not.toBe(0);
+    expect(read(bad, "output")).toBe("");
   });
 
   it("keeps a hostile branch name one argument", () => {

@@ -162,7 +162,8 @@ const RULES: Record<string, Rule> = {
   "a job calling the reusable workflow grants exactly contents: read and its allowed read and write scopes": (
     wf,
   ) => checkCallerGrants(wf, WRITE_SCOPES[wf.name as WorkflowPath], READ_SCOPES[wf.name as WorkflowPath]),
-  "actions: read only on the job that uploads SARIF": (wf) => checkActionsRead(wf, calledWorkflow),
+  "actions: read only on the jobs that upload SARIF or download another run's artifact": (wf) =>
+    checkActionsRead(wf, calledWorkflow),
   "the engine switch and the Dagger Cloud token come from vars/secrets, on a dagger step, never on a command line":
     (wf) => checkEngineSwitch(wf, wf.name === PIPE),
   "the shared engine never reaches a step that can run for a pull request, only a protected push": (wf) =>
@@ -236,6 +237,7 @@ const SELF_CHECK_RULES: Record<string, Rule> = {
  */
 const CALL_INPUTS: Record<string, CallInput> = {
   app: { type: "string", default: "." },
+  apps: { type: "string", default: "" },
   "python-versions": { type: "string", default: "" },
   threshold: { type: "number", default: -1 },
   publish: { type: "boolean", default: false },
@@ -651,22 +653,32 @@ const BROKEN: Record<string, Broken> = {
     expected: "jobs.ci-read-only: grants actions: read",
   },
   "the SARIF upload's caller without actions: read": {
-    rule: "actions: read only on the job that uploads SARIF",
+    rule: "actions: read only on the jobs that upload SARIF or download another run's artifact",
     file: CI,
     breakage: text(`      actions: read # ${ACTIONS_READ_WHY}\n`, ""),
     expected: "jobs.ci: uploads SARIF without actions: read",
   },
-  "actions: read on the deploy job": {
-    rule: "actions: read only on the job that uploads SARIF",
+  "actions: read on the job that only checks the CI run": {
+    rule: "actions: read only on the jobs that upload SARIF or download another run's artifact",
     file: CD,
-    breakage: text("      pull-requests: write", "      pull-requests: write\n      actions: read"),
-    expected: "jobs.deploy: has actions: read but uploads no SARIF",
+    breakage: text("      pull-requests: read #", "      actions: read\n      pull-requests: read #"),
+    expected: "jobs.ci-run: has actions: read but uploads no SARIF and downloads no other run's artifact",
+  },
+  "the download of the CI run's reports without actions: read": {
+    rule: "actions: read only on the jobs that upload SARIF or download another run's artifact",
+    file: CD,
+    breakage: text(
+      "      actions: read # download the CI run's ci-reports: its status.json says which apps it published\n",
+      "",
+    ),
+    expected: "jobs.deploy: downloads another run's artifact without actions: read",
   },
   "the read-only call, whose upload never runs, with actions: read": {
-    rule: "actions: read only on the job that uploads SARIF",
+    rule: "actions: read only on the jobs that upload SARIF or download another run's artifact",
     file: CI,
     breakage: text(READ_ONLY_PERMISSIONS, "      contents: read\n      actions: read\n    uses:"),
-    expected: "jobs.ci-read-only: has actions: read but uploads no SARIF",
+    expected:
+      "jobs.ci-read-only: has actions: read but uploads no SARIF and downloads no other run's artifact",
   },
   "a SARIF upload before the pipeline": {
     rule: "the Trivy SARIF goes to code scanning from the publishing job, on pushes, when it exists",
