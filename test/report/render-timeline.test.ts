@@ -49,6 +49,18 @@ describe("renderTimeline", () => {
     expect(text).toContain("  title a b: the stages as the pipeline measured them");
     expect(text).toContain("  tests  3.12   1 :crit, 00:00:00, 1s");
     expect(renderTimeline("app", [])).toBe("");
+    // the critical one is the stage that ended last, not the one that started last
+    const late = renderTimeline("app", [
+      {
+        name: "app",
+        timings: [
+          { stage: "scan:", startMs: 0, endMs: 9_000 },
+          { stage: "smoke", startMs: 2_000, endMs: 3_000 },
+        ],
+      },
+    ]);
+    expect(late).toContain("  scan :crit, 00:00:00, 9s\n");
+    expect(late).toContain("The slowest path ended with scan:, at +00:00:09.");
     expect(renderTimeline("app", [{ name: "app", timings: [] }])).toBe("");
   });
 

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { affectedApps, discoverApps, mayBeApp } from "../../dagger/src/settings/apps.js";
+import { affectedApps, discoverApps, mayBeApp, selectApps } from "../../dagger/src/settings/apps.js";
+import { appImagePath, appImagePaths, imageReference } from "../../dagger/src/settings/tags.js";
+import { parseApps } from "../../dagger/src/settings/validate.js";
 import { MULTI_APP_REPO, pyprojectsOf } from "../helpers/multi-app.js";
 
 const apps = discoverApps(pyprojectsOf(MULTI_APP_REPO));
@@ -110,5 +112,54 @@ describe("affectedApps", () => {
       ["b", "it uses c, whose file c/x.py changed"],
       ["c", "its file c/x.py changed"],
     ]);
+  });
+});
+
+describe("--apps: which apps, by which image name", () => {
+  it("* is every app found; folders are those apps, in the order given, and an unknown one is named", () => {
+    expect(selectApps(apps, ["*"]).map((a) => a.path)).toEqual(apps.map((a) => a.path));
+    expect(selectApps(apps, ["services/worker", "libs/core"]).map((a) => a.path)).toEqual([
+      "services/worker",
+      "libs/core",
+    ]);
+    expect(() => selectApps(apps, ["services/api", "libs"])).toThrow(
+      "No app at 'libs'. Expected a folder with a pyproject.toml that has a [project] name, one of: libs/core, services/admin, services/api, services/legacy, services/worker (dagger call apps lists them).",
+    );
+    expect(() => selectApps([], ["x"])).toThrow("one of: none found");
+  });
+
+  it("names each app's image under the repository's, and refuses folders that make no name or the same one", () => {
+    expect(appImagePath("services/API")).toBe("services/api");
+    expect(appImagePath(".")).toBe("");
+    expect(imageReference("ghcr.io", "O", "R", "main", "services/api")).toBe("ghcr.io/o/r/services/api:main");
+    expect(imageReference("ghcr.io", "o", "r", "main")).toBe("ghcr.io/o/r:main");
+    expect(() => appImagePath("services/my app")).toThrow(
+      "The app folder 'services/my app' makes no image name. Expected folder names of lowercase letters and digits separated by '.', '_' or '-', e.g. services/api.",
+    );
+    expect(() => appImagePath("services/-x")).toThrow("makes no image name");
+    expect([...appImagePaths([".", "services/api", "libs/core"])]).toEqual([
+      [".", ""],
+      ["services/api", "services/api"],
+      ["libs/core", "libs/core"],
+    ]);
+    expect(() => appImagePaths(["Services/api", "services/api"])).toThrow(
+      "The apps 'Services/api' and 'services/api' would share the image name 'services/api'.",
+    );
+  });
+
+  it("parses --apps: folders cleaned and deduplicated, and one app's settings refused beside it", () => {
+    const none = { dockerfile: "", buildContext: "", smokeCommand: "" };
+    expect(parseApps([], { ...none, dockerfile: "Dockerfile" })).toEqual([]);
+    expect(parseApps(["services/api/", " * ", "services/api"], none)).toEqual(["services/api", "*"]);
+    expect(() => parseApps(["../x"], none)).toThrow("Invalid app folder '../x'.");
+    for (const [flag, setting] of [
+      ["--dockerfile", { dockerfile: "Dockerfile" }],
+      ["--build-context", { buildContext: "." }],
+      ["--smoke-command", { smokeCommand: "python -m app" }],
+    ] as const) {
+      expect(() => parseApps(["*"], { ...none, ...setting })).toThrow(
+        `${flag} names one app's, and --apps runs several. Expected each app's own <folder>/Dockerfile and its packages' import as the smoke run, without ${flag}; or --app <folder> without --apps.`,
+      );
+    }
   });
 });

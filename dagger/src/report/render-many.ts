@@ -21,7 +21,7 @@ export type ManyStatus = {
   comment?: CiStatus["comment"];
 };
 
-const passedOf = (o: AppOutcome) => o.error === undefined && o.status?.passed === true;
+const passedOf = (o: AppOutcome) => o.status?.passed === true;
 
 export function manyStatus(
   outcomes: readonly AppOutcome[],
@@ -39,12 +39,11 @@ export function manyStatus(
   );
   return {
     passed: failures.length === 0,
-    apps: ordered.map((o) => ({
-      app: o.app,
-      passed: passedOf(o),
-      ...(o.error !== undefined ? { error: o.error } : {}),
-      ...(o.status ? { status: o.status } : {}),
-    })),
+    apps: ordered.map((o) =>
+      o.status
+        ? { app: o.app, passed: passedOf(o), status: o.status }
+        : { app: o.app, passed: false, error: o.error ?? "" },
+    ),
     skipped,
     changes: meta.changes,
     ...(failures.length > 0 ? { failures } : {}),
@@ -93,8 +92,5 @@ export function renderManySummary(status: ManyStatus): string {
 
 /** Each app's annotations, every path from the repository's root. */
 export function renderManyAnnotations(status: ManyStatus): string {
-  return status.apps
-    .flatMap((a) => (a.status ? [renderAnnotations(a.status, a.app)] : []))
-    .filter((t) => t !== "")
-    .join("");
+  return status.apps.flatMap((a) => (a.status ? [renderAnnotations(a.status, a.app)] : [])).join("");
 }
