@@ -183,7 +183,12 @@ describe("renderManyAnnotations", () => {
       ),
     );
     // one line per finding, each a command of its own, each app's paths from the repository's root
-    expect(text.split("\n").filter(Boolean).every((l) => l.startsWith("::error "))).toBe(true);
+    expect(
+      text
+        .split("\n")
+        .filter(Boolean)
+        .every((l) => l.startsWith("::error ")),
+    ).toBe(true);
     expect(text.split("\n").map((l) => /file=([^,]*)/.exec(l)?.[1])).toEqual([
       "services/api/src/api/x.py",
       "src/api/x.py",

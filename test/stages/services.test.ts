@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VersionStatus } from "../../dagger/src/report/types.js";
+import { PYTEST_COV_VERSION } from "../../dagger/src/settings/pins.js";
 import {
   KNOWN_SERVICES,
   POSTGRES_IMAGE,
@@ -32,6 +33,7 @@ import {
   enginesPerTest,
   execs,
   find,
+  secretId,
 } from "../helpers/engine.js";
 import { bindsService, envOf, runsScript, type Scenario, scenario, versionOf } from "../helpers/scenario.js";
 
@@ -101,6 +103,42 @@ describe("without services, nothing changes", () => {
         PIPELINE_LOCK: "uv.lock",
       },
     });
+    expect(envOf(r, "PYTEST_COV_VERSION")).toBe(PYTEST_COV_VERSION);
+    // the program and the lib.sh it sources, from the module's own dagger/scripts/
+    const mounted = find(r, "withMountedFile").map((c) => [
+      c.args.path,
+      (c.args.source as { $chain: Chain }).$chain.at(-1)?.args.path,
+    ]);
+    expect(mounted).toEqual(
+      expect.arrayContaining([
+        ["/opt/pipeline/lib.sh", "scripts/lib.sh"],
+        ["/opt/pipeline/run_tests.sh", "scripts/run_tests.sh"],
+      ]),
+    );
+  });
+
+  it("syncs a workspace member from its root's lock, and sources the env file only when one is given", async () => {
+    const engine = await startEngine(scenario({}));
+    await engine.connect(async () =>
+      runMatrix(
+        await source(),
+        "services/api",
+        ["3.12"],
+        70,
+        [],
+        { root: ".", member: "api", groups: [], extras: [] },
+        {
+          vars: {},
+          file: (await import("@dagger.io/dagger")).dag.loadSecretFromID(secretId("TEST_ENV") as never),
+        },
+      ),
+    );
+    const [r] = testRuns(engine) as [Chain];
+    expect(envOf(r, "PIPELINE_LOCK")).toBe("/src/uv.lock");
+    expect(envOf(r, "PIPELINE_SYNC")).toBe("--package api");
+    expect(envOf(r, "PIPELINE_ENV_FILE")).toBe("/run/pipeline/test.env");
+    const plain = await matrix({}, ["3.12"]);
+    expect(envOf(testRuns(plain.engine)[0] as Chain, "PIPELINE_ENV_FILE")).toBeUndefined();
   });
 
   it("the matrix asks the engine for exactly the same things with an empty list as with none", async () => {
