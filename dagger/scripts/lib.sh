@@ -5,6 +5,11 @@
 # uv sync with the project's flags (PIPELINE_SYNC: words the module validated) and any given; --locked when the lock
 # (PIPELINE_LOCK) is committed, so CI tests exactly the locked versions instead of re-resolving.
 sync_project() {
+  # the interpreter first (PIPELINE_PYTHON_INSTALL), in this exec: a cached one may name what the volume lost
+  if [ -n "${PIPELINE_PYTHON_INSTALL:-}" ] && ! uv python install "$PIPELINE_PYTHON_INSTALL"; then
+    echo "could not install Python $PIPELINE_PYTHON_INSTALL" >&2
+    return 1
+  fi
   set -f
   # shellcheck disable=SC2086 # the flags are separate words
   set -- ${PIPELINE_SYNC:-} "$@"

@@ -200,7 +200,7 @@ export const runsScript = (name: string) => (args: readonly string[]) =>
   args[0] === "sh" && args[1] === `/opt/pipeline/${name}`;
 const isTestRun = (chain: Chain) => execs(chain).some(runsScript("run_tests.sh"));
 const isCombine = (chain: Chain) => execs(chain).some(runsScript("combine.sh"));
-const isTrivy = (chain: Chain) => execs(chain).some((a) => a[0] === "trivy");
+const isTrivy = (chain: Chain) => execs(chain).some((a) => a[0] === "trivy" || runsScript("scan.sh")(a));
 /** The type check's one exec (typecheck.sh): sync, mypy installed, mypy run. */
 const isMypyRun = (chain: Chain) => runsScript("typecheck.sh")(execs(chain).at(-1) ?? []);
 

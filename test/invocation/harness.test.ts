@@ -214,11 +214,12 @@ describe("invoking module functions as the engine does", () => {
 
   it("an engine exec failure reaches module code as an ExecError with its stderr", async () => {
     const e = await engine((chain) => {
-      if (execs(chain).some((a) => a.join(" ") === "uv python install 3.12")) {
+      // an exit code the test stage does not handle (neither 95 nor 97) reaches module code as it came
+      if (execs(chain).some((a) => a[1] === "/opt/pipeline/run_tests.sh")) {
         throw execError({
           exitCode: 2,
           stderr: "error: no download for 3.12",
-          cmd: ["uv", "python", "install"],
+          cmd: ["sh", "/opt/pipeline/run_tests.sh"],
         });
       }
       return testResolver(chain);

@@ -51,6 +51,7 @@ function writeUv(bin: string, py: string): void {
       '  sync) echo "$*" >> "$HOME/uv-sync.log"; if [ "$FAKE_UV_SYNC" = fail ]; then echo "error: Failed to fetch: https://pypi.org/simple/pytest/" >&2; exit 2; fi; echo "Resolved 5 packages"; exit 0 ;;',
       `  run) shift; [ "$1" = --no-sync ] && shift; tool="$1"; shift; if [ "$tool" = python ]; then case "$*" in *"import \${FAKE_NO:-none}"*) exit 1 ;; esac; exec ${py} "$@"; fi; exec ${py} -m "$tool" "$@" ;;`,
       '  pip) echo "$*" >> "$HOME/uv-pip.log"; exit 0 ;;',
+      '  python) echo "$*" >> "$HOME/uv-python.log"; if [ "$FAKE_UV_PYTHON" = fail ]; then echo "error: no download" >&2; exit 2; fi; exit 0 ;;',
       '  *) echo "uv stand-in: unexpected $*" >&2; exit 64 ;;',
       "esac",
       "",
@@ -358,6 +359,17 @@ describe.skipIf(skipReason !== "")(
       );
     });
 
+    it("installs the exec's interpreter first, and stops saying so when it cannot", () => {
+      const r = run("synced.sh", ["true"], { PIPELINE_PYTHON_INSTALL: "3.14t" });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.synced).toBe("sync");
+      expect(readFileSync(join(root, "uv-python.log"), "utf8")).toBe("python install 3.14t\n");
+      const failed = run("synced.sh", ["true"], { PIPELINE_PYTHON_INSTALL: "3.14t", FAKE_UV_PYTHON: "fail" });
+      expect(failed.status).toBe(1);
+      expect(failed.stderr).toContain("could not install Python 3.14t");
+      expect(failed.synced).toBe("");
+    });
+
     it("stops before the command when the sync fails, with uv's own message", () => {
       const r = run("synced.sh", ["uv", "run", "--no-sync", "python", "-c", "print('listed')"], {
         FAKE_UV_SYNC: "fail",
@@ -393,6 +405,59 @@ describe.skipIf(skipReason !== "")(
     });
   },
 );
+
+describe.skipIf(!dash)("scan.sh under dash, with a stand-in trivy", () => {
+  /** `trivy` logging each call to calls.log and writing what --output names; FAIL=<verb> makes that verb fail. */
+  function run(env: Record<string, string> = {}) {
+    const dir = mkdtempSync(join(tmpdir(), "scan-"));
+    mkdirSync(join(dir, "bin"));
+    writeFileSync(
+      join(dir, "bin", "trivy"),
+      [
+        "#!/bin/sh",
+        'echo "$*" >> "$LOG"',
+        'if [ "$1" = "${FAIL:-}" ]; then echo "FATAL $1 failed" >&2; exit 1; fi',
+        'if [ "$1" = version ]; then echo \'{"VulnerabilityDB":{}}\'; exit 0; fi',
+        'while [ $# -gt 0 ]; do if [ "$1" = --output ]; then echo "$2 written" > "$2"; fi; shift; done',
+        "",
+      ].join("\n"),
+    );
+    chmodSync(join(dir, "bin", "trivy"), 0o755);
+    const r = spawnSync("dash", [script("scan.sh")], {
+      cwd: dir,
+      encoding: "utf8",
+      env: {
+        PATH: `${join(dir, "bin")}:/usr/bin:/bin`,
+        LOG: join(dir, "calls.log"),
+        PIPELINE_SEVERITIES: "CRITICAL,HIGH",
+        ...env,
+      },
+    });
+    const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8") : undefined);
+    const calls = (read("calls.log") ?? "").trim().split("\n");
+    rmSync(dir, { recursive: true, force: true });
+    return { ...r, calls };
+  }
+
+  it("scans every severity into JSON, then records the DB's version and converts with the shown severities", () => {
+    const r = run();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.calls).toEqual([
+      "image --input /work/image.tar --scanners vuln --format json --output trivy.json --exit-code 0",
+      "version --format json",
+      "convert --format sarif --severity CRITICAL,HIGH --output trivy.sarif trivy.json",
+      "convert --format table --scanners vuln --severity CRITICAL,HIGH --output trivy.txt trivy.json",
+    ]);
+  });
+
+  it("fails as a whole at the first step that fails: a scan without a DB is an error, never a cached result", () => {
+    const r = run({ FAIL: "image" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("FATAL image failed");
+    expect(r.calls).toHaveLength(1);
+    expect(run({ FAIL: "convert" }).status).toBe(1);
+  });
+});
 
 describe("the programs the module ships in dagger/scripts/", () => {
   const dir = scripts;

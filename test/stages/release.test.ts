@@ -73,73 +73,26 @@ describe("runScan", () => {
   async function scan(severities: Severity[] = ["CRITICAL", "HIGH"], failOn?: Severity) {
     const engine = await startEngine(scenario());
     const run = await engine.connect(() => runScan(image(), severities, failOn, NOW));
-    return { engine, run, chain: chainWith(engine, (a) => a[0] === "trivy") };
+    return { engine, run, chain: chainWith(engine, runsScript("scan.sh")) };
   }
 
-  it("scans the tarball once over every severity into JSON; the conversions and the SBOM run beside it, off the DB volume", async () => {
+  it("scans the tarball with dagger/scripts/scan.sh, the severities shown in its env; the SBOM runs beside it, off the DB volume", async () => {
     const { chain } = await scan();
-    // the scan and the DB it used: one chain on the locked DB volume
-    expect(execs(chain)).toEqual([
-      [
-        "trivy",
-        "image",
-        "--input",
-        "/work/image.tar",
-        "--scanners",
-        "vuln",
-        "--format",
-        "json",
-        "--output",
-        "trivy.json",
-        "--exit-code",
-        "0",
-      ],
-      ["trivy", "version", "--format", "json"],
-    ]);
-    // the rest branch off, without the DB volume, and their files join the reports
+    // the scan, the DB it used and the conversions (test/scripts runs the script): one exec on the locked volume
+    expect(execs(chain)).toEqual([["sh", "/opt/pipeline/scan.sh"]]);
+    expect(envOf(chain, "PIPELINE_SEVERITIES")).toBe("CRITICAL,HIGH");
+    const script = find(chain, "withMountedFile").find((c) => c.args.path === "/opt/pipeline/scan.sh");
+    expect((script?.args.source as { $chain: Chain }).$chain.at(-1)?.args.path).toBe("scripts/scan.sh");
+    // the SBOM branches off before the scan, without the DB volume, and its file joins the reports
     const branches = find(chain, "withFile")
       .filter((c) => String(c.args.path).startsWith("/work/out/"))
       .map((c) => ({ path: c.args.path, chain: (c.args.source as { $chain: Chain }).$chain }));
-    expect(branches.map((c) => c.path)).toEqual([
-      "/work/out/sbom.cdx.json",
-      "/work/out/trivy.sarif",
-      "/work/out/trivy.txt",
-    ]);
-    expect(branches.map((c) => execs(c.chain).at(-1))).toEqual([
+    expect(branches.map((c) => c.path)).toEqual(["/work/out/sbom.cdx.json"]);
+    const sbom = branches[0]?.chain ?? [];
+    expect(execs(sbom)).toEqual([
       ["trivy", "image", "--input", "/work/image.tar", "--format", "cyclonedx", "--output", "sbom.cdx.json"],
-      [
-        "trivy",
-        "convert",
-        "--format",
-        "sarif",
-        "--severity",
-        "CRITICAL,HIGH",
-        "--output",
-        "trivy.sarif",
-        "trivy.json",
-      ],
-      [
-        "trivy",
-        "convert",
-        "--format",
-        "table",
-        "--scanners",
-        "vuln",
-        "--severity",
-        "CRITICAL,HIGH",
-        "--output",
-        "trivy.txt",
-        "trivy.json",
-      ],
     ]);
-    for (const b of branches) {
-      expect(find(b.chain, "withoutMount").map((m) => m.args.path)).toEqual(["/root/.cache/trivy"]);
-      expect(leafOf(b.chain).args.path).toBe(b.path);
-    }
-    // the SBOM reads the tarball alone; a conversion reads the scan's JSON, so it follows the scan exec
-    expect(execs(branches[0]?.chain ?? [])).toHaveLength(1);
-    for (const b of branches.slice(1)) expect(execs(b.chain)[0]?.[1]).toBe("image");
-    expect(find(chain, "withExec")[1]?.args.redirectStdout).toBe("/work/out/trivy-version.json");
+    expect(find(sbom, "withoutMount").map((m) => m.args.path)).toEqual(["/root/.cache/trivy"]);
     expect(find(chain, "from")[0]?.args.address).toBe(TRIVY_IMAGE);
     expect(find(chain, "withFile")[0]?.args.path).toBe("/work/image.tar");
     expect(find(chain, "withWorkdir")[0]?.args.path).toBe("/work/out");

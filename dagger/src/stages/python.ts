@@ -51,7 +51,10 @@ export function interpreterRequest(version: string): string {
   return /^\d+\.\d+(\.\d+)?$/.test(version) ? `${version}+gil` : version;
 }
 
-/** Managed Pythons only, for 3.14t; the install names the plain version (docs/engine-notes.md: uv). */
+/**
+ * Managed Pythons only, for 3.14t; the install names the plain version (docs/engine-notes.md: uv). lib.sh installs
+ * it in the exec that uses it: one exec less on every path, and never an interpreter a pruned volume lost.
+ */
 export function pythonEnv(
   source: Directory,
   app: string,
@@ -63,7 +66,7 @@ export function pythonEnv(
       .withEnvVariable("UV_PYTHON_PREFERENCE", "only-managed")
       .withEnvVariable("UV_PYTHON", interpreterRequest(version))
       .withEnvVariable("UV_PROJECT_ENVIRONMENT", `/venv/${version}`)
-      .withExec(["uv", "python", "install", version]),
+      .withEnvVariable("PIPELINE_PYTHON_INSTALL", version),
     source,
     app,
     sync.root,

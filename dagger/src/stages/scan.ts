@@ -3,6 +3,7 @@ import { countBySeverity, parseTrivyDb, parseTrivyJson, scanPasses, severityTabl
 import type { ScanStatus } from "../report/types.js";
 import type { SeverityName } from "../settings/defaults.js";
 import { TRIVY_IMAGE } from "../settings/pins.js";
+import { moduleScript, SCRIPTS } from "./python.js";
 
 const SCANNER = TRIVY_IMAGE.slice(0, TRIVY_IMAGE.indexOf("@"));
 
@@ -65,45 +66,14 @@ export async function runScan(
     .withFile("/work/image.tar", image.asTarball())
     .withWorkdir("/work/out")
     .withEnvVariable("PIPELINE_TRIVY_DB_SLOT", dbSlot(now));
-  const scan = input.withExec([
-    "trivy",
-    "image",
-    "--input",
-    "/work/image.tar",
-    "--scanners",
-    "vuln",
-    "--format",
-    "json",
-    "--output",
-    "trivy.json",
-    "--exit-code",
-    "0",
-  ]);
-  const scanned = scan.withExec(["trivy", "version", "--format", "json"], {
-    redirectStdout: "/work/out/trivy-version.json",
-  });
-  // what reads no DB runs beside the scan, without the locked volume (docs/engine-notes.md: Trivy)
-  const converted = (args: string[], file: string) =>
-    scan
-      .withoutMount(TRIVY_CACHE)
-      .withExec(["trivy", "convert", ...args, "trivy.json"])
-      .file(`/work/out/${file}`);
+  // the scan, the DB version it used and its conversions: dagger/scripts/scan.sh
+  const scanned = input
+    .withMountedFile(`${SCRIPTS}/scan.sh`, moduleScript("scan.sh"))
+    .withEnvVariable("PIPELINE_SEVERITIES", shown)
+    .withExec(["sh", `${SCRIPTS}/scan.sh`]);
+  // the SBOM reads no DB: it runs beside the scan, without the locked volume (docs/engine-notes.md: Trivy)
   const sbom = cyclonedx(input.withoutMount(TRIVY_CACHE));
-  const ctr = scanned
-    .withFile("/work/out/sbom.cdx.json", sbom)
-    .withFile(
-      "/work/out/trivy.sarif",
-      converted(["--format", "sarif", "--severity", shown, "--output", "trivy.sarif"], "trivy.sarif"),
-    )
-    // without --scanners vuln, the table says "No enabled scanners found"
-    .withFile(
-      "/work/out/trivy.txt",
-      converted(
-        ["--format", "table", "--scanners", "vuln", "--severity", shown, "--output", "trivy.txt"],
-        "trivy.txt",
-      ),
-    );
-  const reports = ctr.directory("/work/out");
+  const reports = scanned.withFile("/work/out/sbom.cdx.json", sbom).directory("/work/out");
   const [json, version] = await Promise.all([
     reports.file("trivy.json").contents(),
     reports.file("trivy-version.json").contents(),
