@@ -24,6 +24,14 @@ ensure_pytest_cov() {
     uv pip install --python "$UV_PROJECT_ENVIRONMENT/bin/python" "pytest-cov==$PYTEST_COV_VERSION"
 }
 
+# The registry login for cosign (REGISTRY, REGISTRY_USERNAME and the REGISTRY_PASSWORD secret), written to
+# DOCKER_CONFIG, a tmpfs, so no layer keeps it; nothing without a username.
+registry_login() {
+  if [ -z "${REGISTRY_USERNAME:-}" ]; then return 0; fi
+  auth=$(printf '%s:%s' "$REGISTRY_USERNAME" "$REGISTRY_PASSWORD" | base64 | tr -d '\n')
+  printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$auth" >"$DOCKER_CONFIG/config.json"
+}
+
 # The --env-file Secret when one is mounted (PIPELINE_ENV_FILE): its values reach the tests, never a definition or log.
 load_env_file() {
   if [ -n "${PIPELINE_ENV_FILE:-}" ] && [ -f "$PIPELINE_ENV_FILE" ]; then

@@ -142,8 +142,9 @@ export const SIGN = {
   oidcRequestToken: secretId("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
 };
 
+/** sign.sh runs `cosign sign` and `attest`; verify.sh `verify` and `verify-attestation`. */
 const cosignExec = (chain: Chain, verb: string) =>
-  execs(chain).some((a) => a[0] === "sh" && (a[2] ?? "").includes(`cosign ${verb}`));
+  execs(chain).some(runsScript(verb.startsWith("verify") ? "verify.sh" : "sign.sh"));
 
 /** The last value a chain set for an environment variable. */
 export function envOf(chain: Chain, name: string): string | undefined {

@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCoverageJson } from "../../dagger/src/report/coverage.js";
 import { judgeAttempt } from "../../dagger/src/report/pytest.js";
 import { MYPY_VERSION, PYTEST_COV_VERSION } from "../../dagger/src/settings/pins.js";
+import { VERIFIED } from "../../dagger/src/stages/sign.js";
 import { NO_PYTEST, SYNC_FAILED } from "../../dagger/src/stages/tests.js";
 import { findPython } from "../helpers/python.js";
 
@@ -456,6 +457,111 @@ describe.skipIf(!dash)("scan.sh under dash, with a stand-in trivy", () => {
     expect(r.stderr).toContain("FATAL image failed");
     expect(r.calls).toHaveLength(1);
     expect(run({ FAIL: "convert" }).status).toBe(1);
+  });
+});
+
+describe.skipIf(!dash)("sign.sh and verify.sh under dash, with a stand-in cosign", () => {
+  /**
+   * Runs `name` with a `cosign` that logs its arguments and fails with FAIL_AT=<n> on its n-th call; /work is a
+   * folder of the test's (the scripts name /work/... paths, so they are rewritten to it).
+   */
+  function run(name: string, env: Record<string, string>, files: Record<string, string> = {}) {
+    const dir = mkdtempSync(join(tmpdir(), "cosign-"));
+    for (const sub of ["bin", "work", "docker", "scripts"]) mkdirSync(join(dir, sub));
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, "work", file), text);
+    writeFileSync(
+      join(dir, "bin", "cosign"),
+      [
+        "#!/bin/sh",
+        'echo "$*" >> "$LOG"',
+        'n=$(wc -l < "$LOG")',
+        'if [ "$n" = "${FAIL_AT:-0}" ]; then echo "Error: no matching signatures" >&2; exit 1; fi',
+        'echo "envelope $n"',
+        "",
+      ].join("\n"),
+    );
+    chmodSync(join(dir, "bin", "cosign"), 0o755);
+    for (const f of [name, "lib.sh"]) {
+      writeFileSync(
+        join(dir, "scripts", f),
+        readFileSync(script(f), "utf8").replaceAll("/work/", `${dir}/work/`),
+      );
+    }
+    const r = spawnSync("dash", [join(dir, "scripts", name)], {
+      encoding: "utf8",
+      env: {
+        PATH: `${join(dir, "bin")}:/usr/bin:/bin`,
+        LOG: join(dir, "calls.log"),
+        IMAGE: "ghcr.io/o/r@sha256:ab",
+        DOCKER_CONFIG: join(dir, "docker"),
+        ...env,
+      },
+    });
+    const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8") : undefined);
+    const calls = (read("calls.log") ?? "")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.replaceAll(`${dir}/`, "/"));
+    const out = {
+      ...r,
+      calls,
+      config: read("docker/config.json"),
+      provenance: read("work/out/provenance.jsonl"),
+    };
+    rmSync(dir, { recursive: true, force: true });
+    return out;
+  }
+  const LOGIN = { REGISTRY: "ghcr.io", REGISTRY_USERNAME: "octocat", REGISTRY_PASSWORD: "s3cret" };
+
+  it("sign.sh: logs in to a file only, signs, then attests each predicate it was given, with the key when one is", () => {
+    const keyless = run("sign.sh", LOGIN, { "sbom.cdx.json": "{}", "provenance.json": "{}" });
+    expect(keyless.status, keyless.stderr).toBe(0);
+    expect(keyless.calls).toEqual([
+      "sign --yes ghcr.io/o/r@sha256:ab",
+      "attest --yes --type cyclonedx --predicate /work/sbom.cdx.json ghcr.io/o/r@sha256:ab",
+      "attest --yes --type slsaprovenance1 --predicate /work/provenance.json ghcr.io/o/r@sha256:ab",
+    ]);
+    expect(JSON.parse(keyless.config ?? "")).toEqual({
+      auths: { "ghcr.io": { auth: Buffer.from("octocat:s3cret").toString("base64") } },
+    });
+    expect(keyless.stdout + keyless.stderr).not.toContain("s3cret");
+    const key = run("sign.sh", { COSIGN_KEY_FILE: "/run/secrets/cosign.key" });
+    expect(key.calls).toEqual(["sign --yes --key /run/secrets/cosign.key ghcr.io/o/r@sha256:ab"]);
+    expect(key.config).toBeUndefined();
+    // a failed signature stops before any attestation
+    const failed = run("sign.sh", { FAIL_AT: "1" }, { "sbom.cdx.json": "{}" });
+    expect(failed.status).toBe(1);
+    expect(failed.calls).toHaveLength(1);
+  });
+
+  it("verify.sh: the signature, then each attestation, by the identity's flags; each failure with its own code", () => {
+    const identity = {
+      IDENTITY: "^https://github\\.com/o/r/.*$",
+      ISSUER: "https://token.actions.githubusercontent.com",
+      SOURCE_REPOSITORY: "o/r",
+    };
+    const flags = `--certificate-identity-regexp ${identity.IDENTITY} --certificate-oidc-issuer ${identity.ISSUER} --certificate-github-workflow-repository o/r`;
+    const ok = run("verify.sh", { ...identity, SOURCE_REF: "refs/heads/main", SOURCE_TRIGGER: "push" });
+    expect(ok.status, ok.stderr).toBe(0);
+    const pinned = `${flags} --certificate-github-workflow-ref refs/heads/main --certificate-github-workflow-trigger push`;
+    expect(ok.calls).toEqual([
+      `verify ${pinned} ghcr.io/o/r@sha256:ab`,
+      `verify-attestation --type cyclonedx ${pinned} ghcr.io/o/r@sha256:ab`,
+      `verify-attestation --type slsaprovenance1 ${pinned} ghcr.io/o/r@sha256:ab`,
+    ]);
+    // only the provenance envelopes are kept, for deploy to read
+    expect(ok.provenance).toBe("envelope 3\n");
+    expect(run("verify.sh", identity).calls[0]).toBe(`verify ${flags} ghcr.io/o/r@sha256:ab`);
+    expect(run("verify.sh", {}, { "cosign.pub": "KEY" }).calls[0]).toBe(
+      "verify --key /work/cosign.pub ghcr.io/o/r@sha256:ab",
+    );
+    // the exit codes deploy reads (stages/sign.ts VERIFIED), one per check, in order
+    for (const [i, check] of VERIFIED.entries()) {
+      const r = run("verify.sh", { ...identity, FAIL_AT: String(i + 1) });
+      expect(r.status, check.what).toBe(check.code);
+      expect(r.calls).toHaveLength(i + 1);
+    }
   });
 });
 

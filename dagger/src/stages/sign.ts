@@ -5,6 +5,7 @@ import { errorText, InputError, isExecError } from "../settings/errors.js";
 import { BASE_IMAGE, COSIGN_IMAGE } from "../settings/pins.js";
 import type { ImageSource } from "../settings/validate.js";
 import type { RegistryAuth } from "./publish.js";
+import { moduleScript, SCRIPTS } from "./python.js";
 
 /** The certificate names the called reusable workflow, not ci.yml (docs/engine-notes.md: Sigstore Fulcio). */
 export const SIGNING_WORKFLOW = ".github/workflows/python-pipeline.yml";
@@ -171,24 +172,22 @@ export async function provenanceFile(
 /** A tmpfs, so no layer keeps the registry login. */
 const DOCKER_CONFIG = "/run/pipeline-docker";
 
-/** The login is written inside the container: the password is in no argument, log or cache key. */
-function cosign(registry: string, auth: RegistryAuth | undefined): { ctr: Container; login: string } {
-  let ctr = dag
+/** The login is written inside the container (lib.sh registry_login): the password is in no argument, log or cache key. */
+function cosign(registry: string, auth: RegistryAuth | undefined, script: string): Container {
+  const ctr = dag
     .container()
     .from(BASE_IMAGE)
     .withFile("/usr/local/bin/cosign", dag.container().from(COSIGN_IMAGE).file("/ko-app/cosign"))
+    .withMountedFile(`${SCRIPTS}/lib.sh`, moduleScript("lib.sh"))
+    .withMountedFile(`${SCRIPTS}/${script}`, moduleScript(script))
     .withEnvVariable("COSIGN_YES", "true");
-  if (!auth) return { ctr, login: "" };
-  ctr = ctr
+  if (!auth) return ctr;
+  return ctr
     .withMountedTemp(DOCKER_CONFIG)
     .withEnvVariable("DOCKER_CONFIG", DOCKER_CONFIG)
     .withEnvVariable("REGISTRY", registry)
     .withEnvVariable("REGISTRY_USERNAME", auth.username)
     .withSecretVariable("REGISTRY_PASSWORD", auth.password);
-  const login = [
-    `printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$(printf '%s:%s' "$REGISTRY_USERNAME" "$REGISTRY_PASSWORD" | base64 | tr -d '\\n')" > "$DOCKER_CONFIG/config.json"`,
-  ].join("\n");
-  return { ctr, login };
 }
 
 /**
@@ -203,37 +202,27 @@ export async function signImage(
   auth: RegistryAuth | undefined,
   provenance?: File,
 ): Promise<void> {
-  let { ctr, login } = cosign(registry, auth);
-  let key = "";
+  let ctr = cosign(registry, auth, "sign.sh");
   if (signer.kind === "keyless") {
     ctr = ctr
       .withEnvVariable("ACTIONS_ID_TOKEN_REQUEST_URL", signer.requestUrl)
       .withSecretVariable("ACTIONS_ID_TOKEN_REQUEST_TOKEN", signer.requestToken);
   } else {
-    ctr = ctr.withMountedSecret("/run/secrets/cosign.key", signer.key);
+    ctr = ctr
+      .withMountedSecret("/run/secrets/cosign.key", signer.key)
+      .withEnvVariable("COSIGN_KEY_FILE", "/run/secrets/cosign.key");
     ctr = signer.password
       ? ctr.withSecretVariable("COSIGN_PASSWORD", signer.password)
       : ctr.withEnvVariable("COSIGN_PASSWORD", "");
-    key = " --key /run/secrets/cosign.key";
   }
+  // sign.sh attests what is there
   if (sbom) ctr = ctr.withFile("/work/sbom.cdx.json", sbom);
   if (provenance) ctr = ctr.withFile("/work/provenance.json", provenance);
-  const script = [
-    "set -eu",
-    login,
-    `cosign sign --yes${key} "$IMAGE"`,
-    sbom ? `cosign attest --yes${key} --type cyclonedx --predicate /work/sbom.cdx.json "$IMAGE"` : "",
-    provenance
-      ? `cosign attest --yes${key} --type slsaprovenance1 --predicate /work/provenance.json "$IMAGE"`
-      : "",
-  ]
-    .filter(Boolean)
-    .join("\n");
   try {
     await ctr
       .withEnvVariable("IMAGE", image)
       .withEnvVariable("PIPELINE_SIGN_RUN", randomUUID())
-      .withExec(["sh", "-c", script])
+      .withExec(["sh", `${SCRIPTS}/sign.sh`])
       .sync();
   } catch (err) {
     throw new Error(`cosign could not sign ${image}: ${errorText(err)}`, { cause: err });
@@ -264,46 +253,22 @@ export async function verifyImage(
   registry: string,
   auth: RegistryAuth | undefined,
 ): Promise<{ signature: string; provenance: string }> {
-  let { ctr, login } = cosign(registry, auth);
-  let flags: string;
+  let ctr = cosign(registry, auth, "verify.sh");
   if (verifier.kind === "keyless") {
+    // each is checked against a certificate field by verify.sh's flags (docs/engine-notes.md: cosign)
     ctr = ctr
       .withEnvVariable("IDENTITY", verifier.identity)
       .withEnvVariable("ISSUER", verifier.issuer)
       .withEnvVariable("SOURCE_REPOSITORY", verifier.repository);
-    // each flag is checked against a certificate field (docs/engine-notes.md: cosign)
-    flags = [
-      '--certificate-identity-regexp "$IDENTITY"',
-      '--certificate-oidc-issuer "$ISSUER"',
-      '--certificate-github-workflow-repository "$SOURCE_REPOSITORY"',
-    ].join(" ");
-    if (verifier.ref !== undefined) {
-      ctr = ctr.withEnvVariable("SOURCE_REF", verifier.ref);
-      flags += ' --certificate-github-workflow-ref "$SOURCE_REF"';
-    }
-    if (verifier.trigger !== undefined) {
-      ctr = ctr.withEnvVariable("SOURCE_TRIGGER", verifier.trigger);
-      flags += ' --certificate-github-workflow-trigger "$SOURCE_TRIGGER"';
-    }
+    if (verifier.ref !== undefined) ctr = ctr.withEnvVariable("SOURCE_REF", verifier.ref);
+    if (verifier.trigger !== undefined) ctr = ctr.withEnvVariable("SOURCE_TRIGGER", verifier.trigger);
   } else {
     ctr = ctr.withFile("/work/cosign.pub", verifier.publicKey);
-    flags = "--key /work/cosign.pub";
   }
-  const [signature, sbom, provenance] = VERIFIED;
-  const script = [
-    "set -eu",
-    login,
-    "mkdir -p /work/out",
-    `cosign verify ${flags} "$IMAGE" > /dev/null || exit ${signature.code}`,
-    `cosign verify-attestation --type cyclonedx ${flags} "$IMAGE" > /dev/null || exit ${sbom.code}`,
-    `cosign verify-attestation --type slsaprovenance1 ${flags} "$IMAGE" > /work/out/provenance.jsonl || exit ${provenance.code}`,
-  ]
-    .filter(Boolean)
-    .join("\n");
   const envelopes = await ctr
     .withEnvVariable("IMAGE", image)
     .withEnvVariable("PIPELINE_VERIFY_RUN", randomUUID())
-    .withExec(["sh", "-c", script])
+    .withExec(["sh", `${SCRIPTS}/verify.sh`])
     .file("/work/out/provenance.jsonl")
     .contents();
   return { signature: signedBy(verifier), provenance: envelopes };
