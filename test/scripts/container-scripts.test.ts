@@ -417,6 +417,7 @@ describe.skipIf(!dash)("scan.sh under dash, with a stand-in trivy", () => {
       [
         "#!/bin/sh",
         'echo "$*" >> "$LOG"',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
         'if [ "$1" = "${FAIL:-}" ]; then echo "FATAL $1 failed" >&2; exit 1; fi',
         'if [ "$1" = version ]; then echo \'{"VulnerabilityDB":{}}\'; exit 0; fi',
         'while [ $# -gt 0 ]; do if [ "$1" = --output ]; then echo "$2 written" > "$2"; fi; shift; done',
@@ -475,6 +476,7 @@ describe.skipIf(!dash)("sign.sh and verify.sh under dash, with a stand-in cosign
         "#!/bin/sh",
         'echo "$*" >> "$LOG"',
         'n=$(wc -l < "$LOG")',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
         'if [ "$n" = "${FAIL_AT:-0}" ]; then echo "Error: no matching signatures" >&2; exit 1; fi',
         'echo "envelope $n"',
         "",

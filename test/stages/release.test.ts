@@ -82,7 +82,8 @@ describe("runScan", () => {
     expect(execs(chain)).toEqual([["sh", "/opt/pipeline/scan.sh"]]);
     expect(envOf(chain, "PIPELINE_SEVERITIES")).toBe("CRITICAL,HIGH");
     const script = find(chain, "withMountedFile").find((c) => c.args.path === "/opt/pipeline/scan.sh");
-    expect((script?.args.source as { $chain: Chain }).$chain.at(-1)?.args.path).toBe("scripts/scan.sh");
+    const from = (script?.args.source as { $chain?: Chain } | undefined)?.$chain ?? [];
+    expect(from.at(-1)?.args.path).toBe("scripts/scan.sh");
     // the SBOM branches off before the scan, without the DB volume, and its file joins the reports
     const branches = find(chain, "withFile")
       .filter((c) => String(c.args.path).startsWith("/work/out/"))
