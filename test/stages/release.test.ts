@@ -62,6 +62,13 @@ function chainWith(engine: Engine, pick: (args: string[]) => boolean): Chain {
   return chain;
 }
 
+/** Each mounted file's path and its source's path in the module (dagger/scripts/). */
+const mounts = (chain: Chain) =>
+  find(chain, "withMountedFile").map((c) => [
+    c.args.path,
+    (c.args.source as { $chain?: Chain }).$chain?.at(-1)?.args.path,
+  ]);
+
 const secretsOf = (chain: Chain) =>
   Object.fromEntries(
     find(chain, "withSecretVariable").map((c) => [String(c.args.name), isSecret(c.args.secret)]),
@@ -131,7 +138,7 @@ describe("signImage", () => {
 
   async function sign(
     signer: "keyless" | "key" | "key+password",
-    opts: { auth?: boolean; sbom?: boolean; fails?: string } = {},
+    opts: { auth?: boolean; sbom?: boolean; provenance?: boolean; fails?: string } = {},
   ) {
     const engine = await startEngine((chain) => {
       if (opts.fails && leafOf(chain).field === "sync" && execs(chain).length > 0) {
@@ -161,6 +168,9 @@ describe("signImage", () => {
         how,
         "ghcr.io",
         opts.auth ? { ...auth, password: secret("PAT") } : undefined,
+        opts.provenance
+          ? dag.directory().withNewFile("provenance.json", "{}").file("provenance.json")
+          : undefined,
       )
         .then(() => undefined)
         .catch((err: Error) => err);
@@ -197,9 +207,14 @@ describe("signImage", () => {
     ]);
     // dagger/scripts/sign.sh (test/scripts runs it), with the lib.sh that logs in
     expect(execs(chain)).toEqual([["sh", "/opt/pipeline/sign.sh"]]);
-    expect(find(chain, "withMountedFile").map((c) => c.args.path)).toEqual([
-      "/opt/pipeline/lib.sh",
-      "/opt/pipeline/sign.sh",
+    expect(mounts(chain)).toEqual([
+      ["/opt/pipeline/lib.sh", "scripts/lib.sh"],
+      ["/opt/pipeline/sign.sh", "scripts/sign.sh"],
+    ]);
+    const attested = await sign("keyless", { provenance: true });
+    expect(find(attested.chain, "withFile").map((c) => c.args.path)).toEqual([
+      "/usr/local/bin/cosign",
+      "/work/provenance.json",
     ]);
     expect(envOf(chain, "COSIGN_KEY_FILE")).toBeUndefined();
   });
@@ -227,6 +242,8 @@ describe("signImage", () => {
     expect(envOf(first.chain, "PIPELINE_SIGN_RUN")).not.toBe(envOf(second.chain, "PIPELINE_SIGN_RUN"));
     const { result } = await sign("key", { fails: "Error: signing: 401 Unauthorized" });
     expect(result).toBeInstanceOf(Error);
+    // the exec's error is kept as the cause: its exit code and output stay readable
+    expect((result as Error).cause).toMatchObject({ name: "ExecError" });
     expect((result as Error).message).toMatch(
       new RegExp(`^cosign could not sign ${IMAGE.replace(/[.]/g, "\\.")}: .*401 Unauthorized`, "s"),
     );
@@ -317,6 +334,10 @@ describe("verifyImage", () => {
     expect(secretsOf(chain)).toEqual({ REGISTRY_PASSWORD: true });
     // dagger/scripts/verify.sh turns these into cosign's flags (test/scripts runs it); the login in a tmpfs
     expect(execs(chain)).toEqual([["sh", "/opt/pipeline/verify.sh"]]);
+    expect(mounts(chain)).toEqual([
+      ["/opt/pipeline/lib.sh", "scripts/lib.sh"],
+      ["/opt/pipeline/verify.sh", "scripts/verify.sh"],
+    ]);
     expect(find(chain, "withMountedTemp").map((c) => c.args.path)).toEqual(["/run/pipeline-docker"]);
     expect(envOf(chain, "REGISTRY_USERNAME")).toBe("octocat");
     expect(said.signature).toBe(
