@@ -18,12 +18,14 @@ import {
   type Secret,
 } from "@dagger.io/dagger";
 import { readChangedPaths } from "./github/changes.js";
+import { readPullRequestChanges } from "./github/files.js";
 import { type AppPart, runApps } from "./pipeline/apps.js";
 import { runCi } from "./pipeline/ci.js";
 import { type DeployArgs, planDeploy, runDeploy } from "./pipeline/deploy.js";
 import { type CiFlags, planCi } from "./pipeline/plan.js";
 import { runPublish } from "./pipeline/publish.js";
 import { runRelease } from "./pipeline/release.js";
+import type { PullRequestChanges } from "./report/diff.js";
 import { TypecheckMode } from "./report/mypy.js";
 import { renderApps } from "./report/render-apps.js";
 import {
@@ -625,7 +627,7 @@ export class Pipeline {
   }
 
   /** Every flag and setting checked, before any project file is read. */
-  private async planFor(flags: CiFlags, part?: { imagePath: string }) {
+  private async planFor(flags: CiFlags, part?: AppOfMany) {
     const repository = await this.repositoryOrEmpty();
     const settings = part ? { ...this.settings(), imagePath: part.imagePath } : this.settings();
     const plan = planCi(settings, {
@@ -643,11 +645,11 @@ export class Pipeline {
       ...(this.cosignKey ? { cosignKey: this.cosignKey } : {}),
       ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
     });
-    return part ? { ...plan, partOfMany: true } : plan;
+    return part ? { ...plan, partOfMany: true, ...(part.changes ? { changes: part.changes } : {}) } : plan;
   }
 
   /** One app's run as plain data; `part`: one app of several, its image named under the repository's. */
-  private async ciOutcome(flags: CiFlags, part?: { imagePath: string; hasImage: boolean }) {
+  private async ciOutcome(flags: CiFlags, part?: AppOfMany) {
     const plan = await this.planFor(flags, part);
     // every flag is checked first; then the project's own files decide the rest
     const { project, versions, smokeCommand, packages, sync, python } = await this.project();
@@ -684,10 +686,12 @@ export class Pipeline {
     const names = appImagePaths(chosen.map((a) => a.path));
     let files: string[] | undefined;
     let changes = "not known (give --github-token and --sha): every app runs";
-    if (plan.comment) {
+    // the pull request's changes, read once: which apps run, and each app's changed-line coverage
+    const pullRequest = plan.comment ? readPullRequestChanges(plan.comment) : undefined;
+    if (plan.comment && pullRequest) {
       // a new branch's push has no previous commit (all zeros): its pull request, if any, says what changed
       const before = /^0+$/.test(this.before) ? "" : this.before;
-      const read = await readChangedPaths(plan.comment, before).catch((err: unknown) => ({
+      const read = await readChangedPaths(plan.comment, before, () => pullRequest).catch((err: unknown) => ({
         files: undefined,
         source: `could not be read (${errorText(err)}): every app runs`,
       }));
@@ -703,6 +707,7 @@ export class Pipeline {
           this.forApp(app.path).ciOutcome(flags, {
             imagePath: names.get(app.path) ?? "",
             hasImage: images.includes(app.path),
+            ...(pullRequest ? { changes: pullRequest } : {}),
           }),
       }));
     const { status, summary, reports } = await runApps(
@@ -858,6 +863,9 @@ export class Pipeline {
     };
   }
 }
+
+/** One app of several: its image's path, whether it has its own Dockerfile, the pull request's changes read once. */
+type AppOfMany = { imagePath: string; hasImage?: boolean; changes?: Promise<PullRequestChanges> };
 
 function failedMessage(failures: readonly string[] | undefined): string {
   return `CI failed:\n- ${(failures ?? []).join("\n- ")}\nRerun with --exit-zero and chain \`reports export --path reports\` (ci-run) to keep every report.`;

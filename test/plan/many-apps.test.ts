@@ -127,6 +127,8 @@ describe("ci --apps: only what a change touches runs", () => {
       { app: "services/admin", reason: "no change to its files, what it uses, or a shared file" },
     ]);
     expect(status.changes).toBe("1, from pull request #7");
+    // read once for the whole run: which apps run, and each app's changed-line coverage
+    expect(gh.requests.filter((r) => r.path.endsWith("/pulls/7/files"))).toHaveLength(1);
     expect(tested("services/api")).toBe(true);
     expect(tested("services/admin")).toBe(false);
     expect(status.passed, JSON.stringify(status.failures)).toBe(true);

@@ -1,5 +1,5 @@
 /** The files a change touched: its pull request's (found by the head commit), or a push's (base...head). */
-import type { ChangedFile } from "../report/diff.js";
+import type { ChangedFile, PullRequestChanges } from "../report/diff.js";
 import { InputError } from "../settings/errors.js";
 import { parseRepository } from "../settings/tags.js";
 import { createOctokit, describeGitHubError, type Octokit, parseGitHubApiUrl, type Repo } from "./client.js";
@@ -54,7 +54,11 @@ export async function compareFiles(
 }
 
 /** With `base`, the push's commits base...sha; without, the pull request whose head is sha. Never throws on GitHub's answer. */
-export async function readChangedPaths(target: CommentTarget, base: string): Promise<ChangedPaths> {
+export async function readChangedPaths(
+  target: CommentTarget,
+  base: string,
+  read: (target: CommentTarget) => Promise<PullRequestChanges> = readPullRequestChanges,
+): Promise<ChangedPaths> {
   for (const [flag, value] of [
     ["--sha", target.sha],
     ["--base", base],
@@ -72,7 +76,7 @@ export async function readChangedPaths(target: CommentTarget, base: string): Pro
     if (!canCompare(octokit)) return { source: "this GitHub client cannot compare commits" };
     return compareFiles(octokit, target.repository, base, target.sha);
   }
-  const changes = await readPullRequestChanges(target);
+  const changes = await read(target);
   if ("reason" in changes) return { source: `${changes.reason}: every app runs` };
   if (changes.truncated) {
     return {

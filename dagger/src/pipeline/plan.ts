@@ -2,6 +2,7 @@ import type { Directory, Secret } from "@dagger.io/dagger";
 import { parseGitHubApiUrl } from "../github/client.js";
 import type { CommentTarget } from "../github/notify.js";
 import type { TagsSource } from "../github/tags.js";
+import type { PullRequestChanges } from "../report/diff.js";
 import { parseTypecheckMode, type TypecheckMode } from "../report/mypy.js";
 import type { SeverityName } from "../settings/defaults.js";
 import { InputError } from "../settings/errors.js";
@@ -76,6 +77,8 @@ export type CiPlan = {
   localName: string;
   /** one app of several: the run's one comment is posted by the whole (pipeline/apps.ts) */
   partOfMany?: boolean;
+  /** the pull request's changes, read once for every app of several */
+  changes?: Promise<PullRequestChanges>;
 };
 
 /** `ci`'s own flags; the rest comes from the constructor's settings. */
