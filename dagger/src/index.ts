@@ -562,14 +562,11 @@ export class Pipeline {
     /** return the result instead of failing when the deploy is refused or its smoke run fails */
     exitZero = false,
   ): Promise<Deployment> {
-    if (app !== "") {
-      const folder = parseAppPath(app);
-      return this.forApp(folder).deployImage(
-        { branch, sha, run, digest, environment, allowUnsigned, release, exitZero },
-        appImagePath(folder),
-      );
-    }
-    return this.deployImage({ branch, sha, run, digest, environment, allowUnsigned, release, exitZero }, "");
+    const folder = app === "" ? undefined : parseAppPath(app);
+    return (folder === undefined ? this : this.forApp(folder)).deployImage(
+      { branch, sha, run, digest, environment, allowUnsigned, release, exitZero },
+      folder === undefined ? "" : appImagePath(folder),
+    );
   }
 
   private async deployImage(
@@ -689,12 +686,12 @@ export class Pipeline {
     // the pull request's changes, read once: which apps run, and each app's changed-line coverage
     const pullRequest = plan.comment ? readPullRequestChanges(plan.comment) : undefined;
     if (plan.comment && pullRequest) {
-      // a new branch's push has no previous commit (all zeros): its pull request, if any, says what changed
-      const before = /^0+$/.test(this.before) ? "" : this.before;
-      const read = await readChangedPaths(plan.comment, before, () => pullRequest).catch((err: unknown) => ({
-        files: undefined,
-        source: `could not be read (${errorText(err)}): every app runs`,
-      }));
+      const read = await readChangedPaths(plan.comment, this.before, () => pullRequest).catch(
+        (err: unknown) => ({
+          files: undefined,
+          source: `could not be read (${errorText(err)}): every app runs`,
+        }),
+      );
       files = read.files;
       changes = files ? `${files.length}, from ${read.source}` : read.source;
     }

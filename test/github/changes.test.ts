@@ -95,6 +95,13 @@ describe("readChangedPaths", () => {
     });
   });
 
+  it("a new branch's push (before is all zeros) has no previous commit: the pull request says what changed", async () => {
+    expect(await readChangedPaths(target(), "0".repeat(40))).toEqual({
+      source: "no open pull request has head 3f2a9c1: every app runs",
+    });
+    expect(gh.calls("GET", /\/compare\//)).toEqual([]);
+  });
+
   it("refuses a commit that is no commit id before asking GitHub", async () => {
     await expect(readChangedPaths(target("main"), "")).rejects.toThrow(
       "Invalid --sha 'main'. Expected a commit id of 7 to 40 hex, e.g. 3f2a9c1.",

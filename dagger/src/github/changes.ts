@@ -53,7 +53,10 @@ export async function compareFiles(
   }
 }
 
-/** With `base`, the push's commits base...sha; without, the pull request whose head is sha. Never throws on GitHub's answer. */
+/**
+ * With `base`, the push's commits base...sha; without (or all zeros: a new branch's push, which has no previous
+ * commit), the pull request whose head is sha. Never throws on GitHub's answer.
+ */
 export async function readChangedPaths(
   target: CommentTarget,
   base: string,
@@ -69,7 +72,7 @@ export async function readChangedPaths(
       );
     }
   }
-  if (base !== "") {
+  if (base !== "" && !/^0+$/.test(base)) {
     const apiUrl = target.apiUrl ? parseGitHubApiUrl(target.apiUrl) : undefined;
     const octokit = await createOctokit({ token: await target.token.plaintext(), baseUrl: apiUrl });
     // Stryker disable next-line ConditionalExpression: the real client always can; the guard is for the structural type

@@ -191,12 +191,12 @@ async function gather(
   existingTags: string[];
 }> {
   // asked while the engine works; a failure becomes the reason there is no figure
-  const changes: Promise<PullRequestChanges> = plan.changes
-    ? plan.changes
-    : plan.comment
+  const changes: Promise<PullRequestChanges> =
+    plan.changes ??
+    (plan.comment
       ? readPullRequestChanges(plan.comment)
       : // Stryker disable next-line StringLiteral: unreachable: planCi sets commentSkipped whenever it sets no comment target
-        Promise.resolve({ reason: plan.commentSkipped ?? "no --github-token given" });
+        Promise.resolve({ reason: plan.commentSkipped ?? "no --github-token given" }));
   const image = plan.image ? imageStages(plan, plan.image, clock) : undefined;
   const measured = Promise.all([
     clock.timed("tests and coverage gate", () =>

@@ -8,6 +8,7 @@ import { parseRelease } from "../settings/release.js";
 import {
   branchTag,
   environmentFor,
+  imageName,
   imageReference,
   type ProductionFrom,
   parseEvent,
@@ -69,7 +70,7 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
     );
   }
   const path = settings.imagePath ?? "";
-  const name = `${settings.registry}/${owner.toLowerCase()}/${repo.toLowerCase()}${path === "" ? "" : `/${path}`}`;
+  const name = imageName(settings.registry, owner, repo, path);
   const run = args.run ?? "";
   const tag = run
     ? runTag(run)

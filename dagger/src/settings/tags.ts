@@ -108,7 +108,12 @@ export function appImagePaths(apps: readonly string[]): Map<string, string> {
   return paths;
 }
 
-/** Lowercased: registries refuse upper case; GitHub names ignore case (docs/engine-notes.md: Images and packaging). */
+/** `registry/owner/repo[/path]`, lowercased: registries refuse upper case; GitHub names ignore case. */
+export function imageName(registry: string, owner: string, repo: string, path = ""): string {
+  return `${registry}/${owner.toLowerCase()}/${repo.toLowerCase()}${path === "" ? "" : `/${path}`}`;
+}
+
+/** Validated (docs/engine-notes.md: Images and packaging). */
 export function imageReference(
   registry: string,
   owner: string,
@@ -136,7 +141,7 @@ export function imageReference(
       `Invalid image tag ${quote(tag)}. Expected up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-', e.g. main.`,
     );
   }
-  return `${registry}/${owner.toLowerCase()}/${repo.toLowerCase()}${path === "" ? "" : `/${path}`}:${tag}`;
+  return `${imageName(registry, owner, repo, path)}:${tag}`;
 }
 
 /** Where production deploys come from: the main branch (the default), or release tags (main then goes to staging). */
