@@ -53,10 +53,7 @@ export async function compareFiles(
   }
 }
 
-/**
- * With `base`, the push's commits base...sha; without (or all zeros: a new branch's push, which has no previous
- * commit), the pull request whose head is sha. Never throws on GitHub's answer.
- */
+/** A push's base...sha, else (no or all-zero `base`: a new branch) sha's pull request; never throws on GitHub's answer. */
 export async function readChangedPaths(
   target: CommentTarget,
   base: string,

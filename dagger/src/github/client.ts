@@ -3,8 +3,7 @@ import { randomUUID } from "node:crypto";
 import { InputError } from "../settings/errors.js";
 import { parseRepository } from "../settings/tags.js";
 
-// Octokit is never imported statically (not even `import type`): it slows every cold engine start
-// (docs/engine-notes.md: Dagger engine). These structural types stand in; test/github/github.test.ts checks the fit.
+// Structural types, not Octokit's: importing even those slows a cold engine start (docs/engine-notes.md: Dagger engine).
 
 export type Repo = { owner: string; repo: string };
 
@@ -175,12 +174,16 @@ export function statusError(err: unknown): WithStatus | undefined {
   return found;
 }
 
-/** By HTTP status, never by message text, never with the token. */
-export function describeGitHubError(err: unknown): string {
+const BY_STATUS: Readonly<Record<number, string>> = {
+  401: "the token was rejected (401): check that it is valid and not expired",
+  403: "the token cannot write to this repository (403; a fork's pull request gets a read-only token)",
+  404: "not found (404): check --repository and the token's access",
+};
+
+/** By HTTP status, never by message text, never with the token; `byStatus` rewords a status for its caller. */
+export function describeGitHubError(err: unknown, byStatus: Readonly<Record<number, string>> = {}): string {
   const e = statusError(err);
-  if (e === undefined) {
-    return err instanceof Error ? err.message : `unexpected error: ${String(err)}`;
-  }
+  if (e === undefined) return err instanceof Error ? err.message : `unexpected error: ${String(err)}`;
   const headers = e.response?.headers ?? {};
   if ((e.status === 403 || e.status === 429) && headers["x-ratelimit-remaining"] === "0") {
     return `the GitHub API rate limit is exhausted (${e.status})`;
@@ -189,16 +192,7 @@ export function describeGitHubError(err: unknown): string {
   if ((e.status === 403 || e.status === 429) && headers["retry-after"] !== undefined) {
     return `GitHub's secondary rate limit was hit (${e.status}) and waiting it out was given up`;
   }
-  switch (e.status) {
-    case 401:
-      return "the token was rejected (401): check that it is valid and not expired";
-    case 403:
-      return "the token cannot write to this repository (403; a fork's pull request gets a read-only token)";
-    case 404:
-      return "not found (404): check --repository and the token's access";
-    default:
-      return `GitHub API error ${e.status}`;
-  }
+  return byStatus[e.status] ?? BY_STATUS[e.status] ?? `GitHub API error ${e.status}`;
 }
 
 /** Keeps the status, so callers can branch on it. */
@@ -206,6 +200,15 @@ export function wrap(context: string, err: unknown): Error & { status?: number }
   const e = statusError(err);
   const wrapped = new Error(`${context}: ${describeGitHubError(err)}`, { cause: err });
   return e === undefined ? wrapped : Object.assign(wrapped, { status: e.status });
+}
+
+/** `call`, its failure wrapped with `context`. */
+export async function wrapping<T>(context: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw wrap(context, err);
+  }
 }
 
 export function checkRepository(owner: string, repo: string): void {

@@ -1,5 +1,5 @@
 import { InputError } from "../settings/errors.js";
-import { checkRepository, type IssueComment, type Octokit, statusError, wrap } from "./client.js";
+import { checkRepository, type IssueComment, type Octokit, statusError, wrap, wrapping } from "./client.js";
 
 /** Below GitHub's comment limit, with room to spare (docs/engine-notes.md: GitHub). */
 export const MAX_COMMENT_LENGTH = 65_000;
@@ -46,10 +46,7 @@ async function commentAuthor(octokit: Octokit): Promise<string> {
   }
 }
 
-/**
- * Ours: our author AND the marker, so a quoted marker is never touched. A create can land twice (a retried
- * POST, racing runs; docs/engine-notes.md: GitHub), so every run keeps the oldest and deletes the rest.
- */
+/** Ours: our author AND the marker; a create can land twice, so the oldest is kept (docs/engine-notes.md: GitHub). */
 export async function upsertComment(
   octokit: Octokit,
   args: { owner: string; repo: string; issueNumber: number; marker: string; body: string },
@@ -70,54 +67,40 @@ export async function upsertComment(
   const body = capCommentBody(`${marker}\n${args.body}`);
 
   const author = (await commentAuthor(octokit)).toLowerCase();
-  const listOurs = async (context: string): Promise<IssueComment[]> => {
-    let all: IssueComment[];
-    try {
-      all = await octokit.paginate(octokit.rest.issues.listComments, {
-        owner,
-        repo,
-        issue_number: issueNumber,
-        per_page: 100,
-      });
-    } catch (err) {
-      throw wrap(context, err);
-    }
-    return all
+  const listOurs = async (context: string): Promise<IssueComment[]> =>
+    (
+      await wrapping(context, () =>
+        octokit.paginate(octokit.rest.issues.listComments, {
+          owner,
+          repo,
+          issue_number: issueNumber,
+          per_page: 100,
+        }),
+      )
+    )
       .filter(
         // Stryker disable next-line StringLiteral: a comment without a body is never ours: the marker starts with '<!--'
         (c) => c.user?.login.toLowerCase() === author && (c.body ?? "").trimStart().startsWith(marker),
       )
       .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
-  };
 
   let ours = await listOurs(`Could not list the comments of ${where}`);
   const action = ours.length === 0 ? "created" : "updated";
   if (action === "created") {
-    let created: number;
-    try {
-      const { data } = await octokit.rest.issues.createComment({
-        owner,
-        repo,
-        issue_number: issueNumber,
-        body,
-      });
-      created = data.id;
-    } catch (err) {
-      throw wrap(`Could not create a comment on ${where}`, err);
-    }
-    ours = await listOurs(`Created comment ${created} on ${where}, but could not list the comments again`);
-    if (ours.length === 0) return { id: created, action }; // not listed yet: nothing to merge
+    const { data } = await wrapping(`Could not create a comment on ${where}`, () =>
+      octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body }),
+    );
+    ours = await listOurs(`Created comment ${data.id} on ${where}, but could not list the comments again`);
+    if (ours.length === 0) return { id: data.id, action }; // not listed yet: nothing to merge
   }
 
   const [keep, ...duplicates] = ours;
   // Stryker disable next-line StringLiteral: unreachable: ours is non-empty on the update path, and an empty relisting returns above
   if (keep === undefined) throw new Error(`No comment of ours with ${marker} on ${where} after writing one.`);
   if (keep.body !== body) {
-    try {
-      await octokit.rest.issues.updateComment({ owner, repo, comment_id: keep.id, body });
-    } catch (err) {
-      throw wrap(`Could not update comment ${keep.id} on ${where}`, err);
-    }
+    await wrapping(`Could not update comment ${keep.id} on ${where}`, () =>
+      octokit.rest.issues.updateComment({ owner, repo, comment_id: keep.id, body }),
+    );
   }
   for (const duplicate of duplicates) {
     try {

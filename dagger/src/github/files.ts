@@ -2,7 +2,7 @@
 import type { ChangedFile, PullRequestChanges } from "../report/diff.js";
 import { MAX_PULL_FILES } from "../report/diff.js";
 import { InputError } from "../settings/errors.js";
-import { checkRepository, describeGitHubError, type Octokit, type Repo, statusError } from "./client.js";
+import { checkRepository, describeGitHubError, type Octokit, type Repo } from "./client.js";
 import { type CommentTarget, targetPullRequest } from "./notify.js";
 
 type ListFiles = (
@@ -50,15 +50,9 @@ export async function changedFiles(
 }
 
 /** A 403 here means the token may not read pull requests, not that it cannot write. */
-function describeReadError(err: unknown): string {
-  const e = statusError(err);
-  const headers = e?.response?.headers ?? {};
-  const limited = headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] !== undefined;
-  if (e?.status === 403 && !limited) {
-    return "GitHub refused (403): the token needs read access to the repository's pull requests (pull-requests: read)";
-  }
-  return describeGitHubError(err);
-}
+const READ_403 = {
+  403: "GitHub refused (403): the token needs read access to the repository's pull requests (pull-requests: read)",
+};
 
 /** Never fails the run: whatever goes wrong becomes the reason there is no figure. */
 export async function readPullRequestChanges(target: CommentTarget): Promise<PullRequestChanges> {
@@ -72,6 +66,8 @@ export async function readPullRequestChanges(target: CommentTarget): Promise<Pul
     const { files, truncated } = await changedFiles(octokit, { owner, repo, pullNumber: pullRequest });
     return { pullRequest, files, truncated };
   } catch (err) {
-    return { reason: `the pull request's changed files could not be read: ${describeReadError(err)}` };
+    return {
+      reason: `the pull request's changed files could not be read: ${describeGitHubError(err, READ_403)}`,
+    };
   }
 }

@@ -1,14 +1,11 @@
 import { InputError } from "../settings/errors.js";
-import { checkRepository, type Octokit, type PullRef, statusError, wrap } from "./client.js";
+import { checkRepository, type Octokit, type PullRef, statusError, wrap, wrapping } from "./client.js";
 
 function lowest(pulls: PullRef[]): number | undefined {
   return pulls.length === 0 ? undefined : Math.min(...pulls.map((p) => p.number));
 }
 
-/**
- * Only a PR whose head IS `sha`: a late run must not overwrite a newer run's comment; the lowest number, so
- * reruns agree. The branch search is for forks (docs/engine-notes.md: GitHub); pass `headOwner` for them.
- */
+/** Only an open PR whose head IS `sha`, the lowest, so reruns agree; forks by branch (docs/engine-notes.md: GitHub). */
 export async function findPullRequest(
   octokit: Octokit,
   args: { owner: string; repo: string; sha: string; branch?: string; headOwner?: string },
@@ -49,17 +46,10 @@ export async function findPullRequest(
   if (found !== undefined || branch === undefined || branch === "") return found;
 
   const head = `${headOwner}:${branch}`;
-  try {
-    const open = await octokit.paginate(octokit.rest.pulls.list, {
-      owner,
-      repo,
-      state: "open",
-      head,
-      per_page: 100,
-    });
-    // re-checked: the head filter is not trusted
-    return lowest(open.filter((pr) => pr.state === "open" && pr.head.ref === branch && isHead(pr)));
-  } catch (err) {
-    throw wrap(`Could not list the open pull requests of ${owner}/${repo} with head ${head}`, err);
-  }
+  const open = await wrapping(
+    `Could not list the open pull requests of ${owner}/${repo} with head ${head}`,
+    () => octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: "open", head, per_page: 100 }),
+  );
+  // re-checked: the head filter is not trusted
+  return lowest(open.filter((pr) => pr.state === "open" && pr.head.ref === branch && isHead(pr)));
 }

@@ -1,5 +1,5 @@
 /** A GitHub release: created as a draft, its assets attached, then published, so no one sees half of it. */
-import { checkRepository, type Octokit, type Repo, wrap } from "./client.js";
+import { checkRepository, type Octokit, type Repo, wrapping } from "./client.js";
 
 export type GitHubRelease = {
   id: number;
@@ -59,23 +59,15 @@ export type ReleaseSpec = {
   latest: boolean;
 };
 
-/**
- * A rerun finds its draft (or the published release) by tag and finishes it: listed, because GitHub's
- * get-by-tag answers published releases only (docs/engine-notes.md: GitHub).
- */
+/** A rerun finishes its release, found by listing: get-by-tag misses drafts (docs/engine-notes.md: GitHub). */
 export async function publishRelease(
   octokit: ReleasesOctokit,
   spec: ReleaseSpec,
 ): Promise<{ url: string; created: boolean }> {
   const { owner, repo, tag } = spec;
   checkRepository(owner, repo);
-  const step = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (err) {
-      throw wrap(`the release ${tag} could not be ${what}`, err);
-    }
-  };
+  const step = <T>(what: string, call: () => Promise<T>) =>
+    wrapping(`the release ${tag} could not be ${what}`, call);
   const found = (
     await step("looked up", () =>
       octokit.paginate(octokit.rest.repos.listReleases, { owner, repo, per_page: 100 }),

@@ -1,5 +1,6 @@
 /** Annotations put findings on the PR's lines; the PR's own code supplies the values, so all are escaped. */
 import type { TypecheckStatus } from "./mypy.js";
+import { failuresByTest } from "./sections.js";
 import type { CiStatus } from "./types.js";
 
 /** GitHub shows no more than 50 per job anyway (docs/engine-notes.md: GitHub). */
@@ -51,53 +52,35 @@ function testFile(test: string): string | undefined {
 }
 
 export function renderAnnotations(status: CiStatus & { typecheck?: TypecheckStatus }, app: string): string {
-  const annotations: Annotation[] = [];
-  for (const f of status.lint.findings) {
-    const file = inRepo(app, f.file);
-    annotations.push({
-      ...(file ? { file } : {}),
+  const annotations: Annotation[] = [
+    ...status.lint.findings.map((f) => ({
+      file: inRepo(app, f.file),
       line: f.line,
       col: f.column,
       title: `ruff ${f.code}`,
       message: f.message,
-    });
-  }
-  for (const file of status.lint.unformatted) {
-    const path = inRepo(app, file);
-    annotations.push({
-      ...(path ? { file: path } : {}),
+    })),
+    ...status.lint.unformatted.map((file) => ({
+      file: inRepo(app, file),
       title: "ruff format",
       message: "File would be reformatted",
-    });
-  }
-  for (const f of status.typecheck?.findings ?? []) {
-    const file = inRepo(app, f.file);
-    annotations.push({
-      level: f.severity === "note" ? "notice" : "error",
-      ...(file ? { file } : {}),
-      line: f.line,
-      col: f.column,
-      title: f.code === "" ? "mypy" : `mypy ${f.code}`,
-      message: f.hint === undefined ? f.message : `${f.message}\n${f.hint}`,
-    });
-  }
-  const byTest = new Map<string, { versions: string[]; message: string }>();
-  for (const t of status.tests) {
-    for (const f of t.failedTests ?? []) {
-      const seen = byTest.get(f.test);
-      if (seen) seen.versions.push(t.version);
-      else byTest.set(f.test, { versions: [t.version], message: f.message });
-    }
-  }
-  for (const [test, { versions, message }] of byTest) {
-    const module = testFile(test);
-    const file = module ? inRepo(app, module) : undefined;
-    annotations.push({
-      ...(file ? { file } : {}),
+    })),
+    ...(status.typecheck?.findings ?? []).map(
+      (f): Annotation => ({
+        level: f.severity === "note" ? "notice" : "error",
+        file: inRepo(app, f.file),
+        line: f.line,
+        col: f.column,
+        title: f.code === "" ? "mypy" : `mypy ${f.code}`,
+        message: f.hint === undefined ? f.message : `${f.message}\n${f.hint}`,
+      }),
+    ),
+    ...[...failuresByTest(status.tests)].map(([test, { versions, message }]) => ({
+      file: inRepo(app, testFile(test) ?? ""),
       title: `${test} failed on Python ${versions.join(", ")}`,
       message: message || "failed",
-    });
-  }
+    })),
+  ];
   const lines = annotations.slice(0, MAX_ANNOTATIONS).map(command);
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }

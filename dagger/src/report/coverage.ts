@@ -1,4 +1,5 @@
 import { errorText } from "../settings/errors.js";
+import { isObject } from "./json.js";
 import type { GateStatus } from "./types.js";
 
 /** coverage.py's own figures and `coverage report`'s exit status: no second implementation of its rounding. */
@@ -10,10 +11,6 @@ export type CoverageTotal = {
   precision: number;
   format?: number;
 };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function count(totals: Record<string, unknown>, key: string, what: string): number | undefined {
   const value = totals[key];
@@ -34,9 +31,9 @@ export function parseCoverageJson(json: string, source = "coverage.json"): Cover
   } catch (err) {
     throw new Error(`${what}: it is not JSON, or it is truncated (${errorText(err)}).`);
   }
-  if (!isRecord(data)) throw new Error(`${what}: it is not a JSON object.`);
+  if (!isObject(data)) throw new Error(`${what}: it is not a JSON object.`);
   const totals = data.totals;
-  if (!isRecord(totals)) throw new Error(`${what}: it has no "totals" object.`);
+  if (!isObject(totals)) throw new Error(`${what}: it has no "totals" object.`);
 
   const percent = totals.percent_covered;
   if (typeof percent !== "number" || !Number.isFinite(percent) || percent < 0 || percent > 100) {
@@ -68,7 +65,7 @@ export function parseCoverageJson(json: string, source = "coverage.json"): Cover
 
   const meta = data.meta;
   let format: number | undefined;
-  if (isRecord(meta) && meta.format !== undefined) {
+  if (isObject(meta) && meta.format !== undefined) {
     if (typeof meta.format !== "number" || !Number.isInteger(meta.format) || meta.format < 1) {
       throw new Error(`${what}: meta.format is ${JSON.stringify(meta.format)}, not a format number.`);
     }
@@ -98,10 +95,10 @@ export function leastCovered(json: string, limit = 10): FileCoverage[] {
   } catch {
     return [];
   }
-  if (!isRecord(data) || !isRecord(data.files)) return [];
+  if (!isObject(data) || !isObject(data.files)) return [];
   const files: (FileCoverage & { percent: number })[] = [];
   for (const [file, entry] of Object.entries(data.files)) {
-    if (!isRecord(entry) || !isRecord(entry.summary)) continue;
+    if (!isObject(entry) || !isObject(entry.summary)) continue;
     const { percent_covered: percent, percent_covered_display: display } = entry.summary;
     if (typeof percent !== "number" || typeof display !== "string" || percent >= 100) continue;
     const missing = Array.isArray(entry.missing_lines)
@@ -144,28 +141,13 @@ export function coverageGate(combined: CoverageVerdict | undefined, asked: numbe
     display: total.display,
     ...(files.length > 0 ? { leastCovered: files } : {}),
   };
-  if (threshold === 0 && exit === 0) {
-    return {
-      passed: true,
-      ...shown,
-      message: `Combined coverage ${total.display}% (no gate: the project's coverage config sets no fail_under, and no --threshold was given).`,
-    };
-  }
-  if (exit === 0)
-    return {
-      passed: true,
-      ...shown,
-      message: `Combined coverage ${total.display}% meets the ${threshold}% threshold.`,
-    };
-  if (exit === 2)
-    return {
-      passed: false,
-      ...shown,
-      message: `Combined coverage ${total.display}% is below the ${threshold}% threshold.`,
-    };
-  return {
-    passed: false,
-    ...shown,
-    message: `coverage report failed (exit ${exit}), so the gate has no verdict.`,
-  };
+  const message =
+    exit === 2
+      ? `Combined coverage ${total.display}% is below the ${threshold}% threshold.`
+      : exit !== 0
+        ? `coverage report failed (exit ${exit}), so the gate has no verdict.`
+        : threshold === 0
+          ? `Combined coverage ${total.display}% (no gate: the project's coverage config sets no fail_under, and no --threshold was given).`
+          : `Combined coverage ${total.display}% meets the ${threshold}% threshold.`;
+  return { passed: exit === 0, ...shown, message };
 }

@@ -1,6 +1,8 @@
 /** Changed-line coverage: a PR's `+` lines that coverage.py counts (docs/engine-notes.md: coverage.py). */
+import { errorText } from "../settings/errors.js";
 import { inApp } from "../settings/validate.js";
 import { lineRanges } from "./coverage.js";
+import { isObject } from "./json.js";
 import type { DiffCoverageStatus } from "./types.js";
 
 /** GitHub's cap on a pull request's file list (docs/engine-notes.md: GitHub). */
@@ -100,10 +102,6 @@ export function repositoryPath(coveragePath: string, app: string, root: string):
 
 export type LineCoverage = Map<string, { executed: Set<number>; missing: Set<number> }>;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function lineNumbers(value: unknown): number[] {
   return Array.isArray(value) ? value.filter((n): n is number => Number.isSafeInteger(n) && n > 0) : [];
 }
@@ -116,13 +114,13 @@ export function lineCoverage(json: string, app: string, root: string): LineCover
   } catch {
     throw new Error("the combined coverage.json is not JSON");
   }
-  if (!isRecord(data) || !isRecord(data.files)) {
+  if (!isObject(data) || !isObject(data.files)) {
     throw new Error('the combined coverage.json has no "files" object');
   }
   const byPath: LineCoverage = new Map();
   for (const [file, entry] of Object.entries(data.files)) {
     const path = repositoryPath(file, app, root);
-    if (path === undefined || !isRecord(entry)) continue;
+    if (path === undefined || !isObject(entry)) continue;
     const lines = byPath.get(path) ?? { executed: new Set<number>(), missing: new Set<number>() };
     for (const n of lineNumbers(entry.executed_lines)) lines.executed.add(n);
     for (const n of lineNumbers(entry.missing_lines)) lines.missing.add(n);
@@ -165,15 +163,12 @@ export function diffCoverage(input: {
   const { changes, threshold } = input;
   if ("reason" in changes) return noFigure(changes.reason, threshold);
   const known = { pullRequest: changes.pullRequest, files: changes.files.length };
-  if ("error" in input.coverage) {
-    return { ...noFigure(`no coverage to compare with: ${input.coverage.error}`, threshold), ...known };
-  }
   let measured: LineCoverage;
   try {
+    if ("error" in input.coverage) throw new Error(input.coverage.error);
     measured = lineCoverage(input.coverage.json, input.app, input.root);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    return { ...noFigure(`no coverage to compare with: ${why}`, threshold), ...known };
+    return { ...noFigure(`no coverage to compare with: ${errorText(err)}`, threshold), ...known };
   }
 
   let lines = 0;
@@ -199,8 +194,7 @@ export function diffCoverage(input: {
     try {
       changed = changedLines(file.patch);
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      notMeasured.push({ file: file.filename, reason: `its patch could not be read (${why})` });
+      notMeasured.push({ file: file.filename, reason: `its patch could not be read (${errorText(err)})` });
       continue;
     }
     const executable = [...new Set(changed)].filter(

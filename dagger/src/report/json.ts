@@ -11,3 +11,4 @@ export function parseJson(text: string, what: string): unknown {
 }
 
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+export const isObject = (v: unknown): v is Record<string, unknown> => isRecord(v) && !Array.isArray(v);

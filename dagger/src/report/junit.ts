@@ -21,10 +21,7 @@ function loadFastXmlParser(): Promise<FastXmlParser> {
   return fastXmlParser;
 }
 
-/**
- * Raw strings, attributes apart under "@", no entity expansion (decoded below, so DOCTYPE ones never expand); a
- * repeated tag is a list, one is not ({@link each} takes both).
- */
+/** Raw strings, attributes under "@"; entities are decoded below, so DOCTYPE ones never expand. */
 const PARSER_OPTIONS = {
   ignoreAttributes: false,
   attributesGroupName: "@",

@@ -68,10 +68,7 @@ export function provenancePredicate(f: BuildFacts): string {
 /** The repository and commit a provenance statement names as its source. */
 export type ProvenanceSource = { repository: string; commit: string };
 
-/**
- * `cosign verify-attestation --type slsaprovenance1` prints each verified attestation's DSSE envelope on a line of
- * its own (docs/engine-notes.md: cosign); the statements' git sources, in order. Throws on anything else.
- */
+/** The git sources of the DSSE envelopes cosign prints one a line (docs/engine-notes.md: cosign); throws on others. */
 export function provenanceSources(stdout: string): ProvenanceSource[] {
   const sources: ProvenanceSource[] = [];
   for (const line of stdout.split("\n").filter((l) => l.trim() !== "")) {
@@ -99,10 +96,7 @@ export function provenanceSources(stdout: string): ProvenanceSource[] {
   return sources;
 }
 
-/**
- * Why the provenance does not vouch for this deploy, or undefined when one statement names `repository` (GitHub's
- * names compare case-insensitively) and, when known, `commit`.
- */
+/** Why no statement names `repository` and, when known, `commit` (GitHub compares names case-insensitively). */
 export function provenanceMismatch(
   sources: readonly ProvenanceSource[],
   expected: { repository: string; commit?: string },

@@ -1,7 +1,7 @@
 import { errorText } from "../settings/errors.js";
 import { notReadyMessage, type ServiceNotReady } from "../settings/services.js";
 import { versionSlug } from "../settings/validate.js";
-import { parseCoverageJson } from "./coverage.js";
+import { type CoverageTotal, parseCoverageJson } from "./coverage.js";
 import { type FailedTest, parseJunit } from "./junit.js";
 import type { VersionStatus } from "./types.js";
 
@@ -34,28 +34,22 @@ const SIGNALS: Record<number, string> = {
   15: "terminated",
 };
 
+const EXITS: Record<number, string> = {
+  0: "all tests passed",
+  1: "tests failed",
+  2: "pytest was interrupted (a KeyboardInterrupt, or its session stopped early)",
+  3: "pytest hit an internal error",
+  4: "pytest was called wrongly (usage error)",
+  5: "pytest collected no tests",
+};
+
 /** pytest.ExitCode, or a shell's 128+N for a process killed by signal N. */
 export function describeExit(code: number): string {
   if (code > 128 && code < 160) {
     const signal = code - 128;
     return `pytest was killed by signal ${signal}${SIGNALS[signal] ? ` (${SIGNALS[signal]})` : ""}`;
   }
-  switch (code) {
-    case 0:
-      return "all tests passed";
-    case 1:
-      return "tests failed";
-    case 2:
-      return "pytest was interrupted (a KeyboardInterrupt, or its session stopped early)";
-    case 3:
-      return "pytest hit an internal error";
-    case 4:
-      return "pytest was called wrongly (usage error)";
-    case 5:
-      return "pytest collected no tests";
-    default:
-      return `pytest exited ${code}`;
-  }
+  return EXITS[code] ?? `pytest exited ${code}`;
 }
 
 export type AttemptFiles = {
@@ -81,14 +75,9 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
     if (exit === undefined || exit <= 4) errors.push("pytest wrote no junit report");
   } else {
     try {
-      const parsed = await parseJunit(files.junit, `junit-${v}.xml`);
-      counts = {
-        tests: parsed.tests,
-        failures: parsed.failures,
-        errors: parsed.errors,
-        skipped: parsed.skipped,
-      };
-      if (parsed.failed.length > 0) failed = parsed.failed;
+      const { failed: listed, ...parsed } = await parseJunit(files.junit, `junit-${v}.xml`);
+      counts = parsed;
+      if (listed.length > 0) failed = listed;
     } catch (err) {
       errors.push(errorText(err));
     }
@@ -102,13 +91,10 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
   // zero tests and no other reason: "no tests collected", whatever the exit status said
   if (counts.tests === 0 && errors.length === 0) errors.push(describeExit(5));
 
-  let coverage: number | undefined;
-  let coverageDisplay: string | undefined;
+  let total: CoverageTotal | undefined;
   if (files.coverageJson !== undefined) {
     try {
-      const total = parseCoverageJson(files.coverageJson, `coverage-${v}.json`);
-      coverage = total.percent;
-      coverageDisplay = total.display;
+      total = parseCoverageJson(files.coverageJson, `coverage-${v}.json`);
     } catch (err) {
       errors.push(errorText(err));
     }
@@ -137,8 +123,7 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
   return {
     passed,
     counts,
-    ...(coverage !== undefined ? { coverage } : {}),
-    ...(coverageDisplay !== undefined ? { coverageDisplay } : {}),
+    ...(total ? { coverage: total.percent, coverageDisplay: total.display } : {}),
     ...(failed !== undefined ? { failed } : {}),
     ...(python !== undefined ? { python } : {}),
     ...(gil !== undefined ? { gil } : {}),

@@ -105,26 +105,18 @@ export function renderCiSummary(status: CiStatus, heading?: string): string {
     const signed = image.signed
       ? ` · signed${attested.length ? `, ${attested.join(" and ")} attested` : ""}`
       : "";
-    if (image.published) {
-      const page = image.page ? ` · package: ${link(image.page)}` : "";
-      rows.push(
-        row(
-          "Image",
-          "✅ published",
-          `${code(image.reference)}${digest}${tags}${signed}${page}${factsDetail(image.facts)}`,
-        ),
-      );
-    } else {
-      const why = skipReason(status.skipped, "publish", "push");
-      const reason = why === undefined ? "" : `: ${text(why)}`;
-      rows.push(
-        row(
-          "Image",
-          "➖ built",
-          `${code(image.reference)}${digest} · not published${reason}${factsDetail(image.facts)}`,
-        ),
-      );
-    }
+    const why = skipReason(status.skipped, "publish", "push");
+    const page = image.page ? ` · package: ${link(image.page)}` : "";
+    const where = image.published
+      ? `${tags}${signed}${page}`
+      : ` · not published${why === undefined ? "" : `: ${text(why)}`}`;
+    rows.push(
+      row(
+        "Image",
+        image.published ? "✅ published" : "➖ built",
+        `${code(image.reference)}${digest}${where}${factsDetail(image.facts)}`,
+      ),
+    );
   }
 
   const scan = status.scan;

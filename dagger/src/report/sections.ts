@@ -19,8 +19,10 @@ export function factsDetail(facts: ImageFacts | undefined): string {
 /** Every one is in the junit reports. */
 const MAX_FAILED_TESTS = 10;
 
-/** A test failing on all six versions is one line, not six. */
-export function failedTests(tests: VersionStatus[]): string[] {
+/** A test failing on all six versions is one entry, with the first version's message. */
+export function failuresByTest(
+  tests: readonly VersionStatus[],
+): Map<string, { versions: string[]; message: string }> {
   const byTest = new Map<string, { versions: string[]; message: string }>();
   for (const t of tests) {
     for (const f of t.failedTests ?? []) {
@@ -29,6 +31,11 @@ export function failedTests(tests: VersionStatus[]): string[] {
       else byTest.set(f.test, { versions: [t.version], message: f.message });
     }
   }
+  return byTest;
+}
+
+export function failedTests(tests: VersionStatus[]): string[] {
+  const byTest = failuresByTest(tests);
   if (byTest.size === 0) return [];
   const lines = ["### Failed tests", ""];
   for (const [test, { versions, message }] of [...byTest].slice(0, MAX_FAILED_TESTS)) {
