@@ -277,6 +277,14 @@ describe("mypyConfigured", () => {
     expect(mypyConfigured(text, {})).toBe(false);
   });
 
+  it("refuses a pyproject.toml that is not TOML, naming it, unless a mypy.ini comes first (as mypy reads them)", () => {
+    const broken = "[tool.mypy\nstrict = true\n";
+    expect(() => mypyConfig(broken, {}, "api/pyproject.toml")).toThrow(
+      /^Invalid TOML in api\/pyproject\.toml: /,
+    );
+    expect(mypyConfig(broken, { "mypy.ini": "[mypy]\n" })).toEqual({ file: "mypy.ini", keys: [] });
+  });
+
   it("follows mypy's order: mypy.ini, .mypy.ini (whenever present), pyproject.toml, setup.cfg [mypy]", () => {
     const toml = "[tool.mypy]\nstrict = true\n";
     expect(mypyConfig(toml, { "mypy.ini": "[mypy]\nfiles = src,\n  tests\n" })).toEqual({

@@ -1,7 +1,7 @@
 /** The Python projects of a repository, what each uses of the others, and which of them a change touches. */
-import { parse } from "smol-toml";
+import { posix } from "node:path";
 import { InputError } from "./errors.js";
-import { globRegex, isMember } from "./project.js";
+import { globRegex, isMember, parseToml, table } from "./project.js";
 
 export type App = {
   /** its folder, from the repository's root ("." for the root) */
@@ -30,9 +30,6 @@ const NOT_APPS = new Set([
   "testdata",
 ]);
 
-type Table = Record<string, unknown>;
-const table = (v: unknown): Table =>
-  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Table) : {};
 const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
 
@@ -41,15 +38,8 @@ const normalized = (name: string) => name.toLowerCase().replace(/[-_.]+/g, "-");
 
 /** `a/b/../c` -> `a/c`; undefined when it leaves the repository. */
 function join(folder: string, relative: string): string | undefined {
-  const parts = folder === "." ? [] : folder.split("/");
-  for (const part of relative.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (parts.length === 0) return undefined;
-      parts.pop();
-    } else parts.push(part);
-  }
-  return parts.length === 0 ? "." : parts.join("/");
+  const joined = posix.normalize(`${folder}/${relative}/`).slice(0, -1);
+  return joined === ".." || joined.startsWith("../") ? undefined : joined || ".";
 }
 
 export const folderOf = (path: string) => (path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".");
@@ -66,18 +56,7 @@ export function discoverApps(files: readonly { path: string; text: string }[]): 
   const projects = files
     .filter((f) => mayBeApp(f.path))
     .map((f) => {
-      let doc: Table;
-      try {
-        doc = table(parse(f.text));
-      } catch (err) {
-        const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
-        throw new InputError(
-          `Invalid TOML in ${f.path}: ${why}. Expected a pyproject.toml uv and pip can read.`,
-          {
-            cause: err,
-          },
-        );
-      }
+      const doc = parseToml(f.text, f.path);
       const uv = table(table(doc.tool).uv);
       const workspace = uv.workspace === undefined ? undefined : table(uv.workspace);
       const name = table(doc.project).name;
@@ -156,17 +135,13 @@ export function affectedApps(
   changed: readonly string[] | undefined,
   shared: readonly string[] = [],
 ): Affected[] {
-  if (changed === undefined) {
-    return apps.map((app) => ({
-      app,
-      affected: true,
-      reason: "the changed files are not known: every app runs",
-    }));
-  }
+  const every = (reason: string) => apps.map((app) => ({ app, affected: true, reason }));
+  if (changed === undefined) return every("the changed files are not known: every app runs");
   const globs = shared.map((g) => ({ glob: g, re: globRegex(g) }));
   const sharedHit = changed.flatMap((file) =>
     globs.filter((g) => g.re.test(file)).map((g) => ({ file, glob: g.glob })),
   )[0];
+  if (sharedHit) return every(`shared file ${sharedHit.file} changed (--shared ${sharedHit.glob})`);
   const own = new Map<string, string>();
   for (const file of changed) {
     const owner = ownerOf(apps, file);
@@ -174,12 +149,6 @@ export function affectedApps(
   }
   const byPath = new Map(apps.map((a) => [a.path, a]));
   return apps.map((app) => {
-    if (sharedHit)
-      return {
-        app,
-        affected: true,
-        reason: `shared file ${sharedHit.file} changed (--shared ${sharedHit.glob})`,
-      };
     const mine = own.get(app.path);
     if (mine !== undefined) return { app, affected: true, reason: `its file ${mine} changed` };
     if (app.workspace !== undefined) {

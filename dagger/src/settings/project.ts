@@ -20,20 +20,23 @@ export type Project = {
   workspace?: { members: string[]; exclude: string[] };
 };
 
-type Table = Record<string, unknown>;
-const table = (value: unknown): Table =>
+export type Table = Record<string, unknown>;
+export const table = (value: unknown): Table =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Table) : {};
 
-export function readPyproject(text: string, path: string): Project {
-  let doc: Table;
+export function parseToml(text: string, path: string): Table {
   try {
-    doc = parse(text) as Table;
+    return parse(text) as Table;
   } catch (err) {
     const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
     throw new InputError(`Invalid TOML in ${path}: ${why}. Expected a pyproject.toml uv and pip can read.`, {
       cause: err,
     });
   }
+}
+
+export function readPyproject(text: string, path: string): Project {
+  const doc = parseToml(text, path);
   const project = table(doc.project);
   const requires = project["requires-python"];
   const name = typeof project.name === "string" ? project.name : undefined;

@@ -1,10 +1,6 @@
 import { InputError } from "./errors.js";
 
-/**
- * Service containers for integration tests, as plain data: the known services (`--services postgres,redis`),
- * the generic form (`--service NAME=IMAGE@sha256:<64 hex>:PORT`), and what each gives the tests. No engine here:
- * a bad value is refused with the expected form before any container starts.
- */
+/** Service containers for integration tests, as plain data: a bad value is refused before any container starts. */
 
 export type ServiceSpec = {
   /** the host name the tests reach it by (the binding alias), a DNS label */
@@ -20,30 +16,15 @@ export type ServiceSpec = {
   testEnv: Readonly<Record<string, string>>;
 };
 
-/**
- * postgres 17.11 on Alpine, pinned by its multi-platform index digest as docker-library/repo-info records it
- * (repos/postgres/remote/17.11-alpine.md at commit 14ad5cc17dd0e9a01079feefc7a59c24536f5291: `docker pull
- * postgres@sha256:b0f9560a…`); the same digest pins `postgres:17-alpine` / `postgres:17.11-alpine` in several
- * unrelated public repositories. Confirm with `crane digest postgres:17.11-alpine` before bumping.
- */
+/** postgres 17.11 on Alpine, by its multi-platform index digest (docker-library/repo-info). */
 export const POSTGRES_IMAGE =
   "postgres:17.11-alpine@sha256:b0f9560a2de083e2cc7382e75f808c7381a32852a7ec49117deedb300e552b24";
 
-/**
- * redis 7.4.11 on Alpine, pinned by its index digest as docker-library/repo-info records it
- * (repos/redis/remote/7.4.11-alpine.md at commit 1742085aa3304e996a45e00271d6b8308029b6e3: `docker pull
- * redis@sha256:ff02b58f…`); several public repositories pin `redis:7-alpine` / `redis:7.4.11-alpine` to it.
- * The image builds redis with protected mode off, so it answers other hosts without a password.
- */
+/** redis 7.4.11 on Alpine, by digest; built with protected mode off, so it answers other hosts without a password. */
 export const REDIS_IMAGE =
   "redis:7.4.11-alpine@sha256:ff02b58f971e7d7d156a1267e283fcbbeee91773b6aa36c49dac28ecfe28eadf";
 
-/**
- * The database the tests get. The password is a fixed throwaway of a database that lives only as long as one
- * test leg and is reachable only from that leg's container: not a credential. The image's entrypoint refuses
- * to initialise without POSTGRES_PASSWORD (or POSTGRES_HOST_AUTH_METHOD=trust, which it warns against), see
- * docker_verify_minimum_env in docker-library/postgres docker-entrypoint.sh.
- */
+/** A throwaway of one leg, reachable from it alone; the entrypoint refuses to start without a password. */
 const PG = { user: "postgres", password: "postgres", db: "test" };
 
 /** The services `--services` knows, by name. Each name is also the host name the tests reach it by. */
@@ -113,12 +94,7 @@ export function envPrefix(name: string): string {
   return name.toUpperCase().replaceAll("-", "_");
 }
 
-/**
- * `--services NAME=IMAGE@sha256:<64 hex>:PORT`: a digest is required (a tag alone can move under the tests), the
- * name must be a DNS label (it is the host name), the port 1 to 65535 without leading zeros. The tests get
- * `<NAME>_HOST` and `<NAME>_PORT` (`my-cache` -> `MY_CACHE_HOST`); readiness is the engine's: the image's own
- * HEALTHCHECK, else its port accepting connections.
- */
+/** A digest is required: a tag alone can move under the tests; readiness is the image's HEALTHCHECK, else its port. */
 export function parseGenericService(value: string): ServiceSpec {
   const bad = (why: string) =>
     new InputError(`Invalid --services entry '${value}': ${why}. Expected ${GENERIC_FORM}.`);
@@ -149,11 +125,7 @@ export function parseGenericService(value: string): ServiceSpec {
   };
 }
 
-/**
- * `--services`: each entry a known name (or several, comma-separated) or NAME=IMAGE@sha256:<64 hex>:PORT, in the
- * order given. Empty: nothing about the test containers changes. Two services with one name, or more than
- * {@link MAX_SERVICES}, are refused.
- */
+/** In the order given; a known service named twice is one, two services under one name are refused. */
 export function parseServices(values: readonly string[]): ServiceSpec[] {
   const given = values.flatMap((v) =>
     v.includes("=") ? [parseGenericService(v.trim())] : parseKnownServices(v),
@@ -178,10 +150,7 @@ export function parseServices(values: readonly string[]): ServiceSpec[] {
 /** What was seen of a service that never became ready. */
 export type ServiceNotReady = { service: string; timeoutSeconds: number; last: string };
 
-/**
- * The service whose own readiness command failed, from the engine's exec error: the error names the command
- * it ran (`cmd`, the health check's `/bin/sh -c <ready>`) and carries its output. Undefined for any other exec.
- */
+/** The service whose readiness command the engine's failed health check ran (its `cmd`); undefined for any other exec. */
 export function notReadyFrom(
   specs: readonly ServiceSpec[],
   err: { cmd?: readonly string[]; stdout: string; stderr: string },
@@ -204,12 +173,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_ENV =
   /^(PATH|HOME|PYTHONPATH|PYTHONHOME|VIRTUAL_ENV|COVERAGE_FILE|COVERAGE_CORE|UV_.*|PIPELINE_.*)$/;
 
-/**
- * `--env NAME=value`: plain variables for the tests and the type check. `${NAME}` in a value is a service's own
- * variable (`DATABASE_URL`, `REDIS_HOST`, `<NAME>_PORT`…), so a project reads a service's URL under its own name:
- * `--env 'APP_DB_URL=${DATABASE_URL}'`. Anything else in the value is kept as written. A name the pipeline's
- * tools rely on, or a reference to no service's variable, is refused, naming it.
- */
+/** `--env NAME=value` for the tests and the type check; `${NAME}` is a service's variable, e.g. `APP_DB_URL=${DATABASE_URL}`. */
 export function parseTestEnv(
   values: readonly string[],
   services: readonly ServiceSpec[],

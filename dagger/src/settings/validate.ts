@@ -59,23 +59,18 @@ export function parsePythonVersion(version: string): string {
   return parsed;
 }
 
-export function parseThreshold(threshold: number): number {
-  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) {
-    throw new InputError(
-      `Invalid coverage threshold '${threshold}'. Expected a number from 0 to 100, e.g. 90.`,
-    );
+function percent(value: number, what: string, example: string): number {
+  if (!Number.isFinite(value) || value < 0 || value > 100) {
+    throw new InputError(`Invalid ${what} '${value}'. Expected a number from 0 to 100, e.g. ${example}.`);
   }
-  return threshold;
+  return value;
 }
+
+export const parseThreshold = (threshold: number) => percent(threshold, "coverage threshold", "90");
 
 /** Off is 0, not -1: `--help` shows only plain-literal defaults (docs/engine-notes.md: Dagger engine). */
 export function parseDiffThreshold(threshold: number): number | undefined {
-  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) {
-    throw new InputError(
-      `Invalid --diff-threshold '${threshold}'. Expected a number from 0 to 100, e.g. 80 (0, the default, only reports).`,
-    );
-  }
-  return threshold === 0 ? undefined : threshold;
+  return percent(threshold, "--diff-threshold", "80 (0, the default, only reports)") || undefined;
 }
 
 /** "" or none: report only. */
@@ -104,28 +99,24 @@ export function parsePlatforms(platforms: readonly string[]): string[] {
   return [...new Set(platforms)];
 }
 
+const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
+
 /** Safe to hand to `uv sync --group`. */
 export function parseGroups(groups: readonly string[]): string[] {
-  for (const g of groups) {
-    if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/.test(g)) {
-      throw new InputError(
-        `Invalid dependency group '${g.slice(0, 80)}'. Expected a group name from the project's [dependency-groups], e.g. testing.`,
-      );
-    }
-  }
-  return [...new Set(groups)];
+  const bad = groups.find((g) => !NAME.test(g));
+  if (bad === undefined) return [...new Set(groups)];
+  throw new InputError(
+    `Invalid dependency group '${bad.slice(0, 80)}'. Expected a group name from the project's [dependency-groups], e.g. testing.`,
+  );
 }
 
 /** `*` stands for `--all-extras`. */
 export function parseExtras(extras: readonly string[]): string[] {
-  for (const e of extras) {
-    if (e !== "*" && !/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/.test(e)) {
-      throw new InputError(
-        `Invalid extra '${e.slice(0, 80)}'. Expected an extra from the project's [project.optional-dependencies], e.g. postgres, or * for all of them.`,
-      );
-    }
-  }
-  return extras.includes("*") ? ["*"] : [...new Set(extras)];
+  const bad = extras.find((e) => e !== "*" && !NAME.test(e));
+  if (bad === undefined) return extras.includes("*") ? ["*"] : [...new Set(extras)];
+  throw new InputError(
+    `Invalid extra '${bad.slice(0, 80)}'. Expected an extra from the project's [project.optional-dependencies], e.g. postgres, or * for all of them.`,
+  );
 }
 
 /** Both relative to the repository root. */

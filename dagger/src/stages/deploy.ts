@@ -48,6 +48,7 @@ export async function deployImage(
 ): Promise<DeployRun> {
   const args = parseCommand(command);
   const facts: Omit<DeployRun, "passed" | "output"> = {};
+  const refuse = (output: string): DeployRun => ({ passed: false, output, ...facts });
   try {
     let base = dag.container();
     if (auth) base = base.withRegistryAuth(registry, auth.username, auth.password);
@@ -69,11 +70,9 @@ export async function deployImage(
           what === "signature"
             ? "an image nobody signed runs only with --allow-unsigned"
             : `ci --publish --sign attests it with the signature; an image without one runs only with --allow-unsigned`;
-        return {
-          passed: false,
-          output: `refused: the ${what} of ${exact} does not verify: ${withoutCosignTrailer(errorText(err))} Expected ${expectedSigner(checks.verifier)}; ${hint}.`,
-          ...facts,
-        };
+        return refuse(
+          `refused: the ${what} of ${exact} does not verify: ${withoutCosignTrailer(errorText(err))} Expected ${expectedSigner(checks.verifier)}; ${hint}.`,
+        );
       }
     } else {
       facts.signature = "not verified";
@@ -83,11 +82,9 @@ export async function deployImage(
     const label = ((await image.label(REVISION_LABEL)) ?? "").trim();
     facts.revision = label;
     if (checks.revision !== undefined && label.toLowerCase() !== checks.revision.toLowerCase()) {
-      return {
-        passed: false,
-        output: `refused: ${exact} was built from ${label ? `commit ${label}` : "an unknown commit (no revision label)"}, not ${checks.revision}`,
-        ...facts,
-      };
+      return refuse(
+        `refused: ${exact} was built from ${label ? `commit ${label}` : "an unknown commit (no revision label)"}, not ${checks.revision}`,
+      );
     }
     // Stryker disable next-line ConditionalExpression: every deploy that verifies names its repository
     if (envelopes !== undefined && checks.repository !== undefined) {
@@ -98,13 +95,8 @@ export async function deployImage(
       } catch (err) {
         mismatch = errorText(err);
       }
-      if (mismatch !== undefined) {
-        return {
-          passed: false,
-          output: `refused: the provenance of ${exact} does not match: ${mismatch}`,
-          ...facts,
-        };
-      }
+      if (mismatch !== undefined)
+        return refuse(`refused: the provenance of ${exact} does not match: ${mismatch}`);
     }
     // a fresh value, or the engine replays the cached smoke exec (docs/engine-notes.md: Dagger engine)
     const output = (
@@ -112,7 +104,7 @@ export async function deployImage(
     ).trim();
     return { passed: expected === "" || output === expected, output, ...facts };
   } catch (err) {
-    return { passed: false, output: `the deployment failed: ${errorText(err)}`, ...facts };
+    return refuse(`the deployment failed: ${errorText(err)}`);
   }
 }
 

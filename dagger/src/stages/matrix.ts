@@ -11,20 +11,13 @@ import { runTests, type VersionRun } from "./tests.js";
 /** The matrix as plain data: every version's run, the gate on the combined figure, and every report. */
 export type MatrixRun = { runs: VersionRun[]; gate: GateStatus; reports: Directory; warnings: string[] };
 
-/**
- * The Python that combines the matrix's data: the newest GIL build that produced data (its coverage.py reads
- * every 7.x data file), else whatever did.
- */
+/** The newest GIL build that left data (its coverage.py reads every 7.x data file), else whatever did. */
 export function combiningVersion(versions: string[]): string | undefined {
   const gil = versions.filter((v) => !v.endsWith("t"));
   return gil.at(-1) ?? versions.at(-1);
 }
 
-/**
- * `coverage combine` over every version's data file, then coverage.json (the figure the gate reads, with the
- * app's precision in its display), coverage.xml and a text report. Paths match across versions because the
- * app's coverage config sets relative_files. Undefined when no version left data.
- */
+/** dagger/scripts/combine.sh over every version's data file; undefined when no version left any. */
 export async function combineCoverage(
   source: Directory,
   app: string,
@@ -33,11 +26,8 @@ export async function combineCoverage(
   threshold: number | undefined = undefined,
 ): Promise<(CoverageVerdict & { reports: Directory }) | undefined> {
   const dataFile = (r: VersionRun) => `.coverage.${versionSlug(r.status.version)}`;
-  const withData: VersionRun[] = [];
-  for (const r of runs) {
-    const names = await r.reports.entries().catch(() => [] as string[]);
-    if (names.includes(dataFile(r))) withData.push(r);
-  }
+  const names = await Promise.all(runs.map((r) => r.reports.entries().catch(() => [] as string[])));
+  const withData = runs.filter((r, i) => names[i]?.includes(dataFile(r)));
   const version = combiningVersion(withData.map((r) => r.status.version));
   if (version === undefined) return undefined;
 
@@ -60,19 +50,17 @@ export async function combineCoverage(
   };
 }
 
-/**
- * Runs the matrix concurrently; a version that breaks in an unexpected way still reports, as failed. Each
- * version binds its own instance of every service (stages/services.ts).
- */
-async function runAll(
+/** A version or a combine that breaks still reports, as failed; each version binds its own services. */
+export async function runMatrix(
   source: Directory,
   app: string,
   versions: string[],
-  services: readonly ServiceSpec[],
-  sync: SyncSpec,
-  env: TestEnv | undefined,
-): Promise<VersionRun[]> {
-  return Promise.all(
+  threshold: number | undefined,
+  services: readonly ServiceSpec[] = [],
+  sync: SyncSpec = DEFAULT_SYNC,
+  env: TestEnv | undefined = undefined,
+): Promise<MatrixRun> {
+  const runs = await Promise.all(
     versions.map((v) =>
       runTests(source, app, v, services, sync, env).catch(
         (err: unknown): VersionRun => ({
@@ -83,23 +71,6 @@ async function runAll(
       ),
     ),
   );
-}
-
-/**
- * The matrix, then the gate on the combined figure. A combine that breaks leaves the gate without data,
- * which fails it, saying so; the per-version results still stand. `services` (default none) are bound to
- * every test container, one instance per version; the combine needs none.
- */
-export async function runMatrix(
-  source: Directory,
-  app: string,
-  versions: string[],
-  threshold: number | undefined,
-  services: readonly ServiceSpec[] = [],
-  sync: SyncSpec = DEFAULT_SYNC,
-  env: TestEnv | undefined = undefined,
-): Promise<MatrixRun> {
-  const runs = await runAll(source, app, versions, services, sync, env);
   const warnings: string[] = [];
   const combined = await combineCoverage(source, app, runs, sync, threshold).catch((err: unknown) => {
     warnings.push(`coverage combine failed: ${errorText(err)}`);

@@ -53,44 +53,32 @@ export function planPublish(
   path = "",
 ): PublishPlan {
   const { owner, repo: name } = parseRepository(repository);
-  const repo = { owner, repo: name, ...(path === "" ? {} : { path }) };
+  const plan = { registry, owner, repo: name, ...(path === "" ? {} : { path }), tags: [], addresses: [] };
+  const own = () => (run !== "" ? runTag(run) : sha.trim() ? shaTag(sha) : undefined);
   if (release) {
     if (event !== "push" && event !== "") {
       throw new InputError(
         `--release ${release.tag} publishes only from a push of its tag (this run's event: ${event}). Expected --event push, or no --release.`,
       );
     }
-    const own = run !== "" ? runTag(run) : sha.trim() ? shaTag(sha) : undefined;
-    return withTags({ registry, ...repo, tags: [], addresses: [], release }, [release.version], own);
+    return withTags({ ...plan, release }, [release.version], own());
   }
   if (branch.trim() === "") {
     throw new InputError(
       "Missing --branch. Expected the branch being built, e.g. main, or --release with a version tag, e.g. v1.2.3.",
     );
   }
-  const branchTagName = branchTag(branch);
-  const held = event === "push" ? false : event !== "" || PROTECTED_TAGS.includes(branchTagName);
-  const own = run !== "" ? runTag(run) : sha.trim() ? shaTag(sha) : undefined;
-  if (held && own === undefined) {
+  const tag = branchTag(branch);
+  const held = event === "push" ? false : event !== "" || PROTECTED_TAGS.includes(tag);
+  const ownTag = own();
+  if (held && ownTag === undefined) {
     throw new InputError(
-      `Nothing to push: the '${branchTagName}' tag moves only on a push run (--event push), and neither --run-id nor --sha was given for the run's own tag. Expected --sha, or --event push.`,
+      `Nothing to push: the '${tag}' tag moves only on a push run (--event push), and neither --run-id nor --sha was given for the run's own tag. Expected --sha, or --event push.`,
     );
   }
-  return withTags(
-    {
-      registry,
-      ...repo,
-      tags: [],
-      addresses: [],
-      ...(held
-        ? {
-            held: `'${branchTagName}' not moved: only a push run of ${branchTagName} moves it (event: ${event || "none"})`,
-          }
-        : {}),
-    },
-    held ? [] : [branchTagName],
-    own,
-  );
+  if (!held) return withTags(plan, [tag], ownTag);
+  const why = `'${tag}' not moved: only a push run of ${tag} moves it (event: ${event || "none"})`;
+  return withTags({ ...plan, held: why }, [], ownTag);
 }
 
 function withTags(plan: PublishPlan, tags: string[], own: string | undefined): PublishPlan {

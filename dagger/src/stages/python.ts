@@ -51,10 +51,7 @@ export function interpreterRequest(version: string): string {
   return /^\d+\.\d+(\.\d+)?$/.test(version) ? `${version}+gil` : version;
 }
 
-/**
- * Managed Pythons only, for 3.14t; the install names the plain version (docs/engine-notes.md: uv). lib.sh installs
- * it in the exec that uses it: one exec less on every path, and never an interpreter a pruned volume lost.
- */
+/** Managed Pythons only, for 3.14t; lib.sh installs the plain version in the exec that uses it (docs/engine-notes.md: uv). */
 export function pythonEnv(
   source: Directory,
   app: string,
@@ -102,10 +99,7 @@ export function syncFlags(sync: SyncSpec = DEFAULT_SYNC, more: readonly string[]
   ].join(" ");
 }
 
-/**
- * Runs the shell program `name` of dagger/scripts/ (with the lib.sh it sources) as one exec, the project's sync
- * flags (plus `more`) and lock in its env, `args` on its command line.
- */
+/** dagger/scripts/`name` (with lib.sh) as one exec: the sync flags (plus `more`) and lock in its env, `args` as its arguments. */
 export function withScript(
   ctr: Container,
   name: string,

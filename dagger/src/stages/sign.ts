@@ -31,10 +31,7 @@ const literal = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const SIGNER_WORKFLOW =
   /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/\.github\/workflows\/[A-Za-z0-9_.-]+\.ya?ml@(refs\/(heads|tags)\/[^\s@]+|[0-9a-f]{40})$/;
 
-/**
- * `ref` is only set for a push: cosign matches it exactly, so a pull request's merge ref is left to the identity
- * pattern; `repository` names the caller (docs/engine-notes.md: cosign, Sigstore Fulcio).
- */
+/** `ref` only for a push, matched exactly; a pull request's merge ref is the pattern's (docs/engine-notes.md: cosign, Sigstore Fulcio). */
 export function signingIdentity(args: {
   repository: string;
   branch: string;
@@ -137,10 +134,7 @@ export type BuildRun = {
   platforms: string[];
 };
 
-/**
- * The provenance predicate of `image` built from `source`, as a file cosign attests. The builder is the signing
- * workflow's identity on GitHub (with its ref on a push, as the certificate names it), else the key's holder.
- */
+/** The builder is the signing workflow's identity on GitHub (with the ref on a push), else the key's holder. */
 export async function provenanceFile(
   source: Directory,
   image: ImageSource,
@@ -190,10 +184,7 @@ function cosign(registry: string, auth: RegistryAuth | undefined, script: string
     .withSecretVariable("REGISTRY_PASSWORD", auth.password);
 }
 
-/**
- * Signs the digest, then attests the SBOM and the SLSA provenance with the same identity. A side effect: a fresh
- * value keeps the engine from replaying an earlier signing exec.
- */
+/** Signs, then attests the SBOM and the provenance; a fresh value, so the engine never replays a signing. */
 export async function signImage(
   image: string,
   sbom: File | undefined,
@@ -242,11 +233,7 @@ export function failedCheck(err: unknown): (typeof VERIFIED)[number]["what"] | u
   return VERIFIED.find((v) => v.code === err.exitCode)?.what;
 }
 
-/**
- * The signature, the CycloneDX SBOM attestation and the SLSA provenance attestation, all by the same identity;
- * returns who signed and cosign's provenance envelopes. Always run afresh; throws the exec's error when one does
- * not verify ({@link failedCheck} says which).
- */
+/** Signature, SBOM and provenance, each by the same identity; throws the exec's error ({@link failedCheck} says which). */
 export async function verifyImage(
   image: string,
   verifier: Verifier,

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { type Container, type Directory, dag } from "@dagger.io/dagger";
 import {
   type Attempt,
-  type AttemptFiles,
   brokenStatus,
   failureReason,
   judgeAttempt,
@@ -24,10 +23,7 @@ import {
 } from "./python.js";
 import { withServices } from "./services.js";
 
-/**
- * One version's tests as plain data: the verdict, pytest's output (tail) and the files it wrote; `serviceNotReady`
- * when a service container never became ready, so pytest never ran (the status says so in its error).
- */
+/** `serviceNotReady`: a service never became ready, so pytest never ran. */
 export type VersionRun = {
   status: VersionStatus;
   output: string;
@@ -59,21 +55,15 @@ async function attempt(
     read(`coverage-${v}.json`),
     read(`python-${v}.json`),
   ]);
-  // a file the run did not leave is undefined, which judgeAttempt reads as absent
-  const files: AttemptFiles = { exitCode, junit, coverageJson, probe };
   return {
-    attempt: await judgeAttempt(version, files),
-    output: tail(`${stdout}\n${stderr}`.trim(), 4000),
+    // a file the run did not leave is undefined, which judgeAttempt reads as absent
+    attempt: await judgeAttempt(version, { exitCode, junit, coverageJson, probe }),
+    output: tail(`${stdout}\n${stderr}`.trim()),
     reports: out.withoutFiles(["sync.log", "exit-code"]),
   };
 }
 
-/**
- * The tests of one version. A failed run is executed once more with a value that changes every time in its
- * definition, so it really runs instead of replaying a failure the engine persisted (exec results are cached,
- * accepted failures included: engineutil/executor.go and `IsPersistable` in core/schema/container.go at
- * v0.21.8). A green first run replays from cache as it should; red then green is reported as flaky.
- */
+/** A red run runs once more with a fresh value, or the engine replays its accepted failure (docs/engine-notes.md: Dagger engine); red then green is flaky. */
 export async function runTests(
   source: Directory,
   app: string,
@@ -88,13 +78,10 @@ export async function runTests(
     .withEnvVariable("PIPELINE_SLUG", versionSlug(version))
     .withEnvVariable("PIPELINE_PROBE", PROBE_DIR)
     .withEnvVariable("PIPELINE_OUT", OUT);
-  // sysmon is coverage.py's default core from 3.14 on; naming it keeps the measurement the same whatever
-  // coverage version the app locks. coverage still imports its C tracer, and on 3.14t the GIL stays off only
-  // because that extension declares it does not need the GIL: the probe checks that, it is not assumed.
+  // coverage.py's default core from 3.14 on, whatever coverage version the app locks; the probe checks the GIL stays off
   if (version.startsWith("3.14")) env = env.withEnvVariable("COVERAGE_CORE", "sysmon");
   try {
-    // Each leg binds its own instances (the version is in their definition), and so does a fresh rerun:
-    // it must not find the failed run's data.
+    // each leg, and a fresh rerun, binds its own service instances: never the failed run's data
     const first = await attempt(withServices(env, services, version), version, spec);
     if (first.attempt.passed) {
       return { status: versionStatus(version, first.attempt, { attempts: 1 }), ...first };
@@ -109,41 +96,32 @@ export async function runTests(
     });
     return { status, output: fresh.output, reports: fresh.reports };
   } catch (err) {
+    if (!isExecError(err)) throw err;
     // the engine's health check of a service fails the bound exec with the check's own command and output
-    const notReady = isExecError(err) ? notReadyFrom(services, err) : undefined;
+    const notReady = notReadyFrom(services, err);
     if (notReady) {
-      return {
-        status: notReadyStatus(version, notReady),
-        output: tail(notReady.last, 4000),
-        reports: dag.directory(),
-        serviceNotReady: notReady,
-      };
+      const status = notReadyStatus(version, notReady);
+      return { status, output: tail(notReady.last), reports: dag.directory(), serviceNotReady: notReady };
     }
-    if (isExecError(err) && err.exitCode === NO_PYTEST) {
-      const synced =
-        spec.groups.length === 0
-          ? "the project's default groups"
-          : `the default groups and ${spec.groups.join(", ")}`;
-      return {
-        status: brokenStatus(
-          version,
-          `pytest is not installed in the environment uv synced (${synced}). Expected pytest in the dev group (uv add --dev pytest), or --groups naming the group that has it, e.g. --groups testing.`,
-        ),
-        output: tail(`${err.stdout}\n${err.stderr}`.trim(), 4000),
-        reports: dag.directory(),
-      };
+    const broken = (why: string): VersionRun => ({
+      status: brokenStatus(version, why),
+      output: tail(`${err.stdout}\n${err.stderr}`.trim()),
+      reports: dag.directory(),
+    });
+    if (err.exitCode === SYNC_FAILED) {
+      return broken(`uv sync failed for Python ${version}: ${lastLines(err.stderr, 6)}`);
     }
-    if (isExecError(err) && err.exitCode === SYNC_FAILED) {
-      return {
-        status: brokenStatus(version, `uv sync failed for Python ${version}: ${lastLines(err.stderr, 6)}`),
-        output: tail(`${err.stdout}\n${err.stderr}`.trim(), 4000),
-        reports: dag.directory(),
-      };
-    }
-    throw err;
+    if (err.exitCode !== NO_PYTEST) throw err;
+    const groups =
+      spec.groups.length === 0
+        ? "the project's default groups"
+        : `the default groups and ${spec.groups.join(", ")}`;
+    return broken(
+      `pytest is not installed in the environment uv synced (${groups}). Expected pytest in the dev group (uv add --dev pytest), or --groups naming the group that has it, e.g. --groups testing.`,
+    );
   }
 }
 
-function tail(text: string, max: number): string {
+function tail(text: string, max = 4000): string {
   return text.length <= max ? text : `…${text.slice(text.length - max)}`;
 }

@@ -7,13 +7,7 @@ import {
   typecheckStatus,
 } from "../report/mypy.js";
 import { errorText } from "../settings/errors.js";
-import {
-  MYPY_CONFIG_NAMES,
-  type MypyConfig,
-  type MypyConfigFiles,
-  mypyConfig,
-  mypyTargets,
-} from "../settings/mypy-config.js";
+import { MYPY_CONFIG_NAMES, type MypyConfig, mypyConfig, mypyTargets } from "../settings/mypy-config.js";
 import { MYPY_VERSION } from "../settings/pins.js";
 import { inApp } from "../settings/validate.js";
 import {
@@ -31,25 +25,20 @@ export type TypecheckRun = { status: TypecheckStatus; reports: Directory };
 /** The app's environment plus mypy, so mypy sees the app's dependencies and their types. */
 export const TYPECHECK_ENV = "/venv/typecheck";
 
-/** Read before anything runs: `ci` decides from it whether a type check runs at all. */
-export async function readMypyConfig(source: Directory, app: string): Promise<MypyConfig | undefined> {
-  const contents = await Promise.all(
-    MYPY_CONFIG_NAMES.map(async (name) => {
-      const path = inApp(app, name);
-      return (await source.exists(path)) ? source.file(path).contents() : undefined;
-    }),
-  );
-  const [ini, dotIni, pyproject, setup] = contents;
-  const others: MypyConfigFiles = { "mypy.ini": ini, ".mypy.ini": dotIni, "setup.cfg": setup };
-  return mypyConfig(pyproject, others);
-}
-
+/** Read before anything runs: `ci` decides from mypy's config whether a type check runs at all. */
 export async function planTypecheck(
   source: Directory,
   app: string,
   asked: TypecheckMode | undefined,
 ): Promise<{ mode: TypecheckMode; config?: MypyConfig }> {
-  const config = await readMypyConfig(source, app);
+  const [ini, dotIni, pyproject, setup] = await Promise.all(
+    MYPY_CONFIG_NAMES.map(async (name) => {
+      const path = inApp(app, name);
+      return (await source.exists(path)) ? source.file(path).contents() : undefined;
+    }),
+  );
+  const others = { "mypy.ini": ini, ".mypy.ini": dotIni, "setup.cfg": setup };
+  const config = mypyConfig(pyproject, others, inApp(app, "pyproject.toml"));
   return { mode: resolveTypecheckMode(asked, config !== undefined), ...(config ? { config } : {}) };
 }
 
