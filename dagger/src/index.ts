@@ -73,7 +73,7 @@ import { buildImages, locateImage } from "./stages/image.js";
 import { runLint } from "./stages/lint.js";
 import { runMatrix } from "./stages/matrix.js";
 import { checkInstalledVersion, readPinnedPython, readProject, readWorkspace } from "./stages/project.js";
-import { requireFiles, type SyncSpec, type TestEnv } from "./stages/python.js";
+import { requireFiles, type TestEnv } from "./stages/python.js";
 import { runScan } from "./stages/scan.js";
 import { runTests } from "./stages/tests.js";
 import { planTypecheck, runTypecheck } from "./stages/typecheck.js";
@@ -305,11 +305,8 @@ export class Pipeline {
     const needed = parseServices(this.services);
     const { project, sync } = await this.project();
     const [version = asked] = matrixVersions(project, [asked], this.pyproject());
-    return gate(
-      TestResult.from(await runTests(this.source, this.app, version, needed, sync, this.testEnv())),
-      exitZero,
-      (r) => r.failureText(),
-    );
+    const run = await runTests(this.source, this.app, version, needed, sync, this.testEnv());
+    return gate(TestResult.from(run), exitZero, (r) => r.failureText());
   }
 
   /** Run the tests on every Python version concurrently and gate the combined coverage; fails when either fails. */
@@ -318,14 +315,10 @@ export class Pipeline {
     /** return the result instead of failing when a version's tests or the coverage gate fail */
     exitZero = false,
   ): Promise<MatrixResult> {
-    const needed = parseServices(this.services);
     const { versions, sync } = await this.project();
-    const {
-      runs,
-      gate: verdict,
-      reports,
-    } = await runMatrix(this.source, this.app, versions, this.threshold, needed, sync, this.testEnv());
-    return gate(MatrixResult.from(runs, verdict, reports), exitZero, (r) => r.failureText());
+    const s = this.settings();
+    const m = await runMatrix(s.source, s.app, versions, s.threshold, s.services, sync, this.testEnv());
+    return gate(MatrixResult.from(m.runs, m.gate, m.reports), exitZero, (r) => r.failureText());
   }
 
   /** Every Python version's tests pass (the check behind `dagger check tests`). */
@@ -492,21 +485,14 @@ export class Pipeline {
   ): Promise<string> {
     const repository = await this.requireRepository("publish");
     return runPublish(this.settings(), {
+      ...this.credentials(),
       repository,
       branch,
       sha,
       ...(release ? { release: await this.checkRelease(release) } : {}),
-      ...(this.githubToken ? { githubToken: this.githubToken } : {}),
-      registryUsername: this.registryUsername,
       platforms: this.platforms,
-      event: this.event,
       sign,
-      oidcRequestUrl: this.oidcRequestUrl,
       apiUrl: this.githubApiUrl,
-      ...(this.registryPassword ? { registryPassword: this.registryPassword } : {}),
-      ...(this.oidcRequestToken ? { oidcRequestToken: this.oidcRequestToken } : {}),
-      ...(this.cosignKey ? { cosignKey: this.cosignKey } : {}),
-      ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
     });
   }
 
@@ -562,27 +548,7 @@ export class Pipeline {
     /** return the result instead of failing when the deploy is refused or its smoke run fails */
     exitZero = false,
   ): Promise<Deployment> {
-    const folder = app === "" ? undefined : parseAppPath(app);
-    return (folder === undefined ? this : this.forApp(folder)).deployImage(
-      { branch, sha, run, digest, environment, allowUnsigned, release, exitZero },
-      folder === undefined ? "" : appImagePath(folder),
-    );
-  }
-
-  private async deployImage(
-    flags: {
-      branch: string;
-      sha: string;
-      run: string;
-      digest: string;
-      environment: string;
-      allowUnsigned: boolean;
-      release: string;
-      exitZero: boolean;
-    },
-    imagePath: string,
-  ): Promise<Deployment> {
-    const { branch, sha, run, digest, environment, allowUnsigned, release, exitZero } = flags;
+    const one = app === "" ? this : this.forApp(parseAppPath(app));
     const repository = await this.requireRepository("deploy");
     const args: DeployArgs = {
       branch,
@@ -604,9 +570,9 @@ export class Pipeline {
       signerWorkflow: this.signerWorkflow,
     };
     // every flag is checked before the project's files are read for the smoke command
-    const settings = { ...this.settings(), imagePath };
+    const settings = { ...one.settings(), imagePath: app === "" ? "" : appImagePath(one.app) };
     planDeploy(settings, args);
-    const smokeCommand = this.smokeCommandOf(await this.checkedProject());
+    const smokeCommand = one.smokeCommandOf(await one.checkedProject());
     const { status, summary } = await runDeploy({ ...settings, smokeCommand }, args);
     return gate(
       Deployment.from(status, summary),
@@ -629,18 +595,11 @@ export class Pipeline {
     const settings = part ? { ...this.settings(), imagePath: part.imagePath } : this.settings();
     const plan = planCi(settings, {
       ...flags,
+      ...this.credentials(),
       repository,
       // one app of several: the whole run's summary carries the link
       runUrl: part ? "" : this.runUrl,
-      event: this.event,
       githubApiUrl: this.githubApiUrl,
-      registryUsername: this.registryUsername,
-      oidcRequestUrl: this.oidcRequestUrl,
-      ...(this.githubToken ? { githubToken: this.githubToken } : {}),
-      ...(this.registryPassword ? { registryPassword: this.registryPassword } : {}),
-      ...(this.oidcRequestToken ? { oidcRequestToken: this.oidcRequestToken } : {}),
-      ...(this.cosignKey ? { cosignKey: this.cosignKey } : {}),
-      ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
     });
     return part ? { ...plan, partOfMany: true, ...(part.changes ? { changes: part.changes } : {}) } : plan;
   }
@@ -681,20 +640,16 @@ export class Pipeline {
     const { apps, images } = await readApps(this.source);
     const chosen = selectApps(apps, this.appsToRun);
     const names = appImagePaths(chosen.map((a) => a.path));
-    let files: string[] | undefined;
-    let changes = "not known (give --github-token and --sha): every app runs";
     // the pull request's changes, read once: which apps run, and each app's changed-line coverage
     const pullRequest = plan.comment ? readPullRequestChanges(plan.comment) : undefined;
-    if (plan.comment && pullRequest) {
-      const read = await readChangedPaths(plan.comment, this.before, () => pullRequest).catch(
-        (err: unknown) => ({
-          files: undefined,
-          source: `could not be read (${errorText(err)}): every app runs`,
-        }),
-      );
-      files = read.files;
-      changes = files ? `${files.length}, from ${read.source}` : read.source;
-    }
+    const { files, source } =
+      plan.comment && pullRequest
+        ? await readChangedPaths(plan.comment, this.before, () => pullRequest).catch((err: unknown) => ({
+            files: undefined,
+            source: `could not be read (${errorText(err)}): every app runs`,
+          }))
+        : { files: undefined, source: "not known (give --github-token and --sha): every app runs" };
+    const changes = files ? `${files.length}, from ${source}` : source;
     const affected = affectedApps(chosen, files, this.shared);
     const parts: AppPart[] = affected
       .filter((a) => a.affected)
@@ -741,19 +696,8 @@ export class Pipeline {
     return readProject(this.source, this.app);
   }
 
-  /**
-   * What the project's own files decide, with the flags that override them: the test matrix, the smoke command
-   * ("" when neither says one: the smoke run then fails saying so), the packages mypy checks and the Python it
-   * runs on, and how the environment is synced (from a workspace's lock for a member).
-   */
-  private async project(): Promise<{
-    project: Project;
-    versions: string[];
-    smokeCommand: string;
-    packages: string[];
-    sync: SyncSpec;
-    python: { version: string; from: string };
-  }> {
+  /** The project's files, with the flags that override them: matrix, smoke command, mypy's packages and Python, sync. */
+  private async project() {
     const project = await this.checkedProject();
     const workspace = await readWorkspace(this.source, this.app, project);
     const pinned = await readPinnedPython(this.source, workspace.root);
@@ -818,17 +762,15 @@ export class Pipeline {
     return image;
   }
 
-  /** The checkout's .git/config, or undefined when the source has none. */
-  private async gitConfig(): Promise<string | undefined> {
-    if (!this.git) return undefined;
-    return this.git
-      .file(".git/config")
-      .contents()
-      .catch(() => undefined);
-  }
-
+  /** --repository, else the checkout's origin remote (no .git/config: undefined, and requireRepository says so). */
   private async requireRepository(what: string): Promise<string> {
-    return requireRepository(this.repository, this.repository ? undefined : await this.gitConfig(), what);
+    const config = this.repository
+      ? undefined
+      : await this.git
+          ?.file(".git/config")
+          .contents()
+          .catch(() => undefined);
+    return requireRepository(this.repository, config, what);
   }
 
   /** The repository when it can be known, else "" (a local run labels and comments nothing). */
@@ -857,6 +799,20 @@ export class Pipeline {
       extras: this.extras,
       runId: this.runId,
       platforms: this.platforms,
+    };
+  }
+
+  /** What publish and ci's plan share, by name: the event, the registry login and the signing secrets given. */
+  private credentials() {
+    return {
+      event: this.event,
+      registryUsername: this.registryUsername,
+      oidcRequestUrl: this.oidcRequestUrl,
+      ...(this.githubToken ? { githubToken: this.githubToken } : {}),
+      ...(this.registryPassword ? { registryPassword: this.registryPassword } : {}),
+      ...(this.oidcRequestToken ? { oidcRequestToken: this.oidcRequestToken } : {}),
+      ...(this.cosignKey ? { cosignKey: this.cosignKey } : {}),
+      ...(this.cosignPassword ? { cosignPassword: this.cosignPassword } : {}),
     };
   }
 }

@@ -125,6 +125,22 @@ describe("planCi", () => {
     expect(planCi(settings, pub).publish?.signer).toBeUndefined();
   });
 
+  it("refuses keyless signing on a GitHub Enterprise Server run, before anything starts; a key signs there", () => {
+    const pub = { ...none, publish: true, repository: "o/r", branch: "x", sha: SHA, githubToken: token };
+    const oidc = { oidcRequestUrl: "https://pipelines.actions.example/idtoken?x=1", oidcRequestToken: token };
+    const ghes = { githubApiUrl: "https://github.example.com/api/v3" };
+    expect(() => planCi(settings, { ...pub, sign: true, ...oidc, ...ghes })).toThrow(
+      "Keyless signing works only on github.com: public Fulcio trusts GitHub Actions tokens of token.actions.githubusercontent.com alone, and this run's GitHub is github.example.com",
+    );
+    expect(planCi(settings, { ...pub, sign: true, cosignKey: password, ...ghes }).publish?.signer?.kind).toBe(
+      "key",
+    );
+    expect(
+      planCi(settings, { ...pub, sign: true, ...oidc, githubApiUrl: "https://api.github.com/" }).publish
+        ?.signer?.kind,
+    ).toBe("keyless");
+  });
+
   it("refuses an event or API URL it cannot use, naming the value", () => {
     expect(() => planCi(settings, { ...none, event: "Push!" })).toThrow("Invalid event 'Push!'");
     expect(() => planCi(settings, { ...none, githubApiUrl: "ftp://ghe" })).toThrow("ftp://ghe");

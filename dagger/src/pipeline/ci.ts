@@ -11,8 +11,6 @@ import { renderTimeline } from "../report/render-timeline.js";
 import type {
   CiStatus,
   DependencyStatus,
-  DiffCoverageStatus,
-  GateStatus,
   ImageFacts,
   ImageStatus,
   SmokeStatus,
@@ -49,34 +47,6 @@ async function settle<T>(work: Promise<T>, onError: (message: string) => T): Pro
   }
 }
 
-/** coverage.json is read only when there are changes: without them nothing more is asked of the engine. */
-async function measureChanges(
-  plan: CiPlan,
-  matrix: { gate: GateStatus; reports: Directory },
-  changes: PullRequestChanges,
-): Promise<DiffCoverageStatus> {
-  const measure = (coverage: { json: string } | { error: string }) =>
-    diffCoverage({
-      changes,
-      coverage,
-      app: plan.app,
-      root: SRC,
-      threshold: plan.diffThreshold,
-    });
-  if ("reason" in changes) return measure({ error: changes.reason });
-  if (matrix.gate.coverage === undefined)
-    return measure({ error: "no Python version produced coverage data" });
-  return measure(
-    await settle<{ json: string } | { error: string }>(
-      matrix.reports
-        .file("coverage.json")
-        .contents()
-        .then((json) => ({ json })),
-      (error) => ({ error: `the combined coverage.json could not be read: ${error}` }),
-    ),
-  );
-}
-
 /** The project's own Python (mypy's, and the one its installed version is read on); else the matrix's first. */
 const projectPython = (plan: CiPlan) =>
   plan.python ?? { version: plan.versions[0] ?? "", from: "the matrix" };
@@ -87,13 +57,7 @@ async function checkRelease(plan: CiPlan): Promise<{ existing: string[]; error?:
   if (!release) return { existing: [] };
   try {
     if (name !== undefined) {
-      await checkInstalledVersion(release, {
-        source: plan.source,
-        app: plan.app,
-        python: projectPython(plan).version,
-        sync: plan.sync,
-        name,
-      });
+      await checkInstalledVersion(release, { ...plan, python: projectPython(plan).version, name });
     }
     const tags = plan.publish?.tags;
     return { existing: tags ? await readTagNames(tags) : [] };
@@ -104,8 +68,8 @@ async function checkRelease(plan: CiPlan): Promise<{ existing: string[]; error?:
 
 /** native: smoke and scan need the engine's own platform, as a foreign one could only run emulated. */
 type Built = { variants: [Container, ...Container[]]; native: Container; facts?: ImageFacts };
-type Compared = { status?: DependencyStatus; error?: string };
-type Scanned = { run?: ScanRun; error?: string };
+/** A stage that may not run: its value, or why it could not. */
+type Outcome<T> = { value?: T; error?: string };
 
 /** When each stage started and ended, from the run's start: what the timeline draws. */
 type Clock = { timings: StageTiming[]; timed: <T>(stage: string, work: () => Promise<T>) => Promise<T> };
@@ -154,28 +118,19 @@ function imageStages(plan: CiPlan, image: ImageSource, clock: Clock) {
         .catch(() => undefined),
     undefined,
   );
-  const dependencies = built<Compared>(
-    () =>
-      settle<Compared>(
-        clock
-          .timed("image dependencies", () =>
-            checkDependencies(native, plan.source, plan.app, image.dockerfile, plan.sync),
-          )
-          .then((status) => ({
-            status,
-          })),
-        (error) => ({ error }),
-      ),
-    {},
+  const attempt = <T>(stage: string, work: () => Promise<T>) =>
+    built<Outcome<T>>(
+      () =>
+        settle<Outcome<T>>(
+          clock.timed(stage, work).then((value) => ({ value })),
+          (error) => ({ error }),
+        ),
+      {},
+    );
+  const dependencies = attempt("image dependencies", () =>
+    checkDependencies(native, plan.source, plan.app, image.dockerfile, plan.sync),
   );
-  const scan = built<Scanned>(
-    () =>
-      settle<Scanned>(
-        clock.timed("scan", () => runScan(native, plan.severities, plan.failOn)).then((run) => ({ run })),
-        (error) => ({ error }),
-      ),
-    {},
-  );
+  const scan = attempt("scan", () => runScan(native, plan.severities, plan.failOn));
   return { variants, native, buildError, smoke, facts, dependencies, scan };
 }
 
@@ -203,7 +158,23 @@ async function gather(
       runMatrix(plan.source, plan.app, plan.versions, plan.threshold, plan.services, plan.sync, plan.testEnv),
     ),
     changes,
-  ]).then(async ([matrix, changed]) => ({ matrix, diff: await measureChanges(plan, matrix, changed) }));
+  ]).then(async ([matrix, changes]) => {
+    // coverage.json is read only when there are changes: without them nothing more is asked of the engine
+    const coverage =
+      "reason" in changes
+        ? { error: changes.reason }
+        : matrix.gate.coverage === undefined
+          ? { error: "no Python version produced coverage data" }
+          : await settle<{ json: string } | { error: string }>(
+              matrix.reports
+                .file("coverage.json")
+                .contents()
+                .then((json) => ({ json })),
+              (error) => ({ error: `the combined coverage.json could not be read: ${error}` }),
+            );
+    const diff = diffCoverage({ changes, coverage, app: plan.app, root: SRC, threshold: plan.diffThreshold });
+    return { matrix, diff };
+  });
   const typecheck: Promise<TypecheckRun | undefined> = planTypecheck(
     plan.source,
     plan.app,
@@ -229,15 +200,15 @@ async function gather(
       typecheck,
       measured,
       image?.smoke,
-      image?.scan ?? ({} as Scanned),
+      image?.scan ?? ({} as Outcome<ScanRun>),
       plan.source.exists(inApp(plan.sync.root ?? plan.app, "uv.lock")),
-      image?.dependencies ?? ({} as Compared),
+      image?.dependencies ?? ({} as Outcome<DependencyStatus>),
       image?.facts,
       checkRelease(plan),
     ]);
   let reports = dag.directory().withDirectory(".", lint.reports).withDirectory(".", matrix.reports);
   if (typechecked) reports = reports.withDirectory(".", typechecked.reports);
-  if (scanned.run) reports = reports.withDirectory(".", scanned.run.reports);
+  if (scanned.value) reports = reports.withDirectory(".", scanned.value.reports);
   // what did not happen is undefined: judge reads it as absent (never with `in`)
   const gathered: Gathered = {
     lint: lint.status,
@@ -248,9 +219,9 @@ async function gather(
     buildError: failed,
     noImage: plan.imageSkipped,
     smoke: smoked,
-    scan: scanned.run?.status,
+    scan: scanned.value?.status,
     scanError: scanned.error,
-    dependencies: compared.status,
+    dependencies: compared.value,
     dependenciesError: compared.error,
     imageFacts: read,
     locked,
@@ -263,7 +234,7 @@ async function gather(
     ...(image
       ? { built: { variants: image.variants, native: image.native, ...(read ? { facts: read } : {}) } }
       : {}),
-    ...(scanned.run ? { scan: scanned.run } : {}),
+    ...(scanned.value ? { scan: scanned.value } : {}),
     reports,
     existingTags: released.existing,
   };
@@ -280,24 +251,15 @@ async function publish(
   existingTags: readonly string[] = [],
 ): Promise<CiStatus> {
   const facts = built?.facts;
-  const local: ImageStatus = {
-    reference: plan.localName,
-    published: false,
-    tags: [],
-    ...(facts ? { facts } : {}),
-  };
+  // not pushed: the local image, and why (when there is a reason to give)
+  const unpushed = (reason?: string): CiStatus => ({
+    ...status,
+    image: { reference: plan.localName, published: false, tags: [], ...(facts ? { facts } : {}) },
+    skipped: [...status.skipped, ...(reason ? [{ stage: "publish", reason }] : [])],
+  });
   if (!built || status.skipped.some((s) => s.stage === "build")) return status;
-  if (!plan.publish) {
-    const skipped = plan.publishSkipped ? [{ stage: "publish", reason: plan.publishSkipped }] : [];
-    return { ...status, image: local, skipped: [...status.skipped, ...skipped] };
-  }
-  if (!gatesPassed) {
-    return {
-      ...status,
-      image: local,
-      skipped: [...status.skipped, { stage: "publish", reason: "a gate failed, so nothing was pushed" }],
-    };
-  }
+  if (!plan.publish) return unpushed(plan.publishSkipped);
+  if (!gatesPassed) return unpushed("a gate failed, so nothing was pushed");
   const { auth, rehearsal, signer } = plan.publish;
   const target = withReleaseTags(plan.publish.plan, existingTags);
   const warnings = [...status.warnings, ...(target.held ? [`publish: ${target.held}`] : [])];
@@ -343,11 +305,9 @@ async function publish(
     return { ...status, image, warnings };
   } catch (err) {
     return {
-      ...status,
+      ...unpushed(`the push failed: ${errorText(err)}`),
       passed: false,
-      image: local,
       warnings,
-      skipped: [...status.skipped, { stage: "publish", reason: `the push failed: ${errorText(err)}` }],
       errors: [...(status.errors ?? []), `publish: ${errorText(err)}`],
     };
   }

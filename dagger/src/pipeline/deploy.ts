@@ -74,11 +74,7 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
   const run = args.run ?? "";
   const tag = run
     ? runTag(run)
-    : release
-      ? release.version
-      : args.sha
-        ? shaTag(args.sha)
-        : branchTag(args.branch);
+    : (release?.version ?? (args.sha ? shaTag(args.sha) : branchTag(args.branch)));
   const reference = args.digest
     ? `${name}@${parseDigest(args.digest)}`
     : imageReference(settings.registry, owner, repo, tag, path);

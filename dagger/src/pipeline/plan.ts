@@ -120,15 +120,7 @@ export function planCi(
   const event = parseEvent(args.event ?? "");
   const release = args.release ? parseRelease(args.release) : undefined;
   const apiUrl = args.githubApiUrl ? parseGitHubApiUrl(args.githubApiUrl) : undefined;
-  const signer = planSigner({
-    sign: args.sign,
-    publish: args.publish,
-    oidcRequestUrl: args.oidcRequestUrl ?? "",
-    ...(args.oidcRequestToken ? { oidcRequestToken: args.oidcRequestToken } : {}),
-    ...(args.cosignKey ? { cosignKey: args.cosignKey } : {}),
-    ...(args.cosignPassword ? { cosignPassword: args.cosignPassword } : {}),
-    ...(apiUrl ? { apiUrl } : {}),
-  });
+  const signer = planSigner({ ...args, oidcRequestUrl: args.oidcRequestUrl ?? "", apiUrl });
   const plan: CiPlan = {
     source: settings.source,
     app: settings.app,
