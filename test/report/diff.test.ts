@@ -116,6 +116,8 @@ describe("repositoryPath: coverage.py's paths (measured in the container, app at
     expect([...(lines.get("app/src/a.py")?.executed ?? [])]).toEqual([1, 3]);
     expect(() => lineCoverage("{", "app", "/src")).toThrow("not JSON");
     expect(() => lineCoverage("[]", "app", "/src")).toThrow('no "files" object');
+    expect(() => lineCoverage("{}", "app", "/src")).toThrow('no "files" object');
+    expect(() => lineCoverage('{"files": []}', "app", "/src")).toThrow('no "files" object');
   });
 });
 
@@ -274,7 +276,7 @@ describe("diffCoverage", () => {
       "no coverage data",
       pr([]),
       { error: "no Python version produced coverage data" },
-      "no coverage to compare",
+      "no coverage to compare with: no Python version produced coverage data",
     ],
     ["a report that is not JSON", pr([]), { json: "{" }, "not JSON"],
     ["an empty pull request", pr([]), FIXTURE, "no changed line is one coverage.py measures"],

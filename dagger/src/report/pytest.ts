@@ -83,8 +83,8 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
     }
   }
   // exit 2 with errors in the junit is collection failing, not an interrupt (docs/engine-notes.md: pytest)
-  if (exit === 2 && counts.errors > 0 && files.junit !== undefined) {
-    const at = errors.indexOf(describeExit(2));
+  const at = errors.indexOf(describeExit(2));
+  if (at >= 0 && counts.errors > 0) {
     errors[at] =
       `pytest stopped after ${counts.errors} error(s) during collection (an import or syntax error in a test module or conftest.py)`;
   }

@@ -105,7 +105,7 @@ export function renderCiSummary(status: CiStatus, heading?: string): string {
     const signed = image.signed
       ? ` · signed${attested.length ? `, ${attested.join(" and ")} attested` : ""}`
       : "";
-    const why = skipReason(status.skipped, "publish", "push");
+    const why = skipReason(status.skipped, "publish");
     const page = image.page ? ` · package: ${link(image.page)}` : "";
     const where = image.published
       ? `${tags}${signed}${page}`
