@@ -283,6 +283,7 @@ describe("mypyConfigured", () => {
       /^Invalid TOML in api\/pyproject\.toml: /,
     );
     expect(mypyConfig(broken, { "mypy.ini": "[mypy]\n" })).toEqual({ file: "mypy.ini", keys: [] });
+    expect(() => mypyConfig(broken, {})).toThrow(/^Invalid TOML in pyproject\.toml: /);
   });
 
   it("follows mypy's order: mypy.ini, .mypy.ini (whenever present), pyproject.toml, setup.cfg [mypy]", () => {

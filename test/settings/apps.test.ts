@@ -57,6 +57,14 @@ describe("discoverApps", () => {
     ]);
     expect(app?.uses).toEqual([]);
   });
+
+  it("follows a path source up to the repository's root project, and not past it", () => {
+    const found = discoverApps([
+      { path: "pyproject.toml", text: '[project]\nname = "root"\n[tool.uv.sources]\nx = { path = ".." }\n' },
+      { path: "a/pyproject.toml", text: '[project]\nname = "a"\n[tool.uv.sources]\nr = { path = ".." }\n' },
+    ]);
+    expect(Object.fromEntries(found.map((f) => [f.path, f.uses]))).toEqual({ ".": [], a: ["."] });
+  });
 });
 
 describe("affectedApps", () => {
@@ -88,6 +96,8 @@ describe("affectedApps", () => {
     expect(run(["ci/base.Dockerfile"], ["ci/*.Dockerfile"])["services/admin"]).toBe(
       "shared file ci/base.Dockerfile changed (--shared ci/*.Dockerfile)",
     );
+    // a shared glob that matches nothing changed runs nothing by itself
+    expect(run(["services/api/app.py"], ["uv.lock", "ci/*.Dockerfile"])["services/admin"]).toBe(false);
   });
 
   it("runs everything when the changed files are not known, and nothing for a file no app owns", () => {

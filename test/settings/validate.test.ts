@@ -39,7 +39,7 @@ describe("input validation", () => {
 
   it.each([-1, 100.1, Number.NaN, Number.POSITIVE_INFINITY])("rejects threshold %d", (t) => {
     expect(() => parseThreshold(t)).toThrow(
-      `Invalid coverage threshold '${t}'. Expected a number from 0 to 100`,
+      `Invalid coverage threshold '${t}'. Expected a number from 0 to 100, e.g. 90.`,
     );
   });
 
