@@ -1,4 +1,4 @@
-import type { Directory, Secret } from "@dagger.io/dagger";
+import type { Secret } from "@dagger.io/dagger";
 import { parseGitHubApiUrl } from "../github/client.js";
 import type { CommentTarget } from "../github/notify.js";
 import type { TagsSource } from "../github/tags.js";
@@ -7,7 +7,6 @@ import { parseTypecheckMode, type TypecheckMode } from "../report/mypy.js";
 import type { SeverityName } from "../settings/defaults.js";
 import { InputError } from "../settings/errors.js";
 import { parseRelease, type Release, requirePublishInputs } from "../settings/release.js";
-import type { ServiceSpec } from "../settings/services.js";
 import { branchTag, parseEvent, parseRepository } from "../settings/tags.js";
 import {
   appName,
@@ -27,14 +26,8 @@ import {
 import type { SyncSpec, TestEnv } from "../stages/python.js";
 import { planSigner, type Signer } from "../stages/sign.js";
 
-export type CiPlan = {
-  source: Directory;
-  app: string;
-  versions: string[];
-  /** undefined: the project's own fail_under */
-  threshold: number | undefined;
-  /** one instance per matrix leg */
-  services: ServiceSpec[];
+/** The constructor's settings (versions and smokeCommand as the project decides them), and what ci adds. */
+export type CiPlan = PipelineSettings & {
   sync: SyncSpec;
   testEnv?: TestEnv;
   /** mypy's Python; absent: the first matrix version */
@@ -46,11 +39,7 @@ export type CiPlan = {
   /** absent: no image, imageSkipped says why */
   image?: ImageSource;
   imageSkipped?: string;
-  smokeCommand: string;
-  smokeExpect: string;
-  severities: SeverityName[];
   failOn?: SeverityName;
-  platforms: string[];
   labels: ImageLabels;
   /** the release's tags move past the repository's own tags (`tags`; none in a rehearsal) */
   publish?: {
@@ -122,17 +111,9 @@ export function planCi(
   const apiUrl = args.githubApiUrl ? parseGitHubApiUrl(args.githubApiUrl) : undefined;
   const signer = planSigner({ ...args, oidcRequestUrl: args.oidcRequestUrl ?? "", apiUrl });
   const plan: CiPlan = {
-    source: settings.source,
-    app: settings.app,
-    versions: settings.versions,
-    threshold: settings.threshold,
-    services: settings.services,
+    ...settings,
     sync: { groups: settings.groups, extras: settings.extras },
     ...(typecheck ? { typecheck } : {}),
-    smokeCommand: settings.smokeCommand,
-    smokeExpect: settings.smokeExpect,
-    severities: settings.severities,
-    platforms: settings.platforms,
     labels: {
       source: args.repository ? `https://github.com/${args.repository}` : "",
       revision: args.sha,
