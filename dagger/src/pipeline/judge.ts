@@ -1,39 +1,21 @@
 /** Pure, so every combination of outcomes is a table test (test/pipeline/judge.test.ts). */
-import { TypecheckMode, type TypecheckStatus } from "../report/mypy.js";
-import type {
-  CiStatus,
-  DependencyStatus,
-  DiffCoverageStatus,
-  GateStatus,
-  ImageFacts,
-  LintStatus,
-  ScanStatus,
-  Skip,
-  SmokeStatus,
-  VersionStatus,
-} from "../report/types.js";
+import { TypecheckMode } from "../report/mypy.js";
+import type { CiStatus, ImageFacts, Skip } from "../report/types.js";
+
+/** What the status shows as gathered. */
+type Shown = "lint" | "typecheck" | "tests" | "services" | "gate" | "smoke" | "scan" | "dependencies";
 
 /** What did not happen is absent; an `…Error` or `noImage` is the reason a stage could not run. */
-export type Gathered = {
-  lint: LintStatus;
-  typecheck?: TypecheckStatus;
-  tests: VersionStatus[];
-  services?: string[];
-  gate: GateStatus;
+export type Gathered = Pick<CiStatus, Shown | "diffCoverage" | "warnings"> & {
   buildError?: string;
   noImage?: string;
-  smoke?: SmokeStatus;
-  scan?: ScanStatus;
   scanError?: string;
-  dependencies?: DependencyStatus;
   imageFacts?: ImageFacts;
   dependenciesError?: string;
   /** whether the app commits a uv.lock */
   locked: boolean;
-  diffCoverage?: DiffCoverageStatus;
   /** `--release` refused: the app's version differs, or the repository's tags could not be read */
   releaseError?: string;
-  warnings: string[];
 };
 
 /** The status has no image yet: gatesPassed decides whether publishing happens. */
