@@ -1,4 +1,4 @@
-import type { File, Secret } from "@dagger.io/dagger";
+import type { File } from "@dagger.io/dagger";
 import { parseGitHubApiUrl } from "../github/client.js";
 import { commentOnPullRequest } from "../github/notify.js";
 import { CD_MARKER, renderDeploySummary } from "../report/render-deploy.js";
@@ -18,10 +18,10 @@ import {
 } from "../settings/tags.js";
 import type { PipelineSettings } from "../settings/validate.js";
 import { deployImage, parseDigest } from "../stages/deploy.js";
-import { requireAuth } from "../stages/publish.js";
+import { type Credentials, requireAuth } from "../stages/publish.js";
 import { signingIdentity, type Verifier } from "../stages/sign.js";
 
-export type DeployArgs = {
+export type DeployArgs = Credentials & {
   branch: string;
   /** a release's git tag, e.g. v1.2.3: its X.Y.Z image, signed by the push of that tag */
   release?: string;
@@ -33,12 +33,8 @@ export type DeployArgs = {
   run?: string;
   digest: string;
   environment: string;
-  event: string;
   runUrl: string;
   githubApiUrl: string;
-  githubToken?: Secret;
-  registryUsername: string;
-  registryPassword?: Secret;
   allowUnsigned: boolean;
   cosignPublicKey?: File;
   /** OWNER/REPO/.github/workflows/FILE.yml@REF, when the signing workflow lives in another repository */
@@ -59,7 +55,7 @@ export function planDeploy(settings: PipelineSettings, args: DeployArgs) {
       "deploy needs --branch or --release. Expected the branch whose image to deploy, e.g. --branch main, or a release's tag, e.g. --release v1.2.3.",
     );
   }
-  const event = parseEvent(args.event);
+  const event = parseEvent(args.event ?? "");
   const environment = environmentFor(args.branch, args.environment, event, {
     ...(release ? { release: release.tag } : {}),
     ...(args.productionFrom ? { from: args.productionFrom } : {}),

@@ -1,4 +1,3 @@
-import type { Secret } from "@dagger.io/dagger";
 import { parseGitHubApiUrl } from "../github/client.js";
 import type { CommentTarget } from "../github/notify.js";
 import type { TagsSource } from "../github/tags.js";
@@ -17,6 +16,7 @@ import {
 } from "../settings/validate.js";
 import type { ImageLabels } from "../stages/image.js";
 import {
+  type Credentials,
   type PublishPlan,
   planPublish,
   REHEARSAL_REGISTRY,
@@ -89,19 +89,7 @@ export type CiFlags = {
 /** Every argument is validated before any container starts. */
 export function planCi(
   settings: PipelineSettings,
-  args: CiFlags & {
-    repository: string;
-    runUrl: string;
-    event?: string;
-    githubApiUrl?: string;
-    githubToken?: Secret;
-    registryUsername: string;
-    registryPassword?: Secret;
-    oidcRequestUrl?: string;
-    oidcRequestToken?: Secret;
-    cosignKey?: Secret;
-    cosignPassword?: Secret;
-  },
+  args: CiFlags & Credentials & { repository: string; runUrl: string; githubApiUrl?: string },
 ): CiPlan {
   if (args.repository) parseRepository(args.repository);
   const diffThreshold = parseDiffThreshold(args.diffThreshold ?? 0);
@@ -109,7 +97,7 @@ export function planCi(
   const event = parseEvent(args.event ?? "");
   const release = args.release ? parseRelease(args.release) : undefined;
   const apiUrl = args.githubApiUrl ? parseGitHubApiUrl(args.githubApiUrl) : undefined;
-  const signer = planSigner({ ...args, oidcRequestUrl: args.oidcRequestUrl ?? "", apiUrl });
+  const signer = planSigner({ ...args, apiUrl });
   const plan: CiPlan = {
     ...settings,
     sync: { groups: settings.groups, extras: settings.extras },

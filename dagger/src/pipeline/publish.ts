@@ -1,33 +1,30 @@
-import type { Secret } from "@dagger.io/dagger";
 import { readTagNames } from "../github/tags.js";
 import { InputError } from "../settings/errors.js";
 import { type Release, requirePublishInputs } from "../settings/release.js";
 import { parseEvent } from "../settings/tags.js";
 import { type PipelineSettings, parsePlatforms } from "../settings/validate.js";
 import { buildImages, locateImage } from "../stages/image.js";
-import { planPublish, pushImages, requireAuth, withReleaseTags } from "../stages/publish.js";
+import {
+  type Credentials,
+  planPublish,
+  pushImages,
+  requireAuth,
+  withReleaseTags,
+} from "../stages/publish.js";
 import { requireFiles } from "../stages/python.js";
 import { imageSbom } from "../stages/scan.js";
 import { planSigner, provenanceFile, signImage } from "../stages/sign.js";
 
-export type PublishArgs = {
+export type PublishArgs = Credentials & {
   repository: string;
   branch: string;
   sha: string;
-  registryUsername: string;
-  registryPassword?: Secret;
   platforms: string[];
-  event: string;
   sign: boolean;
-  oidcRequestUrl: string;
-  oidcRequestToken?: Secret;
-  cosignKey?: Secret;
-  cosignPassword?: Secret;
   /** "" for api.github.com: keyless signing is refused elsewhere */
   apiUrl?: string;
   /** checked against the app's version already; its moving tags need the repository's tags, read with the token */
   release?: Release;
-  githubToken?: Secret;
 };
 
 /** The run's own tag is pushed and signed before the branch tag moves. */
@@ -37,7 +34,7 @@ export async function runPublish(settings: PipelineSettings, args: PublishArgs):
     args.repository,
     args.branch,
     args.sha,
-    parseEvent(args.event),
+    parseEvent(args.event ?? ""),
     settings.runId,
     args.release,
   );
@@ -70,7 +67,7 @@ export async function runPublish(settings: PipelineSettings, args: PublishArgs):
     sha: args.sha,
     branch: args.branch,
     ...(args.release ? { release: args.release.tag } : {}),
-    event: parseEvent(args.event),
+    event: parseEvent(args.event ?? ""),
     platforms,
   };
   let signFirst: ((ref: string) => Promise<void>) | undefined;

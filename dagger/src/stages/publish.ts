@@ -103,6 +103,18 @@ export function withReleaseTags(plan: PublishPlan, existing: readonly string[]):
 
 export type RegistryAuth = { username: string; password: Secret };
 
+/** The constructor's event, registry login, GitHub token and signing secrets, as publish, ci and deploy take them. */
+export type Credentials = {
+  event?: string;
+  registryUsername: string;
+  registryPassword?: Secret;
+  githubToken?: Secret;
+  oidcRequestUrl?: string;
+  oidcRequestToken?: Secret;
+  cosignKey?: Secret;
+  cosignPassword?: Secret;
+};
+
 /** A username without a password (or the reverse) is a mistake to name, not to ignore. */
 export function requireAuth(
   username: string,

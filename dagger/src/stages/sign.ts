@@ -4,7 +4,7 @@ import { provenancePredicate } from "../report/provenance.js";
 import { errorText, InputError, isExecError } from "../settings/errors.js";
 import { BASE_IMAGE, COSIGN_IMAGE } from "../settings/pins.js";
 import type { ImageSource } from "../settings/validate.js";
-import type { RegistryAuth } from "./publish.js";
+import type { Credentials, RegistryAuth } from "./publish.js";
 import { moduleScript, SCRIPTS } from "./python.js";
 
 /** The certificate names the called reusable workflow, not ci.yml (docs/engine-notes.md: Sigstore Fulcio). */
@@ -82,15 +82,9 @@ export function requireKeylessHost(apiUrl: string | undefined, what: string, ins
 }
 
 /** Plan-time check of what `ci --sign` was given: one way to sign, complete. */
-export function planSigner(args: {
-  sign: boolean;
-  publish: boolean;
-  oidcRequestUrl: string;
-  oidcRequestToken?: Secret;
-  cosignKey?: Secret;
-  cosignPassword?: Secret;
-  apiUrl?: string;
-}): Signer | undefined {
+export function planSigner(
+  args: Omit<Credentials, "registryUsername"> & { sign: boolean; publish: boolean; apiUrl?: string },
+): Signer | undefined {
   if (!args.sign) return undefined;
   if (!args.publish) {
     throw new InputError(
