@@ -55,6 +55,16 @@ export function list(title: string, items: string[]): string[] {
   return items.length === 0 ? [] : [`### ${title}`, "", ...items.map((i) => `- ${text(i)}`), ""];
 }
 
+/** The first `max` items, then how many more there are and `where`. */
+export function capped(items: string[], max: number, where = ""): string[] {
+  return items.length <= max ? items : [...items.slice(0, max), `- … and ${items.length - max} more${where}`];
+}
+
+/** Folded: the reader opens it. */
+export function details(summary: string, lines: string[]): string[] {
+  return [`<details><summary>${summary}</summary>`, "", ...lines, "", "</details>"];
+}
+
 export function footer(runUrl: string | undefined): string[] {
   return runUrl === undefined || runUrl === "" ? [] : [`Run and artifacts: ${link(runUrl)}`, ""];
 }

@@ -1,7 +1,7 @@
 /** Pure (stages/typecheck.ts runs mypy); a lone note never fails anything (docs/engine-notes.md: mypy). */
 import { InputError, lastLines } from "../settings/errors.js";
 import { isRecord } from "./json.js";
-import { clip, code, plural, text } from "./markdown.js";
+import { capped, clip, code, details, plural, text } from "./markdown.js";
 
 /** How `ci` treats the type check; `dagger call ci --typecheck=...`. */
 export enum TypecheckMode {
@@ -162,15 +162,12 @@ export function typecheckDetail(status: TypecheckStatus): string {
 /** Paths from the repository root, so a reader can open them. */
 export function typecheckFindings(status: TypecheckStatus | undefined, app?: string): string[] {
   if (status === undefined || status.findings.length === 0) return [];
-  const lines = [`<details><summary>Type-check findings (${status.findings.length})</summary>`, ""];
-  for (const f of status.findings.slice(0, MAX_FINDINGS)) {
+  const lines = status.findings.map((f) => {
     const tag = f.code === "" ? "" : ` ${code(f.code)}`;
-    const note = f.severity === "note" ? " (note)" : "";
-    lines.push(`- ${code(place(f, app))}${tag}${note} ${text(f.message)}`);
-  }
-  if (status.findings.length > MAX_FINDINGS) {
-    lines.push(`- … and ${status.findings.length - MAX_FINDINGS} more in the mypy report (artifacts)`);
-  }
-  lines.push("", "</details>");
-  return lines;
+    return `- ${code(place(f, app))}${tag}${f.severity === "note" ? " (note)" : ""} ${text(f.message)}`;
+  });
+  return details(
+    `Type-check findings (${status.findings.length})`,
+    capped(lines, MAX_FINDINGS, " in the mypy report (artifacts)"),
+  );
 }

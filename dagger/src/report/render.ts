@@ -172,16 +172,16 @@ export function renderCiSummary(status: CiStatus, heading?: string): string {
     ...commitLine(status.branch, status.sha),
     ...rows,
     "",
-    ...(status.services
-      ? [`Services: ${status.services.map(code).join(", ")} (one instance per Python version)`, ""]
-      : []),
-    ...failedTests(status.tests),
-    ...coverageFiles(status.gate, status.app),
-    ...diffLines(status.diffCoverage),
-    ...lintFindings(status.lint),
-    ...(status.lint.findings.length + status.lint.unformatted.length > 0 ? [""] : []),
-    ...typecheckFindings(tc, status.app),
-    ...((tc?.findings.length ?? 0) > 0 ? [""] : []),
+    ...[
+      status.services
+        ? [`Services: ${status.services.map(code).join(", ")} (one instance per Python version)`]
+        : [],
+      failedTests(status.tests),
+      coverageFiles(status.gate, status.app),
+      diffLines(status.diffCoverage),
+      lintFindings(status.lint),
+      typecheckFindings(tc, status.app),
+    ].flatMap((section) => (section.length === 0 ? [] : [...section, ""])),
     ...list("Errors", status.errors ?? []),
     ...list(
       "Skipped",

@@ -1,6 +1,6 @@
 /** The summary's lists; every report text goes through text() or code(). */
 import { formatBytes } from "./image.js";
-import { clip, code, plural, row, text, verdict } from "./markdown.js";
+import { capped, clip, code, details, plural, row, text, verdict } from "./markdown.js";
 import type { CiStatus, DiffCoverageStatus, ImageFacts, LintStatus, VersionStatus } from "./types.js";
 
 /** The full list is in the artifacts. */
@@ -35,17 +35,12 @@ export function failuresByTest(
 }
 
 export function failedTests(tests: VersionStatus[]): string[] {
-  const byTest = failuresByTest(tests);
-  if (byTest.size === 0) return [];
-  const lines = ["### Failed tests", ""];
-  for (const [test, { versions, message }] of [...byTest].slice(0, MAX_FAILED_TESTS)) {
-    const why = message === "" ? "" : `: ${text(clip(message, 200))}`;
-    lines.push(`- ${code(test)} (${versions.map(text).join(", ")})${why}`);
-  }
-  if (byTest.size > MAX_FAILED_TESTS) {
-    lines.push(`- … and ${byTest.size - MAX_FAILED_TESTS} more in the junit reports (artifacts)`);
-  }
-  return [...lines, ""];
+  const lines = [...failuresByTest(tests)].map(
+    ([test, { versions, message }]) =>
+      `- ${code(test)} (${versions.map(text).join(", ")})${message === "" ? "" : `: ${text(clip(message, 200))}`}`,
+  );
+  if (lines.length === 0) return [];
+  return ["### Failed tests", "", ...capped(lines, MAX_FAILED_TESTS, " in the junit reports (artifacts)")];
 }
 
 /** Folded: the complete table is coverage.txt in the reports. */
@@ -53,9 +48,7 @@ export function coverageFiles(gate: CiStatus["gate"], app: string | undefined): 
   const files = gate.leastCovered ?? [];
   if (files.length === 0) return [];
   const prefix = app && app !== "." ? `${app}/` : "";
-  return [
-    `<details><summary>Least-covered files (${files.length})</summary>`,
-    "",
+  return details(`Least-covered files (${files.length})`, [
     row("File", "Coverage", "Missing lines"),
     row("---", "---", "---"),
     ...files.map((f) =>
@@ -63,30 +56,21 @@ export function coverageFiles(gate: CiStatus["gate"], app: string | undefined): 
     ),
     "",
     "All files: coverage.txt in the reports.",
-    "",
-    "</details>",
-    "",
-  ];
+  ]);
 }
 
 export function lintFindings(lint: LintStatus): string[] {
   if (lint.findings.length === 0 && lint.unformatted.length === 0) return [];
-  const lines = [`<details><summary>Lint findings (${lint.findings.length})</summary>`, ""];
-  for (const f of lint.findings.slice(0, MAX_FINDINGS)) {
-    lines.push(`- ${code(`${f.file}:${f.line}:${f.column}`)} ${code(f.code)} ${text(f.message)}`);
-  }
-  if (lint.findings.length > MAX_FINDINGS) {
-    lines.push(`- … and ${lint.findings.length - MAX_FINDINGS} more in the ruff report (artifacts)`);
-  }
-  if (lint.unformatted.length > 0) {
-    lines.push("", "Files `ruff format` would reformat:", "");
-    for (const file of lint.unformatted.slice(0, MAX_FINDINGS)) lines.push(`- ${code(file)}`);
-    if (lint.unformatted.length > MAX_FINDINGS) {
-      lines.push(`- … and ${lint.unformatted.length - MAX_FINDINGS} more`);
-    }
-  }
-  lines.push("", "</details>");
-  return lines;
+  const findings = lint.findings.map(
+    (f) => `- ${code(`${f.file}:${f.line}:${f.column}`)} ${code(f.code)} ${text(f.message)}`,
+  );
+  const unformatted = lint.unformatted.map((file) => `- ${code(file)}`);
+  return details(`Lint findings (${lint.findings.length})`, [
+    ...capped(findings, MAX_FINDINGS, " in the ruff report (artifacts)"),
+    ...(unformatted.length === 0
+      ? []
+      : ["", "Files `ruff format` would reformat:", "", ...capped(unformatted, MAX_FINDINGS)]),
+  ]);
 }
 
 /** Every one is in status.json (diffCoverage). */
@@ -124,10 +108,7 @@ export function diffLines(diff: DiffCoverageStatus | undefined): string[] {
     ...diff.notMeasured.map((n) => `- ${code(n.file)} not measured: ${text(n.reason)}`),
   ];
   if (entries.length === 0) return [];
-  const shown = entries.slice(0, MAX_DIFF_FILES);
-  if (entries.length > MAX_DIFF_FILES) {
-    shown.push(`- … and ${entries.length - MAX_DIFF_FILES} more in status.json (diffCoverage)`);
-  }
+  const shown = capped(entries, MAX_DIFF_FILES, " in status.json (diffCoverage)");
   const parts = [
     ...(diff.uncovered.length > 0
       ? [`changed lines not covered (${plural(diff.uncovered.length, "file")})`]
@@ -135,6 +116,5 @@ export function diffLines(diff: DiffCoverageStatus | undefined): string[] {
     ...(diff.notMeasured.length > 0 ? [`files not measured (${diff.notMeasured.length})`] : []),
   ].join(" and ");
   const title = `${parts.charAt(0).toUpperCase()}${parts.slice(1)}`;
-  if (entries.length <= OPEN_DIFF_FILES) return [`### ${title}`, "", ...shown, ""];
-  return [`<details><summary>${title}</summary>`, "", ...shown, "", "</details>", ""];
+  return entries.length <= OPEN_DIFF_FILES ? [`### ${title}`, "", ...shown] : details(title, shown);
 }
