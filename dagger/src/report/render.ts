@@ -15,7 +15,7 @@ import {
 } from "./markdown.js";
 import { typecheckDetail, typecheckFindings } from "./mypy.js";
 import { coverageFiles, diffLines, diffRow, factsDetail, failedTests, lintFindings } from "./sections.js";
-import type { CiStatus, LintStatus, SeverityCounts, Skip, VersionStatus } from "./types.js";
+import type { CiStatus, ImageStatus, LintStatus, SeverityCounts, Skip, VersionStatus } from "./types.js";
 
 /** Marks the pipeline's CI comment on a pull request (see upsertComment). */
 export const CI_MARKER = "<!-- pipeline:ci -->";
@@ -67,104 +67,84 @@ function severityDetail(counts: SeverityCounts): string {
   return order.map((s) => `${counts[s]} ${s.toLowerCase()}`).join(", ");
 }
 
+function imageDetail(image: ImageStatus, skipped: Skip[]): string {
+  const digest =
+    image.digest === undefined || image.reference.endsWith(`@${image.digest}`)
+      ? ""
+      : ` ${code(image.digest)}`;
+  const tags = image.tags.length === 0 ? "" : ` · tags ${image.tags.map(code).join(", ")}`;
+  const attested = [image.sbomAttested ? "SBOM" : "", image.provenanceAttested ? "provenance" : ""].filter(
+    Boolean,
+  );
+  const signed = image.signed
+    ? ` · signed${attested.length ? `, ${attested.join(" and ")} attested` : ""}`
+    : "";
+  const why = skipReason(skipped, "publish");
+  const page = image.page ? ` · package: ${link(image.page)}` : "";
+  const where = image.published
+    ? `${tags}${signed}${page}`
+    : ` · not published${why === undefined ? "" : `: ${text(why)}`}`;
+  return `${code(image.reference)}${digest}${where}${factsDetail(image.facts)}`;
+}
+
 /** `heading` replaces the run's own title line, e.g. an app's inside a run of several (render-many.ts). */
 export function renderCiSummary(status: CiStatus, heading?: string): string {
-  const rows = [row("Stage", "Result", "Detail"), row("---", "---", "---")];
-  rows.push(row("Lint", verdict(status.lint.passed), lintDetail(status.lint)));
-  const tc = status.typecheck;
-  if (tc) {
-    const shown = tc.mode === "report" && tc.passed && tc.errors > 0 ? "⚠️ report only" : verdict(tc.passed);
-    rows.push(row("Type check", shown, typecheckDetail(tc)));
-  }
-  for (const t of status.tests) {
-    rows.push(row(`Tests, Python ${text(t.version)}`, testVerdict(t), testDetail(t)));
-  }
-  const gate = status.gate;
-  rows.push(
+  const { typecheck: tc, gate, image, scan, dependencies: deps, smoke } = status;
+  /** A stage that did not run: why, as the first of `stages` skipped says, else `fallback`. */
+  const notRun = (name: string, fallback: string, ...stages: string[]) => {
+    const why = skipReason(status.skipped, ...stages);
+    return row(name, "➖ skipped", why === undefined ? fallback : text(why));
+  };
+  const gateFigure = gate.display === undefined ? percent(gate.coverage) : `${text(gate.display)}%`;
+  const rows = [
+    row("Stage", "Result", "Detail"),
+    row("---", "---", "---"),
+    row("Lint", verdict(status.lint.passed), lintDetail(status.lint)),
+    ...(tc
+      ? [
+          row(
+            "Type check",
+            tc.mode === "report" && tc.passed && tc.errors > 0 ? "⚠️ report only" : verdict(tc.passed),
+            typecheckDetail(tc),
+          ),
+        ]
+      : []),
+    ...status.tests.map((t) => row(`Tests, Python ${text(t.version)}`, testVerdict(t), testDetail(t))),
     row(
       "Coverage gate",
       verdict(gate.passed),
-      `${gate.display === undefined ? percent(gate.coverage) : `${text(gate.display)}%`} combined, ${gate.threshold === 0 ? "no gate" : `${gate.threshold}% required`}: ${text(gate.message)}`,
+      `${gateFigure} combined, ${gate.threshold === 0 ? "no gate" : `${gate.threshold}% required`}: ${text(gate.message)}`,
     ),
-  );
-  if (status.diffCoverage) rows.push(diffRow(status.diffCoverage));
-
-  const image = status.image;
-  if (image === undefined) {
-    const why = skipReason(status.skipped, "build", "image");
-    rows.push(row("Image", "➖ skipped", why === undefined ? "not built" : text(why)));
-  } else {
-    const digest =
-      image.digest === undefined || image.reference.endsWith(`@${image.digest}`)
-        ? ""
-        : ` ${code(image.digest)}`;
-    const tags = image.tags.length === 0 ? "" : ` · tags ${image.tags.map(code).join(", ")}`;
-    const attested = [image.sbomAttested ? "SBOM" : "", image.provenanceAttested ? "provenance" : ""].filter(
-      Boolean,
-    );
-    const signed = image.signed
-      ? ` · signed${attested.length ? `, ${attested.join(" and ")} attested` : ""}`
-      : "";
-    const why = skipReason(status.skipped, "publish");
-    const page = image.page ? ` · package: ${link(image.page)}` : "";
-    const where = image.published
-      ? `${tags}${signed}${page}`
-      : ` · not published${why === undefined ? "" : `: ${text(why)}`}`;
-    rows.push(
-      row(
-        "Image",
-        image.published ? "✅ published" : "➖ built",
-        `${code(image.reference)}${digest}${where}${factsDetail(image.facts)}`,
-      ),
-    );
-  }
-
-  const scan = status.scan;
-  if (scan === undefined) {
-    const why = skipReason(status.skipped, "scan");
-    rows.push(row("Scan", "➖ skipped", why === undefined ? "not run" : text(why)));
-  } else {
-    const policy = scan.failOn === undefined ? "report-only" : `fails on ${text(scan.failOn)} and above`;
-    rows.push(
-      row(
-        `Scan (${text(scan.scanner)})`,
-        verdict(scan.passed),
-        `${severityDetail(scan.counts)} · ${policy}${dbDetail(scan.dbUpdatedAt, scan.dbAgeHours)}`,
-      ),
-    );
-  }
-
-  const deps = status.dependencies;
-  if (deps === undefined) {
-    const why = skipReason(status.skipped, "dependencies", "build");
-    rows.push(row("Image dependencies", "➖ skipped", why === undefined ? "not compared" : text(why)));
-  } else {
-    rows.push(
-      row(
-        "Image dependencies",
-        verdict(deps.passed),
-        deps.passed
-          ? `image dependencies = tested (${plural(deps.count, "distribution")}, Python ${text(deps.python)})`
-          : `${plural(deps.differences.length, "difference")} from the tested environment: ${deps.differences.slice(0, 5).map(text).join("; ")}${deps.differences.length > 5 ? "; …" : ""}`,
-      ),
-    );
-  }
-
-  const smoke = status.smoke;
-  if (smoke === undefined) {
-    const why = skipReason(status.skipped, "smoke");
-    rows.push(row("Smoke run", "➖ skipped", why === undefined ? "not run" : text(why)));
-  } else {
-    rows.push(
-      row(
-        "Smoke run",
-        verdict(smoke.passed),
-        smoke.expected === ""
-          ? `${code(smoke.command)} ${smoke.passed ? "exited 0" : `failed: ${code(clip(smoke.output.trim(), MAX_OUTPUT))}`}`
-          : `${code(smoke.command)} printed ${code(clip(smoke.output.trim(), MAX_OUTPUT))}, expected ${code(smoke.expected)}`,
-      ),
-    );
-  }
+    ...(status.diffCoverage ? [diffRow(status.diffCoverage)] : []),
+    image === undefined
+      ? notRun("Image", "not built", "build", "image")
+      : row("Image", image.published ? "✅ published" : "➖ built", imageDetail(image, status.skipped)),
+    scan === undefined
+      ? notRun("Scan", "not run", "scan")
+      : row(
+          `Scan (${text(scan.scanner)})`,
+          verdict(scan.passed),
+          `${severityDetail(scan.counts)} · ${scan.failOn === undefined ? "report-only" : `fails on ${text(scan.failOn)} and above`}${dbDetail(scan.dbUpdatedAt, scan.dbAgeHours)}`,
+        ),
+    deps === undefined
+      ? notRun("Image dependencies", "not compared", "dependencies", "build")
+      : row(
+          "Image dependencies",
+          verdict(deps.passed),
+          deps.passed
+            ? `image dependencies = tested (${plural(deps.count, "distribution")}, Python ${text(deps.python)})`
+            : `${plural(deps.differences.length, "difference")} from the tested environment: ${deps.differences.slice(0, 5).map(text).join("; ")}${deps.differences.length > 5 ? "; …" : ""}`,
+        ),
+    smoke === undefined
+      ? notRun("Smoke run", "not run", "smoke")
+      : row(
+          "Smoke run",
+          verdict(smoke.passed),
+          smoke.expected === ""
+            ? `${code(smoke.command)} ${smoke.passed ? "exited 0" : `failed: ${code(clip(smoke.output.trim(), MAX_OUTPUT))}`}`
+            : `${code(smoke.command)} printed ${code(clip(smoke.output.trim(), MAX_OUTPUT))}, expected ${code(smoke.expected)}`,
+        ),
+  ];
 
   const lines = [
     heading ?? `## ${status.passed ? "✅ CI passed" : "❌ CI failed"}`,
