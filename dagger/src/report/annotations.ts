@@ -1,5 +1,4 @@
 /** Annotations put findings on the PR's lines; the PR's own code supplies the values, so all are escaped. */
-import type { TypecheckStatus } from "./mypy.js";
 import { failuresByTest } from "./sections.js";
 import type { CiStatus } from "./types.js";
 
@@ -51,7 +50,7 @@ function testFile(test: string): string | undefined {
   return `${parts.join("/")}.py`;
 }
 
-export function renderAnnotations(status: CiStatus & { typecheck?: TypecheckStatus }, app: string): string {
+export function renderAnnotations(status: CiStatus, app: string): string {
   const annotations: Annotation[] = [
     ...status.lint.findings.map((f) => ({
       file: inRepo(app, f.file),

@@ -102,11 +102,9 @@ function testcases(node: Node): Node[] {
 
 export type FailedTest = { test: string; message: string };
 
-export type JunitSummary = {
-  tests: number;
-  failures: number;
-  errors: number;
-  skipped: number;
+export type TestCounts = { tests: number; failures: number; errors: number; skipped: number };
+
+export type JunitSummary = TestCounts & {
   /** at most `maxFailed`, with the message's first line (where pytest puts the assertion) */
   failed: FailedTest[];
 };

@@ -2,6 +2,7 @@
 import { InputError, lastLines } from "../settings/errors.js";
 import { isRecord } from "./json.js";
 import { capped, clip, code, details, plural, text } from "./markdown.js";
+import type { LintFinding } from "./types.js";
 
 /** How `ci` treats the type check; `dagger call ci --typecheck=...`. */
 export enum TypecheckMode {
@@ -13,16 +14,10 @@ export enum TypecheckMode {
   gate = "gate",
 }
 
-/** Path relative to the app, like a ruff finding; column 1-based (0: none). */
-export type TypecheckFinding = {
-  file: string;
-  line: number;
-  column: number;
+/** A ruff finding's shape: path relative to the app, column 1-based (0: none), code e.g. arg-type ("" when none). */
+export type TypecheckFinding = LintFinding & {
   /** "error" or "note" */
   severity: string;
-  /** e.g. arg-type; empty when mypy gives none */
-  code: string;
-  message: string;
   /** the notes mypy attached to this error */
   hint?: string;
 };

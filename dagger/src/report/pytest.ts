@@ -2,27 +2,19 @@ import { errorText } from "../settings/errors.js";
 import { notReadyMessage, type ServiceNotReady } from "../settings/services.js";
 import { versionSlug } from "../settings/validate.js";
 import { type CoverageTotal, parseCoverageJson } from "./coverage.js";
-import { type FailedTest, parseJunit } from "./junit.js";
+import { type FailedTest, parseJunit, type TestCounts } from "./junit.js";
 import type { VersionStatus } from "./types.js";
 
 /** Pure, so every way a run can end is a table test. */
-export type Attempt = {
-  passed: boolean;
-  counts: { tests: number; failures: number; errors: number; skipped: number };
+export type Attempt = Pick<VersionStatus, "passed" | "coverage" | "coverageDisplay" | "python" | "gil"> & {
+  counts: TestCounts;
   /** at most 20 */
   failed?: FailedTest[];
-  /** coverage.py's unrounded total */
-  coverage?: number;
-  /** with the app's precision */
-  coverageDisplay?: string;
-  python?: string;
-  /** the GIL at the end of the test session; absent before 3.13 or when the probe did not report */
-  gil?: boolean;
   /** "" when nothing is wrong beyond the failure counts */
   error: string;
 };
 
-const NO_COUNTS = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+const NO_COUNTS: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
 
 const SIGNALS: Record<number, string> = {
   4: "illegal instruction",
@@ -153,10 +145,7 @@ export function versionStatus(
     passed: result.passed,
     ...(flaky ? { flaky } : {}),
     attempts: runs.attempts,
-    tests: result.counts.tests,
-    failures: result.counts.failures,
-    errors: result.counts.errors,
-    skipped: result.counts.skipped,
+    ...result.counts,
     ...(result.coverage !== undefined ? { coverage: result.coverage } : {}),
     ...(result.coverageDisplay !== undefined ? { coverageDisplay: result.coverageDisplay } : {}),
     ...(result.failed !== undefined && !result.passed ? { failedTests: result.failed } : {}),

@@ -1,5 +1,6 @@
 /** Pure and deterministic: the same status renders byte for byte the same summary.md and comment. */
 
+import { SEVERITIES } from "../settings/defaults.js";
 import {
   clip,
   code,
@@ -63,8 +64,10 @@ function dbDetail(updatedAt: string | undefined, ageHours: number | undefined): 
 }
 
 function severityDetail(counts: SeverityCounts): string {
-  const order = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"] as const;
-  return order.map((s) => `${counts[s]} ${s.toLowerCase()}`).join(", ");
+  return [...SEVERITIES]
+    .reverse()
+    .map((s) => `${counts[s]} ${s.toLowerCase()}`)
+    .join(", ");
 }
 
 function imageDetail(image: ImageStatus, skipped: Skip[]): string {

@@ -1,5 +1,9 @@
 /** status.json, summary.md and the PR comments all come from one CiStatus, so they never disagree. */
 
+import type { SeverityName } from "../settings/defaults.js";
+import type { ServiceNotReady } from "../settings/services.js";
+import type { FileCoverage } from "./coverage.js";
+import type { FailedTest, TestCounts } from "./junit.js";
 import type { TypecheckStatus } from "./mypy.js";
 
 export type LintFinding = {
@@ -18,26 +22,22 @@ export type LintStatus = {
   error?: string;
 };
 
-export type VersionStatus = {
+export type VersionStatus = TestCounts & {
   version: string;
   passed: boolean;
   /** failed, then passed on a fresh rerun */
   flaky?: boolean;
   /** 0 when pytest never started */
   attempts?: number;
-  tests: number;
-  failures: number;
-  errors: number;
-  skipped: number;
   /** this version alone, coverage.py's unrounded total */
   coverage?: number;
   coverageDisplay?: string;
-  failedTests?: { test: string; message: string }[];
+  failedTests?: FailedTest[];
   /** the exact interpreter, e.g. 3.14.0 */
   python?: string;
   /** at the end of the test session (3.13 and later) */
   gil?: boolean;
-  serviceNotReady?: { service: string; timeoutSeconds: number; last: string };
+  serviceNotReady?: ServiceNotReady;
   /** no usable report (install failure, crash, bad junit), or why a flaky run first failed */
   error?: string;
 };
@@ -49,17 +49,11 @@ export type GateStatus = {
   coverage?: number;
   display?: string;
   /** paths relative to the app */
-  leastCovered?: { file: string; display: string; missing: string }[];
+  leastCovered?: FileCoverage[];
   message: string;
 };
 
-export type SeverityCounts = {
-  CRITICAL: number;
-  HIGH: number;
-  MEDIUM: number;
-  LOW: number;
-  UNKNOWN: number;
-};
+export type SeverityCounts = Record<SeverityName, number>;
 
 export type ScanStatus = {
   passed: boolean;
@@ -174,8 +168,8 @@ export type CiStatus = {
 
 export type StageTiming = { stage: string; startMs: number; endMs: number };
 
-export type DeployStatus = {
-  passed: boolean;
+/** The deployed image's smoke run, and where it ran. */
+export type DeployStatus = SmokeStatus & {
   environment: string;
   branch: string;
   /** a release's git tag, deployed instead of a branch */
@@ -187,9 +181,6 @@ export type DeployStatus = {
   signature?: string;
   /** the commit the image's revision label names */
   revision?: string;
-  command: string;
-  expected: string;
-  output: string;
   warnings: string[];
   runUrl?: string;
   sha?: string;
