@@ -1,5 +1,5 @@
 import { errorText } from "../settings/errors.js";
-import { isObject } from "./json.js";
+import { isObject, tryJson } from "./json.js";
 import type { GateStatus } from "./types.js";
 
 /** coverage.py's own figures and `coverage report`'s exit status: no second implementation of its rounding. */
@@ -89,12 +89,7 @@ export function lineRanges(lines: readonly number[]): string {
 
 /** A report without a readable `files` object gives none: the total stands on its own. */
 export function leastCovered(json: string, limit = 10): FileCoverage[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(json);
-  } catch {
-    return [];
-  }
+  const data = tryJson(json);
   if (!isObject(data) || !isObject(data.files)) return [];
   const files: (FileCoverage & { percent: number })[] = [];
   for (const [file, entry] of Object.entries(data.files)) {

@@ -2,7 +2,7 @@
 import { errorText } from "../settings/errors.js";
 import { inApp } from "../settings/validate.js";
 import { lineRanges } from "./coverage.js";
-import { isObject } from "./json.js";
+import { isObject, tryJson } from "./json.js";
 import type { DiffCoverageStatus } from "./types.js";
 
 /** GitHub's cap on a pull request's file list (docs/engine-notes.md: GitHub). */
@@ -108,12 +108,8 @@ function lineNumbers(value: unknown): number[] {
 
 /** Two report paths naming one file are merged. */
 export function lineCoverage(json: string, app: string, root: string): LineCoverage {
-  let data: unknown;
-  try {
-    data = JSON.parse(json);
-  } catch {
-    throw new Error("the combined coverage.json is not JSON");
-  }
+  const data = tryJson(json);
+  if (data === undefined) throw new Error("the combined coverage.json is not JSON");
   if (!isObject(data) || !isObject(data.files)) {
     throw new Error('the combined coverage.json has no "files" object');
   }

@@ -10,5 +10,16 @@ export function parseJson(text: string, what: string): unknown {
   }
 }
 
+/** The value, or undefined when `text` is not JSON: for output where unreadable means nothing to read. */
+export function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 export const isObject = (v: unknown): v is Record<string, unknown> => isRecord(v) && !Array.isArray(v);
+/** An optional object read as empty when it is anything else. */
+export const objectOr = (v: unknown): Record<string, unknown> => (isObject(v) ? v : {});

@@ -1,4 +1,5 @@
 /** JUnit XML read with fast-xml-parser: its validator refuses what is not one well-formed tree, never a guess. */
+import { objectOr } from "./json.js";
 
 type ValidationError = { err: { code: string; msg: string; line: number; col?: number } };
 
@@ -72,14 +73,11 @@ function truncation(msg: string): string | undefined {
 /** An element as the parser gives it: its attributes under "@", its children by name. */
 type Node = Record<string, unknown>;
 
-const asNode = (value: unknown): Node =>
-  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Node) : {};
-
 /** Each element of `value`: one, or a repeated tag's array; text, an empty element, is an element too. */
-const each = (value: unknown): Node[] => [value].flat().map(asNode);
+const each = (value: unknown): Node[] => [value].flat().map(objectOr);
 
 function attr(node: Node, name: string): string | undefined {
-  const raw = asNode(node["@"])[name];
+  const raw = objectOr(node["@"])[name];
   return raw === undefined ? undefined : decodeEntities(String(raw));
 }
 
@@ -126,7 +124,7 @@ async function readRoot(xml: string): Promise<{ name: string; node: unknown } | 
     // the parser's own limits (nesting depth, entity sizes) are not the validator's
     return { problem: `it cannot be parsed (${err instanceof Error ? err.message : String(err)})` };
   }
-  const roots = Object.entries(asNode(parsed))
+  const roots = Object.entries(objectOr(parsed))
     .filter(([name]) => name !== "#text")
     .flatMap(([name, value]) => [value].flat().map((node) => ({ name, node })));
   // none is the validator's to refuse
@@ -152,7 +150,7 @@ export async function parseJunit(xml: string, source = "junit.xml", maxFailed = 
   if (root.name !== "testsuite" && root.name !== "testsuites") {
     throw new Error(`${what}: it has no <testsuite> element (its root element is <${root.name}>).`);
   }
-  const suites = root.name === "testsuite" ? each(root.node) : each(asNode(root.node).testsuite ?? []);
+  const suites = root.name === "testsuite" ? each(root.node) : each(objectOr(root.node).testsuite ?? []);
   if (suites.length === 0) throw new Error(`${what}: it has no <testsuite> element.`);
 
   const summary: JunitSummary = { tests: 0, failures: 0, errors: 0, skipped: 0, failed: [] };

@@ -1,6 +1,6 @@
 /** Pure (stages/typecheck.ts runs mypy); a lone note never fails anything (docs/engine-notes.md: mypy). */
 import { InputError, lastLines } from "../settings/errors.js";
-import { isRecord } from "./json.js";
+import { isRecord, tryJson } from "./json.js";
 import { capped, clip, code, details, plural, text } from "./markdown.js";
 import type { LintFinding } from "./types.js";
 
@@ -48,13 +48,7 @@ const int = (value: unknown): number | undefined =>
   typeof value === "number" && Number.isInteger(value) ? value : undefined;
 
 function record(line: string, root: string): TypecheckFinding | undefined {
-  if (!line.startsWith("{")) return undefined;
-  let data: unknown;
-  try {
-    data = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
+  const data = line.startsWith("{") ? tryJson(line) : undefined;
   if (!isRecord(data) || typeof data.file !== "string" || typeof data.message !== "string") return undefined;
   if (data.severity !== "error" && data.severity !== "note") return undefined;
   const column = int(data.column) ?? -1; // 0-based, -1 unknown (docs/engine-notes.md: mypy)

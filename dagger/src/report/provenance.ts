@@ -1,5 +1,5 @@
 /** SLSA provenance v1 of an image this pipeline built, and what deploy reads back from cosign. */
-import { isRecord } from "./json.js";
+import { isRecord, objectOr } from "./json.js";
 
 /** Names this pipeline's build: the Dockerfile of a repository at a commit, built by the engine. */
 export const BUILD_TYPE = "urn:python-service-pipeline:dockerfile-build:v1";
@@ -84,8 +84,7 @@ export function provenanceSources(stdout: string): ProvenanceSource[] {
       });
     }
     if (!isRecord(statement) || statement.predicateType !== PROVENANCE_V1) continue;
-    const predicate = isRecord(statement.predicate) ? statement.predicate : {};
-    const definition = isRecord(predicate.buildDefinition) ? predicate.buildDefinition : {};
+    const definition = objectOr(objectOr(statement.predicate).buildDefinition);
     for (const dep of [definition.resolvedDependencies].flat()) {
       if (!isRecord(dep) || typeof dep.uri !== "string" || !isRecord(dep.digest)) continue;
       const m = /^git\+https:\/\/github\.com\/([^/@\s]+\/[^/@\s]+?)(?:\.git)?(?:@\S*)?$/.exec(dep.uri);

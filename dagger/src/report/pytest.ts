@@ -2,6 +2,7 @@ import { errorText } from "../settings/errors.js";
 import { notReadyMessage, type ServiceNotReady } from "../settings/services.js";
 import { versionSlug } from "../settings/validate.js";
 import { type CoverageTotal, parseCoverageJson } from "./coverage.js";
+import { isRecord, tryJson } from "./json.js";
 import { type FailedTest, parseJunit, type TestCounts } from "./junit.js";
 import type { VersionStatus } from "./types.js";
 
@@ -92,17 +93,10 @@ export async function judgeAttempt(version: string, files: AttemptFiles): Promis
     }
   }
 
-  let python: string | undefined;
-  let gil: boolean | undefined;
-  if (files.probe !== undefined) {
-    try {
-      const info = JSON.parse(files.probe) as { python?: unknown; gil?: unknown };
-      if (typeof info.python === "string") python = info.python;
-      if (typeof info.gil === "boolean") gil = info.gil;
-    } catch {
-      errors.push(`python-${v}.json is not the probe's JSON`);
-    }
-  }
+  const info = files.probe === undefined ? {} : tryJson(files.probe);
+  if (info === undefined || info === null) errors.push(`python-${v}.json is not the probe's JSON`);
+  const python = isRecord(info) && typeof info.python === "string" ? info.python : undefined;
+  const gil = isRecord(info) && typeof info.gil === "boolean" ? info.gil : undefined;
   const freeThreaded = version.endsWith("t");
   if (freeThreaded && gil === true) {
     errors.push("the GIL was on at the end of the run: a free-threaded leg must run with the GIL off");

@@ -1,4 +1,4 @@
-import { isRecord, parseJson } from "./json.js";
+import { isRecord, objectOr, parseJson } from "./json.js";
 import type { LintFinding } from "./types.js";
 
 function relative(file: string, root: string): string {
@@ -13,7 +13,7 @@ export function parseRuffJson(text: string, root: string): LintFinding[] {
   if (!Array.isArray(data)) throw new Error(`${what}: expected a list of findings.`);
   return data.map((item, i) => {
     if (!isRecord(item)) throw new Error(`${what}: finding #${i + 1} is not an object.`);
-    const location = isRecord(item.location) ? item.location : {};
+    const location = objectOr(item.location);
     return {
       file: typeof item.filename === "string" ? relative(item.filename, root) : "",
       line: Number(location.row) || 0,

@@ -1,5 +1,5 @@
 import { SEVERITIES, type SeverityName } from "../settings/defaults.js";
-import { isRecord, parseJson } from "./json.js";
+import { isObject, isRecord, parseJson, tryJson } from "./json.js";
 import type { SeverityCounts } from "./types.js";
 
 export type Vulnerability = {
@@ -16,7 +16,7 @@ export type Vulnerability = {
 export function parseTrivyJson(text: string): Vulnerability[] {
   const what = "Cannot read Trivy's JSON report";
   const data = parseJson(text, what);
-  if (!isRecord(data) || Array.isArray(data)) throw new Error(`${what}: expected an object with Results.`);
+  if (!isObject(data)) throw new Error(`${what}: expected an object with Results.`);
   if (data.Results === undefined || data.Results === null) return [];
   if (!Array.isArray(data.Results)) throw new Error(`${what}: Results is not a list.`);
   const vulns: Vulnerability[] = [];
@@ -46,12 +46,7 @@ export function parseTrivyJson(text: string): Vulnerability[] {
 
 /** A pass against a week-old DB is a weaker verdict; unreadable output gives nothing, not a guess. */
 export function parseTrivyDb(text: string, now: Date): { dbUpdatedAt?: string; dbAgeHours?: number } {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    // unreadable: data stays undefined, which has no UpdatedAt
-  }
+  const data = tryJson(text); // unreadable: undefined, which has no UpdatedAt
   const db = isRecord(data) && isRecord(data.VulnerabilityDB) ? data.VulnerabilityDB : undefined;
   const updated = typeof db?.UpdatedAt === "string" ? db.UpdatedAt : undefined;
   // Stryker disable next-line ConditionalExpression: without UpdatedAt, Date.parse(undefined) is NaN all the same
