@@ -1,4 +1,5 @@
 /** JUnit XML read with fast-xml-parser: its validator refuses what is not one well-formed tree, never a guess. */
+import { errorText } from "../settings/errors.js";
 import { objectOr } from "./json.js";
 
 type ValidationError = { err: { code: string; msg: string; line: number; col?: number } };
@@ -122,7 +123,7 @@ async function readRoot(xml: string): Promise<{ name: string; node: unknown } | 
     parsed = new XMLParser(PARSER_OPTIONS).parse(xml);
   } catch (err) {
     // the parser's own limits (nesting depth, entity sizes) are not the validator's
-    return { problem: `it cannot be parsed (${err instanceof Error ? err.message : String(err)})` };
+    return { problem: `it cannot be parsed (${errorText(err)})` };
   }
   const roots = Object.entries(objectOr(parsed))
     .filter(([name]) => name !== "#text")

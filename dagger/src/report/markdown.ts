@@ -23,7 +23,8 @@ export function code(value: string): string {
   return value === "" ? "<em>(empty)</em>" : `<code>${inert(value)}</code>`;
 }
 
-export function clip(value: string, max: number): string {
+/** Longer report text is cut at `max`: the full text is in the reports. */
+export function clip(value: string, max = 500): string {
   return value.length <= max ? value : `${value.slice(0, max)}… (${value.length - max} more characters)`;
 }
 

@@ -2,6 +2,7 @@
 import { InputError, lastLines } from "../settings/errors.js";
 import { isRecord, tryJson } from "./json.js";
 import { capped, clip, code, details, plural, text } from "./markdown.js";
+import { relative } from "./ruff.js";
 import type { LintFinding } from "./types.js";
 
 /** How `ci` treats the type check; `dagger call ci --typecheck=...`. */
@@ -38,11 +39,7 @@ export type TypecheckStatus = {
 
 export type MypyOutput = { exitCode: number; stdout: string; stderr: string };
 
-function relative(file: string, root: string): string {
-  const prefix = root.endsWith("/") ? root : `${root}/`;
-  const path = file.startsWith(prefix) ? file.slice(prefix.length) : file;
-  return path.startsWith("./") ? path.slice(2) : path;
-}
+const withoutDot = (path: string) => (path.startsWith("./") ? path.slice(2) : path);
 
 const int = (value: unknown): number | undefined =>
   typeof value === "number" && Number.isInteger(value) ? value : undefined;
@@ -53,7 +50,7 @@ function record(line: string, root: string): TypecheckFinding | undefined {
   if (data.severity !== "error" && data.severity !== "note") return undefined;
   const column = int(data.column) ?? -1; // 0-based, -1 unknown (docs/engine-notes.md: mypy)
   return {
-    file: relative(data.file, root),
+    file: withoutDot(relative(data.file, root)),
     line: Math.max(int(data.line) ?? 0, 0),
     column: column >= 0 ? column + 1 : 0,
     severity: data.severity,
@@ -127,23 +124,21 @@ export function resolveTypecheckMode(asked: TypecheckMode | undefined, configure
 /** Every one is in mypy.json in the reports. */
 const MAX_FINDINGS = 10;
 
-function place(f: TypecheckFinding, app: string | undefined): string {
+function place(f: TypecheckFinding, app?: string): string {
   const prefix = app && app !== "." && f.file !== "" ? `${app}/` : "";
   const column = f.column > 0 ? `:${f.column}` : "";
   return `${prefix}${f.file}:${f.line}${column}`;
 }
 
 export function formatTypecheckFinding(f: TypecheckFinding): string {
-  const column = f.column > 0 ? `:${f.column}` : "";
-  const tag = f.code === "" ? "" : `  [${f.code}]`;
-  return `${f.file}:${f.line}${column}: ${f.severity}: ${f.message}${tag}`;
+  return `${place(f)}: ${f.severity}: ${f.message}${f.code === "" ? "" : `  [${f.code}]`}`;
 }
 
 export function typecheckDetail(status: TypecheckStatus): string {
   const notes = status.findings.length - status.errors;
   const counts = `${plural(status.errors, "error")}${notes > 0 ? `, ${plural(notes, "note")}` : ""}`;
   const mode = status.mode === TypecheckMode.report ? " (report only)" : "";
-  const error = status.error === undefined ? "" : ` · ${text(clip(status.error, 500))}`;
+  const error = status.error === undefined ? "" : ` · ${text(clip(status.error))}`;
   const python = status.python === undefined ? "" : ` · Python ${text(status.python)}`;
   return `${counts}${mode}${python}${error}`;
 }

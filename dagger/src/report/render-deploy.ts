@@ -5,13 +5,11 @@ import type { DeployStatus } from "./types.js";
 /** Marks the pipeline's deploy comment on a pull request. */
 export const CD_MARKER = "<!-- pipeline:cd -->";
 
-const MAX_OUTPUT = 500;
-
 export function renderDeploySummary(status: DeployStatus): string {
   const heading = status.passed
     ? `## ✅ Verified and smoke-tested for ${text(status.environment)}`
     : `## ❌ Deploy to ${text(status.environment)} failed`;
-  const output = clip(status.output.trim(), MAX_OUTPUT);
+  const output = clip(status.output.trim());
   const matched = status.output.trim() === status.expected.trim();
   // no expected output: the exit status was the test, and the output is shown as it came
   const compared = status.expected === "" ? "" : ` ${matched ? "(matches)" : "(differs)"}`;

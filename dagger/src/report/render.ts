@@ -21,15 +21,12 @@ import type { CiStatus, ImageStatus, LintStatus, SeverityCounts, Skip, VersionSt
 /** Marks the pipeline's CI comment on a pull request (see upsertComment). */
 export const CI_MARKER = "<!-- pipeline:ci -->";
 
-/** The full text is in the reports. */
-const MAX_OUTPUT = 500;
-
 function skipReason(skipped: Skip[], ...stages: string[]): string | undefined {
   return skipped.find((s) => stages.includes(s.stage))?.reason;
 }
 
 function lintDetail(lint: LintStatus): string {
-  if (lint.error !== undefined) return `ruff could not run: ${text(clip(lint.error, MAX_OUTPUT))}`;
+  if (lint.error !== undefined) return `ruff could not run: ${text(clip(lint.error))}`;
   return `${plural(lint.findings.length, "finding")}, ${plural(lint.unformatted.length, "file")} to reformat`;
 }
 
@@ -43,7 +40,7 @@ function testDetail(t: VersionStatus): string {
   const counts = `${plural(t.tests, "test")}, ${plural(t.failures, "failure")}, ${plural(t.errors, "error")}, ${t.skipped} skipped`;
   const shown = t.coverageDisplay === undefined ? percent(t.coverage) : `${text(t.coverageDisplay)}%`;
   const coverage = t.coverage === undefined ? "" : ` · coverage ${shown}`;
-  const error = t.error === undefined ? "" : ` · ${text(clip(t.error, MAX_OUTPUT))}`;
+  const error = t.error === undefined ? "" : ` · ${text(clip(t.error))}`;
   return `${counts}${coverage}${interpreter(t)}${error}`;
 }
 
@@ -144,8 +141,8 @@ export function renderCiSummary(status: CiStatus, heading?: string): string {
           "Smoke run",
           verdict(smoke.passed),
           smoke.expected === ""
-            ? `${code(smoke.command)} ${smoke.passed ? "exited 0" : `failed: ${code(clip(smoke.output.trim(), MAX_OUTPUT))}`}`
-            : `${code(smoke.command)} printed ${code(clip(smoke.output.trim(), MAX_OUTPUT))}, expected ${code(smoke.expected)}`,
+            ? `${code(smoke.command)} ${smoke.passed ? "exited 0" : `failed: ${code(clip(smoke.output.trim()))}`}`
+            : `${code(smoke.command)} printed ${code(clip(smoke.output.trim()))}, expected ${code(smoke.expected)}`,
         ),
   ];
 

@@ -1,7 +1,7 @@
 import { isRecord, objectOr, parseJson } from "./json.js";
 import type { LintFinding } from "./types.js";
 
-function relative(file: string, root: string): string {
+export function relative(file: string, root: string): string {
   const prefix = root.endsWith("/") ? root : `${root}/`;
   return file.startsWith(prefix) ? file.slice(prefix.length) : file;
 }
