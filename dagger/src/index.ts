@@ -548,6 +548,7 @@ export class Pipeline {
     /** return the result instead of failing when the deploy is refused or its smoke run fails */
     exitZero = false,
   ): Promise<Deployment> {
+    // the run's flags from this; the app's settings and project from one
     const one = app === "" ? this : this.forApp(parseAppPath(app));
     const repository = await this.requireRepository("deploy");
     const args: DeployArgs = {

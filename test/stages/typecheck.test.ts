@@ -210,6 +210,12 @@ describe("planTypecheck", () => {
     expect(allChains(engine).filter((c) => execs(c).length > 0)).toEqual([]);
   });
 
+  it("refuses a pyproject.toml that is not TOML, naming it; --mode off reads no config at all", async () => {
+    const broken = { "pyproject.toml": "[tool.mypy\nstrict = true\n" };
+    await expect(plan(broken)).rejects.toThrow(/^Invalid TOML in sample-app\/pyproject\.toml: /);
+    expect((await plan(broken, TypecheckMode.off)).result).toEqual({ mode: TypecheckMode.off });
+  });
+
   it("reads mypy.ini before pyproject.toml, and keeps an asked mode", async () => {
     const { result } = await plan(
       { "mypy.ini": "[mypy]\nstrict = True\n", "pyproject.toml": SAMPLE_PYPROJECT },

@@ -158,11 +158,11 @@ async function gather(
       runMatrix(plan.source, plan.app, plan.versions, plan.threshold, plan.services, plan.sync, plan.testEnv),
     ),
     changes,
-  ]).then(async ([matrix, changes]) => {
+  ]).then(async ([matrix, changed]) => {
     // coverage.json is read only when there are changes: without them nothing more is asked of the engine
     const coverage =
-      "reason" in changes
-        ? { error: changes.reason }
+      "reason" in changed
+        ? { error: changed.reason }
         : matrix.gate.coverage === undefined
           ? { error: "no Python version produced coverage data" }
           : await settle<{ json: string } | { error: string }>(
@@ -172,7 +172,13 @@ async function gather(
                 .then((json) => ({ json })),
               (error) => ({ error: `the combined coverage.json could not be read: ${error}` }),
             );
-    const diff = diffCoverage({ changes, coverage, app: plan.app, root: SRC, threshold: plan.diffThreshold });
+    const diff = diffCoverage({
+      changes: changed,
+      coverage,
+      app: plan.app,
+      root: SRC,
+      threshold: plan.diffThreshold,
+    });
     return { matrix, diff };
   });
   const typecheck: Promise<TypecheckRun | undefined> = planTypecheck(

@@ -1,7 +1,7 @@
 /** mypy's config, found as mypy finds it: it decides whether `ci` type-checks (docs/engine-notes.md: mypy). */
 import { parseToml } from "./project.js";
 
-export type MypyConfigFiles = { "mypy.ini"?: string; ".mypy.ini"?: string; "setup.cfg"?: string };
+type MypyConfigFiles = { "mypy.ini"?: string; ".mypy.ini"?: string; "setup.cfg"?: string };
 
 /** mypy's own search order (docs/engine-notes.md: mypy). */
 export const MYPY_CONFIG_NAMES = ["mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"] as const;

@@ -2,7 +2,7 @@ import { type Directory, dag } from "@dagger.io/dagger";
 import {
   judgeMypy,
   resolveTypecheckMode,
-  type TypecheckMode,
+  TypecheckMode,
   type TypecheckStatus,
   typecheckStatus,
 } from "../report/mypy.js";
@@ -31,6 +31,7 @@ export async function planTypecheck(
   app: string,
   asked: TypecheckMode | undefined,
 ): Promise<{ mode: TypecheckMode; config?: MypyConfig }> {
+  if (asked === TypecheckMode.off) return { mode: asked };
   const [ini, dotIni, pyproject, setup] = await Promise.all(
     MYPY_CONFIG_NAMES.map(async (name) => {
       const path = inApp(app, name);
