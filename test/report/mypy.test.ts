@@ -165,6 +165,14 @@ describe("judgeMypy", () => {
     expect(result.error).toBe("mypy stopped at a blocking error (exit 2): see the findings");
   });
 
+  it("formats a finding without a code or a known column as mypy prints it, with no empty brackets", () => {
+    const finding = { file: "app/x.py", line: 3, column: 0, severity: "note", message: "See here", code: "" };
+    expect(formatTypecheckFinding(finding)).toBe("app/x.py:3: note: See here");
+    expect(formatTypecheckFinding({ ...finding, column: 7, code: "misc" })).toBe(
+      "app/x.py:3:7: note: See here  [misc]",
+    );
+  });
+
   it("reads a blocking error mypy printed on stderr (a plugin that failed to load)", () => {
     const record = SIMPLE.trim();
     const result = judge(2, "", `${record}\n`);

@@ -145,11 +145,23 @@ describe("judgeAttempt", () => {
       { exitCode: "0", junit: PASS, probe: "Traceback" },
       "python-3.12.json is not the probe's JSON",
     ],
+    [
+      "a probe that is JSON null",
+      { exitCode: "0", junit: PASS, probe: "null" },
+      "python-3.12.json is not the probe's JSON",
+    ],
   ])("fails %s, saying why", async (_, files, reason) => {
     const a = await judge("3.12", files);
     expect(a.passed).toBe(false);
     expect(a.error).toEqual(reason);
     expect(failureReason(a)).toBe(a.error);
+  });
+
+  it("claims no interpreter or GIL from a probe whose fields have the wrong types", async () => {
+    const a = await judge("3.14t", { exitCode: "0", junit: PASS, probe: '{"python": 3, "gil": "on"}' });
+    expect(a.python).toBeUndefined();
+    expect(a.gil).toBeUndefined();
+    expect(a.passed).toBe(true);
   });
 
   it.each<[string, boolean | undefined, boolean, string]>([

@@ -188,6 +188,51 @@ describe("renderCiSummary", () => {
     expect(out).not.toContain("Run and artifacts");
   });
 
+  it("each row in the states a reader must tell apart", () => {
+    const rows = (status: Partial<CiStatus>) =>
+      renderCiSummary({ ...ciPass, ...status })
+        .split("\n")
+        .filter((l) => l.startsWith("| "));
+    const row = (status: Partial<CiStatus>, name: string) =>
+      rows(status).find((l) => l.startsWith(`| ${name}`));
+    const image = ciPass.image as NonNullable<CiStatus["image"]>;
+    expect(
+      row({ image: { ...image, signed: true, sbomAttested: true, provenanceAttested: true } }, "Image"),
+    ).toContain(" · signed, SBOM and provenance attested");
+    expect(row({ image: { ...image, signed: true, provenanceAttested: true } }, "Image")).toContain(
+      " · signed, provenance attested",
+    );
+    const mypy = { mode: "report", errors: 2, findings: [] };
+    expect(row({ typecheck: { ...mypy, passed: true } } as Partial<CiStatus>, "Type check")).toContain(
+      "| ⚠️ report only |",
+    );
+    expect(
+      row({ typecheck: { ...mypy, mode: "gate", passed: false } } as Partial<CiStatus>, "Type check"),
+    ).toContain("| ❌ fail |");
+    const gate = { passed: true, threshold: 0, coverage: 96.2, message: "no gate" };
+    expect(row({ gate }, "Coverage gate")).toContain("96.2% combined, no gate: no gate |");
+    expect(row({ gate: { ...gate, threshold: 90 } }, "Coverage gate")).toContain(
+      "96.2% combined, 90% required:",
+    );
+    const why = (stage: string) => [{ stage, reason: `${stage} skipped` }];
+    expect(row({ image: undefined, skipped: why("image") }, "Image")).toBe(
+      "| Image | ➖ skipped | image skipped |",
+    );
+    expect(row({ dependencies: undefined, skipped: why("dependencies") }, "Image dependencies")).toContain(
+      "| dependencies skipped |",
+    );
+    expect(row({ dependencies: undefined, skipped: why("build") }, "Image dependencies")).toContain(
+      "| build skipped |",
+    );
+    const smoke = { command: "app --check", expected: "", output: "  boom \n" };
+    expect(row({ smoke: { ...smoke, passed: true } }, "Smoke run")).toContain(
+      "<code>app --check</code> exited 0 |",
+    );
+    expect(row({ smoke: { ...smoke, passed: false } }, "Smoke run")).toContain(
+      "<code>app --check</code> failed: <code>boom</code> |",
+    );
+  });
+
   it("lists the stages that could not run, before what was skipped", () => {
     const out = renderCiSummary({
       ...ciPass,
