@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { parseJson } from "../../dagger/src/report/json.js";
 import { diffLines, lintFindings } from "../../dagger/src/report/sections.js";
+import type { DiffCoverageStatus } from "../../dagger/src/report/types.js";
 
 describe("sections at their edges", () => {
   it("lint findings without files to reformat carry no reformat list", () => {
@@ -17,11 +18,12 @@ describe("sections at their edges", () => {
   });
 
   it("three diff files stay open; a fourth folds them", () => {
-    const diff = (n: number) => ({
+    const diff = (n: number): DiffCoverageStatus => ({
       passed: true,
       lines: 10,
       covered: 5,
       skipped: 0,
+      files: n,
       uncovered: Array.from({ length: n }, (_, i) => ({ file: `app/f${i}.py`, lines: "1-2" })),
       notMeasured: [],
     });
