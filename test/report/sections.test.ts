@@ -1,6 +1,7 @@
 /** The summary's sections and the JSON reader at their edges: what a reader sees at each boundary. */
 import { describe, expect, it } from "vitest";
 import { parseJson } from "../../dagger/src/report/json.js";
+import { clip } from "../../dagger/src/report/markdown.js";
 import { diffLines, lintFindings } from "../../dagger/src/report/sections.js";
 import type { DiffCoverageStatus } from "../../dagger/src/report/types.js";
 
@@ -11,7 +12,13 @@ describe("sections at their edges", () => {
       findings: [{ file: "app/x.py", line: 1, column: 1, code: "F401", message: "unused" }],
       unformatted: [],
     };
-    expect(lintFindings(lint).join("\n")).not.toContain("would reformat");
+    expect(lintFindings(lint)).toEqual([
+      "<details><summary>Lint findings (1)</summary>",
+      "",
+      "- <code>app/x.py:1:1</code> <code>F401</code> unused",
+      "",
+      "</details>",
+    ]);
     expect(lintFindings({ ...lint, unformatted: ["app/y.py"] }).join("\n")).toContain(
       "Files `ruff format` would reformat:",
     );
@@ -40,5 +47,12 @@ describe("sections at their edges", () => {
     }
     expect((caught as Error).message).toMatch(/^ruff's output: it is not valid JSON \(/);
     expect((caught as Error).cause).toBeInstanceOf(SyntaxError);
+  });
+});
+
+describe("clip", () => {
+  it("keeps text of exactly the limit whole, and cuts one character more", () => {
+    expect(clip("a".repeat(500))).toBe("a".repeat(500));
+    expect(clip("a".repeat(501))).toBe(`${"a".repeat(500)}… (1 more characters)`);
   });
 });
