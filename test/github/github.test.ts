@@ -230,6 +230,35 @@ describe("upsertComment", () => {
     expect(gh.comments.get(7)?.map((c) => c.body)).toEqual([`${MARKER}\nnew`]);
   });
 
+  it("updates its comment when the body starts with blank lines before the marker", async () => {
+    const ours = gh.addComment(7, { login: "octocat", type: "User" }, `\n \n${MARKER}\nold`);
+    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "new" });
+    expect(result).toEqual({ id: ours.id, action: "updated" });
+    expect(gh.comments.get(7)?.map((c) => c.body)).toEqual([`${MARKER}\nnew`]);
+  });
+
+  it("reports a create that GitHub does not list yet as created, and merges nothing", async () => {
+    gh.listLags = true;
+    const result = await upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" });
+    const [comment] = gh.comments.get(7) ?? [];
+    expect(result).toEqual({ id: comment.id, action: "created" });
+    expect(gh.calls("GET", /comments$/)).toHaveLength(2); // listed again after the create
+    expect(gh.calls("PATCH", /comments/)).toHaveLength(0);
+    expect(gh.calls("DELETE", /comments/)).toHaveLength(0);
+  });
+
+  it("names the comment it created when listing the comments again fails", async () => {
+    gh.faults.push({ method: "GET", path: /comments$/, status: 403, message: "Forbidden", after: 1 });
+    const err = await failure(() =>
+      upsertComment(octokit, { ...repo(), issueNumber: 7, marker: MARKER, body: "x" }),
+    );
+    const [comment] = gh.comments.get(7) ?? [];
+    expect(err.message).toBe(
+      `Created comment ${comment.id} on octo-org/my-service#7, but could not list the comments again: the token cannot write to this repository (403; a fork's pull request gets a read-only token)`,
+    );
+    expect(err.status).toBe(403);
+  });
+
   it("with the Actions GITHUB_TOKEN (GET /user is 403), updates github-actions[bot]'s comment", async () => {
     gh.identity = null;
     gh.addComment(7, { login: "octocat", type: "User" }, "LGTM");
@@ -562,9 +591,9 @@ describe("upsertComment", () => {
 
   it("rejects a bad marker or issue number before calling GitHub", async () => {
     const args = { ...repo(), issueNumber: 7, marker: MARKER, body: "x" };
-    await expect(upsertComment(octokit, { ...args, marker: "pipeline:ci" })).rejects.toThrow(
-      /Invalid comment marker/,
-    );
+    for (const marker of ["pipeline:ci", `x${MARKER}`, `${MARKER}x`, "<!-- a -->\n<!-- b -->"]) {
+      await expect(upsertComment(octokit, { ...args, marker })).rejects.toThrow(/Invalid comment marker/);
+    }
     await expect(upsertComment(octokit, { ...args, issueNumber: 0 })).rejects.toThrow(
       /Invalid pull request number '0'/,
     );

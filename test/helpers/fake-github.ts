@@ -89,6 +89,8 @@ export type Fault = {
   message: string;
   headers?: Record<string, string>;
   times?: number;
+  /** how many matching requests are answered normally first (a relisting that fails after a listing worked) */
+  after?: number;
   /**
    * the request takes effect first and only its answer is lost (a 502 from a proxy after GitHub created the
    * comment): what a client that retries the POST turns into a duplicate
@@ -139,6 +141,9 @@ export class FakeGitHub {
    * ignores a `head` it cannot parse): for a client that says it checks the answer itself rather than trust them
    */
   listFilters = true;
+  /** true: a comment created through the API is not listed yet (GitHub's lists can lag its writes) */
+  listLags = false;
+  private readonly unlisted = new Set<number>();
   readonly requests: LoggedRequest[] = [];
   private server: Server | undefined;
   private nextId = 1000;
@@ -307,7 +312,8 @@ export class FakeGitHub {
     }
     if (auth?.replace(/^(token|bearer) /i, "") !== this.token) return error(401, "Bad credentials");
     const fault = this.faults.find((f) => f.method === method && f.path.test(url.pathname));
-    if (fault !== undefined) {
+    if (fault?.after) fault.after -= 1;
+    else if (fault !== undefined) {
       fault.times = (fault.times ?? 1) - 1;
       if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
       if (fault.landed) this.route(method, url, body);
@@ -428,10 +434,17 @@ export class FakeGitHub {
     if (issue) {
       const n = Number(issue[1]);
       if (!this.pulls.some((p) => p.number === n)) return error(404, "Not Found");
-      if (method === "GET") return this.page(url, this.comments.get(n) ?? []);
+      if (method === "GET") {
+        return this.page(
+          url,
+          (this.comments.get(n) ?? []).filter((c) => !this.unlisted.has(c.id)),
+        );
+      }
       if (method === "POST") {
         if (typeof text !== "string") return error(422, 'Invalid request. "body" wasn\'t supplied.');
-        return { status: 201, body: this.addComment(n, this.author(), text) };
+        const comment = this.addComment(n, this.author(), text);
+        if (this.listLags) this.unlisted.add(comment.id);
+        return { status: 201, body: comment };
       }
     }
     const edit = /^issues\/comments\/(\d+)$/.exec(rest);

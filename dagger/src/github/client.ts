@@ -43,7 +43,8 @@ export type Octokit = {
     };
     users: { getAuthenticated: () => Promise<{ data: { login: string } }> };
   };
-  graphql: (query: string) => Promise<{ viewer?: { login?: string } | null }>;
+  /** GitHub's schema: viewer is User!, login String!; a refused viewer is an error (data.viewer null) */
+  graphql: (query: string) => Promise<{ viewer: { login: string } }>;
   paginate: <P, T>(route: Endpoint<P, T[]>, params: P) => Promise<T[]>;
 };
 
