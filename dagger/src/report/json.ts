@@ -1,5 +1,7 @@
 import { errorText } from "../settings/errors.js";
 
+export { isTable as isObject, table as objectOr } from "../settings/project.js";
+
 /** JSON from a tool's output: empty or malformed output is an error naming what was being read. */
 export function parseJson(text: string, what: string): unknown {
   if (text.trim() === "") throw new Error(`${what}: the output is empty.`);
@@ -20,6 +22,3 @@ export function tryJson(text: string): unknown {
 }
 
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
-export const isObject = (v: unknown): v is Record<string, unknown> => isRecord(v) && !Array.isArray(v);
-/** An optional object read as empty when it is anything else. */
-export const objectOr = (v: unknown): Record<string, unknown> => (isObject(v) ? v : {});

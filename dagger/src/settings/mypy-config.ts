@@ -1,5 +1,5 @@
 /** mypy's config, found as mypy finds it: it decides whether `ci` type-checks (docs/engine-notes.md: mypy). */
-import { parseToml } from "./project.js";
+import { isTable, parseToml } from "./project.js";
 
 type MypyConfigFiles = { "mypy.ini"?: string; ".mypy.ini"?: string; "setup.cfg"?: string };
 
@@ -7,10 +7,6 @@ type MypyConfigFiles = { "mypy.ini"?: string; ".mypy.ini"?: string; "setup.cfg"?
 export const MYPY_CONFIG_NAMES = ["mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"] as const;
 
 export type MypyConfig = { file: string; keys: string[] };
-
-// Stryker disable next-line ConditionalExpression: TOML has no null
-const isTable = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Undefined: no tool.mypy; TOML that mypy could not read either is refused, naming `path`. */
 function pyprojectMypyKeys(text: string, path: string): string[] | undefined {

@@ -21,8 +21,10 @@ export type Project = {
 };
 
 export type Table = Record<string, unknown>;
-export const table = (value: unknown): Table =>
-  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Table) : {};
+/** A TOML table or JSON object: a plain object, not an array. */
+export const isTable = (v: unknown): v is Table => typeof v === "object" && v !== null && !Array.isArray(v);
+/** An optional table read as empty when it is anything else. */
+export const table = (value: unknown): Table => (isTable(value) ? value : {});
 
 export function parseToml(text: string, path: string): Table {
   try {
