@@ -17,7 +17,7 @@ import {
   leafOf,
   type Resolver,
 } from "../helpers/engine.js";
-import { envOf, runsScript, scenario, versionOf } from "../helpers/scenario.js";
+import { envOf, runsScript, type Scenario, scenario, versionOf } from "../helpers/scenario.js";
 
 const startEngine = enginesPerTest();
 const source = () => dag.loadDirectoryFromID(directoryId() as never);
@@ -25,11 +25,16 @@ const isCombine = (c: Chain) => execs(c).some(runsScript("combine.sh"));
 const isTestRun = (c: Chain) => execs(c).some(runsScript("run_tests.sh"));
 
 /** runMatrix over `versions`; `override` answers a leaf first (undefined: the scenario answers). */
-async function matrix(versions: string[], override: (chain: Chain) => unknown = () => undefined) {
-  const base: Resolver = scenario({});
+async function matrix(
+  versions: string[],
+  override: (chain: Chain) => unknown = () => undefined,
+  opts: { threshold?: number; s?: Scenario } = {},
+) {
+  const threshold = "threshold" in opts ? opts.threshold : 70;
+  const base: Resolver = scenario(opts.s ?? {});
   const engine = await startEngine((chain) => override(chain) ?? base(chain));
   const result = await engine.connect(async () => {
-    const m = await runMatrix(source(), "sample-app", versions, 70);
+    const m = await runMatrix(source(), "sample-app", versions, threshold);
     return { ...m, reportsChain: chainOf(await m.reports.id()) ?? [] };
   });
   return { engine, result };
@@ -64,6 +69,40 @@ describe("runMatrix", () => {
     expect(broken?.output).toBe("");
     expect(result.runs.find((r) => r.status.version === "3.12")?.status.passed).toBe(true);
     expect(result.gate.coverage).toBeDefined();
+  });
+
+  it("leaves out a leg whose reports cannot be listed, and combines the others' data without a warning", async () => {
+    const { engine, result } = await matrix(["3.12", "3.13"], (chain) => {
+      // the handed-on reports (without the sync log), not the run's own listing
+      const handedOn = find(chain, "withoutFiles").length > 0;
+      if (isTestRun(chain) && versionOf(chain) === "3.13" && leafOf(chain).field === "entries" && handedOn)
+        throw new Error("failed to list the reports");
+      return undefined;
+    });
+    const [combine] = containersWith(engine, isCombine);
+    const dataFiles = find(combine as Chain, "withFile").filter((c) =>
+      String(c.args.path).startsWith("/combine/"),
+    );
+    expect(dataFiles.map((c) => c.args.path)).toEqual(["/combine/.coverage.3.12"]);
+    expect(result.runs.map((r) => r.status.passed)).toEqual([true, true]);
+    expect(result.warnings).toEqual([]);
+    expect(result.gate.coverage).toBeDefined();
+  });
+
+  it("without --threshold, coverage.py decides by the project's own fail_under, which the gate then shows", async () => {
+    const project = (failUnder: string) => ({
+      threshold: undefined,
+      s: { mypyFiles: { "pyproject.toml": `[tool.coverage.report]\n${failUnder}` } },
+    });
+    const own = await matrix(["3.12"], () => undefined, project("fail_under = 85\n"));
+    const [combine] = containersWith(own.engine, isCombine);
+    expect(envOf(combine as Chain, "PIPELINE_FAIL_UNDER")).toBeUndefined();
+    expect(own.result.gate.threshold).toBe(85);
+    expect(own.result.gate.message).toMatch(/threshold\.$/);
+
+    const none = await matrix(["3.12"], () => undefined, project(""));
+    expect(none.result.gate).toMatchObject({ passed: true, threshold: 0 });
+    expect(none.result.gate.message).toMatch(/\(no gate: the project's coverage config sets no fail_under/);
   });
 
   it("a combine that fails or writes an unreadable coverage.json leaves the gate without data, and says why", async () => {

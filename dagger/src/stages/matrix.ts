@@ -26,7 +26,8 @@ export async function combineCoverage(
   threshold: number | undefined = undefined,
 ): Promise<(CoverageVerdict & { reports: Directory }) | undefined> {
   const dataFile = (r: VersionRun) => `.coverage.${versionSlug(r.status.version)}`;
-  const names = await Promise.all(runs.map((r) => r.reports.entries().catch(() => [] as string[])));
+  // a leg whose reports cannot be listed is left out; the others still combine
+  const names = await Promise.all(runs.map((r) => r.reports.entries().catch(() => undefined)));
   const withData = runs.filter((r, i) => names[i]?.includes(dataFile(r)));
   const version = combiningVersion(withData.map((r) => r.status.version));
   if (version === undefined) return undefined;
